@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# Local CDC stack for cdcctl without Docker: PostgreSQL (5433, wal_level=logical), Kafka 4.3.1 KRaft (9092),
+# Kafka Connect + Debezium 3.6.1.Final (8083), Alertmanager (9093), Pushgateway (9091), Prometheus (9090),
+# all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
+#
+#   stack.sh up | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)     # examples/stack
+ROOT=$(cd "$HERE/../.." && pwd)                         # repo root
+STACK=${STACK_DIR:-$ROOT/.stack}
+mkdir -p "$STACK" && STACK=$(cd "$STACK" && pwd)
+
+# ---- versions -----------------------------------------------------------------------------------------------
+MVN_DEP=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+# Debezium 3.6.1.Final; the JDBC sink was never published to Maven Central after 3.6.0.Final (checked: its
+# maven-metadata.xml lists 3.6.0.Final as latest), so it stays on 3.6.0.Final. Each plugin bundles its own
+# debezium-core in an isolated plugin classloader, so mixing patch versions is safe.
+DBZ_PLUGINS=(
+  io.debezium:debezium-connector-postgres:3.6.1.Final:tar.gz:plugin
+  io.debezium:debezium-connector-jdbc:3.6.0.Final:tar.gz:plugin
+)
+APT_PKGS=(prometheus prometheus-alertmanager prometheus-pushgateway)
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+
+# ---- the service table (start order = pg, alertmanager, pushgateway, prometheus, kafka, connect) --------------
+#          name          ports        ready timeout (s)
+SERVICES=(pg            alertmanager pushgateway prometheus kafka      connect)
+declare -A PORTS=([pg]=5433   [alertmanager]=9093 [pushgateway]=9091 [prometheus]=9090 [kafka]="9092 9095" [connect]=8083)
+declare -A TIMEOUT=([pg]=30   [alertmanager]=20   [pushgateway]=20   [prometheus]=20   [kafka]=90          [connect]=180)
+STOP_ORDER=(connect kafka alertmanager pushgateway prometheus pg)
+pidfile() { echo "$STACK/run/$1.pid"; }
+logfile() { echo "$STACK/logs/$1.log"; }
+
+CONNECT_PLUGIN_CLASSES=(io.debezium.connector.jdbc.JdbcSinkConnector io.debezium.connector.postgresql.PostgresConnector)
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+T0=$(date +%s%N)
+say()  { printf '[stack %6.1fs] %s\n' "$(( ($(date +%s%N) - T0) / 1000000 ))e-3" "$*"; }
+die()  { echo "stack: error: $*" >&2; exit 1; }
+is_root() { [ "$(id -u)" = 0 ]; }
+as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }   # initdb/postgres refuse root
+
+java_bin() {
+  if [ -n "${STACK_JAVA:-}" ]; then echo "$STACK_JAVA"
+  elif [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]; then echo /usr/lib/jvm/java-17-openjdk-amd64/bin/java
+  else command -v java || die "no java found (need OpenJDK 17+)"; fi
+}
+
+# pid from our pidfile if that process is alive AND ours (its cwd is inside $STACK; guards against PID reuse)
+live_pid() {
+  local f pid cwd; f=$(pidfile "$1")
+  [ "$1" = pg ] && f=$STACK/data/pg/postmaster.pid
+  [ -s "$f" ] || return 1
+  pid=$(head -n1 "$f"); [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || echo "$STACK")
+  [[ $cwd == "$STACK"* ]] || return 1
+  echo "$pid"
+}
+
+# "name(pid=N)" of whatever listens on TCP port $1 (empty if free)
+port_owner() {
+  local out; out=$(ss -Hltnp "( sport = :$1 )" 2>/dev/null) || true
+  [ -n "$out" ] || return 1
+  local who; who=$(grep -o 'users:(([^)]*))' <<<"$out" | head -n1 | sed -E 's/users:\(\("([^"]+)",pid=([0-9]+).*/\1 (pid \2)/')
+  echo "${who:-unknown process (run as root to see it)}"
+}
+pid_of_port() { ss -Hltnp "( sport = :$1 )" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2; }
+
+http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null; }
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Detached start: the child writes its own pid (setsid may fork), cwd = $STACK, output -> log (previous log kept as .1)
+spawn() {  # <svc> <cmd...>
+  local svc=$1; shift; local pf log; pf=$(pidfile "$svc"); log=$(logfile "$svc")
+  [ -f "$log" ] && mv -f "$log" "$log.1"
+  rm -f "$pf"
+  (cd "$STACK" && setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pf" "$@" >"$log" 2>&1 </dev/null &)
+  local i; for i in $(seq 50); do [ -s "$pf" ] && return 0; sleep 0.1; done
+  die "$svc: did not write its pidfile $pf"
+}
+
+# ---- fetch --------------------------------------------------------------------------------------------------
+fetch_tools() {
+  local missing=()
+  command -v curl >/dev/null || missing+=(curl)
+  command -v ss >/dev/null || missing+=(iproute2)
+  command -v mvn >/dev/null || missing+=(maven)
+  [ -x "$PGBIN/pg_ctl" ] || missing+=(postgresql-15)
+  command -v psql >/dev/null || [ -x "$PGBIN/psql" ] || missing+=(postgresql-client-15)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  local v; v=$("$(java_bin)" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p')
+  [ "${v%%.*}" -ge 17 ] 2>/dev/null || die "Java 17+ required, $(java_bin) is '$v' (set STACK_JAVA)"
+}
+
+# apt-get install without starting the packaged daemons (temporary policy-rc.d -> exit 101)
+apt_install() {
+  if ! is_root; then
+    echo "stack: missing Debian packages: $*. Run (then re-run stack.sh):" >&2
+    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $*" >&2
+    exit 1
+  fi
+  say "apt: installing $* (daemons not started)"
+  local prc=/usr/sbin/policy-rc.d bak=/usr/sbin/policy-rc.d.cdcctl-stack-bak
+  (
+    [ -e "$prc" ] && mv -f "$prc" "$bak"
+    trap 'rm -f "$prc"; [ -e "$bak" ] && mv -f "$bak" "$prc"; true' EXIT
+    printf '#!/bin/sh\n# temporary, written by cdcctl examples/stack/stack.sh\nexit 101\n' >"$prc"; chmod 755 "$prc"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  )
+}
+
+fetch_prometheus() {
+  local p missing=()
+  for p in "${APT_PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+mvn_run() {  # quiet Maven; its output goes to logs/fetch-maven.log and is shown on failure
+  local log=$STACK/logs/fetch-maven.log
+  mvn -B -q "$@" >"$log" 2>&1 || { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '^\s*$' | tail -n 30 >&2; die "maven failed: mvn $*"; }
+}
+
+# Kafka + Connect + log4j2 jars (one classpath for broker and worker), keyed by the POM's checksum
+fetch_kafka_libs() {
+  local pom=$HERE/kafka-libs.pom.xml libs=$STACK/kafka/libs sum
+  sum=$(sha1sum "$pom" | cut -c1-12)
+  [ -f "$libs/.ok-$sum" ] && return 0
+  say "fetch: Kafka/Connect/log4j2 jars (maven)"
+  rm -rf "$libs.tmp" && mkdir -p "$libs.tmp"
+  mvn_run -f "$pom" "$MVN_DEP:copy-dependencies" -DoutputDirectory="$libs.tmp" -DincludeScope=runtime
+  ls "$libs.tmp"/kafka_2.13-*.jar >/dev/null 2>&1 || die "kafka_2.13 jar missing after fetch"
+  rm -rf "$libs" && mv "$libs.tmp" "$libs" && touch "$libs/.ok-$sum"
+}
+
+# One Maven archive (non-transitive dependency:copy), extracted with GNU tar into <dest>
+fetch_archive() {  # <g:a:v:type[:classifier]> <dest>
+  local coords=$1 dest=$2 dl=$STACK/dl marker file
+  marker=$dl/.ok-${coords//:/_}
+  [ -f "$marker" ] && return 0
+  say "fetch: $coords (maven)"
+  mkdir -p "$dl" "$dest"
+  mvn_run "$MVN_DEP:copy" -Dartifact="$coords" -DoutputDirectory="$dl" -Dmdep.overWriteReleases=false
+  file=$(awk -F: '{f=$2"-"$3; if ($5!="") f=f"-"$5; print f"."$4}' <<<"$coords")
+  tar -xzf "$dl/$file" -C "$dest"
+  touch "$marker"
+}
+
+fetch_connect_plugins() {
+  local c
+  for c in "${DBZ_PLUGINS[@]}"; do fetch_archive "$c" "$STACK/connect-plugins"; done
+}
+
+cmd_fetch() {
+  mkdir -p "$STACK"/{dl,run,logs,conf,data}
+  fetch_tools
+  fetch_prometheus
+  fetch_kafka_libs
+  fetch_connect_plugins
+  say "fetch: done"
+}
+
+# ---- configs ------------------------------------------------------------------------------------------------
+render_configs() {
+  local f
+  for f in "$HERE"/conf/*; do sed "s#@STACK@#$STACK#g" "$f" >"$STACK/conf/$(basename "$f")"; done
+}
+
+# ---- readiness checks (0 = ready) ---------------------------------------------------------------------------
+ready_pg()           { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p 5433; }
+ready_alertmanager() { http_ok http://127.0.0.1:9093/-/ready; }
+ready_pushgateway()  { http_ok http://127.0.0.1:9091/-/ready; }
+ready_prometheus()   { http_ok http://127.0.0.1:9090/-/ready; }
+ready_kafka()        { tcp_open 9092 && grep -q 'Kafka Server started' "$(logfile kafka)" 2>/dev/null; }
+ready_connect() {
+  http_ok http://127.0.0.1:8083/health || return 1
+  local plugins c; plugins=$(curl -fsS --max-time 5 http://127.0.0.1:8083/connector-plugins 2>/dev/null) || return 1
+  for c in "${CONNECT_PLUGIN_CLASSES[@]}"; do grep -q "\"$c\"" <<<"$plugins" || return 1; done
+}
+
+# ---- start --------------------------------------------------------------------------------------------------
+start_pg() {
+  local pgd=$STACK/data/pg sock=$STACK/run/pg log; log=$(logfile pg)
+  mkdir -p "$pgd" "$sock"; chmod 700 "$pgd"
+  [ -f "$log" ] && mv -f "$log" "$log.1"; : >"$log"
+  is_root && chown postgres:postgres "$pgd" "$sock" "$log"
+  if [ ! -f "$pgd/PG_VERSION" ]; then
+    as_pg "$PGBIN/initdb" -D "$pgd" -U postgres --auth=trust -E UTF8 --no-locale >"$STACK/logs/pg-initdb.log" 2>&1 ||
+      { tail -n 50 "$STACK/logs/pg-initdb.log"; die "pg: initdb failed (every parent of $pgd must be traversable by the postgres user)"; }
+    say "pg: initdb done"
+  fi
+  as_pg "$PGBIN/pg_ctl" -D "$pgd" -l "$log" -s -o "-p 5433 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$sock \
+    -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c shared_buffers=64MB" start ||
+    { tail -n 50 "$log" >&2; die "pg: pg_ctl start failed"; }
+}
+after_pg() {  # seed once
+  local marker=$STACK/data/.pg-seeded
+  [ -f "$marker" ] && return 0
+  PGCONNECT_TIMEOUT=5 psql_bin -X -q -h 127.0.0.1 -p 5433 -U postgres -d postgres -v ON_ERROR_STOP=1 \
+    -f "$HERE/sql/seed.sql" >"$STACK/logs/pg-seed.log" 2>&1 || { cat "$STACK/logs/pg-seed.log"; die "pg: seeding failed"; }
+  touch "$marker"; say "pg: seeded databases inventory + target (role cdc/cdc)"
+}
+psql_bin() { if [ -x "$PGBIN/psql" ]; then "$PGBIN/psql" "$@"; else psql "$@"; fi; }
+
+start_alertmanager() {
+  mkdir -p "$STACK/data/alertmanager"
+  spawn alertmanager prometheus-alertmanager --config.file="$STACK/conf/alertmanager.yml" \
+    --storage.path="$STACK/data/alertmanager" --web.listen-address=127.0.0.1:9093 --cluster.listen-address= --log.level=warn
+}
+start_pushgateway() {
+  spawn pushgateway prometheus-pushgateway --web.listen-address=127.0.0.1:9091 --persistence.file= \
+    --web.enable-admin-api --web.enable-lifecycle --log.level=warn
+}
+start_prometheus() {
+  mkdir -p "$STACK/data/prometheus"
+  spawn prometheus prometheus --config.file="$STACK/conf/prometheus.yml" --storage.tsdb.path="$STACK/data/prometheus" \
+    --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle --web.enable-admin-api --web.enable-remote-write-receiver \
+    --rules.alert.resend-delay=1s --log.level=warn
+}
+
+start_kafka() {
+  local j cp=$STACK/kafka/libs/* data=$STACK/data/kafka; j=$(java_bin)
+  mkdir -p "$data"
+  [ -s "$STACK/data/kafka-cluster-id" ] ||
+    "$j" -Xmx128m -XX:TieredStopAtLevel=1 -cp "$cp" kafka.tools.StorageTool random-uuid >"$STACK/data/kafka-cluster-id"
+  if [ ! -f "$data/meta.properties" ]; then
+    "$j" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$STACK/conf/kafka-log4j2.properties" -cp "$cp" \
+      kafka.tools.StorageTool format -t "$(cat "$STACK/data/kafka-cluster-id")" -c "$STACK/conf/server.properties" \
+      --ignore-formatted >"$STACK/logs/kafka-format.log" 2>&1 || { cat "$STACK/logs/kafka-format.log"; die "kafka: storage format failed"; }
+    say "kafka: storage formatted"
+  fi
+  spawn kafka "$j" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$STACK/conf/kafka-log4j2.properties" -cp "$cp" kafka.Kafka "$STACK/conf/server.properties"
+}
+
+start_connect() {
+  local j; j=$(java_bin)
+  spawn connect "$j" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$STACK/conf/connect-log4j2.properties" -cp "$STACK/kafka/libs/*" \
+    org.apache.kafka.connect.cli.ConnectDistributed "$STACK/conf/connect-distributed.properties"
+}
+
+# ---- orchestration ------------------------------------------------------------------------------------------
+wait_ready() {  # <svc>: poll readiness each 0.5 s; on death/timeout print the last 50 log lines and exit 1
+  local svc=$1 deadline=$(( $(date +%s) + ${TIMEOUT[$1]} ))
+  while :; do
+    if "ready_$svc"; then
+      say "$svc: ready (pid $(live_pid "$svc" || echo ?), port ${PORTS[$svc]// /+})"
+      return 0
+    fi
+    if ! live_pid "$svc" >/dev/null; then
+      echo "---- last 50 lines of $(logfile "$svc") ----" >&2; tail -n 50 "$(logfile "$svc")" >&2 || true
+      die "$svc: process died during startup"
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "---- last 50 lines of $(logfile "$svc") ----" >&2; tail -n 50 "$(logfile "$svc")" >&2 || true
+      die "$svc: not ready after ${TIMEOUT[$svc]}s"
+    fi
+    sleep 0.5
+  done
+}
+
+# Refuse to start anything if a port we need is bound by a process that is not ours.
+preflight_ports() {
+  local svc p owner pid clash=0 ours
+  for svc in "${SERVICES[@]}"; do
+    ours=$(live_pid "$svc" || true)
+    for p in ${PORTS[$svc]}; do
+      owner=$(port_owner "$p") || continue
+      pid=$(pid_of_port "$p")
+      [ -n "$ours" ] && { [ -z "$pid" ] || [ "$pid" = "$ours" ]; } && continue
+      echo "stack: port $p ($svc) is already in use by $owner, which this stack did not start." >&2
+      clash=1
+    done
+  done
+  [ $clash = 0 ] || die "port clash: stop those processes (e.g. a packaged daemon: 'systemctl stop prometheus' or
+  '/etc/init.d/prometheus-alertmanager stop') or free the ports, then re-run. Nothing was started or killed."
+}
+
+ensure() {  # <svc> [--nowait]: skip if ours+ready, else start (stale pidfile dropped)
+  local svc=$1
+  if live_pid "$svc" >/dev/null; then
+    if "ready_$svc"; then say "$svc: already running (pid $(live_pid "$svc"))"; return 0; fi
+    say "$svc: running but not ready yet, waiting"
+  else
+    rm -f "$(pidfile "$svc")"
+    say "$svc: starting"
+    "start_$svc"
+  fi
+  [ "${2:-}" = --nowait ] || wait_ready "$svc"
+}
+
+cmd_up() {
+  cmd_fetch
+  mkdir -p "$STACK"/{run,logs,conf,data}
+  render_configs
+  preflight_ports
+  ensure kafka --nowait          # slowest JVM first; the small services start while it boots
+  ensure pg
+  after_pg                       # seed demo databases once
+  ensure alertmanager            # before Prometheus so the notifier finds it immediately
+  ensure pushgateway
+  ensure prometheus
+  wait_ready kafka
+  ensure connect                 # after Kafka: one JVM booting at a time on 2 cores
+  say "up: all services ready (state: $STACK)"
+}
+
+# ---- stop ---------------------------------------------------------------------------------------------------
+stop_pid() {  # <svc> <pid>: TERM, wait up to 30 s, KILL
+  local svc=$1 pid=$2 i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  say "$svc: still alive after 30s, sending KILL"; kill -KILL "$pid" 2>/dev/null || true
+}
+stop_pg() {
+  local pgd=$STACK/data/pg
+  as_pg "$PGBIN/pg_ctl" -D "$pgd" -m fast -w -t 30 -s stop || { local pid; pid=$(live_pid pg) && stop_pid pg "$pid"; }
+}
+stop_service() {
+  local svc=$1 pid
+  if pid=$(live_pid "$svc"); then
+    say "$svc: stopping (pid $pid)"
+    if [ "$svc" = pg ]; then stop_pg; else stop_pid "$svc" "$pid"; fi
+    say "$svc: stopped"
+  fi
+  rm -f "$(pidfile "$svc")"
+}
+cmd_down() {
+  local svc; for svc in "${STOP_ORDER[@]}"; do stop_service "$svc"; done
+  say "down: done"
+}
+
+cmd_reset() {
+  cmd_down
+  rm -rf "$STACK/data" "$STACK/logs" "$STACK/run" "$STACK/conf"
+  say "reset: data, logs and configs removed (downloads kept in $STACK/dl, kafka/libs, connect-plugins)"
+}
+
+# ---- status / logs ------------------------------------------------------------------------------------------
+cmd_status() {
+  local json=0 svc pid alive ready all=0 rows=()
+  [ "${1:-}" = --json ] && json=1
+  for svc in "${SERVICES[@]}"; do
+    pid=$(live_pid "$svc" || true); alive=false; ready=false
+    [ -n "$pid" ] && alive=true
+    [ -n "$pid" ] && "ready_$svc" && ready=true
+    [ "$ready" = true ] || all=3
+    if [ $json = 1 ]; then
+      rows+=("$(printf '{"name":"%s","pid":%s,"alive":%s,"ready":%s,"ports":[%s],"log":"%s"}' \
+        "$svc" "${pid:-null}" "$alive" "$ready" "$(tr ' ' , <<<"${PORTS[$svc]}")" "$(logfile "$svc")")")
+    else
+      printf '%-13s %-5s pid=%-8s ports=%-10s %s\n' "$svc" "$([ "$ready" = true ] && echo UP || echo DOWN)" \
+        "${pid:--}" "${PORTS[$svc]// /,}" "$([ "$alive" = true ] && [ "$ready" = false ] && echo '(alive, not ready)')"
+    fi
+  done
+  if [ $json = 1 ]; then
+    local IFS=,; printf '{"stackDir":"%s","ok":%s,"services":[%s]}\n' "$STACK" "$([ $all = 0 ] && echo true || echo false)" "${rows[*]}"
+  fi
+  return $all
+}
+
+cmd_logs() {
+  local svc=${1:-} n=100 follow=(); [ -n "$svc" ] && shift || die "usage: stack.sh logs <svc> [-n N] [-f]"
+  [ -n "${PORTS[$svc]:-}" ] || die "unknown service '$svc' (one of: ${SERVICES[*]})"
+  while [ $# -gt 0 ]; do
+    case $1 in -n) n=$2; shift 2 ;; -f) follow=(-F); shift ;; *) die "logs: unknown option $1" ;; esac
+  done
+  [ -f "$(logfile "$svc")" ] || die "no log yet: $(logfile "$svc")"
+  tail -n "$n" "${follow[@]}" "$(logfile "$svc")"
+}
+
+usage() {
+  cat <<EOF
+usage: stack.sh <command>
+  up                 fetch (if needed) and start: ${SERVICES[*]}
+  down               stop our processes (pidfiles only), order: ${STOP_ORDER[*]}
+  status [--json]    pid/readiness/ports per service; exit 0 if all up, 3 otherwise
+  logs <svc> [-n N] [-f]
+  reset              down + delete data, logs, rendered configs (keeps downloads)
+  fetch              download Maven artifacts / install Debian packages (idempotent)
+state dir: $STACK (override with STACK_DIR)
+EOF
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) shift; cmd_status "$@" ;;
+  logs) shift; cmd_logs "$@" ;;
+  reset) cmd_reset ;;
+  fetch) cmd_fetch ;;
+  -h|--help|help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac

@@ -1,0 +1,195 @@
+import {Command, Flags, type Interfaces} from '@oclif/core';
+import {selectContext} from './config/context.js';
+import {type LoadedConfig, loadConfig} from './config/load.js';
+import {scrubKnownSecrets} from './config/secrets.js';
+import {CdcError, ExitCode, UsageError} from './errors.js';
+import {durationFlag} from './flags.js';
+import {createLogger, type Logger} from './output/log.js';
+import {colorWanted, type OutputFormat, renderYaml, setColor} from './output/render.js';
+import type {RunContext} from './runtime.js';
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+const EXIT_CODES_HELP = `EXIT CODES
+  0 OK · 1 internal error (a bug) · 2 usage or configuration error · 3 the answer is "not OK"
+  4 a dependency was unreachable · 5 partial failure · 6 forbidden · 130 interrupted`;
+
+/**
+ * The base of every cdcctl command: global flags, context resolution, output format and --json,
+ * the error → exit-code mapping, and confirmation for mutating commands.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    context: Flags.string({
+      summary: 'Context to use (default: current-context).',
+      env: 'CDCCTL_CONTEXT',
+      helpGroup: 'GLOBAL',
+    }),
+    'no-color': Flags.boolean({summary: 'Never colour output (NO_COLOR does the same).', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({
+      summary: 'Trace HTTP requests to stderr (credentials redacted) and show stack traces.',
+      helpGroup: 'GLOBAL',
+    }),
+    timeout: durationFlag({
+      summary: 'Per-request timeout for remote calls, e.g. 5s or 500ms (default 30s).',
+      helpGroup: 'GLOBAL',
+    }),
+    'log-format': Flags.option({
+      summary: 'Format of log lines on stderr.',
+      options: ['text', 'json'] as const,
+      default: 'text',
+      helpGroup: 'GLOBAL',
+    })(),
+  };
+
+  /** Mutating commands declare it; the base then requires confirmation (or --yes) where asked. */
+  static mutating = false;
+
+  protected flags!: CommandFlags<T>;
+  protected args!: CommandArgs<T>;
+  /** Every positional argument, for commands that take any number (static strict = false). */
+  protected rest: string[] = [];
+  protected log$!: Logger;
+  private loadedConfig?: LoadedConfig;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    process.once('SIGINT', () => {
+      process.stderr.write('\nInterrupted.\n');
+      process.exit(ExitCode.interrupted);
+    });
+    const {args, argv, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as CommandFlags<T>;
+    this.args = args as CommandArgs<T>;
+    this.rest = argv as string[];
+    setColor(colorWanted(this.flags['no-color']));
+    this.log$ = createLogger({format: this.flags['log-format'], verbose: this.flags.verbose});
+  }
+
+  /** `--json` and `-o json` both select the JSON document on stdout. */
+  public override jsonEnabled(): boolean {
+    if (super.jsonEnabled()) return true;
+    const argv = this.argv.slice(0, this.argv.includes('--') ? this.argv.indexOf('--') : undefined);
+    return argv.some(
+      (a, i) =>
+        a === '-ojson' ||
+        a === '--output=json' ||
+        a === '-o=json' ||
+        ((a === '-o' || a === '--output') && argv[i + 1] === 'json'),
+    );
+  }
+
+  protected outputFormat(): OutputFormat {
+    if (this.jsonEnabled()) return 'json';
+    return ((this.flags as {output?: OutputFormat}).output ?? 'table') as OutputFormat;
+  }
+
+  /**
+   * Prints `result` in the chosen format and returns it (oclif prints the JSON document itself
+   * when JSON is selected). `table` renders the table/wide form.
+   */
+  protected present<R>(result: R, table: (wide: boolean) => string): R {
+    const format = this.outputFormat();
+    if (format === 'yaml') process.stdout.write(renderYaml(result));
+    else if (format !== 'json') {
+      const text = table(format === 'wide');
+      if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+    return result;
+  }
+
+  protected async cdcConfig(): Promise<LoadedConfig> {
+    this.loadedConfig ??= await loadConfig();
+    return this.loadedConfig;
+  }
+
+  /** The selected context, ready for services. */
+  protected async runContext(): Promise<RunContext> {
+    const entry = selectContext(await this.cdcConfig(), this.flags.context);
+    return {
+      contextName: entry.name,
+      config: entry.config,
+      timeoutMs: this.flags.timeout,
+      log: this.log$,
+      trace: this.flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+      userAgent: `cdcctl/${this.config.version}`,
+    };
+  }
+
+  /**
+   * Asks before a destructive action. `--yes` answers for the user; without a terminal and without
+   * `--yes` the command refuses, so that cron and CI never hang on a prompt nor act unconfirmed.
+   */
+  protected async confirm(question: string): Promise<void> {
+    if ((this.flags as {yes?: boolean}).yes) return;
+    if (!process.stdin.isTTY) {
+      throw new UsageError(`refusing to ${question.replace(/\?$/, '')} without confirmation`, {
+        hint: 'Run it in a terminal to be asked, or pass --yes.',
+      });
+    }
+    const {createInterface} = await import('node:readline/promises');
+    const rl = createInterface({input: process.stdin, output: process.stderr});
+    try {
+      const answer = await rl.question(`${question} [y/N] `);
+      if (!/^y(es)?$/i.test(answer.trim()))
+        throw new CdcError('ABORTED', ExitCode.usage, 'aborted: nothing was changed');
+    } finally {
+      rl.close();
+    }
+  }
+
+  /** Sets the exit code for a result that is an answer ("not OK" = 3, partial = 5) without throwing. */
+  protected exitWith(code: ExitCode): void {
+    process.exitCode = code;
+  }
+
+  public override async catch(err: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
+    const verbose = this.argv.includes('--verbose');
+    if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') throw err;
+    const cdc = toCdcError(err);
+    process.exitCode = cdc.exitCode;
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({error: cdc.toJSON()}, null, 2)}\n`);
+    } else {
+      const lines = [`Error: ${scrubKnownSecrets(cdc.message)}`];
+      if (cdc.hint) lines.push(`Hint: ${scrubKnownSecrets(cdc.hint)}`);
+      if (cdc.exitCode === ExitCode.bug) {
+        lines.push('This is a bug in cdcctl. Please report it with the output of the same command run with --verbose.');
+      }
+      if (verbose && err.stack) lines.push(scrubKnownSecrets(err.stack));
+      process.stderr.write(`${lines.join('\n')}\n`);
+    }
+  }
+}
+
+/** Appends the exit-code contract to a command's long description (shown by --help). */
+export function withExitCodes(description: string): string {
+  return `${description}\n\n${EXIT_CODES_HELP}`;
+}
+
+/** oclif's own parse errors are usage errors; anything unknown is a bug. */
+function toCdcError(err: Error & {oclif?: {exit?: number}}): CdcError {
+  if (err instanceof CdcError) return err;
+  if (
+    err.oclif?.exit === 2 ||
+    /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --)/.test(err.message)
+  ) {
+    const message = err.message.split('\n')[0] ?? err.message;
+    return new UsageError(message.replace(/^Error: /, ''), {hint: 'See --help for usage.'});
+  }
+  if (err.oclif?.exit !== undefined && err.oclif.exit !== 1) {
+    return new CdcError('USAGE', ExitCode.usage, err.message.split('\n')[0] ?? err.message);
+  }
+  return new CdcError('INTERNAL', ExitCode.bug, `internal error: ${err.message}`, {cause: err});
+}

@@ -1,0 +1,30 @@
+import {type HttpServiceKey, httpServices} from '../config/schema.js';
+import {ConfigError} from '../errors.js';
+import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
+import {ConnectClient} from './connect.js';
+import {HttpClient} from './http.js';
+
+/** The HTTP client for one of the context's REST services, or a clear error when it is not configured. */
+export function httpClientFor(ctx: RunContext, key: HttpServiceKey): HttpClient {
+  const endpoint = ctx.config[key];
+  if (!endpoint) {
+    throw new ConfigError(`context "${ctx.contextName}" has no ${httpServices[key]} endpoint (${key}.url)`, {
+      hint: `Add it with \`cdcctl config set-context ${ctx.contextName} --${flagName(key)}-url <url>\`.`,
+    });
+  }
+  return new HttpClient({
+    service: httpServices[key],
+    endpoint,
+    timeoutMs: ctx.timeoutMs ?? endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    trace: ctx.trace,
+    userAgent: ctx.userAgent,
+  });
+}
+
+export function connectClient(ctx: RunContext): ConnectClient {
+  return new ConnectClient(httpClientFor(ctx, 'connect'));
+}
+
+function flagName(key: HttpServiceKey): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

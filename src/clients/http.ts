@@ -1,0 +1,325 @@
+import {readFileSync} from 'node:fs';
+import type {Dispatcher} from 'undici';
+import type {HttpEndpointConfig} from '../config/schema.js';
+import {redact, redactUrl, registerSecret, resolveSecretString, scrubKnownSecrets} from '../config/secrets.js';
+import {ConfigError, ServiceError} from '../errors.js';
+
+/**
+ * The one HTTP layer under every REST client (Kafka Connect, Schema Registry, Alertmanager,
+ * Prometheus, Pushgateway): base URL, auth, TLS, timeouts, retries with backoff and jitter, a single
+ * error type, and an optional request trace. It knows nothing of cdcctl's commands.
+ */
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** No new attempt starts after this much time since the first. */
+  maxElapsedMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 250,
+  maxDelayMs: 8000,
+  maxElapsedMs: 60_000,
+};
+
+export interface HttpClientOptions {
+  /** Human name of the service, used in errors ("Kafka Connect"). */
+  service: string;
+  endpoint: HttpEndpointConfig;
+  /** Per-attempt timeout (connect + headers + body). */
+  timeoutMs: number;
+  retry?: Partial<RetryPolicy>;
+  /** Receives one line per request and answer (`--verbose`); credentials never reach it. */
+  trace?: (line: string) => void;
+  /** For tests: a dispatcher such as undici's MockAgent instead of the real connection pool. */
+  dispatcher?: Dispatcher;
+  userAgent?: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | Array<string | number | boolean> | undefined>;
+  body?: unknown;
+  /** Status codes that are answers, not errors (e.g. 503 from a health endpoint). */
+  accept?: number[];
+  /** Retries network failures and 502/503/504. Defaults to true for GET, HEAD, PUT and DELETE. */
+  idempotent?: boolean;
+  /** Extra retry rule for answers this service documents as transient (e.g. Connect's 409 rebalance). */
+  retryOn?: (status: number, body: unknown) => boolean;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+const TRANSIENT_STATUS = new Set([502, 503, 504]);
+const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+export class HttpClient {
+  readonly service: string;
+  readonly baseUrl: URL;
+  private readonly options: HttpClientOptions;
+  private readonly retry: RetryPolicy;
+  private dispatcher?: Dispatcher;
+  private headers?: Record<string, string>;
+
+  constructor(options: HttpClientOptions) {
+    this.options = options;
+    this.service = options.service;
+    this.baseUrl = new URL(options.endpoint.url.endsWith('/') ? options.endpoint.url : `${options.endpoint.url}/`);
+    this.retry = {...defaultRetryPolicy, ...options.retry};
+  }
+
+  /** The base URL as it may be shown: without credentials. */
+  get displayUrl(): string {
+    return redactUrl(this.baseUrl.toString().replace(/\/$/, ''));
+  }
+
+  async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+    const url = this.urlFor(req);
+    const shown = redactUrl(url.toString());
+    const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const t0 = Date.now();
+      this.trace(`→ ${req.method} ${shown}${req.body === undefined ? '' : ` ${traceBody(req.body)}`}`);
+      let outcome: HttpResponse<T> | ServiceError;
+      try {
+        outcome = await this.once<T>(req, url, shown);
+      } catch (err) {
+        outcome = this.networkError(err, req, shown);
+      }
+      const elapsed = Date.now() - t0;
+      if (outcome instanceof ServiceError) {
+        this.trace(`← ${req.method} ${shown} failed after ${elapsed} ms: ${outcome.message}`);
+        const transient = idempotent && TRANSIENT_NETWORK.has(String(outcome.details?.cause ?? ''));
+        if (!transient || !this.mayRetry(attempt, started)) throw outcome;
+      } else {
+        this.trace(`← ${outcome.status} ${req.method} ${shown} (${elapsed} ms)`);
+        const ok = (outcome.status >= 200 && outcome.status < 300) || req.accept?.includes(outcome.status);
+        if (ok) return outcome;
+        const transient =
+          (idempotent && TRANSIENT_STATUS.has(outcome.status)) ||
+          (req.retryOn?.(outcome.status, outcome.body) ?? false);
+        if (!transient || !this.mayRetry(attempt, started)) throw this.statusError(outcome, req, shown);
+      }
+      const delay = backoff(attempt, this.retry);
+      this.trace(`  retrying in ${delay} ms (attempt ${attempt + 1} of ${this.retry.maxAttempts})`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  async get<T = unknown>(path: string, query?: HttpRequest['query'], extra: Partial<HttpRequest> = {}): Promise<T> {
+    return (await this.request<T>({method: 'GET', path, query, ...extra})).body;
+  }
+
+  async close(): Promise<void> {
+    // Dispatchers given from outside (tests) belong to their owner.
+    if (this.dispatcher && !this.options.dispatcher) await this.dispatcher.close();
+    this.dispatcher = undefined;
+  }
+
+  private mayRetry(attempt: number, started: number): boolean {
+    return attempt < this.retry.maxAttempts && Date.now() - started < this.retry.maxElapsedMs;
+  }
+
+  private urlFor(req: HttpRequest): URL {
+    const url = new URL(req.path.replace(/^\//, ''), this.baseUrl);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(item));
+    }
+    return url;
+  }
+
+  private async once<T>(req: HttpRequest, url: URL, shown: string): Promise<HttpResponse<T>> {
+    const {request} = await import('undici');
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
+    const headers: Record<string, string> = {accept: 'application/json', ...this.requestHeaders()};
+    let body: string | undefined;
+    if (req.body !== undefined) {
+      body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await request(url, {
+      method: req.method,
+      headers,
+      body,
+      dispatcher: await this.getDispatcher(),
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    const type = String(res.headers['content-type'] ?? '');
+    if (text !== '' && (type.includes('json') || /^[[{]/.test(text.trimStart()))) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        if (type.includes('json')) {
+          throw new ServiceError({
+            service: this.service,
+            url: shown,
+            status: res.statusCode,
+            message: `${this.service} at ${shown} answered ${res.statusCode} with a malformed JSON body`,
+            code: 'BAD_RESPONSE',
+          });
+        }
+      }
+    } else if (text === '') {
+      parsed = undefined;
+    }
+    return {status: res.statusCode, headers: res.headers, body: parsed as T};
+  }
+
+  private requestHeaders(): Record<string, string> {
+    if (this.headers) return this.headers;
+    const {endpoint} = this.options;
+    const where = `${this.service} endpoint`;
+    const headers: Record<string, string> = {'user-agent': this.options.userAgent ?? 'cdcctl'};
+    for (const [k, v] of Object.entries(endpoint.headers ?? {})) {
+      const value = resolveSecretString(v, `${where} header ${k}`);
+      registerSecret(value);
+      headers[k.toLowerCase()] = value;
+    }
+    if (endpoint.auth?.type === 'basic') {
+      const password = resolveSecretString(endpoint.auth.password, `${where} auth.password`);
+      registerSecret(password);
+      const username = resolveSecretString(endpoint.auth.username, `${where} auth.username`);
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    } else if (endpoint.auth?.type === 'bearer') {
+      const token = resolveSecretString(endpoint.auth.token, `${where} auth.token`);
+      registerSecret(token);
+      headers.authorization = `Bearer ${token}`;
+    }
+    if (headers.authorization) registerSecret(headers.authorization.replace(/^\w+ /, ''));
+    this.headers = headers;
+    return headers;
+  }
+
+  private async getDispatcher(): Promise<Dispatcher> {
+    if (this.options.dispatcher) return this.options.dispatcher;
+    if (this.dispatcher) return this.dispatcher;
+    const {Agent} = await import('undici');
+    const tls = this.options.endpoint.tls;
+    const readPem = (file: string | undefined, key: string) => {
+      if (!file) return undefined;
+      try {
+        return readFileSync(resolveSecretString(file, `${this.service} tls.${key}`));
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        throw new ConfigError(
+          `${this.service} tls.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
+        );
+      }
+    };
+    this.dispatcher = new Agent({
+      connectTimeout: Math.min(this.options.timeoutMs, 10_000),
+      keepAliveTimeout: 4_000,
+      connect: {
+        ca: readPem(tls?.ca, 'ca'),
+        cert: readPem(tls?.cert, 'cert'),
+        key: readPem(tls?.key, 'key'),
+        rejectUnauthorized: !tls?.insecureSkipTlsVerify,
+      },
+    });
+    return this.dispatcher;
+  }
+
+  private networkError(err: unknown, req: HttpRequest, shown: string): ServiceError {
+    if (err instanceof ServiceError || err instanceof ConfigError) throw err;
+    const e = err as NodeJS.ErrnoException & {cause?: NodeJS.ErrnoException};
+    const code = e.code ?? e.cause?.code ?? (['TimeoutError', 'AbortError'].includes(e.name) ? e.name : undefined);
+    if (!code) throw err; // not a network failure: a bug, reported as such
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
+    const timedOut = [
+      'UND_ERR_CONNECT_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+      'TimeoutError',
+      'AbortError',
+    ].includes(String(code));
+    const reason = timedOut ? `no answer within ${timeoutMs} ms` : scrubKnownSecrets(describeNetworkError(e, code));
+    return new ServiceError(
+      {
+        service: this.service,
+        url: shown,
+        message: `${this.service} at ${this.displayUrl} is unreachable (${req.method} ${shown}): ${reason}`,
+        code: timedOut ? 'TIMEOUT' : 'UNREACHABLE',
+      },
+      {
+        hint: timedOut
+          ? 'The service is slow or hung; retry with a larger --timeout, or check its health and logs.'
+          : `Check that ${this.service} is running and that the context's URL is right (\`cdcctl config view\`).`,
+        details: {cause: code},
+        cause: err,
+      },
+    );
+  }
+
+  private statusError(res: HttpResponse, req: HttpRequest, shown: string): ServiceError {
+    const serverMessage = scrubKnownSecrets(serverMessageOf(res.body));
+    return new ServiceError(
+      {
+        service: this.service,
+        url: shown,
+        status: res.status,
+        serverMessage,
+        message: `${this.service} answered ${res.status} to ${req.method} ${shown}${serverMessage ? `: ${serverMessage}` : ''}`,
+      },
+      {
+        hint:
+          res.status === 401 || res.status === 403 ? "Check the context's credentials for this service." : undefined,
+      },
+    );
+  }
+
+  private trace(line: string): void {
+    this.options.trace?.(scrubKnownSecrets(line));
+  }
+}
+
+/** Exponential backoff with full jitter in [delay/2, delay]. */
+export function backoff(attempt: number, policy: RetryPolicy): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** The server's own words from an error body: `message` (Connect, registries), `error` (Prometheus), or text. */
+export function serverMessageOf(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    for (const key of ['message', 'error', 'detail', 'title']) {
+      if (typeof b[key] === 'string' && b[key]) return firstLine(b[key] as string);
+    }
+    return firstLine(JSON.stringify(body));
+  }
+  return typeof body === 'string' ? firstLine(body) : '';
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+function describeNetworkError(e: NodeJS.ErrnoException & {cause?: NodeJS.ErrnoException}, code: string): string {
+  const inner = e.cause?.message ?? e.message;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${code})`;
+  if (String(code).startsWith('ERR_TLS') || /certificate|self.signed/i.test(inner)) return `TLS error: ${inner}`;
+  return inner ? `${inner}${code && !inner.includes(code) ? ` (${code})` : ''}` : String(code);
+}
+
+function traceBody(body: unknown): string {
+  const text = typeof body === 'string' ? body : JSON.stringify(redact(body));
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}

@@ -1,0 +1,15 @@
+import {BaseCommand} from '../../base-command.js';
+import {selectContext} from '../../config/context.js';
+
+export default class ConfigCurrentContext extends BaseCommand<typeof ConfigCurrentContext> {
+  static override summary = 'Print the context commands use by default.';
+  static override description =
+    'Prints the name of the context selected by --context, CDCCTL_CONTEXT or current-context, in that order.';
+  static override examples = ['<%= config.bin %> <%= command.id %>'];
+
+  async run(): Promise<{name: string; source: string}> {
+    const entry = selectContext(await this.cdcConfig(), this.flags.context);
+    if (!this.jsonEnabled()) process.stdout.write(`${entry.name}\n`);
+    return {name: entry.name, source: entry.source};
+  }
+}

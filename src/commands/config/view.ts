@@ -1,0 +1,28 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {renderYaml} from '../../output/render.js';
+import {type ConfigView, viewConfig} from '../../services/config/contexts.js';
+
+export default class ConfigViewCommand extends BaseCommand<typeof ConfigViewCommand> {
+  static override summary = 'Show the merged configuration, with secrets redacted.';
+  static override description =
+    'Prints every context from every configuration file (CDCCTL_CONFIG, or the user file and the project file). ' +
+    'Literal secrets are masked; secret references such as ${env:NAME} are shown as written, never resolved.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --minify --json',
+  ];
+  static override flags = {
+    minify: Flags.boolean({summary: 'Show only the selected context (--context or current-context).'}),
+  };
+
+  async run(): Promise<ConfigView> {
+    const config = await this.cdcConfig();
+    const view = viewConfig(
+      config,
+      this.flags.minify ? (this.flags.context ?? config.currentContext ?? '') : undefined,
+    );
+    if (!this.jsonEnabled()) process.stdout.write(renderYaml(view));
+    return view;
+  }
+}

@@ -1,0 +1,58 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {outputFlag} from '../../flags.js';
+import {paintState, renderTable} from '../../output/render.js';
+import {type ConnectorSummary, listConnectors} from '../../services/connectors/list.js';
+
+export default class ConnectorsList extends BaseCommand<typeof ConnectorsList> {
+  static override summary = 'List connectors with their type, state and tasks.';
+  static override description =
+    'One request to Kafka Connect (GET /connectors?expand=status&expand=info). Select connectors by exact name, ' +
+    'glob (inventory-*) or /regex/, and by state.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> -o wide',
+    "<%= config.bin %> <%= command.id %> 'inventory-*' --state FAILED --json",
+  ];
+  static override strict = false;
+  static override args = {selector: Args.string({description: 'Names, globs or /regex/ (any number).'})};
+  static override flags = {
+    output: outputFlag,
+    state: Flags.string({
+      summary: 'Only connectors in this state (repeatable).',
+      options: ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING'],
+      multiple: true,
+    }),
+  };
+
+  async run(): Promise<ConnectorSummary[]> {
+    const connectors = await listConnectors(await this.runContext(), {
+      select: this.rest,
+      states: this.flags.state,
+    });
+    return this.present(connectors, (wide) =>
+      connectors.length === 0
+        ? 'No connectors.'
+        : renderTable(
+            connectors,
+            [
+              {header: 'NAME', value: (c) => c.name},
+              {header: 'TYPE', value: (c) => c.type},
+              {header: 'STATE', value: (c) => c.state, paint: paintState},
+              {
+                header: 'TASKS',
+                value: (c) =>
+                  `${c.tasks.running}/${c.tasks.total}${c.tasks.failed ? ` (${c.tasks.failed} failed)` : ''}`,
+              },
+              {header: 'WORKERS', value: (c) => workers(c), wide: true},
+              {header: 'CLASS', value: (c) => c.connectorClass, wide: true},
+            ],
+            wide,
+          ),
+    );
+  }
+}
+
+function workers(c: ConnectorSummary): string {
+  return [...new Set([c.workerId, ...c.taskStates.map((t) => t.workerId)].filter(Boolean))].join(',');
+}

@@ -1,0 +1,32 @@
+import {Flags} from '@oclif/core';
+import {UsageError} from './errors.js';
+
+/** Flags shared by several commands: one definition each. */
+
+export const outputFlag = Flags.option({
+  char: 'o',
+  summary: 'Output format.',
+  options: ['table', 'wide', 'json', 'yaml'] as const,
+  default: 'table',
+  helpGroup: 'OUTPUT',
+})();
+
+export const mutationFlags = {
+  yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation (required when stdin is not a terminal).'}),
+  'dry-run': Flags.boolean({summary: 'Show exactly what would change, and change nothing.'}),
+};
+
+/** Parses "500ms", "30s", "2m", "1h" or a bare number of seconds into milliseconds. */
+export function parseDuration(input: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(input.trim());
+  if (!m) throw new UsageError(`invalid duration "${input}"`, {hint: 'Use e.g. 500ms, 30s, 2m or 1h.'});
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  if (ms <= 0) throw new UsageError(`duration must be positive: "${input}"`);
+  return Math.round(ms);
+}
+
+export const durationFlag = Flags.custom<number>({
+  parse: async (input) => parseDuration(input),
+});

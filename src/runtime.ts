@@ -1,0 +1,19 @@
+import type {ContextConfig} from './config/schema.js';
+import type {Logger} from './output/log.js';
+
+/**
+ * What a service needs to know about the run it is part of: the selected context and how to talk
+ * and log. Built by the base command; services and clients never look at flags or the terminal.
+ */
+export interface RunContext {
+  contextName: string;
+  config: ContextConfig;
+  /** Per-request timeout from --timeout; when absent, the endpoint's own timeoutMs or the default. */
+  timeoutMs?: number;
+  log: Logger;
+  /** Set with --verbose: receives the HTTP trace (credentials redacted). */
+  trace?: (line: string) => void;
+  userAgent: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
