@@ -14,8 +14,14 @@ export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 const EXIT_CODES_HELP = `EXIT CODES
-  0 OK · 1 internal error (a bug) · 2 usage or configuration error · 3 the answer is "not OK"
-  4 a dependency was unreachable · 5 partial failure · 6 forbidden · 130 interrupted`;
+  0    OK
+  1    internal error (a bug in cdcctl)
+  2    usage error, invalid input or invalid configuration
+  3    the command worked and the answer is "not OK" (unhealthy, drift, verification failed)
+  4    a dependency was unreachable or timed out
+  5    partial failure: some targets succeeded, others failed
+  6    forbidden by the access policy
+  130  interrupted`;
 
 /**
  * The base of every cdcctl command: global flags, context resolution, output format and --json,

@@ -238,7 +238,8 @@ export class HttpClient {
   private networkError(err: unknown, req: HttpRequest, shown: string): ServiceError {
     if (err instanceof ServiceError || err instanceof ConfigError) throw err;
     const e = err as NodeJS.ErrnoException & {cause?: NodeJS.ErrnoException};
-    const code = e.code ?? e.cause?.code ?? (['TimeoutError', 'AbortError'].includes(e.name) ? e.name : undefined);
+    // AbortSignal.timeout() rejects with a DOMException whose numeric `code` means nothing here.
+    const code = ['TimeoutError', 'AbortError'].includes(e.name) ? e.name : (e.code ?? e.cause?.code);
     if (!code) throw err; // not a network failure: a bug, reported as such
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
     const timedOut = [

@@ -1,0 +1,204 @@
+import {ConnectClient, type ConnectorState, type ConnectorType, connectFeatures} from '../../clients/connect.js';
+import {connectClient} from '../../clients/factory.js';
+import {HttpClient} from '../../clients/http.js';
+import {CdcError, ExitCode} from '../../errors.js';
+import {DEFAULT_TIMEOUT_MS, type RunContext} from '../../runtime.js';
+import {rootCause} from '../connectors/trace.js';
+
+/**
+ * One verdict for the whole pipeline, from every component cdcctl can see. Each check adds
+ * problems; the verdict is the worst of them: healthy (exit 0), degraded (3), down (4).
+ */
+
+export type Verdict = 'healthy' | 'degraded' | 'down';
+
+export interface Problem {
+  severity: Exclude<Verdict, 'healthy'>;
+  component: string;
+  message: string;
+}
+
+export interface WorkerStatus {
+  id: string;
+  url: string;
+  reachable: boolean;
+  version?: string;
+  commit?: string;
+  kafkaClusterId?: string;
+  health?: string;
+  healthMessage?: string;
+  error?: string;
+}
+
+export interface TaskHealth {
+  id: number;
+  state: ConnectorState;
+  workerId: string;
+  cause?: string;
+}
+
+export interface ConnectorHealth {
+  name: string;
+  type: ConnectorType;
+  state: ConnectorState | 'UNKNOWN';
+  workerId?: string;
+  cause?: string;
+  tasks: TaskHealth[];
+}
+
+export interface PipelineStatus {
+  context: string;
+  checkedAt: string;
+  verdict: Verdict;
+  workers: WorkerStatus[];
+  connectors: ConnectorHealth[];
+  problems: Problem[];
+}
+
+export async function pipelineStatus(ctx: RunContext): Promise<PipelineStatus> {
+  const problems: Problem[] = [];
+  const connect = connectClient(ctx);
+  try {
+    const entry = await probeWorker(connect, workerIdOf(connect.http.baseUrl));
+    const workers = [entry];
+    let connectors: ConnectorHealth[] = [];
+    if (entry.reachable) {
+      connectors = await connectorHealth(connect, problems);
+      const others = [...new Set(connectors.flatMap((c) => [c.workerId, ...c.tasks.map((t) => t.workerId)]))].filter(
+        (id): id is string => Boolean(id) && id !== entry.id,
+      );
+      workers.push(...(await Promise.all(others.map((id) => probeOtherWorker(ctx, connect, id)))));
+    }
+    for (const w of workers) workerProblems(w, w === entry, problems);
+    return {
+      context: ctx.contextName,
+      checkedAt: new Date().toISOString(),
+      verdict: verdictOf(problems),
+      workers,
+      connectors,
+      problems,
+    };
+  } finally {
+    await connect.close();
+  }
+}
+
+export function verdictOf(problems: Problem[]): Verdict {
+  if (problems.some((p) => p.severity === 'down')) return 'down';
+  return problems.length > 0 ? 'degraded' : 'healthy';
+}
+
+export function verdictExitCode(verdict: Verdict): ExitCode {
+  return verdict === 'healthy' ? ExitCode.ok : verdict === 'down' ? ExitCode.unreachable : ExitCode.notOk;
+}
+
+async function connectorHealth(connect: ConnectClient, problems: Problem[]): Promise<ConnectorHealth[]> {
+  const expanded = await connect.listExpanded();
+  const out: ConnectorHealth[] = [];
+  for (const [name, e] of Object.entries(expanded).sort(([a], [b]) => a.localeCompare(b))) {
+    const status = e.status;
+    const health: ConnectorHealth = {
+      name,
+      type: status?.type ?? e.info?.type ?? 'unknown',
+      state: status?.connector.state ?? 'UNKNOWN',
+      workerId: status?.connector.worker_id,
+      cause: rootCause(status?.connector.trace),
+      tasks: (status?.tasks ?? []).map((t) => ({
+        id: t.id,
+        state: t.state,
+        workerId: t.worker_id,
+        cause: rootCause(t.trace),
+      })),
+    };
+    out.push(health);
+    const component = `connector ${name}`;
+    if (health.state !== 'RUNNING') {
+      problems.push({
+        severity: 'degraded',
+        component,
+        message: `connector is ${health.state}${health.cause ? `: ${health.cause}` : ''}`,
+      });
+    }
+    for (const t of health.tasks) {
+      if (t.state !== 'RUNNING' && !(t.state === 'PAUSED' && health.state === 'PAUSED')) {
+        problems.push({
+          severity: 'degraded',
+          component,
+          message: `task ${t.id} is ${t.state}${t.cause ? `: ${t.cause}` : ''}`,
+        });
+      }
+    }
+    if (health.state === 'RUNNING' && health.tasks.length === 0) {
+      problems.push({severity: 'degraded', component, message: 'connector is RUNNING with no tasks'});
+    }
+  }
+  return out;
+}
+
+async function probeWorker(connect: ConnectClient, id: string): Promise<WorkerStatus> {
+  const status: WorkerStatus = {id, url: connect.url, reachable: false};
+  try {
+    const info = await connect.serverInfo();
+    Object.assign(status, {
+      reachable: true,
+      version: info.version,
+      commit: info.commit,
+      kafkaClusterId: info.kafka_cluster_id,
+    });
+  } catch (err) {
+    if (!(err instanceof CdcError)) throw err;
+    status.error = err.message;
+    return status;
+  }
+  if (await connect.supports('health')) {
+    try {
+      const h = await connect.health();
+      status.health = h.status;
+      status.healthMessage = h.message;
+    } catch (err) {
+      if (!(err instanceof CdcError)) throw err;
+      status.error = err.message;
+    }
+  } else {
+    status.health = 'unsupported';
+    status.healthMessage = `GET /health needs Kafka ${connectFeatures.health} or later; this worker runs ${status.version}`;
+  }
+  return status;
+}
+
+/** Workers that host tasks but are not the configured URL: probed at their advertised REST address. */
+async function probeOtherWorker(ctx: RunContext, connect: ConnectClient, id: string): Promise<WorkerStatus> {
+  const endpoint = ctx.config.connect!;
+  const url = `${connect.http.baseUrl.protocol}//${id}`;
+  const client = new ConnectClient(
+    new HttpClient({
+      service: 'Kafka Connect',
+      endpoint: {...endpoint, url},
+      timeoutMs: Math.min(ctx.timeoutMs ?? endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS, 5000),
+      retry: {maxAttempts: 1},
+      trace: ctx.trace,
+      userAgent: ctx.userAgent,
+    }),
+  );
+  try {
+    return await probeWorker(client, id);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The configured worker unreachable means the pipeline is down; another worker, that it is degraded. */
+function workerProblems(w: WorkerStatus, primary: boolean, problems: Problem[]): void {
+  const component = `worker ${w.id}`;
+  if (!w.reachable)
+    problems.push({severity: primary ? 'down' : 'degraded', component, message: w.error ?? 'unreachable'});
+  else if (w.health === 'starting')
+    problems.push({severity: 'degraded', component, message: `starting: ${w.healthMessage}`});
+  else if (w.health && w.health !== 'healthy' && w.health !== 'unsupported') {
+    problems.push({severity: 'down', component, message: `${w.health}: ${w.healthMessage ?? w.error ?? ''}`});
+  } else if (!w.health && w.error) problems.push({severity: 'degraded', component, message: w.error});
+}
+
+function workerIdOf(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}

@@ -1,0 +1,27 @@
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, keeping the input order in the
+ * results. Every item gets a result: a failure never stops the others (bulk operations report per
+ * target).
+ */
+export type Settled<R> = {ok: true; value: R} | {ok: false; error: unknown};
+
+export async function mapSettled<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<Settled<R>[]> {
+  const results = new Array<Settled<R>>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = {ok: true, value: await fn(items[i]!, i)};
+      } catch (error) {
+        results[i] = {ok: false, error};
+      }
+    }
+  };
+  await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker));
+  return results;
+}

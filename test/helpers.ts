@@ -1,0 +1,89 @@
+import {execFile} from 'node:child_process';
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(repoRoot, 'bin', 'run.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs the built CLI as a user would: a subprocess on the pinned Node (process.execPath), with a
+ * clean environment (no user config unless given), capturing stdout, stderr and the exit code.
+ */
+export function runCli(
+  args: string[],
+  options: {env?: Record<string, string | undefined>; input?: string; cwd?: string} = {},
+): Promise<CliResult> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cdcctl-xdg-')),
+    NO_COLOR: '1',
+    ...options.env,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      {env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), maxBuffer: 64 * 1024 * 1024, timeout: 120_000},
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({code, stdout, stderr, ms: Date.now() - started});
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
+  });
+}
+
+/** A temporary config file; returns the env that points cdcctl at it. */
+export function tempConfig(yaml: string): {path: string; env: Record<string, string>} {
+  const dir = mkdtempSync(join(tmpdir(), 'cdcctl-cfg-'));
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, yaml);
+  return {path, env: {CDCCTL_CONFIG: path}};
+}
+
+export function tempDir(prefix = 'cdcctl-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Parses stdout as one JSON document, failing with the output shown. */
+export function json<T = unknown>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout}\nstderr:\n${r.stderr}`);
+  }
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {afterEach, describe, it} from 'node:test';
+import {selectContext} from '../../src/config/context.js';
+import {loadConfig, parseConfigFile} from '../../src/config/load.js';
+import {ConfigError} from '../../src/errors.js';
+import {tempDir} from '../helpers.js';
+
+const saved = {...process.env};
+afterEach(() => {
+  process.env = {...saved};
+});
+
+describe('configuration loading', () => {
+  it('validates with zod and names the file, key path and expectation', () => {
+    assert.throws(
+      () => parseConfigFile('/x/config.yaml', 'contexts:\n  prod:\n    connect: {url: "not a url"}\n'),
+      (err: unknown) =>
+        err instanceof ConfigError && /\/x\/config\.yaml: contexts\.prod\.connect\.url: .*URL/.test(err.message),
+    );
+    assert.throws(
+      () => parseConfigFile('/x/c.yaml', 'contexts:\n  prod:\n    conect: {url: "http://a"}\n'),
+      /contexts\.prod: unknown key\(s\) conect/,
+    );
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    assert.throws(() => parseConfigFile('/x/c.yaml', 'contexts:\n  a: [\n'), /\/x\/c\.yaml:\d+:\d+: invalid YAML/);
+  });
+
+  it('merges the user file over a project file found by cosmiconfig', async () => {
+    const xdg = tempDir();
+    const project = tempDir();
+    process.env.XDG_CONFIG_HOME = xdg;
+    delete process.env.CDCCTL_CONFIG;
+    const {mkdirSync} = await import('node:fs');
+    mkdirSync(join(xdg, 'cdcctl'));
+    writeFileSync(
+      join(xdg, 'cdcctl', 'config.yaml'),
+      'current-context: mine\ncontexts:\n  mine: {connect: {url: "http://user:8083"}}\n  shared: {connect: {url: "http://user-wins:8083"}}\n',
+    );
+    writeFileSync(join(project, 'package.json'), '{"name":"p"}');
+    writeFileSync(
+      join(project, '.cdcctlrc.yaml'),
+      'current-context: shared\ncontexts:\n  shared: {connect: {url: "http://project:8083"}}\n  team: {connect: {url: "http://team:8083"}}\n',
+    );
+    const config = await loadConfig(project);
+    assert.equal(config.currentContext, 'mine');
+    assert.deepEqual([...config.contexts.keys()].sort(), ['mine', 'shared', 'team']);
+    assert.equal(config.contexts.get('shared')?.config.connect?.url, 'http://user-wins:8083');
+    assert.equal(config.contexts.get('team')?.source, join(project, '.cdcctlrc.yaml'));
+  });
+
+  it('falls back to a built-in local context when no file exists', async () => {
+    process.env.XDG_CONFIG_HOME = tempDir();
+    delete process.env.CDCCTL_CONFIG;
+    const config = await loadConfig(tempDir());
+    assert.equal(selectContext(config).name, 'local');
+    assert.equal(config.contexts.get('local')?.source, 'built-in');
+  });
+
+  it('refuses an unknown context and lists the known ones', async () => {
+    process.env.XDG_CONFIG_HOME = tempDir();
+    const config = await loadConfig(tempDir());
+    assert.throws(
+      () => selectContext(config, 'prod'),
+      (err: unknown) =>
+        err instanceof ConfigError && err.exitCode === 2 && /Known contexts: local/.test(err.hint ?? ''),
+    );
+  });
+});

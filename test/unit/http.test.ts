@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import {createServer} from 'node:net';
+import {after, describe, it} from 'node:test';
+import {MockAgent} from 'undici';
+import {ConnectClient, isTransientConnectAnswer, versionAtLeast} from '../../src/clients/connect.js';
+import {HttpClient} from '../../src/clients/http.js';
+import {ServiceError} from '../../src/errors.js';
+
+/**
+ * Error paths a real server cannot be made to produce on demand (a 409 mid-rebalance, a malformed
+ * body, a hung socket): MockAgent or a raw socket that never answers. Everything else is tested
+ * against the real stack.
+ */
+
+const BASE = 'http://connect.test:8083';
+
+function client(agent: MockAgent, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) {
+  return new HttpClient({
+    service: 'Kafka Connect',
+    endpoint: {url: BASE},
+    timeoutMs: 2000,
+    dispatcher: agent,
+    retry: {baseDelayMs: 1, maxDelayMs: 2},
+    ...extra,
+  });
+}
+
+function mockAgent(): MockAgent {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  return agent;
+}
+
+describe('HTTP layer', () => {
+  it("retries Kafka Connect's 409 rebalance answer, then succeeds", async () => {
+    const agent = mockAgent();
+    const pool = agent.get(BASE);
+    const rebalance = {
+      error_code: 409,
+      message: 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)',
+    };
+    pool
+      .intercept({path: '/connectors/a/restart', method: 'POST'})
+      .reply(409, rebalance, {headers: {'content-type': 'application/json'}});
+    pool
+      .intercept({path: '/connectors/a/restart', method: 'POST'})
+      .reply(409, rebalance, {headers: {'content-type': 'application/json'}});
+    pool.intercept({path: '/connectors/a/restart', method: 'POST'}).reply(204, '');
+    const res = await client(agent).request({
+      method: 'POST',
+      path: '/connectors/a/restart',
+      retryOn: isTransientConnectAnswer,
+    });
+    assert.equal(res.status, 204);
+    agent.assertNoPendingInterceptors();
+  });
+
+  it('never retries 409 "already exists" on create', async () => {
+    const agent = mockAgent();
+    agent
+      .get(BASE)
+      .intercept({path: '/connectors', method: 'POST'})
+      .reply(
+        409,
+        {error_code: 409, message: 'Connector a already exists'},
+        {headers: {'content-type': 'application/json'}},
+      );
+    await assert.rejects(
+      client(agent).request({
+        method: 'POST',
+        path: '/connectors',
+        body: {name: 'a'},
+        retryOn: isTransientConnectAnswer,
+      }),
+      (err: unknown) =>
+        err instanceof ServiceError && err.status === 409 && err.exitCode === 2 && /already exists/.test(err.message),
+    );
+  });
+
+  it('retries 500 "Request timed out" and idempotent 503s, and gives up after the policy', async () => {
+    const agent = mockAgent();
+    const pool = agent.get(BASE);
+    pool
+      .intercept({path: '/connectors', method: 'GET'})
+      .reply(
+        500,
+        {error_code: 500, message: 'Request timed out. The worker is currently flushing'},
+        {headers: {'content-type': 'application/json'}},
+      )
+      .times(3);
+    await assert.rejects(
+      client(agent, {retry: {maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1}}).get('/connectors', undefined, {
+        retryOn: isTransientConnectAnswer,
+      }),
+      (err: unknown) =>
+        err instanceof ServiceError &&
+        err.status === 500 &&
+        err.exitCode === 4 &&
+        /Request timed out/.test(err.message),
+    );
+    agent.assertNoPendingInterceptors();
+  });
+
+  it('carries service, credential-free URL, status and server message in one error', async () => {
+    const agent = mockAgent();
+    agent
+      .get('http://connect.test:8083')
+      .intercept({path: '/connectors/x', method: 'GET'})
+      .reply(404, {error_code: 404, message: 'Connector x not found'}, {headers: {'content-type': 'application/json'}});
+    const http = new HttpClient({
+      service: 'Kafka Connect',
+      endpoint: {url: 'http://admin:topsecret@connect.test:8083'},
+      timeoutMs: 1000,
+      dispatcher: agent,
+    });
+    await assert.rejects(http.get('/connectors/x'), (err: unknown) => {
+      assert.ok(err instanceof ServiceError);
+      assert.equal(err.status, 404);
+      assert.equal(err.serverMessage, 'Connector x not found');
+      assert.ok(!err.message.includes('topsecret'), err.message);
+      assert.ok(!err.url.includes('topsecret'));
+      return true;
+    });
+  });
+
+  it('reports a malformed JSON body as a bad response, not a crash', async () => {
+    const agent = mockAgent();
+    agent
+      .get(BASE)
+      .intercept({path: '/', method: 'GET'})
+      .reply(200, '{"version": ', {headers: {'content-type': 'application/json'}});
+    await assert.rejects(
+      new ConnectClient(client(agent)).serverInfo(),
+      (err: unknown) => err instanceof ServiceError && err.code === 'BAD_RESPONSE',
+    );
+  });
+
+  it('sends basic auth and custom headers, and traces without credentials', async () => {
+    const agent = mockAgent();
+    const lines: string[] = [];
+    agent
+      .get(BASE)
+      .intercept({
+        path: '/',
+        method: 'GET',
+        headers: {authorization: `Basic ${Buffer.from('u:pw-12345').toString('base64')}`, 'x-api-key': 'key-98765'},
+      })
+      .reply(200, {version: '4.3.1'}, {headers: {'content-type': 'application/json'}});
+    const http = client(agent, {
+      endpoint: {
+        url: BASE,
+        auth: {type: 'basic', username: 'u', password: 'pw-12345'},
+        headers: {'X-Api-Key': 'key-98765'},
+      },
+      trace: (l) => lines.push(l),
+    });
+    assert.deepEqual(await http.get('/'), {version: '4.3.1'});
+    assert.ok(lines.length >= 2);
+    assert.ok(!lines.join('\n').includes('pw-12345'));
+  });
+
+  it('maps a server that never answers to exit 4 within the timeout', async () => {
+    const sockets: import('node:net').Socket[] = [];
+    const server = createServer((s) => sockets.push(s)); // accepts, never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    after(() => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    });
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    const http = new HttpClient({service: 'Prometheus', endpoint: {url: `http://127.0.0.1:${port}`}, timeoutMs: 300});
+    const t0 = Date.now();
+    await assert.rejects(
+      http.get('/api/v1/query'),
+      (err: unknown) => err instanceof ServiceError && err.exitCode === 4 && err.code === 'TIMEOUT',
+    );
+    assert.ok(Date.now() - t0 < 3000, `gave up after ${Date.now() - t0} ms`);
+    await http.close();
+  });
+
+  it('refuses connections fast with a clear message', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const http = new HttpClient({
+      service: 'Alertmanager',
+      endpoint: {url: `http://127.0.0.1:${port}`},
+      timeoutMs: 5000,
+    });
+    await assert.rejects(
+      http.get('/api/v2/status'),
+      (err: unknown) =>
+        err instanceof ServiceError &&
+        err.unreachable &&
+        /Alertmanager at .* is unreachable.*connection refused/.test(err.message),
+    );
+    await http.close();
+  });
+
+  it('compares versions for feature gates', () => {
+    assert.ok(versionAtLeast('4.3.1', '3.9.0'));
+    assert.ok(versionAtLeast('3.9.0', '3.9.0'));
+    assert.ok(!versionAtLeast('3.8.1', '3.9.0'));
+    assert.ok(versionAtLeast('10.0.0-SNAPSHOT', '3.9.0'));
+  });
+});

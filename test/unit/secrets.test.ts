@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describe, it} from 'node:test';
+import {
+  REDACTED,
+  redact,
+  redactUrl,
+  resolveSecretString,
+  resolveSecrets,
+  scrubKnownSecrets,
+} from '../../src/config/secrets.js';
+import {ConfigError} from '../../src/errors.js';
+
+describe('secret references', () => {
+  it('resolves ${env:NAME} and ${file:/path} inside strings', () => {
+    process.env.CDCCTL_TEST_SECRET = 's3cr3t-value';
+    const dir = mkdtempSync(join(tmpdir(), 'sec-'));
+    writeFileSync(join(dir, 'pw'), 'from-file\n');
+    assert.equal(resolveSecretString('a ${env:CDCCTL_TEST_SECRET} b', 'k'), 'a s3cr3t-value b');
+    assert.equal(resolveSecretString(`\${file:${join(dir, 'pw')}}`, 'k'), 'from-file');
+    assert.deepEqual(resolveSecrets({x: ['${env:CDCCTL_TEST_SECRET}'], n: 1}, 'root'), {x: ['s3cr3t-value'], n: 1});
+  });
+
+  it('keeps $${…} as a literal reference for Kafka Connect config providers', () => {
+    assert.equal(resolveSecretString('$${file:/etc/secrets.properties:pw}', 'k'), '${file:/etc/secrets.properties:pw}');
+  });
+
+  it('names the missing variable and where it is used, never a value', () => {
+    delete process.env.CDCCTL_TEST_MISSING;
+    assert.throws(
+      () => resolveSecretString('${env:CDCCTL_TEST_MISSING}', 'contexts.prod.postgres.password'),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.exitCode === 2 &&
+        err.message.includes('CDCCTL_TEST_MISSING') &&
+        err.message.includes('contexts.prod.postgres.password'),
+    );
+  });
+
+  it('rejects relative and unreadable file references', () => {
+    assert.throws(() => resolveSecretString('${file:relative/path}', 'k'), /absolute path/);
+    assert.throws(() => resolveSecretString('${file:/nonexistent/cdcctl}', 'k'), /ENOENT/);
+  });
+
+  it('redacts literal secrets but shows references and hides URL passwords', () => {
+    const out = redact({
+      password: 'hunter22',
+      token: '${env:TOKEN}',
+      url: 'postgres://cdc:pw@db:5432/x',
+      headers: {Authorization: 'Bearer abc'},
+      name: 'visible',
+    });
+    assert.deepEqual(out, {
+      password: REDACTED,
+      token: '${env:TOKEN}',
+      url: `postgres://cdc:${REDACTED}@db:5432/x`,
+      headers: {Authorization: REDACTED},
+      name: 'visible',
+    });
+    assert.equal(redactUrl('http://u:p@h:1/x'), `http://u:${REDACTED}@h:1/x`);
+  });
+
+  it('scrubs resolved secrets from any later text', () => {
+    process.env.CDCCTL_TEST_SCRUB = 'very-secret-42';
+    resolveSecretString('${env:CDCCTL_TEST_SCRUB}', 'k');
+    assert.equal(
+      scrubKnownSecrets('server said: bad password very-secret-42'),
+      `server said: bad password ${REDACTED}`,
+    );
+  });
+});
