@@ -1,0 +1,21 @@
+import {BaseCommand} from '../../base-command.js';
+import {migrateStore} from '../../store/index.js';
+
+export default class StoreMigrate extends BaseCommand<typeof StoreMigrate> {
+  static override summary = "Create or upgrade the operational store's schema.";
+  static override description =
+    'Applies pending migrations in order, each in its own transaction, under an advisory lock (safe when several cdcctl processes start at once). Commands that use the store also do this on first use.';
+  static override examples = ['<%= config.bin %> <%= command.id %>'];
+
+  async run(): Promise<Awaited<ReturnType<typeof migrateStore>>> {
+    const result = await migrateStore(await this.runContext());
+    if (!this.jsonEnabled()) {
+      process.stdout.write(
+        result.applied.length === 0
+          ? `Store ${result.schema} at ${result.database} is up to date.\n`
+          : result.applied.map((m) => `applied ${m.version} ${m.name}\n`).join(''),
+      );
+    }
+    return result;
+  }
+}

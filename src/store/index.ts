@@ -1,0 +1,73 @@
+import type {Pool} from 'pg';
+import {createPool, type PgTarget, pgError, pgTarget} from '../clients/postgres.js';
+import {ConfigError} from '../errors.js';
+import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
+import {type MigrationState, migrate, migrationState} from './migrate.js';
+import {migrations} from './migrations/index.js';
+
+/**
+ * The operational store: cdcctl's own state in PostgreSQL, in a dedicated schema (default
+ * `cdc_ops`), brought up to date on first use. Repositories (one module per table family, beside
+ * this file) take a Store.
+ */
+export interface Store {
+  pool: Pool;
+  /** The schema name (validated). */
+  schema: string;
+  target: PgTarget;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_OPS_SCHEMA = 'cdc_ops';
+
+function storeTarget(ctx: RunContext): {target: PgTarget; schema: string} {
+  const pgConfig = ctx.config.postgres;
+  if (!pgConfig) {
+    throw new ConfigError(`context "${ctx.contextName}" has no postgres endpoint for the operational store`, {
+      hint: `Add it with \`cdcctl config set-context ${ctx.contextName} --postgres-url postgres://user@host:5432/db\`.`,
+    });
+  }
+  return {
+    target: pgTarget(pgConfig, `contexts.${ctx.contextName}.postgres`, ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    schema: pgConfig.opsSchema ?? DEFAULT_OPS_SCHEMA,
+  };
+}
+
+/** Opens the store and applies pending migrations (idempotent, safe under concurrency). */
+export async function openStore(ctx: RunContext): Promise<Store> {
+  const {target, schema} = storeTarget(ctx);
+  const pool = await createPool(target);
+  try {
+    await migrate(pool, schema, migrations);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw pgError(err, target, `migrating the store schema ${schema}`);
+  }
+  return {pool, schema, target, close: () => pool.end()};
+}
+
+export async function storeStatus(ctx: RunContext): Promise<MigrationState & {database: string}> {
+  const {target, schema} = storeTarget(ctx);
+  const pool = await createPool(target);
+  try {
+    return {...(await migrationState(pool, schema, migrations)), database: target.display};
+  } catch (err) {
+    throw pgError(err, target, 'reading the store status');
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+export async function migrateStore(
+  ctx: RunContext,
+): Promise<{schema: string; database: string; applied: Array<{version: number; name: string}>}> {
+  const {target, schema} = storeTarget(ctx);
+  const pool = await createPool(target);
+  try {
+    return {schema, database: target.display, applied: await migrate(pool, schema, migrations)};
+  } catch (err) {
+    throw pgError(err, target, `migrating the store schema ${schema}`);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}

@@ -1,0 +1,26 @@
+import {UsageError} from '../errors.js';
+
+/**
+ * Identifiers that reach SQL or CQL (schema, table, column, keyspace) are validated against one
+ * rule and quoted; values are always bound parameters, never interpolated.
+ */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function assertIdentifier(name: string, what = 'identifier'): string {
+  if (!IDENTIFIER.test(name) || name.length > 63) {
+    throw new UsageError(`invalid ${what} "${name}"`, {
+      hint: 'Use letters, digits and "_", starting with a letter or "_" (at most 63).',
+    });
+  }
+  return name;
+}
+
+/** Validates and double-quotes one identifier. */
+export function quoteIdent(name: string, what?: string): string {
+  return `"${assertIdentifier(name, what)}"`;
+}
+
+/** `schema.table`, both parts validated and quoted. */
+export function qualified(schema: string, table: string): string {
+  return `${quoteIdent(schema, 'schema')}.${quoteIdent(table, 'table')}`;
+}
