@@ -1,3 +1,4 @@
+import {hostname, userInfo} from 'node:os';
 import {Command, Flags, type Interfaces} from '@oclif/core';
 import {selectContext} from './config/context.js';
 import {type LoadedConfig, loadConfig} from './config/load.js';
@@ -130,6 +131,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       log: this.log$,
       trace: this.flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
       userAgent: `cdcctl/${this.config.version}`,
+      actor: osActor(),
     };
   }
 
@@ -177,6 +179,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.stderr.write(`${lines.join('\n')}\n`);
     }
   }
+}
+
+function osActor(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {}
+  return `${user}@${hostname()}`;
 }
 
 /** Appends the exit-code contract to a command's long description (shown by --help). */

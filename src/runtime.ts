@@ -14,6 +14,8 @@ export interface RunContext {
   /** Set with --verbose: receives the HTTP trace (credentials redacted). */
   trace?: (line: string) => void;
   userAgent: string;
+  /** Who runs the command (OS user@host until access control adds verified identities). */
+  actor: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

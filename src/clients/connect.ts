@@ -57,6 +57,24 @@ export interface ConfigValidation {
   }>;
 }
 
+export interface ConfigKeyInfo {
+  name: string;
+  type: string;
+  required: boolean;
+  default_value: string | null;
+  importance: string;
+  documentation: string;
+  group: string | null;
+  order: number;
+  width: string;
+  display_name: string;
+  dependents: string[];
+}
+
+export interface ConnectorOffsets {
+  offsets: Array<{partition: Record<string, unknown>; offset: Record<string, unknown> | null}>;
+}
+
 export interface PluginInfo {
   class: string;
   type: string;
@@ -77,6 +95,7 @@ export const connectFeatures = {
   stop: '3.5.0',
   offsets: '3.6.0',
   initialState: '3.7.0',
+  clusterLoggers: '3.7.0',
   patchConfig: '3.8.0',
   health: '3.9.0',
   pluginVersions: '4.1.0',
@@ -188,6 +207,122 @@ export class ConnectClient {
 
   async plugins(connectorsOnly = true): Promise<PluginInfo[]> {
     return this.http.get<PluginInfo[]>('/connector-plugins', {connectorsOnly});
+  }
+
+  async pluginConfig(pluginClass: string): Promise<ConfigKeyInfo[]> {
+    return this.http.get<ConfigKeyInfo[]>(`/connector-plugins/${enc(pluginClass)}/config`);
+  }
+
+  /** PATCH (Kafka ≥ 3.8): `null` removes a key. */
+  async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    return (
+      await this.http.request<ConnectorInfo>({
+        method: 'PATCH',
+        path: `/connectors/${enc(name)}/config`,
+        body: patch,
+        idempotent: true,
+        retryOn: isTransientConnectAnswer,
+      })
+    ).body;
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.http.request({method: 'PUT', path: `/connectors/${enc(name)}/pause`, retryOn: isTransientConnectAnswer});
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.http.request({
+      method: 'PUT',
+      path: `/connectors/${enc(name)}/resume`,
+      retryOn: isTransientConnectAnswer,
+    });
+  }
+
+  async stop(name: string): Promise<void> {
+    await this.http.request({method: 'PUT', path: `/connectors/${enc(name)}/stop`, retryOn: isTransientConnectAnswer});
+  }
+
+  /** KIP-745 restart; 204 restarts only the Connector instance, 202 answers with the targets. */
+  async restart(
+    name: string,
+    options: {includeTasks?: boolean; onlyFailed?: boolean} = {},
+  ): Promise<ConnectorStatus | undefined> {
+    const res = await this.http.request<ConnectorStatus>({
+      method: 'POST',
+      path: `/connectors/${enc(name)}/restart`,
+      query: {includeTasks: options.includeTasks ?? false, onlyFailed: options.onlyFailed ?? false},
+      idempotent: true,
+      retryOn: isTransientConnectAnswer,
+    });
+    return res.status === 202 ? res.body : undefined;
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.http.request({method: 'DELETE', path: `/connectors/${enc(name)}`, retryOn: isTransientConnectAnswer});
+  }
+
+  async tasks(name: string): Promise<Array<{id: {connector: string; task: number}; config: Record<string, string>}>> {
+    return this.http.get(`/connectors/${enc(name)}/tasks`, undefined, {retryOn: isTransientConnectAnswer});
+  }
+
+  async restartTask(name: string, task: number): Promise<void> {
+    await this.http.request({
+      method: 'POST',
+      path: `/connectors/${enc(name)}/tasks/${task}/restart`,
+      idempotent: true,
+      retryOn: isTransientConnectAnswer,
+    });
+  }
+
+  /** Topics the connector has used (KIP-558), or undefined when topic tracking is disabled. */
+  async topics(name: string): Promise<string[] | undefined> {
+    try {
+      const body = await this.http.get<Record<string, {topics: string[]}>>(`/connectors/${enc(name)}/topics`);
+      return body[name]?.topics ?? [];
+    } catch (err) {
+      if (err instanceof ServiceError && err.status === 403) return undefined;
+      throw err;
+    }
+  }
+
+  async offsets(name: string): Promise<ConnectorOffsets> {
+    return this.http.get<ConnectorOffsets>(`/connectors/${enc(name)}/offsets`, undefined, {
+      retryOn: isTransientConnectAnswer,
+    });
+  }
+
+  async alterOffsets(name: string, offsets: ConnectorOffsets): Promise<string> {
+    const res = await this.http.request<{message: string}>({
+      method: 'PATCH',
+      path: `/connectors/${enc(name)}/offsets`,
+      body: offsets,
+      retryOn: isTransientConnectAnswer,
+    });
+    return res.body?.message ?? '';
+  }
+
+  async resetOffsets(name: string): Promise<string> {
+    const res = await this.http.request<{message: string}>({
+      method: 'DELETE',
+      path: `/connectors/${enc(name)}/offsets`,
+      retryOn: isTransientConnectAnswer,
+    });
+    return res.body?.message ?? '';
+  }
+
+  async loggers(): Promise<Record<string, {level: string; last_modified: number | null}>> {
+    return this.http.get('/admin/loggers');
+  }
+
+  /** Sets a logger's level on this worker (default) or the whole cluster (Kafka ≥ 3.7). */
+  async setLogger(logger: string, level: string, scope: 'worker' | 'cluster'): Promise<string[]> {
+    const res = await this.http.request<string[]>({
+      method: 'PUT',
+      path: `/admin/loggers/${enc(logger)}`,
+      query: scope === 'cluster' ? {scope} : undefined,
+      body: {level},
+    });
+    return res.body ?? [];
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import {ConfigError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
 import {type MigrationState, migrate, migrationState} from './migrate.js';
 import {migrations} from './migrations/index.js';
+import {qualified} from './sql.js';
 
 /**
  * The operational store: cdcctl's own state in PostgreSQL, in a dedicated schema (default
@@ -15,6 +16,8 @@ export interface Store {
   /** The schema name (validated). */
   schema: string;
   target: PgTarget;
+  /** A table of the store, schema-qualified and quoted: `"cdc_ops"."audit"`. */
+  table(name: string): string;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ export async function openStore(ctx: RunContext): Promise<Store> {
     await pool.end().catch(() => {});
     throw pgError(err, target, `migrating the store schema ${schema}`);
   }
-  return {pool, schema, target, close: () => pool.end()};
+  return {pool, schema, target, table: (name) => qualified(schema, name), close: () => pool.end()};
 }
 
 export async function storeStatus(ctx: RunContext): Promise<MigrationState & {database: string}> {

@@ -160,5 +160,32 @@ describe('demo pipeline (real Kafka Connect, Debezium, PostgreSQL)', () => {
       assert.match(problem?.message ?? '', /password authentication failed/);
       assert.ok(!(problem?.message ?? '').includes('\tat '), 'the root cause, not the stack trace');
     });
+
+    it('is repaired by patching the password and restarting only what failed', async (t) => {
+      if (skip) return t.skip(skip);
+      const patch = await runCli(['connectors', 'patch', name, '--set', 'connection.password=${env:CDC_PG_PASSWORD}'], {
+        env,
+      });
+      assert.equal(patch.code, 0, patch.stderr + patch.stdout);
+      assert.match(patch.stdout, /~ connection\.password: \(secret changed\)/);
+      const r = await runCli(
+        [
+          'connectors',
+          'restart',
+          name,
+          '--include-tasks',
+          '--only-failed',
+          '--wait',
+          '--wait-timeout',
+          '90s',
+          '--json',
+        ],
+        {env},
+      );
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(json<Array<{after: string}>>(r)[0]?.after ?? '', /^RUNNING \(tasks 0:RUNNING\)/);
+      const s = await runCli(['connectors', 'status', name, '--json'], {env});
+      assert.equal(s.code, 0);
+    });
   });
 });

@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {mutationFlags} from '../../flags.js';
-import {color, paintState} from '../../output/render.js';
-import {type ApplyResult, applyConnectors, applyExitCode} from '../../services/connectors/apply.js';
+import {renderApply} from '../../output/connectors.js';
+import {type ApplyResult, applyConnectors, applyExitCode, pruneCandidates} from '../../services/connectors/apply.js';
 import {loadDefinitions} from '../../services/connectors/definitions.js';
-import {formatChange} from '../../services/connectors/diff.js';
 
 export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply> {
   static override summary = 'Create or update connectors from JSON or YAML files.';
@@ -12,13 +11,15 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
     'Each definition ({name, config}, a list of them, or YAML documents) is validated by the worker’s plugin, ' +
       'diffed against the live config (secrets never shown) and applied. ${env:NAME} and ${file:/path} references ' +
       'in values are resolved in memory only; write $${…} to pass a Kafka Connect config-provider reference through. ' +
-      '--dry-run stops after the diff.',
+      '--dry-run stops after the diff. --prune also deletes live connectors the files do not declare (limit it with ' +
+      '--selector; it asks first, and needs --yes without a terminal).',
   );
   static override examples = [
     '<%= config.bin %> <%= command.id %> -f examples/connectors/',
     '<%= config.bin %> <%= command.id %> -f inventory-sink.yaml --dry-run',
     "<%= config.bin %> <%= command.id %> -f 'connectors/*.json' --json",
     'cat sink.json | <%= config.bin %> <%= command.id %> -f -',
+    "<%= config.bin %> <%= command.id %> -f connectors/ --prune --selector 'inventory-*' --dry-run",
   ];
   static override mutating = true;
   static override flags = {
@@ -29,41 +30,32 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
       multiple: true,
     }),
     concurrency: Flags.integer({summary: 'Connectors applied at once.', default: 4, min: 1, max: 64}),
-    'dry-run': mutationFlags['dry-run'],
+    prune: Flags.boolean({summary: 'Delete live connectors that the definitions do not declare (asks first).'}),
+    selector: Flags.string({
+      char: 's',
+      summary: 'With --prune: only connectors matching these names, globs or /regex/ may be deleted (repeatable).',
+      multiple: true,
+      dependsOn: ['prune'],
+    }),
+    ...mutationFlags,
   };
 
   async run(): Promise<ApplyResult[]> {
     const definitions = loadDefinitions(this.flags.file);
-    const results = await applyConnectors(await this.runContext(), definitions, {
+    const ctx = await this.runContext();
+    const prune = this.flags.prune ? await pruneCandidates(ctx, definitions, this.flags.selector ?? []) : [];
+    if (prune.length > 0 && !this.flags['dry-run']) {
+      await this.confirm(
+        `--prune deletes ${prune.length} connector(s) not declared in the files: ${prune.join(', ')}?`,
+      );
+    }
+    const results = await applyConnectors(ctx, definitions, {
       dryRun: this.flags['dry-run'],
       concurrency: this.flags.concurrency,
+      prune,
     });
     if (!this.jsonEnabled()) process.stdout.write(renderApply(results, this.flags['dry-run']));
     this.exitWith(applyExitCode(results));
     return results;
   }
-}
-
-const done: Record<string, string> = {create: 'created', update: 'updated'};
-
-function renderApply(results: ApplyResult[], dryRun: boolean): string {
-  const c = color();
-  const lines: string[] = [];
-  for (const r of results) {
-    const verb = r.applied
-      ? done[r.action]!
-      : dryRun && (r.action === 'create' || r.action === 'update')
-        ? `${r.action} (dry run)`
-        : r.action;
-    lines.push(`${c.bold(r.name)}: ${paintState(verb)}${r.source === 'stdin' ? '' : c.dim(`  (${r.source})`)}`);
-    if (r.action !== 'unchanged') for (const ch of r.changes) lines.push(`    ${formatChange(ch)}`);
-    for (const e of r.errors) lines.push(c.red(`    ! ${e.key}: ${e.messages.join('; ')}`));
-    if (r.error) lines.push(c.red(`    ! ${r.error.message}`));
-  }
-  const count = (a: string) => results.filter((r) => r.action === a).length;
-  lines.push(
-    `${results.length} connector(s): ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ` +
-      `${count('invalid')} invalid, ${count('failed')} failed${dryRun ? ' — dry run, nothing changed' : ''}`,
-  );
-  return `${lines.join('\n')}\n`;
 }

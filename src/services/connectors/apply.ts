@@ -3,9 +3,10 @@ import {connectClient} from '../../clients/factory.js';
 import {resolveSecrets} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {mapSettled} from '../../util/concurrency.js';
+import {mapSettled, type Settled} from '../../util/concurrency.js';
 import type {ConnectorDefinition} from './definitions.js';
 import {type ConfigChange, diffConfigs} from './diff.js';
+import {compileSelector} from './select.js';
 
 /**
  * `connectors apply`: for each definition, resolve secret references in memory, validate it with
@@ -13,7 +14,7 @@ import {type ConfigChange, diffConfigs} from './diff.js';
  * config, and create or update it — or, with dryRun, stop after the diff.
  */
 
-export type ApplyAction = 'create' | 'update' | 'unchanged' | 'invalid' | 'failed';
+export type ApplyAction = 'create' | 'update' | 'unchanged' | 'invalid' | 'failed' | 'delete';
 
 export interface ApplyResult {
   name: string;
@@ -31,6 +32,27 @@ export interface ApplyResult {
 export interface ApplyOptions {
   dryRun: boolean;
   concurrency?: number;
+  /** Live connectors to delete because the definitions no longer declare them (see pruneCandidates). */
+  prune?: string[];
+}
+
+/**
+ * Connectors that `apply --prune` would delete: live ones, within the selector (names, globs,
+ * /regex/; empty = all), that no definition declares.
+ */
+export async function pruneCandidates(
+  ctx: RunContext,
+  definitions: ConnectorDefinition[],
+  selector: string[],
+): Promise<string[]> {
+  const connect = connectClient(ctx);
+  try {
+    const declared = new Set(definitions.map((d) => d.name));
+    const match = compileSelector(selector);
+    return (await connect.listNames()).filter((n) => match(n) && !declared.has(n)).sort();
+  } finally {
+    await connect.close();
+  }
 }
 
 export async function applyConnectors(
@@ -41,17 +63,21 @@ export async function applyConnectors(
   const connect = connectClient(ctx);
   try {
     const settled = await mapSettled(definitions, options.concurrency ?? 4, (d) => applyOne(connect, d, options));
-    return settled.map((s, i) => {
-      if (s.ok) return s.value;
-      const def = definitions[i]!;
-      // An unreachable worker fails the whole command (exit 4) rather than every line of it.
-      if (s.error instanceof CdcError && s.error.exitCode === ExitCode.unreachable) throw s.error;
-      const error =
-        s.error instanceof CdcError
-          ? {code: s.error.code, message: s.error.message, exitCode: s.error.exitCode}
-          : errorOf(s.error);
-      return {name: def.name, source: def.source, action: 'failed', applied: false, changes: [], errors: [], error};
+    const results = settledResults(settled, definitions);
+    const prune = options.prune ?? [];
+    const deleted = await mapSettled(prune, options.concurrency ?? 4, async (name): Promise<ApplyResult> => {
+      const live = await connect.getConfig(name);
+      const changes = diffConfigs(live, {});
+      if (!options.dryRun) await connect.delete(name);
+      return {name, source: 'prune', action: 'delete', applied: !options.dryRun, changes, errors: []};
     });
+    return [
+      ...results,
+      ...settledResults(
+        deleted,
+        prune.map((name) => ({name, source: 'prune'})),
+      ),
+    ];
   } finally {
     await connect.close();
   }
@@ -59,26 +85,69 @@ export async function applyConnectors(
 
 async function applyOne(connect: ConnectClient, def: ConnectorDefinition, options: ApplyOptions): Promise<ApplyResult> {
   const desired = resolveSecrets(def.config, `${def.source}: ${def.name}.config`);
-  const base = {name: def.name, source: def.source};
+  return writeConfig(connect, {name: def.name, source: def.source, desired}, options);
+}
+
+export interface ConfigWrite {
+  name: string;
+  /** Where the desired config came from, for messages ("file.yaml", "--set", "$EDITOR"). */
+  source: string;
+  /** The complete config wanted, secret references already resolved. */
+  desired: Record<string, string>;
+  /** The live config when the caller has it already. */
+  live?: Record<string, string>;
+}
+
+/**
+ * The one path every config change takes: validate with the worker's plugin, diff against the live
+ * config, then write — PUT for a whole config, or PATCH (Kafka ≥ 3.8) with just the changed keys
+ * when `patch` is asked (falling back to PUT on older workers).
+ */
+export async function writeConfig(
+  connect: ConnectClient,
+  write: ConfigWrite,
+  options: {dryRun: boolean; patch?: boolean},
+): Promise<ApplyResult> {
+  const {name, source, desired} = write;
+  const base = {name, source};
   const validation = await connect.validate(desired['connector.class']!, desired);
   const errors = validationErrors(validation);
-  const live = await connect.getConfig(def.name);
+  const live = write.live ?? (await connect.getConfig(name));
   const changes = diffConfigs(live, desired);
   if (errors.length > 0) return {...base, action: 'invalid', applied: false, changes, errors};
   if (live && changes.length === 0) return {...base, action: 'unchanged', applied: false, changes, errors};
   const action: ApplyAction = live ? 'update' : 'create';
   if (options.dryRun) return {...base, action, applied: false, changes, errors};
-  await connect.putConfig(def.name, desired);
+  if (live && options.patch && (await connect.supports('patchConfig'))) {
+    const body: Record<string, string | null> = {};
+    for (const c of changes) body[c.key] = c.change === 'removed' ? null : desired[c.key]!;
+    await connect.patchConfig(name, body);
+  } else {
+    await connect.putConfig(name, desired);
+  }
   return {...base, action, applied: true, changes, errors};
+}
+
+/**
+ * Turns per-connector outcomes into results: a failure becomes that connector's "failed" line,
+ * except an unreachable worker (the whole command fails, exit 4) and bugs (exit 1).
+ */
+export function settledResults(
+  settled: Settled<ApplyResult>[],
+  items: Array<{name: string; source: string}>,
+): ApplyResult[] {
+  return settled.map((s, i) => {
+    if (s.ok) return s.value;
+    if (!(s.error instanceof CdcError) || s.error.exitCode === ExitCode.unreachable) throw s.error;
+    const {name, source} = items[i]!;
+    const error = {code: s.error.code, message: s.error.message, exitCode: s.error.exitCode};
+    return {name, source, action: 'failed', applied: false, changes: [], errors: [], error};
+  });
 }
 
 export function validationErrors(v: ConfigValidation): Array<{key: string; messages: string[]}> {
   if (v.error_count === 0) return [];
   return v.configs.filter((c) => c.value.errors.length > 0).map((c) => ({key: c.value.name, messages: c.value.errors}));
-}
-
-function errorOf(err: unknown): {code: string; message: string; exitCode: ExitCode} {
-  return {code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), exitCode: ExitCode.bug};
 }
 
 /**

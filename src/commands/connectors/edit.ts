@@ -1,0 +1,76 @@
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {Args} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {connectClient} from '../../clients/factory.js';
+import {CdcError, ExitCode, UsageError} from '../../errors.js';
+import {mutationFlags} from '../../flags.js';
+import {renderApply} from '../../output/connectors.js';
+import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
+import {diffConfigs, formatChange} from '../../services/connectors/diff.js';
+import {editableText, parseEdited} from '../../services/connectors/edit.js';
+
+export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
+  static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";
+  static override description =
+    'Secret values appear as "<unchanged secret>" and keep their live value unless you replace them. ' +
+    'Uses $VISUAL, $EDITOR or vi.';
+  static override mutating = true;
+  static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
+  static override flags = {...mutationFlags};
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> inventory-sink',
+    'EDITOR=nano <%= config.bin %> <%= command.id %> inventory-sink --dry-run',
+  ];
+
+  async run(): Promise<ApplyResult | undefined> {
+    const name = this.args.connector;
+    const connect = connectClient(await this.runContext());
+    try {
+      const live = await connect.getConfig(name);
+      if (!live) throw new CdcError('NOT_FOUND', ExitCode.usage, `no such connector: ${name}`);
+      const edited = parseEdited(this.openEditor(name, editableText(name, live)), live);
+      if (!edited) {
+        this.log$.info('Empty file: nothing changed.');
+        return undefined;
+      }
+      const changes = diffConfigs(live, edited);
+      if (changes.length === 0) {
+        this.log$.info('No changes.');
+        return {name, source: '$EDITOR', action: 'unchanged', applied: false, changes, errors: []};
+      }
+      if (!this.flags['dry-run']) {
+        process.stderr.write(`${changes.map((c) => `  ${formatChange(c)}`).join('\n')}\n`);
+        await this.confirm(`apply ${changes.length} change(s) to ${name}?`);
+      }
+      const result = await writeConfig(
+        connect,
+        {name, source: '$EDITOR', desired: edited, live},
+        {dryRun: this.flags['dry-run']},
+      );
+      if (!this.jsonEnabled()) process.stdout.write(renderApply([result], this.flags['dry-run']));
+      this.exitWith(applyExitCode([result]));
+      return result;
+    } finally {
+      await connect.close();
+    }
+  }
+
+  private openEditor(name: string, text: string): string {
+    if (!process.stdin.isTTY)
+      throw new UsageError('edit needs a terminal', {hint: 'Use `cdcctl connectors patch` or `apply` in scripts.'});
+    const dir = mkdtempSync(join(tmpdir(), 'cdcctl-edit-'));
+    const file = join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.yaml`);
+    try {
+      writeFileSync(file, text, {mode: 0o600});
+      const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
+      const r = spawnSync(`${editor} "${file}"`, {stdio: 'inherit', shell: true});
+      if (r.status !== 0) throw new UsageError(`the editor (${editor}) exited with ${r.status}: nothing changed`);
+      return readFileSync(file, 'utf8');
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  }
+}

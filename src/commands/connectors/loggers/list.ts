@@ -1,0 +1,25 @@
+import {BaseCommand} from '../../../base-command.js';
+import {outputFlag} from '../../../flags.js';
+import {renderTable} from '../../../output/render.js';
+import {type LoggerRow, listLoggers} from '../../../services/connectors/plugins.js';
+
+export default class ConnectorsLoggersList extends BaseCommand<typeof ConnectorsLoggersList> {
+  static override summary = "The worker's explicitly set loggers and their levels.";
+  static override flags = {output: outputFlag};
+  static override examples = ['<%= config.bin %> <%= command.id %>'];
+
+  async run(): Promise<LoggerRow[]> {
+    const loggers = await listLoggers(await this.runContext());
+    return this.present(loggers, (wide) =>
+      renderTable(
+        loggers,
+        [
+          {header: 'LOGGER', value: (l) => l.logger},
+          {header: 'LEVEL', value: (l) => l.level},
+          {header: 'LAST MODIFIED', value: (l) => l.lastModified ?? ''},
+        ],
+        wide,
+      ),
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {UsageError} from '../../errors.js';
+import {mutationFlags} from '../../flags.js';
+import {renderApply} from '../../output/connectors.js';
+import {type ApplyResult, applyExitCode} from '../../services/connectors/apply.js';
+import {parsePatch, patchConnectors} from '../../services/connectors/patch.js';
+
+export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch> {
+  static override summary = 'Change some keys of live connector configs.';
+  static override description = withExitCodes(
+    'The new config is validated by the plugin and diffed before it is written — with PATCH where the worker ' +
+      'supports it (Kafka Connect ≥ 3.8), otherwise GET + PUT. Values may be ${env:…}/${file:…} references.',
+  );
+  static override strict = false;
+  static override mutating = true;
+  static override args = {connector: Args.string({description: 'Names, globs or /regex/ (any number).'})};
+  static override flags = {
+    set: Flags.string({summary: 'key=value to set (repeatable).', multiple: true}),
+    unset: Flags.string({summary: 'Key to remove (repeatable).', multiple: true}),
+    concurrency: Flags.integer({summary: 'Connectors patched at once.', default: 4, min: 1, max: 64}),
+    'dry-run': mutationFlags['dry-run'],
+  };
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> inventory-sink --set batch.size=1000',
+    "<%= config.bin %> <%= command.id %> '*-sink' --set errors.tolerance=all --unset errors.log.enable --dry-run",
+  ];
+
+  async run(): Promise<ApplyResult[]> {
+    if (this.rest.length === 0) throw new UsageError('name the connector(s) to patch');
+    const patch = parsePatch(this.flags.set ?? [], this.flags.unset ?? []);
+    const results = await patchConnectors(await this.runContext(), this.rest, patch, {
+      dryRun: this.flags['dry-run'],
+      concurrency: this.flags.concurrency,
+    });
+    if (!this.jsonEnabled()) process.stdout.write(renderApply(results, this.flags['dry-run']));
+    this.exitWith(applyExitCode(results));
+    return results;
+  }
+}

@@ -1,0 +1,40 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../../../base-command.js';
+import type {ConfigKeyInfo} from '../../../clients/connect.js';
+import {outputFlag} from '../../../flags.js';
+import {renderTable} from '../../../output/render.js';
+import {describePlugin} from '../../../services/connectors/plugins.js';
+
+export default class ConnectorsPluginsDescribe extends BaseCommand<typeof ConnectorsPluginsDescribe> {
+  static override summary = "A plugin's config definitions: name, type, default, importance, documentation.";
+  static override args = {class: Args.string({required: true, description: 'Plugin class or alias.'})};
+  static override flags = {
+    output: outputFlag,
+    search: Flags.string({summary: 'Only keys whose name or documentation matches this regex.'}),
+  };
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> io.debezium.connector.jdbc.JdbcSinkConnector --search "^insert|batch"',
+  ];
+
+  async run(): Promise<ConfigKeyInfo[]> {
+    const defs = await describePlugin(await this.runContext(), this.args.class, this.flags.search);
+    return this.present(defs, (wide) =>
+      renderTable(
+        defs,
+        [
+          {header: 'NAME', value: (d) => d.name},
+          {header: 'TYPE', value: (d) => d.type},
+          {header: 'REQUIRED', value: (d) => (d.required ? 'yes' : '')},
+          {header: 'DEFAULT', value: (d) => d.default_value ?? ''},
+          {header: 'IMPORTANCE', value: (d) => d.importance, wide: true},
+          {
+            header: 'DOCUMENTATION',
+            value: (d) => (wide ? d.documentation : (d.documentation ?? '').split('. ')[0]),
+            wide: true,
+          },
+        ],
+        wide,
+      ),
+    );
+  }
+}

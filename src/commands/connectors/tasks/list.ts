@@ -1,0 +1,28 @@
+import {Args} from '@oclif/core';
+import {BaseCommand} from '../../../base-command.js';
+import {outputFlag} from '../../../flags.js';
+import {paintState, renderTable} from '../../../output/render.js';
+import {listTasks, type TaskRow} from '../../../services/connectors/tasks.js';
+
+export default class ConnectorsTasksList extends BaseCommand<typeof ConnectorsTasksList> {
+  static override summary = "List a connector's tasks with state, worker and root cause.";
+  static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
+  static override flags = {output: outputFlag};
+  static override examples = ['<%= config.bin %> <%= command.id %> inventory-sink'];
+
+  async run(): Promise<TaskRow[]> {
+    const tasks = await listTasks(await this.runContext(), this.args.connector);
+    return this.present(tasks, (wide) =>
+      renderTable(
+        tasks,
+        [
+          {header: 'TASK', value: (t) => t.id},
+          {header: 'STATE', value: (t) => t.state, paint: paintState},
+          {header: 'WORKER', value: (t) => t.workerId},
+          {header: 'CAUSE', value: (t) => t.cause ?? ''},
+        ],
+        wide,
+      ),
+    );
+  }
+}

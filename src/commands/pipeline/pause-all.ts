@@ -1,0 +1,14 @@
+import {PipelineBulkCommand} from '../../pipeline-bulk-command.js';
+
+export default class PipelinePauseAll extends PipelineBulkCommand<typeof PipelinePauseAll> {
+  static override summary = 'Pause every running connector (or those matching --selector).';
+  static override description =
+    'Remembers which connectors it paused (in the operational store, per context), so that resume-all resumes ' +
+    'exactly those and not connectors an operator had paused on purpose. Asks first; --yes without a terminal.';
+  static override kind = 'pause-all' as const;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    "<%= config.bin %> <%= command.id %> --selector 'inventory-*' --yes --wait",
+    '<%= config.bin %> <%= command.id %> --dry-run',
+  ];
+}

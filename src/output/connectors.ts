@@ -1,0 +1,107 @@
+import type {ApplyResult} from '../services/connectors/apply.js';
+import type {ControlResult} from '../services/connectors/control.js';
+import {formatChange} from '../services/connectors/diff.js';
+import type {ConnectorDescription, ConnectorStatusView} from '../services/connectors/inspect.js';
+import {color, paintState, renderTable} from './render.js';
+
+/** Terminal renderings of connector operations' results (JSON output is the result itself). */
+
+const past: Record<string, string> = {create: 'created', update: 'updated', delete: 'deleted'};
+
+export function renderApply(results: ApplyResult[], dryRun: boolean): string {
+  const c = color();
+  const lines: string[] = [];
+  for (const r of results) {
+    const planned = r.action === 'create' || r.action === 'update' || r.action === 'delete';
+    const verb = r.applied ? past[r.action]! : dryRun && planned ? `${r.action} (dry run)` : r.action;
+    lines.push(`${c.bold(r.name)}: ${paintState(verb)}${r.source === 'stdin' ? '' : c.dim(`  (${r.source})`)}`);
+    if (r.action !== 'unchanged' && r.action !== 'delete')
+      for (const ch of r.changes) lines.push(`    ${formatChange(ch)}`);
+    for (const e of r.errors) lines.push(c.red(`    ! ${e.key}: ${e.messages.join('; ')}`));
+    if (r.error) lines.push(c.red(`    ! ${r.error.message}`));
+  }
+  const count = (a: string) => results.filter((r) => r.action === a).length;
+  const verbs = dryRun ? ['to create', 'to update', 'to delete'] : ['created', 'updated', 'deleted'];
+  const pruned = count('delete') ? `, ${count('delete')} ${verbs[2]}` : '';
+  lines.push(
+    `${results.length} connector(s): ${count('create')} ${verbs[0]}, ${count('update')} ${verbs[1]}${pruned}, ` +
+      `${count('unchanged')} unchanged, ${count('invalid')} invalid, ${count('failed')} failed${dryRun ? ' — dry run, nothing changed' : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderControl(results: ControlResult[], wide: boolean): string {
+  if (results.length === 0) return 'No connector matched.';
+  const table = renderTable(
+    results,
+    [
+      {header: 'CONNECTOR', value: (r) => r.name},
+      {header: 'ACTION', value: (r) => r.action},
+      {
+        header: 'RESULT',
+        value: (r) => r.outcome,
+        paint: (t) => paintState(t === 'done' ? 'ok' : t === 'failed' ? 'failed' : 'unchanged'),
+      },
+      {header: 'BEFORE', value: (r) => r.before ?? ''},
+      {header: 'AFTER', value: (r) => r.after ?? '', wide: true},
+      {header: 'MESSAGE', value: (r) => r.message ?? ''},
+    ],
+    wide,
+  );
+  const n = (o: string) => results.filter((r) => r.outcome === o).length;
+  return `${table}\n\n${results.length} connector(s): ${n('done')} done, ${n('skipped')} skipped, ${n('failed')} failed`;
+}
+
+export function renderStatuses(statuses: ConnectorStatusView[], wide: boolean): string {
+  if (statuses.length === 0) return 'No connectors.';
+  const rows = statuses.flatMap((s) => [
+    {name: s.name, what: 'connector', state: s.state, worker: s.workerId ?? '', cause: s.cause ?? ''},
+    ...s.tasks.map((t) => ({
+      name: s.name,
+      what: `task ${t.id}`,
+      state: t.state,
+      worker: t.workerId,
+      cause: t.cause ?? '',
+    })),
+  ]);
+  return renderTable(
+    rows,
+    [
+      {header: 'CONNECTOR', value: (r) => r.name},
+      {header: 'INSTANCE', value: (r) => r.what},
+      {header: 'STATE', value: (r) => r.state, paint: paintState},
+      {header: 'WORKER', value: (r) => r.worker},
+      {header: 'CAUSE', value: (r) => (wide ? r.cause : truncate(r.cause, 100))},
+    ],
+    wide,
+  );
+}
+
+export function renderDescriptions(list: ConnectorDescription[]): string {
+  const c = color();
+  return list
+    .map((d) => {
+      const lines = [
+        `${c.bold('Name:')}      ${d.name}`,
+        `${c.bold('Type:')}      ${d.type}`,
+        `${c.bold('Class:')}     ${d.connectorClass}${d.pluginVersion ? ` (plugin ${d.pluginVersion})` : ''}`,
+        `${c.bold('State:')}     ${paintState(d.state)}${d.workerId ? ` on ${d.workerId}` : ''}${d.cause ? ` — ${d.cause}` : ''}`,
+        `${c.bold('Tasks:')}`,
+        ...(d.tasks.length
+          ? d.tasks.map((t) => `  ${t.id}  ${paintState(t.state)}  ${t.workerId}${t.cause ? `  ${t.cause}` : ''}`)
+          : ['  (none)']),
+        `${c.bold('Topics:')}    ${d.topics === null ? '(topic tracking disabled)' : d.topics.join(', ') || '(none yet)'}`,
+        `${c.bold('Offsets:')}   ${'error' in d.offsets ? d.offsets.error : `${d.offsets.partitions} source partition(s)/topic partition(s)`}`,
+        `${c.bold('Config:')}`,
+        ...Object.keys(d.config)
+          .sort()
+          .map((k) => `  ${k}: ${d.config[k]}`),
+      ];
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}

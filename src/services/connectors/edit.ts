@@ -1,0 +1,46 @@
+import {parse, stringify} from 'yaml';
+import {isSecretKey} from '../../config/secrets.js';
+import {UsageError} from '../../errors.js';
+
+/**
+ * `connectors edit`: the live config as YAML for an editor, with every secret value replaced by a
+ * placeholder (so secrets never reach the screen), and the edited text turned back into a config
+ * in which untouched placeholders regain their live values.
+ */
+export const SECRET_PLACEHOLDER = '<unchanged secret>';
+
+export function editableText(name: string, live: Record<string, string>): string {
+  const shown: Record<string, string> = {};
+  for (const key of Object.keys(live).sort())
+    shown[key] = isSecretKey(key) && live[key] ? SECRET_PLACEHOLDER : live[key]!;
+  return (
+    `# Editing connector ${name}. Save and quit to validate, review the diff and apply; an empty file aborts.\n` +
+    `# Secret values show as "${SECRET_PLACEHOLDER}": leave them to keep them, or type a new value or a \${env:NAME} reference.\n` +
+    stringify(shown, {lineWidth: 0})
+  );
+}
+
+/** The edited config, or undefined when the user emptied the file (abort). */
+export function parseEdited(text: string, live: Record<string, string>): Record<string, string> | undefined {
+  const stripped = text
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('\n')
+    .trim();
+  if (stripped === '') return undefined;
+  let data: unknown;
+  try {
+    data = parse(stripped);
+  } catch (err) {
+    throw new UsageError(`the edited config is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new UsageError('the edited config must be a map of key: value');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') throw new UsageError(`config key "${k}" must be a string, number or boolean`);
+    out[k] = v === SECRET_PLACEHOLDER ? (live[k] ?? '') : String(v);
+  }
+  return out;
+}

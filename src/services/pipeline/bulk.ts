@@ -1,0 +1,92 @@
+import type {ConnectClient, ExpandedConnector} from '../../clients/connect.js';
+import {connectClient} from '../../clients/factory.js';
+import type {RunContext} from '../../runtime.js';
+import {openStore} from '../../store/index.js';
+import {forgetPaused, listPaused, recordPaused} from '../../store/pause-ledger.js';
+import {type ControlOptions, type ControlResult, controlConnectors, resolveSelection} from '../connectors/control.js';
+
+/**
+ * Pipeline-wide control: pause-all, resume-all (only what pause-all paused, unless --all) and
+ * restart-failed. The set paused by pause-all is kept in the operational store per context, so
+ * another operator on another machine resumes the same set.
+ */
+
+export interface BulkPlan {
+  /** Connectors the action will be applied to. */
+  targets: Record<string, ExpandedConnector>;
+  /** Connectors in the selection left alone, with the reason. */
+  skipped: Array<{name: string; reason: string}>;
+}
+
+export interface BulkRun {
+  connect: ConnectClient;
+  plan: BulkPlan;
+  close(): Promise<void>;
+}
+
+export type BulkKind = 'pause-all' | 'resume-all' | 'restart-failed';
+
+export async function planBulk(
+  ctx: RunContext,
+  kind: BulkKind,
+  selector: string[],
+  options: {all?: boolean} = {},
+): Promise<BulkRun> {
+  const connect = connectClient(ctx);
+  try {
+    const selected = await resolveSelection(connect, selector);
+    const plan: BulkPlan = {targets: {}, skipped: []};
+    const ledger = kind === 'resume-all' && !options.all ? new Set(await pausedByUs(ctx)) : undefined;
+    for (const [name, e] of Object.entries(selected).sort(([a], [b]) => a.localeCompare(b))) {
+      const state = e.status?.connector.state;
+      const failed = state === 'FAILED' || (e.status?.tasks ?? []).some((t) => t.state === 'FAILED');
+      let reason: string | undefined;
+      if (kind === 'pause-all' && state !== 'RUNNING') reason = `is ${state ?? 'UNKNOWN'}, not RUNNING`;
+      if (kind === 'resume-all' && state !== 'PAUSED' && state !== 'STOPPED') reason = `is ${state ?? 'UNKNOWN'}`;
+      else if (kind === 'resume-all' && ledger && !ledger.has(name))
+        reason = 'was not paused by pause-all (use --all to resume it)';
+      if (kind === 'restart-failed' && !failed) reason = 'has nothing FAILED';
+      if (reason) plan.skipped.push({name, reason});
+      else plan.targets[name] = e;
+    }
+    return {connect, plan, close: () => connect.close()};
+  } catch (err) {
+    await connect.close();
+    throw err;
+  }
+}
+
+export async function runBulk(
+  ctx: RunContext,
+  kind: BulkKind,
+  run: BulkRun,
+  options: ControlOptions,
+): Promise<ControlResult[]> {
+  const action = kind === 'pause-all' ? 'pause' : kind === 'resume-all' ? 'resume' : 'restart';
+  const extra = kind === 'restart-failed' ? {includeTasks: true, onlyFailed: true} : {};
+  const results = await controlConnectors(run.connect, run.plan.targets, action, {...options, ...extra});
+  if (!options.dryRun && kind !== 'restart-failed') {
+    const done = results.filter((r) => r.outcome === 'done').map((r) => r.name);
+    await withLedger(ctx, async (store) => {
+      if (kind === 'pause-all') await recordPaused(store, ctx.contextName, done, ctx.actor);
+      else await forgetPaused(store, ctx.contextName, done);
+    });
+  }
+  return results;
+}
+
+async function pausedByUs(ctx: RunContext): Promise<string[]> {
+  return withLedger(ctx, async (store) => (await listPaused(store, ctx.contextName)).map((p) => p.connector));
+}
+
+async function withLedger<T>(
+  ctx: RunContext,
+  fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(ctx);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
