@@ -62,6 +62,12 @@ export const cassandraSchema = z.strictObject({
   password: z.string().optional(),
 });
 
+/** A Debezium health endpoint: Debezium Server (`/q/health`) or the Cassandra connector agent (`/health`). */
+export const debeziumHealthSchema = httpEndpointSchema.extend({
+  name: z.string().min(1),
+  kind: z.enum(['server', 'cassandra-agent']),
+});
+
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),
   schemaRegistry: httpEndpointSchema.optional(),
@@ -71,6 +77,7 @@ export const contextSchema = z.strictObject({
   kafka: kafkaSchema.optional(),
   postgres: postgresSchema.optional(),
   cassandra: cassandraSchema.optional(),
+  debezium: z.strictObject({health: z.array(debeziumHealthSchema).optional()}).optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -84,6 +91,7 @@ export type HttpEndpointConfig = z.infer<typeof httpEndpointSchema>;
 export type KafkaConfig = z.infer<typeof kafkaSchema>;
 export type PostgresConfig = z.infer<typeof postgresSchema>;
 export type CassandraConfig = z.infer<typeof cassandraSchema>;
+export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

@@ -1,9 +1,23 @@
-import {ConnectClient, type ConnectorState, type ConnectorType, connectFeatures} from '../../clients/connect.js';
+import {
+  ConnectClient,
+  type ConnectorState,
+  type ConnectorType,
+  connectFeatures,
+  type ExpandedConnector,
+} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
 import {HttpClient} from '../../clients/http.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../../runtime.js';
 import {rootCause} from '../connectors/trace.js';
+import {
+  type DatabaseHealth,
+  databaseHealth,
+  debeziumHealth,
+  type EndpointHealth,
+  type KafkaHealth,
+  kafkaHealth,
+} from './components.js';
 
 /**
  * One verdict for the whole pipeline, from every component cdcctl can see. Each check adds
@@ -52,34 +66,81 @@ export interface PipelineStatus {
   verdict: Verdict;
   workers: WorkerStatus[];
   connectors: ConnectorHealth[];
+  /** Absent when the context names no Kafka brokers. */
+  kafka?: KafkaHealth;
+  debezium: EndpointHealth[];
+  databases: DatabaseHealth[];
   problems: Problem[];
 }
 
-export async function pipelineStatus(ctx: RunContext): Promise<PipelineStatus> {
+export interface StatusOptions {
+  /** Sink consumer lag above this (messages) makes the pipeline degraded. */
+  maxLag?: number;
+}
+
+export async function pipelineStatus(ctx: RunContext, options: StatusOptions = {}): Promise<PipelineStatus> {
   const problems: Problem[] = [];
   const connect = connectClient(ctx);
   try {
+    const others = Promise.all([debeziumHealth(ctx), databaseHealth(ctx)]);
     const entry = await probeWorker(connect, workerIdOf(connect.http.baseUrl));
     const workers = [entry];
     let connectors: ConnectorHealth[] = [];
+    let sinks: Array<{name: string; groupId: string}> = [];
     if (entry.reachable) {
-      connectors = await connectorHealth(connect, problems);
-      const others = [...new Set(connectors.flatMap((c) => [c.workerId, ...c.tasks.map((t) => t.workerId)]))].filter(
+      const expanded = await connect.listExpanded();
+      connectors = connectorHealth(expanded, problems);
+      sinks = Object.entries(expanded)
+        .filter(([, e]) => (e.status?.type ?? e.info?.type) === 'sink')
+        .map(([name, e]) => ({name, groupId: e.info?.config['consumer.override.group.id'] ?? `connect-${name}`}));
+      const otherIds = [...new Set(connectors.flatMap((c) => [c.workerId, ...c.tasks.map((t) => t.workerId)]))].filter(
         (id): id is string => Boolean(id) && id !== entry.id,
       );
-      workers.push(...(await Promise.all(others.map((id) => probeOtherWorker(ctx, connect, id)))));
+      workers.push(...(await Promise.all(otherIds.map((id) => probeOtherWorker(ctx, connect, id)))));
     }
+    const [kafka, [debezium, databases]] = await Promise.all([kafkaHealth(ctx, sinks), others]);
     for (const w of workers) workerProblems(w, w === entry, problems);
+    componentProblems({kafka, debezium, databases}, options, problems);
     return {
       context: ctx.contextName,
       checkedAt: new Date().toISOString(),
       verdict: verdictOf(problems),
       workers,
       connectors,
+      ...(kafka ? {kafka} : {}),
+      debezium,
+      databases,
       problems,
     };
   } finally {
     await connect.close();
+  }
+}
+
+function componentProblems(
+  c: {kafka?: KafkaHealth; debezium: EndpointHealth[]; databases: DatabaseHealth[]},
+  options: StatusOptions,
+  problems: Problem[],
+): void {
+  if (c.kafka && !c.kafka.reachable)
+    problems.push({severity: 'down', component: 'kafka', message: c.kafka.error ?? 'unreachable'});
+  for (const l of c.kafka?.lag ?? []) {
+    if (l.total === null)
+      problems.push({severity: 'degraded', component: `connector ${l.connector}`, message: `lag unknown: ${l.error}`});
+    else if (options.maxLag !== undefined && BigInt(l.total) > BigInt(options.maxLag)) {
+      problems.push({
+        severity: 'degraded',
+        component: `connector ${l.connector}`,
+        message: `consumer lag ${l.total} > ${options.maxLag} (group ${l.groupId})`,
+      });
+    }
+  }
+  for (const d of c.debezium) {
+    if (d.status === 'down' || d.status === 'unreachable')
+      problems.push({severity: 'degraded', component: `debezium ${d.name}`, message: d.detail});
+  }
+  for (const db of c.databases) {
+    if (!db.reachable) problems.push({severity: 'degraded', component: db.name, message: db.detail});
   }
 }
 
@@ -92,8 +153,7 @@ export function verdictExitCode(verdict: Verdict): ExitCode {
   return verdict === 'healthy' ? ExitCode.ok : verdict === 'down' ? ExitCode.unreachable : ExitCode.notOk;
 }
 
-async function connectorHealth(connect: ConnectClient, problems: Problem[]): Promise<ConnectorHealth[]> {
-  const expanded = await connect.listExpanded();
+function connectorHealth(expanded: Record<string, ExpandedConnector>, problems: Problem[]): ConnectorHealth[] {
   const out: ConnectorHealth[] = [];
   for (const [name, e] of Object.entries(expanded).sort(([a], [b]) => a.localeCompare(b))) {
     const status = e.status;
