@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local CDC stack for cdcctl without Docker: PostgreSQL (5433, wal_level=logical), Kafka 4.3.1 KRaft (9092),
-# Kafka Connect + Debezium 3.6.1.Final (8083), Alertmanager (9093), Pushgateway (9091), Prometheus (9090),
+# Kafka Connect + Debezium 3.6.x (8083), Alertmanager (9093), Pushgateway (9091), Prometheus (9090),
 # all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
 #
 #   stack.sh up | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch
@@ -23,22 +23,38 @@ DBZ_PLUGINS=(
 APT_PKGS=(prometheus prometheus-alertmanager prometheus-pushgateway)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
-# ---- the service table (start order = pg, alertmanager, pushgateway, prometheus, kafka, connect) --------------
-#          name          ports        ready timeout (s)
-SERVICES=(pg            alertmanager pushgateway prometheus kafka      connect)
-declare -A PORTS=([pg]=5433   [alertmanager]=9093 [pushgateway]=9091 [prometheus]=9090 [kafka]="9092 9095" [connect]=8083)
-declare -A TIMEOUT=([pg]=30   [alertmanager]=20   [pushgateway]=20   [prometheus]=20   [kafka]=90          [connect]=180)
+# ---- the services: one row each ------------------------------------------------------------------------------
+# pidfile .stack/run/<svc>.pid (pg: its postmaster.pid), log .stack/logs/<svc>.log, readiness check ready_<svc>,
+# start_<svc>, all on 127.0.0.1. Start order: see cmd_up. Stop order: STOP_ORDER.
+SERVICES=(); declare -A PORTS TIMEOUT
+service() { SERVICES+=("$1"); PORTS[$1]=$2; TIMEOUT[$1]=$3; }
+#       name          TCP ports    ready timeout (s)   ready when
+service pg            "5433"       30                # pg_isready
+service alertmanager  "9093"       20                # GET /-/ready 200
+service pushgateway   "9091"       20                # GET /-/ready 200
+service prometheus    "9090"       20                # GET /-/ready 200
+service kafka         "9092 9095"  90                # TCP 9092 open + log line "Kafka Server started"
+service connect       "8083"       180               # GET /health 200 + both Debezium connectors listed
 STOP_ORDER=(connect kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
-logfile() { echo "$STACK/logs/$1.log"; }
+logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
 
 CONNECT_PLUGIN_CLASSES=(io.debezium.connector.jdbc.JdbcSinkConnector io.debezium.connector.postgresql.PostgresConnector)
+
+# PostgreSQL runs as the `postgres` OS user when we are root: its data dir, socket dir and log need a path that
+# user can traverse. If the state dir is not reachable (e.g. a clone under /root, mode 0700), use /var/tmp.
+PG_DIR=$STACK/data/pg
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$STACK" 2>/dev/null; then
+  PG_DIR=/var/tmp/cdcctl-stack-pg-$(printf %s "$STACK" | sha1sum | cut -c1-10)
+fi
 
 # ---- helpers ------------------------------------------------------------------------------------------------
 T0=$(date +%s%N)
 say()  { printf '[stack %6.1fs] %s\n' "$(( ($(date +%s%N) - T0) / 1000000 ))e-3" "$*"; }
 die()  { echo "stack: error: $*" >&2; exit 1; }
 is_root() { [ "$(id -u)" = 0 ]; }
+# alive = exists and not a zombie (our services are reparented to PID 1, which may reap late)
+alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]; }
 as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }   # initdb/postgres refuse root
 
 java_bin() {
@@ -50,23 +66,25 @@ java_bin() {
 # pid from our pidfile if that process is alive AND ours (its cwd is inside $STACK; guards against PID reuse)
 live_pid() {
   local f pid cwd; f=$(pidfile "$1")
-  [ "$1" = pg ] && f=$STACK/data/pg/postmaster.pid
+  [ "$1" = pg ] && f=$PG_DIR/data/postmaster.pid
   [ -s "$f" ] || return 1
   pid=$(head -n1 "$f"); [[ $pid =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || echo "$STACK")
-  [[ $cwd == "$STACK"* ]] || return 1
+  [[ $cwd == "$STACK"* || $cwd == "$PG_DIR"* ]] || return 1
   echo "$pid"
 }
 
-# "name(pid=N)" of whatever listens on TCP port $1 (empty if free)
-port_owner() {
+# pid listening on TCP port $1: "" if free, "?" if bound but the owner is not visible (not root)
+port_pid() {
   local out; out=$(ss -Hltnp "( sport = :$1 )" 2>/dev/null) || true
-  [ -n "$out" ] || return 1
-  local who; who=$(grep -o 'users:(([^)]*))' <<<"$out" | head -n1 | sed -E 's/users:\(\("([^"]+)",pid=([0-9]+).*/\1 (pid \2)/')
-  echo "${who:-unknown process (run as root to see it)}"
+  [ -n "$out" ] || return 0
+  local pid; pid=$(grep -o 'pid=[0-9]*' <<<"$out" | head -n1 | cut -d= -f2); echo "${pid:-?}"
 }
-pid_of_port() { ss -Hltnp "( sport = :$1 )" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2; }
+describe_pid() {  # "pid N: <command line>"
+  [ "$1" = "?" ] && { echo "a process this user cannot see (run 'sudo ss -ltnp')"; return; }
+  echo "pid $1: $(ps -o args= -p "$1" 2>/dev/null | cut -c1-120)"
+}
 
 http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null; }
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -76,7 +94,8 @@ spawn() {  # <svc> <cmd...>
   local svc=$1; shift; local pf log; pf=$(pidfile "$svc"); log=$(logfile "$svc")
   [ -f "$log" ] && mv -f "$log" "$log.1"
   rm -f "$pf"
-  (cd "$STACK" && setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pf" "$@" >"$log" 2>&1 </dev/null &)
+  # the subshell exits at once, so nothing but the service keeps our stdout/stderr open
+  (cd "$STACK" || exit 1; setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pf" "$@" >"$log" 2>&1 </dev/null &)
   local i; for i in $(seq 50); do [ -s "$pf" ] && return 0; sleep 0.1; done
   die "$svc: did not write its pidfile $pf"
 }
@@ -171,7 +190,7 @@ render_configs() {
 }
 
 # ---- readiness checks (0 = ready) ---------------------------------------------------------------------------
-ready_pg()           { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p 5433; }
+ready_pg()           { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p 5433 -U postgres -d postgres; }
 ready_alertmanager() { http_ok http://127.0.0.1:9093/-/ready; }
 ready_pushgateway()  { http_ok http://127.0.0.1:9091/-/ready; }
 ready_prometheus()   { http_ok http://127.0.0.1:9090/-/ready; }
@@ -184,10 +203,11 @@ ready_connect() {
 
 # ---- start --------------------------------------------------------------------------------------------------
 start_pg() {
-  local pgd=$STACK/data/pg sock=$STACK/run/pg log; log=$(logfile pg)
+  local pgd=$PG_DIR/data sock=$PG_DIR/run log=$PG_DIR/pg.log
   mkdir -p "$pgd" "$sock"; chmod 700 "$pgd"
   [ -f "$log" ] && mv -f "$log" "$log.1"; : >"$log"
-  is_root && chown postgres:postgres "$pgd" "$sock" "$log"
+  ln -sfn "$log" "$(logfile pg)"
+  is_root && chown -R postgres:postgres "$PG_DIR"
   if [ ! -f "$pgd/PG_VERSION" ]; then
     as_pg "$PGBIN/initdb" -D "$pgd" -U postgres --auth=trust -E UTF8 --no-locale >"$STACK/logs/pg-initdb.log" 2>&1 ||
       { tail -n 50 "$STACK/logs/pg-initdb.log"; die "pg: initdb failed (every parent of $pgd must be traversable by the postgres user)"; }
@@ -198,7 +218,7 @@ start_pg() {
     { tail -n 50 "$log" >&2; die "pg: pg_ctl start failed"; }
 }
 after_pg() {  # seed once
-  local marker=$STACK/data/.pg-seeded
+  local marker=$PG_DIR/seeded
   [ -f "$marker" ] && return 0
   PGCONNECT_TIMEOUT=5 psql_bin -X -q -h 127.0.0.1 -p 5433 -U postgres -d postgres -v ON_ERROR_STOP=1 \
     -f "$HERE/sql/seed.sql" >"$STACK/logs/pg-seed.log" 2>&1 || { cat "$STACK/logs/pg-seed.log"; die "pg: seeding failed"; }
@@ -226,7 +246,8 @@ start_kafka() {
   local j cp=$STACK/kafka/libs/* data=$STACK/data/kafka; j=$(java_bin)
   mkdir -p "$data"
   [ -s "$STACK/data/kafka-cluster-id" ] ||
-    "$j" -Xmx128m -XX:TieredStopAtLevel=1 -cp "$cp" kafka.tools.StorageTool random-uuid >"$STACK/data/kafka-cluster-id"
+    "$j" -Xmx128m -XX:TieredStopAtLevel=1 -cp "$cp" kafka.tools.StorageTool random-uuid >"$STACK/data/kafka-cluster-id" ||
+    { rm -f "$STACK/data/kafka-cluster-id"; die "kafka: 'StorageTool random-uuid' failed (java: $j)"; }
   if [ ! -f "$data/meta.properties" ]; then
     "$j" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$STACK/conf/kafka-log4j2.properties" -cp "$cp" \
       kafka.tools.StorageTool format -t "$(cat "$STACK/data/kafka-cluster-id")" -c "$STACK/conf/server.properties" \
@@ -266,14 +287,13 @@ wait_ready() {  # <svc>: poll readiness each 0.5 s; on death/timeout print the l
 
 # Refuse to start anything if a port we need is bound by a process that is not ours.
 preflight_ports() {
-  local svc p owner pid clash=0 ours
+  local svc p pid clash=0 ours
   for svc in "${SERVICES[@]}"; do
     ours=$(live_pid "$svc" || true)
     for p in ${PORTS[$svc]}; do
-      owner=$(port_owner "$p") || continue
-      pid=$(pid_of_port "$p")
-      [ -n "$ours" ] && { [ -z "$pid" ] || [ "$pid" = "$ours" ]; } && continue
-      echo "stack: port $p ($svc) is already in use by $owner, which this stack did not start." >&2
+      pid=$(port_pid "$p"); [ -n "$pid" ] || continue
+      [ -n "$ours" ] && { [ "$pid" = "$ours" ] || [ "$pid" = "?" ]; } && continue
+      echo "stack: port $p ($svc) is already in use by $(describe_pid "$pid"), which this stack did not start" >&2
       clash=1
     done
   done
@@ -314,11 +334,11 @@ cmd_up() {
 stop_pid() {  # <svc> <pid>: TERM, wait up to 30 s, KILL
   local svc=$1 pid=$2 i
   kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for i in $(seq 300); do alive "$pid" || return 0; sleep 0.1; done
   say "$svc: still alive after 30s, sending KILL"; kill -KILL "$pid" 2>/dev/null || true
 }
 stop_pg() {
-  local pgd=$STACK/data/pg
+  local pgd=$PG_DIR/data
   as_pg "$PGBIN/pg_ctl" -D "$pgd" -m fast -w -t 30 -s stop || { local pid; pid=$(live_pid pg) && stop_pid pg "$pid"; }
 }
 stop_service() {
@@ -337,7 +357,7 @@ cmd_down() {
 
 cmd_reset() {
   cmd_down
-  rm -rf "$STACK/data" "$STACK/logs" "$STACK/run" "$STACK/conf"
+  rm -rf "$STACK/data" "$STACK/logs" "$STACK/run" "$STACK/conf" "$PG_DIR"
   say "reset: data, logs and configs removed (downloads kept in $STACK/dl, kafka/libs, connect-plugins)"
 }
 

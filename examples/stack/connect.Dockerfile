@@ -1,0 +1,15 @@
+# Kafka Connect image for compose.yaml: the Apache Kafka 4.3.1 image + the same Debezium plugin archives that
+# stack.sh fetches from Maven (dependency:copy, non-transitive, extracted with tar).
+FROM maven:3.9-eclipse-temurin-17 AS plugins
+ARG PLUGINS="io.debezium:debezium-connector-postgres:3.6.1.Final:tar.gz:plugin io.debezium:debezium-connector-jdbc:3.6.0.Final:tar.gz:plugin"
+RUN set -e; for c in $PLUGINS; do \
+      mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy -Dartifact="$c" -DoutputDirectory=/dl; \
+    done; \
+    mkdir -p /plugins; for f in /dl/*.tar.gz; do tar -xzf "$f" -C /plugins; done
+
+FROM apache/kafka:4.3.1
+USER root
+# FileStream connectors (used by the tests) are not on the image's default classpath: make them a plugin
+RUN mkdir -p /var/lib/stack/connect-plugins/connect-file \
+ && cp /opt/kafka/libs/connect-file-*.jar /var/lib/stack/connect-plugins/connect-file/
+COPY --from=plugins /plugins/ /var/lib/stack/connect-plugins/
