@@ -213,14 +213,19 @@ start_pg() {
       { tail -n 50 "$STACK/logs/pg-initdb.log"; die "pg: initdb failed (every parent of $pgd must be traversable by the postgres user)"; }
     say "pg: initdb done"
   fi
+  # Passwords are checked over TCP (scram-sha-256), as in production, so that a wrong password fails;
+  # the local socket stays trusted for the stack's own seeding.
+  printf '%s\n' 'local all all trust' 'host all all 127.0.0.1/32 scram-sha-256' 'host all all ::1/128 scram-sha-256' \
+    'local replication all trust' 'host replication all 127.0.0.1/32 scram-sha-256' >"$PG_DIR/pg_hba.conf"
+  is_root && chown postgres:postgres "$PG_DIR/pg_hba.conf"
   as_pg "$PGBIN/pg_ctl" -D "$pgd" -l "$log" -s -o "-p 5433 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$sock \
-    -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c shared_buffers=64MB" start ||
+    -c hba_file=$PG_DIR/pg_hba.conf -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c shared_buffers=64MB" start ||
     { tail -n 50 "$log" >&2; die "pg: pg_ctl start failed"; }
 }
 after_pg() {  # seed once
   local marker=$PG_DIR/seeded
   [ -f "$marker" ] && return 0
-  PGCONNECT_TIMEOUT=5 psql_bin -X -q -h 127.0.0.1 -p 5433 -U postgres -d postgres -v ON_ERROR_STOP=1 \
+  PGCONNECT_TIMEOUT=5 psql_bin -X -q -h "$PG_DIR/run" -p 5433 -U postgres -d postgres -v ON_ERROR_STOP=1 \
     -f "$HERE/sql/seed.sql" >"$STACK/logs/pg-seed.log" 2>&1 || { cat "$STACK/logs/pg-seed.log"; die "pg: seeding failed"; }
   touch "$marker"; say "pg: seeded databases inventory + target (role cdc/cdc)"
 }

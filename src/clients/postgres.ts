@@ -28,13 +28,21 @@ export function pgTarget(config: PostgresConfig, where: string, timeoutMs: numbe
       : resolveSecretString(config.password, `${where}.password`);
   registerSecret(password);
   url.password = '';
+  // Explicit fields, not connectionString: pg lets the parsed string override explicit options.
+  const sslmode = url.searchParams.get('sslmode');
   return {
     display: redactUrl(url.toString()),
     config: {
-      connectionString: url.toString(),
-      password: password || undefined,
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 5432,
+      database: decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined,
+      user: decodeURIComponent(url.username) || undefined,
+      password,
+      ssl:
+        sslmode === null || sslmode === 'disable'
+          ? undefined
+          : {rejectUnauthorized: sslmode === 'verify-full' || sslmode === 'verify-ca'},
       connectionTimeoutMillis: timeoutMs,
-      query_timeout: undefined,
       max: 8,
       application_name: 'cdcctl',
     },

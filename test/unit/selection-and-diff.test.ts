@@ -4,7 +4,7 @@ import {parseDuration} from '../../src/flags.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';
 import {compileSelector} from '../../src/services/connectors/select.js';
-import {rootCause} from '../../src/services/connectors/trace.js';
+import {describeFailure, rootCause} from '../../src/services/connectors/trace.js';
 
 describe('connector selection', () => {
   it('matches exact names, globs and /regex/', () => {
@@ -87,6 +87,16 @@ describe('helpers', () => {
       'java.lang.IllegalStateException: boom',
     );
     assert.equal(rootCause(undefined), undefined);
+  });
+
+  it('explains causes whose words hide what happened', () => {
+    const trace =
+      'org.hibernate.service.spi.ServiceException: x\nCaused by: org.hibernate.HibernateException: Unable to determine Dialect without JDBC metadata (please set …)';
+    assert.match(
+      describeFailure(trace) ?? '',
+      /^org\.hibernate\.HibernateException: Unable to determine Dialect.*\(likely: the JDBC sink could not connect to its database/,
+    );
+    assert.equal(describeFailure('java.lang.IllegalStateException: boom'), 'java.lang.IllegalStateException: boom');
   });
 
   it('parses durations', () => {

@@ -1,10 +1,10 @@
-import type {ConnectClient, ConnectorState, ConnectorType} from '../../clients/connect.js';
+import type {ConnectClient, ConnectorState, ConnectorType, ExpandedConnector} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
 import {redact} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {resolveSelection} from './control.js';
-import {rootCause} from './trace.js';
+import {describeFailure} from './trace.js';
 
 /** Read-only views of connectors: describe, status, config. Secrets are always redacted. */
 
@@ -33,25 +33,30 @@ export interface ConnectorDescription extends ConnectorStatusView {
   offsets: {partitions: number; sample?: unknown} | {error: string};
 }
 
+/** One connector's state and tasks, failures described by their root cause. */
+export function statusView(name: string, e: ExpandedConnector): ConnectorStatusView {
+  return {
+    name,
+    type: e.status?.type ?? e.info?.type ?? 'unknown',
+    state: e.status?.connector.state ?? 'UNKNOWN',
+    workerId: e.status?.connector.worker_id,
+    cause: describeFailure(e.status?.connector.trace),
+    tasks: (e.status?.tasks ?? []).map((t) => ({
+      id: t.id,
+      state: t.state,
+      workerId: t.worker_id,
+      cause: describeFailure(t.trace),
+    })),
+  };
+}
+
 export async function connectorStatuses(ctx: RunContext, selector: string[]): Promise<ConnectorStatusView[]> {
   const connect = connectClient(ctx);
   try {
     const selected = await resolveSelection(connect, selector);
     return Object.entries(selected)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, e]) => ({
-        name,
-        type: e.status?.type ?? e.info?.type ?? 'unknown',
-        state: e.status?.connector.state ?? 'UNKNOWN',
-        workerId: e.status?.connector.worker_id,
-        cause: rootCause(e.status?.connector.trace),
-        tasks: (e.status?.tasks ?? []).map((t) => ({
-          id: t.id,
-          state: t.state,
-          workerId: t.worker_id,
-          cause: rootCause(t.trace),
-        })),
-      }));
+      .map(([name, e]) => statusView(name, e));
   } finally {
     await connect.close();
   }

@@ -2,7 +2,7 @@ import {connectClient} from '../../clients/factory.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
-import {rootCause} from './trace.js';
+import {describeFailure} from './trace.js';
 
 /** A connector's tasks: state, worker, root cause, and restarting them one by one or all failed. */
 
@@ -25,7 +25,7 @@ export async function listTasks(ctx: RunContext, name: string): Promise<TaskRow[
       id: t.id,
       state: t.state,
       workerId: t.worker_id,
-      cause: rootCause(t.trace),
+      cause: describeFailure(t.trace),
     }));
   } finally {
     await connect.close();

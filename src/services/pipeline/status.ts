@@ -9,7 +9,7 @@ import {connectClient} from '../../clients/factory.js';
 import {HttpClient} from '../../clients/http.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../../runtime.js';
-import {rootCause} from '../connectors/trace.js';
+import {type ConnectorStatusView, statusView} from '../connectors/inspect.js';
 import {
   type DatabaseHealth,
   databaseHealth,
@@ -44,21 +44,8 @@ export interface WorkerStatus {
   error?: string;
 }
 
-export interface TaskHealth {
-  id: number;
-  state: ConnectorState;
-  workerId: string;
-  cause?: string;
-}
-
-export interface ConnectorHealth {
-  name: string;
-  type: ConnectorType;
-  state: ConnectorState | 'UNKNOWN';
-  workerId?: string;
-  cause?: string;
-  tasks: TaskHealth[];
-}
+/** Connector health is the same view `connectors status` shows. */
+export type ConnectorHealth = ConnectorStatusView;
 
 export interface PipelineStatus {
   context: string;
@@ -154,24 +141,11 @@ export function verdictExitCode(verdict: Verdict): ExitCode {
 }
 
 function connectorHealth(expanded: Record<string, ExpandedConnector>, problems: Problem[]): ConnectorHealth[] {
-  const out: ConnectorHealth[] = [];
-  for (const [name, e] of Object.entries(expanded).sort(([a], [b]) => a.localeCompare(b))) {
-    const status = e.status;
-    const health: ConnectorHealth = {
-      name,
-      type: status?.type ?? e.info?.type ?? 'unknown',
-      state: status?.connector.state ?? 'UNKNOWN',
-      workerId: status?.connector.worker_id,
-      cause: rootCause(status?.connector.trace),
-      tasks: (status?.tasks ?? []).map((t) => ({
-        id: t.id,
-        state: t.state,
-        workerId: t.worker_id,
-        cause: rootCause(t.trace),
-      })),
-    };
-    out.push(health);
-    const component = `connector ${name}`;
+  const out = Object.entries(expanded)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, e]) => statusView(name, e));
+  for (const health of out) {
+    const component = `connector ${health.name}`;
     if (health.state !== 'RUNNING') {
       problems.push({
         severity: 'degraded',
