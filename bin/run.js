@@ -1,8 +1,16 @@
 #!/usr/bin/env node
+import {readFileSync} from 'node:fs';
 import module from 'node:module';
 
-// Cache compiled code between runs (Node ≥ 22.1): a large share of the startup time.
-module.enableCompileCache?.();
-
-const {execute} = await import('@oclif/core');
-await execute({dir: import.meta.url});
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  // Answered without loading the framework: scripts and health probes call --version often, and
+  // loading oclif costs several times a bare Node start. Same text as oclif's own --version.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${pkg.oclif.bin}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
+} else {
+  // Cache compiled code between runs (Node ≥ 22.1): a large share of the startup time.
+  module.enableCompileCache?.();
+  const {execute} = await import('@oclif/core');
+  await execute({dir: import.meta.url});
+}
