@@ -1,10 +1,4 @@
-import {
-  ConnectClient,
-  type ConnectorState,
-  type ConnectorType,
-  connectFeatures,
-  type ExpandedConnector,
-} from '../../clients/connect.js';
+import {ConnectClient, connectFeatures, type ExpandedConnector} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
 import {HttpClient} from '../../clients/http.js';
 import {CdcError, ExitCode} from '../../errors.js';
