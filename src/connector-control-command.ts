@@ -2,7 +2,7 @@ import {type Command, Flags} from '@oclif/core';
 import {BaseCommand} from './base-command.js';
 import {connectClient} from './clients/factory.js';
 import {UsageError} from './errors.js';
-import {mutationFlags, outputFlag} from './flags.js';
+import {mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
 import {renderControl} from './output/connectors.js';
 import {
   type ControlAction,
@@ -27,8 +27,7 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
   static override flags = {
     output: outputFlag,
     concurrency: Flags.integer({summary: 'Requests in flight at once.', default: 8, min: 1, max: 64}),
-    wait: Flags.boolean({summary: 'Return only when every connector (and its tasks) reached the target state.'}),
-    'wait-timeout': Flags.string({summary: 'How long --wait waits, e.g. 90s.', default: '60s'}),
+    ...waitFlags,
     'fail-fast': Flags.boolean({summary: 'Stop starting new requests after the first failure.'}),
     ...mutationFlags,
   };
@@ -50,8 +49,7 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
       concurrency: number;
       'fail-fast': boolean;
     };
-    const {parseDuration} = await import('./flags.js');
-    const waitMs = flags.wait ? parseDuration(flags['wait-timeout']) : undefined;
+    const waitMs = waitBudget(flags);
     const connect = connectClient(await this.runContext());
     try {
       const targets = await resolveSelection(connect, this.rest);

@@ -30,3 +30,16 @@ export function parseDuration(input: string): number {
 export const durationFlag = Flags.custom<number>({
   parse: async (input) => parseDuration(input),
 });
+
+/** `--wait` and `--wait-timeout`, shared by every state-changing verb. */
+export const waitFlags = {
+  wait: Flags.boolean({
+    summary: 'Return only when every target reached its target state (exit 3 with the state it is stuck in).',
+  }),
+  'wait-timeout': Flags.string({summary: 'How long --wait waits, e.g. 90s.', default: '60s'}),
+};
+
+/** The --wait budget in ms, or undefined without --wait. */
+export function waitBudget(flags: {wait?: boolean; 'wait-timeout'?: string}): number | undefined {
+  return flags.wait ? parseDuration(flags['wait-timeout'] ?? '60s') : undefined;
+}

@@ -1,6 +1,6 @@
 import {type Command, Flags} from '@oclif/core';
 import {BaseCommand} from './base-command.js';
-import {mutationFlags, outputFlag, parseDuration} from './flags.js';
+import {mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
 import {renderControl} from './output/connectors.js';
 import type {ControlResult} from './services/connectors/control.js';
 import {controlExitCode} from './services/connectors/control.js';
@@ -30,8 +30,7 @@ export abstract class PipelineBulkCommand<T extends typeof Command> extends Base
       multiple: true,
     }),
     concurrency: Flags.integer({summary: 'Requests in flight at once.', default: 8, min: 1, max: 64}),
-    wait: Flags.boolean({summary: 'Return only when every connector reached its target state.'}),
-    'wait-timeout': Flags.string({summary: 'How long --wait waits.', default: '60s'}),
+    ...waitFlags,
     'fail-fast': Flags.boolean({summary: 'Stop starting new requests after the first failure.'}),
     ...mutationFlags,
   };
@@ -57,7 +56,7 @@ export abstract class PipelineBulkCommand<T extends typeof Command> extends Base
         concurrency: f.concurrency,
         dryRun: f['dry-run'],
         failFast: f['fail-fast'],
-        waitMs: f.wait ? parseDuration(f['wait-timeout']) : undefined,
+        waitMs: waitBudget(f),
       });
       this.exitWith(controlExitCode(results));
       const result: BulkResult = {kind, dryRun: f['dry-run'], results, skipped: run.plan.skipped};
