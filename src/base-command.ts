@@ -66,10 +66,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init();
-    process.once('SIGINT', () => {
-      process.stderr.write('\nInterrupted.\n');
-      process.exit(ExitCode.interrupted);
-    });
+    process.once('SIGINT', () => this.onInterrupt());
     const {args, argv, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
@@ -82,6 +79,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.rest = argv as string[];
     setColor(colorWanted(this.flags['no-color']));
     this.log$ = createLogger({format: this.flags['log-format'], verbose: this.flags.verbose});
+  }
+
+  /** Ctrl-C: exit 130. Streaming commands override it to stop cleanly and report what they did. */
+  protected onInterrupt(): void {
+    process.stderr.write('\nInterrupted.\n');
+    process.exit(ExitCode.interrupted);
   }
 
   /** `--json` and `-o json` both select the JSON document on stdout. */
