@@ -169,8 +169,9 @@ export class SchemaRegistryClient {
     throw new RegistryError(code, res.status, message, `${req.method} ${req.path}`, hint?.(code));
   }
 
+  /** Subjects; the prefix is also applied here because Apicurio 3.3 ignores `subjectPrefix`. */
   async subjects(options: {prefix?: string; deleted?: boolean; deletedOnly?: boolean} = {}): Promise<string[]> {
-    return this.call<string[]>({
+    const names = await this.call<string[]>({
       method: 'GET',
       path: '/subjects',
       query: {
@@ -179,6 +180,7 @@ export class SchemaRegistryClient {
         deletedOnly: options.deletedOnly || undefined,
       },
     });
+    return options.prefix ? names.filter((n) => n.startsWith(options.prefix as string)) : names;
   }
 
   async versions(subject: string, options: {deleted?: boolean} = {}): Promise<number[]> {
