@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local CDC stack for cdcctl without Docker: PostgreSQL (5433, wal_level=logical), Kafka 4.3.1 KRaft (9092),
 # Kafka Connect + Debezium 3.6.x (8083), Alertmanager (9093), Pushgateway (9091), Prometheus (9090),
+# Apicurio Registry 3.3.x (8080 API incl. Confluent-compatible /apis/ccompat/v7, 9000 management, in-memory H2),
 # all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
 #
 #   stack.sh up | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch
@@ -21,6 +22,8 @@ DBZ_PLUGINS=(
   io.debezium:debezium-connector-jdbc:3.6.0.Final:tar.gz:plugin
 )
 APT_PKGS=(prometheus prometheus-alertmanager prometheus-pushgateway)
+# Apicurio Registry: Quarkus fast-jar from Maven Central; default storage = in-memory H2 (no config needed)
+APICURIO_APP=io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 # ---- the services: one row each ------------------------------------------------------------------------------
@@ -35,7 +38,8 @@ service pushgateway   "9091"       20                # GET /-/ready 200
 service prometheus    "9090"       20                # GET /-/ready 200
 service kafka         "9092 9095"  90                # TCP 9092 open + log line "Kafka Server started"
 service connect       "8083"       180               # GET /health 200 + both Debezium connectors listed
-STOP_ORDER=(connect kafka alertmanager pushgateway prometheus pg)
+service apicurio      "8080 9000"  120               # GET :9000/health/ready 200 + GET /apis/ccompat/v7/subjects 200
+STOP_ORDER=(apicurio connect kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
 logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
 
@@ -61,6 +65,18 @@ java_bin() {
   if [ -n "${STACK_JAVA:-}" ]; then echo "$STACK_JAVA"
   elif [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]; then echo /usr/lib/jvm/java-17-openjdk-amd64/bin/java
   else command -v java || die "no java found (need OpenJDK 17+)"; fi
+}
+
+java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p' | cut -d. -f1; }
+# Apicurio Registry 3.3 is compiled for Java 21: STACK_JAVA21, else java_bin if new enough, else any JDK >= 21 in /usr/lib/jvm
+java21_bin() {
+  if [ -n "${STACK_JAVA21:-}" ]; then echo "$STACK_JAVA21"; return; fi
+  local j; j=$(java_bin)
+  [ "$(java_major "$j")" -ge 21 ] 2>/dev/null && { echo "$j"; return; }
+  for j in /usr/lib/jvm/*/bin/java; do
+    [ -x "$j" ] && [ "$(java_major "$j")" -ge 21 ] 2>/dev/null && { echo "$j"; return; }
+  done
+  die "apicurio: needs Java 21+ (none found in /usr/lib/jvm; install e.g. a Temurin 21 JDK or set STACK_JAVA21)"
 }
 
 # pid from our pidfile if that process is alive AND ours (its cwd is inside $STACK; guards against PID reuse)
@@ -169,6 +185,8 @@ fetch_archive() {  # <g:a:v:type[:classifier]> <dest>
   touch "$marker"
 }
 
+fetch_apicurio() { fetch_archive "$APICURIO_APP" "$STACK/apicurio"; }
+
 fetch_connect_plugins() {
   local c
   for c in "${DBZ_PLUGINS[@]}"; do fetch_archive "$c" "$STACK/connect-plugins"; done
@@ -180,6 +198,7 @@ cmd_fetch() {
   fetch_prometheus
   fetch_kafka_libs
   fetch_connect_plugins
+  fetch_apicurio
   say "fetch: done"
 }
 
@@ -195,6 +214,9 @@ ready_alertmanager() { http_ok http://127.0.0.1:9093/-/ready; }
 ready_pushgateway()  { http_ok http://127.0.0.1:9091/-/ready; }
 ready_prometheus()   { http_ok http://127.0.0.1:9090/-/ready; }
 ready_kafka()        { tcp_open 9092 && grep -q 'Kafka Server started' "$(logfile kafka)" 2>/dev/null; }
+ready_apicurio() {
+  http_ok http://127.0.0.1:9000/health/ready && http_ok http://127.0.0.1:8080/apis/ccompat/v7/subjects
+}
 ready_connect() {
   http_ok http://127.0.0.1:8083/health || return 1
   local plugins c; plugins=$(curl -fsS --max-time 5 http://127.0.0.1:8083/connector-plugins 2>/dev/null) || return 1
@@ -270,6 +292,17 @@ start_connect() {
     org.apache.kafka.connect.cli.ConnectDistributed "$STACK/conf/connect-distributed.properties"
 }
 
+# Apicurio Registry (Quarkus fast-jar): the archive puts quarkus-run.jar at its root (some 3.1.x: quarkus-app/)
+start_apicurio() {
+  local j dir=$STACK/apicurio; j=$(java21_bin)
+  [ -f "$dir/quarkus-run.jar" ] || dir=$STACK/apicurio/quarkus-app
+  [ -f "$dir/quarkus-run.jar" ] || die "apicurio: quarkus-run.jar not found under $STACK/apicurio (re-run fetch)"
+  spawn apicurio "$j" -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=8080 \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port=9000 \
+    -jar "$dir/quarkus-run.jar"
+}
+
 # ---- orchestration ------------------------------------------------------------------------------------------
 wait_ready() {  # <svc>: poll readiness each 0.5 s; on death/timeout print the last 50 log lines and exit 1
   local svc=$1 deadline=$(( $(date +%s) + ${TIMEOUT[$1]} ))
@@ -332,6 +365,7 @@ cmd_up() {
   ensure prometheus
   wait_ready kafka
   ensure connect                 # after Kafka: one JVM booting at a time on 2 cores
+  ensure apicurio                # schema registry: a JVM too, so after Connect
   say "up: all services ready (state: $STACK)"
 }
 

@@ -68,6 +68,23 @@ export const debeziumHealthSchema = httpEndpointSchema.extend({
   kind: z.enum(['server', 'cassandra-agent']),
 });
 
+/** alerts: which Alertmanager alerts are "the CDC alerts" of this context (amtool matcher syntax, all must match). */
+export const alertsSchema = z.strictObject({
+  matchers: z.array(z.string().min(1)).optional(),
+  /** Treat this context as local: `alerts fire` does not ask for confirmation. Default: loopback URLs only. */
+  local: z.boolean().optional(),
+});
+
+/** metrics: named PromQL queries added to (or overriding) the built-in CDC catalog. */
+export const metricQuerySchema = z.strictObject({
+  query: z.string().min(1),
+  description: z.string().optional(),
+  /** Shown after values: s, ms, /s, %, bytes, or any short word. */
+  unit: z.string().optional(),
+  /** Show on `metrics dashboard` (default true for catalog entries). */
+  dashboard: z.boolean().optional(),
+});
+
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),
   schemaRegistry: httpEndpointSchema.optional(),
@@ -78,6 +95,10 @@ export const contextSchema = z.strictObject({
   postgres: postgresSchema.optional(),
   cassandra: cassandraSchema.optional(),
   debezium: z.strictObject({health: z.array(debeziumHealthSchema).optional()}).optional(),
+  alerts: alertsSchema.optional(),
+  metrics: z
+    .strictObject({queries: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), metricQuerySchema).optional()})
+    .optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -93,6 +114,7 @@ export type PostgresConfig = z.infer<typeof postgresSchema>;
 export type CassandraConfig = z.infer<typeof cassandraSchema>;
 export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
+export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** The HTTP services a context can name, with the words users and errors use for them. */

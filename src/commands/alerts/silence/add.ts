@@ -1,0 +1,53 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand} from '../../../base-command.js';
+import {UsageError} from '../../../errors.js';
+import {durationFlag, mutationFlags} from '../../../flags.js';
+import {addSilence} from '../../../services/alerts/alerts.js';
+import {parseMatchers} from '../../../services/alerts/matchers.js';
+
+export default class AlertsSilenceAdd extends BaseCommand<typeof AlertsSilenceAdd> {
+  static override summary = 'Silence alerts matching the matchers, for a duration or until a time.';
+  static override description =
+    'amtool syntax: name=value, name!=value, name=~regex, name!~regex; a first bare word is the alert name. ' +
+    'The author defaults to the current user@host. Prints the silence id.';
+  static override strict = false;
+  static override mutating = true;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> ConnectorDown connector=inventory-sink -d 2h -c "planned maintenance"',
+    '<%= config.bin %> <%= command.id %> severity=warning --until 2026-11-27T06:00:00Z -c "noisy during backfill" --json',
+  ];
+  static override flags = {
+    duration: durationFlag({char: 'd', summary: 'How long, e.g. 30m, 2h (default 1h).'}),
+    until: Flags.string({summary: 'End time (ISO-8601), instead of --duration.', exclusive: ['duration']}),
+    comment: Flags.string({char: 'c', required: true, summary: 'Why (required).'}),
+    author: Flags.string({char: 'a', summary: 'Author (default: user@host).'}),
+    'dry-run': mutationFlags['dry-run'],
+  };
+
+  async run(): Promise<Awaited<ReturnType<typeof addSilence>>> {
+    if (!this.rest.length) throw new UsageError('give at least one matcher', {hint: 'e.g. alertname=ConnectorDown'});
+    let endsAt: Date | undefined;
+    if (this.flags.until) {
+      endsAt = new Date(this.flags.until);
+      if (Number.isNaN(endsAt.getTime()))
+        throw new UsageError(`bad --until "${this.flags.until}"`, {hint: 'Use ISO-8601, e.g. 2026-11-27T06:00:00Z.'});
+    }
+    const r = await addSilence(
+      await this.runContext(),
+      {
+        matchers: parseMatchers(this.rest),
+        durationMs: this.flags.duration,
+        endsAt,
+        comment: this.flags.comment,
+        author: this.flags.author,
+      },
+      {dryRun: this.flags['dry-run']},
+    );
+    if (!this.jsonEnabled())
+      process.stdout.write(
+        r.dryRun ? `Would silence ${r.affected} alert(s) until ${r.silence.endsAt}\n` : `${r.silence.id}\n`,
+      );
+    if (!this.jsonEnabled() && !r.dryRun) this.log$.info(`silenced ${r.affected} alert(s) until ${r.silence.endsAt}`);
+    return r;
+  }
+}

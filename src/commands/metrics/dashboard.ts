@@ -1,0 +1,43 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {durationFlag} from '../../flags.js';
+import {renderDashboard} from '../../output/metrics.js';
+import {type DashboardRow, dashboard, parseSpan, type RangeWindow, rangeWindow} from '../../services/metrics/query.js';
+
+type Snapshot = {at: string; window: RangeWindow; rows: DashboardRow[]};
+
+export default class MetricsDashboard extends BaseCommand<typeof MetricsDashboard> {
+  static override summary = 'One screen with the key CDC numbers and their trend (sparklines); --watch to refresh.';
+  static override description =
+    'Every catalog entry (built-in and metrics.queries, unless dashboard: false). With --watch the screen ' +
+    'redraws on a terminal; without one, each refresh prints a new block (or, with --json, one JSON line).';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --watch --interval 5s --since 30m',
+    '<%= config.bin %> <%= command.id %> --json',
+  ];
+  static override flags = {
+    since: Flags.string({summary: 'Trend window (default 1h).', default: '1h'}),
+    watch: Flags.boolean({char: 'w', summary: 'Refresh until interrupted.'}),
+    interval: durationFlag({summary: 'Refresh interval with --watch (default 10s).', default: 10_000}),
+  };
+
+  async run(): Promise<Snapshot> {
+    const ctx = await this.runContext();
+    // about 30 points per sparkline
+    const step = `${Math.max(1, Math.round(parseSpan(this.flags.since) / 30))}s`;
+    const once = async () => dashboard(ctx, rangeWindow({since: this.flags.since, step}));
+    if (!this.flags.watch) {
+      const d = await once();
+      if (!this.jsonEnabled()) process.stdout.write(`${renderDashboard(d)}\n`);
+      return d;
+    }
+    const tty = Boolean(process.stdout.isTTY);
+    for (;;) {
+      const d = await once();
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(d)}\n`);
+      else process.stdout.write(`${tty ? '\x1b[2J\x1b[H' : ''}${renderDashboard(d)}\n${tty ? '' : '\n'}`);
+      await new Promise((r) => setTimeout(r, this.flags.interval));
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {REGISTRY_MODES, type RegistryMode} from '../../clients/schema-registry.js';
+import {mutationFlags} from '../../flags.js';
+import {getMode, setMode} from '../../services/schemas/write.js';
+
+export default class SchemasMode extends BaseCommand<typeof SchemasMode> {
+  static override summary = 'Show or set the registry mode (READWRITE, READONLY, READONLY_OVERRIDE, IMPORT).';
+  static override description = 'Without a mode: shows it. With one: sets it (asks first).';
+  static override mutating = true;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --subject orders-value',
+    '<%= config.bin %> <%= command.id %> READONLY --subject orders-value --yes',
+  ];
+  static override args = {mode: Args.string({options: [...REGISTRY_MODES], description: 'Mode to set.'})};
+  static override flags = {
+    subject: Flags.string({char: 's', summary: 'Subject (default: global).'}),
+    force: Flags.boolean({summary: 'Enter IMPORT mode even when subjects exist (?force=true).'}),
+    ...mutationFlags,
+  };
+
+  async run(): Promise<{subject?: string; mode?: RegistryMode; before?: RegistryMode; changed?: boolean}> {
+    const ctx = await this.runContext();
+    const who = this.flags.subject ?? 'global';
+    if (!this.args.mode) {
+      const r = await getMode(ctx, this.flags.subject);
+      if (!this.jsonEnabled()) process.stdout.write(`${who}: ${r.mode ?? '(none set)'}\n`);
+      return r;
+    }
+    const mode = this.args.mode as RegistryMode;
+    if (!this.flags['dry-run']) await this.confirm(`set the ${who} mode to ${mode}?`);
+    const r = await setMode(ctx, mode, {
+      subject: this.flags.subject,
+      force: this.flags.force,
+      dryRun: this.flags['dry-run'],
+    });
+    if (!this.jsonEnabled())
+      process.stdout.write(
+        r.dryRun
+          ? `${who}: would change ${r.before ?? '(none)'} → ${mode}\n`
+          : r.changed
+            ? `${who}: ${r.before ?? '(none)'} → ${r.mode}\n`
+            : `${who}: already ${mode}\n`,
+      );
+    return r;
+  }
+}

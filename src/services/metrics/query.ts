@@ -1,0 +1,183 @@
+import {type PrometheusClient, prometheusClient, type RuleGroup, type Target} from '../../clients/prometheus.js';
+import {UsageError} from '../../errors.js';
+import {parseDuration} from '../../flags.js';
+import type {RunContext} from '../../runtime.js';
+import {mapSettled} from '../../util/concurrency.js';
+import {type CatalogEntry, catalog, catalogEntry} from './catalog.js';
+
+/** PromQL instant and range queries, the named CDC catalog, the dashboard, targets and rules. */
+
+export async function withPrometheus<T>(ctx: RunContext, fn: (p: PrometheusClient) => Promise<T>): Promise<T> {
+  const p = prometheusClient(ctx);
+  try {
+    return await fn(p);
+  } finally {
+    await p.close();
+  }
+}
+
+export interface InstantResult {
+  query: string;
+  /** ISO-8601 evaluation time. */
+  time: string;
+  resultType: string;
+  series: Array<{labels: Record<string, string>; value: number | string | null}>;
+  warnings: string[];
+}
+
+export interface RangeWindow {
+  /** Seconds since epoch. */
+  start: number;
+  end: number;
+  step: number;
+}
+
+export interface RangeResult {
+  query: string;
+  start: string;
+  end: string;
+  step: number;
+  series: Array<{labels: Record<string, string>; values: Array<[number, number]>}>;
+  warnings: string[];
+}
+
+/** A time given as unix seconds, ISO-8601, or "now". */
+export function parseTime(input: string): number {
+  if (input === 'now') return Date.now() / 1000;
+  if (/^\d+(\.\d+)?$/.test(input)) return Number(input);
+  const t = Date.parse(input);
+  if (Number.isNaN(t)) throw new UsageError(`bad time "${input}"`, {hint: 'Use unix seconds, ISO-8601 or "now".'});
+  return t / 1000;
+}
+
+/** Parses "1h", "30m", "2d" (days too) into seconds. */
+export function parseSpan(input: string): number {
+  const d = /^(\d+(?:\.\d+)?)d$/.exec(input.trim());
+  return d ? Number(d[1]) * 86_400 : parseDuration(input) / 1000;
+}
+
+/** --since/--start/--end/--step → a window; the step defaults to about 60 points (at least 1 s). */
+export function rangeWindow(
+  o: {since?: string; start?: string; end?: string; step?: string},
+  now = Date.now() / 1000,
+): RangeWindow {
+  const end = o.end ? parseTime(o.end) : now;
+  const start = o.start ? parseTime(o.start) : end - parseSpan(o.since ?? '1h');
+  if (start >= end) throw new UsageError('the range must start before it ends');
+  const step = o.step ? parseSpan(o.step) : Math.max(1, Math.round((end - start) / 60));
+  if ((end - start) / step > 11_000)
+    throw new UsageError(`too many points: ${Math.round((end - start) / step)} (Prometheus allows 11000)`, {
+      hint: 'Raise --step or shorten the range.',
+    });
+  return {start: Math.round(start * 1000) / 1000, end: Math.round(end * 1000) / 1000, step};
+}
+
+const iso = (s: number) => new Date(s * 1000).toISOString();
+
+export async function instantQuery(ctx: RunContext, promql: string, time?: number): Promise<InstantResult> {
+  return withPrometheus(ctx, (p) => instantWith(p, promql, time));
+}
+
+async function instantWith(p: PrometheusClient, promql: string, time?: number): Promise<InstantResult> {
+  const t = time ?? Date.now() / 1000;
+  const r = await p.query(promql, t);
+  const series =
+    r.resultType === 'vector'
+      ? r.result.map((s) => ({labels: s.metric, value: s.value[1]}))
+      : r.resultType === 'matrix'
+        ? r.result.map((s) => ({labels: s.metric, value: s.values.at(-1)?.[1] ?? null}))
+        : [{labels: {}, value: r.result[1]}];
+  return {query: promql, time: iso(t), resultType: r.resultType, series, warnings: p.warnings};
+}
+
+export async function rangeQuery(ctx: RunContext, promql: string, w: RangeWindow): Promise<RangeResult> {
+  return withPrometheus(ctx, (p) => rangeWith(p, promql, w));
+}
+
+async function rangeWith(p: PrometheusClient, promql: string, w: RangeWindow): Promise<RangeResult> {
+  const series = await p.queryRange(promql, w.start, w.end, w.step);
+  return {
+    query: promql,
+    start: iso(w.start),
+    end: iso(w.end),
+    step: w.step,
+    series: series.map((s) => ({labels: s.metric, values: s.values})),
+    warnings: p.warnings,
+  };
+}
+
+export interface NamedMetric {
+  entry: CatalogEntry;
+  current: InstantResult;
+  range: RangeResult;
+}
+
+export async function showMetric(ctx: RunContext, name: string, w: RangeWindow): Promise<NamedMetric> {
+  const entry = catalogEntry(ctx, name);
+  return withPrometheus(ctx, async (p) => {
+    const [current, range] = await Promise.all([instantWith(p, entry.query, w.end), rangeWith(p, entry.query, w)]);
+    return {entry, current, range};
+  });
+}
+
+export interface DashboardRow {
+  name: string;
+  description?: string;
+  unit?: string;
+  /** Current value per series (label set summarised). */
+  current: Array<{labels: Record<string, string>; value: number | string | null}>;
+  /** Sum of all series per step, for the sparkline. */
+  trend: number[];
+  error?: string;
+}
+
+export async function dashboard(
+  ctx: RunContext,
+  w: RangeWindow,
+): Promise<{at: string; window: RangeWindow; rows: DashboardRow[]}> {
+  const entries = catalog(ctx).filter((e) => e.dashboard !== false);
+  return withPrometheus(ctx, async (p) => {
+    const settled = await mapSettled(entries, 4, async (e): Promise<DashboardRow> => {
+      const [current, range] = await Promise.all([instantWith(p, e.query, w.end), rangeWith(p, e.query, w)]);
+      return {
+        name: e.name,
+        description: e.description,
+        unit: e.unit,
+        current: current.series,
+        trend: sumByStep(range, w),
+      };
+    });
+    const rows = settled.map((s, i) =>
+      s.ok
+        ? s.value
+        : {
+            name: entries[i]?.name ?? '?',
+            unit: entries[i]?.unit,
+            current: [],
+            trend: [],
+            error: (s.error as Error).message,
+          },
+    );
+    return {at: iso(w.end), window: w, rows};
+  });
+}
+
+/** All series added up on a common time grid (missing points count as nothing; all-missing = NaN). */
+export function sumByStep(r: RangeResult, w: RangeWindow): number[] {
+  const n = Math.floor((w.end - w.start) / w.step) + 1;
+  const out = new Array<number>(n).fill(Number.NaN);
+  for (const s of r.series)
+    for (const [t, v] of s.values) {
+      const i = Math.round((t - w.start) / w.step);
+      if (i >= 0 && i < n && Number.isFinite(v)) out[i] = (Number.isNaN(out[i] as number) ? 0 : (out[i] as number)) + v;
+    }
+  return out;
+}
+
+export async function listTargets(ctx: RunContext): Promise<Target[]> {
+  return withPrometheus(ctx, (p) => p.targets());
+}
+
+export async function listRules(ctx: RunContext, type?: 'alert' | 'record'): Promise<RuleGroup[]> {
+  return withPrometheus(ctx, (p) => p.rules(type));
+}
