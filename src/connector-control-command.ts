@@ -11,6 +11,7 @@ import {
   controlExitCode,
   resolveSelection,
 } from './services/connectors/control.js';
+import {configHistory} from './services/history/recorder.js';
 
 /**
  * The shared shape of `connectors pause|resume|stop|restart|delete`: names, globs or /regex/ as
@@ -52,7 +53,8 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
     };
     const {parseDuration} = await import('./flags.js');
     const waitMs = flags.wait ? parseDuration(flags['wait-timeout']) : undefined;
-    const connect = connectClient(await this.runContext());
+    const ctx = await this.runContext();
+    const connect = connectClient(ctx);
     try {
       const targets = await resolveSelection(connect, this.rest);
       const names = Object.keys(targets);
@@ -64,6 +66,9 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
         dryRun: flags['dry-run'],
         failFast: flags['fail-fast'],
         waitMs,
+        ...(ctor.action === 'delete'
+          ? {history: configHistory(ctx, {message: (this.flags as {message?: string}).message})}
+          : {}),
         ...this.extraOptions(),
       });
       this.exitWith(controlExitCode(results));
