@@ -118,7 +118,11 @@ function where(f: AuditFilter, values: unknown[]): string {
   };
   if (f.since) add('at >= ?', f.since);
   if (f.until) add('at < ?', f.until);
-  if (f.actor) add(`actor ILIKE '%' || ? || '%'`, f.actor.replace(/[\\%_]/g, (c) => `\\${c}`));
+  if (f.actor)
+    add(
+      `actor ILIKE '%' || ? || '%'`,
+      f.actor.replace(/[\\%_]/g, (c) => `\\${c}`),
+    );
   if (f.action) {
     const a = f.action.trim().replace(/\s+/g, ':');
     values.push(a, `${a}:%`);
@@ -184,6 +188,8 @@ export async function auditHead(store: Store): Promise<{seq: number; hash: strin
 
 /** The seq of the record whose hash is `hash`, if any (used to tell a reordered row from a deleted one). */
 export async function seqOfHash(store: Store, hash: string): Promise<number | undefined> {
-  const r = await store.pool.query<{seq: string}>(`SELECT seq FROM ${store.table(LOG)} WHERE hash = $1 LIMIT 1`, [hash]);
+  const r = await store.pool.query<{seq: string}>(`SELECT seq FROM ${store.table(LOG)} WHERE hash = $1 LIMIT 1`, [
+    hash,
+  ]);
   return r.rows[0] ? Number(r.rows[0].seq) : undefined;
 }

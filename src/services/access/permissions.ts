@@ -51,10 +51,6 @@ export function roleTable(access: AccessConfig | undefined): Record<string, read
 }
 
 /** The roles (of those given) that grant `needed`. */
-export function grantingRoles(
-  roles: string[],
-  needed: string,
-  table: Record<string, readonly string[]>,
-): string[] {
+export function grantingRoles(roles: string[], needed: string, table: Record<string, readonly string[]>): string[] {
   return roles.filter((r) => (table[r] ?? []).some((p) => patternGrants(p, needed)));
 }

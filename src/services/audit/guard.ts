@@ -72,7 +72,10 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
   } catch (err) {
     if (err instanceof ForbiddenError) {
       const os = osIdentity();
-      await record({...os, actor: `unverified-token:${os.actor}`}, 'none', 'denied', {error: err, targets: meta.argv.filter((a) => !a.startsWith('-'))});
+      await record({...os, actor: `unverified-token:${os.actor}`}, 'none', 'denied', {
+        error: err,
+        targets: meta.argv.filter((a) => !a.startsWith('-')),
+      });
     }
     throw err;
   }
@@ -82,10 +85,13 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
   const role = decision.policy ? decision.grantedBy.join(',') || decision.roles.join(',') || 'none' : 'unrestricted';
   if (!decision.allowed) {
     const command = meta.commandId.replace(/:/g, ' ');
-    const error = new ForbiddenError(`${identity.actor} may not run \`${command}\` in context "${ctx.contextName}": ${decision.reason}`, {
-      hint: `It needs the permission ${decision.permission}. \`cdcctl auth whoami\` shows your roles; \`cdcctl auth roles\` what each role may do.`,
-      details: {permission: decision.permission, roles: decision.roles, actor: identity.actor},
-    });
+    const error = new ForbiddenError(
+      `${identity.actor} may not run \`${command}\` in context "${ctx.contextName}": ${decision.reason}`,
+      {
+        hint: `It needs the permission ${decision.permission}. \`cdcctl auth whoami\` shows your roles; \`cdcctl auth roles\` what each role may do.`,
+        details: {permission: decision.permission, roles: decision.roles, actor: identity.actor},
+      },
+    );
     await record(identity, role, 'denied', {error, targets: meta.argv.filter((a) => !a.startsWith('-'))});
     throw error;
   }
@@ -98,7 +104,9 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
         'AUDIT_UNAVAILABLE',
         ExitCode.unreachable,
         `refusing to run: context "${ctx.contextName}" requires an audit record and the store cannot be written: ${messageOf(err)}`,
-        {hint: 'Fix the operational store (`cdcctl store status`), or set `audit: optional` on a context where that is acceptable.'},
+        {
+          hint: 'Fix the operational store (`cdcctl store status`), or set `audit: optional` on a context where that is acceptable.',
+        },
       );
     }
   }

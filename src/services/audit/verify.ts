@@ -42,12 +42,22 @@ export async function verifyAudit(ctx: RunContext, options: {batch?: number} = {
       for (const r of batch) {
         records++;
         if (recordHash(r, r.prevHash) !== r.hash) {
-          report({kind: 'modified', seq: r.seq, id: r.id, message: `record ${r.seq} (${r.id}) was modified: its content no longer matches its hash`});
+          report({
+            kind: 'modified',
+            seq: r.seq,
+            id: r.id,
+            message: `record ${r.seq} (${r.id}) was modified: its content no longer matches its hash`,
+          });
         }
         if (r.prevHash !== expectedPrev) {
           const linked = await seqOfHash(store, r.prevHash);
           if (linked !== undefined && linked !== lastSeq) {
-            report({kind: 'reordered', seq: r.seq, id: r.id, message: `record ${r.seq} (${r.id}) is out of order: it follows record ${linked} in the chain, not record ${lastSeq}`});
+            report({
+              kind: 'reordered',
+              seq: r.seq,
+              id: r.id,
+              message: `record ${r.seq} (${r.id}) is out of order: it follows record ${linked} in the chain, not record ${lastSeq}`,
+            });
           } else {
             const gap = r.seq - lastSeq - 1;
             report({
@@ -61,18 +71,38 @@ export async function verifyAudit(ctx: RunContext, options: {batch?: number} = {
             });
           }
         } else if (r.seq !== lastSeq + 1 && lastSeq !== 0) {
-          report({kind: 'reordered', seq: r.seq, id: r.id, message: `record ${r.seq} was renumbered (expected seq ${lastSeq + 1})`});
+          report({
+            kind: 'reordered',
+            seq: r.seq,
+            id: r.id,
+            message: `record ${r.seq} was renumbered (expected seq ${lastSeq + 1})`,
+          });
         }
         expectedPrev = r.hash;
         lastSeq = r.seq;
       }
     }
     if (head.seq > lastSeq) {
-      report({kind: 'truncated', seq: lastSeq + 1, message: `the last ${head.seq - lastSeq} record(s) were deleted (seq ${lastSeq + 1}–${head.seq}; the chain head says ${head.seq})`});
+      report({
+        kind: 'truncated',
+        seq: lastSeq + 1,
+        message: `the last ${head.seq - lastSeq} record(s) were deleted (seq ${lastSeq + 1}–${head.seq}; the chain head says ${head.seq})`,
+      });
     } else if (records > 0 && head.hash !== expectedPrev) {
-      report({kind: 'truncated', seq: lastSeq, message: `the chain head (seq ${head.seq}) does not match the last record ${lastSeq}: records at the end were rewritten`});
+      report({
+        kind: 'truncated',
+        seq: lastSeq,
+        message: `the chain head (seq ${head.seq}) does not match the last record ${lastSeq}: records at the end were rewritten`,
+      });
     }
-    return {ok: problems.length === 0, records, head, problems, moreProblems: more, durationMs: Math.round(performance.now() - started)};
+    return {
+      ok: problems.length === 0,
+      records,
+      head,
+      problems,
+      moreProblems: more,
+      durationMs: Math.round(performance.now() - started),
+    };
   } finally {
     await store.close();
   }

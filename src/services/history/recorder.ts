@@ -53,5 +53,5 @@ export function storableConfig(config: Record<string, string>): Record<string, s
 }
 
 export function isMasked(value: string | undefined): boolean {
-  return value !== undefined && value.includes(REDACTED);
+  return value?.includes(REDACTED) ?? false;
 }

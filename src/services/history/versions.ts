@@ -2,13 +2,7 @@ import {connectClient} from '../../clients/factory.js';
 import {resolveSecretString} from '../../config/secrets.js';
 import {CdcError, ConfigError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {
-  addVersion,
-  type ConfigVersion,
-  getVersion,
-  latestVersions,
-  listVersions,
-} from '../../store/config-history.js';
+import {addVersion, type ConfigVersion, getVersion, latestVersions, listVersions} from '../../store/config-history.js';
 import {runStore, type Store} from '../../store/index.js';
 import {type ConfigChange, diffConfigs} from '../connectors/diff.js';
 import {compileSelector} from '../connectors/select.js';
@@ -31,9 +25,14 @@ async function historyStore(ctx: RunContext): Promise<Store> {
 export async function connectorHistory(ctx: RunContext, connector: string): Promise<ConfigVersion[]> {
   const versions = await listVersions(await historyStore(ctx), ctx.contextName, connector);
   if (versions.length === 0) {
-    throw new CdcError('NOT_FOUND', ExitCode.usage, `no config history for connector ${connector} in context ${ctx.contextName}`, {
-      hint: 'Versions are recorded by apply, patch, edit, rollback and delete; `cdcctl connectors history sync` records the live config.',
-    });
+    throw new CdcError(
+      'NOT_FOUND',
+      ExitCode.usage,
+      `no config history for connector ${connector} in context ${ctx.contextName}`,
+      {
+        hint: 'Versions are recorded by apply, patch, edit, rollback and delete; `cdcctl connectors history sync` records the live config.',
+      },
+    );
   }
   return versions;
 }
@@ -55,7 +54,10 @@ async function version(store: Store, ctx: RunContext, connector: string, n?: num
  * A stored config made comparable with a live one: references resolved where they can be (else
  * kept), masked values taken as the live ones (their content was never stored, so it cannot differ).
  */
-export function comparable(stored: Record<string, string>, live: Record<string, string> | undefined): Record<string, string> {
+export function comparable(
+  stored: Record<string, string>,
+  live: Record<string, string> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(stored)) {
     if (isMasked(v)) {
@@ -122,11 +124,14 @@ export async function planRollback(ctx: RunContext, connector: string, to?: numb
       : versions.find((v) => v.version === to);
   if (!target) {
     throw new UsageError(
-      to === undefined ? `connector ${connector} has no earlier version to roll back to` : `connector ${connector} has no version ${to}`,
+      to === undefined
+        ? `connector ${connector} has no earlier version to roll back to`
+        : `connector ${connector} has no version ${to}`,
       {hint: `\`cdcctl connectors history ${connector}\` lists its versions.`},
     );
   }
-  if (!target.config) throw new UsageError(`version ${target.version} of ${connector} is a deletion: choose a version with a config`);
+  if (!target.config)
+    throw new UsageError(`version ${target.version} of ${connector} is a deletion: choose a version with a config`);
   const connect = connectClient(ctx);
   let live: Record<string, string> | undefined;
   try {
@@ -138,9 +143,14 @@ export async function planRollback(ctx: RunContext, connector: string, to?: numb
   for (const [k, v] of Object.entries(target.config)) {
     if (isMasked(v)) {
       if (live?.[k] === undefined) {
-        throw new CdcError('SECRET_NOT_STORED', ExitCode.usage, `version ${target.version} of ${connector} masks the secret "${k}" and the live config has none to keep`, {
-          hint: 'Secrets are stored only as ${env:…}/${file:…} references; apply a definition that references it instead.',
-        });
+        throw new CdcError(
+          'SECRET_NOT_STORED',
+          ExitCode.usage,
+          `version ${target.version} of ${connector} masks the secret "${k}" and the live config has none to keep`,
+          {
+            hint: 'Secrets are stored only as ${env:…}/${file:…} references; apply a definition that references it instead.',
+          },
+        );
       }
       desired[k] = live[k];
     } else desired[k] = resolveSecretString(v, `${connector} version ${target.version}: ${k}`);
@@ -162,7 +172,11 @@ export interface SyncResult {
  * difference as an "external" version: changes made outside cdcctl become visible drift. A
  * connector seen for the first time gets its first version; one deleted outside cdcctl, a deletion.
  */
-export async function syncHistory(ctx: RunContext, selector: string[], options: {dryRun: boolean}): Promise<SyncResult[]> {
+export async function syncHistory(
+  ctx: RunContext,
+  selector: string[],
+  options: {dryRun: boolean},
+): Promise<SyncResult[]> {
   const store = await historyStore(ctx);
   const match = compileSelector(selector);
   const connect = connectClient(ctx);
@@ -177,19 +191,37 @@ export async function syncHistory(ctx: RunContext, selector: string[], options: 
   } finally {
     await connect.close();
   }
-  const latest = new Map((await latestVersions(store, ctx.contextName)).filter((v) => match(v.connector)).map((v) => [v.connector, v]));
+  const latest = new Map(
+    (await latestVersions(store, ctx.contextName)).filter((v) => match(v.connector)).map((v) => [v.connector, v]),
+  );
   const results: SyncResult[] = [];
-  const record = async (connector: string, config: Record<string, string> | null, reason: string, changes: ConfigChange[]) => {
+  const record = async (
+    connector: string,
+    config: Record<string, string> | null,
+    reason: string,
+    changes: ConfigChange[],
+  ) => {
     const v = options.dryRun
       ? undefined
-      : await addVersion(store, ctx.contextName, {connector, action: 'external', config, actor: ctx.actor, message: reason});
+      : await addVersion(store, ctx.contextName, {
+          connector,
+          action: 'external',
+          config,
+          actor: ctx.actor,
+          message: reason,
+        });
     results.push({connector, outcome: 'recorded', ...(v ? {version: v.version} : {}), reason, changes});
   };
   for (const name of Object.keys(live).sort()) {
     const config = live[name]!;
     const last = latest.get(name);
     if (!last?.config) {
-      await record(name, storableConfig(config), last ? 'recreated outside cdcctl' : 'first seen by history sync', diffConfigs(undefined, config));
+      await record(
+        name,
+        storableConfig(config),
+        last ? 'recreated outside cdcctl' : 'first seen by history sync',
+        diffConfigs(undefined, config),
+      );
       continue;
     }
     const changes = diffConfigs(comparable(last.config, config), config);
