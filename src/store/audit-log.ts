@@ -57,7 +57,8 @@ export async function appendAudit(store: Store, entry: AuditEntry): Promise<Audi
 interface Row {
   seq: string;
   id: string;
-  at: Date;
+  /** ISO-8601 UTC text, formatted by the server (parsing timestamps into Dates dominates big reads). */
+  at: string;
   actor: string;
   role: string;
   context: string;
@@ -73,14 +74,14 @@ interface Row {
   hash: string;
 }
 
-const COLUMNS =
-  'seq, id, at, actor, role, context, command, args, targets, result, error, duration_ms, version, host, prev_hash, hash';
+const COLUMNS = `seq, id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, role, context,
+  command, args, targets, result, error, duration_ms, version, host, prev_hash, hash`;
 
 function toRecord(r: Row): AuditRecord {
   return {
     seq: Number(r.seq),
     id: r.id,
-    time: r.at.toISOString(),
+    time: r.at,
     actor: r.actor,
     role: r.role,
     context: r.context,
@@ -146,27 +147,36 @@ export async function listAudit(store: Store, filter: AuditFilter, limit?: numbe
   return rows.rows.map(toRecord).reverse();
 }
 
-/** Records in chain order, a batch at a time (keyset pagination): constant memory for any size. */
+/**
+ * Records in chain order, a batch at a time (keyset pagination): constant memory for any size.
+ * The next batch is fetched while the caller works on the current one.
+ */
 export async function* streamAudit(
   store: Store,
   filter: AuditFilter = {},
-  batch = 5000,
+  batch = 10_000,
 ): AsyncGenerator<AuditRecord[], void, void> {
-  let after = -1;
-  for (;;) {
+  const fetch = (after: number) => {
     const values: unknown[] = [];
     const w = where(filter, values);
     values.push(after, batch);
-    const rows = await store.pool.query<Row>(
+    return store.pool.query<Row>(
       `SELECT ${COLUMNS} FROM ${store.table(LOG)} ${w ? `${w} AND` : 'WHERE'} seq > $${values.length - 1}
        ORDER BY seq LIMIT $${values.length}`,
       values,
     );
-    if (rows.rows.length === 0) return;
-    const records = rows.rows.map(toRecord);
-    yield records;
-    after = records.at(-1)!.seq;
-    if (rows.rows.length < batch) return;
+  };
+  let pending = fetch(-1);
+  for (;;) {
+    const rows = (await pending).rows;
+    if (rows.length === 0) return;
+    const full = rows.length === batch;
+    if (full) {
+      pending = fetch(Number(rows.at(-1)!.seq));
+      pending.catch(() => {});
+    }
+    yield rows.map(toRecord);
+    if (!full) return;
   }
 }
 

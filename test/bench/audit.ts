@@ -123,16 +123,26 @@ try {
     done += n;
   }
   await client.query(`UPDATE "${schema}"._cdc_audit_head SET seq = $1, hash = $2`, [records, prev]);
-  const verifyT = timeCommand(`audit verify (${records} records)`, node, [bin, 'audit', 'verify', '--context', 'audited'], {
-    runs: 3,
-    warmup: 1,
-    env,
-  });
-  const listT = timeCommand('audit list --limit 1 (baseline)', node, [bin, 'audit', 'list', '--limit', '1', '--context', 'audited'], {
-    runs: 3,
-    warmup: 1,
-    env,
-  });
+  const verifyT = timeCommand(
+    `audit verify (${records} records)`,
+    node,
+    [bin, 'audit', 'verify', '--context', 'audited'],
+    {
+      runs: 3,
+      warmup: 1,
+      env,
+    },
+  );
+  const listT = timeCommand(
+    'audit list --limit 1 (baseline)',
+    node,
+    [bin, 'audit', 'list', '--limit', '1', '--context', 'audited'],
+    {
+      runs: 3,
+      warmup: 1,
+      env,
+    },
+  );
 
   const added = tAudited.medianMs - tPlain.medianMs;
   report(
@@ -144,7 +154,11 @@ try {
         ok: added <= 15,
         detail: `${added.toFixed(1)} ms (medians ${tAudited.medianMs.toFixed(1)} vs ${tPlain.medianMs.toFixed(1)} ms; paired median ${pairwise.medianMs.toFixed(1)} ms; append alone ${tAppend.medianMs.toFixed(1)} ms)`,
       },
-      {name: `audit verify over ${records} records ≤ 5 s`, ok: verifyT.medianMs <= 5000, detail: `${verifyT.medianMs.toFixed(0)} ms`},
+      {
+        name: `audit verify over ${records} records ≤ 5 s`,
+        ok: verifyT.medianMs <= 5000,
+        detail: `${verifyT.medianMs.toFixed(0)} ms`,
+      },
     ],
   );
 } finally {

@@ -17,7 +17,10 @@ const AUDIENCE = 'cdcctl-test';
 const me = userInfo().username;
 const dir = tempDir();
 const jwks = join(dir, 'jwks.json');
-let sign: (claims: Record<string, unknown>, opts?: {aud?: string; exp?: string | number; key?: 'good' | 'other'}) => Promise<string>;
+let sign: (
+  claims: Record<string, unknown>,
+  opts?: {aud?: string; exp?: string | number; key?: 'good' | 'other'},
+) => Promise<string>;
 
 const {env: cfgEnv} = tempConfig(
   [
@@ -53,7 +56,10 @@ let skip: string | undefined;
 const withToken = (token: string) => ({...env, CDCCTL_TOKEN: token});
 
 async function lastRecord(): Promise<{actor: string; result: string; command: string; role: string; error: unknown}> {
-  const rows = await sql('target', `SELECT actor, result, command, role, error FROM ${schema}._cdc_audit_log ORDER BY seq DESC LIMIT 1`);
+  const rows = await sql(
+    'target',
+    `SELECT actor, result, command, role, error FROM ${schema}._cdc_audit_log ORDER BY seq DESC LIMIT 1`,
+  );
   return rows[0] as {actor: string; result: string; command: string; role: string; error: unknown};
 }
 
@@ -97,7 +103,10 @@ describe('access control (real PostgreSQL, generated keys)', () => {
 
     const denied = await runCli(sync, {env: withToken(viewer)});
     assert.equal(denied.code, 6, denied.stderr);
-    assert.match(denied.stderr, /may not run `connectors history sync`.*none of the roles viewer grants connectors:write/);
+    assert.match(
+      denied.stderr,
+      /may not run `connectors history sync`.*none of the roles viewer grants connectors:write/,
+    );
     const rec = await lastRecord();
     assert.deepEqual([rec.actor, rec.result, rec.command], [w.actor, 'denied', 'connectors:history:sync']);
 

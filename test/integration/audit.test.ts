@@ -51,7 +51,10 @@ interface Rec {
   prevHash: string;
 }
 
-async function verify(): Promise<{code: number; out: {ok: boolean; problems: Array<{kind: string; seq: number; message: string}>}}> {
+async function verify(): Promise<{
+  code: number;
+  out: {ok: boolean; problems: Array<{kind: string; seq: number; message: string}>};
+}> {
   const r = await runCli(['audit', 'verify', '--json'], {env});
   return {code: r.code, out: json(r)};
 }
@@ -103,9 +106,13 @@ describe('audit trail (real PostgreSQL)', () => {
       failed.map((r) => r.command),
       ['connectors:patch'],
     );
-    const byAction = json<Rec[]>(await runCli(['audit', 'list', '--action', 'connectors history', '--since', '1h', '--json'], {env}));
+    const byAction = json<Rec[]>(
+      await runCli(['audit', 'list', '--action', 'connectors history', '--since', '1h', '--json'], {env}),
+    );
     assert.equal(byAction.length, 2);
-    const byTarget = json<Rec[]>(await runCli(['audit', 'list', '--target', `i5-audit-missing-${process.pid}`, '--json'], {env}));
+    const byTarget = json<Rec[]>(
+      await runCli(['audit', 'list', '--target', `i5-audit-missing-${process.pid}`, '--json'], {env}),
+    );
     assert.equal(byTarget.length, 1);
     assert.equal(json<Rec[]>(await runCli(['audit', 'list', '--until', '2000-01-01', '--json'], {env})).length, 0);
     const shown = json<Rec>(await runCli(['audit', 'show', byTarget[0]!.id, '--json'], {env}));
@@ -167,10 +174,16 @@ describe('audit trail (real PostgreSQL)', () => {
     assert.match(v.out.problems[0]!.message, /seq 5/);
     await restore();
 
-    await sql('target', `UPDATE ${log} SET seq = -1 WHERE seq = 4; UPDATE ${log} SET seq = 4 WHERE seq = 5; UPDATE ${log} SET seq = 5 WHERE seq = -1`);
+    await sql(
+      'target',
+      `UPDATE ${log} SET seq = -1 WHERE seq = 4; UPDATE ${log} SET seq = 4 WHERE seq = 5; UPDATE ${log} SET seq = 5 WHERE seq = -1`,
+    );
     v = await verify();
     assert.equal(v.code, 3);
-    assert.ok(v.out.problems.every((p) => p.kind === 'reordered'), JSON.stringify(v.out.problems));
+    assert.ok(
+      v.out.problems.every((p) => p.kind === 'reordered'),
+      JSON.stringify(v.out.problems),
+    );
     assert.ok(v.out.problems.some((p) => p.seq === 4));
     await restore();
 

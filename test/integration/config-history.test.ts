@@ -115,10 +115,11 @@ describe('connector config history (real Connect + PostgreSQL)', () => {
     assert.equal(after['custom.password'], SECRET, 'the reference was resolved for writing');
 
     versions = await history();
-    assert.deepEqual(
-      versions.map((v) => [v.version, v.action, v.message]).at(-1),
-      [3, 'rollback', 'rollback to version 1'],
-    );
+    assert.deepEqual(versions.map((v) => [v.version, v.action, v.message]).at(-1), [
+      3,
+      'rollback',
+      'rollback to version 1',
+    ]);
     assert.equal(versions.at(-1)!.config?.['custom.password'], '${env:I5_HIST_PW}');
 
     const audit = json<Array<{command: string; result: string}>>(
@@ -144,7 +145,10 @@ describe('connector config history (real Connect + PostgreSQL)', () => {
     const dry = json<Array<{connector: string; outcome: string}>>(
       await runCli(['connectors', 'history', 'sync', name, '--dry-run', '--json'], {env}),
     );
-    assert.deepEqual(dry.map((r) => [r.connector, r.outcome]), [[name, 'recorded']]);
+    assert.deepEqual(
+      dry.map((r) => [r.connector, r.outcome]),
+      [[name, 'recorded']],
+    );
     assert.equal((await history()).length, 3, 'a dry run records nothing');
 
     const synced = json<Array<{outcome: string; version: number; changes: Array<{key: string}>}>>(
@@ -157,8 +161,13 @@ describe('connector config history (real Connect + PostgreSQL)', () => {
     const external = (await history()).at(-1)!;
     assert.equal(external.action, 'external');
     assert.equal(external.config?.['custom.password'], '${env:I5_HIST_PW}', 'unchanged keys keep their reference');
-    const again = json<Array<{outcome: string}>>(await runCli(['connectors', 'history', 'sync', name, '--json'], {env}));
-    assert.deepEqual(again.map((r) => r.outcome), ['unchanged']);
+    const again = json<Array<{outcome: string}>>(
+      await runCli(['connectors', 'history', 'sync', name, '--json'], {env}),
+    );
+    assert.deepEqual(
+      again.map((r) => r.outcome),
+      ['unchanged'],
+    );
 
     const del = await runCli(['connectors', 'delete', name, '--yes', '-m', 'retired'], {env});
     assert.equal(del.code, 0, del.stderr);

@@ -69,7 +69,10 @@ describe('access decisions', () => {
     assert.equal(decide(access, jwt('x', ['sre']), 'gdpr:erase').allowed, false, 'operators may not erase');
     const deployer = jwt('y', [], {repository: 'org/app', environment: 'staging'});
     assert.deepEqual(decide(access, deployer, 'connectors:write').grantedBy, ['deployer']);
-    assert.equal(decide(access, jwt('y', [], {repository: 'org/app', environment: 'dev'}), 'connectors:write').allowed, false);
+    assert.equal(
+      decide(access, jwt('y', [], {repository: 'org/app', environment: 'dev'}), 'connectors:write').allowed,
+      false,
+    );
   });
 
   it('does not let a token subject match an OS-user binding', () => {
@@ -137,7 +140,11 @@ describe('audit records', () => {
   });
 
   it('treats a context as local only when every endpoint is on loopback', () => {
-    const local = {connect: {url: 'http://127.0.0.1:8083'}, kafka: {brokers: ['localhost:9092']}, postgres: {url: 'postgres://u@[::1]:5432/db'}};
+    const local = {
+      connect: {url: 'http://127.0.0.1:8083'},
+      kafka: {brokers: ['localhost:9092']},
+      postgres: {url: 'postgres://u@[::1]:5432/db'},
+    };
     assert.equal(isLocalContext(local), true);
     assert.equal(auditMode(local), 'optional');
     const remote = {...local, kafka: {brokers: ['kafka-0.prod:9092']}};
@@ -159,5 +166,48 @@ describe('config history', () => {
     process.env.I5_UNIT_PW = 'resolved-pw';
     const live = {'connection.password': 'resolved-pw', 'ssl.key.password': 'literal-secret', 'batch.size': '100'};
     assert.deepEqual(comparable({...stored, 'connection.password': '${env:I5_UNIT_PW}'}, live), live);
+  });
+});
+
+describe('canonical record form', () => {
+  it('is byte-identical to the canonical JSON of its fields', async () => {
+    const {canonicalRecord} = await import('../../src/services/audit/record.js');
+    const e: AuditEntry = {
+      id: 'i',
+      time: 't',
+      actor: 'a"b',
+      role: 'r',
+      context: 'c',
+      command: 'x:y',
+      args: ['--set', 'k=v', 'ü'],
+      targets: [],
+      result: 'failed',
+      error: {message: 'm', code: 'C'} as {code: string; message: string},
+      durationMs: 3,
+      version: '1',
+      host: 'h',
+    };
+    const fields = [
+      1,
+      e.id,
+      e.time,
+      e.actor,
+      e.role,
+      e.context,
+      e.command,
+      e.args,
+      e.targets,
+      e.result,
+      e.error,
+      3,
+      '1',
+      'h',
+      'p',
+    ];
+    assert.equal(canonicalRecord(e, 'p'), canonicalJson(fields));
+    assert.equal(
+      canonicalRecord({...e, error: null}, 'p'),
+      canonicalJson([...fields.slice(0, 10), null, ...fields.slice(11)]),
+    );
   });
 });

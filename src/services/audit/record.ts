@@ -51,22 +51,27 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function recordHash(entry: AuditEntry, prevHash: string): string {
-  const fields = [
+  return createHash('sha256').update(canonicalRecord(entry, prevHash)).digest('hex');
+}
+
+/**
+ * canonicalJson([version, id, time, actor, role, context, command, args, targets, result, error,
+ * durationMs, version, host, prevHash]) — built with the native JSON.stringify around the one
+ * object (error), which is canonicalised: byte-identical, and several times faster for `verify`.
+ */
+export function canonicalRecord(e: AuditEntry, prevHash: string): string {
+  const head = JSON.stringify([
     CANONICAL_VERSION,
-    entry.id,
-    entry.time,
-    entry.actor,
-    entry.role,
-    entry.context,
-    entry.command,
-    entry.args,
-    entry.targets,
-    entry.result,
-    entry.error,
-    entry.durationMs,
-    entry.version,
-    entry.host,
-    prevHash,
-  ];
-  return createHash('sha256').update(canonicalJson(fields)).digest('hex');
+    e.id,
+    e.time,
+    e.actor,
+    e.role,
+    e.context,
+    e.command,
+    e.args,
+    e.targets,
+    e.result,
+  ]);
+  const tail = JSON.stringify([e.durationMs, e.version, e.host, prevHash]);
+  return `${head.slice(0, -1)},${canonicalJson(e.error)},${tail.slice(1)}`;
 }

@@ -31,7 +31,5 @@ function redactValue(value: string): string {
   const pair = /^([^=\s]+)=(.*)$/s.exec(value);
   if (pair && !pair[1]!.startsWith('-') && isSecretKey(pair[1]!) && !/^\$\{(env|file):[^}]*\}$/.test(pair[2]!))
     return `${pair[1]}=${REDACTED}`;
-  return scrubKnownSecrets(
-    value.replace(/[a-z][a-z0-9+.-]*:\/\/[^/@:\s]+:[^/@\s]*@/gi, (url) => redactUrl(url)),
-  );
+  return scrubKnownSecrets(value.replace(/[a-z][a-z0-9+.-]*:\/\/[^/@:\s]+:[^/@\s]*@/gi, (url) => redactUrl(url)));
 }
