@@ -1,4 +1,3 @@
-import {hostname, userInfo} from 'node:os';
 import {Command, Flags, type Interfaces} from '@oclif/core';
 import {selectContext} from './config/context.js';
 import {type LoadedConfig, loadConfig} from './config/load.js';
@@ -8,6 +7,10 @@ import {durationFlag} from './flags.js';
 import {createLogger, type Logger} from './output/log.js';
 import {colorWanted, type OutputFormat, renderYaml, setColor} from './output/render.js';
 import type {RunContext} from './runtime.js';
+import {osIdentity} from './services/access/identity.js';
+import {requiredPermission} from './services/access/permissions.js';
+import {guardRun, type RunGuard} from './services/audit/guard.js';
+import {closeRunStore} from './store/index.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -26,7 +29,8 @@ const EXIT_CODES_HELP = `EXIT CODES
 
 /**
  * The base of every cdcctl command: global flags, context resolution, output format and --json,
- * the error → exit-code mapping, and confirmation for mutating commands.
+ * the error → exit-code mapping, confirmation for mutating commands, the access-policy check before
+ * anything runs and the audit record around every mutating run.
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
@@ -54,8 +58,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })(),
   };
 
-  /** Mutating commands declare it; the base then requires confirmation (or --yes) where asked. */
+  /** Mutating commands declare it; the base then requires confirmation (or --yes) where asked, and audits every run. */
   static mutating = false;
+  /**
+   * The permission the command needs (`connectors:write`, `pipeline:control`, `gdpr:erase` …);
+   * null = always allowed. Undefined: derived from the id and `mutating` (`<topic>:write` / `<topic>:read`).
+   */
+  static permission: string | null | undefined = undefined;
 
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
@@ -63,6 +72,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected rest: string[] = [];
   protected log$!: Logger;
   private loadedConfig?: LoadedConfig;
+  private context?: RunContext;
+  private guard?: RunGuard;
+  private targets?: string[];
 
   public override async init(): Promise<void> {
     await super.init();
@@ -79,6 +91,49 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.rest = argv as string[];
     setColor(colorWanted(this.flags['no-color']));
     this.log$ = createLogger({format: this.flags['log-format'], verbose: this.flags.verbose});
+    await this.enforceAccess();
+  }
+
+  /**
+   * Identifies the actor, checks the access policy of the selected context (a denial is audited
+   * and exits 6) and, for mutating commands, prepares the audit record. Without a usable context
+   * there is no policy to apply: the command itself reports what is missing.
+   */
+  private async enforceAccess(): Promise<void> {
+    const ctor = this.ctor as typeof BaseCommand;
+    let ctx: RunContext;
+    try {
+      ctx = await this.runContext();
+    } catch {
+      return;
+    }
+    this.guard = await guardRun(ctx, {
+      commandId: this.id ?? '',
+      mutating: ctor.mutating,
+      permission: requiredPermission(this.id, ctor.permission, ctor.mutating),
+      dryRun: Boolean((this.flags as {'dry-run'?: boolean})['dry-run']),
+      argv: this.argv,
+      version: this.config.version,
+    });
+  }
+
+  /** Names the targets of this run for its audit record (default: the positional arguments). */
+  protected auditTargets(names: string[]): void {
+    this.targets = names;
+  }
+
+  /** Writes the audit record of a mutating run (durable before the process exits) and closes the run's store. */
+  public override async finally(err: Error | undefined): Promise<void> {
+    try {
+      await this.guard?.finish({
+        error: err,
+        exitCode: typeof process.exitCode === 'number' ? process.exitCode : undefined,
+        targets: this.targets ?? this.rest.filter((a) => typeof a === 'string'),
+      });
+    } finally {
+      if (this.context) await closeRunStore(this.context);
+      await super.finally(err);
+    }
   }
 
   /** Ctrl-C: exit 130. Streaming commands override it to stop cleanly and report what they did. */
@@ -124,18 +179,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.loadedConfig;
   }
 
-  /** The selected context, ready for services. */
+  /** The selected context, ready for services (one per run; `actor` is the verified identity). */
   protected async runContext(): Promise<RunContext> {
+    if (this.context) return this.context;
     const entry = selectContext(await this.cdcConfig(), this.flags.context);
-    return {
+    this.context = {
       contextName: entry.name,
       config: entry.config,
       timeoutMs: this.flags.timeout,
       log: this.log$,
       trace: this.flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
       userAgent: `cdcctl/${this.config.version}`,
-      actor: osActor(),
+      actor: osIdentity().actor,
     };
+    return this.context;
   }
 
   /**
@@ -182,14 +239,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.stderr.write(`${lines.join('\n')}\n`);
     }
   }
-}
-
-function osActor(): string {
-  let user = process.env.USER ?? 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {}
-  return `${user}@${hostname()}`;
 }
 
 /** Appends the exit-code contract to a command's long description (shown by --help). */

@@ -11,6 +11,7 @@ import {
   controlExitCode,
   resolveSelection,
 } from './services/connectors/control.js';
+import {configHistory} from './services/history/recorder.js';
 
 /**
  * The shared shape of `connectors pause|resume|stop|restart|delete`: names, globs or /regex/ as
@@ -50,7 +51,8 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
       'fail-fast': boolean;
     };
     const waitMs = waitBudget(flags);
-    const connect = connectClient(await this.runContext());
+    const ctx = await this.runContext();
+    const connect = connectClient(ctx);
     try {
       const targets = await resolveSelection(connect, this.rest);
       const names = Object.keys(targets);
@@ -62,6 +64,9 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
         dryRun: flags['dry-run'],
         failFast: flags['fail-fast'],
         waitMs,
+        ...(ctor.action === 'delete'
+          ? {history: configHistory(ctx, {message: (this.flags as {message?: string}).message})}
+          : {}),
         ...this.extraOptions(),
       });
       this.exitWith(controlExitCode(results));

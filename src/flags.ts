@@ -16,6 +16,12 @@ export const mutationFlags = {
   'dry-run': Flags.boolean({summary: 'Show exactly what would change, and change nothing.'}),
 };
 
+/** Why a connector config changed: stored with the config version it creates. */
+export const messageFlag = Flags.string({
+  char: 'm',
+  summary: 'Why: a message stored with the config version this change creates.',
+});
+
 /** Parses "500ms", "30s", "2m", "1h" or a bare number of seconds into milliseconds. */
 export function parseDuration(input: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(input.trim());

@@ -20,6 +20,7 @@ export interface BulkResult {
  */
 export abstract class PipelineBulkCommand<T extends typeof Command> extends BaseCommand<T> {
   static override mutating = true;
+  static override permission = 'pipeline:control';
   static kind: BulkKind;
 
   static override flags = {

@@ -14,7 +14,7 @@ export interface RunContext {
   /** Set with --verbose: receives the HTTP trace (credentials redacted). */
   trace?: (line: string) => void;
   userAgent: string;
-  /** Who runs the command (OS user@host until access control adds verified identities). */
+  /** Who runs the command: the verified token's `jwt:<subject>`, else the OS `user@host`. */
   actor: string;
 }
 

@@ -85,6 +85,45 @@ export const metricQuerySchema = z.strictObject({
   dashboard: z.boolean().optional(),
 });
 
+/** A permission: `topic:verb`, either part may be `*` (e.g. `connectors:write`, `*:read`, `*`). */
+export const permissionSchema = z
+  .string()
+  .regex(/^(\*|[a-z][a-z0-9-]*(:(\*|[a-z][a-z0-9-]*))?)$/, 'topic:verb, e.g. connectors:write or *:read');
+
+/** Access control of one context (issue 5): who may run which command; see README "Access control and audit". */
+export const accessSchema = z.strictObject({
+  /** Verifies CDCCTL_TOKEN (e.g. a CI provider's OIDC token). `jwks` is an https:// URL or an absolute file path. */
+  jwt: z
+    .strictObject({
+      issuer: z.string().min(1),
+      audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+      jwks: z.string().regex(/^(https?:\/\/\S+|\/\S+)$/, 'an http(s):// URL or an absolute file path'),
+      subjectClaim: z.string().optional(),
+      groupsClaim: z.string().optional(),
+    })
+    .optional(),
+  /** Custom roles (or redefinitions of admin/operator/viewer): role name → permissions. */
+  roles: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/), z.array(permissionSchema)).optional(),
+  /** Who gets which roles; any one matching field is enough. */
+  bindings: z
+    .array(
+      z.strictObject({
+        roles: z.array(z.string()).min(1),
+        /** OS user names (when no token is given); "*" matches anyone. */
+        users: z.array(z.string()).optional(),
+        /** Verified token subjects (the `sub` claim, or subjectClaim). */
+        subjects: z.array(z.string()).optional(),
+        /** Values of the token's groups claim. */
+        groups: z.array(z.string()).optional(),
+        /** Token claims that must all equal one of the given values. */
+        claims: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+      }),
+    )
+    .optional(),
+  /** Roles everyone identified gets in addition to bound ones (e.g. viewer). */
+  defaultRoles: z.array(z.string()).optional(),
+});
+
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),
   schemaRegistry: httpEndpointSchema.optional(),
@@ -99,6 +138,13 @@ export const contextSchema = z.strictObject({
   metrics: z
     .strictObject({queries: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), metricQuerySchema).optional()})
     .optional(),
+  /**
+   * What a mutating command does when its audit record cannot be written to the store: `required`
+   * refuses to run, `optional` warns. Default: optional for local contexts (every endpoint on
+   * loopback), required otherwise.
+   */
+  audit: z.enum(['required', 'optional']).optional(),
+  access: accessSchema.optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -115,6 +161,7 @@ export type CassandraConfig = z.infer<typeof cassandraSchema>;
 export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;
+export type AccessConfig = z.infer<typeof accessSchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** The HTTP services a context can name, with the words users and errors use for them. */

@@ -49,6 +49,29 @@ export async function openStore(ctx: RunContext): Promise<Store> {
   return {pool, schema, target, table: (name) => qualified(schema, name), close: () => pool.end()};
 }
 
+const perRun = new WeakMap<RunContext, Promise<Store>>();
+
+/**
+ * The store of one run, opened on first use and shared by everything in that run (audit trail,
+ * config history, repositories); the base command closes it when the command ends.
+ */
+export function runStore(ctx: RunContext): Promise<Store> {
+  let store = perRun.get(ctx);
+  if (!store) {
+    store = openStore(ctx);
+    store.catch(() => {}); // the caller that awaits it sees the error; an unawaited warm-up must not crash
+    perRun.set(ctx, store);
+  }
+  return store;
+}
+
+export async function closeRunStore(ctx: RunContext): Promise<void> {
+  const store = perRun.get(ctx);
+  if (!store) return;
+  perRun.delete(ctx);
+  await store.then((s) => s.close()).catch(() => {});
+}
+
 export async function storeStatus(ctx: RunContext): Promise<MigrationState & {database: string}> {
   const {target, schema} = storeTarget(ctx);
   const pool = await createPool(target);

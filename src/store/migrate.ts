@@ -55,6 +55,7 @@ export async function migrate(
 ): Promise<Array<{version: number; name: string}>> {
   const s = quoteIdent(schema);
   const sorted = [...all].sort((a, b) => a.version - b.version);
+  if (await upToDate(pool, s, sorted)) return [];
   const client = await pool.connect();
   const applied: Array<{version: number; name: string}> = [];
   try {
@@ -99,6 +100,24 @@ export async function migrate(
     client.release();
   }
   return applied;
+}
+
+/**
+ * The fast path taken by every run that touches the store: one query, no lock, when every
+ * migration is already applied with its checksum. Anything else (no schema yet, pending or
+ * changed migrations) takes the locked path, which also reports changed migrations.
+ */
+async function upToDate(pool: Pool, s: string, all: Migration[]): Promise<boolean> {
+  try {
+    const rows = await pool.query<{version: number; checksum: string}>(
+      `SELECT version, checksum FROM ${s}.schema_migrations`,
+    );
+    const known = new Map(rows.rows.map((r) => [r.version, r.checksum]));
+    return all.every((m) => known.get(m.version) === checksum(m));
+  } catch (err) {
+    if (['42P01', '3F000'].includes((err as {code?: string}).code ?? '')) return false;
+    throw err;
+  }
 }
 
 async function inTransaction(client: PoolClient, fn: () => Promise<void>): Promise<void> {

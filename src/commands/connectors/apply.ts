@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {mutationFlags} from '../../flags.js';
+import {messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyConnectors, applyExitCode, pruneCandidates} from '../../services/connectors/apply.js';
 import {loadDefinitions} from '../../services/connectors/definitions.js';
+import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply> {
   static override summary = 'Create or update connectors from JSON or YAML files.';
@@ -37,12 +38,14 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
       multiple: true,
       dependsOn: ['prune'],
     }),
+    message: messageFlag,
     ...mutationFlags,
   };
 
   async run(): Promise<ApplyResult[]> {
     const definitions = loadDefinitions(this.flags.file);
     const ctx = await this.runContext();
+    this.auditTargets(definitions.map((d) => d.name));
     const prune = this.flags.prune ? await pruneCandidates(ctx, definitions, this.flags.selector ?? []) : [];
     if (prune.length > 0 && !this.flags['dry-run']) {
       await this.confirm(
@@ -53,6 +56,7 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
       dryRun: this.flags['dry-run'],
       concurrency: this.flags.concurrency,
       prune,
+      history: configHistory(ctx, {message: this.flags.message}),
     });
     if (!this.jsonEnabled()) process.stdout.write(renderApply(results, this.flags['dry-run']));
     this.exitWith(applyExitCode(results));

@@ -6,11 +6,12 @@ import {Args} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {connectClient} from '../../clients/factory.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
-import {mutationFlags} from '../../flags.js';
+import {messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {diffConfigs, formatChange} from '../../services/connectors/diff.js';
 import {editableText, parseEdited} from '../../services/connectors/edit.js';
+import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
   static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";
@@ -19,7 +20,7 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
     'Uses $VISUAL, $EDITOR or vi.';
   static override mutating = true;
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
-  static override flags = {...mutationFlags};
+  static override flags = {message: messageFlag, ...mutationFlags};
   static override examples = [
     '<%= config.bin %> <%= command.id %> inventory-sink',
     'EDITOR=nano <%= config.bin %> <%= command.id %> inventory-sink --dry-run',
@@ -27,7 +28,8 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
 
   async run(): Promise<ApplyResult | undefined> {
     const name = this.args.connector;
-    const connect = connectClient(await this.runContext());
+    const ctx = await this.runContext();
+    const connect = connectClient(ctx);
     try {
       const live = await connect.getConfig(name);
       if (!live) throw new CdcError('NOT_FOUND', ExitCode.usage, `no such connector: ${name}`);
@@ -48,7 +50,7 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
       const result = await writeConfig(
         connect,
         {name, source: '$EDITOR', desired: edited, live},
-        {dryRun: this.flags['dry-run']},
+        {dryRun: this.flags['dry-run'], history: configHistory(ctx, {message: this.flags.message})},
       );
       if (!this.jsonEnabled()) process.stdout.write(renderApply([result], this.flags['dry-run']));
       this.exitWith(applyExitCode([result]));

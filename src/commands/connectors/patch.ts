@@ -1,10 +1,11 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
-import {mutationFlags} from '../../flags.js';
+import {messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode} from '../../services/connectors/apply.js';
 import {parsePatch, patchConnectors} from '../../services/connectors/patch.js';
+import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch> {
   static override summary = 'Change some keys of live connector configs.';
@@ -19,6 +20,7 @@ export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch>
     set: Flags.string({summary: 'key=value to set (repeatable).', multiple: true}),
     unset: Flags.string({summary: 'Key to remove (repeatable).', multiple: true}),
     concurrency: Flags.integer({summary: 'Connectors patched at once.', default: 4, min: 1, max: 64}),
+    message: messageFlag,
     'dry-run': mutationFlags['dry-run'],
   };
   static override examples = [
@@ -29,9 +31,11 @@ export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch>
   async run(): Promise<ApplyResult[]> {
     if (this.rest.length === 0) throw new UsageError('name the connector(s) to patch');
     const patch = parsePatch(this.flags.set ?? [], this.flags.unset ?? []);
-    const results = await patchConnectors(await this.runContext(), this.rest, patch, {
+    const ctx = await this.runContext();
+    const results = await patchConnectors(ctx, this.rest, patch, {
       dryRun: this.flags['dry-run'],
       concurrency: this.flags.concurrency,
+      history: configHistory(ctx, {message: this.flags.message}),
     });
     if (!this.jsonEnabled()) process.stdout.write(renderApply(results, this.flags['dry-run']));
     this.exitWith(applyExitCode(results));

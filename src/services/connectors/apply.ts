@@ -4,6 +4,7 @@ import {resolveSecrets} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled, type Settled} from '../../util/concurrency.js';
+import type {ConfigHistory} from '../history/recorder.js';
 import type {ConnectorDefinition} from './definitions.js';
 import {type ConfigChange, diffConfigs} from './diff.js';
 import {compileSelector} from './select.js';
@@ -34,6 +35,8 @@ export interface ApplyOptions {
   concurrency?: number;
   /** Live connectors to delete because the definitions no longer declare them (see pruneCandidates). */
   prune?: string[];
+  /** Records each written config (and pruned deletion) as a version. */
+  history?: ConfigHistory;
 }
 
 /**
@@ -68,7 +71,10 @@ export async function applyConnectors(
     const deleted = await mapSettled(prune, options.concurrency ?? 4, async (name): Promise<ApplyResult> => {
       const live = await connect.getConfig(name);
       const changes = diffConfigs(live, {});
-      if (!options.dryRun) await connect.delete(name);
+      if (!options.dryRun) {
+        await connect.delete(name);
+        await options.history?.recordDelete(name);
+      }
       return {name, source: 'prune', action: 'delete', applied: !options.dryRun, changes, errors: []};
     });
     return [
@@ -85,7 +91,7 @@ export async function applyConnectors(
 
 async function applyOne(connect: ConnectClient, def: ConnectorDefinition, options: ApplyOptions): Promise<ApplyResult> {
   const desired = resolveSecrets(def.config, `${def.source}: ${def.name}.config`);
-  return writeConfig(connect, {name: def.name, source: def.source, desired}, options);
+  return writeConfig(connect, {name: def.name, source: def.source, desired, unresolved: def.config}, options);
 }
 
 export interface ConfigWrite {
@@ -94,6 +100,8 @@ export interface ConfigWrite {
   source: string;
   /** The complete config wanted, secret references already resolved. */
   desired: Record<string, string>;
+  /** The same config as the user wrote it, secret references unresolved: what history stores (default: desired). */
+  unresolved?: Record<string, string>;
   /** The live config when the caller has it already. */
   live?: Record<string, string>;
 }
@@ -101,12 +109,13 @@ export interface ConfigWrite {
 /**
  * The one path every config change takes: validate with the worker's plugin, diff against the live
  * config, then write — PUT for a whole config, or PATCH (Kafka ≥ 3.8) with just the changed keys
- * when `patch` is asked (falling back to PUT on older workers).
+ * when `patch` is asked (falling back to PUT on older workers) — and record the written config as a
+ * new version in the config history.
  */
 export async function writeConfig(
   connect: ConnectClient,
   write: ConfigWrite,
-  options: {dryRun: boolean; patch?: boolean},
+  options: {dryRun: boolean; patch?: boolean; history?: ConfigHistory},
 ): Promise<ApplyResult> {
   const {name, source, desired} = write;
   const base = {name, source};
@@ -125,6 +134,7 @@ export async function writeConfig(
   } else {
     await connect.putConfig(name, desired);
   }
+  await options.history?.recordWrite(name, action, write.unresolved ?? desired);
   return {...base, action, applied: true, changes, errors};
 }
 

@@ -1,6 +1,7 @@
 import type {ConnectClient, ConnectorState, ExpandedConnector} from '../../clients/connect.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {mapSettled} from '../../util/concurrency.js';
+import type {ConfigHistory} from '../history/recorder.js';
 import {compileSelector} from './select.js';
 
 /**
@@ -21,6 +22,8 @@ export interface ControlOptions {
   /** Wait until each connector reached the action's target state, up to this many ms. */
   waitMs?: number;
   pollMs?: number;
+  /** delete only: records the deletion as a config version. */
+  history?: ConfigHistory;
 }
 
 export interface ControlResult {
@@ -115,7 +118,8 @@ async function perform(
     case 'stop':
       return connect.stop(name);
     case 'delete':
-      return connect.delete(name);
+      await connect.delete(name);
+      return options.history?.recordDelete(name);
     case 'restart':
       await connect.restart(name, {includeTasks: options.includeTasks, onlyFailed: options.onlyFailed});
   }

@@ -3,6 +3,7 @@ import {resolveSecrets} from '../../config/secrets.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
+import type {ConfigHistory} from '../history/recorder.js';
 import {type ApplyResult, settledResults, writeConfig} from './apply.js';
 import {resolveSelection} from './control.js';
 
@@ -35,7 +36,7 @@ export async function patchConnectors(
   ctx: RunContext,
   selector: string[],
   patch: ConfigPatch,
-  options: {dryRun: boolean; concurrency: number},
+  options: {dryRun: boolean; concurrency: number; history?: ConfigHistory},
 ): Promise<ApplyResult[]> {
   const connect = connectClient(ctx);
   try {
@@ -45,8 +46,16 @@ export async function patchConnectors(
       const live = await connect.getConfig(name);
       if (!live) throw new CdcError('NOT_FOUND', ExitCode.usage, `no such connector: ${name}`);
       const desired = {...live, ...values};
-      for (const key of patch.unset) delete desired[key];
-      return writeConfig(connect, {name, source: 'patch', desired, live}, {dryRun: options.dryRun, patch: true});
+      const unresolved = {...live, ...patch.set};
+      for (const key of patch.unset) {
+        delete desired[key];
+        delete unresolved[key];
+      }
+      return writeConfig(
+        connect,
+        {name, source: 'patch', desired, unresolved, live},
+        {dryRun: options.dryRun, patch: true, history: options.history},
+      );
     });
     return settledResults(
       settled,

@@ -1,0 +1,20 @@
+import {Args} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {renderAuditRecord} from '../../output/audit.js';
+import {showAuditRecord} from '../../services/audit/query.js';
+import type {AuditRecord} from '../../services/audit/record.js';
+
+export default class AuditShow extends BaseCommand<typeof AuditShow> {
+  static override summary = 'Show one audit record in full, with its place in the hash chain.';
+  static override args = {id: Args.string({required: true, description: 'Record id (UUID) or sequence number.'})};
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 42',
+    '<%= config.bin %> <%= command.id %> 3f0c…-… --json',
+  ];
+
+  async run(): Promise<AuditRecord> {
+    const record = await showAuditRecord(await this.runContext(), this.args.id);
+    if (!this.jsonEnabled()) process.stdout.write(renderAuditRecord(record));
+    return record;
+  }
+}

@@ -1,0 +1,102 @@
+import {readFile} from 'node:fs/promises';
+import {hostname, userInfo} from 'node:os';
+import type {AccessConfig} from '../../config/schema.js';
+import {registerSecret} from '../../config/secrets.js';
+import {CdcError, ConfigError, ExitCode} from '../../errors.js';
+
+/**
+ * Who runs cdcctl: a verified JWT when `CDCCTL_TOKEN` is set (issuer, audience and JWKS from the
+ * context, e.g. a CI provider's OIDC token), otherwise the OS user. A token that does not verify
+ * is a denial, never a silent fall-back to the OS user.
+ */
+export interface Identity {
+  kind: 'os' | 'jwt';
+  /** OS user name, or the token's subject. */
+  subject: string;
+  /** How records and messages name the actor: `alice@host` or `jwt:<subject>`. */
+  actor: string;
+  host: string;
+  issuer?: string;
+  groups: string[];
+  /** The verified token's claims (jwt only). */
+  claims?: Record<string, unknown>;
+}
+
+export const TOKEN_ENV = 'CDCCTL_TOKEN';
+
+/** A denial (exit 6): by the policy, or because the presented identity could not be verified. */
+export class ForbiddenError extends CdcError {
+  constructor(message: string, options: {hint?: string; details?: Record<string, unknown>; cause?: unknown} = {}) {
+    super('FORBIDDEN', ExitCode.forbidden, message, options);
+  }
+}
+
+export function osIdentity(): Identity {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {}
+  const host = hostname();
+  return {kind: 'os', subject: user, actor: `${user}@${host}`, host, groups: []};
+}
+
+export async function resolveIdentity(
+  access: AccessConfig | undefined,
+  contextName: string,
+  token: string | undefined = process.env[TOKEN_ENV],
+): Promise<Identity> {
+  if (!token) return osIdentity();
+  registerSecret(token);
+  const jwt = access?.jwt;
+  if (!jwt) {
+    throw new ConfigError(`${TOKEN_ENV} is set but context "${contextName}" has no access.jwt to verify it with`, {
+      hint: `Add access.jwt {issuer, audience, jwks} to the context, or unset ${TOKEN_ENV}.`,
+    });
+  }
+  const jose = await import('jose');
+  const keys = /^https?:\/\//.test(jwt.jwks)
+    ? jose.createRemoteJWKSet(new URL(jwt.jwks), {timeoutDuration: 10_000})
+    : jose.createLocalJWKSet(await readJwksFile(jwt.jwks));
+  let payload: Record<string, unknown>;
+  try {
+    ({payload} = await jose.jwtVerify(token, keys, {issuer: jwt.issuer, audience: jwt.audience, clockTolerance: 30}));
+  } catch (err) {
+    const e = err as Error & {code?: string};
+    throw new ForbiddenError(`${TOKEN_ENV} was rejected: ${e.message}`, {
+      hint: `The token must be signed by a key of ${jwt.jwks}, issued by ${jwt.issuer} for audience ${[jwt.audience].flat().join(', ')}, and unexpired.`,
+      details: {reason: e.code ?? 'ERR_JWT_INVALID'},
+    });
+  }
+  const subject = claimString(payload, jwt.subjectClaim ?? 'sub');
+  if (!subject) throw new ForbiddenError(`${TOKEN_ENV} has no "${jwt.subjectClaim ?? 'sub'}" claim to identify it by`);
+  const rawGroups = payload[jwt.groupsClaim ?? 'groups'];
+  const groups = Array.isArray(rawGroups)
+    ? rawGroups.map(String)
+    : typeof rawGroups === 'string'
+      ? rawGroups.split(/[\s,]+/).filter(Boolean)
+      : [];
+  return {
+    kind: 'jwt',
+    subject,
+    actor: `jwt:${subject}`,
+    host: hostname(),
+    issuer: jwt.issuer,
+    groups,
+    claims: payload,
+  };
+}
+
+async function readJwksFile(path: string): Promise<{keys: Array<Record<string, unknown>>}> {
+  try {
+    const data = JSON.parse(await readFile(path, 'utf8')) as {keys?: unknown};
+    if (!Array.isArray(data.keys)) throw new Error('no "keys" array');
+    return data as {keys: Array<Record<string, unknown>>};
+  } catch (err) {
+    throw new ConfigError(`access.jwt.jwks: cannot read the JWKS file ${path}: ${(err as Error).message}`);
+  }
+}
+
+function claimString(payload: Record<string, unknown>, claim: string): string | undefined {
+  const v = payload[claim];
+  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+}

@@ -1,0 +1,140 @@
+import {randomUUID} from 'node:crypto';
+import {hostname} from 'node:os';
+import {scrubKnownSecrets} from '../../config/secrets.js';
+import {CdcError, ExitCode} from '../../errors.js';
+import type {RunContext} from '../../runtime.js';
+import {ForbiddenError, type Identity, osIdentity, resolveIdentity} from '../access/identity.js';
+import {type Decision, decide} from '../access/policy.js';
+import type {AuditEntry, AuditResult} from './record.js';
+import {redactArgv} from './redact-args.js';
+import {AuditTrail, auditMode} from './trail.js';
+
+/**
+ * What the base command does around every run: identify the actor, check the access policy before
+ * anything runs (a denial is audited and exits 6), make sure a mutating run can be audited when
+ * the context requires it, and write the audit record when the run ends.
+ */
+export interface RunMeta {
+  commandId: string;
+  mutating: boolean;
+  permission: string | null;
+  dryRun: boolean;
+  argv: string[];
+  version: string;
+}
+
+export interface RunOutcome {
+  error?: unknown;
+  exitCode?: number;
+  targets: string[];
+}
+
+export interface RunGuard {
+  identity: Identity;
+  decision: Decision;
+  /** Writes the audit record of a mutating run (durable when it resolves); warns when it cannot. */
+  finish(outcome: RunOutcome): Promise<void>;
+}
+
+export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard> {
+  const started = performance.now();
+  const trail = new AuditTrail(ctx);
+  if (meta.mutating) void trail.open(); // warm up the store while the command gets going
+
+  const record = async (identity: Identity, role: string, result: AuditResult, outcome: RunOutcome) => {
+    const entry: AuditEntry = {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      actor: identity.actor,
+      role,
+      context: ctx.contextName,
+      command: meta.commandId,
+      args: redactArgv(meta.argv),
+      targets: outcome.targets,
+      result,
+      error: errorOf(outcome.error),
+      durationMs: Math.round(performance.now() - started),
+      version: meta.version,
+      host: identity.host || hostname(),
+    };
+    try {
+      await trail.append(entry);
+    } catch (err) {
+      ctx.log.warn(
+        `the audit record of this ${meta.commandId.replace(/:/g, ' ')} run (${result}) was not written: ${messageOf(err)}`,
+      );
+    }
+  };
+
+  let identity: Identity;
+  try {
+    identity = await resolveIdentity(ctx.config.access, ctx.contextName);
+  } catch (err) {
+    if (err instanceof ForbiddenError) {
+      const os = osIdentity();
+      await record({...os, actor: `unverified-token:${os.actor}`}, 'none', 'denied', {
+        error: err,
+        targets: meta.argv.filter((a) => !a.startsWith('-')),
+      });
+    }
+    throw err;
+  }
+  ctx.actor = identity.actor;
+
+  const decision = decide(ctx.config.access, identity, meta.permission);
+  const role = decision.policy ? decision.grantedBy.join(',') || decision.roles.join(',') || 'none' : 'unrestricted';
+  if (!decision.allowed) {
+    const command = meta.commandId.replace(/:/g, ' ');
+    const error = new ForbiddenError(
+      `${identity.actor} may not run \`${command}\` in context "${ctx.contextName}": ${decision.reason}`,
+      {
+        hint: `It needs the permission ${decision.permission}. \`cdcctl auth whoami\` shows your roles; \`cdcctl auth roles\` what each role may do.`,
+        details: {permission: decision.permission, roles: decision.roles, actor: identity.actor},
+      },
+    );
+    await record(identity, role, 'denied', {error, targets: meta.argv.filter((a) => !a.startsWith('-'))});
+    throw error;
+  }
+
+  if (meta.mutating && !meta.dryRun && auditMode(ctx.config) === 'required') {
+    try {
+      await trail.open();
+    } catch (err) {
+      throw new CdcError(
+        'AUDIT_UNAVAILABLE',
+        ExitCode.unreachable,
+        `refusing to run: context "${ctx.contextName}" requires an audit record and the store cannot be written: ${messageOf(err)}`,
+        {
+          hint: 'Fix the operational store (`cdcctl store status`), or set `audit: optional` on a context where that is acceptable.',
+        },
+      );
+    }
+  }
+
+  return {
+    identity,
+    decision,
+    finish: async (outcome) => {
+      if (!meta.mutating) return;
+      await record(identity, role, resultOf(outcome, meta.dryRun), outcome);
+    },
+  };
+}
+
+export function resultOf(outcome: RunOutcome, dryRun: boolean): AuditResult {
+  if (outcome.error instanceof ForbiddenError) return 'denied';
+  if (outcome.error) return 'failed';
+  if (outcome.exitCode === ExitCode.partial) return 'partial';
+  if (outcome.exitCode) return 'failed';
+  return dryRun ? 'dry-run' : 'ok';
+}
+
+function errorOf(err: unknown): {code: string; message: string} | null {
+  if (!err) return null;
+  if (err instanceof CdcError) return {code: err.code, message: scrubKnownSecrets(err.message)};
+  return {code: 'INTERNAL', message: scrubKnownSecrets(err instanceof Error ? err.message : String(err))};
+}
+
+function messageOf(err: unknown): string {
+  return scrubKnownSecrets(err instanceof Error ? err.message : String(err));
+}
