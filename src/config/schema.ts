@@ -73,7 +73,10 @@ export const debeziumHealthSchema = httpEndpointSchema.extend({
  * reported. Identifiers are validated here and quoted where they are used; the subject id itself
  * is always a bound value.
  */
-const gdprIdent = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, "_"').max(48);
+const gdprIdent = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, "_"')
+  .max(48);
 const residencySchema = z.strictObject({region: z.string().min(1), jurisdiction: z.string().min(1)});
 const gdprDuration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 12h or 30d');
 
@@ -92,7 +95,9 @@ export const gdprSchema = z.strictObject({
     )
     .default([]),
   postgres: z
-    .array(z.strictObject({schema: gdprIdent, table: gdprIdent, column: gdprIdent, residency: residencySchema.optional()}))
+    .array(
+      z.strictObject({schema: gdprIdent, table: gdprIdent, column: gdprIdent, residency: residencySchema.optional()}),
+    )
     .default([]),
   /** Kafka topics that carry subject data (their retention is the residual horizon). */
   topics: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name')).default([]),

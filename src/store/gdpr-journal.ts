@@ -141,7 +141,18 @@ export async function insertRequest(
        (request_id, context, subject_hmac, subject_enc, state, on_failure, reason, deadline_at, actor, tool_version, config_hash, host)
      VALUES ($1, $2, $3, $4, 'requested', $5, $6, now() + interval '1 month', $7, $8, $9, $10)
      ON CONFLICT (request_id) DO NOTHING RETURNING *`,
-    [r.requestId, r.context, r.subjectHmac, r.subjectEnc, r.onFailure, r.reason, r.actor, r.toolVersion, r.configHash, r.host],
+    [
+      r.requestId,
+      r.context,
+      r.subjectHmac,
+      r.subjectEnc,
+      r.onFailure,
+      r.reason,
+      r.actor,
+      r.toolVersion,
+      r.configHash,
+      r.host,
+    ],
   );
   if (res.rows[0]) return {created: true, row: toRequest(res.rows[0])};
   const existing = await getRequest(store, r.requestId);
@@ -150,7 +161,9 @@ export async function insertRequest(
 }
 
 export async function getRequest(store: Store, requestId: string): Promise<RequestRow | undefined> {
-  const res = await store.pool.query(`SELECT * FROM ${store.table('gdpr_requests')} WHERE request_id = $1`, [requestId]);
+  const res = await store.pool.query(`SELECT * FROM ${store.table('gdpr_requests')} WHERE request_id = $1`, [
+    requestId,
+  ]);
   return res.rows[0] ? toRequest(res.rows[0]) : undefined;
 }
 

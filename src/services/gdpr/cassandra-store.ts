@@ -51,7 +51,11 @@ export class CassandraSide {
   ) {}
 
   private async exec(cql: string, params: unknown[]) {
-    return this.client.execute(cql, params, {prepare: true, consistency: CONSISTENCY[this.consistency], isIdempotent: true});
+    return this.client.execute(cql, params, {
+      prepare: true,
+      consistency: CONSISTENCY[this.consistency],
+      isIdempotent: true,
+    });
   }
 
   async shape(ks: string, table: string): Promise<Shape> {
@@ -64,13 +68,26 @@ export class CassandraSide {
       {prepare: true},
     );
     if (res.rows.length === 0) {
-      throw new UsageError(`Cassandra table ${ks}.${table} does not exist`, {hint: 'Check gdpr.cassandra in the context.'});
+      throw new UsageError(`Cassandra table ${ks}.${table} does not exist`, {
+        hint: 'Check gdpr.cassandra in the context.',
+      });
     }
-    const cols = res.rows.map((r) => ({name: String(r.column_name), kind: String(r.kind), pos: Number(r.position), type: String(r.type)}));
+    const cols = res.rows.map((r) => ({
+      name: String(r.column_name),
+      kind: String(r.kind),
+      pos: Number(r.position),
+      type: String(r.type),
+    }));
     if (cols.some((c) => c.type === 'counter')) {
-      throw new UsageError(`Cassandra table ${ks}.${table} has counters, which cannot be backed up and restored by timestamp`);
+      throw new UsageError(
+        `Cassandra table ${ks}.${table} has counters, which cannot be backed up and restored by timestamp`,
+      );
     }
-    const byPos = (kind: string) => cols.filter((c) => c.kind === kind).sort((a, b) => a.pos - b.pos).map((c) => c.name);
+    const byPos = (kind: string) =>
+      cols
+        .filter((c) => c.kind === kind)
+        .sort((a, b) => a.pos - b.pos)
+        .map((c) => c.name);
     const shape: Shape = {
       partition: byPos('partition_key'),
       clustering: byPos('clustering'),
@@ -93,16 +110,23 @@ export class CassandraSide {
       if (cols.join(',') !== [...shape.partition].sort().join(',')) {
         throw new UsageError(
           `gdpr: ${t.keyspace}.${t.table} subjectColumns (${t.subjectColumns.join(', ')}) are not its partition key (${shape.partition.join(', ')})`,
-          {hint: 'Configure a lookup table keyed by the subject id (gdpr.cassandra[].lookup); cdcctl never scans with ALLOW FILTERING.'},
+          {
+            hint: 'Configure a lookup table keyed by the subject id (gdpr.cassandra[].lookup); cdcctl never scans with ALLOW FILTERING.',
+          },
         );
       }
       const where = shape.partition.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
-      return this.jsonRows(`${selectKeys} WHERE ${where}`, shape.partition.map(() => JSON.stringify(subject)));
+      return this.jsonRows(
+        `${selectKeys} WHERE ${where}`,
+        shape.partition.map(() => JSON.stringify(subject)),
+      );
     }
     const lk = t.lookup;
     const lshape = await this.shape(lk.keyspace, lk.table);
     if (lshape.partition.length !== 1 || lshape.partition[0] !== lk.subjectColumn) {
-      throw new UsageError(`gdpr: lookup table ${lk.keyspace}.${lk.table} must be partitioned by ${lk.subjectColumn} alone`);
+      throw new UsageError(
+        `gdpr: lookup table ${lk.keyspace}.${lk.table} must be partitioned by ${lk.subjectColumn} alone`,
+      );
     }
     const lcols = new Set([...lshape.partition, ...lshape.clustering, ...lshape.regular.map((c) => c.name)]);
     const prefix = pk.filter((c) => lcols.has(c));
@@ -155,7 +179,10 @@ export class CassandraSide {
   async backup(t: {keyspace: string; table: string}, keys: CqlKey[]): Promise<CassandraTableBackup> {
     const shape = await this.shape(t.keyspace, t.table);
     const {where, cols} = this.keyWhere(shape);
-    const meta = shape.regular.flatMap((c, i) => [`writetime(${q(c.name)}) AS "_wt${i}"`, `ttl(${q(c.name)}) AS "_ttl${i}"`]);
+    const meta = shape.regular.flatMap((c, i) => [
+      `writetime(${q(c.name)}) AS "_wt${i}"`,
+      `ttl(${q(c.name)}) AS "_ttl${i}"`,
+    ]);
     const cql = `SELECT JSON ${[...cols, ...shape.regular.map((c) => c.name)].map(q).join(', ')}${meta.length ? `, ${meta.join(', ')}` : ''} FROM ${q(t.keyspace)}.${q(t.table)} WHERE ${where}`;
     const rows: CassandraBackupRow[] = [];
     for (const key of keys) {
@@ -232,7 +259,14 @@ export class CassandraSide {
   }
 }
 
-const CONSISTENCY: Record<Consistency, number> = {ONE: 1, QUORUM: 4, ALL: 5, LOCAL_QUORUM: 6, EACH_QUORUM: 7, LOCAL_ONE: 10};
+const CONSISTENCY: Record<Consistency, number> = {
+  ONE: 1,
+  QUORUM: 4,
+  ALL: 5,
+  LOCAL_QUORUM: 6,
+  EACH_QUORUM: 7,
+  LOCAL_ONE: 10,
+};
 
 function maxOf(v: unknown): string {
   const list = Array.isArray(v) ? v : [v];
@@ -256,8 +290,12 @@ export function writetimeRanks(backups: CassandraTableBackup[]): Map<string, num
 
 export function cassandraFailure(err: unknown, doing: string): CdcError {
   if (err instanceof CdcError) return err;
-  return new CdcError('CASSANDRA_ERROR', ExitCode.unreachable, `Cassandra failed while ${doing}: ${(err as Error).message.split('\n')[0]}`, {
-    cause: err,
-  });
+  return new CdcError(
+    'CASSANDRA_ERROR',
+    ExitCode.unreachable,
+    `Cassandra failed while ${doing}: ${(err as Error).message.split('\n')[0]}`,
+    {
+      cause: err,
+    },
+  );
 }
-

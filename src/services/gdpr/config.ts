@@ -92,7 +92,10 @@ export function subjectMap(ctx: RunContext): SubjectMap {
       jurisdiction: t.residency?.jurisdiction,
     };
   });
-  const names = [...cassandra.map((t) => `c:${t.keyspace}.${t.table}`), ...postgres.map((t) => `p:${t.schema}.${t.table}`)];
+  const names = [
+    ...cassandra.map((t) => `c:${t.keyspace}.${t.table}`),
+    ...postgres.map((t) => `p:${t.schema}.${t.table}`),
+  ];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ConfigError(`${where} lists ${dup.slice(2)} twice`);
   return {

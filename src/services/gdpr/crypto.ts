@@ -66,7 +66,11 @@ export function sealToBytes(key: Buffer, value: unknown, aad: string): Buffer {
 }
 
 export function unsealFromBytes<T>(key: Buffer, bytes: Buffer, aad: string): T {
-  const plain = unseal(key, {iv: bytes.subarray(0, 12), tag: bytes.subarray(12, 28), ciphertext: bytes.subarray(28)}, aad);
+  const plain = unseal(
+    key,
+    {iv: bytes.subarray(0, 12), tag: bytes.subarray(12, 28), ciphertext: bytes.subarray(28)},
+    aad,
+  );
   return parseExact(plain.toString('utf8')) as T;
 }
 
@@ -78,7 +82,10 @@ export function pseudonymise(reportKey: string, subject: string): string {
 /** JSON.parse that keeps every number's exact source text. */
 export function parseExact(text: string): unknown {
   return JSON.parse(text, ((_k: string, v: unknown, context?: {source?: string}) =>
-    typeof v === 'number' && context?.source !== undefined ? RawJSON.rawJSON(context.source) : v) as (k: string, v: unknown) => unknown);
+    typeof v === 'number' && context?.source !== undefined ? RawJSON.rawJSON(context.source) : v) as (
+    k: string,
+    v: unknown,
+  ) => unknown);
 }
 
 /** Canonical JSON: object keys sorted, no whitespace, raw numbers kept. */

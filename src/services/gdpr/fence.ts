@@ -12,7 +12,12 @@ import {fenceInstalled, fenceTriggerSql} from './postgres-store.js';
  */
 export interface FenceResult {
   dryRun: boolean;
-  tables: Array<{table: string; installed: boolean; action: 'installed' | 'already installed' | 'would install'; sql: string}>;
+  tables: Array<{
+    table: string;
+    installed: boolean;
+    action: 'installed' | 'already installed' | 'would install';
+    sql: string;
+  }>;
 }
 
 export async function installFence(ctx: RunContext, o: {dryRun: boolean}): Promise<FenceResult> {

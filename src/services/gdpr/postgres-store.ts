@@ -76,7 +76,11 @@ export async function backupRows(db: Db, t: PostgresTarget, subject: string): Pr
 }
 
 /** Deletes inside the caller's transaction; returns the primary keys deleted (for the verification hash). */
-export async function deleteRows(db: PoolClient, t: PostgresTarget, subject: string): Promise<Array<Record<string, unknown>>> {
+export async function deleteRows(
+  db: PoolClient,
+  t: PostgresTarget,
+  subject: string,
+): Promise<Array<Record<string, unknown>>> {
   const pk = await primaryKey(db, t);
   return bySubject(
     db,
@@ -111,7 +115,13 @@ export async function fenceHash(db: Db, t: PostgresTarget, subject: string): Pro
   );
 }
 
-export async function addFence(db: Db, fenceTable: string, t: PostgresTarget, hash: string, requestId: string): Promise<void> {
+export async function addFence(
+  db: Db,
+  fenceTable: string,
+  t: PostgresTarget,
+  hash: string,
+  requestId: string,
+): Promise<void> {
   await db.query(
     `INSERT INTO ${fenceTable} (table_schema, table_name, key_hash, request_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
     [t.schema, t.table, hash, requestId],
@@ -143,9 +153,9 @@ export function fenceTriggerSql(opsSchema: string, t: PostgresTarget): string {
 }
 
 export async function fenceInstalled(db: Db, t: PostgresTarget): Promise<boolean> {
-  const res = await db.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal`, [
-    qualified(t.schema, t.table),
-    FENCE_TRIGGER,
-  ]);
+  const res = await db.query(
+    `SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2 AND NOT tgisinternal`,
+    [qualified(t.schema, t.table), FENCE_TRIGGER],
+  );
   return (res.rowCount ?? 0) > 0;
 }

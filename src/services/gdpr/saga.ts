@@ -13,8 +13,8 @@ import {
   type GdprState,
   getBackup,
   getRequest,
-  inTx,
   insertRequest,
+  inTx,
   type JournalEntry,
   journalEntries,
   listRequests,
@@ -30,7 +30,17 @@ import {
 import {openStore, type Store} from '../../store/index.js';
 import {type CassandraBackupRow, CassandraSide, type CassandraTableBackup, type CqlKey} from './cassandra-store.js';
 import {backupKey, reportKey, type SubjectMap, subjectMap} from './config.js';
-import {canonicalJson, keyId, parseExact, pseudonymise, seal, sealToBytes, sha256Hex, unseal, unsealFromBytes} from './crypto.js';
+import {
+  canonicalJson,
+  keyId,
+  parseExact,
+  pseudonymise,
+  seal,
+  sealToBytes,
+  sha256Hex,
+  unseal,
+  unsealFromBytes,
+} from './crypto.js';
 import {
   addFence,
   backupRows,
@@ -152,7 +162,9 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
   checkSubject(o.subject);
   const map = subjectMap(ctx);
   if (o.requestId !== undefined && !REQUEST_ID.test(o.requestId)) {
-    throw new UsageError(`invalid --request-id "${o.requestId}"`, {hint: 'Letters, digits, ".", "_", ":" and "-" (at most 128).'});
+    throw new UsageError(`invalid --request-id "${o.requestId}"`, {
+      hint: 'Letters, digits, ".", "_", ":" and "-" (at most 128).',
+    });
   }
   if (o.dryRun) return plan(ctx, map, o.subject);
   const key = backupKey(ctx);
@@ -174,7 +186,9 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
       host: hostname(),
     });
     if (!created && row.subjectHmac !== pseudonym) {
-      throw new UsageError(`request ${requestId} already exists for another subject`, {hint: 'Use a new --request-id.'});
+      throw new UsageError(`request ${requestId} already exists for another subject`, {
+        hint: 'Use a new --request-id.',
+      });
     }
     if (created) {
       await appendJournal(store.pool, store.table('gdpr_journal'), requestId, 'request', 'done', {
@@ -201,7 +215,12 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
       const keys = await (side as CassandraSide).locate(t, subject).catch((e) => {
         throw cassandraError(e, 'cassandra', `locating rows in ${t.keyspace}.${t.table}`);
       });
-      cassandra.push({table: `${t.keyspace}.${t.table}`, rows: keys.length, region: t.region, jurisdiction: t.jurisdiction});
+      cassandra.push({
+        table: `${t.keyspace}.${t.table}`,
+        rows: keys.length,
+        region: t.region,
+        jurisdiction: t.jurisdiction,
+      });
     }
     const postgres = [];
     for (const t of map.postgres) {
@@ -222,7 +241,9 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
         'back up the rows above (encrypted, AES-256-GCM)',
         'delete them in Cassandra USING TIMESTAMP (full primary keys)',
         'delete them in PostgreSQL in one transaction' + (map.fence ? ' and fence the subject' : ''),
-        map.sinkGroup && map.topics.length ? `wait for sink group ${map.sinkGroup} to pass the delete` : 'settle: skipped (no sinkGroup/topics configured)',
+        map.sinkGroup && map.topics.length
+          ? `wait for sink group ${map.sinkGroup} to pass the delete`
+          : 'settle: skipped (no sinkGroup/topics configured)',
         'verify 0 rows in both stores',
         `purge the backup after ${map.raw.backupRetention}`,
       ],
@@ -329,7 +350,12 @@ export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: Sa
         result.requests.push({requestId: r.requestId, from: r.state, to: now?.state ?? r.state});
       } catch (err) {
         const now = await getRequest(store, r.requestId);
-        result.requests.push({requestId: r.requestId, from: r.state, to: now?.state ?? r.state, error: (err as Error).message});
+        result.requests.push({
+          requestId: r.requestId,
+          from: r.state,
+          to: now?.state ?? r.state,
+          error: (err as Error).message,
+        });
       }
     }
     const after = await listRequests(store, {context: ctx.contextName, states: ['needs_operator']});
@@ -354,7 +380,11 @@ const OPEN_STATES: GdprState[] = [
 ];
 
 /** `gdpr restore`: explicit compensation from the backup (only while the backup exists). */
-export async function restore(ctx: RunContext, requestId: string, o: {reason?: string; hooks?: SagaHooks} = {}): Promise<RequestView> {
+export async function restore(
+  ctx: RunContext,
+  requestId: string,
+  o: {reason?: string; hooks?: SagaHooks} = {},
+): Promise<RequestView> {
   const map = subjectMap(ctx);
   const key = backupKey(ctx);
   const store = await openStore(ctx);
@@ -365,7 +395,9 @@ export async function restore(ctx: RunContext, requestId: string, o: {reason?: s
     const backup = await getBackup(store, requestId);
     if (r.state === 'restored') return await describe(store, requestId);
     if (!backup?.ciphertext || r.state === 'closed') {
-      throw new UsageError(`request ${requestId} cannot be restored: its backup was ${backup?.purgedAt ? `purged at ${backup.purgedAt}` : 'never made'}`);
+      throw new UsageError(
+        `request ${requestId} cannot be restored: its backup was ${backup?.purgedAt ? `purged at ${backup.purgedAt}` : 'never made'}`,
+      );
     }
     if (['requested', 'located'].includes(r.state) || (r.state === 'backed_up' && r.deleteTsUs === null)) {
       throw new UsageError(`request ${requestId} has deleted nothing yet (state ${r.state}); nothing to restore`);
@@ -404,7 +436,8 @@ export async function verifyLater(ctx: RunContext, requestId: string, subject?: 
   try {
     const r = await getRequest(store, requestId);
     if (!r) throw new UsageError(`no erasure request "${requestId}"`);
-    if (r.state === 'restored') throw new UsageError(`request ${requestId} was restored; there is no erasure to verify`);
+    if (r.state === 'restored')
+      throw new UsageError(`request ${requestId} was restored; there is no erasure to verify`);
     let subj = subject;
     if (subj !== undefined) {
       if (pseudonymise(reportKey(ctx), subj) !== r.subjectHmac) {
@@ -427,7 +460,15 @@ export async function verifyLater(ctx: RunContext, requestId: string, subject?: 
         [requestId, JSON.stringify([entry])],
       );
     });
-    return {requestId, state: r.state, at, ok, remaining: check.remaining, hash: (r.evidence.verification as {hash?: string})?.hash ?? null, consistency: map.consistency};
+    return {
+      requestId,
+      state: r.state,
+      at,
+      ok,
+      remaining: check.remaining,
+      hash: (r.evidence.verification as {hash?: string})?.hash ?? null,
+      consistency: map.consistency,
+    };
   } finally {
     await saga.close();
     await store.close();
@@ -515,7 +556,8 @@ class Saga {
   }
 
   private subjectOf(r: RequestRow): string {
-    if (!r.subjectEnc) throw new CdcError('GDPR_NO_SUBJECT', ExitCode.bug, `request ${r.requestId} keeps no subject id`);
+    if (!r.subjectEnc)
+      throw new CdcError('GDPR_NO_SUBJECT', ExitCode.bug, `request ${r.requestId} keeps no subject id`);
     return unsealFromBytes<string>(this.secret(), r.subjectEnc, `${r.requestId}:subject`);
   }
 
@@ -527,7 +569,11 @@ class Saga {
   private async backupOf(requestId: string): Promise<{doc: BackupDoc; row: BackupRow}> {
     const row = await getBackup(this.store, requestId);
     if (!row?.ciphertext || !row.iv || !row.tag) {
-      throw new CdcError('GDPR_NO_BACKUP', ExitCode.notOk, `the backup of request ${requestId} is ${row?.purgedAt ? 'purged' : 'missing'}`);
+      throw new CdcError(
+        'GDPR_NO_BACKUP',
+        ExitCode.notOk,
+        `the backup of request ${requestId} is ${row?.purgedAt ? 'purged' : 'missing'}`,
+      );
     }
     const plain = unseal(this.secret(), {iv: row.iv, tag: row.tag, ciphertext: row.ciphertext}, `${requestId}:backup`);
     return {doc: parseExact(plain.toString('utf8')) as BackupDoc, row};
@@ -569,7 +615,12 @@ class Saga {
     try {
       return (await withAdmin(this.ctx, (admin) => topicRetention(admin, this.map.topics))).map(horizonOf);
     } catch (err) {
-      return this.map.topics.map((topic) => ({topic, cleanupPolicy: 'unknown', horizonAt: null, note: `not read: ${(err as Error).message}`}));
+      return this.map.topics.map((topic) => ({
+        topic,
+        cleanupPolicy: 'unknown',
+        horizonAt: null,
+        note: `not read: ${(err as Error).message}`,
+      }));
     }
   }
 
@@ -586,11 +637,18 @@ class Saga {
   async advance(requestId: string): Promise<void> {
     const lock = await this.store.pool.connect();
     try {
-      const got = await lock.query<{ok: boolean}>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`cdcctl-gdpr:${requestId}`]);
+      const got = await lock.query<{ok: boolean}>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [
+        `cdcctl-gdpr:${requestId}`,
+      ]);
       if (!got.rows[0]?.ok) {
-        throw new CdcError('GDPR_BUSY', ExitCode.partial, `request ${requestId} is being advanced by another cdcctl process`, {
-          hint: 'Wait for it to finish, then look at `cdcctl gdpr status`.',
-        });
+        throw new CdcError(
+          'GDPR_BUSY',
+          ExitCode.partial,
+          `request ${requestId} is being advanced by another cdcctl process`,
+          {
+            hint: 'Wait for it to finish, then look at `cdcctl gdpr status`.',
+          },
+        );
       }
       try {
         for (let guard = 0; guard < 20; guard++) {
@@ -693,7 +751,13 @@ class Saga {
     await this.intent(r.requestId, 'backup');
     const subject = this.subjectOf(r);
     const located = this.locatedOf(r);
-    const doc: BackupDoc = {version: 1, requestId: r.requestId, createdAt: new Date().toISOString(), cassandra: [], postgres: []};
+    const doc: BackupDoc = {
+      version: 1,
+      requestId: r.requestId,
+      createdAt: new Date().toISOString(),
+      cassandra: [],
+      postgres: [],
+    };
     if (located.cassandra.length) {
       const side = await this.cassandra();
       for (const t of located.cassandra) {
@@ -708,7 +772,8 @@ class Saga {
     const plain = canonicalJson(doc);
     const sha256 = sha256Hex(plain);
     const sealed = seal(this.secret(), Buffer.from(plain, 'utf8'), `${r.requestId}:backup`);
-    const rows = doc.cassandra.reduce((n, t) => n + t.rows.length, 0) + doc.postgres.reduce((n, t) => n + t.rows.length, 0);
+    const rows =
+      doc.cassandra.reduce((n, t) => n + t.rows.length, 0) + doc.postgres.reduce((n, t) => n + t.rows.length, 0);
     const kid = keyId(this.secret());
     await this.finish(r.requestId, 'backup', 'backed_up', {sha256, rows, keyId: kid}, async (c) => {
       await saveBackup(c, this.store.table('gdpr_backups'), r.requestId, {
@@ -728,16 +793,25 @@ class Saga {
       // Later than now and than every backed-up cell, so that the tombstone shadows them all.
       const {doc} = await this.backupOf(r.requestId);
       let max = BigInt(Date.now()) * 1000n;
-      for (const t of doc.cassandra) for (const row of t.rows) for (const c of Object.values(row.cells)) if (BigInt(c.wt) >= max) max = BigInt(c.wt) + 1n;
+      for (const t of doc.cassandra)
+        for (const row of t.rows)
+          for (const c of Object.values(row.cells)) if (BigInt(c.wt) >= max) max = BigInt(c.wt) + 1n;
       ts = max.toString();
       const chosen = ts;
       await inTx(this.store, async (c) => {
-        await appendJournal(c, this.journalTable, r.requestId, 'cassandra_delete', 'intent', {timestampUs: chosen, consistency: this.map.consistency});
+        await appendJournal(c, this.journalTable, r.requestId, 'cassandra_delete', 'intent', {
+          timestampUs: chosen,
+          consistency: this.map.consistency,
+        });
         await setState(c, this.requests, r.requestId, 'backed_up', {delete_ts_us: chosen});
       });
       await this.hooks.afterIntent?.('cassandra_delete');
     } else {
-      await this.intent(r.requestId, 'cassandra_delete', {timestampUs: ts, consistency: this.map.consistency, repeated: true});
+      await this.intent(r.requestId, 'cassandra_delete', {
+        timestampUs: ts,
+        consistency: this.map.consistency,
+        repeated: true,
+      });
     }
     const deleted: Array<{name: string; n: number}> = [];
     if (located.cassandra.length) {
@@ -809,7 +883,9 @@ class Saga {
         return true;
       } catch (err) {
         lastErr = err;
-        this.ctx.log.warn(`gdpr ${r.requestId}: PostgreSQL delete failed (attempt ${attempt} of ${PG_ATTEMPTS}): ${(err as Error).message}`);
+        this.ctx.log.warn(
+          `gdpr ${r.requestId}: PostgreSQL delete failed (attempt ${attempt} of ${PG_ATTEMPTS}): ${(err as Error).message}`,
+        );
         if (attempt < PG_ATTEMPTS) await new Promise((res) => setTimeout(res, 500 * attempt));
       }
     }
@@ -820,9 +896,14 @@ class Saga {
       return true;
     }
     await this.fail(r.requestId, 'postgres_delete', lastErr, 'cassandra_deleted');
-    throw new CdcError('GDPR_INCOMPLETE', ExitCode.partial, `erasure ${r.requestId} deleted the Cassandra rows but not the PostgreSQL rows: ${message}`, {
-      hint: `Fix PostgreSQL, then \`cdcctl gdpr resume\` retries (roll forward); \`cdcctl gdpr restore ${r.requestId}\` undoes it instead.`,
-    });
+    throw new CdcError(
+      'GDPR_INCOMPLETE',
+      ExitCode.partial,
+      `erasure ${r.requestId} deleted the Cassandra rows but not the PostgreSQL rows: ${message}`,
+      {
+        hint: `Fix PostgreSQL, then \`cdcctl gdpr resume\` retries (roll forward); \`cdcctl gdpr restore ${r.requestId}\` undoes it instead.`,
+      },
+    );
   }
 
   private async settle(r: RequestRow): Promise<void> {
@@ -830,7 +911,9 @@ class Saga {
     const group = this.map.sinkGroup;
     if (!group || this.map.topics.length === 0) {
       const reason = !group ? 'no gdpr.sinkGroup configured' : 'no gdpr.topics configured';
-      await this.finish(r.requestId, 'settle', 'settled', {skipped: reason}, async () => {}, {evidence: {settle: {skipped: reason}}});
+      await this.finish(r.requestId, 'settle', 'settled', {skipped: reason}, async () => {}, {
+        evidence: {settle: {skipped: reason}},
+      });
       return;
     }
     const recorded = r.evidence.offsetsAfterDelete;
@@ -838,7 +921,11 @@ class Saga {
       ? (recorded as Array<{topic: string; partition: number; end: string}>)
       : ((await this.endOffsets()) as Array<{topic: string; partition: number; end: string}> | {error: string});
     if (!Array.isArray(targets)) {
-      const err = new CdcError('GDPR_SETTLE', ExitCode.unreachable, `cannot read topic offsets to settle: ${targets.error}`);
+      const err = new CdcError(
+        'GDPR_SETTLE',
+        ExitCode.unreachable,
+        `cannot read topic offsets to settle: ${targets.error}`,
+      );
       await this.fail(r.requestId, 'settle', err);
       throw err;
     }
@@ -870,7 +957,10 @@ class Saga {
   }
 
   /** Counts what is left of a subject: located keys and a fresh locate in Cassandra, the subject column in PostgreSQL. */
-  async check(subject: string, located?: Located): Promise<{remaining: Array<{store: string; table: string; rows: number}>}> {
+  async check(
+    subject: string,
+    located?: Located,
+  ): Promise<{remaining: Array<{store: string; table: string; rows: number}>}> {
     const remaining: Array<{store: string; table: string; rows: number}> = [];
     if (this.map.cassandra.length) {
       const side = await this.cassandra();
@@ -878,11 +968,19 @@ class Saga {
         const keys = located?.cassandra.find((c) => c.keyspace === t.keyspace && c.table === t.table)?.keys ?? [];
         const fresh = await side.locate(t, subject);
         const all = new Map([...keys, ...fresh].map((k) => [canonicalJson(k), k]));
-        remaining.push({store: 'cassandra', table: `${t.keyspace}.${t.table}`, rows: await side.remaining(t, [...all.values()])});
+        remaining.push({
+          store: 'cassandra',
+          table: `${t.keyspace}.${t.table}`,
+          rows: await side.remaining(t, [...all.values()]),
+        });
       }
     }
     for (const t of this.map.postgres) {
-      remaining.push({store: 'postgres', table: `${t.schema}.${t.table}`, rows: await countRows(this.store.pool, t, subject)});
+      remaining.push({
+        store: 'postgres',
+        table: `${t.schema}.${t.table}`,
+        rows: await countRows(this.store.pool, t, subject),
+      });
     }
     return {remaining};
   }
@@ -892,18 +990,28 @@ class Saga {
     const subject = this.subjectOf(r);
     const located = this.locatedOf(r);
     let {remaining} = await this.check(subject, located);
-    if (remaining.some((x) => x.store === 'postgres' && x.rows > 0) && remaining.every((x) => x.store !== 'cassandra' || x.rows === 0)) {
+    if (
+      remaining.some((x) => x.store === 'postgres' && x.rows > 0) &&
+      remaining.every((x) => x.store !== 'cassandra' || x.rows === 0)
+    ) {
       // A late CDC upsert re-created rows after our delete: delete them again (idempotent) and re-check.
       await inTx(this.store, async (c) => {
         for (const t of this.map.postgres) await deleteRows(c, t, subject);
-        await appendJournal(c, this.journalTable, r.requestId, 'postgres_delete', 'done', {repeatedAfterLateUpsert: true});
+        await appendJournal(c, this.journalTable, r.requestId, 'postgres_delete', 'done', {
+          repeatedAfterLateUpsert: true,
+        });
       });
       ({remaining} = await this.check(subject, located));
     }
     if (remaining.some((x) => x.rows > 0)) {
       const err = new NotOkError(
-        `erasure ${r.requestId} verification failed: ${remaining.filter((x) => x.rows > 0).map((x) => `${x.rows} row(s) left in ${x.store} ${x.table}`).join(', ')}`,
-        {hint: 'Find what re-wrote them (a writer with a later timestamp, a replayed CDC event), then `cdcctl gdpr resume`.'},
+        `erasure ${r.requestId} verification failed: ${remaining
+          .filter((x) => x.rows > 0)
+          .map((x) => `${x.rows} row(s) left in ${x.store} ${x.table}`)
+          .join(', ')}`,
+        {
+          hint: 'Find what re-wrote them (a writer with a later timestamp, a replayed CDC event), then `cdcctl gdpr resume`.',
+        },
       );
       await this.fail(r.requestId, 'verify', err, 'settled');
       throw err;
@@ -911,10 +1019,12 @@ class Saga {
     const at = new Date().toISOString();
     const {doc} = await this.backupOf(r.requestId);
     const lines: string[] = [];
-    for (const t of located.cassandra) for (const k of t.keys) lines.push(`cassandra\t${t.keyspace}.${t.table}\t${canonicalJson(k)}\tabsent`);
+    for (const t of located.cassandra)
+      for (const k of t.keys) lines.push(`cassandra\t${t.keyspace}.${t.table}\t${canonicalJson(k)}\tabsent`);
     for (const t of doc.postgres) {
       const pk = await primaryKey(this.store.pool, {schema: t.schema, table: t.table, column: t.column});
-      for (const row of t.rows) lines.push(`postgres\t${t.schema}.${t.table}\t${canonicalJson(pk.map((c) => row[c] ?? null))}\tabsent`);
+      for (const row of t.rows)
+        lines.push(`postgres\t${t.schema}.${t.table}\t${canonicalJson(pk.map((c) => row[c] ?? null))}\tabsent`);
     }
     lines.sort();
     const hash = sha256Hex(`${lines.join('\n')}\n${at}`);
@@ -926,7 +1036,12 @@ class Saga {
       verification,
       async (c) => {
         for (const x of remaining) {
-          await upsertSystem(c, this.systems, r.requestId, {store: x.store as 'cassandra', name: x.table, verifiedAt: at, remaining: 0});
+          await upsertSystem(c, this.systems, r.requestId, {
+            store: x.store as 'cassandra',
+            name: x.table,
+            verifiedAt: at,
+            remaining: 0,
+          });
         }
       },
       {evidence: {verification}},
@@ -949,7 +1064,8 @@ class Saga {
   }
 
   private async compensate(r: RequestRow): Promise<void> {
-    if (r.deleteTsUs === null) throw new CdcError('GDPR_STATE', ExitCode.bug, `request ${r.requestId} compensates without a delete timestamp`);
+    if (r.deleteTsUs === null)
+      throw new CdcError('GDPR_STATE', ExitCode.bug, `request ${r.requestId} compensates without a delete timestamp`);
     const base = r.restoreTsUs ?? r.deleteTsUs;
     if (r.restoreTsUs === null) {
       await inTx(this.store, async (c) => {
@@ -965,12 +1081,16 @@ class Saga {
       const journal = await journalEntries(this.store, r.requestId);
       const pgDeleted = journal.some((j) => j.step === 'postgres_delete' && j.phase === 'done');
       let written = 0;
-      if (doc.cassandra.length) written = await (await this.cassandra()).restore(doc.cassandra, base, new Date(row.createdAt));
+      if (doc.cassandra.length)
+        written = await (await this.cassandra()).restore(doc.cassandra, base, new Date(row.createdAt));
       let pgRestored = 0;
       await inTx(this.store, async (c) => {
         await liftFence(c, this.store.table('gdpr_fence'), r.requestId);
         if (pgDeleted) for (const t of doc.postgres) pgRestored += await restoreRows(c, t);
-        await appendJournal(c, this.journalTable, r.requestId, 'restore', 'done', {cassandraWrites: written, postgresRows: pgRestored});
+        await appendJournal(c, this.journalTable, r.requestId, 'restore', 'done', {
+          cassandraWrites: written,
+          postgresRows: pgRestored,
+        });
       });
       await this.hooks.afterDone?.('restore');
       await this.intent(r.requestId, 'verify_restore');
@@ -1006,7 +1126,10 @@ class Saga {
     if (doc.cassandra.length) {
       const side = await this.cassandra();
       for (const t of doc.cassandra) {
-        const now = await side.backup(t, t.rows.map((x) => x.key));
+        const now = await side.backup(
+          t,
+          t.rows.map((x) => x.key),
+        );
         problems.push(...compareRows(`${t.keyspace}.${t.table}`, t.rows, now.rows));
       }
     }
@@ -1078,7 +1201,8 @@ function horizonOf(t: TopicRetention): Horizon {
     topic: t.topic,
     cleanupPolicy: t.cleanupPolicy,
     horizonAt: retention === null ? null : new Date(now + retention).toISOString(),
-    note: retention === null ? 'retention.ms = -1: kept forever' : `records age out after retention.ms (${retention} ms)`,
+    note:
+      retention === null ? 'retention.ms = -1: kept forever' : `records age out after retention.ms (${retention} ms)`,
   };
 }
 
