@@ -162,6 +162,7 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     assert.deepEqual(await dump(), before, 'dry run changes nothing');
 
     const r = await runCli(['gdpr', 'erase', '--subject', 'alice', '--request-id', `happy-${id}`, '--reason', 'Art. 17(1)(a)', '--yes', '--json'], {env});
+    if (r.code !== 0) process.stderr.write(`${r.stderr}\n${r.stdout}\n`);
     assert.equal(r.code, 0, r.stderr);
     const v = json<{state: string; systems: Array<{store: string; deleted: number; remaining: number}>; backup: {purgedAt: string}; evidence: {verification: {hash: string}}}>(r);
     assert.equal(v.state, 'closed');

@@ -2,7 +2,7 @@ import type {Client} from 'cassandra-driver';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {mapSettled} from '../../util/concurrency.js';
 import type {CassandraTarget} from './config.js';
-import {canonicalJson, parseExact} from './crypto.js';
+import {canonicalJson, parseExact, scalarText} from './crypto.js';
 
 /**
  * The Cassandra side of an erasure: locate a subject's rows by full primary key, back them up with
@@ -271,12 +271,12 @@ const CONSISTENCY: Record<Consistency, number> = {
 function maxOf(v: unknown): string {
   const list = Array.isArray(v) ? v : [v];
   let best = 0n;
-  for (const x of list) if (x !== null && x !== undefined && BigInt(String(x)) > best) best = BigInt(String(x));
+  for (const x of list) if (x !== null && x !== undefined && BigInt(scalarText(x)) > best) best = BigInt(scalarText(x));
   return best.toString();
 }
 
 function minOf(v: unknown): number | null {
-  const list = (Array.isArray(v) ? v : [v]).filter((x) => x !== null && x !== undefined).map((x) => Number(String(x)));
+  const list = (Array.isArray(v) ? v : [v]).filter((x) => x !== null && x !== undefined).map((x) => Number(scalarText(x)));
   return list.length ? Math.min(...list) : null;
 }
 

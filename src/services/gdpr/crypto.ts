@@ -15,6 +15,11 @@ export function rawNumber(text: string): object {
   return RawJSON.rawJSON(text);
 }
 
+/** The text of a scalar that may be a raw JSON number (as parseExact returns them). */
+export function scalarText(v: unknown): string {
+  return v !== null && typeof v === 'object' && RawJSON.isRawJSON(v) ? JSON.stringify(v) : String(v);
+}
+
 export interface Sealed {
   iv: Buffer;
   tag: Buffer;
