@@ -2,7 +2,7 @@ import type {Client} from 'cassandra-driver';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {mapSettled} from '../../util/concurrency.js';
 import type {CassandraTarget} from './config.js';
-import {canonicalJson, parseExact, scalarText} from './crypto.js';
+import {canonicalJson, isRawNumber, parseExact, scalarText} from './crypto.js';
 
 /**
  * The Cassandra side of an erasure: locate a subject's rows by full primary key, back them up with
@@ -148,7 +148,7 @@ export class CassandraSide {
       const where = restrict.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
       const keys = await this.jsonRows(
         `${selectKeys} WHERE ${where}`,
-        restrict.map((c) => JSON.stringify(ref[jsonKey(c)])),
+        restrict.map((c) => cqlJson(ref[jsonKey(c)] ?? null)),
       );
       for (const k of keys) seen.set(canonicalJson(k), k);
     }
@@ -172,7 +172,7 @@ export class CassandraSide {
   }
 
   private keyParams(cols: string[], key: CqlKey): string[] {
-    return cols.map((c) => canonicalJson(key[jsonKey(c)] ?? null));
+    return cols.map((c) => cqlJson(key[jsonKey(c)] ?? null));
   }
 
   /** Full rows with per-cell writetime/TTL for the given keys (rows already gone are skipped). */
@@ -229,7 +229,8 @@ export class CassandraSide {
         const groups = new Map<string, {ts: bigint; ttl: number; cols: string[]}>();
         groups.set('marker', {ts: BigInt(baseUs) + 1n, ttl: 0, cols: []});
         for (const [col, cell] of Object.entries(row.cells)) {
-          const ttl = cell.ttl === null ? 0 : cell.ttl - elapsed;
+          // Backups are read back with exact numbers (raw JSON): take their text.
+          const ttl = cell.ttl === null ? 0 : Number(scalarText(cell.ttl)) - elapsed;
           if (cell.ttl !== null && ttl <= 0) continue;
           const ts = BigInt(baseUs) + BigInt(ranks.get(cell.wt) ?? 1);
           const g = `${ts}/${ttl}`;
@@ -240,7 +241,7 @@ export class CassandraSide {
         for (const g of groups.values()) {
           const doc: Record<string, unknown> = {...row.key};
           for (const c of g.cols) doc[c] = row.data[c];
-          await this.exec(cql, [canonicalJson(doc), driver.types.Long.fromString(g.ts.toString()), g.ttl]);
+          await this.exec(cql, [cqlJson(doc), driver.types.Long.fromString(g.ts.toString()), g.ttl]);
           written++;
         }
       }
@@ -257,6 +258,21 @@ export class CassandraSide {
     for (const key of keys) if ((await this.jsonRows(cql, this.keyParams(cols, key))).length > 0) n++;
     return n;
   }
+}
+
+/**
+ * JSON text for `INSERT … JSON` / `fromJson()`: numbers go as strings of their exact source text,
+ * because Cassandra parses JSON numbers as doubles (10.50 would come back as 10.5, big varints
+ * would round) while every numeric CQL type accepts its string form.
+ */
+export function cqlJson(value: unknown): string {
+  const walk = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (isRawNumber(v)) return scalarText(v);
+    if (Array.isArray(v)) return v.map(walk);
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x)]));
+  };
+  return canonicalJson(walk(value));
 }
 
 const CONSISTENCY: Record<Consistency, number> = {

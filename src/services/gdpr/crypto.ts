@@ -15,6 +15,10 @@ export function rawNumber(text: string): object {
   return RawJSON.rawJSON(text);
 }
 
+export function isRawNumber(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && RawJSON.isRawJSON(v);
+}
+
 /** The text of a scalar that may be a raw JSON number (as parseExact returns them). */
 export function scalarText(v: unknown): string {
   return v !== null && typeof v === 'object' && RawJSON.isRawJSON(v) ? JSON.stringify(v) : String(v);

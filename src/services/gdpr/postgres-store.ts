@@ -18,8 +18,9 @@ export interface PostgresTableBackup {
   rows: Array<Record<string, unknown>>;
 }
 
-/** invalid_text_representation, numeric_value_out_of_range, invalid_datetime_format, datetime_field_overflow */
-const NO_SUCH_VALUE = new Set(['22P02', '22003', '22007', '22008']);
+/** invalid_text_representation, numeric_value_out_of_range, invalid_datetime_format, datetime_field_overflow,
+ * character_not_in_repertoire (e.g. NUL): a subject id no row of the column can hold. */
+const NO_SUCH_VALUE = new Set(['22P02', '22003', '22007', '22008', '22021']);
 
 async function bySubject<T>(db: Db, run: () => Promise<T>, none: T): Promise<T> {
   // A savepoint keeps a caller's transaction usable when the subject id is not a valid value of the column type.
