@@ -62,9 +62,18 @@ const ts = (n: bigint) => cassandra.types.Long.fromString(n.toString());
 let clock = BigInt(Date.now()) * 1000n;
 
 async function seed(subject: string): Promise<void> {
-  const t0 = (clock += 1000n);
-  await cql(`INSERT INTO ${KS}.customers (id, name) VALUES (?, ?) USING TIMESTAMP ?`, [subject, `n-${subject}`, ts(t0 + 30n)]);
-  await cql(`UPDATE ${KS}.customers USING TIMESTAMP ? SET email = ? WHERE id = ?`, [ts(t0 + 10n), `${subject}@x`, subject]);
+  clock += 1000n;
+  const t0 = clock;
+  await cql(`INSERT INTO ${KS}.customers (id, name) VALUES (?, ?) USING TIMESTAMP ?`, [
+    subject,
+    `n-${subject}`,
+    ts(t0 + 30n),
+  ]);
+  await cql(`UPDATE ${KS}.customers USING TIMESTAMP ? SET email = ? WHERE id = ?`, [
+    ts(t0 + 10n),
+    `${subject}@x`,
+    subject,
+  ]);
   await cql(`UPDATE ${KS}.customers USING TIMESTAMP ? AND TTL 86400 SET score = ?, tags = ? WHERE id = ?`, [
     ts(t0 + 20n),
     cassandra.types.Long.fromString('9007199254740993'),
@@ -80,15 +89,26 @@ async function seed(subject: string): Promise<void> {
       cassandra.types.BigDecimal.fromString('10.50'),
     ]);
     await cql(`INSERT INTO ${KS}.orders_by_customer (customer, order_id) VALUES (?, ?)`, [subject, order]);
-    await sql('target', `INSERT INTO ${PGS}.orders (order_id, customer, amount) VALUES ($1, $2, 10.50)`, [order.toString(), subject]);
+    await sql('target', `INSERT INTO ${PGS}.orders (order_id, customer, amount) VALUES ($1, $2, 10.50)`, [
+      order.toString(),
+      subject,
+    ]);
   }
-  await sql('target', `INSERT INTO ${PGS}.customers (id, name, email) VALUES ($1, $2, $3)`, [subject, `n-${subject}`, `${subject}@x`]);
+  await sql('target', `INSERT INTO ${PGS}.customers (id, name, email) VALUES ($1, $2, $3)`, [
+    subject,
+    `n-${subject}`,
+    `${subject}@x`,
+  ]);
 }
 
 /** Every row of every table (with Cassandra writetimes), tagged with the subject it belongs to. */
 async function dump(): Promise<Array<{subject: string; row: string}>> {
   const out: Array<{subject: string; row: string}> = [];
-  for (const r of (await cql(`SELECT JSON id, name, email, score, tags, writetime(name) AS wn, writetime(email) AS we FROM ${KS}.customers`)).rows) {
+  for (const r of (
+    await cql(
+      `SELECT JSON id, name, email, score, tags, writetime(name) AS wn, writetime(email) AS we FROM ${KS}.customers`,
+    )
+  ).rows) {
     const j = String(r['[json]']);
     out.push({subject: JSON.parse(j).id, row: `c.customers ${j}`});
   }
@@ -98,13 +118,17 @@ async function dump(): Promise<Array<{subject: string; row: string}>> {
       out.push({subject: JSON.parse(j).customer, row: `c.${t} ${j}`});
     }
   }
-  for (const r of await sql('target', `SELECT id AS s, row_to_json(c)::text AS j FROM ${PGS}.customers c`)) out.push({subject: r.s, row: `p.customers ${r.j}`});
-  for (const r of await sql('target', `SELECT customer AS s, row_to_json(o)::text AS j FROM ${PGS}.orders o`)) out.push({subject: r.s, row: `p.orders ${r.j}`});
+  for (const r of await sql('target', `SELECT id AS s, row_to_json(c)::text AS j FROM ${PGS}.customers c`))
+    out.push({subject: r.s, row: `p.customers ${r.j}`});
+  for (const r of await sql('target', `SELECT customer AS s, row_to_json(o)::text AS j FROM ${PGS}.orders o`))
+    out.push({subject: r.s, row: `p.orders ${r.j}`});
   return out.sort((a, b) => a.row.localeCompare(b.row));
 }
 
-const others = (rows: Array<{subject: string; row: string}>, subject: string) => rows.filter((r) => r.subject !== subject).map((r) => r.row);
-const mine = (rows: Array<{subject: string; row: string}>, subject: string) => rows.filter((r) => r.subject === subject).map((r) => r.row);
+const others = (rows: Array<{subject: string; row: string}>, subject: string) =>
+  rows.filter((r) => r.subject !== subject).map((r) => r.row);
+const mine = (rows: Array<{subject: string; row: string}>, subject: string) =>
+  rows.filter((r) => r.subject === subject).map((r) => r.row);
 
 function child(args: string[]): Promise<number | string> {
   return new Promise((resolve) => {
@@ -130,10 +154,18 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
       skip = `Cassandra is not running on 127.0.0.1:9042 (${(err as Error).message})`;
       return;
     }
-    await client.execute(`CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
-    await client.execute(`CREATE TABLE ${KS}.customers (id text PRIMARY KEY, name text, email text, score bigint, tags list<text>)`);
-    await client.execute(`CREATE TABLE ${KS}.orders (order_id uuid, line int, customer text, amount decimal, PRIMARY KEY (order_id, line))`);
-    await client.execute(`CREATE TABLE ${KS}.orders_by_customer (customer text, order_id uuid, PRIMARY KEY (customer, order_id))`);
+    await client.execute(
+      `CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
+    await client.execute(
+      `CREATE TABLE ${KS}.customers (id text PRIMARY KEY, name text, email text, score bigint, tags list<text>)`,
+    );
+    await client.execute(
+      `CREATE TABLE ${KS}.orders (order_id uuid, line int, customer text, amount decimal, PRIMARY KEY (order_id, line))`,
+    );
+    await client.execute(
+      `CREATE TABLE ${KS}.orders_by_customer (customer text, order_id uuid, PRIMARY KEY (customer, order_id))`,
+    );
     await sql('target', `CREATE SCHEMA ${PGS}`);
     await sql('target', `CREATE TABLE ${PGS}.customers (id text PRIMARY KEY, name text, email text)`);
     await sql('target', `CREATE TABLE ${PGS}.orders (order_id uuid PRIMARY KEY, customer text, amount numeric)`);
@@ -158,25 +190,56 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     const plan = json<{dryRun: boolean; cassandra: Array<{rows: number}>}>(
       await runCli(['gdpr', 'erase', '--subject', 'alice', '--dry-run', '--json'], {env}),
     );
-    assert.deepEqual(plan.cassandra.map((c) => c.rows), [1, 2, 2]);
+    assert.deepEqual(
+      plan.cassandra.map((c) => c.rows),
+      [1, 2, 2],
+    );
     assert.deepEqual(await dump(), before, 'dry run changes nothing');
 
-    const r = await runCli(['gdpr', 'erase', '--subject', 'alice', '--request-id', `happy-${id}`, '--reason', 'Art. 17(1)(a)', '--yes', '--json'], {env});
-    if (r.code !== 0) process.stderr.write(`${r.stderr}\n${r.stdout}\n`);
+    const r = await runCli(
+      [
+        'gdpr',
+        'erase',
+        '--subject',
+        'alice',
+        '--request-id',
+        `happy-${id}`,
+        '--reason',
+        'Art. 17(1)(a)',
+        '--yes',
+        '--json',
+      ],
+      {env},
+    );
     assert.equal(r.code, 0, r.stderr);
-    const v = json<{state: string; systems: Array<{store: string; deleted: number; remaining: number}>; backup: {purgedAt: string}; evidence: {verification: {hash: string}}}>(r);
+    const v = json<{
+      state: string;
+      systems: Array<{store: string; deleted: number; remaining: number}>;
+      backup: {purgedAt: string};
+      evidence: {verification: {hash: string}};
+    }>(r);
     assert.equal(v.state, 'closed');
     assert.ok(v.backup.purgedAt);
     assert.match(v.evidence.verification.hash, /^[0-9a-f]{64}$/);
     assert.deepEqual(
       v.systems.filter((s) => s.store !== 'kafka').map((s) => [s.deleted, s.remaining]),
-      [[1, 0], [2, 0], [2, 0], [1, 0], [2, 0]],
+      [
+        [1, 0],
+        [2, 0],
+        [2, 0],
+        [1, 0],
+        [2, 0],
+      ],
     );
     const after = await dump();
     assert.deepEqual(mine(after, 'alice'), []);
     assert.deepEqual(others(after, 'alice'), others(before, 'alice'));
     assert.ok(!r.stdout.includes('alice') && !r.stderr.includes('alice'), 'the subject id is never printed');
-    const stored = await sql('target', `SELECT subject_enc, keys_enc, evidence::text AS e FROM ${OPS}.gdpr_requests WHERE request_id = $1`, [`happy-${id}`]);
+    const stored = await sql(
+      'target',
+      `SELECT subject_enc, keys_enc, evidence::text AS e FROM ${OPS}.gdpr_requests WHERE request_id = $1`,
+      [`happy-${id}`],
+    );
     assert.equal(stored[0]?.subject_enc, null);
     assert.equal(stored[0]?.keys_enc, null);
     assert.ok(!String(stored[0]?.e).includes('alice'));
@@ -200,10 +263,16 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     const dry = json<{cassandra: Array<{rows: number}>; postgres: Array<{rows: number}>}>(
       await runCli(['gdpr', 'erase', '--subject', probe, '--dry-run', '--json'], {env}),
     );
-    assert.deepEqual([...dry.cassandra, ...dry.postgres].map((x) => x.rows), [0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      [...dry.cassandra, ...dry.postgres].map((x) => x.rows),
+      [0, 0, 0, 0, 0],
+    );
     for (const [i, s] of crafted.entries()) {
       const before = await dump();
-      const r = await runCli(['gdpr', 'erase', '--subject-stdin', '--request-id', `inj-${i}-${id}`, '--yes', '--json'], {env, input: s});
+      const r = await runCli(
+        ['gdpr', 'erase', '--subject-stdin', '--request-id', `inj-${i}-${id}`, '--yes', '--json'],
+        {env, input: s},
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(json<{state: string}>(r).state, 'closed');
       const after = await dump();
@@ -217,11 +286,30 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     if (skip) return t.skip(skip);
     await seed('dave');
     const before = await dump();
-    await sql('target', `CREATE FUNCTION ${PGS}.boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$`);
-    await sql('target', `CREATE TRIGGER boom BEFORE DELETE ON ${PGS}.orders FOR EACH ROW EXECUTE FUNCTION ${PGS}.boom()`);
+    await sql(
+      'target',
+      `CREATE FUNCTION ${PGS}.boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$`,
+    );
+    await sql(
+      'target',
+      `CREATE TRIGGER boom BEFORE DELETE ON ${PGS}.orders FOR EACH ROW EXECUTE FUNCTION ${PGS}.boom()`,
+    );
     try {
-      const r = await runCli(['gdpr', 'erase', '--subject', 'dave', '--request-id', `comp-${id}`, '--on-failure', 'restore', '--yes', '--json'], {env});
-      writeFileSync('/tmp/i6-comp.txt', `${r.stderr}\n${r.stdout}`);
+      const r = await runCli(
+        [
+          'gdpr',
+          'erase',
+          '--subject',
+          'dave',
+          '--request-id',
+          `comp-${id}`,
+          '--on-failure',
+          'restore',
+          '--yes',
+          '--json',
+        ],
+        {env},
+      );
       assert.equal(r.code, 3, `${r.stderr}${r.stdout}`);
       const v = json<{state: string; journal: Array<{step: string; phase: string}>}>(r);
       assert.equal(v.state, 'restored');
@@ -235,11 +323,19 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     const strip = (rows: string[]) => rows.map((x) => x.replace(/"w[ne]": \d+/g, ''));
     assert.deepEqual(strip(mine(after, 'dave')), strip(mine(before, 'dave')), 'values restored exactly');
     const wt = async () => {
-      const r = (await cql(`SELECT writetime(name) AS n, writetime(email) AS e, writetime(score) AS s FROM ${KS}.customers WHERE id = ?`, ['dave'])).rows[0];
+      const r = (
+        await cql(
+          `SELECT writetime(name) AS n, writetime(email) AS e, writetime(score) AS s FROM ${KS}.customers WHERE id = ?`,
+          ['dave'],
+        )
+      ).rows[0];
       return [BigInt(String(r?.n)), BigInt(String(r?.e)), BigInt(String(r?.s))];
     };
     const [n, e, s] = await wt();
-    assert.ok((e as bigint) < (s as bigint) && (s as bigint) < (n as bigint), 'writetime order email < score < name kept');
+    assert.ok(
+      (e as bigint) < (s as bigint) && (s as bigint) < (n as bigint),
+      'writetime order email < score < name kept',
+    );
   });
 
   const steps = ['locate', 'backup', 'cassandra_delete', 'postgres_delete', 'settle', 'verify', 'purge'];
@@ -254,7 +350,9 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
         assert.equal(code, 'SIGKILL', `${phase} ${step}: the child was killed`);
         const r = await runCli(['gdpr', 'resume', '--json'], {env});
         assert.equal(r.code, 0, `${phase} ${step}: ${r.stderr}${r.stdout}`);
-        const st = json<{state: string}>(await runCli(['gdpr', 'status', `crash-${phase}-${step}-${id}`, '--json'], {env}));
+        const st = json<{state: string}>(
+          await runCli(['gdpr', 'status', `crash-${phase}-${step}-${id}`, '--json'], {env}),
+        );
         assert.equal(st.state, 'closed', `${phase} ${step}`);
         const after = await dump();
         assert.deepEqual(mine(after, subject), [], `${phase} ${step}: erased`);
@@ -269,12 +367,23 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     const e2 = {...k.env, ...secrets};
     await seed('erin');
     const before = await dump();
-    const r = await runCli(['gdpr', 'erase', '--subject', 'erin', '--request-id', `rk-${id}`, '--yes', '--json'], {env: e2});
+    const r = await runCli(['gdpr', 'erase', '--subject', 'erin', '--request-id', `rk-${id}`, '--yes', '--json'], {
+      env: e2,
+    });
     assert.equal(json<{state: string}>(r).state, 'verified');
     const code = await new Promise((resolve) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'test/integration/gdpr-crash-child.ts'), '', `rk-${id}`, 'intent', 'verify_restore', 'restore'],
+        [
+          '--import',
+          'tsx',
+          join(repoRoot, 'test/integration/gdpr-crash-child.ts'),
+          '',
+          `rk-${id}`,
+          'intent',
+          'verify_restore',
+          'restore',
+        ],
         {env: {...process.env, ...e2}, cwd: repoRoot},
         (error) => resolve(error?.signal ?? 0),
       );
@@ -282,7 +391,10 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     assert.equal(code, 'SIGKILL');
     const res = await runCli(['gdpr', 'resume', '--request', `rk-${id}`, '--json'], {env: e2});
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(json<{state: string}>(await runCli(['gdpr', 'status', `rk-${id}`, '--json'], {env: e2})).state, 'restored');
+    assert.equal(
+      json<{state: string}>(await runCli(['gdpr', 'status', `rk-${id}`, '--json'], {env: e2})).state,
+      'restored',
+    );
     const strip = (rows: string[]) => rows.map((x) => x.replace(/"w[ne]": \d+/g, ''));
     assert.deepEqual(strip((await dump()).map((x) => x.row)), strip(before.map((x) => x.row)));
   });
@@ -294,22 +406,36 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     const fi = await runCli(['gdpr', 'fence', 'install', '--yes', '--json'], {env: e2});
     assert.equal(fi.code, 0, fi.stderr);
     await seed('frank');
-    const r = await runCli(['gdpr', 'erase', '--subject', 'frank', '--request-id', `purge-${id}`, '--yes', '--json'], {env: e2});
+    const r = await runCli(['gdpr', 'erase', '--subject', 'frank', '--request-id', `purge-${id}`, '--yes', '--json'], {
+      env: e2,
+    });
     assert.equal(json<{state: string}>(r).state, 'verified', r.stderr);
-    const held = await sql('target', `SELECT ciphertext IS NOT NULL AS c FROM ${OPS}.gdpr_backups WHERE request_id = $1`, [`purge-${id}`]);
+    const held = await sql(
+      'target',
+      `SELECT ciphertext IS NOT NULL AS c FROM ${OPS}.gdpr_backups WHERE request_id = $1`,
+      [`purge-${id}`],
+    );
     assert.equal(held[0]?.c, true);
     // A late CDC upsert of the erased subject is dropped by the fence.
     await sql('target', `INSERT INTO ${PGS}.customers (id, name) VALUES ('frank', 'late')`);
     assert.equal((await sql('target', `SELECT count(*)::int AS n FROM ${PGS}.customers WHERE id = 'frank'`))[0]?.n, 0);
     await runCli(['gdpr', 'resume', '--json'], {env: e2});
-    assert.equal(json<{state: string}>(await runCli(['gdpr', 'status', `purge-${id}`, '--json'], {env: e2})).state, 'verified');
+    assert.equal(
+      json<{state: string}>(await runCli(['gdpr', 'status', `purge-${id}`, '--json'], {env: e2})).state,
+      'verified',
+    );
     await new Promise((res) => setTimeout(res, 3200));
     const p = await runCli(['gdpr', 'resume', '--json'], {env: e2});
     assert.equal(p.code, 0, p.stderr);
-    const purged = await sql('target', `SELECT ciphertext, purged_at FROM ${OPS}.gdpr_backups WHERE request_id = $1`, [`purge-${id}`]);
+    const purged = await sql('target', `SELECT ciphertext, purged_at FROM ${OPS}.gdpr_backups WHERE request_id = $1`, [
+      `purge-${id}`,
+    ]);
     assert.equal(purged[0]?.ciphertext, null);
     assert.ok(purged[0]?.purged_at);
-    assert.equal(json<{state: string}>(await runCli(['gdpr', 'status', `purge-${id}`, '--json'], {env: e2})).state, 'closed');
+    assert.equal(
+      json<{state: string}>(await runCli(['gdpr', 'status', `purge-${id}`, '--json'], {env: e2})).state,
+      'closed',
+    );
     const restore = await runCli(['gdpr', 'restore', `purge-${id}`, '--yes'], {env: e2});
     assert.equal(restore.code, 2);
     assert.match(restore.stderr, /purged/);
@@ -338,9 +464,15 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     const e2 = {...k.env, ...secrets};
     const edFile = join(dir, 'ed.json');
     assert.equal((await runCli(['compliance', 'report', '--output', edFile], {env: e2})).code, 0);
-    assert.equal((await runCli(['compliance', 'verify', edFile, '--public-key', join(dir, 'ed.pub.pem')], {env: e2})).code, 0);
+    assert.equal(
+      (await runCli(['compliance', 'verify', edFile, '--public-key', join(dir, 'ed.pub.pem')], {env: e2})).code,
+      0,
+    );
     writeFileSync(edFile, readFileSync(edFile, 'utf8').replace('"closed"', '"verified"'));
-    assert.equal((await runCli(['compliance', 'verify', edFile, '--public-key', join(dir, 'ed.pub.pem')], {env: e2})).code, 3);
+    assert.equal(
+      (await runCli(['compliance', 'verify', edFile, '--public-key', join(dir, 'ed.pub.pem')], {env: e2})).code,
+      3,
+    );
 
     const csv = await runCli(['compliance', 'report', '--format', 'csv'], {env});
     assert.equal(csv.code, 0, csv.stderr);
@@ -348,7 +480,9 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     assert.ok(csv.stdout.includes(`happy-${id},`));
     const html = await runCli(['compliance', 'report', '--format', 'html'], {env});
     assert.match(html.stdout, /<svg[^>]*>.*<rect/s);
-    const res = json<Array<{name: string; region: string | null}>>(await runCli(['compliance', 'residency', '--json'], {env}));
+    const res = json<Array<{name: string; region: string | null}>>(
+      await runCli(['compliance', 'residency', '--json'], {env}),
+    );
     assert.equal(res.find((x) => x.name === `${KS}.customers`)?.region, 'eu-west-1');
   });
 
@@ -365,7 +499,9 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     };
     const sent = await raiseNeedsOperatorAlert(ctx, {requestId: `alert-${id}`, error: 'test'});
     assert.deepEqual(sent, {sent: true});
-    const res = await fetch(`http://127.0.0.1:9093/api/v2/alerts?filter=${encodeURIComponent(`request_id="alert-${id}"`)}`);
+    const res = await fetch(
+      `http://127.0.0.1:9093/api/v2/alerts?filter=${encodeURIComponent(`request_id="alert-${id}"`)}`,
+    );
     const alerts = (await res.json()) as Array<{labels: Record<string, string>}>;
     assert.equal(alerts[0]?.labels.severity, 'critical');
   });

@@ -292,7 +292,9 @@ function maxOf(v: unknown): string {
 }
 
 function minOf(v: unknown): number | null {
-  const list = (Array.isArray(v) ? v : [v]).filter((x) => x !== null && x !== undefined).map((x) => Number(scalarText(x)));
+  const list = (Array.isArray(v) ? v : [v])
+    .filter((x) => x !== null && x !== undefined)
+    .map((x) => Number(scalarText(x)));
   return list.length ? Math.min(...list) : null;
 }
 

@@ -28,7 +28,13 @@ import {
   upsertSystem,
 } from '../../store/gdpr-journal.js';
 import {openStore, type Store} from '../../store/index.js';
-import {type CassandraBackupRow, CassandraSide, type CassandraTableBackup, type CqlKey} from './cassandra-store.js';
+import {
+  type CassandraBackupRow,
+  CassandraSide,
+  type CassandraTableBackup,
+  type CqlKey,
+  writetimeRanks,
+} from './cassandra-store.js';
 import {backupKey, reportKey, type SubjectMap, subjectMap} from './config.js';
 import {
   canonicalJson,
@@ -1066,16 +1072,22 @@ class Saga {
   private async compensate(r: RequestRow): Promise<void> {
     if (r.deleteTsUs === null)
       throw new CdcError('GDPR_STATE', ExitCode.bug, `request ${r.requestId} compensates without a delete timestamp`);
-    const base = r.restoreTsUs ?? r.deleteTsUs;
-    if (r.restoreTsUs === null) {
-      await inTx(this.store, async (c) => {
-        await appendJournal(c, this.journalTable, r.requestId, 'restore', 'intent', {timestampBaseUs: base});
-        await setState(c, this.requests, r.requestId, 'compensating', {restore_ts_us: base});
-      });
-      await this.hooks.afterIntent?.('restore');
-    } else {
-      await this.intent(r.requestId, 'restore', {timestampBaseUs: base, repeated: true});
+    // Each attempt writes above everything an earlier (interrupted) attempt wrote: re-inserting a
+    // non-frozen list at the same timestamp would append its elements twice.
+    let base = r.deleteTsUs;
+    if (r.restoreTsUs !== null) {
+      const {doc} = await this.backupOf(r.requestId);
+      base = (BigInt(r.restoreTsUs) + BigInt(writetimeRanks(doc.cassandra).size) + 3n).toString();
     }
+    const chosen = base;
+    await inTx(this.store, async (c) => {
+      await appendJournal(c, this.journalTable, r.requestId, 'restore', 'intent', {
+        timestampBaseUs: chosen,
+        attempt: r.restoreTsUs === null ? 1 : 'again',
+      });
+      await setState(c, this.requests, r.requestId, 'compensating', {restore_ts_us: chosen});
+    });
+    await this.hooks.afterIntent?.('restore');
     try {
       const {doc, row} = await this.backupOf(r.requestId);
       const journal = await journalEntries(this.store, r.requestId);
