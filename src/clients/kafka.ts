@@ -142,3 +142,44 @@ export function kafkaError(err: unknown, brokers: string): CdcError {
     },
   );
 }
+
+/** End (high-water) offsets of each partition of the given topics. */
+export async function topicEndOffsets(
+  admin: Admin,
+  topics: string[],
+): Promise<Array<{topic: string; partition: number; end: string}>> {
+  const out: Array<{topic: string; partition: number; end: string}> = [];
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) out.push({topic, partition: p.partition, end: p.high});
+  }
+  return out;
+}
+
+export interface TopicRetention {
+  topic: string;
+  cleanupPolicy: string;
+  retentionMs: string | null;
+  deleteRetentionMs: string | null;
+  maxCompactionLagMs: string | null;
+}
+
+/** The retention and compaction settings that bound how long a topic keeps a record (describeConfigs). */
+export async function topicRetention(admin: Admin, topics: string[]): Promise<TopicRetention[]> {
+  if (topics.length === 0) return [];
+  const {ConfigResourceTypes} = (await import('kafkajs')).default;
+  const names = ['cleanup.policy', 'retention.ms', 'delete.retention.ms', 'max.compaction.lag.ms'];
+  const res = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configNames: names})),
+  });
+  return res.resources.map((r) => {
+    const get = (n: string) => r.configEntries.find((e) => e.configName === n)?.configValue ?? null;
+    return {
+      topic: r.resourceName,
+      cleanupPolicy: get('cleanup.policy') ?? 'delete',
+      retentionMs: get('retention.ms'),
+      deleteRetentionMs: get('delete.retention.ms'),
+      maxCompactionLagMs: get('max.compaction.lag.ms'),
+    };
+  });
+}

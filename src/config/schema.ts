@@ -124,6 +124,62 @@ export const accessSchema = z.strictObject({
   defaultRoles: z.array(z.string()).optional(),
 });
 
+/**
+ * GDPR erasure (issue 6): where a data subject's rows live, how erasures are backed up, fenced and
+ * reported. Identifiers are validated here and quoted where they are used; the subject id itself
+ * is always a bound value.
+ */
+const gdprIdent = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, "_"')
+  .max(48);
+const residencySchema = z.strictObject({region: z.string().min(1), jurisdiction: z.string().min(1)});
+const gdprDuration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 12h or 30d');
+
+export const gdprSchema = z.strictObject({
+  cassandra: z
+    .array(
+      z.strictObject({
+        keyspace: gdprIdent,
+        table: gdprIdent,
+        /** The column(s) holding the subject id; without a lookup they must be the partition key. */
+        subjectColumns: z.array(gdprIdent).min(1),
+        /** When the subject id is not the partition key: a table keyed by it that yields this table's key columns. */
+        lookup: z.strictObject({keyspace: gdprIdent.optional(), table: gdprIdent, subjectColumn: gdprIdent}).optional(),
+        residency: residencySchema.optional(),
+      }),
+    )
+    .default([]),
+  postgres: z
+    .array(
+      z.strictObject({schema: gdprIdent, table: gdprIdent, column: gdprIdent, residency: residencySchema.optional()}),
+    )
+    .default([]),
+  /** Kafka topics that carry subject data (their retention is the residual horizon). */
+  topics: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name')).default([]),
+  /** The sink's consumer group (e.g. connect-inventory-sink): erasure settles when it has consumed past the delete. */
+  sinkGroup: z.string().min(1).optional(),
+  settleTimeout: gdprDuration.optional(),
+  /** AES-256 key for the erasure backups: 32 bytes as 64 hex chars or base64, usually a secret reference. */
+  backupKey: z.string().min(1).optional(),
+  /** How long a verified erasure's backup is kept before it is purged (grace period for a restore). */
+  backupRetention: gdprDuration.default('7d'),
+  onFailure: z.enum(['restore', 'retry']).default('retry'),
+  /** Install/use the erasure fence so that late CDC upserts cannot bring an erased subject back. */
+  fence: z.boolean().default(false),
+  /** HMAC key pseudonymising subject ids in the journal and in reports (secret reference). */
+  reportKey: z.string().min(1).optional(),
+  /** Signing of JSON compliance reports: an HMAC secret, or an Ed25519 private key (PEM file). */
+  signing: z
+    .union([
+      z.strictObject({hmacKey: z.string().min(1)}),
+      z.strictObject({ed25519PrivateKeyFile: z.string().min(1), ed25519PublicKeyFile: z.string().optional()}),
+    ])
+    .optional(),
+  /** Cassandra consistency for deletes, restores and verification. */
+  consistency: z.enum(['LOCAL_QUORUM', 'QUORUM', 'EACH_QUORUM', 'ALL', 'ONE', 'LOCAL_ONE']).optional(),
+});
+
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),
   schemaRegistry: httpEndpointSchema.optional(),
@@ -145,6 +201,7 @@ export const contextSchema = z.strictObject({
    */
   audit: z.enum(['required', 'optional']).optional(),
   access: accessSchema.optional(),
+  gdpr: gdprSchema.optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -158,6 +215,7 @@ export type HttpEndpointConfig = z.infer<typeof httpEndpointSchema>;
 export type KafkaConfig = z.infer<typeof kafkaSchema>;
 export type PostgresConfig = z.infer<typeof postgresSchema>;
 export type CassandraConfig = z.infer<typeof cassandraSchema>;
+export type GdprConfig = z.infer<typeof gdprSchema>;
 export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;

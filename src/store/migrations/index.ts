@@ -57,6 +57,88 @@ export const migrations: Migration[] = [
         PRIMARY KEY (context, connector, version));`,
   },
   {
+    version: 300,
+    name: 'gdpr erasure journal',
+    up: (s) => `CREATE TABLE ${s}.gdpr_requests (
+        request_id     text PRIMARY KEY,
+        context        text NOT NULL,
+        subject_hmac   text NOT NULL,
+        subject_enc    bytea,
+        keys_enc       bytea,
+        state          text NOT NULL,
+        on_failure     text NOT NULL,
+        reason         text,
+        received_at    timestamptz NOT NULL DEFAULT now(),
+        deadline_at    timestamptz NOT NULL,
+        updated_at     timestamptz NOT NULL DEFAULT now(),
+        closed_at      timestamptz,
+        actor          text NOT NULL,
+        tool_version   text NOT NULL,
+        config_hash    text NOT NULL,
+        host           text NOT NULL,
+        delete_ts_us   bigint,
+        restore_ts_us  bigint,
+        evidence       jsonb NOT NULL DEFAULT '{}'::jsonb,
+        last_error     text);
+      CREATE INDEX gdpr_requests_state ON ${s}.gdpr_requests (state);
+      CREATE INDEX gdpr_requests_subject ON ${s}.gdpr_requests (subject_hmac);
+      CREATE TABLE ${s}.gdpr_journal (
+        id          bigserial PRIMARY KEY,
+        request_id  text NOT NULL REFERENCES ${s}.gdpr_requests (request_id),
+        step        text NOT NULL,
+        phase       text NOT NULL,
+        at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+        detail      jsonb NOT NULL DEFAULT '{}'::jsonb,
+        audit_id    text);
+      CREATE INDEX gdpr_journal_request ON ${s}.gdpr_journal (request_id, id);
+      CREATE TABLE ${s}.gdpr_systems (
+        request_id   text NOT NULL REFERENCES ${s}.gdpr_requests (request_id),
+        store        text NOT NULL,
+        name         text NOT NULL,
+        located      int NOT NULL DEFAULT 0,
+        deleted      int,
+        deleted_at   timestamptz,
+        delete_ts_us bigint,
+        consistency  text,
+        verified_at  timestamptz,
+        remaining    int,
+        region       text,
+        jurisdiction text,
+        PRIMARY KEY (request_id, store, name));
+      CREATE TABLE ${s}.gdpr_backups (
+        request_id  text PRIMARY KEY REFERENCES ${s}.gdpr_requests (request_id),
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        expires_at  timestamptz NOT NULL,
+        purged_at   timestamptz,
+        sha256      text NOT NULL,
+        key_id      text NOT NULL,
+        rows        int NOT NULL,
+        iv          bytea,
+        tag         bytea,
+        ciphertext  bytea);`,
+  },
+  {
+    version: 301,
+    name: 'gdpr erasure fence',
+    up: (s) => `CREATE TABLE ${s}.gdpr_fence (
+        table_schema text NOT NULL,
+        table_name   text NOT NULL,
+        key_hash     text NOT NULL,
+        request_id   text NOT NULL,
+        erased_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (table_schema, table_name, key_hash));
+      CREATE FUNCTION ${s}.gdpr_fence_check() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM ${s}.gdpr_fence f
+                    WHERE f.table_schema = TG_TABLE_SCHEMA AND f.table_name = TG_TABLE_NAME
+                      AND f.key_hash = encode(sha256(convert_to(to_jsonb(NEW) ->> TG_ARGV[0], 'UTF8')), 'hex')) THEN
+          RAISE WARNING 'cdcctl gdpr fence: dropped a write of an erased subject into %.%', TG_TABLE_SCHEMA, TG_TABLE_NAME;
+          RETURN NULL;
+        END IF;
+        RETURN NEW;
+      END $fn$;`,
+  },
+  {
     version: 500,
     name: 'pipeline pause ledger',
     up: (s) => `CREATE TABLE ${s}.pipeline_paused (

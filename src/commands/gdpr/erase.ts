@@ -1,0 +1,59 @@
+import {readFileSync} from 'node:fs';
+import {Flags} from '@oclif/core';
+import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {UsageError} from '../../errors.js';
+import {mutationFlags} from '../../flags.js';
+import {renderPlan, renderRequest} from '../../output/gdpr.js';
+import {type ErasePlan, erase, type RequestView} from '../../services/gdpr/saga.js';
+
+export default class GdprErase extends BaseCommand<typeof GdprErase> {
+  static override mutating = true;
+  static override summary = "Erase a data subject's rows from Cassandra and PostgreSQL (GDPR Art. 17), with evidence.";
+  static override description = withExitCodes(
+    'Runs the erasure as a saga with a write-ahead journal in the operational store: locate → encrypted backup → ' +
+      'delete in Cassandra USING TIMESTAMP → delete in PostgreSQL (one transaction, fenced when gdpr.fence is on) → ' +
+      'settle (sink consumer group past the delete) → verify 0 rows → purge the backup after gdpr.backupRetention → closed. ' +
+      'If the PostgreSQL delete fails after the Cassandra delete, --on-failure retry (default) leaves it for `gdpr resume`; ' +
+      'restore puts the Cassandra rows back with later timestamps. The subject id is never stored or printed in clear ' +
+      '(HMAC pseudonym). Prefer --subject-stdin: command lines are visible to other users of the machine.',
+  );
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --subject 42 --dry-run',
+    "echo -n 'alice@example.com' | <%= config.bin %> <%= command.id %> --subject-stdin --request-id DSR-2026-117 --reason 'Art. 17(1)(a)' --yes",
+  ];
+  static override flags = {
+    subject: Flags.string({
+      summary: 'The subject id (untrusted input: always a bound value).',
+      exclusive: ['subject-stdin'],
+    }),
+    'subject-stdin': Flags.boolean({summary: 'Read the subject id from stdin (keeps it off the command line).'}),
+    'request-id': Flags.string({
+      summary: 'Your ticket or DSR id (default: generated). Re-running with it continues that request.',
+    }),
+    reason: Flags.string({summary: 'Ground of the request, kept in the evidence (e.g. "Art. 17(1)(a)").'}),
+    'on-failure': Flags.option({
+      summary: 'When PostgreSQL fails after the Cassandra delete: retry later (roll forward) or restore Cassandra.',
+      options: ['restore', 'retry'] as const,
+    })(),
+    ...mutationFlags,
+  };
+
+  async run(): Promise<RequestView | ErasePlan> {
+    const f = this.flags;
+    const subject = f['subject-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : f.subject;
+    if (subject === undefined) throw new UsageError('give the subject with --subject or --subject-stdin');
+    const ctx = await this.runContext();
+    if (!f['dry-run']) await this.confirm(`erase the subject's rows in context "${ctx.contextName}"?`);
+    const result = await erase(ctx, {
+      subject,
+      requestId: f['request-id'],
+      reason: f.reason,
+      dryRun: f['dry-run'],
+      onFailure: f['on-failure'],
+      toolVersion: this.config.version,
+    });
+    if ('dryRun' in result) return this.present(result, () => renderPlan(result));
+    if (result.state === 'restored' || result.state === 'needs_operator') this.exitWith(3);
+    return this.present(result, (wide) => renderRequest(result, wide));
+  }
+}

@@ -1,0 +1,23 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {outputFlag} from '../../flags.js';
+import {renderList} from '../../output/gdpr.js';
+import {list, type RequestView} from '../../services/gdpr/saga.js';
+
+export default class GdprList extends BaseCommand<typeof GdprList> {
+  static override summary = 'List erasure requests of the context (the erasure register).';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --state needs_operator --state cassandra_deleted -o wide',
+  ];
+  static override flags = {
+    output: outputFlag,
+    state: Flags.string({summary: 'Only requests in this state (repeatable).', multiple: true}),
+    subject: Flags.string({summary: "Only this subject's requests (matched by its HMAC pseudonym)."}),
+  };
+
+  async run(): Promise<RequestView[]> {
+    const rows = await list(await this.runContext(), {states: this.flags.state, subject: this.flags.subject});
+    return this.present(rows, (wide) => renderList(rows, wide));
+  }
+}

@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {outputFlag} from '../../flags.js';
+import {renderResume} from '../../output/gdpr.js';
+import {type ResumeResult, resume} from '../../services/gdpr/saga.js';
+
+export default class GdprResume extends BaseCommand<typeof GdprResume> {
+  static override mutating = true;
+  static override summary = 'Finish or compensate every erasure left unfinished (crash, failure, backup grace period).';
+  static override description = withExitCodes(
+    'Re-runs each unfinished request of the context from its last journalled step (every step is idempotent), and ' +
+      'purges backups whose grace period is over. Safe to run from cron. Requests in needs_operator are listed, not touched.',
+  );
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --request DSR-2026-117 --json',
+  ];
+  static override flags = {
+    output: outputFlag,
+    request: Flags.string({summary: 'Only this request.'}),
+  };
+
+  async run(): Promise<ResumeResult> {
+    const result = await resume(await this.runContext(), {requestId: this.flags.request});
+    if (result.requests.some((r) => r.error)) this.exitWith(5);
+    else if (result.needsOperator.length) this.exitWith(3);
+    return this.present(result, () => renderResume(result));
+  }
+}

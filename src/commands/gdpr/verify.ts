@@ -1,0 +1,25 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {outputFlag} from '../../flags.js';
+import {renderVerify} from '../../output/gdpr.js';
+import {type VerifyResult, verifyLater} from '../../services/gdpr/saga.js';
+
+export default class GdprVerify extends BaseCommand<typeof GdprVerify> {
+  static override summary = 'Re-check that an erased subject is still absent from both stores (e.g. 24 h later).';
+  static override description = withExitCodes(
+    "Read-only. The result is appended to the request's evidence. Exit 3 when rows came back. After the backup " +
+      'was purged the request keeps no subject id: pass --subject to re-check it (it must match the pseudonym).',
+  );
+  static override examples = ['<%= config.bin %> <%= command.id %> DSR-2026-117'];
+  static override args = {request: Args.string({required: true, description: 'Request id.'})};
+  static override flags = {
+    output: outputFlag,
+    subject: Flags.string({summary: 'The subject id (needed once the request is closed).'}),
+  };
+
+  async run(): Promise<VerifyResult> {
+    const v = await verifyLater(await this.runContext(), this.args.request, this.flags.subject);
+    if (!v.ok) this.exitWith(3);
+    return this.present(v, () => renderVerify(v));
+  }
+}
