@@ -16,6 +16,8 @@ export interface RunContext {
   userAgent: string;
   /** Who runs the command: the verified token's `jwt:<subject>`, else the OS `user@host`. */
   actor: string;
+  /** The id of this run's audit record (mutating commands), for records that should point at it. */
+  auditId?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

@@ -72,7 +72,7 @@ export function resolveSecrets<T>(value: T, where: string): T {
 
 /** Keys whose values are secrets, in cdcctl's config and in connector configs alike. */
 const SECRET_KEY =
-  /(pass(word|wd)?|secret|token|credential|api[._-]?key|private[._-]?key|jaas\.config|authorization|ssl\.key|\.key$|^key$)/i;
+  /(pass(word|wd)?|secret|token|credential|api[._-]?key|private[._-]?key|(backup|report|hmac|signing)[._-]?key|jaas\.config|authorization|ssl\.key|\.key$|^key$)/i;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);

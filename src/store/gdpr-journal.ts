@@ -202,12 +202,14 @@ export async function appendJournal(
   step: string,
   phase: JournalEntry['phase'],
   detail: Record<string, unknown> = {},
+  auditId?: string,
 ): Promise<void> {
-  await db.query(`INSERT INTO ${table} (request_id, step, phase, detail) VALUES ($1, $2, $3, $4)`, [
+  await db.query(`INSERT INTO ${table} (request_id, step, phase, detail, audit_id) VALUES ($1, $2, $3, $4, $5)`, [
     requestId,
     step,
     phase,
     JSON.stringify(detail),
+    auditId ?? null,
   ]);
 }
 

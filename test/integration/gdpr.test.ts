@@ -244,6 +244,16 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     assert.equal(stored[0]?.keys_enc, null);
     assert.ok(!String(stored[0]?.e).includes('alice'));
 
+    // Every journal step points at the audit record of the run that performed it.
+    const linked = await sql(
+      'target',
+      `SELECT DISTINCT j.audit_id, a.command, a.result FROM ${OPS}.gdpr_journal j LEFT JOIN ${OPS}._cdc_audit_log a ON a.id::text = j.audit_id WHERE j.request_id = $1`,
+      [`happy-${id}`],
+    );
+    assert.equal(linked.length, 1, 'one run, one audit record');
+    assert.equal(linked[0]?.command, 'gdpr:erase');
+    assert.equal(linked[0]?.result, 'ok');
+
     const again = await runCli(['gdpr', 'verify', `happy-${id}`, '--subject', 'alice', '--json'], {env});
     assert.equal(again.code, 0, again.stderr);
     assert.equal(json<{ok: boolean}>(again).ok, true);

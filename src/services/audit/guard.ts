@@ -38,12 +38,16 @@ export interface RunGuard {
 
 export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard> {
   const started = performance.now();
+  // The record's id is fixed up front so that what the run writes elsewhere (e.g. the GDPR journal)
+  // can point at it.
+  const auditId = randomUUID();
+  if (meta.mutating) ctx.auditId = auditId;
   const trail = new AuditTrail(ctx);
   if (meta.mutating) void trail.open(); // warm up the store while the command gets going
 
   const record = async (identity: Identity, role: string, result: AuditResult, outcome: RunOutcome) => {
     const entry: AuditEntry = {
-      id: randomUUID(),
+      id: auditId,
       time: new Date().toISOString(),
       actor: identity.actor,
       role,

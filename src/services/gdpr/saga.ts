@@ -1,8 +1,8 @@
 import {randomBytes} from 'node:crypto';
 import {hostname} from 'node:os';
 import type {Client} from 'cassandra-driver';
+import {alertmanagerClient} from '../../clients/alertmanager.js';
 import {cassandraClient, cassandraError} from '../../clients/cassandra.js';
-import {httpClientFor} from '../../clients/factory.js';
 import {groupLag, type TopicRetention, topicEndOffsets, topicRetention, withAdmin} from '../../clients/kafka.js';
 import {pgError} from '../../clients/postgres.js';
 import {CdcError, ExitCode, NotOkError, UsageError} from '../../errors.js';
@@ -197,10 +197,18 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
       });
     }
     if (created) {
-      await appendJournal(store.pool, store.table('gdpr_journal'), requestId, 'request', 'done', {
-        reason: o.reason ?? null,
-        onFailure: o.onFailure ?? map.onFailure,
-      });
+      await appendJournal(
+        store.pool,
+        store.table('gdpr_journal'),
+        requestId,
+        'request',
+        'done',
+        {
+          reason: o.reason ?? null,
+          onFailure: o.onFailure ?? map.onFailure,
+        },
+        ctx.auditId,
+      );
       await saga.recordHorizons(requestId);
     }
     await saga.advance(requestId);
@@ -409,11 +417,19 @@ export async function restore(
       throw new UsageError(`request ${requestId} has deleted nothing yet (state ${r.state}); nothing to restore`);
     }
     await inTx(store, async (c) => {
-      await appendJournal(c, store.table('gdpr_journal'), requestId, 'restore', 'intent', {
-        requestedBy: ctx.actor,
-        reason: o.reason ?? null,
-        from: r.state,
-      });
+      await appendJournal(
+        c,
+        store.table('gdpr_journal'),
+        requestId,
+        'restore',
+        'intent',
+        {
+          requestedBy: ctx.actor,
+          reason: o.reason ?? null,
+          from: r.state,
+        },
+        ctx.auditId,
+      );
       await setState(c, store.table('gdpr_requests'), requestId, 'compensating');
     });
     await saga.advance(requestId);
@@ -460,7 +476,15 @@ export async function verifyLater(ctx: RunContext, requestId: string, subject?: 
     const ok = check.remaining.every((x) => x.rows === 0);
     const entry = {at, ok, remaining: check.remaining, consistency: map.consistency};
     await inTx(store, async (c) => {
-      await appendJournal(c, store.table('gdpr_journal'), requestId, 'recheck', ok ? 'done' : 'failed', entry);
+      await appendJournal(
+        c,
+        store.table('gdpr_journal'),
+        requestId,
+        'recheck',
+        ok ? 'done' : 'failed',
+        entry,
+        ctx.auditId,
+      );
       await c.query(
         `UPDATE ${store.table('gdpr_requests')} SET evidence = jsonb_set(evidence, '{rechecks}', coalesce(evidence->'rechecks', '[]'::jsonb) || $2::jsonb) WHERE request_id = $1`,
         [requestId, JSON.stringify([entry])],
@@ -490,30 +514,28 @@ export async function raiseNeedsOperatorAlert(
   a: {requestId: string; error: string},
 ): Promise<{sent: boolean; error?: string}> {
   if (!ctx.config.alertmanager) return {sent: false, error: 'no alertmanager endpoint in the context'};
+  const alerts = alertmanagerClient(ctx);
   try {
-    await httpClientFor(ctx, 'alertmanager').request({
-      method: 'POST',
-      path: '/api/v2/alerts',
-      idempotent: true,
-      body: [
-        {
-          labels: {
-            alertname: 'CdcctlGdprNeedsOperator',
-            severity: 'critical',
-            context: ctx.contextName,
-            request_id: a.requestId,
-          },
-          annotations: {
-            summary: `GDPR erasure ${a.requestId} needs an operator`,
-            description: `The compensating restore of erasure ${a.requestId} failed or could not be verified: ${a.error}. Inspect it with \`cdcctl gdpr status ${a.requestId}\`.`,
-          },
-          startsAt: new Date().toISOString(),
+    await alerts.postAlerts([
+      {
+        labels: {
+          alertname: 'CdcctlGdprNeedsOperator',
+          severity: 'critical',
+          context: ctx.contextName,
+          request_id: a.requestId,
         },
-      ],
-    });
+        annotations: {
+          summary: `GDPR erasure ${a.requestId} needs an operator`,
+          description: `The compensating restore of erasure ${a.requestId} failed or could not be verified: ${a.error}. Inspect it with \`cdcctl gdpr status ${a.requestId}\`.`,
+        },
+        startsAt: new Date().toISOString(),
+      },
+    ]);
     return {sent: true};
   } catch (err) {
     return {sent: false, error: (err as Error).message};
+  } finally {
+    await alerts.close();
   }
 }
 
@@ -586,7 +608,7 @@ class Saga {
   }
 
   private async intent(requestId: string, step: Step, detail: Record<string, unknown> = {}): Promise<void> {
-    await appendJournal(this.store.pool, this.journalTable, requestId, step, 'intent', detail);
+    await appendJournal(this.store.pool, this.journalTable, requestId, step, 'intent', detail, this.ctx.auditId);
     await this.hooks.afterIntent?.(step);
   }
 
@@ -600,7 +622,7 @@ class Saga {
   ): Promise<void> {
     await inTx(this.store, async (c) => {
       await more(c);
-      await appendJournal(c, this.journalTable, requestId, step, 'done', detail);
+      await appendJournal(c, this.journalTable, requestId, step, 'done', detail, this.ctx.auditId);
       await setState(c, this.requests, requestId, state, {last_error: null, ...set});
     });
     this.ctx.log.info(`gdpr ${requestId}: ${step} done → ${state}`);
@@ -610,7 +632,7 @@ class Saga {
   private async fail(requestId: string, step: Step, err: unknown, state?: GdprState): Promise<void> {
     const message = (err as Error).message;
     await inTx(this.store, async (c) => {
-      await appendJournal(c, this.journalTable, requestId, step, 'failed', {error: message});
+      await appendJournal(c, this.journalTable, requestId, step, 'failed', {error: message}, this.ctx.auditId);
       const r = await getRequest(this.store, requestId);
       await setState(c, this.requests, requestId, state ?? (r?.state as GdprState), {last_error: message});
     });
@@ -805,10 +827,18 @@ class Saga {
       ts = max.toString();
       const chosen = ts;
       await inTx(this.store, async (c) => {
-        await appendJournal(c, this.journalTable, r.requestId, 'cassandra_delete', 'intent', {
-          timestampUs: chosen,
-          consistency: this.map.consistency,
-        });
+        await appendJournal(
+          c,
+          this.journalTable,
+          r.requestId,
+          'cassandra_delete',
+          'intent',
+          {
+            timestampUs: chosen,
+            consistency: this.map.consistency,
+          },
+          this.ctx.auditId,
+        );
         await setState(c, this.requests, r.requestId, 'backed_up', {delete_ts_us: chosen});
       });
       await this.hooks.afterIntent?.('cassandra_delete');
@@ -1003,9 +1033,17 @@ class Saga {
       // A late CDC upsert re-created rows after our delete: delete them again (idempotent) and re-check.
       await inTx(this.store, async (c) => {
         for (const t of this.map.postgres) await deleteRows(c, t, subject);
-        await appendJournal(c, this.journalTable, r.requestId, 'postgres_delete', 'done', {
-          repeatedAfterLateUpsert: true,
-        });
+        await appendJournal(
+          c,
+          this.journalTable,
+          r.requestId,
+          'postgres_delete',
+          'done',
+          {
+            repeatedAfterLateUpsert: true,
+          },
+          this.ctx.auditId,
+        );
       });
       ({remaining} = await this.check(subject, located));
     }
@@ -1081,10 +1119,18 @@ class Saga {
     }
     const chosen = base;
     await inTx(this.store, async (c) => {
-      await appendJournal(c, this.journalTable, r.requestId, 'restore', 'intent', {
-        timestampBaseUs: chosen,
-        attempt: r.restoreTsUs === null ? 1 : 'again',
-      });
+      await appendJournal(
+        c,
+        this.journalTable,
+        r.requestId,
+        'restore',
+        'intent',
+        {
+          timestampBaseUs: chosen,
+          attempt: r.restoreTsUs === null ? 1 : 'again',
+        },
+        this.ctx.auditId,
+      );
       await setState(c, this.requests, r.requestId, 'compensating', {restore_ts_us: chosen});
     });
     await this.hooks.afterIntent?.('restore');
@@ -1099,10 +1145,18 @@ class Saga {
       await inTx(this.store, async (c) => {
         await liftFence(c, this.store.table('gdpr_fence'), r.requestId);
         if (pgDeleted) for (const t of doc.postgres) pgRestored += await restoreRows(c, t);
-        await appendJournal(c, this.journalTable, r.requestId, 'restore', 'done', {
-          cassandraWrites: written,
-          postgresRows: pgRestored,
-        });
+        await appendJournal(
+          c,
+          this.journalTable,
+          r.requestId,
+          'restore',
+          'done',
+          {
+            cassandraWrites: written,
+            postgresRows: pgRestored,
+          },
+          this.ctx.auditId,
+        );
       });
       await this.hooks.afterDone?.('restore');
       await this.intent(r.requestId, 'verify_restore');
@@ -1126,7 +1180,15 @@ class Saga {
       requestId,
       alertSent: alert.sent,
     });
-    await appendJournal(this.store.pool, this.journalTable, requestId, 'alert', alert.sent ? 'done' : 'failed', alert);
+    await appendJournal(
+      this.store.pool,
+      this.journalTable,
+      requestId,
+      'alert',
+      alert.sent ? 'done' : 'failed',
+      alert,
+      this.ctx.auditId,
+    );
     throw new NotOkError(`erasure ${requestId} needs an operator: the compensating restore failed: ${error}`, {
       hint: `Inspect \`cdcctl gdpr status ${requestId}\`; when the cause is fixed, \`cdcctl gdpr restore ${requestId}\` tries again.`,
     });
