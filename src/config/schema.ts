@@ -70,7 +70,7 @@ export const debeziumHealthSchema = httpEndpointSchema.extend({
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, "_"');
 const qualifiedName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'name.table');
-const durationText = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 5m or 1h');
+const durationText = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 1h');
 
 /**
  * One Cassandra table and its PostgreSQL replica (`cdcctl reconcile`). Column names are Cassandra's;
