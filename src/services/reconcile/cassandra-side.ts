@@ -30,18 +30,6 @@ export function tokenSplits(count: number): Split[] {
   return out;
 }
 
-/** A deterministic shuffle, so that consecutive work items hit different replicas (cassandra-diff). */
-export function shuffled<T>(items: T[], seed = 0x9e3779b9): T[] {
-  const a = [...items];
-  let s = seed >>> 0;
-  for (let i = a.length - 1; i > 0; i--) {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    const j = s % (i + 1);
-    [a[i], a[j]] = [a[j] as T, a[i] as T];
-  }
-  return a;
-}
-
 const q = (id: string) => `"${id.replaceAll('"', '""')}"`;
 
 export function cqlTable(t: ResolvedTable): string {
