@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {ExitCode, UsageError} from '../../errors.js';
-import {durationFlag} from '../../flags.js';
+import {durationFlag, parseDuration} from '../../flags.js';
 import {createLogger} from '../../output/log.js';
 import {renderRunResult} from '../../output/reconcile.js';
 import {type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
@@ -27,7 +27,10 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
   static override flags = {
     table: Flags.string({char: 't', summary: 'Table pair to check (name or keyspace.table); repeatable. Default: all.', multiple: true}),
     'min-age': durationFlag({summary: 'Leave out rows written more recently than this (default: the table\'s minAge).'}),
-    'recheck-after': durationFlag({summary: 'Re-read differing rows after this delay; report only those still different (0 = off).', default: 5000}),
+    'recheck-after': Flags.custom<number>({parse: async (v) => (/^0+(ms|s|m|h)?$/.test(v) ? 0 : parseDuration(v))})({
+      summary: 'Re-read differing rows after this delay; report only those still different (0 = off).',
+      default: 5000,
+    }),
     'max-diff-ratio': Flags.string({summary: 'Give up (and recommend a re-snapshot) when this fraction of rows differs.', default: '0.1'}),
     resume: Flags.string({summary: 'Resume an interrupted run: finished token splits are skipped.'}),
     'run-id': Flags.string({summary: 'Run id to use (shards of one Indexed Job share it). Default: generated.'}),

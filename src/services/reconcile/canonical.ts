@@ -170,8 +170,10 @@ function scalarCanon(t: CqlType): Canon {
       return str; // number, Long and Integer all print decimal digits
     case T.decimal:
       return (v) => {
-        const d = v as {getUnscaledValue(): {toString(): string}; getScale(): number};
-        return decimalText(d.getUnscaledValue().toString(), d.getScale());
+        // cassandra-driver's BigDecimal keeps (unscaled Integer, scale) in _intVal/_scale; its
+        // toString() may use exponent notation, so the plain form is built from the parts
+        const d = v as {_intVal: {toString(): string}; _scale: number};
+        return decimalText(d._intVal.toString(), d._scale);
       };
     case T.float:
       return (v) => floatText(v as number, true);
@@ -459,7 +461,7 @@ export function cqlKeyFromCanon(
     case T.date:
       return types.LocalDate.fromString(text);
     case T.time:
-      return types.LocalTime.fromNanoseconds(types.Long.fromString(text).multiply(1000));
+      return new types.LocalTime(types.Long.fromString(text).multiply(1000));
     case T.blob:
       return Buffer.from(text, 'hex');
     case T.inet:

@@ -156,10 +156,7 @@ export async function reconcile(
         consistency: opts.consistency,
       },
     });
-    pool = await createPool(store.target);
-    pool.on('connect', (c) => {
-      c.query('SET extra_float_digits = 1').catch(() => {});
-    });
+    pool = await dataPool(store.target);
     cass = await clientFromConnection(conn);
     try {
       await cass.connect();
@@ -458,6 +455,11 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     ]).catch(() => {});
     lock.release();
   }
+}
+
+/** A pool for table data: float text in shortest round-trip form whatever the server default. */
+export function dataPool(target: Store['target']): Promise<Pool> {
+  return createPool({...target, config: {...target.config, options: '-c extra_float_digits=1'}});
 }
 
 export function shardRange(buckets: number, shard: {index: number; count: number}): [number, number] {
