@@ -88,7 +88,8 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     ).finally(() => progress.done());
     for (const t of result.tables) {
       for (const w of t.warnings) this.log$.warn(`${t.table}: ${w}`);
-      this.log$.info(`${t.table} shard ${t.shard}: ${t.status}`, {
+      // one structured line per table for log collectors (the result itself goes to stdout)
+      if (f['log-format'] === 'json') this.log$.info(`${t.table} shard ${t.shard}: ${t.status}`, {
         run: result.runId,
         table: t.table,
         status: t.status,

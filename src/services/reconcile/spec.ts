@@ -172,14 +172,19 @@ export function pgTableRef(t: ResolvedTable): string {
   return qualified(t.pgSchema, t.pgTable);
 }
 
-/** pk_canon: canonical key values joined by \x1f. */
-export function pgKeyCanonSql(t: ResolvedTable): string {
-  return t.key.map((c) => c.pgExpr as string).join(' || chr(31) || ');
+function expr(c: ResolvedColumn, alias?: string): string {
+  if (!alias) return c.pgExpr as string;
+  return pgCanonExpr(`${quoteIdent(alias)}.${quoteIdent(c.pg)}`, c.type, {type: c.pgType}, c.hint) as string;
+}
+
+/** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
+export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
+  return t.key.map((c) => expr(c, alias)).join(' || chr(31) || ');
 }
 
 /** row_canon: pk_canon, then every compared column (name order), NULL as \x1e. */
-export function pgRowCanonSql(t: ResolvedTable): string {
-  const parts = [pgKeyCanonSql(t), ...t.compared.map((c) => `coalesce(${c.pgExpr}, chr(30))`)];
+export function pgRowCanonSql(t: ResolvedTable, alias?: string): string {
+  const parts = [pgKeyCanonSql(t, alias), ...t.compared.map((c) => `coalesce(${expr(c, alias)}, chr(30))`)];
   return parts.join(' || chr(31) || ');
 }
 
