@@ -59,7 +59,9 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     const maxDiffRatio = Number(f['max-diff-ratio']);
     if (!(maxDiffRatio > 0 && maxDiffRatio <= 1)) throw new UsageError('--max-diff-ratio must be in (0, 1]');
     const ctx = {...(await this.runContext()), log: this.log$};
-    const progress = progressPrinter(!f.quiet && !this.jsonEnabled() && process.stderr.isTTY === true);
+    const tty = !f.quiet && !this.jsonEnabled() && process.stderr.isTTY === true;
+    const progress = progressPrinter(tty);
+    let phase = '';
     const result = await reconcile(
       ctx,
       {
@@ -83,6 +85,13 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
       {
         onProgress: (p) => {
           progress.update(p);
+          // without a terminal: one log line per phase instead of a progress bar
+          if (!tty && `${p.table}:${p.phase}` !== phase) {
+            phase = `${p.table}:${p.phase}`;
+            if (p.phase === 'scan') this.log$.info(`${p.table}: scanning Cassandra (~${Math.round(p.expected)} rows)`);
+            else if (p.phase === 'drill') this.log$.info(`${p.table}: drilling into differing buckets`);
+            else this.log$.info(`${p.table}: re-checking ${p.expected} differing rows after ${f['recheck-after']} ms`);
+          }
         },
       },
     ).finally(() => progress.done());
