@@ -79,7 +79,10 @@ const durationText = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s
  */
 export const reconcileTableSchema = z.strictObject({
   /** Short name used on the command line and in metrics (default: the Cassandra keyspace.table). */
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
   cassandra: qualifiedName,
   postgres: qualifiedName,
   /** The full primary key (partition + clustering columns), Cassandra names, in order. */

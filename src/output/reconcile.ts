@@ -67,7 +67,8 @@ export function renderRunResult(r: ReconcileResult, wide: boolean): string {
     if (t.recommendation) lines.push(`${t.table}: ${t.recommendation}`);
     if (t.mismatches.length > 0) lines.push('', renderMismatches(t.mismatches, wide, 20));
   }
-  if (r.status !== 'clean') lines.push('', `Details: cdcctl reconcile show ${r.runId}; fix: cdcctl reconcile repair ${r.runId} --dry-run`);
+  if (r.status !== 'clean')
+    lines.push('', `Details: cdcctl reconcile show ${r.runId}; fix: cdcctl reconcile repair ${r.runId} --dry-run`);
   return lines.join('\n');
 }
 

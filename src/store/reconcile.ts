@@ -238,7 +238,15 @@ export async function getTable(
 
 export async function startTable(
   store: Store,
-  t: {runId: string; table: string; shard: number; fingerprint: string; buckets: number; splits: number; sinkLagStart: string | null},
+  t: {
+    runId: string;
+    table: string;
+    shard: number;
+    fingerprint: string;
+    buckets: number;
+    splits: number;
+    sinkLagStart: string | null;
+  },
 ): Promise<void> {
   await store.pool.query(
     `INSERT INTO ${store.table('reconcile_tables')} (run_id, table_name, shard, status, fingerprint, buckets, splits, sink_lag_start)

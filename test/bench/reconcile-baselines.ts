@@ -1,10 +1,10 @@
 import driver from 'cassandra-driver';
 import pg from 'pg';
-import {runScan} from '../../dist/services/reconcile/scan.js';
-import {tokenSplits} from '../../dist/services/reconcile/cassandra-side.js';
-import {pgBuckets} from '../../dist/services/reconcile/pg-side.js';
-import {resolveTable} from '../../dist/services/reconcile/spec.js';
-import {total} from '../../dist/services/reconcile/hash.js';
+import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
+import {total} from '../../src/services/reconcile/hash.js';
+import {pgBuckets} from '../../src/services/reconcile/pg-side.js';
+import {runScan} from '../../src/services/reconcile/scan.js';
+import {resolveTable} from '../../src/services/reconcile/spec.js';
 
 /**
  * Baselines of bench:reconcile, in their own process (argv: keyspace.table [workers]); prints JSON.
@@ -14,22 +14,43 @@ import {total} from '../../dist/services/reconcile/hash.js';
 const [name, workersArg] = process.argv.slice(2) as [string, string | undefined];
 const cass = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
 await cass.connect();
-const pool = new pg.Pool({host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc', database: 'target', options: '-c extra_float_digits=1'});
+const pool = new pg.Pool({
+  host: '127.0.0.1',
+  port: 5433,
+  user: 'cdc',
+  password: 'cdc',
+  database: 'target',
+  options: '-c extra_float_digits=1',
+});
 const t = await resolveTable({cassandra: name, postgres: name, key: ['id']}, cass, pool);
-const conn = {contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1', timeoutMs: 60_000, display: '127.0.0.1:9042'};
+const conn = {
+  contactPoints: ['127.0.0.1:9042'],
+  localDataCenter: 'datacenter1',
+  timeoutMs: 60_000,
+  display: '127.0.0.1:9042',
+};
 const workers = workersArg ? Number(workersArg) : undefined;
 
 let aRows = 0;
 const a0 = Date.now();
-await runScan({conn, table: t, buckets: 65536, mode: 'read', fetchSize: 2000, splits: tokenSplits(256), workers, onSplit: (r) => {
-  aRows += r.rows;
-}});
+await runScan({
+  conn,
+  table: t,
+  buckets: 65536,
+  mode: 'read',
+  fetchSize: 2000,
+  splits: tokenSplits(256),
+  workers,
+  onSplit: (r: {rows: number}) => {
+    aRows += r.rows;
+  },
+});
 const aMs = Date.now() - a0;
 
 const b0 = Date.now();
 const b = await pgBuckets(pool, t, 65536, {});
 const bMs = Date.now() - b0;
-const {defaultWorkers} = await import('../../dist/services/reconcile/scan.js');
+const {defaultWorkers} = await import('../../src/services/reconcile/scan.js');
 process.stdout.write(JSON.stringify({aMs, aRows, bMs, bRows: total(b), workers: workers ?? defaultWorkers()}));
 await cass.shutdown();
 await pool.end();

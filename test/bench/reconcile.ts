@@ -33,7 +33,10 @@ const config = tempConfig(
     'contexts:',
     '  local:',
     '    postgres: {url: "postgres://cdc:cdc@127.0.0.1:5433/target"}',
-    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1, keyspace: null}'.replace(', keyspace: null', ''),
+    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1, keyspace: null}'.replace(
+      ', keyspace: null',
+      '',
+    ),
     '    reconcile:',
     `      tables: [{name: ${table}, cassandra: ${table}, postgres: ${table}, key: [id], updatedAt: updated_at}]`,
     '',
@@ -90,11 +93,21 @@ function flushCassandra(): void {
     'java',
     [
       '-XX:TieredStopAtLevel=1',
-      '--add-exports', 'java.base/jdk.internal.ref=ALL-UNNAMED',
-      '--add-exports', 'java.base/sun.nio.ch=ALL-UNNAMED',
-      '--add-opens', 'java.base/sun.nio.ch=ALL-UNNAMED',
-      '-cp', `${stack}/cassandra/lib/*`,
-      'org.apache.cassandra.tools.NodeTool', '-h', '127.0.0.1', '-p', '7199', 'flush', ks,
+      '--add-exports',
+      'java.base/jdk.internal.ref=ALL-UNNAMED',
+      '--add-exports',
+      'java.base/sun.nio.ch=ALL-UNNAMED',
+      '--add-opens',
+      'java.base/sun.nio.ch=ALL-UNNAMED',
+      '-cp',
+      `${stack}/cassandra/lib/*`,
+      'org.apache.cassandra.tools.NodeTool',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      '7199',
+      'flush',
+      ks,
     ],
     {stdio: 'ignore', timeout: 120_000},
   );
@@ -113,32 +126,69 @@ const have = await pgc
   .catch(() => -1);
 if (!args.reuse || have !== rows) {
   log(`seeding ${rows} rows into Cassandra and PostgreSQL (${table})`);
-  const s = await cli(['reconcile', 'seed', '--cassandra', table, '--postgres', table, '--rows', String(rows), '--recreate', '--yes', '--json']);
+  const s = await cli([
+    'reconcile',
+    'seed',
+    '--cassandra',
+    table,
+    '--postgres',
+    table,
+    '--rows',
+    String(rows),
+    '--recreate',
+    '--yes',
+    '--json',
+  ]);
   if (s.code !== 0) throw new Error(`seed failed: ${s.stderr}`);
   const sr = JSON.parse(s.stdout) as {cassandraMs: number; postgresMs: number};
-  log(`seeded: Cassandra ${(rows / (sr.cassandraMs / 1000)).toFixed(0)} rows/s, PostgreSQL COPY ${(rows / (sr.postgresMs / 1000)).toFixed(0)} rows/s`);
+  log(
+    `seeded: Cassandra ${(rows / (sr.cassandraMs / 1000)).toFixed(0)} rows/s, PostgreSQL COPY ${(rows / (sr.postgresMs / 1000)).toFixed(0)} rows/s`,
+  );
 }
 flushCassandra();
 await pgc.query(`VACUUM ANALYZE ${table}`);
 
 // ---- baselines ----------------------------------------------------------------------------------------
-const baseline = await measure(node, ['--import', 'tsx', join(repoRoot, 'test/bench/reconcile-baselines.ts'), table, ...(args.workers ? [args.workers] : [])]);
+const baseline = await measure(node, [
+  '--import',
+  'tsx',
+  join(repoRoot, 'test/bench/reconcile-baselines.ts'),
+  table,
+  ...(args.workers ? [args.workers] : []),
+]);
 if (baseline.code !== 0) throw new Error(`baselines failed: ${baseline.stderr}`);
 const b = JSON.parse(baseline.stdout) as {aMs: number; aRows: number; bMs: number; bRows: number; workers: number};
 
 // ---- reconcile: no drift, 0.1 % drift -----------------------------------------------------------------
-const common = ['reconcile', '--recheck-after', '0', '--no-push', '--no-alert', '--json', '--spill-dir', '/tmp/cdcctl-bench-spill', ...workersArg];
+const common = [
+  'reconcile',
+  '--recheck-after',
+  '0',
+  '--no-push',
+  '--no-alert',
+  '--json',
+  '--spill-dir',
+  '/tmp/cdcctl-bench-spill',
+  ...workersArg,
+];
 const clean = await cli(common);
 if (clean.code !== 0) throw new Error(`reconcile (clean) exit ${clean.code}: ${clean.stderr}`);
-const cleanRes = JSON.parse(clean.stdout) as {tables: Array<{durationMs: number; scanMs: number; pgMs: number; rowsCassandra: number}>};
+const cleanRes = JSON.parse(clean.stdout) as {
+  tables: Array<{durationMs: number; scanMs: number; pgMs: number; rowsCassandra: number}>;
+};
 
 const k = Math.max(1, Math.round(rows * 0.001));
-await pgc.query(`UPDATE ${table} SET visits = visits + 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [k]);
+await pgc.query(`UPDATE ${table} SET visits = visits + 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [
+  k,
+]);
 const drift = await cli(common);
-await pgc.query(`UPDATE ${table} SET visits = visits - 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [k]);
+await pgc.query(`UPDATE ${table} SET visits = visits - 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [
+  k,
+]);
 if (drift.code !== 3) throw new Error(`reconcile (drift) exit ${drift.code}: ${drift.stderr}`);
 const driftRes = JSON.parse(drift.stdout) as {tables: Array<{durationMs: number; mismatched: number}>};
-if (driftRes.tables[0]?.mismatched !== k) throw new Error(`expected ${k} mismatches, got ${driftRes.tables[0]?.mismatched}`);
+if (driftRes.tables[0]?.mismatched !== k)
+  throw new Error(`expected ${k} mismatches, got ${driftRes.tables[0]?.mismatched}`);
 
 // ---- naive reference ----------------------------------------------------------------------------------
 let naive: (Measured & {diffs?: number}) | undefined;
@@ -154,17 +204,31 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (n: number, ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} rows/s`;
 const floor = Math.max(b.aMs, b.bMs);
 const engine = cleanRes.tables[0] as {durationMs: number; scanMs: number; pgMs: number};
-console.log(`\nReconcile benchmark: ${rows.toLocaleString('en-US')} rows × 10 columns, ${cpus().length} cores (${availableParallelism()} available), ${b.workers} scan workers, Node ${process.version}`);
-console.log(`  A  plain token-range parallel Cassandra read   ${s(b.aMs).padStart(9)}   ${rate(b.aRows, b.aMs)}  (peak RSS ${baseline.peakRssMb.toFixed(0)} MB incl. B)`);
+console.log(
+  `\nReconcile benchmark: ${rows.toLocaleString('en-US')} rows × 10 columns, ${cpus().length} cores (${availableParallelism()} available), ${b.workers} scan workers, Node ${process.version}`,
+);
+console.log(
+  `  A  plain token-range parallel Cassandra read   ${s(b.aMs).padStart(9)}   ${rate(b.aRows, b.aMs)}  (peak RSS ${baseline.peakRssMb.toFixed(0)} MB incl. B)`,
+);
 console.log(`  B  PostgreSQL server-side bucket aggregation   ${s(b.bMs).padStart(9)}   ${rate(b.bRows, b.bMs)}`);
-console.log(`  reconcile, no drift (CLI wall)                 ${s(clean.ms).padStart(9)}   ${(clean.ms / floor).toFixed(2)} × max(A, B)   engine ${s(engine.durationMs)} (scan ${s(engine.scanMs)}, PG ${s(engine.pgMs)} alongside)   peak RSS ${clean.peakRssMb.toFixed(0)} MB`);
-console.log(`  reconcile, 0.1 % drift (${k} rows, CLI wall)   ${s(drift.ms).padStart(9)}   ${(drift.ms / floor).toFixed(2)} × max(A, B)   engine ${s(driftRes.tables[0]?.durationMs ?? 0)}   peak RSS ${drift.peakRssMb.toFixed(0)} MB`);
+console.log(
+  `  reconcile, no drift (CLI wall)                 ${s(clean.ms).padStart(9)}   ${(clean.ms / floor).toFixed(2)} × max(A, B)   engine ${s(engine.durationMs)} (scan ${s(engine.scanMs)}, PG ${s(engine.pgMs)} alongside)   peak RSS ${clean.peakRssMb.toFixed(0)} MB`,
+);
+console.log(
+  `  reconcile, 0.1 % drift (${k} rows, CLI wall)   ${s(drift.ms).padStart(9)}   ${(drift.ms / floor).toFixed(2)} × max(A, B)   engine ${s(driftRes.tables[0]?.durationMs ?? 0)}   peak RSS ${drift.peakRssMb.toFixed(0)} MB`,
+);
 if (naive) {
-  console.log(`  naive: download both, compare in memory        ${s(naive.ms).padStart(9)}   reconcile is ${(naive.ms / clean.ms).toFixed(1)}× faster   peak RSS ${naive.peakRssMb.toFixed(0)} MB   (${naive.diffs} diffs)`);
+  console.log(
+    `  naive: download both, compare in memory        ${s(naive.ms).padStart(9)}   reconcile is ${(naive.ms / clean.ms).toFixed(1)}× faster   peak RSS ${naive.peakRssMb.toFixed(0)} MB   (${naive.diffs} diffs)`,
+  );
 }
 console.log('Targets:');
 const t = (ok: boolean, name: string, detail: string) => console.log(`  ${ok ? 'MET ' : 'MISS'}  ${name}: ${detail}`);
 t(clean.ms <= 1.3 * floor, 'reconcile ≤ 1.3 × max(A, B), no drift', `${(clean.ms / floor).toFixed(2)}×`);
 t(drift.ms <= 1.3 * floor, 'reconcile ≤ 1.3 × max(A, B), 0.1 % drift', `${(drift.ms / floor).toFixed(2)}×`);
 if (naive) t(naive.ms >= 5 * clean.ms, '≥ 5× faster than naive', `${(naive.ms / clean.ms).toFixed(1)}×`);
-t(Math.max(clean.peakRssMb, drift.peakRssMb) <= 300, 'peak RSS ≤ 300 MB', `${Math.max(clean.peakRssMb, drift.peakRssMb).toFixed(0)} MB`);
+t(
+  Math.max(clean.peakRssMb, drift.peakRssMb) <= 300,
+  'peak RSS ≤ 300 MB',
+  `${Math.max(clean.peakRssMb, drift.peakRssMb).toFixed(0)} MB`,
+);

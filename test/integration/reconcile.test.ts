@@ -64,8 +64,19 @@ const signature = (ms: Mismatch[]) =>
 
 async function seed(drift = 0): Promise<Array<{kind: string; id: string; column?: string}>> {
   const r = await cli([
-    'reconcile', 'seed', '--cassandra', `${ks}.accounts`, '--postgres', `${pgSchema}.accounts`,
-    '--rows', String(ROWS), '--drift', String(drift), '--recreate', '--yes', '--json',
+    'reconcile',
+    'seed',
+    '--cassandra',
+    `${ks}.accounts`,
+    '--postgres',
+    `${pgSchema}.accounts`,
+    '--rows',
+    String(ROWS),
+    '--drift',
+    String(drift),
+    '--recreate',
+    '--yes',
+    '--json',
   ]);
   assert.equal(r.code, 0, r.stderr);
   return json<{drift: Array<{kind: string; id: string; column?: string}>}>(r).drift;
@@ -86,9 +97,12 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     await cass.shutdown();
     await sql('target', `DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`).catch(() => {});
     await sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [tableName]).catch(() => {});
-    await fetch(`http://127.0.0.1:9091/metrics/job/cdc_reconciliation/table/${tableName}/shard@base64/${Buffer.from('0/1').toString('base64url')}`, {
-      method: 'DELETE',
-    }).catch(() => {});
+    await fetch(
+      `http://127.0.0.1:9091/metrics/job/cdc_reconciliation/table/${tableName}/shard@base64/${Buffer.from('0/1').toString('base64url')}`,
+      {
+        method: 'DELETE',
+      },
+    ).catch(() => {});
   });
 
   it('identical data: no mismatches, exit 0, stored as clean', async (t) => {
@@ -101,7 +115,9 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     assert.equal(res.tables[0]?.rowsCassandra, ROWS);
     assert.equal(res.tables[0]?.rowsPostgres, ROWS);
     assert.deepEqual(res.tables[0]?.mismatches, []);
-    const hist = json<Array<{runId: string; status: string}>>(await cli(['reconcile', 'history', '--table', tableName, '--json']));
+    const hist = json<Array<{runId: string; status: string}>>(
+      await cli(['reconcile', 'history', '--table', tableName, '--json']),
+    );
     assert.equal(hist.find((h) => h.runId === res.runId)?.status, 'clean');
   });
 
@@ -151,7 +167,12 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     const metrics = await (await fetch('http://127.0.0.1:9091/metrics')).text();
     const line = metrics
       .split('\n')
-      .find((l) => l.startsWith('cdc_reconciliation_mismatches_total{') && l.includes(`table="${tableName}"`) && l.includes('kind="missing"'));
+      .find(
+        (l) =>
+          l.startsWith('cdc_reconciliation_mismatches_total{') &&
+          l.includes(`table="${tableName}"`) &&
+          l.includes('kind="missing"'),
+      );
     assert.ok(line, 'mismatch metric pushed');
     assert.match(line, /job="cdc_reconciliation"/);
     assert.match(line, /shard="0\/1"/);
@@ -165,7 +186,9 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     if (skip || !driftRun) return t.skip(skip ?? 'no drift run');
     const runId = `${id}-shards`;
     const parts = await Promise.all(
-      ['0/2', '1/2'].map((s) => cli([...reconcileArgs, '--shard', s, '--run-id', runId, '--workers', '1', '--no-alert'])),
+      ['0/2', '1/2'].map((s) =>
+        cli([...reconcileArgs, '--shard', s, '--run-id', runId, '--workers', '1', '--no-alert']),
+      ),
     );
     const all: Mismatch[] = [];
     for (const p of parts) {
@@ -173,7 +196,9 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
       all.push(...(json<RunResult>(p).tables[0]?.mismatches ?? []));
     }
     assert.deepEqual(signature(all), expected);
-    const shown = json<{run: {status: string; shards: number}; mismatches: Mismatch[]}>(await cli(['reconcile', 'show', runId, '--json']));
+    const shown = json<{run: {status: string; shards: number}; mismatches: Mismatch[]}>(
+      await cli(['reconcile', 'show', runId, '--json']),
+    );
     assert.equal(shown.run.status, 'drift');
     assert.deepEqual(signature(shown.mismatches), expected);
   });
@@ -183,7 +208,18 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     const runId = `${id}-resume`;
     const child = spawn(
       process.execPath,
-      [join(repoRoot, 'bin/run.js'), ...reconcileArgs, '--splits', '32', '--rate-limit', '600', '--workers', '1', '--run-id', runId],
+      [
+        join(repoRoot, 'bin/run.js'),
+        ...reconcileArgs,
+        '--splits',
+        '32',
+        '--rate-limit',
+        '600',
+        '--workers',
+        '1',
+        '--run-id',
+        runId,
+      ],
       {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']},
     );
     let stderr = '';
@@ -194,7 +230,11 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     const deadline = Date.now() + 60_000;
     let done = 0;
     while (Date.now() < deadline && child.exitCode === null) {
-      const rows = await sql<{n: number}>('target', `SELECT cardinality(splits_done) AS n FROM cdc_ops.reconcile_tables WHERE run_id = $1`, [runId]);
+      const rows = await sql<{n: number}>(
+        'target',
+        `SELECT cardinality(splits_done) AS n FROM cdc_ops.reconcile_tables WHERE run_id = $1`,
+        [runId],
+      );
       done = rows[0]?.n ?? 0;
       if (done > 0) break;
       await new Promise((r) => setTimeout(r, 200));
@@ -217,7 +257,9 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     const holder = new pg.default.Client({...PG, database: 'target'});
     await holder.connect();
     try {
-      await holder.query(`SELECT pg_advisory_lock(hashtext('cdcctl.reconcile'), hashtext($1))`, [`local/${tableName}/0/1`]);
+      await holder.query(`SELECT pg_advisory_lock(hashtext('cdcctl.reconcile'), hashtext($1))`, [
+        `local/${tableName}/0/1`,
+      ]);
       const r = await cli(reconcileArgs);
       assert.equal(r.code, 5, r.stderr + r.stdout);
       assert.match(r.stdout, /another reconcile run/);
@@ -278,8 +320,12 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     const after = json<RunResult>(await cli(reconcileArgs));
     assert.deepEqual(
       signature(after.tables[0]?.mismatches ?? []),
-      signature((first.tables[0]?.mismatches ?? []).filter((m) => m.kind === 'extra' || m.key.id === valueRow.key.id)).map((s) =>
-        s.startsWith(`value ${valueRow.key.id}`) ? `value ${valueRow.key.id} ${[...new Set([...valueRow.columns.map((c) => c.column), 'visits'])].sort().join('+')}` : s,
+      signature(
+        (first.tables[0]?.mismatches ?? []).filter((m) => m.kind === 'extra' || m.key.id === valueRow.key.id),
+      ).map((s) =>
+        s.startsWith(`value ${valueRow.key.id}`)
+          ? `value ${valueRow.key.id} ${[...new Set([...valueRow.columns.map((c) => c.column), 'visits'])].sort().join('+')}`
+          : s,
       ),
     );
   });

@@ -32,11 +32,17 @@ describe('Pushgateway client', () => {
       ].join('\n'),
     );
     assert.equal(escapeLabelValue('"'), '\\"');
-    assert.throws(() => renderExposition([{name: 'bad-name', help: '', type: 'gauge', samples: []}]), /invalid metric name/);
+    assert.throws(
+      () => renderExposition([{name: 'bad-name', help: '', type: 'gauge', samples: []}]),
+      /invalid metric name/,
+    );
   });
 
   it('grouping keys: plain values encoded, values with "/" or empty as @base64', () => {
-    assert.equal(groupingPath('cdc_reconciliation', {table: 'demo.accounts'}), '/metrics/job/cdc_reconciliation/table/demo.accounts');
+    assert.equal(
+      groupingPath('cdc_reconciliation', {table: 'demo.accounts'}),
+      '/metrics/job/cdc_reconciliation/table/demo.accounts',
+    );
     assert.equal(
       groupingPath('cdc_reconciliation', {table: 'a b', shard: '0/2'}),
       `/metrics/job/cdc_reconciliation/table/a%20b/shard@base64/${Buffer.from('0/2').toString('base64url')}`,
@@ -49,15 +55,21 @@ describe('Pushgateway client', () => {
     agent.disableNetConnect();
     const pool = agent.get('http://pgw:9091');
     let seen: {body?: string; type?: string} = {};
+    pool.intercept({path: '/metrics/job/cdc_reconciliation/table/t', method: 'PUT'}).reply(200, (opts) => {
+      seen = {body: String(opts.body), type: String((opts.headers as Record<string, string>)['content-type'])};
+      return '';
+    });
     pool
-      .intercept({path: '/metrics/job/cdc_reconciliation/table/t', method: 'PUT'})
-      .reply(200, (opts) => {
-        seen = {body: String(opts.body), type: String((opts.headers as Record<string, string>)['content-type'])};
-        return '';
-      });
-    pool.intercept({path: '/metrics/job/cdc_reconciliation/table/u', method: 'PUT'}).reply(400, 'text format parsing error');
+      .intercept({path: '/metrics/job/cdc_reconciliation/table/u', method: 'PUT'})
+      .reply(400, 'text format parsing error');
     const client = new PushgatewayClient(
-      new HttpClient({service: 'Pushgateway', endpoint: {url: 'http://pgw:9091'}, timeoutMs: 1000, dispatcher: agent, retry: {maxAttempts: 1}}),
+      new HttpClient({
+        service: 'Pushgateway',
+        endpoint: {url: 'http://pgw:9091'},
+        timeoutMs: 1000,
+        dispatcher: agent,
+        retry: {maxAttempts: 1},
+      }),
     );
     const fam = [{name: 'm', help: 'h', type: 'gauge' as const, samples: [{value: 1}]}];
     await client.push('cdc_reconciliation', {table: 't'}, fam);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import driver from 'cassandra-driver';
+import {parseShard} from '../../src/commands/reconcile/index.js';
 import {
   canonFor,
   cqlKeyFromCanon,
@@ -10,10 +11,9 @@ import {
   pgCanonExpr,
   T,
 } from '../../src/services/reconcile/canonical.js';
-import {shardOfBucket} from '../../src/services/reconcile/hash.js';
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
 import {shardRange} from '../../src/services/reconcile/engine.js';
-import {parseShard} from '../../src/commands/reconcile/index.js';
+import {shardOfBucket} from '../../src/services/reconcile/hash.js';
 
 const {types} = driver;
 
@@ -52,8 +52,18 @@ describe('reconcile canonical forms (JS side)', () => {
     ['float 123456', T.float, 123456, '123456'],
     ['float 1234567', T.float, 1234567, '1.234567e+06'],
     ['float max', T.float, 3.4028234663852886e38, '3.4028235e+38'],
-    ['uuid', T.uuid, types.Uuid.fromString('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'), 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
-    ['timeuuid', T.timeuuid, types.TimeUuid.fromString('50554d6e-29bb-11e5-b345-feff819cdc9f'), '50554d6e-29bb-11e5-b345-feff819cdc9f'],
+    [
+      'uuid',
+      T.uuid,
+      types.Uuid.fromString('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'),
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    ],
+    [
+      'timeuuid',
+      T.timeuuid,
+      types.TimeUuid.fromString('50554d6e-29bb-11e5-b345-feff819cdc9f'),
+      '50554d6e-29bb-11e5-b345-feff819cdc9f',
+    ],
     ['timestamp', T.timestamp, new Date('2020-01-01T00:00:05.678Z'), '1577836805678'],
     ['timestamp before 1970', T.timestamp, new Date('1969-12-31T23:59:59.999Z'), '-1'],
     ['date', T.date, types.LocalDate.fromString('2024-02-29'), '2024-02-29'],
@@ -74,13 +84,31 @@ describe('reconcile canonical forms (JS side)', () => {
 
   it('map keys in jsonb order: shorter first, then bytewise', () => {
     const t = {code: T.map, info: [{code: T.text}, {code: T.int}]};
-    assert.equal(canonFor(t)(new Map([['aa', 2], ['b', 1], ['ab', 3]])), '{"b": 1, "aa": 2, "ab": 3}');
+    assert.equal(
+      canonFor(t)(
+        new Map([
+          ['aa', 2],
+          ['b', 1],
+          ['ab', 3],
+        ]),
+      ),
+      '{"b": 1, "aa": 2, "ab": 3}',
+    );
   });
 
   it('tuple and UDT', () => {
     const tuple = {code: T.tuple, info: [{code: T.text}, {code: T.boolean}]};
     assert.equal(canonFor(tuple)(new types.Tuple('x', true)), '["x", true]');
-    const udt = {code: T.udt, info: {name: 'addr', fields: [{name: 'street', type: {code: T.text}}, {name: 'no', type: {code: T.int}}]}};
+    const udt = {
+      code: T.udt,
+      info: {
+        name: 'addr',
+        fields: [
+          {name: 'street', type: {code: T.text}},
+          {name: 'no', type: {code: T.int}},
+        ],
+      },
+    };
     assert.equal(canonFor(udt)({street: 'Main', no: 5}), '{"no": 5, "street": "Main"}');
   });
 
@@ -94,7 +122,10 @@ describe('reconcile canonical forms (JS side)', () => {
   });
 
   it('key texts parse back into driver values', () => {
-    assert.equal(String(cqlKeyFromCanon('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', {code: T.uuid}, types)), 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
+    assert.equal(
+      String(cqlKeyFromCanon('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', {code: T.uuid}, types)),
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    );
     assert.equal((cqlKeyFromCanon('1577836805678', {code: T.timestamp}, types) as Date).getTime(), 1577836805678);
     const time = cqlKeyFromCanon('3723123456', {code: T.time}, types);
     assert.equal(canonFor({code: T.time})(time), '3723123456');

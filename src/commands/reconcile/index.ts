@@ -7,7 +7,8 @@ import {renderRunResult} from '../../output/reconcile.js';
 import {type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
 
 export default class Reconcile extends BaseCommand<typeof Reconcile> {
-  static override summary = 'Compare Cassandra tables with their PostgreSQL replicas: missing, extra and differing rows.';
+  static override summary =
+    'Compare Cassandra tables with their PostgreSQL replicas: missing, extra and differing rows.';
   static override description = withExitCodes(
     `Table pairs come from the context's reconcile.tables. Both sides are reduced to per-bucket checksums
 (PostgreSQL in one server-side query, Cassandra in one parallel token-range scan); only differing buckets
@@ -25,13 +26,20 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
   ];
 
   static override flags = {
-    table: Flags.string({char: 't', summary: 'Table pair to check (name or keyspace.table); repeatable. Default: all.', multiple: true}),
-    'min-age': durationFlag({summary: 'Leave out rows written more recently than this (default: the table\'s minAge).'}),
+    table: Flags.string({
+      char: 't',
+      summary: 'Table pair to check (name or keyspace.table); repeatable. Default: all.',
+      multiple: true,
+    }),
+    'min-age': durationFlag({summary: "Leave out rows written more recently than this (default: the table's minAge)."}),
     'recheck-after': Flags.custom<number>({parse: async (v) => (/^0+(ms|s|m|h)?$/.test(v) ? 0 : parseDuration(v))})({
       summary: 'Re-read differing rows after this delay; report only those still different (0 = off).',
       default: 5000,
     }),
-    'max-diff-ratio': Flags.string({summary: 'Give up (and recommend a re-snapshot) when this fraction of rows differs.', default: '0.1'}),
+    'max-diff-ratio': Flags.string({
+      summary: 'Give up (and recommend a re-snapshot) when this fraction of rows differs.',
+      default: '0.1',
+    }),
     resume: Flags.string({summary: 'Resume an interrupted run: finished token splits are skipped.'}),
     'run-id': Flags.string({summary: 'Run id to use (shards of one Indexed Job share it). Default: generated.'}),
     shard: Flags.string({summary: 'Do shard i of N (e.g. 0/4): a deterministic block of the buckets.', default: '0/1'}),
@@ -47,9 +55,18 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     })(),
     'spill-dir': Flags.string({summary: 'Directory for per-split key spill files (default: the system temp dir).'}),
     push: Flags.boolean({summary: 'Push metrics to the Pushgateway (when configured).', default: true, allowNo: true}),
-    alert: Flags.boolean({summary: 'Post a drift alert to Alertmanager (when configured).', default: true, allowNo: true}),
+    alert: Flags.boolean({
+      summary: 'Post a drift alert to Alertmanager (when configured).',
+      default: true,
+      allowNo: true,
+    }),
     quiet: Flags.boolean({char: 'q', summary: 'No progress and no informational logs; errors and the result only.'}),
-    output: Flags.option({char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml'] as const, default: 'table'})(),
+    output: Flags.option({
+      char: 'o',
+      summary: 'Output format.',
+      options: ['table', 'wide', 'json', 'yaml'] as const,
+      default: 'table',
+    })(),
   };
 
   async run(): Promise<ReconcileResult> {
@@ -98,16 +115,17 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     for (const t of result.tables) {
       for (const w of t.warnings) this.log$.warn(`${t.table}: ${w}`);
       // one structured line per table for log collectors (the result itself goes to stdout)
-      if (f['log-format'] === 'json') this.log$.info(`${t.table} shard ${t.shard}: ${t.status}`, {
-        run: result.runId,
-        table: t.table,
-        status: t.status,
-        missing: t.missing,
-        extra: t.extra,
-        value: t.mismatched,
-        rows: t.rowsCassandra,
-        durationMs: t.durationMs,
-      });
+      if (f['log-format'] === 'json')
+        this.log$.info(`${t.table} shard ${t.shard}: ${t.status}`, {
+          run: result.runId,
+          table: t.table,
+          status: t.status,
+          missing: t.missing,
+          extra: t.extra,
+          value: t.mismatched,
+          rows: t.rowsCassandra,
+          durationMs: t.durationMs,
+        });
     }
     if (result.status !== 'clean') this.exitWith(ExitCode.notOk);
     return this.present(result, (wide) => renderRunResult(result, wide));
@@ -118,7 +136,8 @@ export function parseShard(text: string): {index: number; count: number} {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (!m || count < 1 || index >= count) throw new UsageError(`invalid --shard "${text}"`, {hint: 'Use i/N with 0 ≤ i < N, e.g. 0/4.'});
+  if (!m || count < 1 || index >= count)
+    throw new UsageError(`invalid --shard "${text}"`, {hint: 'Use i/N with 0 ≤ i < N, e.g. 0/4.'});
   return {index, count};
 }
 
@@ -143,7 +162,8 @@ function progressPrinter(enabled: boolean) {
         const rate = p.rows / Math.max(0.001, (now - started) / 1000);
         const eta = p.expected > p.rows ? `ETA ${Math.ceil((p.expected - p.rows) / Math.max(rate, 1))}s` : '';
         line = `${p.table}: ${p.rows.toLocaleString('en-US')}${p.expected ? `/~${Math.round(p.expected).toLocaleString('en-US')}` : ''} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${eta}`;
-      } else line = `${p.table}: ${p.phase === 'drill' ? 'drilling into differing buckets' : `re-checking ${p.expected} rows`}`;
+      } else
+        line = `${p.table}: ${p.phase === 'drill' ? 'drilling into differing buckets' : `re-checking ${p.expected} rows`}`;
       process.stderr.write(`\r\x1b[2K${line}`);
       shown = true;
     },

@@ -8,7 +8,8 @@ import {type RepairResult, repair} from '../../services/reconcile/repair.js';
 
 export default class ReconcileRepair extends BaseCommand<typeof ReconcileRepair> {
   static override summary = 'Repair the PostgreSQL replica from Cassandra for the differences a run found.';
-  static override description = `Missing and differing rows are re-read from Cassandra (the source of truth) and upserted into
+  static override description =
+    `Missing and differing rows are re-read from Cassandra (the source of truth) and upserted into
 PostgreSQL. Every statement is guarded: it changes nothing when the PostgreSQL row changed since the run
 (its row hash no longer matches) or is newer than Cassandra's write (updatedAt). Extra rows are deleted
 only with --delete-extras, after confirmation. --dry-run prints the exact statements and changes nothing.`;
@@ -23,7 +24,12 @@ only with --delete-extras, after confirmation. --dry-run prints the exact statem
     ...mutationFlags,
     table: Flags.string({char: 't', summary: 'Only this table.'}),
     'delete-extras': Flags.boolean({summary: 'Also delete rows that exist only in PostgreSQL (asks first).'}),
-    output: Flags.option({char: 'o', summary: 'Output format.', options: ['table', 'wide', 'json', 'yaml'] as const, default: 'table'})(),
+    output: Flags.option({
+      char: 'o',
+      summary: 'Output format.',
+      options: ['table', 'wide', 'json', 'yaml'] as const,
+      default: 'table',
+    })(),
   };
 
   async run(): Promise<RepairResult> {

@@ -5,8 +5,10 @@ import {renderTable} from '../../output/render.js';
 import {type SeedResult, seed} from '../../services/reconcile/seed.js';
 
 export default class ReconcileSeed extends BaseCommand<typeof ReconcileSeed> {
-  static override summary = 'Load demo rows into a Cassandra table and its PostgreSQL mirror (tests, benchmarks, demos).';
-  static override description = `Creates (if needed) a 10-column table of mixed types on both sides — Cassandra with cdc=true, the
+  static override summary =
+    'Load demo rows into a Cassandra table and its PostgreSQL mirror (tests, benchmarks, demos).';
+  static override description =
+    `Creates (if needed) a 10-column table of mixed types on both sides — Cassandra with cdc=true, the
 PostgreSQL mirror with an updated_at column — and loads the same N rows into both (Cassandra: concurrent
 prepared inserts, PostgreSQL: COPY). --drift makes that fraction of rows differ, cycling through
 missing, extra and a changed value in each column; the injected differences are listed.`;
@@ -17,7 +19,7 @@ missing, extra and a changed value in each column; the injected differences are 
   static override mutating = true;
   static override flags = {
     cassandra: Flags.string({summary: 'Cassandra keyspace.table.', default: 'demo.accounts'}),
-    postgres: Flags.string({summary: 'PostgreSQL schema.table (in the context\'s database).', default: 'demo.accounts'}),
+    postgres: Flags.string({summary: "PostgreSQL schema.table (in the context's database).", default: 'demo.accounts'}),
     rows: Flags.integer({summary: 'Rows to load.', default: 10_000}),
     drift: Flags.string({summary: 'Fraction of rows to make differ (0 … 1).', default: '0'}),
     age: durationFlag({summary: 'Date the writes this far back (writetime, updated_at).', default: 3_600_000}),

@@ -421,16 +421,13 @@ export function pgKeyFromCanon(textExpr: string, t: CqlType, pg: PgColumnInfo, h
     return type.includes('without') ? `(${ts} AT TIME ZONE 'UTC')` : ts;
   }
   if (t.code === T.blob) return `decode(${textExpr}, 'hex')`;
-  if (t.code === T.time && type.startsWith('time')) return `(time '00:00' + (${textExpr})::bigint * interval '1 microsecond')`;
+  if (t.code === T.time && type.startsWith('time'))
+    return `(time '00:00' + (${textExpr})::bigint * interval '1 microsecond')`;
   return `(${textExpr})::${type}`;
 }
 
 /** Parses a canonical key text back into a driver value for CQL parameters (scalar key types only). */
-export function cqlKeyFromCanon(
-  text: string,
-  t: CqlType,
-  types: typeof import('cassandra-driver').types,
-): unknown {
+export function cqlKeyFromCanon(text: string, t: CqlType, types: typeof import('cassandra-driver').types): unknown {
   switch (t.code) {
     case T.ascii:
     case T.text:

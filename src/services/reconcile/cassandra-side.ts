@@ -69,7 +69,10 @@ export async function cassFetch(client: Client, t: ResolvedTable, keys: string[]
     const row = res.first();
     if (row) {
       const wt = row.get('wt__') as {toNumber(): number} | null | undefined;
-      out.set(key, {row: row as unknown as Record<string, unknown>, writetimeUs: wt ? Number(wt.toString()) : undefined});
+      out.set(key, {
+        row: row as unknown as Record<string, unknown>,
+        writetimeUs: wt ? Number(wt.toString()) : undefined,
+      });
     }
   });
   const failed = results.find((r) => !r.ok);

@@ -4,7 +4,12 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {Client} from 'cassandra-driver';
 import type {Pool, PoolClient} from 'pg';
-import {type CassandraConnection, cassandraConnection, cassandraError, clientFromConnection} from '../../clients/cassandra.js';
+import {
+  type CassandraConnection,
+  cassandraConnection,
+  cassandraError,
+  clientFromConnection,
+} from '../../clients/cassandra.js';
 import {createPool, pgError} from '../../clients/postgres.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
@@ -32,10 +37,10 @@ import {
   shardOfBucket,
   total,
 } from './hash.js';
-import {pgBuckets, pgDrill, type PgFilter} from './pg-side.js';
-import {readSpill, runScan, ScanError} from './scan.js';
-import {resolveTable, type ResolvedTable, selectTables} from './spec.js';
+import {type PgFilter, pgBuckets, pgDrill} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
+import {readSpill, runScan, ScanError} from './scan.js';
+import {type ResolvedTable, resolveTable, selectTables} from './spec.js';
 
 /**
  * `cdcctl reconcile`: per table pair, PostgreSQL's bucket figures (one server-side query) run
@@ -173,7 +178,19 @@ export async function reconcile(
         throw cassandraError(err, conn.display, `reading the metadata of ${tc.cassandra}`);
       }
       results.push(
-        await reconcileTable({ctx, store, pool, cass, conn, table, runId, buckets, opts, hooks, resume: !!options.resume}),
+        await reconcileTable({
+          ctx,
+          store,
+          pool,
+          cass,
+          conn,
+          table,
+          runId,
+          buckets,
+          opts,
+          hooks,
+          resume: !!options.resume,
+        }),
       );
     }
     const status = results.some((r) => r.status === 'gave_up')
@@ -212,9 +229,14 @@ async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: stri
   );
   if (!res.rows[0]?.ok) {
     client.release();
-    throw new CdcError('RECONCILE_LOCKED', ExitCode.partial, `another reconcile run of ${table} (shard ${shard}) is in progress`, {
-      hint: 'Wait for it to finish; overlapping runs of the same table are refused (PostgreSQL advisory lock).',
-    });
+    throw new CdcError(
+      'RECONCILE_LOCKED',
+      ExitCode.partial,
+      `another reconcile run of ${table} (shard ${shard}) is in progress`,
+      {
+        hint: 'Wait for it to finish; overlapping runs of the same table are refused (PostgreSQL advisory lock).',
+      },
+    );
   }
   return client;
 }
@@ -245,9 +267,14 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       const prior = await getTable(store, key);
       if (prior) {
         if (prior.fingerprint !== t.fingerprint) {
-          throw new CdcError('RECONCILE_SCHEMA_CHANGED', ExitCode.usage, `${t.name}: the table's columns or types changed since run ${runId} started`, {
-            hint: 'Start a new run instead of resuming this one.',
-          });
+          throw new CdcError(
+            'RECONCILE_SCHEMA_CHANGED',
+            ExitCode.usage,
+            `${t.name}: the table's columns or types changed since run ${runId} started`,
+            {
+              hint: 'Start a new run instead of resuming this one.',
+            },
+          );
         }
         if (prior.status === 'clean' || prior.status === 'drift') {
           warnings.push(`${t.name} shard ${shardLabel} already finished in run ${runId}; re-checking its result`);
@@ -273,7 +300,12 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     const allSplits = tokenSplits(opts.splits);
     const doneSet = new Set(done);
     const todo = shuffledSplits(allSplits.filter((s) => !doneSet.has(s.id)));
-    const spillDir = join(opts.spillDir ?? join(tmpdir(), 'cdcctl-reconcile'), runId, safe(t.name), String(opts.shard.index));
+    const spillDir = join(
+      opts.spillDir ?? join(tmpdir(), 'cdcctl-reconcile'),
+      runId,
+      safe(t.name),
+      String(opts.shard.index),
+    );
 
     // PostgreSQL's buckets, computed server-side while Cassandra is scanned
     const pgStarted = Date.now();
@@ -294,7 +326,12 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     let lastSave = Date.now();
     const scanStarted = Date.now();
     const save = async () => {
-      await saveCheckpoint(store, key, {splitsDone: done, checkpoint: bucketsToBuffer(acc), rowsCassandra: rowsC, rowsYoung: young});
+      await saveCheckpoint(store, key, {
+        splitsDone: done,
+        checkpoint: bucketsToBuffer(acc),
+        rowsCassandra: rowsC,
+        rowsYoung: young,
+      });
       lastSave = Date.now();
       hooks.onCheckpoint?.(t.name, done.length);
     };
@@ -326,7 +363,8 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       });
     } catch (err) {
       await save().catch(() => {});
-      if (err instanceof ScanError) throw cassandraError(new Error(err.message), conn.display, `scanning ${t.keyspace}.${t.table}`);
+      if (err instanceof ScanError)
+        throw cassandraError(new Error(err.message), conn.display, `scanning ${t.keyspace}.${t.table}`);
       throw err;
     }
     await save();
@@ -334,7 +372,8 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     const pgAcc = await pgPromise;
 
     // compare
-    const inShard = (b: number) => opts.shard.count === 1 || shardOfBucket(b, buckets, opts.shard.count) === opts.shard.index;
+    const inShard = (b: number) =>
+      opts.shard.count === 1 || shardOfBucket(b, buckets, opts.shard.count) === opts.shard.index;
     const mismatched = diffBuckets(acc, pgAcc, inShard);
     const rowsP = total(pgAcc);
     const rowsInShardC = opts.shard.count > 1 ? total(acc) : rowsC - young;
@@ -352,7 +391,12 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         hooks.onProgress?.({table: t.name, phase: 'drill', rows: 0, expected: estimate});
         const M = new Set(mismatched);
         const cMap = new Map<string, {bucket: number; hash: string}>();
-        const missingSpill = await readSpill(spillDir, allSplits.map((s) => s.id), M, cMap);
+        const missingSpill = await readSpill(
+          spillDir,
+          allSplits.map((s) => s.id),
+          M,
+          cMap,
+        );
         if (missingSpill.length > 0) {
           // splits scanned by an earlier process on another machine: rescan them for these buckets only
           await runScan({
@@ -450,9 +494,11 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     if (opts.push) await publishTable(ctx, opts, t, undefined, runId).catch(() => {});
     throw err;
   } finally {
-    await lock.query(`SELECT pg_advisory_unlock(hashtext('cdcctl.reconcile'), hashtext($1))`, [
-      `${ctx.contextName}/${t.name}/${shardLabel}`,
-    ]).catch(() => {});
+    await lock
+      .query(`SELECT pg_advisory_unlock(hashtext('cdcctl.reconcile'), hashtext($1))`, [
+        `${ctx.contextName}/${t.name}/${shardLabel}`,
+      ])
+      .catch(() => {});
     lock.release();
   }
 }

@@ -1,5 +1,5 @@
 import {hash} from 'node:crypto';
-import {canonFor, type Canon, SEP} from './canonical.js';
+import {type Canon, canonFor, SEP} from './canonical.js';
 import type {ResolvedTable} from './spec.js';
 
 /**
@@ -21,10 +21,7 @@ export function rowHasher(t: ResolvedTable): RowHasher {
   const cols: Array<[string, Canon]> = t.compared.map((c) => [c.name, canonFor(c.type)]);
   const k0 = keys[0] as [string, Canon];
   return {
-    keyOf:
-      keys.length === 1
-        ? (row) => k0[1](row[k0[0]])
-        : (row) => keys.map(([n, c]) => c(row[n])).join(SEP),
+    keyOf: keys.length === 1 ? (row) => k0[1](row[k0[0]]) : (row) => keys.map(([n, c]) => c(row[n])).join(SEP),
     rowOf: (row, key) => {
       let s = key;
       for (const [n, c] of cols) s += SEP + c(row[n]);

@@ -55,7 +55,8 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
   const conn = cassandraConnection(ctx);
   try {
     const run = await getRun(store, o.runId);
-    if (!run) throw new UsageError(`no reconcile run "${o.runId}"`, {hint: 'List runs with `cdcctl reconcile history`.'});
+    if (!run)
+      throw new UsageError(`no reconcile run "${o.runId}"`, {hint: 'List runs with `cdcctl reconcile history`.'});
     if (run.status === 'running') {
       throw new CdcError('RECONCILE_RUNNING', ExitCode.usage, `run ${o.runId} has not finished`, {
         hint: 'Repair a finished run.',
@@ -83,14 +84,23 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
       }
       const stored = tables.find((x) => x.table === name);
       if (stored && stored.fingerprint !== t.fingerprint) {
-        throw new CdcError('RECONCILE_SCHEMA_CHANGED', ExitCode.usage, `${name}: columns or types changed since run ${o.runId}`, {
-          hint: 'Run a new reconciliation and repair that one.',
-        });
+        throw new CdcError(
+          'RECONCILE_SCHEMA_CHANGED',
+          ExitCode.usage,
+          `${name}: columns or types changed since run ${o.runId}`,
+          {
+            hint: 'Run a new reconciliation and repair that one.',
+          },
+        );
       }
       const mine = mismatches.filter((m) => m.table === name);
       let rows: Awaited<ReturnType<typeof cassFetch>>;
       try {
-        rows = await cassFetch(cass, t, mine.filter((m) => m.kind !== 'extra').map((m) => m.pk));
+        rows = await cassFetch(
+          cass,
+          t,
+          mine.filter((m) => m.kind !== 'extra').map((m) => m.pk),
+        );
       } catch (err) {
         throw cassandraError(err, conn.display, `reading rows of ${name}`);
       }
@@ -109,7 +119,11 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
           actions.push({...base, action: 'skip', reason: 'no longer in Cassandra'});
           continue;
         }
-        actions.push({...base, action: m.kind === 'missing' ? 'insert' : 'upsert', sql: upsertSql(t, m, c.row, c.writetimeUs)});
+        actions.push({
+          ...base,
+          action: m.kind === 'missing' ? 'insert' : 'upsert',
+          sql: upsertSql(t, m, c.row, c.writetimeUs),
+        });
       }
     }
     if (!o.dryRun) {
@@ -179,6 +193,8 @@ function upsertSql(t: ResolvedTable, m: MismatchRecord, row: Record<string, unkn
   const head = `INSERT INTO ${pgTableRef(t)} AS t (${names.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT (${conflict})`;
   if (m.kind === 'missing') return `${head} DO NOTHING`; // it appeared since the run: newer than what we saw
   const set = names.slice(t.key.length).map((n) => `${n} = EXCLUDED.${n}`);
-  const newer = t.updatedAt ? ` AND (t.${quoteIdent(t.updatedAt)} IS NULL OR t.${quoteIdent(t.updatedAt)} <= EXCLUDED.${quoteIdent(t.updatedAt)})` : '';
+  const newer = t.updatedAt
+    ? ` AND (t.${quoteIdent(t.updatedAt)} IS NULL OR t.${quoteIdent(t.updatedAt)} <= EXCLUDED.${quoteIdent(t.updatedAt)})`
+    : '';
   return `${head} DO UPDATE SET ${set.join(', ')} WHERE ${unchanged(t, m.pgHash, 't')}${newer}`;
 }

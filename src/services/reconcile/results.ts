@@ -14,10 +14,17 @@ import {
 
 /** Reading stored reconciliation results: `reconcile history` and `reconcile show`. */
 
-export async function history(ctx: RunContext, filter: {table?: string; limit: number; all?: boolean}): Promise<RunRecord[]> {
+export async function history(
+  ctx: RunContext,
+  filter: {table?: string; limit: number; all?: boolean},
+): Promise<RunRecord[]> {
   const store = await openStore(ctx);
   try {
-    return await listRuns(store, {context: filter.all ? undefined : ctx.contextName, table: filter.table, limit: filter.limit});
+    return await listRuns(store, {
+      context: filter.all ? undefined : ctx.contextName,
+      table: filter.table,
+      limit: filter.limit,
+    });
   } finally {
     await store.close();
   }

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {parentPort, workerData} from 'node:worker_threads';
 import type {Client} from 'cassandra-driver';
 import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
-import {splitQuery, type Split} from './cassandra-side.js';
+import {type Split, splitQuery} from './cassandra-side.js';
 import {bucketOf, newBuckets, rowHash, rowHasher} from './hash.js';
 import type {ResolvedTable} from './spec.js';
 

@@ -3,7 +3,7 @@ import {availableParallelism} from 'node:os';
 import {join} from 'node:path';
 import {Worker} from 'node:worker_threads';
 import type {Split} from './cassandra-side.js';
-import {type Buckets} from './hash.js';
+import type {Buckets} from './hash.js';
 import type {WorkerInput, WorkerMessage} from './scan-worker.js';
 
 /**
@@ -60,7 +60,7 @@ export async function runScan(options: ScanOptions): Promise<void> {
     let active = count;
     const finish = (w: Worker) => {
       w.postMessage({stop: true});
-      if (--active === 0) (failure ? reject(failure) : resolve());
+      if (--active === 0) failure ? reject(failure) : resolve();
     };
     const next = (w: Worker) => {
       const split = failure ? undefined : queue.shift();
@@ -82,9 +82,11 @@ export async function runScan(options: ScanOptions): Promise<void> {
             result.buckets = {n: new Float64Array(m.n), hi: new Float64Array(m.hi), lo: new Float64Array(m.lo)};
           }
           // results are applied one at a time, in arrival order (checkpoints never interleave)
-          chain = chain.then(() => onSplit?.(result)).catch((err) => {
-            failure ??= err as Error;
-          });
+          chain = chain
+            .then(() => onSplit?.(result))
+            .catch((err) => {
+              failure ??= err as Error;
+            });
           chain.then(() => next(w));
         }
       });
@@ -120,7 +122,15 @@ export async function readSpill(
       const b = buf.readUInt32LE(o);
       const kl = buf.readUInt32LE(o + 12);
       if (buckets.has(b)) {
-        const hash = buf.readUInt32LE(o + 4).toString(16).padStart(8, '0') + buf.readUInt32LE(o + 8).toString(16).padStart(8, '0');
+        const hash =
+          buf
+            .readUInt32LE(o + 4)
+            .toString(16)
+            .padStart(8, '0') +
+          buf
+            .readUInt32LE(o + 8)
+            .toString(16)
+            .padStart(8, '0');
         into.set(buf.toString('utf8', o + 16, o + 16 + kl), {bucket: b, hash});
       }
       o += 16 + kl;

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto';
-import {pipeline} from 'node:stream/promises';
 import {Readable} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import {cassandraConnection, cassandraError, clientFromConnection} from '../../clients/cassandra.js';
@@ -173,7 +173,8 @@ async function cassInsert(c: Client, ks: string, table: string, o: SeedOptions, 
   const chunk = 20_000;
   for (let start = 0; start < o.rows; start += chunk) {
     const params: unknown[][] = [];
-    for (let i = start; i < Math.min(o.rows, start + chunk); i++) params.push(cqlParams(demoRow(o.seed, i), driver.types));
+    for (let i = start; i < Math.min(o.rows, start + chunk); i++)
+      params.push(cqlParams(demoRow(o.seed, i), driver.types));
     await driver.concurrent.executeConcurrent(c, query, params, {
       concurrencyLevel: o.concurrency,
       executionProfile: undefined,
@@ -210,7 +211,9 @@ async function pgCopy(pool: Pool, schema: string, table: string, o: SeedOptions,
   try {
     await client.query('SET extra_float_digits = 1');
     const stream = client.query(
-      from(`COPY ${qualified(schema, table)} (${[...INSERT_COLS, 'updated_at'].map((c) => quoteIdent(c)).join(', ')}) FROM STDIN`),
+      from(
+        `COPY ${qualified(schema, table)} (${[...INSERT_COLS, 'updated_at'].map((c) => quoteIdent(c)).join(', ')}) FROM STDIN`,
+      ),
     );
     const ua = updatedAt.toISOString();
     const seedName = o.seed;

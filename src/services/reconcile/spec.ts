@@ -5,7 +5,16 @@ import type {ReconcileTableConfig} from '../../config/schema.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import {parseDuration} from '../../flags.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
-import {CANON_VERSION, type CqlType, isCollection, NULL_MARK, pgCanonExpr, SEP, type TypeHint, typeName} from './canonical.js';
+import {
+  CANON_VERSION,
+  type CqlType,
+  isCollection,
+  NULL_MARK,
+  pgCanonExpr,
+  SEP,
+  type TypeHint,
+  typeName,
+} from './canonical.js';
 
 /** One compared column of a table pair, with both sides' types and the PostgreSQL canonical expression. */
 export interface ResolvedColumn {
@@ -78,16 +87,19 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
   );
   if (pgCols.rows.length === 0) {
     throw new ConfigError(`${name}: PostgreSQL table ${cfg.postgres} does not exist (or is not visible)`, {
-      hint: 'Check reconcile.tables[].postgres (schema.table) and the role\'s privileges.',
+      hint: "Check reconcile.tables[].postgres (schema.table) and the role's privileges.",
     });
   }
   const pgTypes = new Map(pgCols.rows.map((r) => [r.column_name, r.type]));
   const pkNames = [...meta.partitionKeys, ...meta.clusteringKeys].map((c) => c.name);
   const wantKey = cfg.key;
   if (wantKey.length !== pkNames.length || wantKey.some((k) => !pkNames.includes(k))) {
-    throw new ConfigError(`${name}: key [${wantKey.join(', ')}] is not the Cassandra primary key [${pkNames.join(', ')}]`, {
-      hint: 'reconcile.tables[].key lists the full primary key (partition and clustering columns).',
-    });
+    throw new ConfigError(
+      `${name}: key [${wantKey.join(', ')}] is not the Cassandra primary key [${pkNames.join(', ')}]`,
+      {
+        hint: 'reconcile.tables[].key lists the full primary key (partition and clustering columns).',
+      },
+    );
   }
   const ignore = new Set(cfg.ignore ?? []);
   const lossy: ResolvedTable['lossy'] = [];
