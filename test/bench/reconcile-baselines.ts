@@ -30,6 +30,15 @@ const conn = {
   display: '127.0.0.1:9042',
 };
 const workers = workersArg ? Number(workersArg) : undefined;
+const {autoSplits} = await import('../../src/services/reconcile/engine.js');
+const {defaultWorkers} = await import('../../src/services/reconcile/scan.js');
+/** The same split count reconcile chooses (from the planner's row estimate). */
+async function pgRows(): Promise<number> {
+  const r = await pool.query<{n: number}>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [
+    name,
+  ]);
+  return r.rows[0]?.n ?? 0;
+}
 
 let aRows = 0;
 const a0 = Date.now();
@@ -39,7 +48,7 @@ await runScan({
   buckets: 65536,
   mode: 'read',
   fetchSize: 2000,
-  splits: tokenSplits(256),
+  splits: tokenSplits(autoSplits(await pgRows(), workers ?? defaultWorkers())),
   workers,
   onSplit: (r: {rows: number}) => {
     aRows += r.rows;
@@ -50,7 +59,6 @@ const aMs = Date.now() - a0;
 const b0 = Date.now();
 const b = await pgBuckets(pool, t, 65536, {});
 const bMs = Date.now() - b0;
-const {defaultWorkers} = await import('../../src/services/reconcile/scan.js');
 process.stdout.write(JSON.stringify({aMs, aRows, bMs, bRows: total(b), workers: workers ?? defaultWorkers()}));
 await cass.shutdown();
 await pool.end();

@@ -22,6 +22,7 @@ const {values: args} = parseArgs({
     reuse: {type: 'boolean', default: false},
     workers: {type: 'string'},
     'skip-naive': {type: 'boolean', default: false},
+    runs: {type: 'string', default: '3'},
   },
 });
 const rows = Number(args.rows);
@@ -84,6 +85,16 @@ function measure(cmd: string, argv: string[]): Promise<Measured> {
 
 async function cli(argv: string[]): Promise<Measured> {
   return measure(node, [bin, ...argv]);
+}
+
+const runs = Number(args.runs);
+/** The run with the median wall time of `runs` (the machine is shared: single shots are noisy). */
+async function median(fn: () => Promise<Measured>): Promise<Measured> {
+  const all: Measured[] = [];
+  for (let i = 0; i < runs; i++) all.push(await fn());
+  all.sort((a, b) => a.ms - b.ms);
+  const m = all[Math.floor(all.length / 2)] as Measured;
+  return {...m, peakRssMb: Math.max(...all.map((x) => x.peakRssMb))};
 }
 
 function flushCassandra(): void {
@@ -149,7 +160,7 @@ flushCassandra();
 await pgc.query(`VACUUM ANALYZE ${table}`);
 
 // ---- baselines ----------------------------------------------------------------------------------------
-const baseline = await measure(node, [
+const baseline = await median(() => measure(node, [
   '--import',
   'tsx',
   join(repoRoot, 'test/bench/reconcile-baselines.ts'),
@@ -171,7 +182,7 @@ const common = [
   '/tmp/cdcctl-bench-spill',
   ...workersArg,
 ];
-const clean = await cli(common);
+const clean = await median(() => cli(common));
 if (clean.code !== 0) throw new Error(`reconcile (clean) exit ${clean.code}: ${clean.stderr}`);
 const cleanRes = JSON.parse(clean.stdout) as {
   tables: Array<{durationMs: number; scanMs: number; pgMs: number; rowsCassandra: number}>;
@@ -181,7 +192,7 @@ const k = Math.max(1, Math.round(rows * 0.001));
 await pgc.query(`UPDATE ${table} SET visits = visits + 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [
   k,
 ]);
-const drift = await cli(common);
+const drift = await median(() => cli(common));
 await pgc.query(`UPDATE ${table} SET visits = visits - 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [
   k,
 ]);
@@ -193,7 +204,7 @@ if (driftRes.tables[0]?.mismatched !== k)
 // ---- naive reference ----------------------------------------------------------------------------------
 let naive: (Measured & {diffs?: number}) | undefined;
 if (!args['skip-naive']) {
-  naive = await measure(node, ['--import', 'tsx', join(repoRoot, 'test/bench/reconcile-naive.ts'), table]);
+  naive = await median(() => measure(node, ['--import', 'tsx', join(repoRoot, 'test/bench/reconcile-naive.ts'), table]));
   if (naive.code !== 0) throw new Error(`naive failed: ${naive.stderr}`);
   naive.diffs = (JSON.parse(naive.stdout) as {diffs: number}).diffs;
 }

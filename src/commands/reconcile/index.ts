@@ -44,7 +44,9 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     'run-id': Flags.string({summary: 'Run id to use (shards of one Indexed Job share it). Default: generated.'}),
     shard: Flags.string({summary: 'Do shard i of N (e.g. 0/4): a deterministic block of the buckets.', default: '0/1'}),
     buckets: Flags.integer({summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).'}),
-    splits: Flags.integer({summary: 'Token splits of the Cassandra scan (resume granularity).', default: 256}),
+    splits: Flags.integer({
+      summary: 'Token splits of the Cassandra scan (default: ~1 per 25,000 rows, ≥ 4 per worker).',
+    }),
     workers: Flags.integer({summary: 'Scan worker threads (default: CPUs, at most 8).'}),
     'fetch-size': Flags.integer({summary: 'Cassandra page size.', default: 2000}),
     'rate-limit': Flags.integer({summary: 'Global Cassandra read limit in rows per second.'}),

@@ -109,18 +109,7 @@ export function floatText(value: number, single: boolean): string {
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
-  let shortest: string;
-  if (single) {
-    const f = Math.fround(value);
-    shortest = f.toExponential(8);
-    for (let p = 1; p <= 9; p++) {
-      const s = f.toExponential(p - 1);
-      if (Math.fround(Number(s)) === f) {
-        shortest = s;
-        break;
-      }
-    }
-  } else shortest = value.toExponential();
+  const shortest = single ? float32Exponential(Math.fround(value)) : value.toExponential();
   // shortest = d[.ddd]e±x
   const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(shortest) as RegExpExecArray;
   const sign = m[1] as string;
@@ -153,6 +142,40 @@ function dateText(v: LocalDateLike): string {
 const hexOf = (v: unknown): string => (v as Buffer).toString('hex');
 const str = (v: unknown): string => String(v);
 
+/**
+ * Decimal digits of a driver Long or Integer. Their own toString(10) is a slow generic radix
+ * conversion (~6 µs); values within ±2^53 go through a double exactly.
+ */
+function bigText(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  const n = (v as {toNumber(): number}).toNumber();
+  return Number.isSafeInteger(n) ? String(n) : String(v);
+}
+
+/** Lower-case 8-4-4-4-12 from the driver's Uuid bytes (cheaper than its toString()). */
+function uuidText(v: unknown): string {
+  const b = (v as {buffer?: Buffer}).buffer;
+  if (!Buffer.isBuffer(b) || b.length !== 16) return String(v).toLowerCase();
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Shortest significant digits (1…9) that round-trip through float32, by binary search. */
+function float32Exponential(f: number): string {
+  let lo = 1;
+  let hi = 9;
+  let best = f.toExponential(8);
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = f.toExponential(mid - 1);
+    if (Math.fround(Number(s)) === f) {
+      best = s;
+      hi = mid - 1;
+    } else lo = mid + 1;
+  }
+  return best;
+}
+
 function scalarCanon(t: CqlType): Canon {
   switch (t.code) {
     case T.ascii:
@@ -164,16 +187,17 @@ function scalarCanon(t: CqlType): Canon {
     case T.int:
     case T.smallint:
     case T.tinyint:
+      return str;
     case T.bigint:
     case T.counter:
     case T.varint:
-      return str; // number, Long and Integer all print decimal digits
+      return bigText; // Long and Integer print decimal digits
     case T.decimal:
       return (v) => {
         // cassandra-driver's BigDecimal keeps (unscaled Integer, scale) in _intVal/_scale; its
         // toString() may use exponent notation, so the plain form is built from the parts
-        const d = v as {_intVal: {toString(): string}; _scale: number};
-        return decimalText(d._intVal.toString(), d._scale);
+        const d = v as {_intVal: unknown; _scale: number};
+        return decimalText(bigText(d._intVal), d._scale);
       };
     case T.float:
       return (v) => floatText(v as number, true);
@@ -181,7 +205,7 @@ function scalarCanon(t: CqlType): Canon {
       return (v) => floatText(v as number, false);
     case T.uuid:
     case T.timeuuid:
-      return (v) => String(v).toLowerCase();
+      return uuidText;
     case T.timestamp:
       return (v) => String((v as Date).getTime());
     case T.date:
@@ -205,6 +229,12 @@ function scalarCanon(t: CqlType): Canon {
 // ---- JSON in jsonb::text layout -----------------------------------------------------------------------------
 
 const utf8Compare = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const NON_ASCII = /[\u0080-\uffff]/;
+/** Sorts by UTF-8 bytes; for ASCII strings JS's code-unit order is the same and far cheaper. */
+function sortBytewise(items: string[]): void {
+  if (!items.some((s) => NON_ASCII.test(s))) items.sort();
+  else items.sort(utf8Compare);
+}
 /** jsonb orders object keys by byte length first, then bytewise. */
 const jsonbKeyOrder = (a: string, b: string): number =>
   Buffer.byteLength(a) - Buffer.byteLength(b) || utf8Compare(a, b);
@@ -241,7 +271,7 @@ function jsonCanon(t: CqlType): (v: unknown) => string {
       return (v) => {
         if (v === null || v === undefined) return 'null';
         const items = [...(v as Iterable<unknown>)].map(el);
-        if (sorted) items.sort(utf8Compare);
+        if (sorted) sortBytewise(items);
         return `[${items.join(', ')}]`;
       };
     }

@@ -28,7 +28,6 @@ import {
 import {type Split, tokenSplits} from './cassandra-side.js';
 import {classify} from './drill.js';
 import {
-  addBuckets,
   type Buckets,
   bucketsFromBuffer,
   bucketsToBuffer,
@@ -39,7 +38,7 @@ import {
 } from './hash.js';
 import {type PgFilter, pgBuckets, pgDrill} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
-import {readSpill, runScan, ScanError} from './scan.js';
+import {addSparse, defaultWorkers, readSpill, runScan, ScanError} from './scan.js';
 import {type ResolvedTable, resolveTable, selectTables} from './spec.js';
 
 /**
@@ -57,7 +56,8 @@ export interface ReconcileOptions {
   recheckAfterMs: number;
   maxDiffRatio: number;
   buckets?: number;
-  splits: number;
+  /** Token splits; default: about one per 25,000 rows, at least 4 per worker (resume granularity). */
+  splits?: number;
   workers?: number;
   fetchSize: number;
   rateLimit?: number;
@@ -83,6 +83,8 @@ export interface TableResult {
   durationMs: number;
   scanMs: number;
   pgMs: number;
+  /** Drill-down, column diff and recheck. */
+  drillMs: number;
   splitsResumed: number;
   sinkLag: {start: string | null; end: string | null};
   lossyColumns: Array<{name: string; reason: string}>;
@@ -263,6 +265,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     let done: number[] = [];
     let rowsC = 0;
     let young = 0;
+    let splits = opts.splits;
     if (job.resume) {
       const prior = await getTable(store, key);
       if (prior) {
@@ -279,6 +282,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         if (prior.status === 'clean' || prior.status === 'drift') {
           warnings.push(`${t.name} shard ${shardLabel} already finished in run ${runId}; re-checking its result`);
         }
+        splits = prior.splits;
         if (prior.checkpoint && prior.buckets === buckets) {
           acc = bucketsFromBuffer(prior.checkpoint, buckets);
           done = prior.splitsDone;
@@ -287,17 +291,19 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         }
       }
     }
+    const expected = await expectedRows(pool, t);
+    splits ??= autoSplits(expected, opts.workers ?? defaultWorkers());
     await startTable(store, {
       runId,
       table: t.name,
       shard: opts.shard.index,
       fingerprint: t.fingerprint,
       buckets,
-      splits: opts.splits,
+      splits,
       sinkLagStart: lagStart,
     });
     const splitsResumed = done.length;
-    const allSplits = tokenSplits(opts.splits);
+    const allSplits = tokenSplits(splits);
     const doneSet = new Set(done);
     const todo = shuffledSplits(allSplits.filter((s) => !doneSet.has(s.id)));
     const spillDir = join(
@@ -321,7 +327,6 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     );
     pgPromise.catch(() => {}); // awaited below; avoid an unhandled rejection while the scan runs
 
-    const expected = await expectedRows(pool, t);
     let scanned = rowsC;
     let lastSave = Date.now();
     const scanStarted = Date.now();
@@ -354,11 +359,11 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           hooks.onProgress?.({table: t.name, phase: 'scan', rows: scanned, expected});
         },
         onSplit: async (r) => {
-          if (r.buckets) addBuckets(acc, r.buckets);
+          if (r.sparse) addSparse(acc, r.sparse);
           rowsC += r.rows;
           young += r.young;
           done.push(r.split);
-          if (Date.now() - lastSave > 2000) await save();
+          if (Date.now() - lastSave > 5000) await save();
         },
       });
     } catch (err) {
@@ -381,6 +386,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     let recommendation: string | undefined;
     let mismatches: MismatchRecord[] = [];
     let skippedOnRecheck = 0;
+    const drillStarted = Date.now();
     if (mismatched.length > 0) {
       const estimate = mismatched.reduce((s, b) => s + Math.max(acc.n[b] as number, pgAcc.n[b] as number), 0);
       const ratio = estimate / Math.max(1, rowsInShardC, rowsP);
@@ -415,7 +421,11 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
             },
           });
         }
+        const t0 = Date.now();
         const pMap = await pgDrill(pool, t, buckets, mismatched, pgFilter);
+        ctx.log.debug(
+          `${t.name}: drill-down read ${cMap.size} Cassandra and ${pMap.size} PostgreSQL keys (${Date.now() - t0} ms for PostgreSQL)`,
+        );
         const outcome = await classify({
           table: t,
           cass,
@@ -450,6 +460,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       durationMs: Date.now() - started,
       scanMs,
       pgMs,
+      drillMs: Date.now() - drillStarted,
       splitsResumed,
       sinkLag: {start: lagStart, end: lagEnd},
       lossyColumns: t.lossy,
@@ -512,6 +523,11 @@ export function shardRange(buckets: number, shard: {index: number; count: number
   const from = Math.ceil((shard.index * buckets) / shard.count);
   const to = Math.ceil(((shard.index + 1) * buckets) / shard.count);
   return [from, to];
+}
+
+/** About one split per 25,000 rows (few round trips), at least 4 per worker (balance), at most 4,096. */
+export function autoSplits(expectedRows: number, workers: number): number {
+  return Math.min(4096, Math.max(workers * 4, Math.ceil(expectedRows / 25_000)));
 }
 
 function shuffledSplits(splits: Split[]): Split[] {

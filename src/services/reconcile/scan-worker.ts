@@ -41,9 +41,9 @@ export type WorkerMessage =
       split: number;
       rows: number;
       young: number;
-      n?: ArrayBuffer;
-      hi?: ArrayBuffer;
-      lo?: ArrayBuffer;
+      /** Sparse bucket sums of this split: touched bucket ids and their [n, hi, lo] triples. */
+      ids?: ArrayBuffer;
+      sums?: ArrayBuffer;
       collected?: Array<[string, number, string]>;
     }
   | {type: 'error'; split?: number; message: string; name: string};
@@ -53,6 +53,9 @@ const port = parentPort;
 if (!port) throw new Error('scan-worker must run as a worker thread');
 
 let client: Client | undefined;
+// one dense accumulator per worker, reused: only the buckets a split touched are sent and reset
+let dense: ReturnType<typeof newBuckets> | undefined;
+let touched: Uint32Array | undefined;
 
 async function scanSplit(split: Split): Promise<void> {
   const t = input.table;
@@ -60,7 +63,12 @@ async function scanSplit(split: Split): Promise<void> {
   const withWt = input.cutoffUs !== undefined && input.mode !== 'read';
   const query = splitQuery(t, withWt);
   const hasher = rowHasher(t);
-  const acc = input.mode === 'hash' ? newBuckets(input.buckets) : undefined;
+  if (input.mode === 'hash' && !dense) {
+    dense = newBuckets(input.buckets);
+    touched = new Uint32Array(input.buckets);
+  }
+  const acc = input.mode === 'hash' ? dense : undefined;
+  let nTouched = 0;
   const [from, to] = input.bucketRange ?? [0, input.buckets];
   const collect = input.collectBuckets ? new Set(input.collectBuckets) : undefined;
   const collected: Array<[string, number, string]> = [];
@@ -104,6 +112,7 @@ async function scanSplit(split: Split): Promise<void> {
         }
         const [hi, lo] = rowHash(hasher.rowOf(row, key));
         const a = acc as NonNullable<typeof acc>;
+        if (a.n[b] === 0) (touched as Uint32Array)[nTouched++] = b;
         a.n[b] = (a.n[b] as number) + 1;
         a.hi[b] = (a.hi[b] as number) + hi;
         a.lo[b] = (a.lo[b] as number) + lo;
@@ -119,10 +128,21 @@ async function scanSplit(split: Split): Promise<void> {
   if (spill) await spill.write(join(input.spillDir as string, `${split.id}.bin`));
   const msg: WorkerMessage = {type: 'done', split: split.id, rows, young};
   if (acc) {
-    msg.n = acc.n.buffer as ArrayBuffer;
-    msg.hi = acc.hi.buffer as ArrayBuffer;
-    msg.lo = acc.lo.buffer as ArrayBuffer;
-    port?.postMessage(msg, [msg.n, msg.hi, msg.lo]);
+    const ids = new Uint32Array(nTouched);
+    const sums = new Float64Array(nTouched * 3);
+    for (let i = 0; i < nTouched; i++) {
+      const b = (touched as Uint32Array)[i] as number;
+      ids[i] = b;
+      sums[i * 3] = acc.n[b] as number;
+      sums[i * 3 + 1] = acc.hi[b] as number;
+      sums[i * 3 + 2] = acc.lo[b] as number;
+      acc.n[b] = 0;
+      acc.hi[b] = 0;
+      acc.lo[b] = 0;
+    }
+    msg.ids = ids.buffer;
+    msg.sums = sums.buffer;
+    port?.postMessage(msg, [msg.ids, msg.sums]);
   } else {
     if (collect) msg.collected = collected;
     port?.postMessage(msg);

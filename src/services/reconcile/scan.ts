@@ -24,7 +24,8 @@ export interface SplitResult {
   split: number;
   rows: number;
   young: number;
-  buckets?: Buckets;
+  /** Sparse sums: bucket ids and [n, hi, lo] per id. */
+  sparse?: {ids: Uint32Array; sums: Float64Array};
   collected?: Array<[string, number, string]>;
 }
 
@@ -78,9 +79,7 @@ export async function runScan(options: ScanOptions): Promise<void> {
           finish(w);
         } else if (m.type === 'done') {
           const result: SplitResult = {split: m.split, rows: m.rows, young: m.young, collected: m.collected};
-          if (m.n && m.hi && m.lo) {
-            result.buckets = {n: new Float64Array(m.n), hi: new Float64Array(m.hi), lo: new Float64Array(m.lo)};
-          }
+          if (m.ids && m.sums) result.sparse = {ids: new Uint32Array(m.ids), sums: new Float64Array(m.sums)};
           // results are applied one at a time, in arrival order (checkpoints never interleave)
           chain = chain
             .then(() => onSplit?.(result))
@@ -99,6 +98,17 @@ export async function runScan(options: ScanOptions): Promise<void> {
     await chain;
     await Promise.all(threads.map((t) => t.terminate().catch(() => 0)));
   });
+}
+
+/** Adds a split's sparse sums into dense buckets. */
+export function addSparse(into: Buckets, sparse: {ids: Uint32Array; sums: Float64Array}): void {
+  const {ids, sums} = sparse;
+  for (let i = 0; i < ids.length; i++) {
+    const b = ids[i] as number;
+    into.n[b] = (into.n[b] as number) + (sums[i * 3] as number);
+    into.hi[b] = (into.hi[b] as number) + (sums[i * 3 + 1] as number);
+    into.lo[b] = (into.lo[b] as number) + (sums[i * 3 + 2] as number);
+  }
 }
 
 /** Reads spill files of the given splits, keeping rows of the given buckets: key → [bucket, hash]. */
