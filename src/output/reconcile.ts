@@ -65,6 +65,12 @@ export function renderRunResult(r: ReconcileResult, wide: boolean): string {
   for (const t of r.tables) {
     for (const l of t.lossyColumns) lines.push(`${t.table}: column ${l.name} not compared: ${l.reason}`);
     if (t.recommendation) lines.push(`${t.table}: ${t.recommendation}`);
+    if (t.sample) {
+      const e = t.sample;
+      lines.push(
+        `${t.table}: estimate from ${n(e.rowsSampled)} rows (${(e.fraction * 100).toFixed(1)}% of the token ranges): ${(e.estimatedDriftRatio * 100).toFixed(3)}% of rows differ; ~${n(e.estimatedMissing)} missing, ~${n(e.estimatedMismatched)} differing, ~${n(e.estimatedExtra)} extra (from counts). Run without --sample for the exact list.`,
+      );
+    }
     if (t.mismatches.length > 0) lines.push('', renderMismatches(t.mismatches, wide, 20));
   }
   if (r.status !== 'clean')

@@ -162,6 +162,21 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     assert.match(csv.stdout, new RegExp(`${tableName},value,id=${nullName.id},name,,now set,\\d+`));
   });
 
+  it('--sample estimates the drift from a fraction of the token ranges', async (t) => {
+    if (skip || !driftRun) return t.skip(skip ?? 'no drift run');
+    const r = await cli(['reconcile', '--table', tableName, '--sample', '0.5', '--json', '--no-alert', '--no-push']);
+    assert.equal(r.code, 3, r.stderr);
+    const res = json<
+      RunResult & {tables: Array<{sample: {fraction: number; rowsSampled: number; estimatedDriftRatio: number}}>}
+    >(r);
+    const s = res.tables[0]?.sample;
+    assert.ok(s && s.fraction > 0.4 && s.fraction < 0.6, JSON.stringify(s));
+    assert.ok(s.rowsSampled > ROWS * 0.3 && s.rowsSampled < ROWS * 0.7);
+    // ~1 % injected: the estimate is in the right range, not exact
+    assert.ok(s.estimatedDriftRatio > 0.002 && s.estimatedDriftRatio < 0.03, String(s.estimatedDriftRatio));
+    assert.deepEqual(res.tables[0]?.mismatches, []);
+  });
+
   it('pushed metrics {table, shard} and posted the drift alert', async (t) => {
     if (skip || !driftRun) return t.skip(skip ?? 'no drift run');
     const metrics = await (await fetch('http://127.0.0.1:9091/metrics')).text();

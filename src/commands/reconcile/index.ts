@@ -62,6 +62,9 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
       default: true,
       allowNo: true,
     }),
+    sample: Flags.string({
+      summary: 'Quick estimate from this fraction of the data (e.g. 0.01); differences are not listed.',
+    }),
     quiet: Flags.boolean({char: 'q', summary: 'No progress and no informational logs; errors and the result only.'}),
     output: Flags.option({
       char: 'o',
@@ -77,6 +80,11 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     const shard = parseShard(f.shard);
     const maxDiffRatio = Number(f['max-diff-ratio']);
     if (!(maxDiffRatio > 0 && maxDiffRatio <= 1)) throw new UsageError('--max-diff-ratio must be in (0, 1]');
+    const sample = f.sample === undefined ? undefined : Number(f.sample);
+    if (sample !== undefined && !(sample > 0 && sample <= 1))
+      throw new UsageError('--sample must be a fraction in (0, 1]');
+    if (sample !== undefined && (f.resume || shard.count > 1))
+      throw new UsageError('--sample cannot be combined with --resume or --shard');
     const ctx = {...(await this.runContext()), log: this.log$};
     const tty = !f.quiet && !this.jsonEnabled() && process.stderr.isTTY === true;
     const progress = progressPrinter(tty);
@@ -100,6 +108,7 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
         consistency: f.consistency,
         push: f.push,
         alert: f.alert,
+        sample,
       },
       {
         onProgress: (p) => {
