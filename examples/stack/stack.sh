@@ -2,7 +2,7 @@
 # Local CDC stack for cdcctl without Docker: PostgreSQL (5433, wal_level=logical), Kafka 4.3.1 KRaft (9092),
 # Kafka Connect + Debezium 3.6.x (8083), Alertmanager (9093), Pushgateway (9091), Prometheus (9090),
 # Apicurio Registry 3.3.x (8080 API incl. Confluent-compatible /apis/ccompat/v7, 9000 management, in-memory H2),
-# all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
+# Cassandra 5.0.8 (9042, CDC enabled), all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
 #
 #   stack.sh up | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch
 set -euo pipefail
@@ -39,7 +39,8 @@ service prometheus    "9090"       20                # GET /-/ready 200
 service kafka         "9092 9095"  90                # TCP 9092 open + log line "Kafka Server started"
 service connect       "8083"       180               # GET /health 200 + both Debezium connectors listed
 service apicurio      "8080 9000"  120               # GET :9000/health/ready 200 + GET /apis/ccompat/v7/subjects 200
-STOP_ORDER=(apicurio connect kafka alertmanager pushgateway prometheus pg)
+service cassandra     "9042 7000"  240               # TCP 9042 open + log line "Starting listening for CQL clients"
+STOP_ORDER=(apicurio cassandra connect kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
 logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
 
@@ -192,6 +193,20 @@ fetch_connect_plugins() {
   for c in "${DBZ_PLUGINS[@]}"; do fetch_archive "$c" "$STACK/connect-plugins"; done
 }
 
+# Cassandra server jars (cassandra-all + dependencies). The 5.0.x -bin.tar.gz is not on Maven Central
+# (checked: org.apache.cassandra:apache-cassandra:5.0.8:tar.gz:bin does not resolve), so CassandraDaemon runs
+# from this classpath with the JVM flags of conf/jvm17-server.options.
+fetch_cassandra_libs() {
+  local pom=$HERE/cassandra-libs.pom.xml libs=$STACK/cassandra/lib sum
+  sum=$(sha1sum "$pom" | cut -c1-12)
+  [ -f "$libs/.ok-$sum" ] && return 0
+  say "fetch: Cassandra jars (maven)"
+  rm -rf "$libs.tmp" && mkdir -p "$libs.tmp"
+  mvn_run -f "$pom" "$MVN_DEP:copy-dependencies" -DoutputDirectory="$libs.tmp" -DincludeScope=runtime
+  ls "$libs.tmp"/cassandra-all-*.jar >/dev/null 2>&1 || die "cassandra-all jar missing after fetch"
+  rm -rf "$libs" && mv "$libs.tmp" "$libs" && touch "$libs/.ok-$sum"
+}
+
 cmd_fetch() {
   mkdir -p "$STACK"/{dl,run,logs,conf,data}
   fetch_tools
@@ -199,6 +214,7 @@ cmd_fetch() {
   fetch_kafka_libs
   fetch_connect_plugins
   fetch_apicurio
+  fetch_cassandra_libs
   say "fetch: done"
 }
 
@@ -222,6 +238,8 @@ ready_connect() {
   local plugins c; plugins=$(curl -fsS --max-time 5 http://127.0.0.1:8083/connector-plugins 2>/dev/null) || return 1
   for c in "${CONNECT_PLUGIN_CLASSES[@]}"; do grep -q "\"$c\"" <<<"$plugins" || return 1; done
 }
+
+ready_cassandra() { tcp_open 9042 && grep -q 'Starting listening for CQL clients' "$(logfile cassandra)" 2>/dev/null; }
 
 # ---- start --------------------------------------------------------------------------------------------------
 start_pg() {
@@ -303,6 +321,36 @@ start_apicurio() {
     -jar "$dir/quarkus-run.jar"
 }
 
+# Cassandra: small heap (2-core box shared with three other JVMs); flags from conf/jvm17-server.options.
+CASSANDRA_HEAP=${CASSANDRA_HEAP:-768M} CASSANDRA_NEWGEN=${CASSANDRA_NEWGEN:-128M}
+start_cassandra() {
+  local j lib=$STACK/cassandra/lib data=$STACK/data/cassandra jamm; j=$(java_bin)
+  mkdir -p "$data"/{data,commitlog,saved_caches,hints,cdc_raw}
+  jamm=$(ls "$lib"/jamm-*.jar 2>/dev/null | head -n1)
+  local jpms=(-Djdk.attach.allowAttachSelf=true
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
+    --add-exports java.sql/java.sql=ALL-UNNAMED --add-exports java.base/java.lang.ref=ALL-UNNAMED
+    --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED --add-exports jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+    --add-exports jdk.attach/sun.tools.attach=ALL-UNNAMED
+    --add-opens java.base/java.lang.module=ALL-UNNAMED --add-opens java.base/jdk.internal.loader=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.ref=ALL-UNNAMED --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.math=ALL-UNNAMED --add-opens java.base/jdk.internal.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+    --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED
+    --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+    --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED
+    --add-opens java.base/java.nio=ALL-UNNAMED)
+  spawn cassandra "$j" -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" -Xmn"$CASSANDRA_NEWGEN" -Xss256k -XX:+UseG1GC \
+    -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:-AlwaysPreTouch -XX:+ExitOnOutOfMemoryError "${jpms[@]}" \
+    ${jamm:+-javaagent:$jamm} -Dio.netty.tryReflectionSetAccessible=true -Dio.netty.allocator.useCacheForAllThreads=true \
+    -Dio.netty.allocator.maxOrder=11 -Djava.net.preferIPv4Stack=true -Dcassandra-foreground=yes \
+    -Dcassandra.config="file://$STACK/conf/cassandra.yaml" -Dcassandra.storagedir="$data" \
+    -Dcassandra.logdir="$STACK/logs" -Dlogback.configurationFile="file://$STACK/conf/cassandra-logback.xml" \
+    -Dcassandra.jmx.local.port=7199 -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.initial_token=0 \
+    -cp "$lib/*" org.apache.cassandra.service.CassandraDaemon
+}
+
 # ---- orchestration ------------------------------------------------------------------------------------------
 wait_ready() {  # <svc>: poll readiness each 0.5 s; on death/timeout print the last 50 log lines and exit 1
   local svc=$1 deadline=$(( $(date +%s) + ${TIMEOUT[$1]} ))
@@ -366,6 +414,7 @@ cmd_up() {
   wait_ready kafka
   ensure connect                 # after Kafka: one JVM booting at a time on 2 cores
   ensure apicurio                # schema registry: a JVM too, so after Connect
+  ensure cassandra               # last: the heaviest boot, alone on the CPU
   say "up: all services ready (state: $STACK)"
 }
 

@@ -12,23 +12,50 @@ export async function cassandraClient(
   ctx: RunContext,
   overrides: {keyspace?: string} = {},
 ): Promise<{client: Client; display: string}> {
+  const options = cassandraConnection(ctx, overrides);
+  return {client: await clientFromConnection(options), display: options.display};
+}
+
+/**
+ * Everything needed to open a client, with secrets resolved: structured-clone safe, so that worker
+ * threads (the reconciliation scan) open their own clients. Never logged or stored.
+ */
+export interface CassandraConnection {
+  contactPoints: string[];
+  localDataCenter: string;
+  keyspace?: string;
+  credentials?: {username: string; password: string};
+  timeoutMs: number;
+  display: string;
+}
+
+export function cassandraConnection(ctx: RunContext, overrides: {keyspace?: string} = {}): CassandraConnection {
   const config = ctx.config.cassandra;
   if (!config) {
     throw new ConfigError(`context "${ctx.contextName}" has no cassandra contact points`, {
       hint: `Add them with \`cdcctl config set-context ${ctx.contextName} --cassandra-contact-points host:9042 --cassandra-dc datacenter1\`.`,
     });
   }
-  const driver = (await import('cassandra-driver')).default;
-  const timeout = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = new driver.Client({
+  return {
     contactPoints: config.contactPoints,
     localDataCenter: config.localDataCenter,
     keyspace: overrides.keyspace ?? config.keyspace,
     credentials: credentials(config, `contexts.${ctx.contextName}.cassandra`),
-    socketOptions: {connectTimeout: Math.min(timeout, 10_000), readTimeout: timeout},
+    timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    display: config.contactPoints.join(','),
+  };
+}
+
+export async function clientFromConnection(c: CassandraConnection): Promise<Client> {
+  const driver = (await import('cassandra-driver')).default;
+  return new driver.Client({
+    contactPoints: c.contactPoints,
+    localDataCenter: c.localDataCenter,
+    keyspace: c.keyspace,
+    credentials: c.credentials,
+    socketOptions: {connectTimeout: Math.min(c.timeoutMs, 10_000), readTimeout: c.timeoutMs},
     pooling: {warmup: false},
   });
-  return {client, display: config.contactPoints.join(',')};
 }
 
 function credentials(config: CassandraConfig, where: string): {username: string; password: string} | undefined {

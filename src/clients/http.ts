@@ -45,6 +45,8 @@ export interface HttpRequest {
   path: string;
   query?: Record<string, string | number | boolean | Array<string | number | boolean> | undefined>;
   body?: unknown;
+  /** Content type of a string body (default application/json), e.g. Prometheus text exposition format. */
+  contentType?: string;
   /** Status codes that are answers, not errors (e.g. 503 from a health endpoint). */
   accept?: number[];
   /** Retries network failures and 502/503/504. Defaults to true for GET, HEAD, PUT and DELETE. */
@@ -147,7 +149,7 @@ export class HttpClient {
     let body: string | undefined;
     if (req.body !== undefined) {
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-      headers['content-type'] ??= 'application/json';
+      headers['content-type'] ??= req.contentType ?? 'application/json';
     }
     const res = await request(url, {
       method: req.method,

@@ -180,6 +180,45 @@ export const gdprSchema = z.strictObject({
   consistency: z.enum(['LOCAL_QUORUM', 'QUORUM', 'EACH_QUORUM', 'ALL', 'ONE', 'LOCAL_ONE']).optional(),
 });
 
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, "_"');
+const qualifiedName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'name.table');
+const durationText = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 1h');
+
+/**
+ * One Cassandra table and its PostgreSQL replica (`cdcctl reconcile`). Column names are Cassandra's;
+ * `columns` maps the ones whose PostgreSQL name differs. `types` hints how a PostgreSQL column holds a
+ * value when its type alone does not say (e.g. a timestamp kept as epoch milliseconds in a bigint).
+ */
+export const reconcileTableSchema = z.strictObject({
+  /** Short name used on the command line and in metrics (default: the Cassandra keyspace.table). */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
+  cassandra: qualifiedName,
+  postgres: qualifiedName,
+  /** The full primary key (partition + clustering columns), Cassandra names, in order. */
+  key: z.array(identifier).min(1),
+  columns: z.record(identifier, identifier).optional(),
+  types: z.record(identifier, z.enum(['epoch-ms', 'epoch-us', 'json', 'text', 'lossy'])).optional(),
+  ignore: z.array(identifier).optional(),
+  /** PostgreSQL column with the time the row was last written (min-age filter, repair guard). */
+  updatedAt: identifier.optional(),
+  /** Cassandra column whose writetime() dates a row (min-age; default: the first compared scalar column). */
+  writetimeColumn: identifier.optional(),
+  minAge: durationText.optional(),
+  /** Alert when missing + extra + mismatched rows exceed this (default 0: any drift alerts). */
+  driftThreshold: z.number().int().nonnegative().optional(),
+});
+
+export const reconcileSchema = z.strictObject({
+  tables: z.array(reconcileTableSchema).min(1),
+  /** Kafka Connect sink connector whose consumer-group lag is recorded with each run. */
+  sinkConnector: z.string().optional(),
+  /** Buckets per table (a power of two, default 65536). */
+  buckets: z.number().int().min(16).max(1_048_576).optional(),
+});
+
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),
   schemaRegistry: httpEndpointSchema.optional(),
@@ -202,6 +241,7 @@ export const contextSchema = z.strictObject({
   audit: z.enum(['required', 'optional']).optional(),
   access: accessSchema.optional(),
   gdpr: gdprSchema.optional(),
+  reconcile: reconcileSchema.optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -216,6 +256,8 @@ export type KafkaConfig = z.infer<typeof kafkaSchema>;
 export type PostgresConfig = z.infer<typeof postgresSchema>;
 export type CassandraConfig = z.infer<typeof cassandraSchema>;
 export type GdprConfig = z.infer<typeof gdprSchema>;
+export type ReconcileTableConfig = z.infer<typeof reconcileTableSchema>;
+export type ReconcileConfig = z.infer<typeof reconcileSchema>;
 export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;

@@ -20,6 +20,7 @@ export const localConfig = tempConfig(
     '    prometheus: {url: "http://127.0.0.1:9090"}',
     '    alertmanager: {url: "http://127.0.0.1:9093"}',
     '    pushgateway: {url: "http://127.0.0.1:9091"}',
+    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
     '',
   ].join('\n'),
 );

@@ -1,0 +1,185 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {ExitCode, UsageError} from '../../errors.js';
+import {durationFlag, parseDuration} from '../../flags.js';
+import {createLogger} from '../../output/log.js';
+import {renderRunResult} from '../../output/reconcile.js';
+import {type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
+
+export default class Reconcile extends BaseCommand<typeof Reconcile> {
+  static override summary =
+    'Compare Cassandra tables with their PostgreSQL replicas: missing, extra and differing rows.';
+  static override description = withExitCodes(
+    `Table pairs come from the context's reconcile.tables. Both sides are reduced to per-bucket checksums
+(PostgreSQL in one server-side query, Cassandra in one parallel token-range scan); only differing buckets
+are drilled into, only their keys are read for a column-level diff, and differences are reported only if
+they persist after --recheck-after. Results are stored (reconcile history / show / repair), metrics are
+pushed to the Pushgateway and a drift alert is posted to Alertmanager above the table's threshold.
+
+Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). Exit 4: unreachable.`,
+  );
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --table demo.accounts --min-age 5m --recheck-after 30s',
+    '<%= config.bin %> <%= command.id %> --shard $JOB_COMPLETION_INDEX/8 --run-id $RUN_ID --quiet --log-format json',
+    '<%= config.bin %> <%= command.id %> --resume rc-20260101-030000-a1b2c3',
+  ];
+
+  static override flags = {
+    table: Flags.string({
+      char: 't',
+      summary: 'Table pair to check (name or keyspace.table); repeatable. Default: all.',
+      multiple: true,
+    }),
+    'min-age': durationFlag({summary: "Leave out rows written more recently than this (default: the table's minAge)."}),
+    'recheck-after': Flags.custom<number>({parse: async (v) => (/^0+(ms|s|m|h)?$/.test(v) ? 0 : parseDuration(v))})({
+      summary: 'Re-read differing rows after this delay; report only those still different (0 = off).',
+      default: 5000,
+    }),
+    'max-diff-ratio': Flags.string({
+      summary: 'Give up (and recommend a re-snapshot) when this fraction of rows differs.',
+      default: '0.1',
+    }),
+    resume: Flags.string({summary: 'Resume an interrupted run: finished token splits are skipped.'}),
+    'run-id': Flags.string({summary: 'Run id to use (shards of one Indexed Job share it). Default: generated.'}),
+    shard: Flags.string({summary: 'Do shard i of N (e.g. 0/4): a deterministic block of the buckets.', default: '0/1'}),
+    buckets: Flags.integer({summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).'}),
+    splits: Flags.integer({
+      summary: 'Token splits of the Cassandra scan (default: ~1 per 25,000 rows, ≥ 4 per worker).',
+    }),
+    workers: Flags.integer({summary: 'Scan worker threads (default: CPUs, at most 8).'}),
+    'fetch-size': Flags.integer({summary: 'Cassandra page size.', default: 2000}),
+    'rate-limit': Flags.integer({summary: 'Global Cassandra read limit in rows per second.'}),
+    consistency: Flags.option({
+      summary: 'Cassandra read consistency (ALL for an authoritative diff).',
+      options: ['ONE', 'LOCAL_ONE', 'LOCAL_QUORUM', 'QUORUM', 'ALL'] as const,
+      default: 'LOCAL_QUORUM',
+    })(),
+    'spill-dir': Flags.string({summary: 'Directory for per-split key spill files (default: the system temp dir).'}),
+    push: Flags.boolean({summary: 'Push metrics to the Pushgateway (when configured).', default: true, allowNo: true}),
+    alert: Flags.boolean({
+      summary: 'Post a drift alert to Alertmanager (when configured).',
+      default: true,
+      allowNo: true,
+    }),
+    sample: Flags.string({
+      summary: 'Quick estimate from this fraction of the data (e.g. 0.01); differences are not listed.',
+    }),
+    quiet: Flags.boolean({char: 'q', summary: 'No progress and no informational logs; errors and the result only.'}),
+    output: Flags.option({
+      char: 'o',
+      summary: 'Output format.',
+      options: ['table', 'wide', 'json', 'yaml'] as const,
+      default: 'table',
+    })(),
+  };
+
+  async run(): Promise<ReconcileResult> {
+    const f = this.flags;
+    if (f.quiet) this.log$ = createLogger({format: f['log-format'], verbose: f.verbose, quiet: true});
+    const shard = parseShard(f.shard);
+    const maxDiffRatio = Number(f['max-diff-ratio']);
+    if (!(maxDiffRatio > 0 && maxDiffRatio <= 1)) throw new UsageError('--max-diff-ratio must be in (0, 1]');
+    const sample = f.sample === undefined ? undefined : Number(f.sample);
+    if (sample !== undefined && !(sample > 0 && sample <= 1))
+      throw new UsageError('--sample must be a fraction in (0, 1]');
+    if (sample !== undefined && (f.resume || shard.count > 1))
+      throw new UsageError('--sample cannot be combined with --resume or --shard');
+    const ctx = {...(await this.runContext()), log: this.log$};
+    const tty = !f.quiet && !this.jsonEnabled() && process.stderr.isTTY === true;
+    const progress = progressPrinter(tty);
+    let phase = '';
+    const result = await reconcile(
+      ctx,
+      {
+        tables: f.table ?? [],
+        runId: f['run-id'],
+        resume: f.resume,
+        shard,
+        minAgeMs: f['min-age'],
+        recheckAfterMs: f['recheck-after'],
+        maxDiffRatio,
+        buckets: f.buckets,
+        splits: f.splits,
+        workers: f.workers,
+        fetchSize: f['fetch-size'],
+        rateLimit: f['rate-limit'],
+        spillDir: f['spill-dir'],
+        consistency: f.consistency,
+        push: f.push,
+        alert: f.alert,
+        sample,
+      },
+      {
+        onProgress: (p) => {
+          progress.update(p);
+          // without a terminal: one log line per phase instead of a progress bar
+          if (!tty && `${p.table}:${p.phase}` !== phase) {
+            phase = `${p.table}:${p.phase}`;
+            if (p.phase === 'scan') this.log$.info(`${p.table}: scanning Cassandra (~${Math.round(p.expected)} rows)`);
+            else if (p.phase === 'drill') this.log$.info(`${p.table}: drilling into differing buckets`);
+            else this.log$.info(`${p.table}: re-checking ${p.expected} differing rows after ${f['recheck-after']} ms`);
+          }
+        },
+      },
+    ).finally(() => progress.done());
+    for (const t of result.tables) {
+      for (const w of t.warnings) this.log$.warn(`${t.table}: ${w}`);
+      // one structured line per table for log collectors (the result itself goes to stdout)
+      if (f['log-format'] === 'json')
+        this.log$.info(`${t.table} shard ${t.shard}: ${t.status}`, {
+          run: result.runId,
+          table: t.table,
+          status: t.status,
+          missing: t.missing,
+          extra: t.extra,
+          value: t.mismatched,
+          rows: t.rowsCassandra,
+          durationMs: t.durationMs,
+        });
+    }
+    if (result.status !== 'clean') this.exitWith(ExitCode.notOk);
+    return this.present(result, (wide) => renderRunResult(result, wide));
+  }
+}
+
+export function parseShard(text: string): {index: number; count: number} {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count)
+    throw new UsageError(`invalid --shard "${text}"`, {hint: 'Use i/N with 0 ≤ i < N, e.g. 0/4.'});
+  return {index, count};
+}
+
+/** One rewritten stderr line on a terminal: rows, rows/s, ETA. Nothing otherwise. */
+function progressPrinter(enabled: boolean) {
+  let last = 0;
+  let started = 0;
+  let table = '';
+  let shown = false;
+  return {
+    update(p: Progress) {
+      if (!enabled) return;
+      const now = Date.now();
+      if (p.table !== table) {
+        table = p.table;
+        started = now;
+      }
+      if (now - last < 200) return;
+      last = now;
+      let line: string;
+      if (p.phase === 'scan') {
+        const rate = p.rows / Math.max(0.001, (now - started) / 1000);
+        const eta = p.expected > p.rows ? `ETA ${Math.ceil((p.expected - p.rows) / Math.max(rate, 1))}s` : '';
+        line = `${p.table}: ${p.rows.toLocaleString('en-US')}${p.expected ? `/~${Math.round(p.expected).toLocaleString('en-US')}` : ''} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${eta}`;
+      } else
+        line = `${p.table}: ${p.phase === 'drill' ? 'drilling into differing buckets' : `re-checking ${p.expected} rows`}`;
+      process.stderr.write(`\r\x1b[2K${line}`);
+      shown = true;
+    },
+    done() {
+      if (shown) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}

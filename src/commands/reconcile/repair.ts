@@ -1,0 +1,71 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {ExitCode} from '../../errors.js';
+import {mutationFlags} from '../../flags.js';
+import {keyText} from '../../output/reconcile.js';
+import {renderTable} from '../../output/render.js';
+import {type RepairResult, repair} from '../../services/reconcile/repair.js';
+
+export default class ReconcileRepair extends BaseCommand<typeof ReconcileRepair> {
+  static override summary = 'Repair the PostgreSQL replica from Cassandra for the differences a run found.';
+  static override description =
+    `Missing and differing rows are re-read from Cassandra (the source of truth) and upserted into
+PostgreSQL. Every statement is guarded: it changes nothing when the PostgreSQL row changed since the run
+(its row hash no longer matches) or is newer than Cassandra's write (updatedAt). Extra rows are deleted
+only with --delete-extras, after confirmation. --dry-run prints the exact statements and changes nothing.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --dry-run',
+    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --yes',
+    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --delete-extras',
+  ];
+  static override mutating = true;
+  static override args = {run: Args.string({description: 'Run id.', required: true})};
+  static override flags = {
+    ...mutationFlags,
+    table: Flags.string({char: 't', summary: 'Only this table.'}),
+    'delete-extras': Flags.boolean({summary: 'Also delete rows that exist only in PostgreSQL (asks first).'}),
+    output: Flags.option({
+      char: 'o',
+      summary: 'Output format.',
+      options: ['table', 'wide', 'json', 'yaml'] as const,
+      default: 'table',
+    })(),
+  };
+
+  async run(): Promise<RepairResult> {
+    const f = this.flags;
+    const ctx = await this.runContext();
+    if (!f['dry-run']) {
+      await this.confirm(
+        `write to PostgreSQL for the differences of run ${this.args.run}${f['delete-extras'] ? ', deleting extra rows,' : ''}?`,
+      );
+    }
+    const result = await repair(ctx, {
+      runId: this.args.run,
+      table: f.table,
+      deleteExtras: f['delete-extras'],
+      dryRun: f['dry-run'],
+    });
+    if (!result.dryRun && result.skipped > 0) this.exitWith(ExitCode.partial);
+    return this.present(result, (wide) => {
+      if (result.dryRun) {
+        const lines = result.actions.map((a) =>
+          a.sql ? `-- ${a.kind} ${keyText(a)}\n${a.sql};` : `-- ${a.kind} ${keyText(a)}: ${a.reason}`,
+        );
+        return lines.length ? `-- dry run: nothing changed\n${lines.join('\n')}` : 'Nothing to repair.';
+      }
+      const table = renderTable(
+        result.actions,
+        [
+          {header: 'TABLE', value: (a) => a.table, wide: true},
+          {header: 'KIND', value: (a) => a.kind},
+          {header: 'KEY', value: (a) => keyText(a)},
+          {header: 'ACTION', value: (a) => a.action},
+          {header: 'RESULT', value: (a) => (a.applied ? 'done' : (a.reason ?? ''))},
+        ],
+        wide,
+      );
+      return `${table}\n\n${result.applied} row(s) repaired, ${result.skipped} left alone.`;
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {mismatchesCsv, renderMismatches, renderTables} from '../../output/reconcile.js';
+import {type RunDetails, showRun} from '../../services/reconcile/results.js';
+
+export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
+  static override summary = 'Show one reconciliation run: per-table figures and every difference, column by column.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> latest',
+    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --kind value -o csv > drift.csv',
+    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --json',
+  ];
+  static override args = {run: Args.string({description: 'Run id, or "latest".', required: true})};
+  static override flags = {
+    table: Flags.string({char: 't', summary: 'Only this table.'}),
+    kind: Flags.option({summary: 'Only this kind of difference.', options: ['missing', 'extra', 'value'] as const})(),
+    limit: Flags.integer({summary: 'At most this many differences.'}),
+    output: Flags.option({
+      char: 'o',
+      summary: 'Output format.',
+      options: ['table', 'wide', 'json', 'yaml', 'csv'] as const,
+      default: 'table',
+    })(),
+  };
+
+  async run(): Promise<RunDetails> {
+    const details = await showRun(await this.runContext(), this.args.run, {
+      table: this.flags.table,
+      kind: this.flags.kind,
+      limit: this.flags.limit,
+    });
+    if (this.flags.output === 'csv' && !this.jsonEnabled()) {
+      process.stdout.write(mismatchesCsv(details.mismatches));
+      return details;
+    }
+    return this.present(details, (wide) => {
+      const r = details.run;
+      const head = `Run ${r.runId} (${r.context}, ${r.actor}) started ${r.startedAt}: ${r.status}`;
+      const diffs = details.mismatches.length ? renderMismatches(details.mismatches, wide) : 'No differences.';
+      return `${head}\n\n${renderTables(details.tables, wide)}\n\n${diffs}`;
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import type {ReconcileResult} from '../services/reconcile/engine.js';
+import type {MismatchRecord, RunRecord, TableRecord} from '../store/reconcile.js';
+import {color, paintState, renderTable} from './render.js';
+
+/** Rendering of reconciliation results (tables for people, CSV for spreadsheets). */
+
+const n = (x: number) => x.toLocaleString('en-US');
+const paint = (s: string) => {
+  const c = color();
+  if (s === 'clean') return c.green(s);
+  if (s === 'drift' || s === 'gave_up' || s === 'partial') return c.yellow(s);
+  return paintState(s);
+};
+
+export function keyText(m: Pick<MismatchRecord, 'key'>): string {
+  return Object.entries(m.key)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export function renderMismatches(rows: MismatchRecord[], wide: boolean, limit = Number.POSITIVE_INFINITY): string {
+  const shown = rows.slice(0, limit);
+  const flat = shown.flatMap((m) =>
+    m.columns.length === 0
+      ? [{m, column: '', cassandra: '', postgres: ''}]
+      : m.columns.map((c) => ({m, column: c.column, cassandra: c.cassandra ?? 'NULL', postgres: c.postgres ?? 'NULL'})),
+  );
+  const text = renderTable(
+    flat,
+    [
+      {header: 'TABLE', value: (r) => r.m.table, wide: true},
+      {header: 'KIND', value: (r) => r.m.kind},
+      {header: 'KEY', value: (r) => keyText(r.m)},
+      {header: 'COLUMN', value: (r) => r.column},
+      {header: 'CASSANDRA', value: (r) => r.cassandra},
+      {header: 'POSTGRESQL', value: (r) => r.postgres},
+      {header: 'BUCKET', value: (r) => r.m.bucket, wide: true},
+    ],
+    wide,
+  );
+  return rows.length > shown.length ? `${text}\n… ${n(rows.length - shown.length)} more` : text;
+}
+
+export function renderRunResult(r: ReconcileResult, wide: boolean): string {
+  const table = renderTable(
+    r.tables,
+    [
+      {header: 'TABLE', value: (t) => t.table},
+      {header: 'SHARD', value: (t) => t.shard, wide: true},
+      {header: 'STATUS', value: (t) => t.status, paint},
+      {header: 'CASSANDRA', value: (t) => n(t.rowsCassandra)},
+      {header: 'POSTGRESQL', value: (t) => n(t.rowsPostgres)},
+      {header: 'MISSING', value: (t) => t.missing},
+      {header: 'EXTRA', value: (t) => t.extra},
+      {header: 'VALUE', value: (t) => t.mismatched},
+      {header: 'YOUNG', value: (t) => t.rowsYoung, wide: true},
+      {header: 'BUCKETS≠', value: (t) => t.mismatchedBuckets, wide: true},
+      {header: 'RECHECKED-OK', value: (t) => t.skippedOnRecheck, wide: true},
+      {header: 'SINK LAG', value: (t) => `${t.sinkLag.start ?? '-'}→${t.sinkLag.end ?? '-'}`, wide: true},
+      {header: 'TIME', value: (t) => `${(t.durationMs / 1000).toFixed(1)}s`},
+    ],
+    wide,
+  );
+  const lines = [`Run ${r.runId}: ${paint(r.status)}`, '', table];
+  for (const t of r.tables) {
+    for (const l of t.lossyColumns) lines.push(`${t.table}: column ${l.name} not compared: ${l.reason}`);
+    if (t.recommendation) lines.push(`${t.table}: ${t.recommendation}`);
+    if (t.sample) {
+      const e = t.sample;
+      lines.push(
+        `${t.table}: estimate from ${n(e.rowsSampled)} rows (${(e.fraction * 100).toFixed(1)}% of the token ranges): ${(e.estimatedDriftRatio * 100).toFixed(3)}% of rows differ; ~${n(e.estimatedMissing)} missing, ~${n(e.estimatedMismatched)} differing, ~${n(e.estimatedExtra)} extra (from counts). Run without --sample for the exact list.`,
+      );
+    }
+    if (t.mismatches.length > 0) lines.push('', renderMismatches(t.mismatches, wide, 20));
+  }
+  if (r.status !== 'clean')
+    lines.push('', `Details: cdcctl reconcile show ${r.runId}; fix: cdcctl reconcile repair ${r.runId} --dry-run`);
+  return lines.join('\n');
+}
+
+export function renderHistory(runs: RunRecord[], wide: boolean): string {
+  return renderTable(
+    runs,
+    [
+      {header: 'RUN', value: (r) => r.runId},
+      {header: 'STARTED', value: (r) => r.startedAt.replace(/\.\d+Z$/, 'Z')},
+      {header: 'STATUS', value: (r) => r.status, paint},
+      {header: 'TABLES', value: (r) => r.tables.join(',')},
+      {header: 'SHARDS', value: (r) => r.shards, wide: true},
+      {header: 'MISSING', value: (r) => r.missing},
+      {header: 'EXTRA', value: (r) => r.extra},
+      {header: 'VALUE', value: (r) => r.mismatched},
+      {header: 'ROWS', value: (r) => n(r.rowsCassandra), wide: true},
+      {header: 'ACTOR', value: (r) => r.actor, wide: true},
+    ],
+    wide,
+  );
+}
+
+export function renderTables(tables: TableRecord[], wide: boolean): string {
+  return renderTable(
+    tables,
+    [
+      {header: 'TABLE', value: (t) => t.table},
+      {header: 'SHARD', value: (t) => t.shard},
+      {header: 'STATUS', value: (t) => t.status, paint},
+      {header: 'CASSANDRA', value: (t) => n(t.rowsCassandra)},
+      {header: 'POSTGRESQL', value: (t) => n(t.rowsPostgres)},
+      {header: 'MISSING', value: (t) => t.missing},
+      {header: 'EXTRA', value: (t) => t.extra},
+      {header: 'VALUE', value: (t) => t.mismatched},
+      {header: 'SPLITS', value: (t) => `${t.splitsDone.length}/${t.splits}`, wide: true},
+      {header: 'SINK LAG', value: (t) => `${t.sinkLagStart ?? '-'}→${t.sinkLagEnd ?? '-'}`, wide: true},
+      {header: 'TIME', value: (t) => (t.durationMs === null ? '' : `${(t.durationMs / 1000).toFixed(1)}s`)},
+    ],
+    wide,
+  );
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** One line per differing column (missing/extra rows: one line with an empty column). */
+export function mismatchesCsv(rows: MismatchRecord[]): string {
+  const out = ['table,kind,key,column,cassandra,postgres,bucket'];
+  for (const m of rows) {
+    const cols = m.columns.length ? m.columns : [{column: '', cassandra: null, postgres: null}];
+    for (const c of cols) {
+      out.push([m.table, m.kind, keyText(m), c.column, c.cassandra, c.postgres, m.bucket].map(csvCell).join(','));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,538 @@
+/**
+ * One canonical text form per logical type, produced in JS for Cassandra values and in SQL for
+ * PostgreSQL columns, so that both sides hash identical bytes (reference: reconcile-and-gdpr.md §3.5).
+ * The golden tests (test/unit/reconcile-canonical.test.ts, test/integration/reconcile-golden.test.ts)
+ * pin every form; bump CANON_VERSION whenever one changes (it is part of the run's fingerprint).
+ *
+ *   null, unset, empty collection  → NULL_MARK (\x1e)
+ *   text, ascii, varchar           → the string as is
+ *   boolean                        → t | f
+ *   tinyint … bigint, varint       → decimal digits
+ *   decimal                        → plain decimal without trailing zeros (1.50 → 1.5, 0.00 → 0)
+ *   float, double                  → shortest round-trip digits in PostgreSQL's text format
+ *                                    (float32 via Math.fround; exponent form as PostgreSQL prints it)
+ *   uuid, timeuuid                 → lower-case 8-4-4-4-12
+ *   timestamp                      → epoch milliseconds
+ *   date                           → YYYY-MM-DD
+ *   time                           → microseconds of the day (PostgreSQL `time` holds µs)
+ *   blob                           → lower-case hex
+ *   inet                           → address text (PostgreSQL host())
+ *   list, set, map, tuple, UDT     → JSON in jsonb::text layout: sets sorted by their elements' bytes,
+ *                                    object keys shorter-first then bytewise, ": " and ", " separators
+ */
+export const CANON_VERSION = 1;
+export const NULL_MARK = '\x1e';
+export const SEP = '\x1f';
+
+/** The driver's type codes (cassandra-driver types.dataTypes). */
+export const T = {
+  custom: 0,
+  ascii: 1,
+  bigint: 2,
+  blob: 3,
+  boolean: 4,
+  counter: 5,
+  decimal: 6,
+  double: 7,
+  float: 8,
+  int: 9,
+  text: 10,
+  timestamp: 11,
+  uuid: 12,
+  varchar: 13,
+  varint: 14,
+  timeuuid: 15,
+  inet: 16,
+  date: 17,
+  time: 18,
+  smallint: 19,
+  tinyint: 20,
+  duration: 21,
+  list: 32,
+  map: 33,
+  set: 34,
+  udt: 48,
+  tuple: 49,
+} as const;
+
+/** A Cassandra column type as the driver's metadata describes it (structured-clone safe). */
+export interface CqlType {
+  code: number;
+  info?: unknown;
+}
+
+export type Canon = (value: unknown) => string;
+
+const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(T).map(([k, v]) => [v, k]));
+
+export function typeName(t: CqlType): string {
+  const name = TYPE_NAMES[t.code] ?? `custom(${t.code})`;
+  if (t.code === T.list || t.code === T.set) return `${name}<${typeName(t.info as CqlType)}>`;
+  if (t.code === T.map) {
+    const [k, v] = t.info as [CqlType, CqlType];
+    return `map<${typeName(k)}, ${typeName(v)}>`;
+  }
+  if (t.code === T.tuple) return `tuple<${(t.info as CqlType[]).map(typeName).join(', ')}>`;
+  if (t.code === T.udt) return `udt<${(t.info as {name: string}).name}>`;
+  return name;
+}
+
+export function isCollection(t: CqlType): boolean {
+  return t.code === T.list || t.code === T.set || t.code === T.map || t.code === T.tuple || t.code === T.udt;
+}
+
+// ---- scalars ------------------------------------------------------------------------------------------------
+
+/** Plain decimal text of unscaled × 10^-scale, trailing zeros removed. */
+export function decimalText(unscaled: string, scale: number): string {
+  let neg = false;
+  let digits = unscaled;
+  if (digits.startsWith('-')) {
+    neg = true;
+    digits = digits.slice(1);
+  }
+  digits = digits.replace(/^0+(?=\d)/, '');
+  let text: string;
+  if (scale <= 0) text = digits === '0' ? '0' : digits + '0'.repeat(-scale);
+  else {
+    const padded = digits.padStart(scale + 1, '0');
+    const int = padded.slice(0, padded.length - scale);
+    const frac = padded.slice(padded.length - scale).replace(/0+$/, '');
+    text = frac ? `${int}.${frac}` : int;
+  }
+  return neg && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** Shortest digits that round-trip, formatted as PostgreSQL prints float4/float8 (extra_float_digits = 1). */
+export function floatText(value: number, single: boolean): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  const shortest = single ? float32Exponential(Math.fround(value)) : value.toExponential();
+  // shortest = d[.ddd]e±x
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(shortest) as RegExpExecArray;
+  const sign = m[1] as string;
+  const digits = ((m[2] as string) + (m[3] ?? '')).replace(/0+$/, '') || '0';
+  const exp = Number(m[4]);
+  const limit = single ? 6 : 15;
+  if (exp < -4 || exp >= limit) {
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const e = Math.abs(exp).toString().padStart(2, '0');
+    return `${sign}${mant}e${exp < 0 ? '-' : '+'}${e}`;
+  }
+  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+  if (digits.length <= exp + 1) return sign + digits + '0'.repeat(exp + 1 - digits.length);
+  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+}
+
+interface LocalDateLike {
+  year: number;
+  month: number;
+  day: number;
+  date?: Date;
+}
+
+function dateText(v: LocalDateLike): string {
+  const y = v.year;
+  const yy = y < 0 ? `-${String(-y).padStart(4, '0')}` : String(y).padStart(4, '0');
+  return `${yy}-${String(v.month).padStart(2, '0')}-${String(v.day).padStart(2, '0')}`;
+}
+
+const hexOf = (v: unknown): string => (v as Buffer).toString('hex');
+const str = (v: unknown): string => String(v);
+
+/**
+ * Decimal digits of a driver Long or Integer. Their own toString(10) is a slow generic radix
+ * conversion (~6 µs); values within ±2^53 go through a double exactly.
+ */
+function bigText(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  const n = (v as {toNumber(): number}).toNumber();
+  return Number.isSafeInteger(n) ? String(n) : String(v);
+}
+
+/** Lower-case 8-4-4-4-12 from the driver's Uuid bytes (cheaper than its toString()). */
+function uuidText(v: unknown): string {
+  const b = (v as {buffer?: Buffer}).buffer;
+  if (!Buffer.isBuffer(b) || b.length !== 16) return String(v).toLowerCase();
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Shortest significant digits (1…9) that round-trip through float32, by binary search. */
+function float32Exponential(f: number): string {
+  let lo = 1;
+  let hi = 9;
+  let best = f.toExponential(8);
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = f.toExponential(mid - 1);
+    if (Math.fround(Number(s)) === f) {
+      best = s;
+      hi = mid - 1;
+    } else lo = mid + 1;
+  }
+  return best;
+}
+
+function scalarCanon(t: CqlType): Canon {
+  switch (t.code) {
+    case T.ascii:
+    case T.text:
+    case T.varchar:
+      return (v) => v as string;
+    case T.boolean:
+      return (v) => (v ? 't' : 'f');
+    case T.int:
+    case T.smallint:
+    case T.tinyint:
+      return str;
+    case T.bigint:
+    case T.counter:
+    case T.varint:
+      return bigText; // Long and Integer print decimal digits
+    case T.decimal:
+      return (v) => {
+        // cassandra-driver's BigDecimal keeps (unscaled Integer, scale) in _intVal/_scale; its
+        // toString() may use exponent notation, so the plain form is built from the parts
+        const d = v as {_intVal: unknown; _scale: number};
+        return decimalText(bigText(d._intVal), d._scale);
+      };
+    case T.float:
+      return (v) => floatText(v as number, true);
+    case T.double:
+      return (v) => floatText(v as number, false);
+    case T.uuid:
+    case T.timeuuid:
+      return uuidText;
+    case T.timestamp:
+      return (v) => String((v as Date).getTime());
+    case T.date:
+      return (v) => dateText(v as LocalDateLike);
+    case T.time:
+      return (v) => {
+        const ns = BigInt((v as {getTotalNanoseconds(): {toString(): string}}).getTotalNanoseconds().toString());
+        return (ns / 1000n).toString();
+      };
+    case T.blob:
+      return hexOf;
+    case T.inet:
+      return str;
+    case T.duration:
+      return str;
+    default:
+      return str;
+  }
+}
+
+// ---- JSON in jsonb::text layout -----------------------------------------------------------------------------
+
+const utf8Compare = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const NON_ASCII = /[\u0080-\uffff]/;
+/** Sorts by UTF-8 bytes; for ASCII strings JS's code-unit order is the same and far cheaper. */
+function sortBytewise(items: string[]): void {
+  if (!items.some((s) => NON_ASCII.test(s))) items.sort();
+  else items.sort(utf8Compare);
+}
+/** jsonb orders object keys by byte length first, then bytewise. */
+const jsonbKeyOrder = (a: string, b: string): number =>
+  Buffer.byteLength(a) - Buffer.byteLength(b) || utf8Compare(a, b);
+
+/** Collection elements as JSON text; scalars as JSON numbers where jsonb would hold numbers. */
+function jsonCanon(t: CqlType): (v: unknown) => string {
+  switch (t.code) {
+    case T.int:
+    case T.smallint:
+    case T.tinyint:
+    case T.bigint:
+    case T.counter:
+    case T.varint:
+    case T.timestamp: {
+      const c = scalarCanon(t);
+      return (v) => (v === null || v === undefined ? 'null' : c(v));
+    }
+    case T.decimal:
+    case T.float:
+    case T.double: {
+      const c = scalarCanon(t);
+      return (v) => {
+        if (v === null || v === undefined) return 'null';
+        const s = c(v);
+        return /^-?[\d.]+(e[+-]\d+)?$/.test(s) ? String(Number(s)) : JSON.stringify(s);
+      };
+    }
+    case T.boolean:
+      return (v) => (v === null || v === undefined ? 'null' : v ? 'true' : 'false');
+    case T.list:
+    case T.set: {
+      const el = jsonCanon(t.info as CqlType);
+      const sorted = t.code === T.set;
+      return (v) => {
+        if (v === null || v === undefined) return 'null';
+        const items = [...(v as Iterable<unknown>)].map(el);
+        if (sorted) sortBytewise(items);
+        return `[${items.join(', ')}]`;
+      };
+    }
+    case T.tuple: {
+      const els = (t.info as CqlType[]).map(jsonCanon);
+      return (v) => {
+        if (v === null || v === undefined) return 'null';
+        const tuple = v as {get(i: number): unknown};
+        return `[${els.map((el, i) => el(tuple.get(i))).join(', ')}]`;
+      };
+    }
+    case T.map: {
+      const [kt, vt] = t.info as [CqlType, CqlType];
+      const key = scalarCanon(kt);
+      const val = jsonCanon(vt);
+      return (v) => {
+        if (v === null || v === undefined) return 'null';
+        const entries: Array<[string, unknown]> =
+          v instanceof Map ? [...v.entries()] : Object.entries(v as Record<string, unknown>);
+        return objectText(entries.map(([k, x]) => [key(k), val(x)]));
+      };
+    }
+    case T.udt: {
+      const fields = (t.info as {fields: Array<{name: string; type: CqlType}>}).fields.map(
+        (f) => [f.name, jsonCanon(f.type)] as const,
+      );
+      return (v) => {
+        if (v === null || v === undefined) return 'null';
+        const o = v as Record<string, unknown>;
+        return objectText(fields.map(([name, c]) => [name, c(o[name])]));
+      };
+    }
+    default: {
+      const c = scalarCanon(t);
+      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(c(v)));
+    }
+  }
+}
+
+function objectText(pairs: Array<[string, string]>): string {
+  pairs.sort((a, b) => jsonbKeyOrder(a[0], b[0]));
+  return `{${pairs.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')}}`;
+}
+
+function isEmptyCollection(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  if (v instanceof Map || v instanceof Set) return v.size === 0;
+  return false;
+}
+
+/** The canonicaliser of a Cassandra column: driver value → canonical text (NULL_MARK for null/empty). */
+export function canonFor(t: CqlType): Canon {
+  if (isCollection(t)) {
+    const c = jsonCanon(t);
+    return (v) => (v === null || v === undefined || isEmptyCollection(v) ? NULL_MARK : c(v));
+  }
+  const c = scalarCanon(t);
+  return (v) => (v === null || v === undefined ? NULL_MARK : c(v));
+}
+
+// ---- PostgreSQL side ----------------------------------------------------------------------------------------
+
+export type TypeHint = 'epoch-ms' | 'epoch-us' | 'json' | 'text' | 'lossy';
+
+export interface PgColumnInfo {
+  /** format_type() of the column, e.g. "timestamp with time zone", "numeric(10,2)", "text[]". */
+  type: string;
+}
+
+const PG_INT = /^(smallint|integer|bigint)$/;
+const PG_NUMERIC = /^numeric/;
+const PG_FLOAT = /^(real|double precision)$/;
+const PG_TEXT = /^(text|character varying|character|varchar|char|citext)/;
+const PG_JSON = /^jsonb?$/;
+
+/**
+ * The SQL expression (text, NULL for null/empty) for a PostgreSQL column holding a Cassandra value
+ * of type `t`, or `undefined` when the pair cannot be compared exactly ("lossy by configuration").
+ */
+export function pgCanonExpr(col: string, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): string | undefined {
+  const type = pg.type;
+  if (hint === 'lossy') return undefined;
+  if (hint === 'text') return `${col}::text`;
+  if (hint === 'epoch-ms') return `${col}::bigint::text`;
+  if (hint === 'epoch-us') return `floor(${col}::numeric / 1000)::bigint::text`;
+  if (isCollection(t) || hint === 'json') return jsonExpr(col, t, type);
+  switch (t.code) {
+    case T.ascii:
+    case T.text:
+    case T.varchar:
+      return `${col}::text`;
+    case T.boolean:
+      return `CASE WHEN ${col} THEN 't' WHEN NOT ${col} THEN 'f' END`;
+    case T.int:
+    case T.smallint:
+    case T.tinyint:
+    case T.bigint:
+    case T.counter:
+    case T.varint:
+      if (PG_INT.test(type)) return `${col}::text`;
+      if (PG_NUMERIC.test(type)) return `trim_scale(${col})::text`;
+      if (PG_TEXT.test(type)) return `${col}::text`;
+      return undefined;
+    case T.decimal:
+      if (PG_NUMERIC.test(type)) return `trim_scale(${col})::text`;
+      if (PG_INT.test(type) || PG_TEXT.test(type)) return `trim_scale(${col}::numeric)::text`;
+      return undefined; // double precision: Debezium's default decimal.handling.mode=double already lost digits
+    case T.float:
+      if (PG_FLOAT.test(type)) return `${col}::real::text`;
+      return undefined;
+    case T.double:
+      if (type === 'double precision') return `${col}::text`;
+      return undefined;
+    case T.uuid:
+    case T.timeuuid:
+      if (type === 'uuid') return `${col}::text`;
+      if (PG_TEXT.test(type)) return `lower(${col})`;
+      return undefined;
+    case T.timestamp:
+      if (type.startsWith('timestamp')) {
+        // timestamp without time zone is read as UTC (extract(epoch) does so)
+        return `floor(extract(epoch FROM ${col}) * 1000)::bigint::text`;
+      }
+      if (PG_INT.test(type)) return `${col}::text`;
+      return undefined;
+    case T.date:
+      if (type === 'date') return `to_char(${col}, 'YYYY-MM-DD')`;
+      if (PG_INT.test(type)) return `to_char(date '1970-01-01' + ${col}, 'YYYY-MM-DD')`;
+      return undefined;
+    case T.time:
+      if (type.startsWith('time') && !type.startsWith('timestamp')) {
+        return `(extract(epoch FROM ${col}::time) * 1000000)::bigint::text`;
+      }
+      if (PG_INT.test(type)) return `(${col} / 1000)::text`; // nanoseconds of the day
+      return undefined;
+    case T.blob:
+      if (type === 'bytea') return `encode(${col}, 'hex')`;
+      return undefined;
+    case T.inet:
+      if (type === 'inet') return `host(${col})`;
+      if (PG_TEXT.test(type)) return `${col}::text`;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function jsonExpr(col: string, t: CqlType, type: string): string | undefined {
+  let j: string;
+  let empty: string;
+  if (PG_JSON.test(type)) {
+    j = `${col}::jsonb`;
+    empty = `${j} IN ('[]'::jsonb, '{}'::jsonb, 'null'::jsonb)`;
+  } else if (type.endsWith('[]')) {
+    j = `to_jsonb(${col})`;
+    empty = `cardinality(${col}) = 0`;
+  } else if (PG_TEXT.test(type)) {
+    j = `${col}::jsonb`;
+    empty = `${j} IN ('[]'::jsonb, '{}'::jsonb, 'null'::jsonb)`;
+  } else return undefined;
+  const text =
+    t.code === T.set
+      ? `(SELECT '[' || string_agg(e::text, ', ' ORDER BY convert_to(e::text, 'UTF8')) || ']' FROM jsonb_array_elements(${j}) e)`
+      : `${j}::text`;
+  return `CASE WHEN ${col} IS NULL OR ${empty} THEN NULL ELSE ${text} END`;
+}
+
+/**
+ * SQL turning a canonical key text (an expression of type text) back into the PostgreSQL column's
+ * type, so that key lookups use the primary-key index.
+ */
+export function pgKeyFromCanon(textExpr: string, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): string {
+  const type = pg.type;
+  if (hint === 'epoch-ms') return `(${textExpr})::bigint`;
+  if (t.code === T.timestamp && type.startsWith('timestamp')) {
+    const ts = `to_timestamp((${textExpr})::numeric / 1000)`;
+    return type.includes('without') ? `(${ts} AT TIME ZONE 'UTC')` : ts;
+  }
+  if (t.code === T.blob) return `decode(${textExpr}, 'hex')`;
+  if (t.code === T.time && type.startsWith('time'))
+    return `(time '00:00' + (${textExpr})::bigint * interval '1 microsecond')`;
+  return `(${textExpr})::${type}`;
+}
+
+/** Parses a canonical key text back into a driver value for CQL parameters (scalar key types only). */
+export function cqlKeyFromCanon(text: string, t: CqlType, types: typeof import('cassandra-driver').types): unknown {
+  switch (t.code) {
+    case T.ascii:
+    case T.text:
+    case T.varchar:
+      return text;
+    case T.boolean:
+      return text === 't';
+    case T.int:
+    case T.smallint:
+    case T.tinyint:
+      return Number(text);
+    case T.bigint:
+    case T.counter:
+      return types.Long.fromString(text);
+    case T.varint:
+      return types.Integer.fromString(text);
+    case T.decimal:
+      return types.BigDecimal.fromString(text);
+    case T.float:
+    case T.double:
+      return Number(text);
+    case T.uuid:
+      return types.Uuid.fromString(text);
+    case T.timeuuid:
+      return types.TimeUuid.fromString(text);
+    case T.timestamp:
+      return new Date(Number(text));
+    case T.date:
+      return types.LocalDate.fromString(text);
+    case T.time:
+      return new types.LocalTime(types.Long.fromString(text).multiply(1000));
+    case T.blob:
+      return Buffer.from(text, 'hex');
+    case T.inet:
+      return types.InetAddress.fromString(text);
+    default:
+      throw new Error(`key columns of type ${typeName(t)} are not supported`);
+  }
+}
+
+/**
+ * A Cassandra value as a pg query parameter for a column of PostgreSQL type `pg` (repair upserts).
+ * Collections become canonical JSON for json/jsonb columns and arrays for array columns.
+ */
+export function pgParamFromCql(value: unknown, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): unknown {
+  if (value === null || value === undefined) return null;
+  const type = pg.type;
+  if (isCollection(t)) {
+    if (isEmptyCollection(value)) return null;
+    if (type.endsWith('[]') && (t.code === T.list || t.code === T.set)) {
+      const el = scalarCanon(t.info as CqlType);
+      return [...(value as Iterable<unknown>)].map((x) => (x === null ? null : el(x)));
+    }
+    return canonFor(t)(value);
+  }
+  switch (t.code) {
+    case T.timestamp:
+      return hint === 'epoch-ms' || PG_INT.test(type) ? String((value as Date).getTime()) : value;
+    case T.boolean:
+    case T.int:
+    case T.smallint:
+    case T.tinyint:
+      return value;
+    case T.float:
+    case T.double:
+      return floatText(value as number, t.code === T.float);
+    case T.blob:
+      return value;
+    case T.time:
+      return PG_INT.test(type) ? String(value) : scalarTimeText(value);
+    default:
+      return canonFor(t)(value);
+  }
+}
+
+function scalarTimeText(v: unknown): string {
+  return String(v); // LocalTime prints hh:MM:ss.nnnnnnnnn, which PostgreSQL parses (rounding to µs)
+}

@@ -1,0 +1,104 @@
+import {setTimeout as sleep} from 'node:timers/promises';
+import type {Client} from 'cassandra-driver';
+import type {Pool} from 'pg';
+import type {MismatchRecord} from '../../store/reconcile.js';
+import {canonFor, NULL_MARK, SEP} from './canonical.js';
+import {type CassRow, cassFetch} from './cassandra-side.js';
+import {rowHashText} from './hash.js';
+import {type PgRow, pgFetch} from './pg-side.js';
+import type {ResolvedTable} from './spec.js';
+
+/**
+ * Drill-down: keys of the mismatched buckets from both sides → candidates (missing, extra, value);
+ * only those keys are read again from both databases for the column-level diff. Rows younger than
+ * the min-age cut-off on either side are left out; after `recheckAfterMs` the survivors are read a
+ * second time and only differences seen twice are reported (live CDC: the sink may just be behind).
+ */
+export interface ClassifyInput {
+  table: ResolvedTable;
+  cass: Client;
+  pool: Pool;
+  cMap: Map<string, {bucket: number; hash: string}>;
+  pMap: Map<string, {bucket: number; hash: string}>;
+  cutoff?: Date;
+  shard: number;
+  recheckAfterMs: number;
+  onRecheck?: (count: number) => void;
+}
+
+export async function classify(input: ClassifyInput): Promise<{mismatches: MismatchRecord[]; skipped: number}> {
+  const {cMap, pMap} = input;
+  const buckets = new Map<string, number>();
+  for (const [k, c] of cMap) {
+    const p = pMap.get(k);
+    if (!p || p.hash !== c.hash) buckets.set(k, c.bucket);
+  }
+  for (const [k, p] of pMap) if (!cMap.has(k)) buckets.set(k, p.bucket);
+  const candidates = [...buckets.keys()];
+  let found = await evaluate(input, candidates, buckets);
+  if (input.recheckAfterMs > 0 && found.size > 0) {
+    input.onRecheck?.(found.size);
+    await sleep(input.recheckAfterMs);
+    const again = await evaluate(input, [...found.keys()], buckets);
+    found = new Map([...again].filter(([k]) => found.has(k)));
+  }
+  const mismatches = [...found.values()].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
+  return {mismatches, skipped: candidates.length - mismatches.length};
+}
+
+/** Reads the keys from both sides now and returns those that differ (young rows left out). */
+export async function evaluate(
+  input: Pick<ClassifyInput, 'table' | 'cass' | 'pool' | 'cutoff' | 'shard'>,
+  keys: string[],
+  buckets: Map<string, number>,
+): Promise<Map<string, MismatchRecord>> {
+  const {table: t} = input;
+  const [cRows, pRows] = await Promise.all([cassFetch(input.cass, t, keys), pgFetch(input.pool, t, keys)]);
+  const canons = t.compared.map((c) => [c.name, canonFor(c.type)] as const);
+  const cutoffUs = input.cutoff ? input.cutoff.getTime() * 1000 : undefined;
+  const out = new Map<string, MismatchRecord>();
+  for (const pk of keys) {
+    const c = cRows.get(pk);
+    const p = pRows.get(pk);
+    if (!c && !p) continue;
+    if (cutoffUs !== undefined && c?.writetimeUs !== undefined && c.writetimeUs > cutoffUs) continue;
+    if (input.cutoff && p?.updatedAt && p.updatedAt > input.cutoff) continue;
+    const kind: MismatchRecord['kind'] = !p ? 'missing' : !c ? 'extra' : 'value';
+    const columns: MismatchRecord['columns'] = [];
+    if (c && p) {
+      for (const [name, canon] of canons) {
+        const cv = canon(c.row[name]);
+        const cText = cv === NULL_MARK ? null : cv;
+        const pText = p.cols[name] ?? null;
+        if (cText !== pText) columns.push({column: name, cassandra: cText, postgres: pText});
+      }
+      if (columns.length === 0) continue;
+    }
+    out.set(pk, {
+      table: t.name,
+      pk,
+      shard: input.shard,
+      key: keyObject(t, pk),
+      kind,
+      columns,
+      bucket: buckets.get(pk) ?? -1,
+      pgHash: p ? pgRowHash(t, pk, p) : null,
+      cassandraWritetime: c?.writetimeUs ?? null,
+    });
+  }
+  return out;
+}
+
+export function keyObject(t: ResolvedTable, pk: string): Record<string, string> {
+  const parts = pk.split(SEP);
+  return Object.fromEntries(t.key.map((c, i) => [c.name, parts[i] as string]));
+}
+
+/** The PostgreSQL row hash (as the server computes it) from the canonical texts read. */
+export function pgRowHash(t: ResolvedTable, pk: string, p: PgRow): string {
+  let s = pk;
+  for (const c of t.compared) s += SEP + (p.cols[c.name] ?? NULL_MARK);
+  return rowHashText(s);
+}
+
+export type {CassRow};

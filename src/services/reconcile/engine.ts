@@ -1,0 +1,622 @@
+import {randomBytes} from 'node:crypto';
+import {rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {Client} from 'cassandra-driver';
+import type {Pool, PoolClient} from 'pg';
+import {
+  type CassandraConnection,
+  cassandraConnection,
+  cassandraError,
+  clientFromConnection,
+} from '../../clients/cassandra.js';
+import {createPool, pgError} from '../../clients/postgres.js';
+import {CdcError, ExitCode, UsageError} from '../../errors.js';
+import type {RunContext} from '../../runtime.js';
+import {openStore, type Store} from '../../store/index.js';
+import {
+  createRun,
+  finishTable,
+  getRun,
+  getTable,
+  type MismatchRecord,
+  replaceMismatches,
+  saveCheckpoint,
+  startTable,
+  type TableStatus,
+} from '../../store/reconcile.js';
+import {type Split, tokenSplits} from './cassandra-side.js';
+import {classify} from './drill.js';
+import {
+  type Buckets,
+  bucketsFromBuffer,
+  bucketsToBuffer,
+  diffBuckets,
+  newBuckets,
+  shardOfBucket,
+  total,
+} from './hash.js';
+import {type PgFilter, pgBuckets, pgDrill} from './pg-side.js';
+import {publishTable, sinkLag} from './report.js';
+import {type SampleEstimate, sampleTable} from './sample.js';
+import {addSparse, defaultWorkers, readSpill, runScan, ScanError} from './scan.js';
+import {pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
+
+/**
+ * `cdcctl reconcile`: per table pair, PostgreSQL's bucket figures (one server-side query) run
+ * alongside one parallel token-range scan of Cassandra; only mismatched buckets are drilled into,
+ * only their keys are fetched for the column-level diff, and only differences that persist after
+ * the recheck delay are stored and reported.
+ */
+export interface ReconcileOptions {
+  tables: string[];
+  runId?: string;
+  resume?: string;
+  shard: {index: number; count: number};
+  minAgeMs?: number;
+  recheckAfterMs: number;
+  maxDiffRatio: number;
+  buckets?: number;
+  /** Token splits; default: about one per 25,000 rows, at least 4 per worker (resume granularity). */
+  splits?: number;
+  workers?: number;
+  fetchSize: number;
+  rateLimit?: number;
+  spillDir?: string;
+  consistency: 'ONE' | 'LOCAL_ONE' | 'LOCAL_QUORUM' | 'QUORUM' | 'ALL';
+  push: boolean;
+  alert: boolean;
+  /** Quick estimate from this fraction of the token splits (nothing stored as mismatches). */
+  sample?: number;
+}
+
+export interface TableResult {
+  table: string;
+  shard: string;
+  status: TableStatus;
+  rowsCassandra: number;
+  rowsPostgres: number;
+  rowsYoung: number;
+  buckets: number;
+  mismatchedBuckets: number;
+  missing: number;
+  extra: number;
+  mismatched: number;
+  skippedOnRecheck: number;
+  durationMs: number;
+  scanMs: number;
+  pgMs: number;
+  /** Drill-down, column diff and recheck. */
+  drillMs: number;
+  splitsResumed: number;
+  sinkLag: {start: string | null; end: string | null};
+  lossyColumns: Array<{name: string; reason: string}>;
+  recommendation?: string;
+  mismatches: MismatchRecord[];
+  warnings: string[];
+  /** Set in --sample mode: missing/extra/mismatched above are estimates. */
+  sample?: SampleEstimate;
+}
+
+export interface ReconcileResult {
+  runId: string;
+  status: 'clean' | 'drift' | 'gave_up';
+  tables: TableResult[];
+}
+
+export interface Progress {
+  table: string;
+  phase: 'scan' | 'drill' | 'recheck';
+  rows: number;
+  expected: number;
+}
+
+export interface ReconcileHooks {
+  onProgress?: (p: Progress) => void;
+  /** Test hook: called after each checkpoint is saved. */
+  onCheckpoint?: (table: string, splitsDone: number) => void;
+}
+
+const DEFAULT_BUCKETS = 65_536;
+
+export function newRunId(): string {
+  const d = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `rc-${d}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function reconcile(
+  ctx: RunContext,
+  options: ReconcileOptions,
+  hooks: ReconcileHooks = {},
+): Promise<ReconcileResult> {
+  const cfg = ctx.config.reconcile;
+  if (!cfg) {
+    throw new UsageError(`context "${ctx.contextName}" has no reconcile section`, {
+      hint: 'Add contexts.<name>.reconcile.tables (see examples/config/local.yaml).',
+    });
+  }
+  const store = await openStore(ctx);
+  const conn = cassandraConnection(ctx);
+  let cass: Client | undefined;
+  let pool: Pool | undefined;
+  try {
+    let opts = options;
+    let runId = options.resume ?? options.runId ?? newRunId();
+    if (options.resume) {
+      const prior = await getRun(store, options.resume);
+      if (!prior) throw new UsageError(`no reconcile run "${options.resume}" to resume`);
+      const saved = prior.options as Partial<ReconcileOptions>;
+      // the split and bucket layout must be the one the checkpoint was taken with
+      opts = {...options, splits: saved.splits ?? options.splits, buckets: saved.buckets ?? options.buckets};
+      runId = prior.runId;
+    }
+    const buckets = opts.buckets ?? cfg.buckets ?? DEFAULT_BUCKETS;
+    if ((buckets & (buckets - 1)) !== 0) throw new UsageError(`buckets must be a power of two (got ${buckets})`);
+    const configs = selectTables(cfg.tables, opts.tables);
+    await createRun(store, {
+      runId,
+      context: ctx.contextName,
+      actor: ctx.actor,
+      shards: opts.shard.count,
+      options: {
+        tables: configs.map((c) => c.name ?? c.cassandra),
+        splits: opts.splits,
+        buckets,
+        minAgeMs: opts.minAgeMs,
+        recheckAfterMs: opts.recheckAfterMs,
+        maxDiffRatio: opts.maxDiffRatio,
+        consistency: opts.consistency,
+      },
+    });
+    pool = await dataPool(store.target);
+    cass = await clientFromConnection(conn);
+    try {
+      await cass.connect();
+    } catch (err) {
+      throw cassandraError(err, conn.display, 'connecting');
+    }
+    const results: TableResult[] = [];
+    for (const tc of configs) {
+      let table: ResolvedTable;
+      try {
+        table = await resolveTable(tc, cass, pool);
+      } catch (err) {
+        if (err instanceof CdcError) throw err;
+        throw cassandraError(err, conn.display, `reading the metadata of ${tc.cassandra}`);
+      }
+      results.push(
+        await reconcileTable({
+          ctx,
+          store,
+          pool,
+          cass,
+          conn,
+          table,
+          runId,
+          buckets,
+          opts,
+          hooks,
+          resume: !!options.resume,
+        }),
+      );
+    }
+    const status = results.some((r) => r.status === 'gave_up')
+      ? 'gave_up'
+      : results.some((r) => r.status === 'drift')
+        ? 'drift'
+        : 'clean';
+    return {runId, status, tables: results};
+  } finally {
+    await cass?.shutdown().catch(() => {});
+    await pool?.end().catch(() => {});
+    await store.close().catch(() => {});
+  }
+}
+
+interface TableJob {
+  ctx: RunContext;
+  store: Store;
+  pool: Pool;
+  cass: Client;
+  conn: CassandraConnection;
+  table: ResolvedTable;
+  runId: string;
+  buckets: number;
+  opts: ReconcileOptions;
+  hooks: ReconcileHooks;
+  resume: boolean;
+}
+
+/** One advisory lock per (context, table, shard): overlapping cron runs of the same work refuse to start. */
+async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: string): Promise<PoolClient> {
+  const client = await pool.connect();
+  const res = await client.query<{ok: boolean}>(
+    `SELECT pg_try_advisory_lock(hashtext('cdcctl.reconcile'), hashtext($1)) AS ok`,
+    [`${ctx.contextName}/${table}/${shard}`],
+  );
+  if (!res.rows[0]?.ok) {
+    client.release();
+    throw new CdcError(
+      'RECONCILE_LOCKED',
+      ExitCode.partial,
+      `another reconcile run of ${table} (shard ${shard}) is in progress`,
+      {
+        hint: 'Wait for it to finish; overlapping runs of the same table are refused (PostgreSQL advisory lock).',
+      },
+    );
+  }
+  return client;
+}
+
+async function reconcileTable(job: TableJob): Promise<TableResult> {
+  const {ctx, store, pool, cass, conn, table: t, runId, buckets, opts, hooks} = job;
+  const shardLabel = `${opts.shard.index}/${opts.shard.count}`;
+  const lock = await lockTable(pool, ctx, t.name, shardLabel);
+  const started = Date.now();
+  const key = {runId, table: t.name, shard: opts.shard.index};
+  const warnings: string[] = [];
+  try {
+    const minAgeMs = opts.minAgeMs ?? t.minAgeMs;
+    const cutoff = minAgeMs ? new Date(started - minAgeMs) : undefined;
+    const [from, to] = shardRange(buckets, opts.shard);
+    const pgFilter: PgFilter = {cutoff, bucketRange: opts.shard.count > 1 ? [from, to] : undefined};
+    const lagStart = await sinkLag(ctx).catch((e: Error) => {
+      warnings.push(`sink lag unavailable: ${e.message}`);
+      return null;
+    });
+
+    // resume: bucket sums and finished splits from the checkpoint
+    let acc = newBuckets(buckets);
+    let done: number[] = [];
+    let rowsC = 0;
+    let young = 0;
+    let splits = opts.splits;
+    if (job.resume) {
+      const prior = await getTable(store, key);
+      if (prior) {
+        if (prior.fingerprint !== t.fingerprint) {
+          throw new CdcError(
+            'RECONCILE_SCHEMA_CHANGED',
+            ExitCode.usage,
+            `${t.name}: the table's columns or types changed since run ${runId} started`,
+            {
+              hint: 'Start a new run instead of resuming this one.',
+            },
+          );
+        }
+        if (prior.status === 'clean' || prior.status === 'drift') {
+          warnings.push(`${t.name} shard ${shardLabel} already finished in run ${runId}; re-checking its result`);
+        }
+        splits = prior.splits;
+        if (prior.checkpoint && prior.buckets === buckets) {
+          acc = bucketsFromBuffer(prior.checkpoint, buckets);
+          done = prior.splitsDone;
+          rowsC = prior.rowsCassandra;
+          young = prior.rowsYoung;
+        }
+      }
+    }
+    const expected = await expectedRows(pool, t);
+    splits ??= autoSplits(expected, opts.workers ?? defaultWorkers());
+    await startTable(store, {
+      runId,
+      table: t.name,
+      shard: opts.shard.index,
+      fingerprint: t.fingerprint,
+      buckets,
+      splits,
+      sinkLagStart: lagStart,
+    });
+    if (opts.sample) {
+      const pgRows = Number(
+        (await pool.query<{n: string}>(`SELECT count(*) AS n FROM ${pgTableRef(t)}`)).rows[0]?.n ?? 0,
+      );
+      const estimate = await sampleTable({
+        conn,
+        pool,
+        table: t,
+        buckets,
+        splits: Math.max(splits, 256),
+        fraction: opts.sample,
+        cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
+        workers: opts.workers,
+        fetchSize: opts.fetchSize,
+        consistency: consistencyCode(opts.consistency),
+        pgRows,
+        onProgress: (n) =>
+          hooks.onProgress?.({table: t.name, phase: 'scan', rows: n, expected: expected * (opts.sample ?? 1)}),
+      });
+      const drift = estimate.estimatedMissing + estimate.estimatedMismatched + estimate.estimatedExtra;
+      const status: TableStatus = drift > 0 ? 'drift' : 'clean';
+      const durationMs = Date.now() - started;
+      await finishTable(store, key, {
+        status,
+        durationMs,
+        rowsCassandra: estimate.rowsSampled,
+        rowsPostgres: pgRows,
+        rowsYoung: 0,
+        mismatchedBuckets: 0,
+        missing: estimate.estimatedMissing,
+        extra: estimate.estimatedExtra,
+        mismatched: estimate.estimatedMismatched,
+        sinkLagEnd: null,
+        details: {sample: estimate},
+      });
+      return {
+        table: t.name,
+        shard: shardLabel,
+        status,
+        rowsCassandra: estimate.rowsSampled,
+        rowsPostgres: pgRows,
+        rowsYoung: 0,
+        buckets,
+        mismatchedBuckets: 0,
+        missing: estimate.estimatedMissing,
+        extra: estimate.estimatedExtra,
+        mismatched: estimate.estimatedMismatched,
+        skippedOnRecheck: 0,
+        durationMs,
+        scanMs: durationMs,
+        pgMs: 0,
+        drillMs: 0,
+        splitsResumed: 0,
+        sinkLag: {start: lagStart, end: null},
+        lossyColumns: t.lossy,
+        mismatches: [],
+        warnings,
+        sample: estimate,
+      };
+    }
+    const splitsResumed = done.length;
+    const allSplits = tokenSplits(splits);
+    const doneSet = new Set(done);
+    const todo = shuffledSplits(allSplits.filter((s) => !doneSet.has(s.id)));
+    const spillDir = join(
+      opts.spillDir ?? join(tmpdir(), 'cdcctl-reconcile'),
+      runId,
+      safe(t.name),
+      String(opts.shard.index),
+    );
+
+    // PostgreSQL's buckets, computed server-side while Cassandra is scanned
+    const pgStarted = Date.now();
+    let pgMs = 0;
+    const pgPromise = pgBuckets(pool, t, buckets, pgFilter).then(
+      (b) => {
+        pgMs = Date.now() - pgStarted;
+        return b;
+      },
+      (err) => {
+        throw pgError(err, store.target, `computing the buckets of ${t.pgSchema}.${t.pgTable}`);
+      },
+    );
+    pgPromise.catch(() => {}); // awaited below; avoid an unhandled rejection while the scan runs
+
+    let scanned = rowsC;
+    let lastSave = Date.now();
+    const scanStarted = Date.now();
+    const save = async () => {
+      await saveCheckpoint(store, key, {
+        splitsDone: done,
+        checkpoint: bucketsToBuffer(acc),
+        rowsCassandra: rowsC,
+        rowsYoung: young,
+      });
+      lastSave = Date.now();
+      hooks.onCheckpoint?.(t.name, done.length);
+    };
+    try {
+      await runScan({
+        conn,
+        table: t,
+        buckets,
+        mode: 'hash',
+        fetchSize: opts.fetchSize,
+        cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
+        bucketRange: opts.shard.count > 1 ? [from, to] : undefined,
+        spillDir,
+        consistency: consistencyCode(opts.consistency),
+        splits: todo,
+        workers: opts.workers,
+        rateLimit: opts.rateLimit,
+        onProgress: (n) => {
+          scanned += n;
+          hooks.onProgress?.({table: t.name, phase: 'scan', rows: scanned, expected});
+        },
+        onSplit: async (r) => {
+          if (r.sparse) addSparse(acc, r.sparse);
+          rowsC += r.rows;
+          young += r.young;
+          done.push(r.split);
+          if (Date.now() - lastSave > 5000) await save();
+        },
+      });
+    } catch (err) {
+      await save().catch(() => {});
+      if (err instanceof ScanError)
+        throw cassandraError(new Error(err.message), conn.display, `scanning ${t.keyspace}.${t.table}`);
+      throw err;
+    }
+    await save();
+    const scanMs = Date.now() - scanStarted;
+    const pgAcc = await pgPromise;
+
+    // compare
+    const inShard = (b: number) =>
+      opts.shard.count === 1 || shardOfBucket(b, buckets, opts.shard.count) === opts.shard.index;
+    const mismatched = diffBuckets(acc, pgAcc, inShard);
+    const rowsP = total(pgAcc);
+    const rowsInShardC = opts.shard.count > 1 ? total(acc) : rowsC - young;
+    let status: TableStatus = 'clean';
+    let recommendation: string | undefined;
+    let mismatches: MismatchRecord[] = [];
+    let skippedOnRecheck = 0;
+    const drillStarted = Date.now();
+    if (mismatched.length > 0) {
+      const estimate = mismatched.reduce((s, b) => s + Math.max(acc.n[b] as number, pgAcc.n[b] as number), 0);
+      const ratio = estimate / Math.max(1, rowsInShardC, rowsP);
+      if (ratio > opts.maxDiffRatio) {
+        status = 'gave_up';
+        recommendation = `about ${(ratio * 100).toFixed(1)}% of rows sit in differing buckets (> --max-diff-ratio ${opts.maxDiffRatio}): re-snapshot the table (Debezium snapshot.mode=always or a re-seed of the sink) instead of repairing row by row`;
+      } else {
+        hooks.onProgress?.({table: t.name, phase: 'drill', rows: 0, expected: estimate});
+        const M = new Set(mismatched);
+        const cMap = new Map<string, {bucket: number; hash: string}>();
+        const missingSpill = await readSpill(
+          spillDir,
+          allSplits.map((s) => s.id),
+          M,
+          cMap,
+        );
+        if (missingSpill.length > 0) {
+          // splits scanned by an earlier process on another machine: rescan them for these buckets only
+          await runScan({
+            conn,
+            table: t,
+            buckets,
+            mode: 'collect',
+            collectBuckets: mismatched,
+            fetchSize: opts.fetchSize,
+            cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
+            consistency: consistencyCode(opts.consistency),
+            splits: allSplits.filter((s) => missingSpill.includes(s.id)),
+            workers: opts.workers,
+            onSplit: (r) => {
+              for (const [k, b, h] of r.collected ?? []) cMap.set(k, {bucket: b, hash: h});
+            },
+          });
+        }
+        const t0 = Date.now();
+        const pMap = await pgDrill(pool, t, buckets, mismatched, pgFilter);
+        ctx.log.debug(
+          `${t.name}: drill-down read ${cMap.size} Cassandra and ${pMap.size} PostgreSQL keys (${Date.now() - t0} ms for PostgreSQL)`,
+        );
+        const outcome = await classify({
+          table: t,
+          cass,
+          pool,
+          cMap,
+          pMap,
+          cutoff,
+          shard: opts.shard.index,
+          recheckAfterMs: opts.recheckAfterMs,
+          onRecheck: (n) => hooks.onProgress?.({table: t.name, phase: 'recheck', rows: 0, expected: n}),
+        });
+        mismatches = outcome.mismatches;
+        skippedOnRecheck = outcome.skipped;
+        status = mismatches.length > 0 ? 'drift' : 'clean';
+      }
+    }
+    const count = (k: MismatchRecord['kind']) => mismatches.filter((m) => m.kind === k).length;
+    const lagEnd = await sinkLag(ctx).catch(() => null);
+    const result: TableResult = {
+      table: t.name,
+      shard: shardLabel,
+      status,
+      rowsCassandra: rowsInShardC,
+      rowsPostgres: rowsP,
+      rowsYoung: young,
+      buckets,
+      mismatchedBuckets: mismatched.length,
+      missing: count('missing'),
+      extra: count('extra'),
+      mismatched: count('value'),
+      skippedOnRecheck,
+      durationMs: Date.now() - started,
+      scanMs,
+      pgMs,
+      drillMs: Date.now() - drillStarted,
+      splitsResumed,
+      sinkLag: {start: lagStart, end: lagEnd},
+      lossyColumns: t.lossy,
+      recommendation,
+      mismatches,
+      warnings,
+    };
+    await replaceMismatches(store, key, mismatches);
+    await finishTable(store, key, {
+      status,
+      durationMs: result.durationMs,
+      rowsCassandra: result.rowsCassandra,
+      rowsPostgres: rowsP,
+      rowsYoung: young,
+      mismatchedBuckets: mismatched.length,
+      missing: result.missing,
+      extra: result.extra,
+      mismatched: result.mismatched,
+      sinkLagEnd: lagEnd,
+      details: {lossyColumns: t.lossy, recommendation, skippedOnRecheck, splitsResumed, scanMs, pgMs},
+    });
+    await rm(spillDir, {recursive: true, force: true}).catch(() => {});
+    await publishTable(ctx, opts, t, result, runId).then(
+      (w) => warnings.push(...w),
+      (e: Error) => warnings.push(e.message),
+    );
+    return result;
+  } catch (err) {
+    await finishTable(store, key, {
+      status: 'error',
+      durationMs: Date.now() - started,
+      rowsCassandra: 0,
+      rowsPostgres: 0,
+      rowsYoung: 0,
+      mismatchedBuckets: 0,
+      missing: 0,
+      extra: 0,
+      mismatched: 0,
+      sinkLagEnd: null,
+      details: {error: (err as Error).message},
+    }).catch(() => {});
+    if (opts.push) await publishTable(ctx, opts, t, undefined, runId).catch(() => {});
+    throw err;
+  } finally {
+    await lock
+      .query(`SELECT pg_advisory_unlock(hashtext('cdcctl.reconcile'), hashtext($1))`, [
+        `${ctx.contextName}/${t.name}/${shardLabel}`,
+      ])
+      .catch(() => {});
+    lock.release();
+  }
+}
+
+/** A pool for table data: float text in shortest round-trip form whatever the server default. */
+export function dataPool(target: Store['target']): Promise<Pool> {
+  return createPool({...target, config: {...target.config, options: '-c extra_float_digits=1'}});
+}
+
+export function shardRange(buckets: number, shard: {index: number; count: number}): [number, number] {
+  const from = Math.ceil((shard.index * buckets) / shard.count);
+  const to = Math.ceil(((shard.index + 1) * buckets) / shard.count);
+  return [from, to];
+}
+
+/** About one split per 25,000 rows (few round trips), at least 4 per worker (balance), at most 4,096. */
+export function autoSplits(expectedRows: number, workers: number): number {
+  return Math.min(4096, Math.max(workers * 4, Math.ceil(expectedRows / 25_000)));
+}
+
+function shuffledSplits(splits: Split[]): Split[] {
+  // interleave far-apart token ranges so that concurrent workers hit different replicas
+  const out: Split[] = [];
+  const stride = Math.max(1, Math.round(Math.sqrt(splits.length)));
+  for (let s = 0; s < stride; s++) for (let i = s; i < splits.length; i += stride) out.push(splits[i] as Split);
+  return out;
+}
+
+const safe = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
+
+async function expectedRows(pool: Pool, t: ResolvedTable): Promise<number> {
+  const r = await pool.query<{n: number}>(
+    `SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2`,
+    [t.pgSchema, t.pgTable],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+function consistencyCode(name: ReconcileOptions['consistency']): number {
+  // cassandra-driver types.consistencies
+  return {ONE: 1, QUORUM: 4, ALL: 5, LOCAL_QUORUM: 6, LOCAL_ONE: 10}[name];
+}
+
+export type {Buckets};

@@ -1,0 +1,105 @@
+import {hash} from 'node:crypto';
+import {type Canon, canonFor, SEP} from './canonical.js';
+import type {ResolvedTable} from './spec.js';
+
+/**
+ * The hashes both sides agree on (reference §3.1):
+ *   bucket = first 32 bits of md5(pk_canon) & (B − 1)
+ *   h      = first 64 bits of md5(row_canon), kept as two unsigned 32-bit lanes (hi, lo)
+ * Per bucket: n = count, Σhi, Σlo — exact sums (float64 holds them exactly up to 2^21 rows per bucket;
+ * with the default 65,536 buckets that is 137 billion rows), compared with PostgreSQL's exact sums.
+ */
+export interface RowHasher {
+  /** Canonical key text of a driver row (values by column name). */
+  keyOf(row: Record<string, unknown>): string;
+  /** Canonical row text (key + compared columns). */
+  rowOf(row: Record<string, unknown>, key: string): string;
+}
+
+export function rowHasher(t: ResolvedTable): RowHasher {
+  const keys: Array<[string, Canon]> = t.key.map((c) => [c.name, canonFor(c.type)]);
+  const cols: Array<[string, Canon]> = t.compared.map((c) => [c.name, canonFor(c.type)]);
+  const k0 = keys[0] as [string, Canon];
+  return {
+    keyOf: keys.length === 1 ? (row) => k0[1](row[k0[0]]) : (row) => keys.map(([n, c]) => c(row[n])).join(SEP),
+    rowOf: (row, key) => {
+      let s = key;
+      for (const [n, c] of cols) s += SEP + c(row[n]);
+      return s;
+    },
+  };
+}
+
+export function bucketOf(keyCanon: string, mask: number): number {
+  return parseInt(hash('md5', keyCanon).slice(0, 8), 16) & mask;
+}
+
+/** [hi, lo] of the row hash. */
+export function rowHash(rowCanon: string): [number, number] {
+  const h = hash('md5', rowCanon);
+  return [parseInt(h.slice(0, 8), 16), parseInt(h.slice(8, 16), 16)];
+}
+
+export function rowHashText(rowCanon: string): string {
+  return hash('md5', rowCanon).slice(0, 16);
+}
+
+/** Per-bucket figures of one side. */
+export interface Buckets {
+  n: Float64Array;
+  hi: Float64Array;
+  lo: Float64Array;
+}
+
+export function newBuckets(size: number): Buckets {
+  return {n: new Float64Array(size), hi: new Float64Array(size), lo: new Float64Array(size)};
+}
+
+export function addBuckets(into: Buckets, from: Buckets): void {
+  for (let i = 0; i < into.n.length; i++) {
+    const n = from.n[i] as number;
+    if (n === 0) continue;
+    into.n[i] = (into.n[i] as number) + n;
+    into.hi[i] = (into.hi[i] as number) + (from.hi[i] as number);
+    into.lo[i] = (into.lo[i] as number) + (from.lo[i] as number);
+  }
+}
+
+export function total(b: Buckets): number {
+  let s = 0;
+  for (let i = 0; i < b.n.length; i++) s += b.n[i] as number;
+  return s;
+}
+
+/** Buckets whose figures differ. */
+export function diffBuckets(a: Buckets, b: Buckets, include: (bucket: number) => boolean = () => true): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.n.length; i++) {
+    if (!include(i)) continue;
+    if (a.n[i] !== b.n[i] || a.hi[i] !== b.hi[i] || a.lo[i] !== b.lo[i]) out.push(i);
+  }
+  return out;
+}
+
+/** Serialises buckets for a checkpoint (n, hi, lo as consecutive float64 arrays). */
+export function bucketsToBuffer(b: Buckets): Buffer {
+  const out = Buffer.alloc(b.n.length * 24);
+  Buffer.from(b.n.buffer, b.n.byteOffset, b.n.byteLength).copy(out, 0);
+  Buffer.from(b.hi.buffer, b.hi.byteOffset, b.hi.byteLength).copy(out, b.n.byteLength);
+  Buffer.from(b.lo.buffer, b.lo.byteOffset, b.lo.byteLength).copy(out, b.n.byteLength * 2);
+  return out;
+}
+
+export function bucketsFromBuffer(buf: Buffer, size: number): Buckets {
+  const copy = new Uint8Array(buf).buffer;
+  return {
+    n: new Float64Array(copy, 0, size),
+    hi: new Float64Array(copy, size * 8, size),
+    lo: new Float64Array(copy, size * 16, size),
+  };
+}
+
+/** Which shard (of `count`) owns a bucket: contiguous blocks, the same function on both sides. */
+export function shardOfBucket(bucket: number, buckets: number, count: number): number {
+  return Math.floor((bucket * count) / buckets);
+}

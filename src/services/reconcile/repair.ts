@@ -1,0 +1,200 @@
+import type {Client} from 'cassandra-driver';
+import type {Pool} from 'pg';
+import {cassandraConnection, cassandraError, clientFromConnection} from '../../clients/cassandra.js';
+import {pgError} from '../../clients/postgres.js';
+import {CdcError, ExitCode, UsageError} from '../../errors.js';
+import type {RunContext} from '../../runtime.js';
+import {openStore} from '../../store/index.js';
+import {getRun, listMismatches, listTables, type MismatchRecord} from '../../store/reconcile.js';
+import {quoteIdent} from '../../store/sql.js';
+import {pgKeyFromCanon, pgParamFromCql} from './canonical.js';
+import {cassFetch} from './cassandra-side.js';
+import {dataPool} from './engine.js';
+import {pgRowCanonSql, pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
+
+/**
+ * `reconcile repair <run>`: Cassandra is the source of truth. Missing and differing rows are
+ * re-read from Cassandra now and upserted into PostgreSQL, each statement guarded so that it
+ * changes nothing when the PostgreSQL row moved on since the run (its row hash differs from the one
+ * recorded, or its updatedAt is newer than Cassandra's writetime): the CDC race of CDM #260. Extra
+ * rows are deleted only when asked (and guarded the same way). --dry-run returns the statements.
+ */
+export interface RepairOptions {
+  runId: string;
+  table?: string;
+  deleteExtras: boolean;
+  dryRun: boolean;
+}
+
+export interface RepairAction {
+  table: string;
+  kind: MismatchRecord['kind'];
+  key: Record<string, string>;
+  action: 'upsert' | 'insert' | 'delete' | 'skip';
+  /** The statement with its values inlined, as it runs. */
+  sql?: string;
+  reason?: string;
+  /** After a real run: whether the guarded statement changed a row. */
+  applied?: boolean;
+}
+
+export interface RepairResult {
+  runId: string;
+  dryRun: boolean;
+  actions: RepairAction[];
+  applied: number;
+  skipped: number;
+}
+
+export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairResult> {
+  const cfg = ctx.config.reconcile;
+  if (!cfg) throw new UsageError(`context "${ctx.contextName}" has no reconcile section`);
+  const store = await openStore(ctx);
+  let pool: Pool | undefined;
+  let cass: Client | undefined;
+  const conn = cassandraConnection(ctx);
+  try {
+    const run = await getRun(store, o.runId);
+    if (!run)
+      throw new UsageError(`no reconcile run "${o.runId}"`, {hint: 'List runs with `cdcctl reconcile history`.'});
+    if (run.status === 'running') {
+      throw new CdcError('RECONCILE_RUNNING', ExitCode.usage, `run ${o.runId} has not finished`, {
+        hint: 'Repair a finished run.',
+      });
+    }
+    const mismatches = await listMismatches(store, o.runId, {table: o.table});
+    const tables = await listTables(store, o.runId);
+    pool = await dataPool(store.target);
+    cass = await clientFromConnection(conn);
+    try {
+      await cass.connect();
+    } catch (err) {
+      throw cassandraError(err, conn.display, 'connecting');
+    }
+    const actions: RepairAction[] = [];
+    const names = [...new Set(mismatches.map((m) => m.table))];
+    for (const name of names) {
+      const [tc] = selectTables(cfg.tables, [name]);
+      let t: ResolvedTable;
+      try {
+        t = await resolveTable(tc as NonNullable<typeof tc>, cass, pool);
+      } catch (err) {
+        if (err instanceof CdcError) throw err;
+        throw cassandraError(err, conn.display, `reading the metadata of ${name}`);
+      }
+      const stored = tables.find((x) => x.table === name);
+      if (stored && stored.fingerprint !== t.fingerprint) {
+        throw new CdcError(
+          'RECONCILE_SCHEMA_CHANGED',
+          ExitCode.usage,
+          `${name}: columns or types changed since run ${o.runId}`,
+          {
+            hint: 'Run a new reconciliation and repair that one.',
+          },
+        );
+      }
+      const mine = mismatches.filter((m) => m.table === name);
+      let rows: Awaited<ReturnType<typeof cassFetch>>;
+      try {
+        rows = await cassFetch(
+          cass,
+          t,
+          mine.filter((m) => m.kind !== 'extra').map((m) => m.pk),
+        );
+      } catch (err) {
+        throw cassandraError(err, conn.display, `reading rows of ${name}`);
+      }
+      for (const m of mine) {
+        const base = {table: name, kind: m.kind, key: m.key};
+        if (m.kind === 'extra') {
+          if (!o.deleteExtras) {
+            actions.push({...base, action: 'skip', reason: 'extra row kept (pass --delete-extras to delete it)'});
+            continue;
+          }
+          actions.push({...base, action: 'delete', sql: deleteSql(t, m)});
+          continue;
+        }
+        const c = rows.get(m.pk);
+        if (!c) {
+          actions.push({...base, action: 'skip', reason: 'no longer in Cassandra'});
+          continue;
+        }
+        actions.push({
+          ...base,
+          action: m.kind === 'missing' ? 'insert' : 'upsert',
+          sql: upsertSql(t, m, c.row, c.writetimeUs),
+        });
+      }
+    }
+    if (!o.dryRun) {
+      for (const a of actions) {
+        if (!a.sql) continue;
+        try {
+          const res = await pool.query(a.sql);
+          a.applied = (res.rowCount ?? 0) > 0;
+          if (!a.applied) a.reason = 'guard: the PostgreSQL row changed since the run (left alone)';
+        } catch (err) {
+          throw pgError(err, store.target, `repairing ${a.table}`);
+        }
+      }
+    }
+    return {
+      runId: o.runId,
+      dryRun: o.dryRun,
+      actions,
+      applied: actions.filter((a) => a.applied).length,
+      skipped: actions.filter((a) => a.action === 'skip' || a.applied === false).length,
+    };
+  } finally {
+    await cass?.shutdown().catch(() => {});
+    await pool?.end().catch(() => {});
+    await store.close().catch(() => {});
+  }
+}
+
+/** A SQL literal for a pg parameter value (dry-run output and the statement that runs are the same text). */
+export function literal(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : `'${v}'`;
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (v instanceof Date) return `'${v.toISOString()}'`;
+  if (Buffer.isBuffer(v)) return `'\\x${v.toString('hex')}'`;
+  if (Array.isArray(v)) return `ARRAY[${v.map(literal).join(', ')}]`;
+  return `'${String(v).replaceAll("'", "''")}'`;
+}
+
+function keyWhere(t: ResolvedTable, m: MismatchRecord): string {
+  return t.key
+    .map((c) => `${quoteIdent(c.pg)} = ${pgKeyFromCanon(literal(m.key[c.name]), c.type, {type: c.pgType}, c.hint)}`)
+    .join(' AND ');
+}
+
+/** Guard: the PostgreSQL row still hashes as it did when the run saw it. */
+function unchanged(t: ResolvedTable, hash: string | null, alias?: string): string {
+  return hash ? `substr(md5(${pgRowCanonSql(t, alias)}), 1, 16) = ${literal(hash)}` : 'TRUE';
+}
+
+function deleteSql(t: ResolvedTable, m: MismatchRecord): string {
+  return `DELETE FROM ${pgTableRef(t)} WHERE ${keyWhere(t, m)} AND ${unchanged(t, m.pgHash)}`;
+}
+
+function upsertSql(t: ResolvedTable, m: MismatchRecord, row: Record<string, unknown>, writetimeUs?: number): string {
+  const cols = [...t.key, ...t.compared];
+  const names = cols.map((c) => quoteIdent(c.pg));
+  const values = cols.map((c) => {
+    if (t.key.includes(c)) return pgKeyFromCanon(literal(m.key[c.name]), c.type, {type: c.pgType}, c.hint);
+    return `${literal(pgParamFromCql(row[c.name], c.type, {type: c.pgType}, c.hint))}::${c.pgType}`;
+  });
+  if (t.updatedAt) {
+    names.push(quoteIdent(t.updatedAt));
+    values.push(writetimeUs ? `to_timestamp(${writetimeUs} / 1000000.0)` : 'now()');
+  }
+  const conflict = t.key.map((c) => quoteIdent(c.pg)).join(', ');
+  const head = `INSERT INTO ${pgTableRef(t)} AS t (${names.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT (${conflict})`;
+  if (m.kind === 'missing') return `${head} DO NOTHING`; // it appeared since the run: newer than what we saw
+  const set = names.slice(t.key.length).map((n) => `${n} = EXCLUDED.${n}`);
+  const newer = t.updatedAt
+    ? ` AND (t.${quoteIdent(t.updatedAt)} IS NULL OR t.${quoteIdent(t.updatedAt)} <= EXCLUDED.${quoteIdent(t.updatedAt)})`
+    : '';
+  return `${head} DO UPDATE SET ${set.join(', ')} WHERE ${unchanged(t, m.pgHash, 't')}${newer}`;
+}

@@ -1,0 +1,131 @@
+import {alertmanagerClient} from '../../clients/alertmanager.js';
+import {groupLag, withAdmin} from '../../clients/kafka.js';
+import {type MetricFamily, pushgatewayClient} from '../../clients/pushgateway.js';
+import type {RunContext} from '../../runtime.js';
+import type {ReconcileOptions, TableResult} from './engine.js';
+import type {ResolvedTable} from './spec.js';
+
+/**
+ * What a run tells the monitoring: metrics pushed to the Pushgateway (job cdc_reconciliation,
+ * grouping {table, shard}), a drift alert to Alertmanager above the table's threshold, and the sink
+ * connector's consumer-group lag recorded with the run. None of it can fail the run: failures come
+ * back as warnings.
+ */
+export const METRICS_JOB = 'cdc_reconciliation';
+export const DRIFT_ALERT = 'CdcReconciliationDrift';
+
+/** Total lag of the sink connector's consumer group (connect-<name>), or null when none is configured. */
+export async function sinkLag(ctx: RunContext): Promise<string | null> {
+  const sink = ctx.config.reconcile?.sinkConnector;
+  if (!sink || !ctx.config.kafka) return null;
+  const lag = withAdmin(ctx, (admin) => groupLag(admin, `connect-${sink}`));
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('Kafka did not answer within 10s')), 10_000).unref(),
+  );
+  return (await Promise.race([lag, timeout])).total;
+}
+
+export function metricFamilies(result: TableResult | undefined, t: ResolvedTable, now: number): MetricFamily[] {
+  const status = !result ? 'error' : result.status === 'clean' ? 'ok' : result.status === 'drift' ? 'drift' : 'error';
+  const families: MetricFamily[] = [
+    {
+      name: 'cdc_reconciliation_jobs_completed_total',
+      help: 'Reconciliation runs completed, by outcome (value of the last run pushed).',
+      type: 'counter',
+      samples: ['ok', 'drift', 'error'].map((s) => ({labels: {status: s}, value: s === status ? 1 : 0})),
+    },
+  ];
+  if (!result) return families;
+  families.push(
+    {
+      name: 'cdc_reconciliation_mismatches_total',
+      help: 'Rows that differ between Cassandra and PostgreSQL after the recheck, by kind (last run).',
+      type: 'counter',
+      samples: [
+        {labels: {kind: 'missing'}, value: result.missing},
+        {labels: {kind: 'extra'}, value: result.extra},
+        {labels: {kind: 'value'}, value: result.mismatched},
+      ],
+    },
+    {
+      name: 'cdc_reconciliation_duration_seconds',
+      help: 'Wall time of the last reconciliation run of this table and shard.',
+      type: 'gauge',
+      samples: [{value: result.durationMs / 1000}],
+    },
+    {
+      name: 'cdc_reconciliation_rows_scanned_total',
+      help: 'Rows compared by the last run, by side.',
+      type: 'counter',
+      samples: [
+        {labels: {side: 'cassandra'}, value: result.rowsCassandra},
+        {labels: {side: 'postgres'}, value: result.rowsPostgres},
+      ],
+    },
+    {
+      name: 'cdc_reconciliation_drift_threshold',
+      help: 'Configured drift threshold of the table (alert when mismatches exceed it).',
+      type: 'gauge',
+      samples: [{value: t.driftThreshold}],
+    },
+  );
+  if (result.status === 'clean' || result.status === 'drift') {
+    families.push({
+      name: 'cdc_reconciliation_last_success_timestamp_seconds',
+      help: 'Unix time of the last reconciliation run that completed (clean or with drift).',
+      type: 'gauge',
+      samples: [{value: Math.floor(now / 1000)}],
+    });
+  }
+  return families;
+}
+
+export async function publishTable(
+  ctx: RunContext,
+  opts: Pick<ReconcileOptions, 'push' | 'alert' | 'shard'>,
+  t: ResolvedTable,
+  result: TableResult | undefined,
+  runId: string,
+): Promise<string[]> {
+  const warnings: string[] = [];
+  const grouping = {table: t.name, shard: `${opts.shard.index}/${opts.shard.count}`};
+  if (opts.push && ctx.config.pushgateway) {
+    const pg = pushgatewayClient(ctx);
+    try {
+      const families = metricFamilies(result, t, Date.now());
+      // a failed run adds its outcome without erasing the last success timestamp
+      if (result) await pg.push(METRICS_JOB, grouping, families);
+      else await pg.pushAdd(METRICS_JOB, grouping, families);
+    } catch (err) {
+      warnings.push(`metrics not pushed: ${(err as Error).message}`);
+    } finally {
+      await pg.close();
+    }
+  }
+  const drift = result ? result.missing + result.extra + result.mismatched : 0;
+  const gaveUp = result?.status === 'gave_up';
+  if (opts.alert && ctx.config.alertmanager && result && (drift > t.driftThreshold || gaveUp)) {
+    const am = alertmanagerClient(ctx);
+    try {
+      await am.postAlerts([
+        {
+          labels: {alertname: DRIFT_ALERT, table: t.name, severity: gaveUp ? 'critical' : 'warning'},
+          annotations: {
+            summary: gaveUp
+              ? `${t.name}: too much drift to reconcile row by row`
+              : `${t.name}: ${drift} rows differ between Cassandra and PostgreSQL`,
+            description: `missing ${result.missing}, extra ${result.extra}, value ${result.mismatched} (threshold ${t.driftThreshold}); run \`cdcctl reconcile show ${'<run>'}\``,
+            shard: grouping.shard,
+            run_id: runId,
+          },
+          startsAt: new Date().toISOString(),
+        },
+      ]);
+    } catch (err) {
+      warnings.push(`drift alert not posted: ${(err as Error).message}`);
+    } finally {
+      await am.close();
+    }
+  }
+  return warnings;
+}

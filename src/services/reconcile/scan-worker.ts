@@ -1,0 +1,200 @@
+import {mkdir, rename, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {parentPort, workerData} from 'node:worker_threads';
+import type {Client} from 'cassandra-driver';
+import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
+import {type Split, splitQuery} from './cassandra-side.js';
+import {bucketOf, newBuckets, rowHash, rowHasher} from './hash.js';
+import type {ResolvedTable} from './spec.js';
+
+/**
+ * One scan worker thread: its own Cassandra client and prepared split query; it pulls one split at
+ * a time from the main thread (back-pressure: the next split is asked for only when this one is done;
+ * within a split the next page is requested while the current one is hashed, so at most two pages
+ * are held). Modes:
+ *   hash    — bucket sums per split (+ a spill file of bucket/hash/key for drill-down without a rescan)
+ *   read    — decode only (baseline A of the benchmark)
+ *   collect — keys and hashes of rows in the given buckets (drill-down when a spill file is missing)
+ */
+export interface WorkerInput {
+  conn: CassandraConnection;
+  table: ResolvedTable;
+  buckets: number;
+  mode: 'hash' | 'read' | 'collect';
+  fetchSize: number;
+  /** Rows written after this (µs since the epoch) are left out (min-age). */
+  cutoffUs?: number;
+  /** Only buckets in [from, to) count (shard). */
+  bucketRange?: [number, number];
+  collectBuckets?: number[];
+  spillDir?: string;
+  /** Rows per second for this worker (0 = unlimited). */
+  rateLimit?: number;
+  consistency?: number;
+}
+
+export type WorkerMessage =
+  | {type: 'ready'}
+  | {type: 'progress'; rows: number}
+  | {
+      type: 'done';
+      split: number;
+      rows: number;
+      young: number;
+      /** Sparse bucket sums of this split: touched bucket ids and their [n, hi, lo] triples. */
+      ids?: ArrayBuffer;
+      sums?: ArrayBuffer;
+      collected?: Array<[string, number, string]>;
+    }
+  | {type: 'error'; split?: number; message: string; name: string};
+
+const input = workerData as WorkerInput;
+const port = parentPort;
+if (!port) throw new Error('scan-worker must run as a worker thread');
+
+let client: Client | undefined;
+// one dense accumulator per worker, reused: only the buckets a split touched are sent and reset
+let dense: ReturnType<typeof newBuckets> | undefined;
+let touched: Uint32Array | undefined;
+
+async function scanSplit(split: Split): Promise<void> {
+  const t = input.table;
+  const mask = input.buckets - 1;
+  const withWt = input.cutoffUs !== undefined && input.mode !== 'read';
+  const query = splitQuery(t, withWt);
+  const hasher = rowHasher(t);
+  if (input.mode === 'hash' && !dense) {
+    dense = newBuckets(input.buckets);
+    touched = new Uint32Array(input.buckets);
+  }
+  const acc = input.mode === 'hash' ? dense : undefined;
+  let nTouched = 0;
+  const [from, to] = input.bucketRange ?? [0, input.buckets];
+  const collect = input.collectBuckets ? new Set(input.collectBuckets) : undefined;
+  const collected: Array<[string, number, string]> = [];
+  const spill = input.mode === 'hash' && input.spillDir ? new SpillWriter() : undefined;
+  const {Long} = (await import('cassandra-driver')).default.types;
+  const params = [Long.fromString(split.start), Long.fromString(split.end)];
+  const options = {prepare: true, fetchSize: input.fetchSize, consistency: input.consistency, autoPage: false};
+  const c = client as Client;
+  let rows = 0;
+  let young = 0;
+  const started = Date.now();
+  let pending = c.execute(query, params, options);
+  while (pending) {
+    const res = await pending;
+    pending = res.pageState
+      ? c.execute(query, params, {...options, pageState: res.pageState})
+      : (undefined as unknown as typeof pending);
+    const page = res.rows;
+    if (input.mode === 'read') {
+      rows += page.length;
+    } else {
+      for (const r of page) {
+        rows++;
+        const row = r as unknown as Record<string, unknown>;
+        if (withWt) {
+          const wt = row.wt__ as {toNumber(): number} | null;
+          if (wt && wt.toNumber() > (input.cutoffUs as number)) {
+            young++;
+            continue;
+          }
+        }
+        const key = hasher.keyOf(row);
+        const b = bucketOf(key, mask);
+        if (b < from || b >= to) continue;
+        if (collect) {
+          if (collect.has(b)) {
+            const [hi, lo] = rowHash(hasher.rowOf(row, key));
+            collected.push([key, b, hex8(hi) + hex8(lo)]);
+          }
+          continue;
+        }
+        const [hi, lo] = rowHash(hasher.rowOf(row, key));
+        const a = acc as NonNullable<typeof acc>;
+        if (a.n[b] === 0) (touched as Uint32Array)[nTouched++] = b;
+        a.n[b] = (a.n[b] as number) + 1;
+        a.hi[b] = (a.hi[b] as number) + hi;
+        a.lo[b] = (a.lo[b] as number) + lo;
+        spill?.add(b, hi, lo, key);
+      }
+    }
+    port?.postMessage({type: 'progress', rows: page.length} satisfies WorkerMessage);
+    if (input.rateLimit) {
+      const ahead = (rows / input.rateLimit) * 1000 - (Date.now() - started);
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+    }
+  }
+  if (spill) await spill.write(join(input.spillDir as string, `${split.id}.bin`));
+  const msg: WorkerMessage = {type: 'done', split: split.id, rows, young};
+  if (acc) {
+    const ids = new Uint32Array(nTouched);
+    const sums = new Float64Array(nTouched * 3);
+    for (let i = 0; i < nTouched; i++) {
+      const b = (touched as Uint32Array)[i] as number;
+      ids[i] = b;
+      sums[i * 3] = acc.n[b] as number;
+      sums[i * 3 + 1] = acc.hi[b] as number;
+      sums[i * 3 + 2] = acc.lo[b] as number;
+      acc.n[b] = 0;
+      acc.hi[b] = 0;
+      acc.lo[b] = 0;
+    }
+    msg.ids = ids.buffer;
+    msg.sums = sums.buffer;
+    port?.postMessage(msg, [msg.ids, msg.sums]);
+  } else {
+    if (collect) msg.collected = collected;
+    port?.postMessage(msg);
+  }
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+/** Spill record: bucket u32 · hi u32 · lo u32 · key length u32 · key UTF-8. */
+class SpillWriter {
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private len = 0;
+  add(b: number, hi: number, lo: number, key: string): void {
+    const kl = Buffer.byteLength(key);
+    if (this.len + 16 + kl > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + 16 + kl));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    this.buf.writeUInt32LE(b, this.len);
+    this.buf.writeUInt32LE(hi, this.len + 4);
+    this.buf.writeUInt32LE(lo, this.len + 8);
+    this.buf.writeUInt32LE(kl, this.len + 12);
+    this.buf.write(key, this.len + 16, 'utf8');
+    this.len += 16 + kl;
+  }
+  async write(path: string): Promise<void> {
+    await mkdir(join(path, '..'), {recursive: true});
+    await writeFile(`${path}.tmp`, this.buf.subarray(0, this.len));
+    await rename(`${path}.tmp`, path); // a split's spill exists only when the split finished
+  }
+}
+
+port.on('message', async (msg: {split?: Split; stop?: true}) => {
+  if (msg.stop) {
+    await client?.shutdown().catch(() => {});
+    process.exit(0);
+  }
+  const split = msg.split as Split;
+  try {
+    await scanSplit(split);
+  } catch (err) {
+    const e = err as Error;
+    port.postMessage({type: 'error', split: split.id, message: e.message, name: e.name} satisfies WorkerMessage);
+  }
+});
+
+try {
+  client = await clientFromConnection(input.conn);
+  await client.connect();
+  port.postMessage({type: 'ready'} satisfies WorkerMessage);
+} catch (err) {
+  const e = err as Error;
+  port.postMessage({type: 'error', message: e.message, name: e.name} satisfies WorkerMessage);
+}

@@ -1,0 +1,150 @@
+import {readFile} from 'node:fs/promises';
+import {availableParallelism} from 'node:os';
+import {join} from 'node:path';
+import {Worker} from 'node:worker_threads';
+import type {Split} from './cassandra-side.js';
+import type {Buckets} from './hash.js';
+import type {WorkerInput, WorkerMessage} from './scan-worker.js';
+
+/**
+ * Runs the Cassandra scan over worker threads: each worker holds its own client and pulls the next
+ * split when it has finished one (bounded work in flight), the main thread merges per-split results
+ * as they arrive (so a checkpoint is always exact: finished splits only).
+ */
+export interface ScanOptions extends Omit<WorkerInput, 'rateLimit'> {
+  splits: Split[];
+  workers?: number;
+  /** Global rows/s limit, shared evenly by the workers. */
+  rateLimit?: number;
+  onSplit?: (result: SplitResult) => void | Promise<void>;
+  onProgress?: (rows: number) => void;
+}
+
+export interface SplitResult {
+  split: number;
+  rows: number;
+  young: number;
+  /** Sparse sums: bucket ids and [n, hi, lo] per id. */
+  sparse?: {ids: Uint32Array; sums: Float64Array};
+  collected?: Array<[string, number, string]>;
+}
+
+export class ScanError extends Error {
+  constructor(
+    message: string,
+    readonly driverName: string,
+  ) {
+    super(message);
+  }
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+function workerUrl(): URL {
+  // under tsx (tests, benchmarks run from source) the sibling is .ts; built, it is .js
+  return new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
+}
+
+export async function runScan(options: ScanOptions): Promise<void> {
+  const {splits, onSplit, onProgress, workers: wanted, rateLimit, ...rest} = options;
+  const count = Math.max(1, Math.min(wanted ?? defaultWorkers(), splits.length));
+  if (splits.length === 0) return;
+  const queue = [...splits];
+  const perWorker = rateLimit ? rateLimit / count : undefined;
+  const input: WorkerInput = {...rest, rateLimit: perWorker};
+  const threads: Worker[] = [];
+  let failure: Error | undefined;
+  let chain = Promise.resolve();
+  await new Promise<void>((resolve, reject) => {
+    let active = count;
+    const finish = (w: Worker) => {
+      w.postMessage({stop: true});
+      if (--active === 0) failure ? reject(failure) : resolve();
+    };
+    const next = (w: Worker) => {
+      const split = failure ? undefined : queue.shift();
+      if (split) w.postMessage({split});
+      else finish(w);
+    };
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(workerUrl(), {workerData: input, resourceLimits: {maxOldGenerationSizeMb: 192}});
+      threads.push(w);
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') next(w);
+        else if (m.type === 'progress') onProgress?.(m.rows);
+        else if (m.type === 'error') {
+          failure ??= new ScanError(m.message, m.name);
+          finish(w);
+        } else if (m.type === 'done') {
+          const result: SplitResult = {split: m.split, rows: m.rows, young: m.young, collected: m.collected};
+          if (m.ids && m.sums) result.sparse = {ids: new Uint32Array(m.ids), sums: new Float64Array(m.sums)};
+          // results are applied one at a time, in arrival order (checkpoints never interleave)
+          chain = chain
+            .then(() => onSplit?.(result))
+            .catch((err) => {
+              failure ??= err as Error;
+            });
+          chain.then(() => next(w));
+        }
+      });
+      w.on('error', (err) => {
+        failure ??= err;
+        finish(w);
+      });
+    }
+  }).finally(async () => {
+    await chain;
+    await Promise.all(threads.map((t) => t.terminate().catch(() => 0)));
+  });
+}
+
+/** Adds a split's sparse sums into dense buckets. */
+export function addSparse(into: Buckets, sparse: {ids: Uint32Array; sums: Float64Array}): void {
+  const {ids, sums} = sparse;
+  for (let i = 0; i < ids.length; i++) {
+    const b = ids[i] as number;
+    into.n[b] = (into.n[b] as number) + (sums[i * 3] as number);
+    into.hi[b] = (into.hi[b] as number) + (sums[i * 3 + 1] as number);
+    into.lo[b] = (into.lo[b] as number) + (sums[i * 3 + 2] as number);
+  }
+}
+
+/** Reads spill files of the given splits, keeping rows of the given buckets: key → [bucket, hash]. */
+export async function readSpill(
+  dir: string,
+  splitIds: number[],
+  buckets: Set<number>,
+  into: Map<string, {bucket: number; hash: string}>,
+): Promise<number[]> {
+  const missing: number[] = [];
+  for (const id of splitIds) {
+    let buf: Buffer;
+    try {
+      buf = await readFile(join(dir, `${id}.bin`));
+    } catch {
+      missing.push(id);
+      continue;
+    }
+    let o = 0;
+    while (o < buf.length) {
+      const b = buf.readUInt32LE(o);
+      const kl = buf.readUInt32LE(o + 12);
+      if (buckets.has(b)) {
+        const hash =
+          buf
+            .readUInt32LE(o + 4)
+            .toString(16)
+            .padStart(8, '0') +
+          buf
+            .readUInt32LE(o + 8)
+            .toString(16)
+            .padStart(8, '0');
+        into.set(buf.toString('utf8', o + 16, o + 16 + kl), {bucket: b, hash});
+      }
+      o += 16 + kl;
+    }
+  }
+  return missing;
+}

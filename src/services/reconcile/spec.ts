@@ -1,0 +1,204 @@
+import {createHash} from 'node:crypto';
+import type {Client} from 'cassandra-driver';
+import type {Pool} from 'pg';
+import type {ReconcileTableConfig} from '../../config/schema.js';
+import {ConfigError, UsageError} from '../../errors.js';
+import {parseDuration} from '../../flags.js';
+import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
+import {
+  CANON_VERSION,
+  type CqlType,
+  isCollection,
+  NULL_MARK,
+  pgCanonExpr,
+  SEP,
+  type TypeHint,
+  typeName,
+} from './canonical.js';
+
+/** One compared column of a table pair, with both sides' types and the PostgreSQL canonical expression. */
+export interface ResolvedColumn {
+  name: string;
+  pg: string;
+  type: CqlType;
+  pgType: string;
+  hint?: TypeHint;
+  /** SQL canonical expression on the PostgreSQL side (absent for lossy columns). */
+  pgExpr?: string;
+}
+
+/** A table pair ready for both engines: structured-clone safe (it is sent to the scan workers). */
+export interface ResolvedTable {
+  name: string;
+  keyspace: string;
+  table: string;
+  pgSchema: string;
+  pgTable: string;
+  /** Full primary key, in configured order (all scalar). */
+  key: ResolvedColumn[];
+  /** Cassandra partition key column names (token() arguments). */
+  partitionKey: string[];
+  /** Non-key compared columns, sorted by Cassandra name. */
+  compared: ResolvedColumn[];
+  /** Columns that cannot match exactly by configuration (excluded from hashes, reported). */
+  lossy: Array<{name: string; reason: string}>;
+  writetimeColumn?: string;
+  /** PostgreSQL column with the row's last write time (min-age, repair guard). */
+  updatedAt?: string;
+  minAgeMs?: number;
+  driftThreshold: number;
+  fingerprint: string;
+}
+
+export function tableName(cfg: ReconcileTableConfig): string {
+  return cfg.name ?? cfg.cassandra;
+}
+
+export function selectTables(configs: ReconcileTableConfig[], wanted: string[]): ReconcileTableConfig[] {
+  if (wanted.length === 0) return configs;
+  return wanted.map((w) => {
+    const found = configs.find((c) => tableName(c) === w || c.cassandra === w);
+    if (!found) {
+      throw new UsageError(`no reconcile table "${w}" in this context`, {
+        hint: `Configured: ${configs.map(tableName).join(', ') || 'none'} (contexts.<name>.reconcile.tables).`,
+      });
+    }
+    return found;
+  });
+}
+
+/** Reads both sides' metadata and checks the pair: key = Cassandra primary key, every column present. */
+export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool: Pool): Promise<ResolvedTable> {
+  const name = tableName(cfg);
+  const [keyspace, table] = cfg.cassandra.split('.') as [string, string];
+  const [pgSchema, pgTable] = cfg.postgres.split('.') as [string, string];
+  for (const id of [keyspace, table, pgSchema, pgTable]) assertIdentifier(id);
+  const meta = await cass.metadata.getTable(keyspace, table);
+  if (!meta) {
+    throw new ConfigError(`${name}: Cassandra table ${cfg.cassandra} does not exist`, {
+      hint: 'Check reconcile.tables[].cassandra (keyspace.table).',
+    });
+  }
+  const pgCols = await pool.query<{column_name: string; type: string}>(
+    `SELECT a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
+    [pgSchema, pgTable],
+  );
+  if (pgCols.rows.length === 0) {
+    throw new ConfigError(`${name}: PostgreSQL table ${cfg.postgres} does not exist (or is not visible)`, {
+      hint: "Check reconcile.tables[].postgres (schema.table) and the role's privileges.",
+    });
+  }
+  const pgTypes = new Map(pgCols.rows.map((r) => [r.column_name, r.type]));
+  const pkNames = [...meta.partitionKeys, ...meta.clusteringKeys].map((c) => c.name);
+  const wantKey = cfg.key;
+  if (wantKey.length !== pkNames.length || wantKey.some((k) => !pkNames.includes(k))) {
+    throw new ConfigError(
+      `${name}: key [${wantKey.join(', ')}] is not the Cassandra primary key [${pkNames.join(', ')}]`,
+      {
+        hint: 'reconcile.tables[].key lists the full primary key (partition and clustering columns).',
+      },
+    );
+  }
+  const ignore = new Set(cfg.ignore ?? []);
+  const lossy: ResolvedTable['lossy'] = [];
+  const resolve = (c: {name: string; type: CqlType}): ResolvedColumn | undefined => {
+    const pg = cfg.columns?.[c.name] ?? c.name;
+    const pgType = pgTypes.get(pg);
+    if (!pgType) {
+      throw new ConfigError(`${name}: column ${c.name} has no PostgreSQL counterpart ${cfg.postgres}.${pg}`, {
+        hint: 'Map it with reconcile.tables[].columns or list it in ignore.',
+      });
+    }
+    const hint = cfg.types?.[c.name];
+    const type = plainType(c.type);
+    const pgExpr = pgCanonExpr(quoteIdent(pg), type, {type: pgType}, hint);
+    if (!pgExpr) {
+      lossy.push({name: c.name, reason: `${typeName(type)} → ${pgType} cannot match exactly (lossy by configuration)`});
+      return undefined;
+    }
+    return {name: c.name, pg, type, pgType, hint, pgExpr};
+  };
+  const byName = new Map(meta.columns.map((c) => [c.name, c as unknown as {name: string; type: CqlType}]));
+  const key = wantKey.map((k) => {
+    const col = resolve(byName.get(k) as {name: string; type: CqlType});
+    if (!col || isCollection(col.type)) throw new ConfigError(`${name}: key column ${k} cannot be compared exactly`);
+    return col;
+  });
+  const compared = meta.columns
+    .filter((c) => !pkNames.includes(c.name) && !ignore.has(c.name))
+    .map((c) => c.name)
+    .sort()
+    .map((n) => resolve(byName.get(n) as {name: string; type: CqlType}))
+    .filter((c): c is ResolvedColumn => c !== undefined);
+  if (cfg.updatedAt && !pgTypes.has(cfg.updatedAt)) {
+    throw new ConfigError(`${name}: updatedAt column ${cfg.postgres}.${cfg.updatedAt} does not exist`);
+  }
+  const writetimeColumn =
+    cfg.writetimeColumn ?? compared.find((c) => !isCollection(c.type) && c.type.code !== 5 /* counter */)?.name;
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify({
+        v: CANON_VERSION,
+        key: key.map((c) => [c.name, typeName(c.type), c.pgType, c.hint]),
+        cols: compared.map((c) => [c.name, typeName(c.type), c.pgType, c.hint]),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  return {
+    name,
+    keyspace,
+    table,
+    pgSchema,
+    pgTable,
+    key,
+    partitionKey: meta.partitionKeys.map((c) => c.name),
+    compared,
+    lossy,
+    writetimeColumn,
+    updatedAt: cfg.updatedAt,
+    minAgeMs: cfg.minAge ? parseDuration(cfg.minAge) : undefined,
+    driftThreshold: cfg.driftThreshold ?? 0,
+    fingerprint,
+  };
+}
+
+/** The driver's column type without its class instances (structured-clone safe). */
+function plainType(t: CqlType): CqlType {
+  const info = t.info as unknown;
+  if (info === null || info === undefined) return {code: t.code};
+  if (Array.isArray(info)) return {code: t.code, info: info.map((x) => plainType(x as CqlType))};
+  if (typeof info === 'object' && 'code' in (info as object)) return {code: t.code, info: plainType(info as CqlType)};
+  if (typeof info === 'object' && 'fields' in (info as object)) {
+    const u = info as {name: string; fields: Array<{name: string; type: CqlType}>};
+    return {code: t.code, info: {name: u.name, fields: u.fields.map((f) => ({name: f.name, type: plainType(f.type)}))}};
+  }
+  return {code: t.code, info: String(info)};
+}
+
+// ---- SQL for the PostgreSQL side ----------------------------------------------------------------------------
+
+export function pgTableRef(t: ResolvedTable): string {
+  return qualified(t.pgSchema, t.pgTable);
+}
+
+function expr(c: ResolvedColumn, alias?: string): string {
+  if (!alias) return c.pgExpr as string;
+  return pgCanonExpr(`${quoteIdent(alias)}.${quoteIdent(c.pg)}`, c.type, {type: c.pgType}, c.hint) as string;
+}
+
+/** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
+export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
+  return t.key.map((c) => expr(c, alias)).join(' || chr(31) || ');
+}
+
+/** row_canon: pk_canon, then every compared column (name order), NULL as \x1e. */
+export function pgRowCanonSql(t: ResolvedTable, alias?: string): string {
+  const parts = [pgKeyCanonSql(t, alias), ...t.compared.map((c) => `coalesce(${expr(c, alias)}, chr(30))`)];
+  return parts.join(' || chr(31) || ');
+}
+
+export const JS_SEP = SEP;
+export const JS_NULL = NULL_MARK;

@@ -1,0 +1,57 @@
+import driver from 'cassandra-driver';
+import pg from 'pg';
+import {NULL_MARK, SEP} from '../../src/services/reconcile/canonical.js';
+import {rowHasher} from '../../src/services/reconcile/hash.js';
+import {pgKeyCanonSql, pgTableRef, resolveTable} from '../../src/services/reconcile/spec.js';
+
+/**
+ * The naive reference of bench:reconcile (argv: keyspace.table): download both sides completely
+ * (Cassandra: one paged full-table query; PostgreSQL: one query of canonical columns), hold them in
+ * memory and compare row by row — what row-level validators do (DVT-style). Prints JSON.
+ */
+const [name] = process.argv.slice(2) as [string];
+const cass = new driver.Client({
+  contactPoints: ['127.0.0.1:9042'],
+  localDataCenter: 'datacenter1',
+  socketOptions: {readTimeout: 120_000},
+});
+await cass.connect();
+const pool = new pg.Pool({
+  host: '127.0.0.1',
+  port: 5433,
+  user: 'cdc',
+  password: 'cdc',
+  database: 'target',
+  options: '-c extra_float_digits=1',
+});
+const t = await resolveTable({cassandra: name, postgres: name, key: ['id']}, cass, pool);
+const hasher = rowHasher(t);
+
+const cRows = new Map<string, string>();
+const cols = [...t.key, ...t.compared].map((c) => `"${c.name}"`).join(', ');
+const stream = cass.stream(`SELECT ${cols} FROM ${t.keyspace}.${t.table}`, [], {
+  prepare: true,
+  fetchSize: 5000,
+  autoPage: true,
+});
+for await (const row of stream as unknown as AsyncIterable<driver.types.Row>) {
+  const r = row as unknown as Record<string, unknown>;
+  const key = hasher.keyOf(r);
+  cRows.set(key, hasher.rowOf(r, key));
+}
+const res = await pool.query<string[]>({
+  text: `SELECT ${pgKeyCanonSql(t)}, ${t.compared.map((c: {pgExpr?: string}) => c.pgExpr).join(', ')} FROM ${pgTableRef(t)}`,
+  rowMode: 'array',
+});
+let diffs = 0;
+const seen = new Set<string>();
+for (const r of res.rows) {
+  const key = r[0] as string;
+  seen.add(key);
+  const text = [key, ...r.slice(1).map((v) => v ?? NULL_MARK)].join(SEP);
+  if (cRows.get(key) !== text) diffs++;
+}
+for (const k of cRows.keys()) if (!seen.has(k)) diffs++;
+process.stdout.write(JSON.stringify({diffs, cassandra: cRows.size, postgres: res.rows.length}));
+await cass.shutdown();
+await pool.end();

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import {after, before, describe, it} from 'node:test';
+import driver from 'cassandra-driver';
+import {type CqlType, canonFor, NULL_MARK, pgCanonExpr, T} from '../../src/services/reconcile/canonical.js';
+import {requireStack, sql} from './stack.js';
+
+/**
+ * Golden test of the canonical forms across both databases: each edge value is written to
+ * Cassandra in CQL and to PostgreSQL in SQL, read back through the driver (JS canonicaliser) and
+ * through the PostgreSQL canonical expression; both must produce the expected text exactly.
+ * One row per Cassandra type that has a PostgreSQL counterpart.
+ */
+const ks = `golden_${process.pid}`;
+type Case = [
+  name: string,
+  cql: string,
+  cqlType: CqlType,
+  cqlLiteral: string,
+  pgType: string,
+  pgLiteral: string,
+  expected: string,
+];
+const L = (code: number): CqlType => ({code});
+const cases: Case[] = [
+  ['text', 'text', L(T.text), `'héllo wörld'`, 'text', `'héllo wörld'`, 'héllo wörld'],
+  ['ascii', 'ascii', L(T.ascii), `'abc'`, 'varchar(10)', `'abc'`, 'abc'],
+  ['varchar empty', 'varchar', L(T.varchar), `''`, 'text', `''`, ''],
+  ['boolean', 'boolean', L(T.boolean), 'false', 'boolean', 'false', 'f'],
+  ['tinyint', 'tinyint', L(T.tinyint), '-128', 'smallint', '-128', '-128'],
+  ['smallint', 'smallint', L(T.smallint), '32767', 'smallint', '32767', '32767'],
+  ['int', 'int', L(T.int), '-2147483648', 'integer', '-2147483648', '-2147483648'],
+  ['bigint', 'bigint', L(T.bigint), '-9223372036854775808', 'bigint', '-9223372036854775808', '-9223372036854775808'],
+  [
+    'varint',
+    'varint',
+    L(T.varint),
+    '123456789012345678901234567890',
+    'numeric',
+    '123456789012345678901234567890',
+    '123456789012345678901234567890',
+  ],
+  ['decimal trailing zeros', 'decimal', L(T.decimal), '1.50', 'numeric(10,2)', '1.50', '1.5'],
+  ['decimal zero', 'decimal', L(T.decimal), '0.00', 'numeric', '0.00', '0'],
+  ['decimal negative small', 'decimal', L(T.decimal), '-0.001', 'numeric', '-0.001', '-0.001'],
+  [
+    'decimal large',
+    'decimal',
+    L(T.decimal),
+    '12345678901234567890.123400',
+    'numeric',
+    '12345678901234567890.123400',
+    '12345678901234567890.1234',
+  ],
+  ['float', 'float', L(T.float), '1.1', 'real', '1.1', '1.1'],
+  ['float exponent', 'float', L(T.float), '1234567', 'real', '1234567', '1.234567e+06'],
+  ['float in double precision', 'float', L(T.float), '0.3', 'double precision', '0.30000001192092896', '0.3'],
+  ['double', 'double', L(T.double), '0.1', 'double precision', '0.1', '0.1'],
+  ['double exponent', 'double', L(T.double), '1e15', 'double precision', '1e15', '1e+15'],
+  ['double small', 'double', L(T.double), '0.00001', 'double precision', '0.00001', '1e-05'],
+  ['double NaN', 'double', L(T.double), 'NaN', 'double precision', `'NaN'`, 'NaN'],
+  [
+    'uuid',
+    'uuid',
+    L(T.uuid),
+    'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11',
+    'uuid',
+    `'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'`,
+    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+  ],
+  [
+    'uuid as text',
+    'uuid',
+    L(T.uuid),
+    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    'text',
+    `'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'`,
+    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+  ],
+  [
+    'timeuuid',
+    'timeuuid',
+    L(T.timeuuid),
+    '50554d6e-29bb-11e5-b345-feff819cdc9f',
+    'uuid',
+    `'50554d6e-29bb-11e5-b345-feff819cdc9f'`,
+    '50554d6e-29bb-11e5-b345-feff819cdc9f',
+  ],
+  [
+    'timestamp (µs in PG truncated to ms)',
+    'timestamp',
+    L(T.timestamp),
+    `'2020-01-01T00:00:05.678Z'`,
+    'timestamptz',
+    `'2020-01-01 00:00:05.678901+00'`,
+    '1577836805678',
+  ],
+  ['timestamp before 1970', 'timestamp', L(T.timestamp), '-1', 'timestamptz', `'1969-12-31 23:59:59.999+00'`, '-1'],
+  [
+    'timestamp without time zone',
+    'timestamp',
+    L(T.timestamp),
+    `'2024-02-29T12:00:00.001Z'`,
+    'timestamp',
+    `'2024-02-29 12:00:00.001'`,
+    '1709208000001',
+  ],
+  [
+    'timestamp as epoch-ms bigint',
+    'timestamp',
+    L(T.timestamp),
+    `'2024-02-29T12:00:00.001Z'`,
+    'bigint',
+    '1709208000001',
+    '1709208000001',
+  ],
+  ['date', 'date', L(T.date), `'2024-02-29'`, 'date', `'2024-02-29'`, '2024-02-29'],
+  ['date year 1', 'date', L(T.date), `'0001-01-01'`, 'date', `'0001-01-01'`, '0001-01-01'],
+  ['time', 'time', L(T.time), `'01:02:03.123456789'`, 'time', `'01:02:03.123456'`, '3723123456'],
+  ['blob', 'blob', L(T.blob), '0x00ff10', 'bytea', `'\\x00ff10'`, '00ff10'],
+  ['inet v4', 'inet', L(T.inet), `'10.1.2.3'`, 'inet', `'10.1.2.3'`, '10.1.2.3'],
+  [
+    'inet v6',
+    'inet',
+    L(T.inet),
+    `'2001:db8::ff00:42:8329'`,
+    'inet',
+    `'2001:db8::ff00:42:8329'`,
+    '2001:db8::ff00:42:8329',
+  ],
+  ['list<int> as jsonb', 'list<int>', {code: T.list, info: L(T.int)}, '[3, 1, 2]', 'jsonb', `'[3,1,2]'`, '[3, 1, 2]'],
+  [
+    'list<text> as text[]',
+    'list<text>',
+    {code: T.list, info: L(T.text)},
+    `['x', 'a"b']`,
+    'text[]',
+    `ARRAY['x', 'a"b']`,
+    '["x", "a\\"b"]',
+  ],
+  [
+    'set<text> as jsonb (order differs)',
+    'set<text>',
+    {code: T.set, info: L(T.text)},
+    `{'b', 'a', 'B'}`,
+    'jsonb',
+    `'["b","B","a"]'`,
+    '["B", "a", "b"]',
+  ],
+  ['set<int> as int[]', 'set<int>', {code: T.set, info: L(T.int)}, '{10, 9}', 'integer[]', `ARRAY[9, 10]`, '[10, 9]'],
+  [
+    'map<text,int> as jsonb',
+    'map<text, int>',
+    {code: T.map, info: [L(T.text), L(T.int)]},
+    `{'aa': 2, 'b': 1}`,
+    'jsonb',
+    `'{"aa":2,"b":1}'`,
+    '{"b": 1, "aa": 2}',
+  ],
+  [
+    'tuple as jsonb',
+    'tuple<text, boolean>',
+    {code: T.tuple, info: [L(T.text), L(T.boolean)]},
+    `('x', true)`,
+    'jsonb',
+    `'["x", true]'`,
+    '["x", true]',
+  ],
+  ['empty set = NULL', 'set<int>', {code: T.set, info: L(T.int)}, '{}', 'jsonb', `'[]'`, NULL_MARK],
+  ['null', 'text', L(T.text), 'null', 'text', 'NULL', NULL_MARK],
+];
+
+describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
+  let skip: string | undefined;
+  let cass: driver.Client;
+  before(async () => {
+    skip = await requireStack();
+    if (skip) return;
+    cass = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
+    await cass.execute(
+      `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
+  });
+  after(async () => {
+    if (skip) return;
+    await cass.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
+    await cass.shutdown();
+  });
+
+  it('every type: JS canonical of the Cassandra value = PostgreSQL canonical expression = golden text', async (t) => {
+    if (skip) return t.skip(skip);
+    const failures: string[] = [];
+    for (const [i, [name, cql, type, cqlLit, pgType, pgLit, expected]] of cases.entries()) {
+      const table = `c${i}`;
+      await cass.execute(`CREATE TABLE IF NOT EXISTS ${ks}.${table} (id int PRIMARY KEY, v ${cql})`);
+      await cass.execute(`INSERT INTO ${ks}.${table} (id, v) VALUES (1, ${cqlLit})`);
+      const row = (await cass.execute(`SELECT v FROM ${ks}.${table} WHERE id = 1`)).first();
+      const js = canonFor(type)(row.get('v'));
+      const hint = pgType === 'bigint' && type.code === T.timestamp ? 'epoch-ms' : undefined;
+      const expr = pgCanonExpr('v', type, {type: pgType}, hint);
+      // extra_float_digits = 1 is PostgreSQL 12+'s default, and what the engine's pool sets explicitly
+      const [pg] = await sql<{c: string | null}>(
+        'target',
+        `SELECT ${expr} AS c FROM (SELECT (${pgLit})::${pgType} AS v) x`,
+      );
+      const pgText = pg?.c ?? NULL_MARK;
+      if (js !== expected || pgText !== expected) {
+        failures.push(
+          `${name}: expected ${JSON.stringify(expected)}, Cassandra/JS ${JSON.stringify(js)}, PostgreSQL ${JSON.stringify(pgText)}`,
+        );
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+});

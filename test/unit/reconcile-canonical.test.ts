@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import driver from 'cassandra-driver';
+import {parseShard} from '../../src/commands/reconcile/index.js';
+import {
+  canonFor,
+  cqlKeyFromCanon,
+  decimalText,
+  floatText,
+  NULL_MARK,
+  pgCanonExpr,
+  T,
+} from '../../src/services/reconcile/canonical.js';
+import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
+import {shardRange} from '../../src/services/reconcile/engine.js';
+import {shardOfBucket} from '../../src/services/reconcile/hash.js';
+
+const {types} = driver;
+
+/**
+ * Golden canonical forms on the JS side. The same strings are produced by PostgreSQL's expressions
+ * in test/integration/reconcile-golden.test.ts: a change on either side breaks one of the two.
+ */
+describe('reconcile canonical forms (JS side)', () => {
+  const cases: Array<[string, number, unknown, string, unknown?]> = [
+    ['text', T.text, 'héllo\tworld', 'héllo\tworld'],
+    ['ascii', T.ascii, 'abc', 'abc'],
+    ['varchar empty', T.varchar, '', ''],
+    ['boolean true', T.boolean, true, 't'],
+    ['boolean false', T.boolean, false, 'f'],
+    ['int', T.int, -2147483648, '-2147483648'],
+    ['smallint', T.smallint, 32767, '32767'],
+    ['tinyint', T.tinyint, -128, '-128'],
+    ['bigint', T.bigint, types.Long.fromString('-9223372036854775808'), '-9223372036854775808'],
+    ['varint', T.varint, types.Integer.fromString('123456789012345678901234567890'), '123456789012345678901234567890'],
+    ['decimal 1.50', T.decimal, types.BigDecimal.fromString('1.50'), '1.5'],
+    ['decimal 0.00', T.decimal, types.BigDecimal.fromString('0.00'), '0'],
+    ['decimal -0.001', T.decimal, types.BigDecimal.fromString('-0.001'), '-0.001'],
+    ['decimal 1E+3', T.decimal, new types.BigDecimal(1, -3), '1000'],
+    ['decimal big', T.decimal, types.BigDecimal.fromString('12345678901234567890.123400'), '12345678901234567890.1234'],
+    ['double', T.double, 0.1, '0.1'],
+    ['double 1e15', T.double, 1e15, '1e+15'],
+    ['double 123456789012345', T.double, 123456789012345, '123456789012345'],
+    ['double 1e-5', T.double, 0.00001, '1e-05'],
+    ['double 1e-4', T.double, 0.0001, '0.0001'],
+    ['double -0', T.double, -0, '-0'],
+    ['double NaN', T.double, Number.NaN, 'NaN'],
+    ['double -Infinity', T.double, Number.NEGATIVE_INFINITY, '-Infinity'],
+    ['double 1.5e300', T.double, 1.5e300, '1.5e+300'],
+    ['float 1.1', T.float, Math.fround(1.1), '1.1'],
+    ['float 1e6', T.float, 1e6, '1e+06'],
+    ['float 123456', T.float, 123456, '123456'],
+    ['float 1234567', T.float, 1234567, '1.234567e+06'],
+    ['float max', T.float, 3.4028234663852886e38, '3.4028235e+38'],
+    [
+      'uuid',
+      T.uuid,
+      types.Uuid.fromString('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'),
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    ],
+    [
+      'timeuuid',
+      T.timeuuid,
+      types.TimeUuid.fromString('50554d6e-29bb-11e5-b345-feff819cdc9f'),
+      '50554d6e-29bb-11e5-b345-feff819cdc9f',
+    ],
+    ['timestamp', T.timestamp, new Date('2020-01-01T00:00:05.678Z'), '1577836805678'],
+    ['timestamp before 1970', T.timestamp, new Date('1969-12-31T23:59:59.999Z'), '-1'],
+    ['date', T.date, types.LocalDate.fromString('2024-02-29'), '2024-02-29'],
+    ['date year 1', T.date, types.LocalDate.fromString('0001-01-01'), '0001-01-01'],
+    ['time', T.time, types.LocalTime.fromString('01:02:03.123456789'), '3723123456'],
+    ['blob', T.blob, Buffer.from([0, 255, 16]), '00ff10'],
+    ['inet v4', T.inet, types.InetAddress.fromString('10.1.2.3'), '10.1.2.3'],
+    ['inet v6', T.inet, types.InetAddress.fromString('::1'), '::1'],
+    ['list<int>', T.list, [3, 1, 2], '[3, 1, 2]', {code: T.int}],
+    ['set<text> sorted by bytes', T.set, ['b', 'a', 'B', 'é'], '["B", "a", "b", "é"]', {code: T.text}],
+    ['set<int> as JSON text', T.set, [10, 9], '[10, 9]', {code: T.int}],
+    ['empty list = null', T.list, [], NULL_MARK, {code: T.int}],
+    ['null', T.text, null, NULL_MARK],
+  ];
+  for (const [name, code, value, expected, info] of cases) {
+    it(name, () => assert.equal(canonFor({code, info})(value), expected));
+  }
+
+  it('map keys in jsonb order: shorter first, then bytewise', () => {
+    const t = {code: T.map, info: [{code: T.text}, {code: T.int}]};
+    assert.equal(
+      canonFor(t)(
+        new Map([
+          ['aa', 2],
+          ['b', 1],
+          ['ab', 3],
+        ]),
+      ),
+      '{"b": 1, "aa": 2, "ab": 3}',
+    );
+  });
+
+  it('tuple and UDT', () => {
+    const tuple = {code: T.tuple, info: [{code: T.text}, {code: T.boolean}]};
+    assert.equal(canonFor(tuple)(new types.Tuple('x', true)), '["x", true]');
+    const udt = {
+      code: T.udt,
+      info: {
+        name: 'addr',
+        fields: [
+          {name: 'street', type: {code: T.text}},
+          {name: 'no', type: {code: T.int}},
+        ],
+      },
+    };
+    assert.equal(canonFor(udt)({street: 'Main', no: 5}), '{"no": 5, "street": "Main"}');
+  });
+
+  it('decimalText and floatText edge cases', () => {
+    assert.equal(decimalText('-000', 2), '0');
+    assert.equal(decimalText('5', 3), '0.005');
+    assert.equal(decimalText('120', -2), '12000');
+    assert.equal(floatText(100, false), '100');
+    assert.equal(floatText(1.7976931348623157e308, false), '1.7976931348623157e+308');
+    assert.equal(floatText(5e-324, false), '5e-324');
+  });
+
+  it('key texts parse back into driver values', () => {
+    assert.equal(
+      String(cqlKeyFromCanon('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', {code: T.uuid}, types)),
+      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    );
+    assert.equal((cqlKeyFromCanon('1577836805678', {code: T.timestamp}, types) as Date).getTime(), 1577836805678);
+    const time = cqlKeyFromCanon('3723123456', {code: T.time}, types);
+    assert.equal(canonFor({code: T.time})(time), '3723123456');
+    assert.equal(canonFor({code: T.bigint})(cqlKeyFromCanon('-42', {code: T.bigint}, types)), '-42');
+  });
+
+  it('pairs that cannot match exactly are lossy, not drift', () => {
+    assert.equal(pgCanonExpr('"c"', {code: T.decimal}, {type: 'double precision'}), undefined);
+    assert.equal(pgCanonExpr('"c"', {code: T.text}, {type: 'text'}, 'lossy'), undefined);
+    assert.equal(pgCanonExpr('"c"', {code: T.timestamp}, {type: 'bigint'}, 'epoch-ms'), '"c"::bigint::text');
+  });
+});
+
+describe('reconcile work splitting', () => {
+  it('token splits cover the ring without gaps', () => {
+    const s = tokenSplits(7);
+    assert.equal(s[0]?.start, (-(2n ** 63n)).toString());
+    assert.equal(s.at(-1)?.end, (2n ** 63n - 1n).toString());
+    for (let i = 1; i < s.length; i++) assert.equal(s[i]?.start, s[i - 1]?.end);
+  });
+
+  it('shards partition the buckets exactly, with the same function both sides use', () => {
+    for (const count of [1, 2, 3, 8]) {
+      const seen = new Array(1024).fill(0);
+      for (let i = 0; i < count; i++) {
+        const [from, to] = shardRange(1024, {index: i, count});
+        for (let b = from; b < to; b++) {
+          seen[b]++;
+          assert.equal(shardOfBucket(b, 1024, count), i);
+        }
+      }
+      assert.ok(seen.every((n) => n === 1));
+    }
+  });
+
+  it('parses --shard', () => {
+    assert.deepEqual(parseShard('3/8'), {index: 3, count: 8});
+    assert.throws(() => parseShard('8/8'), /invalid --shard/);
+    assert.throws(() => parseShard('x'), /invalid --shard/);
+  });
+});
