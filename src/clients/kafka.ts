@@ -411,7 +411,10 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
       const byTopic = new Map<string, import('kafkajs').Message[]>();
       for (const m of messages) {
         let list = byTopic.get(m.topic);
-        if (!list) byTopic.set(m.topic, (list = []));
+        if (!list) {
+          list = [];
+          byTopic.set(m.topic, list);
+        }
         const headers: Record<string, Buffer[]> = {};
         for (const h of m.headers) {
           if (h.value === null) continue; // kafkajs cannot send a null header value

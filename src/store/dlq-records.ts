@@ -422,9 +422,7 @@ export async function claimBatch(
   limit: number,
 ): Promise<DlqRow[]> {
   const w = whereOf(filter, 3);
-  const eligible = force
-    ? `status IN ('new', 'replayed') AND replay_run IS DISTINCT FROM $1`
-    : `status = 'new'`;
+  const eligible = force ? `status IN ('new', 'replayed') AND replay_run IS DISTINCT FROM $1` : `status = 'new'`;
   const res = await store.pool.query<RawRow>(
     `UPDATE ${store.table(DLQ_TABLE)} SET status = 'replaying', replay_run = $1
       WHERE id IN (SELECT id FROM ${store.table(DLQ_TABLE)} WHERE ${w.sql} AND ${eligible}
@@ -496,10 +494,9 @@ export async function runsInDoubt(store: Store, except?: string): Promise<Array<
  */
 export async function lockRun(store: Store, runId: string): Promise<{release: () => Promise<void>} | undefined> {
   const client = await store.pool.connect();
-  const res = await client.query<{ok: boolean}>(
-    `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`,
-    [`cdcctl-dlq-replay:${store.schema}:${runId}`],
-  );
+  const res = await client.query<{ok: boolean}>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [
+    `cdcctl-dlq-replay:${store.schema}:${runId}`,
+  ]);
   if (!res.rows[0]?.ok) {
     client.release();
     return undefined;

@@ -166,7 +166,9 @@ export async function showRecord(ctx: RunContext, src: DlqSource, id: string): P
     });
   } else {
     if (!/^\d+$/.test(id)) {
-      throw new UsageError(`invalid record id "${id}"`, {hint: 'Store ids are numbers (see dlq list); topic records need --from-topic.'});
+      throw new UsageError(`invalid record id "${id}"`, {
+        hint: 'Store ids are numbers (see dlq list); topic records need --from-topic.',
+      });
     }
     row = await withStore(ctx, (store) => getDlq(store, id));
   }
@@ -187,7 +189,12 @@ function showHeader(key: string, value: Buffer | null): ShownHeader {
   if (value === null) return {key, value: null, encoding: 'utf8', error: isErrorHeader(key)};
   const text = value.toString('utf8');
   const utf8 = Buffer.from(text, 'utf8').equals(value);
-  return {key, value: utf8 ? text : value.toString('base64'), encoding: utf8 ? 'utf8' : 'base64', error: isErrorHeader(key)};
+  return {
+    key,
+    value: utf8 ? text : value.toString('base64'),
+    encoding: utf8 ? 'utf8' : 'base64',
+    error: isErrorHeader(key),
+  };
 }
 
 /** One exported record: metadata, and key/value as base64 (exact) plus UTF-8 text when they are text. */

@@ -30,7 +30,8 @@ export function fromDlqMessage(m: ConsumedMessage): DlqRecordInput {
     dlqTopic: m.topic,
     dlqPartition: m.partition,
     dlqOffset: m.offset,
-    dlqTimestamp: /^\d+$/.test(m.timestamp) && m.timestamp !== '-1' ? new Date(Number(m.timestamp)).toISOString() : null,
+    dlqTimestamp:
+      /^\d+$/.test(m.timestamp) && m.timestamp !== '-1' ? new Date(Number(m.timestamp)).toISOString() : null,
     srcTopic: h('topic'),
     srcPartition: int(h('partition')),
     srcOffset: offset !== null && /^-?\d+$/.test(offset) ? offset : null,

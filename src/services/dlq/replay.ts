@@ -14,10 +14,10 @@ import {
   confirmBatch,
   countDlq,
   createRun,
+  DLQ_TABLE,
   type DlqFilter,
   type DlqRow,
   type DlqStatus,
-  DLQ_TABLE,
   getRun,
   inDoubt,
   lockRun,
@@ -28,13 +28,7 @@ import {
 } from '../../store/dlq-records.js';
 import type {Store} from '../../store/index.js';
 import {dlqStore} from './browse.js';
-import {
-  isErrorHeader,
-  REPLAY_HEADER_RECORD,
-  REPLAY_HEADER_RUN,
-  REPLAY_HEADER_SOURCE,
-  scanDlqTopic,
-} from './records.js';
+import {isErrorHeader, REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';
 
 /**
  * `dlq replay`: produces dead-letter records back to their original topic (or `toTopic`).
@@ -150,10 +144,12 @@ async function planStore(store: Store, req: ReplayRequest): Promise<ReplayPlan> 
     const n = await countDlq(store, {...sel, status: [s]});
     if (n) skipped[s] = n;
   }
-  const withoutTopic = toTopic === null ? await countDlq(store, {...filter, status: statuses, requireSrcTopic: undefined}) - (await countDlq(store, eligibleNow)) : 0;
-  const byTarget = toTopic
-    ? [{topic: toTopic, count: eligible}]
-    : await targetsOf(store, eligibleNow);
+  const withoutTopic =
+    toTopic === null
+      ? (await countDlq(store, {...filter, status: statuses, requireSrcTopic: undefined})) -
+        (await countDlq(store, eligibleNow))
+      : 0;
+  const byTarget = toTopic ? [{topic: toTopic, count: eligible}] : await targetsOf(store, eligibleNow);
   return {
     source: 'store',
     runId,
@@ -226,15 +222,20 @@ export function replayMessage(
 ): OutgoingMessage {
   const topic = toTopic ?? (r.srcTopic as string);
   const count = partitions.get(topic);
-  const keepPartition =
-    toTopic === null && r.srcPartition !== null && count !== undefined && r.srcPartition < count;
+  const keepPartition = toTopic === null && r.srcPartition !== null && count !== undefined && r.srcPartition < count;
   const headers = r.headers.filter((h) => !isErrorHeader(h.key) && !h.key.startsWith('cdcctl.replay.'));
   headers.push(
     {key: REPLAY_HEADER_RUN, value: Buffer.from(runId)},
     {key: REPLAY_HEADER_RECORD, value: Buffer.from(r.id)},
     {key: REPLAY_HEADER_SOURCE, value: Buffer.from(`${r.dlqTopic}/${r.dlqPartition}/${r.dlqOffset}`)},
   );
-  return {topic, partition: keepPartition ? (r.srcPartition as number) : undefined, key: r.key, value: r.value, headers};
+  return {
+    topic,
+    partition: keepPartition ? (r.srcPartition as number) : undefined,
+    key: r.key,
+    value: r.value,
+    headers,
+  };
 }
 
 export interface ReplayHooks {
@@ -366,13 +367,19 @@ export async function runReplay(
       const sent = await producer.send(batch.map((r) => replayMessage(r, plan.runId, toTopic, partitions)));
       await hooks.afterSend?.(batch.length);
       for (const r of sent.results) {
-        const cp = (checkpoints[r.topic] ??= {});
+        checkpoints[r.topic] ??= {};
+        const cp = checkpoints[r.topic] as Record<number, string>;
         const prev = cp[r.partition];
         if (r.baseOffset !== '-1' && (prev === undefined || BigInt(r.baseOffset) > BigInt(prev))) {
           cp[r.partition] = r.baseOffset;
         }
       }
-      await confirmBatch(store, plan.runId, batch.map((r) => r.id), checkpoints);
+      await confirmBatch(
+        store,
+        plan.runId,
+        batch.map((r) => r.id),
+        checkpoints,
+      );
     }
   } catch (err) {
     state = 'failed';

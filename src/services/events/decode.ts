@@ -65,10 +65,16 @@ export async function decodeBytes(bytes: Buffer | null, lookup?: SchemaLookup): 
         const avro = await avroType(schema.schema);
         return {format: 'avro', value: plain(avro.fromBuffer(bytes.subarray(5))), schemaId};
       }
-      if (type === 'JSON') return {format: 'json-schema', value: JSON.parse(bytes.subarray(5).toString('utf8')), schemaId};
+      if (type === 'JSON')
+        return {format: 'json-schema', value: JSON.parse(bytes.subarray(5).toString('utf8')), schemaId};
       return {format: 'protobuf', value: bytes.toString('base64'), schemaId, note: 'Protobuf is shown as raw bytes'};
     } catch (err) {
-      return {format: 'binary', value: bytes.toString('base64'), schemaId, note: `not decoded: ${(err as Error).message}`};
+      return {
+        format: 'binary',
+        value: bytes.toString('base64'),
+        schemaId,
+        note: `not decoded: ${(err as Error).message}`,
+      };
     }
   }
   return decodePlain(bytes);
@@ -85,7 +91,7 @@ export function decodePlain(bytes: Buffer | null): Decoded {
     } catch {}
   }
   const text = bytes.toString('utf8');
-  if (Buffer.byteLength(text) === bytes.length && !text.includes('\uFFFD') && !/[\x00-\x08\x0e-\x1f]/.test(text)) {
+  if (Buffer.from(text, 'utf8').equals(bytes) && !hasControlChars(text)) {
     return {format: 'text', value: text};
   }
   return {format: 'binary', value: bytes.toString('base64')};
@@ -123,4 +129,13 @@ function plain(v: unknown): unknown {
   }
   if (typeof v === 'bigint') return v.toString();
   return v;
+}
+
+/** C0 control characters other than tab, newline and carriage return mark bytes as binary. */
+function hasControlChars(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13) return true;
+  }
+  return false;
 }

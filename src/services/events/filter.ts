@@ -115,8 +115,10 @@ export function parseFilter(src: string): Node {
 
   const literal = (): Node | undefined => {
     const t = peek();
-    if (t.k === 'str') return next(), {t: 'lit', v: t.v};
-    if (t.k === 'num') return next(), {t: 'lit', v: Number(t.v)};
+    if (t.k === 'str' || t.k === 'num') {
+      next();
+      return {t: 'lit', v: t.k === 'str' ? t.v : Number(t.v)};
+    }
     if (t.k === 'name' && ['true', 'false', 'null'].includes(t.v)) {
       next();
       return {t: 'lit', v: t.v === 'true' ? true : t.v === 'false' ? false : null};

@@ -84,9 +84,14 @@ export async function serveEvents(ctx: RunContext, opts: SseOptions): Promise<Ss
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
-        new CdcError('SSE_LISTEN', ExitCode.usage, `cannot listen on ${opts.host}:${opts.port}: ${err.code ?? err.message}`, {
-          hint: err.code === 'EADDRINUSE' ? 'Choose another --port.' : undefined,
-        }),
+        new CdcError(
+          'SSE_LISTEN',
+          ExitCode.usage,
+          `cannot listen on ${opts.host}:${opts.port}: ${err.code ?? err.message}`,
+          {
+            hint: err.code === 'EADDRINUSE' ? 'Choose another --port.' : undefined,
+          },
+        ),
       ),
     );
     server.listen(opts.port, opts.host, () => resolve());

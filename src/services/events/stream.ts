@@ -1,5 +1,5 @@
-import {type ConsumedMessage, type ConsumeStart, consumeTopics, withAdmin} from '../../clients/kafka.js';
 import {connectClient} from '../../clients/factory.js';
+import {type ConsumedMessage, type ConsumeStart, consumeTopics, withAdmin} from '../../clients/kafka.js';
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {type Decoded, decodeBytes, registrySchemaLookup, type SchemaLookup} from './decode.js';
@@ -39,7 +39,10 @@ export interface EventSelection {
 }
 
 /** The topics to read: one named, or those a connector produces (source) or consumes (sink). */
-export async function resolveEventTopics(ctx: RunContext, sel: {topic?: string; connector?: string}): Promise<string[]> {
+export async function resolveEventTopics(
+  ctx: RunContext,
+  sel: {topic?: string; connector?: string},
+): Promise<string[]> {
   if (sel.topic) return [sel.topic];
   if (!sel.connector) throw new UsageError('name a topic or --connector');
   const connect = connectClient(ctx);
@@ -50,7 +53,11 @@ export async function resolveEventTopics(ctx: RunContext, sel: {topic?: string; 
   if (!config) throw new UsageError(`connector "${sel.connector}" not found`, {hint: 'See cdcctl connectors list.'});
   const all = await withAdmin(ctx, (admin) => admin.listTopics());
   let topics = active?.filter((t) => all.includes(t)) ?? [];
-  if (topics.length === 0 && config.topics) topics = config.topics.split(',').map((t) => t.trim()).filter(Boolean);
+  if (topics.length === 0 && config.topics)
+    topics = config.topics
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (topics.length === 0 && config['topics.regex']) {
     const re = new RegExp(`^(?:${config['topics.regex']})$`);
     topics = all.filter((t) => re.test(t));
@@ -59,7 +66,8 @@ export async function resolveEventTopics(ctx: RunContext, sel: {topic?: string; 
     const prefix = `${config['topic.prefix']}.`;
     // Data topics are prefix.schema.table (or prefix.db.table); skip heartbeats and transaction topics.
     topics = all.filter(
-      (t) => t.startsWith(prefix) && !/^__debezium|\.transaction$/.test(t.slice(prefix.length)) && t.split('.').length >= 3,
+      (t) =>
+        t.startsWith(prefix) && !/^__debezium|\.transaction$/.test(t.slice(prefix.length)) && t.split('.').length >= 3,
     );
   }
   if (topics.length === 0) {
@@ -114,7 +122,9 @@ export function keyMatches(key: unknown, wanted: string): boolean {
   if (key && typeof key === 'object') {
     if (JSON.stringify(key) === wanted) return true;
     const vals = Object.values(key as Record<string, unknown>);
-    return vals.length === 1 && (typeof vals[0] === 'string' || typeof vals[0] === 'number') && String(vals[0]) === wanted;
+    return (
+      vals.length === 1 && (typeof vals[0] === 'string' || typeof vals[0] === 'number') && String(vals[0]) === wanted
+    );
   }
   return false;
 }
@@ -122,7 +132,10 @@ export function keyMatches(key: unknown, wanted: string): boolean {
 /** Builds the matcher for a selection; throws a usage error for a bad filter or op. */
 export function eventMatcher(sel: EventSelection): (ev: ChangeEvent) => boolean {
   for (const op of sel.ops ?? []) {
-    if (!OPS.has(op)) throw new UsageError(`unknown op "${op}"`, {hint: 'Use c (create), u (update), d (delete), r (read/snapshot), t (truncate).'});
+    if (!OPS.has(op))
+      throw new UsageError(`unknown op "${op}"`, {
+        hint: 'Use c (create), u (update), d (delete), r (read/snapshot), t (truncate).',
+      });
   }
   const ops = sel.ops?.length ? new Set<string>(sel.ops) : undefined;
   const pred = sel.filter ? compileFilter(sel.filter) : undefined;
