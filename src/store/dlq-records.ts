@@ -389,7 +389,7 @@ export async function createRun(
       run.actor,
       run.toTopic,
       JSON.stringify(run.selection),
-      run.force,
+      run.force === true,
       JSON.stringify(run.checkpoints),
     ],
   );
