@@ -261,13 +261,6 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
     }
     if (opts.stopAtEnd && pending.size === 0) return {messages: 0, stoppedBy: 'end'};
     if (opts.signal?.aborted) return {messages: 0, stoppedBy: 'signal'};
-    // Positions not given by a committed offset are set on the (still empty) group before joining.
-    for (const topic of opts.topics) {
-      const partitions = (marks.get(topic) ?? [])
-        .filter((p) => !committed.has(`${topic}:${p.partition}`))
-        .map((p) => ({partition: p.partition, offset: startAt.get(`${topic}:${p.partition}`) ?? p.high}));
-      if (partitions.length > 0) await admin.setOffsets({groupId, topic, partitions});
-    }
     const c = kafka.consumer({
       groupId,
       maxBytesPerPartition: 8 * 1024 * 1024,
@@ -344,6 +337,15 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
           }
         },
       }).catch((err) => finish('end', err));
+      // Positions not given by a committed offset: an explicit seek per partition (applied when
+      // the partition is assigned). Faster than committing offsets for the group before it joins.
+      for (const [topic, parts] of marks) {
+        for (const p of parts) {
+          const id = `${topic}:${p.partition}`;
+          if (committed.has(id)) continue;
+          c.seek({topic, partition: p.partition, offset: startAt.get(id) ?? p.high});
+        }
+      }
     });
   } catch (err) {
     throw kafkaError(err, brokers);
@@ -389,6 +391,17 @@ export interface CdcProducer {
   close(): Promise<void>;
 }
 
+/** Bytes per produce request, under the brokers' default message.max.bytes (1 MiB) with room to spare. */
+const MAX_REQUEST_BYTES = 768 * 1024;
+/** kafkajs groups a request's records per partition in quadratic time: keep requests moderate. */
+const MAX_REQUEST_RECORDS = 1000;
+
+function approxSize(m: OutgoingMessage): number {
+  let n = 70 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const h of m.headers) n += 10 + h.key.length + (h.value?.length ?? 0);
+  return n;
+}
+
 /**
  * An idempotent producer (acks=all, one request in flight, broker-side de-duplication of internal
  * retries within this producer session).
@@ -406,40 +419,57 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
   } catch (err) {
     throw kafkaError(err, brokers);
   }
+  const sendPart = async (messages: OutgoingMessage[]): Promise<ProducedBatch['results']> => {
+    const byTopic = new Map<string, import('kafkajs').Message[]>();
+    for (const m of messages) {
+      let list = byTopic.get(m.topic);
+      if (!list) {
+        list = [];
+        byTopic.set(m.topic, list);
+      }
+      const headers: Record<string, Buffer[]> = {};
+      for (const h of m.headers) {
+        if (h.value === null) continue; // kafkajs cannot send a null header value
+        let hv = headers[h.key];
+        if (!hv) {
+          hv = [];
+          headers[h.key] = hv;
+        }
+        hv.push(h.value);
+      }
+      list.push({key: m.key, value: m.value, partition: m.partition, headers: headers as unknown as import('kafkajs').IHeaders});
+    }
+    try {
+      const meta = await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, msgs]) => ({topic, messages: msgs})),
+      });
+      return meta.map((r) => ({topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1'}));
+    } catch (err) {
+      throw kafkaError(err, brokers);
+    }
+  };
   return {
     async send(messages) {
-      const byTopic = new Map<string, import('kafkajs').Message[]>();
+      // A broker refuses a record batch above message.max.bytes (1 MiB by default): split by size
+      // and send the parts one after the other (order per partition is kept).
+      const results: ProducedBatch['results'] = [];
+      let part: OutgoingMessage[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (!part.length) return;
+        results.push(...(await sendPart(part)));
+        part = [];
+        bytes = 0;
+      };
       for (const m of messages) {
-        let list = byTopic.get(m.topic);
-        if (!list) {
-          list = [];
-          byTopic.set(m.topic, list);
-        }
-        const headers: Record<string, Buffer[]> = {};
-        for (const h of m.headers) {
-          if (h.value === null) continue; // kafkajs cannot send a null header value
-          let hv = headers[h.key];
-          if (!hv) headers[h.key] = hv = [];
-          hv.push(h.value);
-        }
-        list.push({
-          key: m.key,
-          value: m.value,
-          partition: m.partition,
-          headers: headers as unknown as import('kafkajs').IHeaders,
-        });
+        const size = approxSize(m);
+        if ((bytes + size > MAX_REQUEST_BYTES || part.length >= MAX_REQUEST_RECORDS) && part.length) await flush();
+        part.push(m);
+        bytes += size;
       }
-      try {
-        const meta = await producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, msgs]) => ({topic, messages: msgs})),
-        });
-        return {
-          results: meta.map((r) => ({topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1'})),
-        };
-      } catch (err) {
-        throw kafkaError(err, brokers);
-      }
+      await flush();
+      return {results};
     },
     async close() {
       await producer.disconnect().catch(() => {});

@@ -70,6 +70,9 @@ const COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_to
   connector, task_id, stage, class_name, exception_class, exception_message, stacktrace, record_key, record_value,
   headers, first_seen, status, replay_run, replay_count, replayed_at, discard_reason, discarded_at`;
 
+/** What a replay needs: no trace or message (traces are kilobytes each). */
+const REPLAY_COLUMNS = COLUMNS.replace('exception_message, stacktrace', 'NULL AS exception_message, NULL AS stacktrace');
+
 /** WHERE clause for a filter: every value a bound parameter, numbered from `first`. */
 export function whereOf(filter: DlqFilter, first = 1): {sql: string; values: unknown[]} {
   const parts: string[] = [];
@@ -427,7 +430,7 @@ export async function claimBatch(
     `UPDATE ${store.table(DLQ_TABLE)} SET status = 'replaying', replay_run = $1
       WHERE id IN (SELECT id FROM ${store.table(DLQ_TABLE)} WHERE ${w.sql} AND ${eligible}
                     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-      RETURNING ${COLUMNS}`,
+      RETURNING ${REPLAY_COLUMNS}`,
     [runId, limit, ...w.values],
   );
   return res.rows.map(fromRaw).sort((a, b) => Number(a.id) - Number(b.id));
@@ -436,7 +439,7 @@ export async function claimBatch(
 /** Records of a run that were journalled as being sent but not confirmed (the in-doubt set). */
 export async function inDoubt(store: Store, runId: string, limit = 100_000, afterId = '0'): Promise<DlqRow[]> {
   const res = await store.pool.query<RawRow>(
-    `SELECT ${COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE replay_run = $1 AND status = 'replaying' AND id > $2
+    `SELECT ${REPLAY_COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE replay_run = $1 AND status = 'replaying' AND id > $2
       ORDER BY id LIMIT $3`,
     [runId, afterId, limit],
   );

@@ -275,9 +275,11 @@ export async function runReplay(
     let run = await getRun(store, plan.runId);
     const partitions = new Map<string, number>();
     const checkpoints: OffsetMap = {};
-    const ensureTopics = async (topics: string[]) => {
+    let confirming: Promise<void> = Promise.resolve();
+    /** Learns partition counts; a topic new to the run gets its checkpoint (returns true then). */
+    const ensureTopics = async (topics: string[]): Promise<boolean> => {
       const fresh = topics.filter((t) => !partitions.has(t));
-      if (!fresh.length) return;
+      if (!fresh.length) return false;
       const marks = await withAdmin(ctx, async (admin) => {
         const known = new Set(await admin.listTopics());
         const missing = fresh.filter((t) => !known.has(t));
@@ -293,6 +295,7 @@ export async function runReplay(
         // Only topics new to this run start their checkpoint at the current end.
         checkpoints[t] ??= Object.fromEntries(parts.map((p) => [p.partition, p.high]));
       }
+      return true;
     };
     if (!run) {
       await ensureTopics(plan.byTarget.map((t) => t.topic));
@@ -333,6 +336,7 @@ export async function runReplay(
           await sendAndConfirm(part);
           resent += part.length;
         }
+        await confirming;
         hooks.onProgress?.(recovered + resent, total);
       }
     }
@@ -341,30 +345,42 @@ export async function runReplay(
     const filter = eligibleFilter(plan.filter, toTopic);
     const t0 = Date.now();
     let pacedCount = 0;
+    // Pipelined: the next batch is claimed (journalled) while the current one is being sent, and a
+    // batch's confirmation runs while the next one is sent. At most two batches are in doubt at
+    // any moment; all of them lie after the stored checkpoint, which only confirmed sends advance.
+    // Ctrl-C: the batch already claimed is still sent and confirmed, then the run stops.
+    const claim = () => claimBatch(store, plan.runId, filter, plan.force, limit);
+    let pending = claim();
     for (;;) {
-      if (hooks.signal?.aborted) {
-        state = 'interrupted';
-        break;
-      }
-      const batch = await claimBatch(store, plan.runId, filter, plan.force, limit);
+      const batch = await pending;
       if (batch.length === 0) break;
-      await ensureTopics([...new Set(batch.map((r) => toTopic ?? (r.srcTopic as string)))]);
+      const stopping = Boolean(hooks.signal?.aborted);
+      if (await ensureTopics([...new Set(batch.map((r) => toTopic ?? (r.srcTopic as string)))])) {
+        await setRunState(store, plan.runId, 'running', {checkpoints});
+      }
+      pending = stopping ? Promise.resolve([]) : claim();
       await sendAndConfirm(batch);
       produced += batch.length;
       pacedCount += batch.length;
       hooks.onProgress?.(recovered + resent + produced, total);
+      if (stopping) {
+        state = 'interrupted';
+        break;
+      }
       if (req.rate) {
         const due = t0 + (pacedCount / req.rate) * 1000 - Date.now();
         if (due > 0) await new Promise((r) => setTimeout(r, due));
       }
     }
+    await confirming;
     if (state === 'running') state = 'finished';
     await setRunState(store, plan.runId, state, {checkpoints});
 
     async function sendAndConfirm(batch: DlqRow[]): Promise<void> {
-      // Checkpoints of topics new to this run must be in the store before their first record is sent.
-      await setRunState(store, plan.runId, 'running', {checkpoints});
+      const t1 = Date.now();
       const sent = await producer.send(batch.map((r) => replayMessage(r, plan.runId, toTopic, partitions)));
+      const t2 = Date.now();
+      await confirming; // the previous batch's confirmation (it ran during this send)
       await hooks.afterSend?.(batch.length);
       for (const r of sent.results) {
         checkpoints[r.topic] ??= {};
@@ -374,12 +390,11 @@ export async function runReplay(
           cp[r.partition] = r.baseOffset;
         }
       }
-      await confirmBatch(
-        store,
-        plan.runId,
-        batch.map((r) => r.id),
-        checkpoints,
-      );
+      const snapshot = structuredClone(checkpoints);
+      const ids = batch.map((r) => r.id);
+      confirming = confirmBatch(store, plan.runId, ids, snapshot);
+      confirming.catch(() => {}); // awaited (and its error thrown) by the next step
+      ctx.log.debug(`batch of ${batch.length}: send ${t2 - t1} ms`);
     }
   } catch (err) {
     state = 'failed';

@@ -89,7 +89,9 @@ export async function syncDlq(
         signal: opts.signal,
         clientIdSuffix: 'dlq-sync',
         onBatch: async (messages) => {
+          const t = Date.now();
           const n = await insertDlqRecords(store, messages.map(fromDlqMessage));
+          ctx.log.debug(`stored ${messages.length} records (${n} new) in ${Date.now() - t} ms`);
           const c = counts.get(messages[0]?.topic ?? '');
           if (c) {
             c.read += messages.length;

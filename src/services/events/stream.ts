@@ -2,7 +2,7 @@ import {connectClient} from '../../clients/factory.js';
 import {type ConsumedMessage, type ConsumeStart, consumeTopics, withAdmin} from '../../clients/kafka.js';
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {type Decoded, decodeBytes, registrySchemaLookup, type SchemaLookup} from './decode.js';
+import {type Decoded, decodeBytes, decodePlain, registrySchemaLookup, type SchemaLookup} from './decode.js';
 import {compileFilter} from './filter.js';
 
 /**
@@ -83,8 +83,20 @@ const OPS = new Set(['c', 'u', 'd', 'r', 't', 'm']);
 /** Decodes one record into a change event (undefined for tombstones). */
 export async function toChangeEvent(m: ConsumedMessage, lookup?: SchemaLookup): Promise<ChangeEvent | undefined> {
   if (m.value === null) return undefined;
+  const fast = toChangeEventSync(m);
+  if (fast !== null) return fast;
   const [k, v] = await Promise.all([decodeBytes(m.key, lookup), decodeBytes(m.value, lookup)]);
   return envelopeOf(m, k, v);
+}
+
+/**
+ * The common case without promises (JSON or text, no registry framing): null when the key or
+ * value carries a schema id and needs the registry.
+ */
+export function toChangeEventSync(m: ConsumedMessage): ChangeEvent | undefined | null {
+  if (m.value === null) return undefined;
+  if (m.value[0] === 0 || m.key?.[0] === 0) return null;
+  return envelopeOf(m, decodePlain(m.key), decodePlain(m.value));
 }
 
 function envelopeOf(m: ConsumedMessage, k: Decoded, v: Decoded): ChangeEvent {
@@ -186,7 +198,8 @@ export async function streamEvents(
     onBatch: async (messages) => {
       for (const m of messages) {
         if (opts.signal?.aborted) return false;
-        const ev = await toChangeEvent(m, lookup);
+        const fast = toChangeEventSync(m);
+        const ev = fast === null ? await toChangeEvent(m, lookup) : fast;
         seen++;
         if (!ev || !match(ev)) continue;
         matched++;
