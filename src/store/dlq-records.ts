@@ -205,6 +205,11 @@ export async function insertDlqRecords(store: Store, records: DlqRecordInput[]):
   return res.rowCount ?? 0;
 }
 
+/** Fresh planner statistics after a bulk load (replays walk the primary key only if it knows). */
+export async function analyzeDlq(store: Store): Promise<void> {
+  await store.pool.query(`ANALYZE ${store.table(DLQ_TABLE)}`);
+}
+
 export async function countDlq(store: Store, filter: DlqFilter): Promise<number> {
   const w = whereOf(filter);
   const res = await store.pool.query<{n: string}>(
@@ -423,15 +428,17 @@ export async function claimBatch(
   filter: DlqFilter,
   force: boolean,
   limit: number,
+  /** Claims continue after this id (records are claimed in id order within one invocation). */
+  afterId = '0',
 ): Promise<DlqRow[]> {
-  const w = whereOf(filter, 3);
+  const w = whereOf(filter, 4);
   const eligible = force ? `status IN ('new', 'replayed') AND replay_run IS DISTINCT FROM $1` : `status = 'new'`;
   const res = await store.pool.query<RawRow>(
     `UPDATE ${store.table(DLQ_TABLE)} SET status = 'replaying', replay_run = $1
-      WHERE id IN (SELECT id FROM ${store.table(DLQ_TABLE)} WHERE ${w.sql} AND ${eligible}
-                    ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+      WHERE id = ANY(ARRAY(SELECT id FROM ${store.table(DLQ_TABLE)} WHERE id > $3 AND ${w.sql} AND ${eligible}
+                            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED))
       RETURNING ${REPLAY_COLUMNS}`,
-    [runId, limit, ...w.values],
+    [runId, limit, afterId, ...w.values],
   );
   return res.rows.map(fromRaw).sort((a, b) => Number(a.id) - Number(b.id));
 }

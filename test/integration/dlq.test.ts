@@ -223,20 +223,22 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
       [RUN],
     );
     const midBy = Object.fromEntries(mid.map((r) => [r.status, Number(r.n)]));
-    // Batch 1 confirmed; batch 2 sent, not confirmed; batch 3 claimed (pipelined), not sent.
-    assert.deepEqual(midBy, {replayed: 5, replaying: 10}, `${killed.code} ${killed.stderr}`);
+    // Batch 1 confirmed; batch 2 sent, not confirmed; batch 3 perhaps claimed (pipelined), never sent.
+    assert.equal(midBy.replayed, 5, `${killed.code} ${killed.stderr}`);
+    const doubt = midBy.replaying ?? 0;
+    assert.ok(doubt === 5 || doubt === 10, `in doubt: ${doubt}`);
 
     // A new run does not touch the records in doubt, and names the run to resume.
     const other = await runCli(['dlq', 'replay', '--connector', SINK, '--dry-run'], {env});
-    assert.match(other.stdout, new RegExp(`run ${RUN} was interrupted with 10`));
+    assert.match(other.stdout, new RegExp(`run ${RUN} was interrupted with ${doubt}`));
 
     const resumed = json<{recovered: number; resent: number; produced: number; account: Record<string, number>; state: string}>(
       await runCli(['dlq', 'replay', '--run-id', RUN, '--settle', '1', '--yes', '--json'], {env}),
     );
     assert.equal(resumed.state, 'finished');
     assert.equal(resumed.recovered, 5, 'the in-doubt batch was found in the topic, not re-sent');
-    assert.equal(resumed.resent, 5, 'the claimed batch that never left is sent');
-    assert.equal(resumed.produced, N - 15);
+    assert.equal(resumed.resent, doubt - 5, 'a claimed batch that never left is sent');
+    assert.equal(resumed.produced, N - 5 - doubt);
     assert.equal(resumed.account.replayed, N);
 
     // Exactly once in the topic: every record id of the run appears once.

@@ -349,7 +349,13 @@ export async function runReplay(
     // batch's confirmation runs while the next one is sent. At most two batches are in doubt at
     // any moment; all of them lie after the stored checkpoint, which only confirmed sends advance.
     // Ctrl-C: the batch already claimed is still sent and confirmed, then the run stops.
-    const claim = () => claimBatch(store, plan.runId, filter, plan.force, limit);
+    // Keyset: each claim continues after the last id claimed, so a claim never re-reads rows.
+    let cursor = '0';
+    const claim = async () => {
+      const rows = await claimBatch(store, plan.runId, filter, plan.force, limit, cursor);
+      cursor = rows.at(-1)?.id ?? cursor;
+      return rows;
+    };
     let pending = claim();
     for (;;) {
       const batch = await pending;

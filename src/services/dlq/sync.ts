@@ -1,7 +1,7 @@
 import {connectClient} from '../../clients/factory.js';
 import {consumeTopics, withAdmin} from '../../clients/kafka.js';
 import type {RunContext} from '../../runtime.js';
-import {insertDlqRecords} from '../../store/dlq-records.js';
+import {analyzeDlq, insertDlqRecords} from '../../store/dlq-records.js';
 import {openStore, type Store} from '../../store/index.js';
 import {fromDlqMessage} from './records.js';
 
@@ -104,6 +104,7 @@ export async function syncDlq(
         },
       });
       stoppedBy = res.stoppedBy;
+      if (inserted >= 1000) await analyzeDlq(store);
     }
   } finally {
     await store.close().catch(() => {});

@@ -20,8 +20,8 @@ export const migrations: Migration[] = [
     // Key, value and headers keep the exact bytes read from the dead-letter topic: key and value in
     // bytea, headers as [{"k": name, "v": base64 | null}] in wire order. The ten
     // __connect.errors.* headers are also decoded into columns for filtering and grouping.
-    // No index holds the columns a replay updates (status, replay_run …) and pages keep free
-    // space, so that marking records is a heap-only update.
+    // Only the primary key and the DLQ coordinates are indexed: replays walk the table in id
+    // order, and marking records (status, replay_run …) stays a heap-only update.
     up: (s) => `CREATE TABLE ${s}._cdc_dlq_records (
         id                bigserial PRIMARY KEY,
         dlq_topic         text NOT NULL,
@@ -49,8 +49,7 @@ export const migrations: Migration[] = [
         discard_reason    text,
         discarded_at      timestamptz,
         discarded_by      text,
-        UNIQUE (dlq_topic, dlq_partition, dlq_offset)) WITH (fillfactor = 80);
-      CREATE INDEX _cdc_dlq_records_connector_idx ON ${s}._cdc_dlq_records (connector, stage);`,
+        UNIQUE (dlq_topic, dlq_partition, dlq_offset)) WITH (fillfactor = 80);`,
   },
   {
     version: 401,
