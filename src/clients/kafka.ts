@@ -437,7 +437,12 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
         }
         hv.push(h.value);
       }
-      list.push({key: m.key, value: m.value, partition: m.partition, headers: headers as unknown as import('kafkajs').IHeaders});
+      list.push({
+        key: m.key,
+        value: m.value,
+        partition: m.partition,
+        headers: headers as unknown as import('kafkajs').IHeaders,
+      });
     }
     try {
       const meta = await producer.sendBatch({

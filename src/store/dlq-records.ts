@@ -71,7 +71,10 @@ const COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_to
   headers, first_seen, status, replay_run, replay_count, replayed_at, discard_reason, discarded_at`;
 
 /** What a replay needs: no trace or message (traces are kilobytes each). */
-const REPLAY_COLUMNS = COLUMNS.replace('exception_message, stacktrace', 'NULL AS exception_message, NULL AS stacktrace');
+const REPLAY_COLUMNS = COLUMNS.replace(
+  'exception_message, stacktrace',
+  'NULL AS exception_message, NULL AS stacktrace',
+);
 
 /** WHERE clause for a filter: every value a bound parameter, numbered from `first`. */
 export function whereOf(filter: DlqFilter, first = 1): {sql: string; values: unknown[]} {

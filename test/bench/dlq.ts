@@ -50,7 +50,12 @@ const cliEnv = {...process.env, CDCCTL_CONFIG: configPath, NO_COLOR: '1'};
 
 function timed(label: string, cmd: string, args: string[], opts: {shell?: boolean} = {}): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, {env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1024 * 1024 * 1024, ...opts});
+  const r = spawnSync(cmd, args, {
+    env: cliEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1024 * 1024 * 1024,
+    ...opts,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${label}: exit ${r.status}: ${r.stderr?.toString().slice(0, 800)}`);
   return ms;
@@ -74,9 +79,15 @@ async function produce(topic: string, make: (i: number) => kafkajs.Message): Pro
   await producer.disconnect();
 }
 
-const valueOf = (i: number) =>
+const dlqValue = (i: number) =>
   JSON.stringify({
-    schema: {type: 'struct', fields: [{field: 'id', type: 'int32'}, {field: 'status', type: 'string'}]},
+    schema: {
+      type: 'struct',
+      fields: [
+        {field: 'id', type: 'int32'},
+        {field: 'status', type: 'string'},
+      ],
+    },
     payload: {id: i, status: `status-${i % 7}`, note: 'x'.repeat(80)},
   });
 
@@ -90,7 +101,7 @@ async function main(): Promise<void> {
   console.log(`Producing ${N} DLQ records and ${N} change events (set-up, not measured)…`);
   await produce(DLQ, (i) => ({
     key: String(i),
-    value: valueOf(i),
+    value: dlqValue(i),
     headers: {
       'trace-id': `t-${i}`,
       '__connect.errors.topic': SRC,
@@ -113,23 +124,60 @@ async function main(): Promise<void> {
         op: i % 3 === 0 ? 'c' : 'u',
         before: i % 3 === 0 ? null : {id: i, status: 'new', qty: i % 50},
         after: {id: i, status: i % 2 ? 'shipped' : 'new', qty: i % 50},
-        source: {connector: 'postgresql', db: 'inventory', schema: 'public', table: 'orders', lsn: 1000 + i, ts_ms: 1_700_000_000_000 + i},
+        source: {
+          connector: 'postgresql',
+          db: 'inventory',
+          schema: 'public',
+          table: 'orders',
+          lsn: 1000 + i,
+          ts_ms: 1_700_000_000_000 + i,
+        },
         ts_ms: 1_700_000_000_000 + i,
       },
     }),
   }));
 
   // --- sync: cdcctl dlq sync vs kcat consuming the same topic ----------------------------------
-  const kcatConsumeMs = timed('kcat consume', 'sh', ['-c', `${kcat} -b ${BROKER} -C -t ${DLQ} -e -q -f '%k %s %h\\n' > /dev/null`]);
-  const syncMs = timed('dlq sync', process.execPath, cli(['dlq', 'sync', '--topic', DLQ, '--group', `${P}-sync`, '--json', ...(process.env.BENCH_VERBOSE ? ['--verbose'] : [])]));
+  const kcatConsumeMs = timed('kcat consume', 'sh', [
+    '-c',
+    `${kcat} -b ${BROKER} -C -t ${DLQ} -e -q -f '%k %s %h\\n' > /dev/null`,
+  ]);
+  const syncMs = timed(
+    'dlq sync',
+    process.execPath,
+    cli([
+      'dlq',
+      'sync',
+      '--topic',
+      DLQ,
+      '--group',
+      `${P}-sync`,
+      '--json',
+      ...(process.env.BENCH_VERBOSE ? ['--verbose'] : []),
+    ]),
+  );
 
   // --- replay: cdcctl dlq replay vs kcat producing the same records ------------------------------
   const file = join(dir, 'records.txt');
   const lines: string[] = [];
-  for (let i = 0; i < N; i++) lines.push(`${i}\t${valueOf(i)}`);
+  for (let i = 0; i < N; i++) lines.push(`${i}\t${dlqValue(i)}`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   const kcatProduceMs = timed('kcat produce', kcat, [
-    '-b', BROKER, '-P', '-t', KCAT_DST, '-K', '\t', '-l', '-H', 'trace-id=t', '-X', 'acks=all', '-X', 'enable.idempotence=true', file,
+    '-b',
+    BROKER,
+    '-P',
+    '-t',
+    KCAT_DST,
+    '-K',
+    '\t',
+    '-l',
+    '-H',
+    'trace-id=t',
+    '-X',
+    'acks=all',
+    '-X',
+    'enable.idempotence=true',
+    file,
   ]);
   // The ceiling of the Kafka client cdcctl uses: kafkajs, idempotent, acks=all, no journal.
   const kjDst = `${P}.kafkajs-out`;
@@ -141,7 +189,11 @@ async function main(): Promise<void> {
     await kj.send({
       topic: kjDst,
       acks: -1,
-      messages: Array.from({length: Math.min(1000, N - i)}, (_, j) => ({key: String(i + j), value: valueOf(i + j), headers: {'trace-id': 't'}})),
+      messages: Array.from({length: Math.min(1000, N - i)}, (_, j) => ({
+        key: String(i + j),
+        value: dlqValue(i + j),
+        headers: {'trace-id': 't'},
+      })),
     });
   }
   const kafkajsMs = Number(process.hrtime.bigint() - k0) / 1e6;
@@ -165,7 +217,11 @@ async function main(): Promise<void> {
     '-c',
     `'${process.execPath}' '${BIN}' events tail ${EVENTS} --from-beginning --until-end | wc -l > ${join(dir, 'tail-count')}`,
   ]);
-  const tailCount = Number(spawnSync('cat', [join(dir, 'tail-count')]).stdout.toString().trim());
+  const tailCount = Number(
+    spawnSync('cat', [join(dir, 'tail-count')])
+      .stdout.toString()
+      .trim(),
+  );
   if (tailCount !== N) throw new Error(`events tail printed ${tailCount} lines, expected ${N}`);
 
   const rate = (ms: number) => Math.round((N / ms) * 1000);
@@ -181,7 +237,9 @@ async function main(): Promise<void> {
   ] as const;
   console.log(`\ndlq benchmark: ${N} records, one partition, local broker (wall times include process start)`);
   for (const [label, ms] of rows) {
-    console.log(`  ${label.padEnd(38)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${String(rate(ms)).padStart(8)} records/s`);
+    console.log(
+      `  ${label.padEnd(38)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${String(rate(ms)).padStart(8)} records/s`,
+    );
   }
   const replayShare = kcatProduceMs / replayWallMs;
   const targets: Target[] = [
@@ -212,7 +270,7 @@ async function cleanup(admin: kafkajs.Admin): Promise<void> {
   const c = new pg.Client({host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc', database: 'target'});
   await c.connect();
   await c.query('DELETE FROM cdc_ops._cdc_dlq_records WHERE connector = $1', [CONNECTOR]);
-  await c.query('DELETE FROM cdc_ops._cdc_dlq_replay_runs WHERE selection->>\'connector\' = $1', [CONNECTOR]);
+  await c.query("DELETE FROM cdc_ops._cdc_dlq_replay_runs WHERE selection->>'connector' = $1", [CONNECTOR]);
   await c.end();
 }
 

@@ -126,12 +126,16 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
   it('syncs the poison records into the store, idempotently', async (t) => {
     if (skip) return t.skip(skip);
     let stored = 0;
-    await eventually(async () => {
-      const r = await runCli(['dlq', 'sync', '--connector', SINK, '--group', `${P}-sync`, '--json'], {env});
-      assert.equal(r.code, 0, r.stderr);
-      stored += json<{inserted: number}>(r).inserted;
-      return stored >= N + 1;
-    }, 90_000, 2000);
+    await eventually(
+      async () => {
+        const r = await runCli(['dlq', 'sync', '--connector', SINK, '--group', `${P}-sync`, '--json'], {env});
+        assert.equal(r.code, 0, r.stderr);
+        stored += json<{inserted: number}>(r).inserted;
+        return stored >= N + 1;
+      },
+      90_000,
+      2000,
+    );
     assert.equal(stored, N + 1);
     // Re-reading from the beginning stores nothing twice.
     const again = json<{read: number; inserted: number}>(
@@ -184,16 +188,40 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
     if (skip) return t.skip(skip);
     const dry = json<{count: number}>(
       await runCli(
-        ['dlq', 'discard', '--connector', SINK, '--stage', 'VALUE_CONVERTER', '--reason', 'malformed JSON', '--dry-run', '--json'],
+        [
+          'dlq',
+          'discard',
+          '--connector',
+          SINK,
+          '--stage',
+          'VALUE_CONVERTER',
+          '--reason',
+          'malformed JSON',
+          '--dry-run',
+          '--json',
+        ],
         {env},
       ),
     );
     assert.equal(dry.count, 1);
-    const noYes = await runCli(['dlq', 'discard', '--connector', SINK, '--stage', 'VALUE_CONVERTER', '--reason', 'x'], {env});
+    const noYes = await runCli(['dlq', 'discard', '--connector', SINK, '--stage', 'VALUE_CONVERTER', '--reason', 'x'], {
+      env,
+    });
     assert.equal(noYes.code, 2, 'refuses without --yes and without a terminal');
     const done = json<{count: number}>(
       await runCli(
-        ['dlq', 'discard', '--connector', SINK, '--stage', 'VALUE_CONVERTER', '--reason', 'malformed JSON', '--yes', '--json'],
+        [
+          'dlq',
+          'discard',
+          '--connector',
+          SINK,
+          '--stage',
+          'VALUE_CONVERTER',
+          '--reason',
+          'malformed JSON',
+          '--yes',
+          '--json',
+        ],
         {env},
       ),
     );
@@ -232,9 +260,13 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
     const other = await runCli(['dlq', 'replay', '--connector', SINK, '--dry-run'], {env});
     assert.match(other.stdout, new RegExp(`run ${RUN} was interrupted with ${doubt}`));
 
-    const resumed = json<{recovered: number; resent: number; produced: number; account: Record<string, number>; state: string}>(
-      await runCli(['dlq', 'replay', '--run-id', RUN, '--settle', '1', '--yes', '--json'], {env}),
-    );
+    const resumed = json<{
+      recovered: number;
+      resent: number;
+      produced: number;
+      account: Record<string, number>;
+      state: string;
+    }>(await runCli(['dlq', 'replay', '--run-id', RUN, '--settle', '1', '--yes', '--json'], {env}));
     assert.equal(resumed.state, 'finished');
     assert.equal(resumed.recovered, 5, 'the in-doubt batch was found in the topic, not re-sent');
     assert.equal(resumed.resent, doubt - 5, 'a claimed batch that never left is sent');
@@ -250,13 +282,19 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
     assert.ok(msgs.every((m) => String(m.headers?.['trace-id']).startsWith('t-')));
 
     // The rows arrive in the target table.
-    await eventually(async () => {
-      const rows = await sql<{n: string}>('target', `SELECT count(*) AS n FROM "${TABLE}"`);
-      return Number(rows[0]?.n) === N;
-    }, 60_000, 1000);
+    await eventually(
+      async () => {
+        const rows = await sql<{n: string}>('target', `SELECT count(*) AS n FROM "${TABLE}"`);
+        return Number(rows[0]?.n) === N;
+      },
+      60_000,
+      1000,
+    );
 
     // Never twice without --force.
-    const again = json<{eligible: number}>(await runCli(['dlq', 'replay', '--connector', SINK, '--yes', '--json'], {env}));
+    const again = json<{eligible: number}>(
+      await runCli(['dlq', 'replay', '--connector', SINK, '--yes', '--json'], {env}),
+    );
     assert.equal(again.eligible, 0);
   });
 
@@ -264,7 +302,10 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
     if (skip) return t.skip(skip);
     const nd = await runCli(['dlq', 'export', '--connector', SINK, '--format', 'ndjson'], {env});
     assert.equal(nd.code, 0, nd.stderr);
-    const lines = nd.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = nd.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, N + 1);
     const bad = lines.find((l) => l.stage === 'VALUE_CONVERTER');
     assert.equal(Buffer.from(bad.valueBase64, 'base64').toString(), '{not json');

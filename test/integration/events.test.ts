@@ -69,16 +69,24 @@ describe('events on the real stack', {timeout: 240_000}, () => {
       'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     });
     assert.ok(put.status < 300, JSON.stringify(put.body));
-    await eventually(async () => {
-      const s = await connectRaw('GET', `/connectors/${SOURCE}/status`);
-      const body = s.body as {tasks?: Array<{state: string}>};
-      return body.tasks?.[0]?.state === 'RUNNING';
-    }, 60_000, 1000);
+    await eventually(
+      async () => {
+        const s = await connectRaw('GET', `/connectors/${SOURCE}/status`);
+        const body = s.body as {tasks?: Array<{state: string}>};
+        return body.tasks?.[0]?.state === 'RUNNING';
+      },
+      60_000,
+      1000,
+    );
     // The slot exists once streaming started: changes made from now on are captured.
-    await eventually(async () => {
-      const r = await sql('inventory', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [`${P}_slot`]);
-      return r.length === 1;
-    }, 60_000, 1000);
+    await eventually(
+      async () => {
+        const r = await sql('inventory', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [`${P}_slot`]);
+        return r.length === 1;
+      },
+      60_000,
+      1000,
+    );
     await sql('inventory', `INSERT INTO "${TABLE}" VALUES (1, 'new'), (2, 'x')`);
     await sql('inventory', `UPDATE "${TABLE}" SET status = 'shipped' WHERE id = 1`);
     await sql('inventory', `DELETE FROM "${TABLE}" WHERE id = 2`);
@@ -87,10 +95,14 @@ describe('events on the real stack', {timeout: 240_000}, () => {
   after(async () => {
     if (skip) return;
     await deleteConnectors([SOURCE]);
-    await eventually(async () => {
-      await sql('inventory', 'SELECT pg_drop_replication_slot($1)', [`${P}_slot`]);
-      return true;
-    }, 30_000, 1000).catch(() => {});
+    await eventually(
+      async () => {
+        await sql('inventory', 'SELECT pg_drop_replication_slot($1)', [`${P}_slot`]);
+        return true;
+      },
+      30_000,
+      1000,
+    ).catch(() => {});
     await sql('inventory', `DROP PUBLICATION IF EXISTS "${P}_pub"`).catch(() => {});
     await sql('inventory', `DROP TABLE IF EXISTS "${TABLE}"`).catch(() => {});
     const kafka = new kafkajs.Kafka({brokers: ['127.0.0.1:9092'], logLevel: kafkajs.logLevel.NOTHING});
@@ -103,10 +115,14 @@ describe('events on the real stack', {timeout: 240_000}, () => {
 
   it('tails the insert, update and delete as decoded NDJSON when piped', async (t) => {
     if (skip) return t.skip(skip);
-    const r = await eventually(async () => {
-      const res = await runCli(['events', 'tail', '--connector', SOURCE, '--from-beginning', '--max', '4'], {env});
-      return res.code === 0 && res.stdout.trim().split('\n').length === 4 ? res : undefined;
-    }, 90_000, 2000);
+    const r = await eventually(
+      async () => {
+        const res = await runCli(['events', 'tail', '--connector', SOURCE, '--from-beginning', '--max', '4'], {env});
+        return res.code === 0 && res.stdout.trim().split('\n').length === 4 ? res : undefined;
+      },
+      90_000,
+      2000,
+    );
     const events = r.stdout
       .trim()
       .split('\n')
@@ -132,9 +148,12 @@ describe('events on the real stack', {timeout: 240_000}, () => {
     assert.equal(only.length, 1);
     assert.equal((JSON.parse(only[0] as string) as Ev).op, 'u');
 
-    const byKeyAndOp = await runCli(['events', 'tail', TOPIC, '--from-beginning', '--until-end', '--key', '2', '--op', 'd'], {
-      env,
-    });
+    const byKeyAndOp = await runCli(
+      ['events', 'tail', TOPIC, '--from-beginning', '--until-end', '--key', '2', '--op', 'd'],
+      {
+        env,
+      },
+    );
     assert.deepEqual(
       byKeyAndOp.stdout
         .trim()
@@ -143,7 +162,9 @@ describe('events on the real stack', {timeout: 240_000}, () => {
       ['d'],
     );
 
-    const table = await runCli(['events', 'tail', TOPIC, '--from-beginning', '--until-end', '--format', 'table'], {env});
+    const table = await runCli(['events', 'tail', TOPIC, '--from-beginning', '--until-end', '--format', 'table'], {
+      env,
+    });
     assert.match(table.stdout, /UPDATE\s+inventory\.public\.\S+\s+1\s+status: "new" → "shipped"/);
 
     const bad = await runCli(['events', 'tail', TOPIC, '--filter', 'after.status = "x"'], {env});
@@ -167,7 +188,11 @@ describe('events on the real stack', {timeout: 240_000}, () => {
     if (skip) return t.skip(skip);
     const sse = spawnCli(['events', 'sse', TOPIC, '--port', '0', '--keep-alive', '1s']);
     try {
-      const url = await eventually(async () => /serving .* on (http:\/\/127\.0\.0\.1:\d+\/events)/.exec(sse.err())?.[1], 60_000, 200);
+      const url = await eventually(
+        async () => /serving .* on (http:\/\/127\.0\.0\.1:\d+\/events)/.exec(sse.err())?.[1],
+        60_000,
+        200,
+      );
       const health = await fetch(url.replace('/events', '/healthz'));
       assert.equal(health.status, 200);
       const badFilter = await fetch(`${url}?filter=${encodeURIComponent('after.status ==')}`);

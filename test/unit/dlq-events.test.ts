@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {csvCell, csvLine, csvHeader} from '../../src/output/dlq.js';
+import {csvCell, csvHeader, csvLine} from '../../src/output/dlq.js';
 import type {ExportRow} from '../../src/services/dlq/browse.js';
 import {fromDlqMessage, matchesFilter, topicRow} from '../../src/services/dlq/records.js';
 import {replayMessage} from '../../src/services/dlq/replay.js';
@@ -55,7 +55,14 @@ describe('decoding', () => {
   });
   it('decodes Confluent-framed Avro and JSON Schema through a schema lookup', async () => {
     const avsc = (await import('avsc')).default;
-    const schema = {type: 'record', name: 'R', fields: [{name: 'id', type: 'int'}, {name: 's', type: 'string'}]};
+    const schema = {
+      type: 'record',
+      name: 'R',
+      fields: [
+        {name: 'id', type: 'int'},
+        {name: 's', type: 'string'},
+      ],
+    };
     const body = avsc.Type.forSchema(schema as never).toBuffer({id: 3, s: 'x'});
     const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 9]), body]);
     const lookup = async (id: number) => {
@@ -124,8 +131,16 @@ describe('dead-letter records', () => {
     assert.equal(fewer.partition, undefined, 'a partition that no longer exists is not forced');
   });
   it('builds WHERE clauses from bound parameters only', () => {
-    const w = whereOf({connector: "x'; DROP TABLE y; --", exception: '50%_off', status: ['new'], requireSrcTopic: true});
-    assert.equal(w.sql, 'connector = $1 AND exception_class ILIKE $2 AND status = ANY($3::text[]) AND src_topic IS NOT NULL');
+    const w = whereOf({
+      connector: "x'; DROP TABLE y; --",
+      exception: '50%_off',
+      status: ['new'],
+      requireSrcTopic: true,
+    });
+    assert.equal(
+      w.sql,
+      'connector = $1 AND exception_class ILIKE $2 AND status = ANY($3::text[]) AND src_topic IS NOT NULL',
+    );
     assert.deepEqual(w.values, ["x'; DROP TABLE y; --", '%50\\%\\_off%', ['new']]);
   });
   it('writes CSV cells quoted only when needed', () => {
@@ -140,7 +155,13 @@ describe('change events', () => {
   it('decodes a Debezium envelope and matches key, op and filter', async () => {
     const value = {
       schema: {},
-      payload: {op: 'u', before: {id: 1}, after: {id: 1, status: 'x'}, source: {db: 'inv', schema: 'public', table: 't', ts_ms: 5}, ts_ms: 6},
+      payload: {
+        op: 'u',
+        before: {id: 1},
+        after: {id: 1, status: 'x'},
+        source: {db: 'inv', schema: 'public', table: 't', ts_ms: 5},
+        ts_ms: 6,
+      },
     };
     const e = await toChangeEvent({
       topic: 'p.public.t',

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, isNarrowed} from '../../dlq-command.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-command.js';
 import {UsageError} from '../../errors.js';
 import {mutationFlags, outputFlag} from '../../flags.js';
 import {type DiscardResult, discardRecords} from '../../services/dlq/browse.js';
@@ -19,12 +19,18 @@ export default class DlqDiscard extends BaseCommand<typeof DlqDiscard> {
   static override flags = {
     output: outputFlag,
     ...dlqFilterFlags,
+    ...fromTopicFlag,
     reason: Flags.string({summary: 'Why (kept with each record).', required: true}),
     all: Flags.boolean({summary: 'Discard every record that matches (required when no id or filter is given).'}),
     ...mutationFlags,
   };
 
   async run(): Promise<DiscardResult> {
+    if (this.flags['from-topic']) {
+      throw new UsageError('discard needs the store: a Kafka topic cannot mark single records', {
+        hint: 'Sync the topic into the store (cdcctl dlq sync), or delete old records from the topic with dlq purge --from-topic.',
+      });
+    }
     const filter = dlqFilterOf(this.flags, this.rest);
     if (!isNarrowed(filter) && !this.flags.all) {
       throw new UsageError('name the records to discard', {hint: 'Give ids, filter flags or --all.'});

@@ -106,8 +106,11 @@ export async function scanDlqTopic(
     const marks = await withAdmin(ctx, (admin) => topicWatermarks(admin, [topic]));
     const offsets: Record<number, string> = {};
     for (const p of marks.get(topic) ?? []) {
-      const mine = wanted.filter((w) => w.partition === p.partition).map((w) => BigInt(w.offset));
-      offsets[p.partition] = mine.length ? mine.reduce((a, b) => (a < b ? a : b)).toString() : p.high;
+      let first: bigint | undefined;
+      for (const w of wanted) {
+        if (w.partition === p.partition && (first === undefined || BigInt(w.offset) < first)) first = BigInt(w.offset);
+      }
+      offsets[p.partition] = first === undefined ? p.high : first.toString();
     }
     start = {offsets: {[topic]: offsets}};
   }
