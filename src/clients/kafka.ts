@@ -1,7 +1,7 @@
 import type {Admin, Kafka, KafkaConfig as KafkaJsConfig, SASLOptions} from 'kafkajs';
 import type {KafkaConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
-import {CdcError, ConfigError, ServiceError} from '../errors.js';
+import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
 
 /**
@@ -182,4 +182,343 @@ export async function topicRetention(admin: Admin, topics: string[]): Promise<To
       maxCompactionLagMs: get('max.compaction.lag.ms'),
     };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumers and producers (added for dlq and events). Generic: topics, offsets and bytes only.
+
+/** One consumed record, bytes untouched. Offsets and timestamps are decimal strings (64-bit). */
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Record timestamp in epoch milliseconds (decimal string, as Kafka gives it). */
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Headers in wire order; a key may repeat; a value may be null. */
+  headers: Array<{key: string; value: Buffer | null}>;
+}
+
+/** Where to start reading: per topic, per partition, the next offset to read. */
+export type OffsetMap = Record<string, Record<number, string>>;
+
+export type ConsumeStart = 'beginning' | 'end' | {timestamp: number} | {offsets: OffsetMap};
+
+export interface ConsumeOptions {
+  topics: string[];
+  /**
+   * A named consumer group resumes from its committed offsets and commits after each processed
+   * batch (at-least-once hand-over to `onBatch`). Without one, an ephemeral group is used and deleted
+   * afterwards, leaving nothing behind on the cluster.
+   */
+  groupId?: string;
+  /** Where to start when the group has no committed offset (ephemeral groups always start here). */
+  start: ConsumeStart;
+  /** Stop once every partition has reached the end offset it had when reading began. */
+  stopAtEnd?: boolean;
+  signal?: AbortSignal;
+  /** Called once per fetched batch, in offset order per partition. Return false to stop reading. */
+  onBatch: (messages: ConsumedMessage[]) => Promise<boolean | undefined> | boolean | undefined;
+  clientIdSuffix?: string;
+}
+
+export interface ConsumeResult {
+  messages: number;
+  stoppedBy: 'end' | 'signal' | 'handler';
+}
+
+/** Low and high watermarks of every partition of each topic. */
+export async function topicWatermarks(
+  admin: Admin,
+  topics: string[],
+): Promise<Map<string, Array<{partition: number; low: string; high: string}>>> {
+  const out = new Map<string, Array<{partition: number; low: string; high: string}>>();
+  for (const topic of topics) {
+    const rows = await admin.fetchTopicOffsets(topic);
+    out.set(
+      topic,
+      rows.map((r) => ({partition: r.partition, low: r.low, high: r.high})),
+    );
+  }
+  return out;
+}
+
+/**
+ * Reads topics with kafkajs, batch by batch. Start positions are computed up front (and, with
+ * `stopAtEnd`, the end positions too) so that a bounded read knows when it is done without waiting.
+ */
+export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Promise<ConsumeResult> {
+  const {kafka, brokers} = await kafkaFor(ctx, opts.clientIdSuffix ?? 'consumer');
+  const ephemeral = opts.groupId === undefined;
+  const groupId = opts.groupId ?? `cdcctl-ephemeral-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const admin = kafka.admin();
+  let consumer: import('kafkajs').Consumer | undefined;
+  let count = 0;
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = opts.topics.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      throw new CdcError('KAFKA_TOPIC_NOT_FOUND', ExitCode.usage, `topic(s) not found: ${missing.join(', ')}`, {
+        hint: 'List the topics with kcat -L or check the connector configuration.',
+      });
+    }
+    const marks = await topicWatermarks(admin, opts.topics);
+    const committed = new Map<string, string>();
+    if (!ephemeral) {
+      for (const t of await admin.fetchOffsets({groupId, topics: opts.topics})) {
+        for (const p of t.partitions) if (p.offset !== '-1') committed.set(`${t.topic}:${p.partition}`, p.offset);
+      }
+    }
+    // Explicit start offsets for partitions without a committed offset.
+    const startAt = new Map<string, string>();
+    for (const [topic, parts] of marks) {
+      let byTime: Map<number, string> | undefined;
+      if (typeof opts.start === 'object' && 'timestamp' in opts.start) {
+        byTime = new Map(
+          (await admin.fetchTopicOffsetsByTimestamp(topic, opts.start.timestamp)).map((e) => [e.partition, e.offset]),
+        );
+      }
+      for (const p of parts) {
+        const id = `${topic}:${p.partition}`;
+        const c = committed.get(id);
+        let s: string;
+        if (c !== undefined) s = c;
+        else if (opts.start === 'beginning') s = p.low;
+        else if (opts.start === 'end') s = p.high;
+        else if ('timestamp' in opts.start) s = byTime?.get(p.partition) ?? p.high;
+        else s = opts.start.offsets[topic]?.[p.partition] ?? p.low;
+        if (BigInt(s) < BigInt(p.low)) s = p.low;
+        startAt.set(id, s);
+      }
+    }
+    const pending = new Map<string, bigint>();
+    for (const [topic, parts] of marks) {
+      for (const p of parts) {
+        const id = `${topic}:${p.partition}`;
+        if (BigInt(startAt.get(id) ?? p.high) < BigInt(p.high)) pending.set(id, BigInt(p.high));
+      }
+    }
+    if (opts.stopAtEnd && pending.size === 0) return {messages: 0, stoppedBy: 'end'};
+    if (opts.signal?.aborted) return {messages: 0, stoppedBy: 'signal'};
+    const c = kafka.consumer({
+      groupId,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: opts.stopAtEnd ? 100 : 500,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      retry: {retries: 5},
+    });
+    consumer = c;
+    await c.connect();
+    await c.subscribe({topics: opts.topics, fromBeginning: opts.start === 'beginning'});
+    return await new Promise<ConsumeResult>((resolve, reject) => {
+      let settled = false;
+      let lastBatchAt = Date.now();
+      let emptyFetches = 0;
+      const finish = (stoppedBy: ConsumeResult['stoppedBy'], err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve({messages: count, stoppedBy});
+      };
+      const onAbort = () => finish('signal');
+      opts.signal?.addEventListener('abort', onAbort, {once: true});
+      c.on(c.events.CRASH, (e) => {
+        if (!e.payload.restart) finish('end', e.payload.error);
+      });
+      if (opts.stopAtEnd) {
+        // A partition whose last offsets were compacted away or are control records never delivers
+        // its final offset: after a quiet spell of empty fetches the read is complete.
+        c.on(c.events.FETCH, (e) => {
+          if (e.payload.numberOfBatches > 0) emptyFetches = 0;
+          else emptyFetches++;
+          if (emptyFetches >= 20 && Date.now() - lastBatchAt > 2000) finish('end');
+        });
+      }
+      c.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({batch, heartbeat, isRunning, isStale}) => {
+          if (settled || !isRunning() || isStale()) return;
+          lastBatchAt = Date.now();
+          emptyFetches = 0;
+          const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            timestamp: m.timestamp,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: headerList(m.headers),
+          }));
+          if (messages.length === 0) return;
+          let more: boolean | undefined;
+          try {
+            more = await opts.onBatch(messages);
+          } catch (err) {
+            finish('handler', err);
+            return;
+          }
+          count += messages.length;
+          const next = (BigInt(messages.at(-1)?.offset ?? '0') + 1n).toString();
+          if (!ephemeral) {
+            await c.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}]);
+          }
+          await heartbeat();
+          if (more === false) return finish('handler');
+          const id = `${batch.topic}:${batch.partition}`;
+          const end = pending.get(id);
+          if (opts.stopAtEnd && end !== undefined && BigInt(next) >= end) {
+            pending.delete(id);
+            if (pending.size === 0) finish('end');
+          }
+        },
+      }).catch((err) => finish('end', err));
+      // Positions not given by a committed offset: an explicit seek per partition (applied when
+      // the partition is assigned). Faster than committing offsets for the group before it joins.
+      for (const [topic, parts] of marks) {
+        for (const p of parts) {
+          const id = `${topic}:${p.partition}`;
+          if (committed.has(id)) continue;
+          c.seek({topic, partition: p.partition, offset: startAt.get(id) ?? p.high});
+        }
+      }
+    });
+  } catch (err) {
+    throw kafkaError(err, brokers);
+  } finally {
+    if (consumer) {
+      await consumer.stop().catch(() => {});
+      await consumer.disconnect().catch(() => {});
+    }
+    if (ephemeral && consumer) await admin.deleteGroups([groupId]).catch(() => {});
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+function headerList(headers: import('kafkajs').IHeaders | undefined): Array<{key: string; value: Buffer | null}> {
+  const out: Array<{key: string; value: Buffer | null}> = [];
+  if (!headers) return out;
+  for (const [key, raw] of Object.entries(headers)) {
+    const values = Array.isArray(raw) ? raw : [raw];
+    for (const v of values) {
+      out.push({key, value: v === undefined || v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v))});
+    }
+  }
+  return out;
+}
+
+/** One record to produce; `partition` absent → the key decides (kafkajs' Java-compatible partitioner). */
+export interface OutgoingMessage {
+  topic: string;
+  partition?: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<{key: string; value: Buffer | null}>;
+}
+
+/** Where a send landed: per topic-partition, the offset of its first record in this send. */
+export interface ProducedBatch {
+  results: Array<{topic: string; partition: number; baseOffset: string}>;
+}
+
+export interface CdcProducer {
+  /** Sends in one request per broker, acks=all; returns when every record is acknowledged. */
+  send(messages: OutgoingMessage[]): Promise<ProducedBatch>;
+  close(): Promise<void>;
+}
+
+/** Bytes per produce request, under the brokers' default message.max.bytes (1 MiB) with room to spare. */
+const MAX_REQUEST_BYTES = 768 * 1024;
+/** kafkajs groups a request's records per partition in quadratic time: keep requests moderate. */
+const MAX_REQUEST_RECORDS = 1000;
+
+function approxSize(m: OutgoingMessage): number {
+  let n = 70 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const h of m.headers) n += 10 + h.key.length + (h.value?.length ?? 0);
+  return n;
+}
+
+/**
+ * An idempotent producer (acks=all, one request in flight, broker-side de-duplication of internal
+ * retries within this producer session).
+ */
+export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer'): Promise<CdcProducer> {
+  const {kafka, brokers} = await kafkaFor(ctx, clientIdSuffix);
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: {retries: 8, initialRetryTime: 200, maxRetryTime: 5000},
+  });
+  try {
+    await producer.connect();
+  } catch (err) {
+    throw kafkaError(err, brokers);
+  }
+  const sendPart = async (messages: OutgoingMessage[]): Promise<ProducedBatch['results']> => {
+    const byTopic = new Map<string, import('kafkajs').Message[]>();
+    for (const m of messages) {
+      let list = byTopic.get(m.topic);
+      if (!list) {
+        list = [];
+        byTopic.set(m.topic, list);
+      }
+      const headers: Record<string, Buffer[]> = {};
+      for (const h of m.headers) {
+        if (h.value === null) continue; // kafkajs cannot send a null header value
+        let hv = headers[h.key];
+        if (!hv) {
+          hv = [];
+          headers[h.key] = hv;
+        }
+        hv.push(h.value);
+      }
+      list.push({
+        key: m.key,
+        value: m.value,
+        partition: m.partition,
+        headers: headers as unknown as import('kafkajs').IHeaders,
+      });
+    }
+    try {
+      const meta = await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, msgs]) => ({topic, messages: msgs})),
+      });
+      return meta.map((r) => ({topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1'}));
+    } catch (err) {
+      throw kafkaError(err, brokers);
+    }
+  };
+  return {
+    async send(messages) {
+      // A broker refuses a record batch above message.max.bytes (1 MiB by default): split by size
+      // and send the parts one after the other (order per partition is kept).
+      const results: ProducedBatch['results'] = [];
+      let part: OutgoingMessage[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (!part.length) return;
+        results.push(...(await sendPart(part)));
+        part = [];
+        bytes = 0;
+      };
+      for (const m of messages) {
+        const size = approxSize(m);
+        if ((bytes + size > MAX_REQUEST_BYTES || part.length >= MAX_REQUEST_RECORDS) && part.length) await flush();
+        part.push(m);
+        bytes += size;
+      }
+      await flush();
+      return {results};
+    },
+    async close() {
+      await producer.disconnect().catch(() => {});
+    },
+  };
 }

@@ -188,6 +188,63 @@ export const migrations: Migration[] = [
       END $fn$;`,
   },
   {
+    version: 400,
+    name: 'dlq records',
+    // Key, value and headers keep the exact bytes read from the dead-letter topic: key and value in
+    // bytea, headers as [{"k": name, "v": base64 | null}] in wire order. The ten
+    // __connect.errors.* headers are also decoded into columns for filtering and grouping.
+    // Only the primary key and the DLQ coordinates are indexed: replays walk the table in id
+    // order, and marking records (status, replay_run …) stays a heap-only update.
+    up: (s) => `CREATE TABLE ${s}._cdc_dlq_records (
+        id                bigserial PRIMARY KEY,
+        dlq_topic         text NOT NULL,
+        dlq_partition     int NOT NULL,
+        dlq_offset        bigint NOT NULL,
+        dlq_timestamp     timestamptz,
+        src_topic         text,
+        src_partition     int,
+        src_offset        bigint,
+        connector         text,
+        task_id           int,
+        stage             text,
+        class_name        text,
+        exception_class   text,
+        exception_message text,
+        stacktrace        text,
+        record_key        bytea,
+        record_value      bytea,
+        headers           jsonb NOT NULL DEFAULT '[]',
+        first_seen        timestamptz NOT NULL DEFAULT now(),
+        status            text NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'replaying', 'replayed', 'discarded')),
+        replay_run        text,
+        replay_count      int NOT NULL DEFAULT 0,
+        replayed_at       timestamptz,
+        discard_reason    text,
+        discarded_at      timestamptz,
+        discarded_by      text,
+        UNIQUE (dlq_topic, dlq_partition, dlq_offset)) WITH (fillfactor = 80);`,
+  },
+  {
+    version: 401,
+    name: 'dlq replay runs',
+    // One row per replay run: what it selected, where it wrote, and the per-partition offsets of the
+    // target topics from which a resume scans for records the run produced but had not yet marked.
+    up: (s) => `CREATE TABLE ${s}._cdc_dlq_replay_runs (
+        run_id       text PRIMARY KEY,
+        context      text NOT NULL,
+        actor        text NOT NULL,
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        finished_at  timestamptz,
+        state        text NOT NULL CHECK (state IN ('running', 'finished', 'interrupted', 'failed')),
+        to_topic     text,
+        selection    jsonb NOT NULL,
+        force        boolean NOT NULL DEFAULT false,
+        produced     bigint NOT NULL DEFAULT 0,
+        recovered    bigint NOT NULL DEFAULT 0,
+        checkpoints  jsonb NOT NULL DEFAULT '{}');`,
+  },
+  {
     version: 500,
     name: 'pipeline pause ledger',
     up: (s) => `CREATE TABLE ${s}.pipeline_paused (

@@ -1,0 +1,51 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-command.js';
+import {UsageError} from '../../errors.js';
+import {mutationFlags, outputFlag} from '../../flags.js';
+import {type DiscardResult, discardRecords} from '../../services/dlq/browse.js';
+
+export default class DlqDiscard extends BaseCommand<typeof DlqDiscard> {
+  static override summary = 'Mark dead-letter records discarded, with a reason (they are then never replayed).';
+  static override description =
+    'Needs the store: a topic cannot carry marks (with --from-topic, use purge to delete old records from the topic).';
+  static override mutating = true;
+  static override strict = false;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 17 18 --reason "malformed JSON from the legacy producer"',
+    '<%= config.bin %> <%= command.id %> --stage VALUE_CONVERTER --reason "unparseable" --dry-run',
+  ];
+  static override args = {ids: Args.string({description: 'Record ids (any number); or select with the filter flags.'})};
+  static override flags = {
+    output: outputFlag,
+    ...dlqFilterFlags,
+    ...fromTopicFlag,
+    reason: Flags.string({summary: 'Why (kept with each record).', required: true}),
+    all: Flags.boolean({summary: 'Discard every record that matches (required when no id or filter is given).'}),
+    ...mutationFlags,
+  };
+
+  async run(): Promise<DiscardResult> {
+    if (this.flags['from-topic']) {
+      throw new UsageError('discard needs the store: a Kafka topic cannot mark single records', {
+        hint: 'Sync the topic into the store (cdcctl dlq sync), or delete old records from the topic with dlq purge --from-topic.',
+      });
+    }
+    const filter = dlqFilterOf(this.flags, this.rest);
+    if (!isNarrowed(filter) && !this.flags.all) {
+      throw new UsageError('name the records to discard', {hint: 'Give ids, filter flags or --all.'});
+    }
+    const ctx = await this.runContext();
+    const dry = this.flags['dry-run'];
+    if (!dry) {
+      const plan = await discardRecords(ctx, filter, this.flags.reason, true);
+      if (plan.count === 0) return this.present(plan, () => 'No record to discard (new or replayed) matches.');
+      await this.confirm(`Discard ${plan.count} record(s)?`);
+    }
+    const result = await discardRecords(ctx, filter, this.flags.reason, dry);
+    return this.present(result, () => {
+      const ids = result.ids.length > 20 ? `${result.ids.slice(0, 20).join(', ')} …` : result.ids.join(', ');
+      return `${dry ? 'Would discard' : 'Discarded'} ${result.count} record(s)${ids ? `: ${ids}` : ''}`;
+    });
+  }
+}

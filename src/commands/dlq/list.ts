@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../dlq-command.js';
+import {outputFlag} from '../../flags.js';
+import {renderList} from '../../output/dlq.js';
+import {type ListResult, listRecords} from '../../services/dlq/browse.js';
+
+export default class DlqList extends BaseCommand<typeof DlqList> {
+  static override summary = 'List dead-letter records (filters, paging).';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --connector orders-sink --status new',
+    '<%= config.bin %> <%= command.id %> --stage VALUE_CONVERTER --since 2h -o wide',
+    '<%= config.bin %> <%= command.id %> --limit 100 --offset 100 --json',
+    '<%= config.bin %> <%= command.id %> --from-topic dlq-orders',
+  ];
+  static override flags = {
+    output: outputFlag,
+    ...dlqFilterFlags,
+    ...fromTopicFlag,
+    limit: Flags.integer({summary: 'Records per page.', default: 50, min: 1, max: 10_000}),
+    offset: Flags.integer({summary: 'Skip this many records (next page).', default: 0, min: 0}),
+  };
+
+  async run(): Promise<ListResult> {
+    const result = await listRecords(
+      await this.runContext(),
+      {fromTopic: this.flags['from-topic']},
+      dlqFilterOf(this.flags),
+      {limit: this.flags.limit, offset: this.flags.offset},
+    );
+    return this.present(result, (wide) => renderList(result, wide));
+  }
+}

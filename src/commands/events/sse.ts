@@ -1,0 +1,45 @@
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand} from '../../base-command.js';
+import {UsageError} from '../../errors.js';
+import {eventSourceFlags, startOf} from '../../events-command.js';
+import {parseDuration} from '../../flags.js';
+import {takeOverInterrupt} from '../../interrupt.js';
+import {type SseResult, serveEvents} from '../../services/events/sse.js';
+import {resolveEventTopics} from '../../services/events/stream.js';
+
+export default class EventsSse extends BaseCommand<typeof EventsSse> {
+  static override summary = 'Serve the change stream as Server-Sent Events for dashboards.';
+  static override description =
+    `Listens on 127.0.0.1 by default. Clients connect to /events and choose their own filter in the query string: op=c,u · key=1001 · table=inventory.public.orders · topic=… · filter=<expression> (as events tail --filter). Each event is sent as "id: topic:partition:offset", "event: change", "data: <JSON>"; a ": keep-alive" comment is sent every --keep-alive. /healthz answers 200. Ctrl-C closes every stream and stops.`;
+  static override enableJsonFlag = false;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --connector inventory-source --port 8787',
+    "curl -N 'http://127.0.0.1:8787/events?op=u&filter=after.status%3D%3D%22shipped%22'",
+  ];
+  static override args = {topic: Args.string({description: 'Topic to serve (or --connector).'})};
+  static override flags = {
+    ...eventSourceFlags,
+    port: Flags.integer({summary: 'Port to listen on (0 picks a free one).', required: true, min: 0, max: 65_535}),
+    host: Flags.string({summary: 'Address to bind.', default: '127.0.0.1'}),
+    'keep-alive': Flags.string({summary: 'Interval of keep-alive comments.', default: '15s'}),
+  };
+
+  async run(): Promise<SseResult> {
+    if (!this.args.topic && !this.flags.connector) throw new UsageError('name a topic or --connector');
+    const ctx = await this.runContext();
+    const topics = await resolveEventTopics(ctx, {topic: this.args.topic, connector: this.flags.connector});
+    const signal = takeOverInterrupt();
+    const result = await serveEvents(ctx, {
+      topics,
+      host: this.flags.host,
+      port: this.flags.port,
+      keepAliveMs: parseDuration(this.flags['keep-alive']),
+      start: startOf(this.flags),
+      signal,
+      onListening: (url) => this.log$.info(`serving ${topics.join(', ')} on ${url}`),
+      onClient: (event, n) => this.log$.info(`client ${event === 'connect' ? 'connected' : 'left'} (${n} connected)`),
+    });
+    this.log$.info(`stopped: ${result.clientsServed} client(s) served, ${result.eventsSent} event(s) sent`);
+    return result;
+  }
+}

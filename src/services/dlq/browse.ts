@@ -1,0 +1,342 @@
+import {topicWatermarks, withAdmin} from '../../clients/kafka.js';
+import {ConfigError, NotOkError, UsageError} from '../../errors.js';
+import type {RunContext} from '../../runtime.js';
+import {
+  countDlq,
+  type DlqFilter,
+  type DlqGroup,
+  type DlqRow,
+  type DlqStatus,
+  discardDlq,
+  getDlq,
+  listDlq,
+  purgeDlq,
+  summarizeDlq,
+} from '../../store/dlq-records.js';
+import {openStore, type Store} from '../../store/index.js';
+import {type Decoded, decodeBytes, registrySchemaLookup} from '../events/decode.js';
+import {isErrorHeader, scanDlqTopic} from './records.js';
+
+/**
+ * Reading and curating dead-letter records, from the store or (`fromTopic`) straight from a DLQ
+ * topic. Every function takes the same filter; topic reads apply it in memory.
+ */
+
+export interface DlqSource {
+  /** Read this DLQ topic instead of the store. */
+  fromTopic?: string;
+}
+
+/** A record for listings: everything but the bytes. */
+export type DlqListItem = Omit<DlqRow, 'key' | 'value' | 'headers' | 'stacktrace'> & {
+  keyBytes: number | null;
+  valueBytes: number | null;
+};
+
+export interface ListResult {
+  source: 'store' | 'topic';
+  total: number;
+  limit: number;
+  offset: number;
+  records: DlqListItem[];
+}
+
+export function listItem(r: DlqRow): DlqListItem {
+  const {key, value, headers: _h, stacktrace: _s, ...rest} = r;
+  return {...rest, keyBytes: key?.length ?? null, valueBytes: value?.length ?? null};
+}
+
+/** Opens the store, explaining --from-topic when the context has none. */
+export async function dlqStore(ctx: RunContext): Promise<Store> {
+  if (!ctx.config.postgres) {
+    throw new ConfigError(`context "${ctx.contextName}" has no operational store (postgres)`, {
+      hint: 'Read the dead-letter topic directly with --from-topic <topic>, or configure postgres.url for the store.',
+    });
+  }
+  return openStore(ctx);
+}
+
+async function withStore<T>(ctx: RunContext, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await dlqStore(ctx);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+function rejectStatusOnTopic(filter: DlqFilter): void {
+  if (filter.status?.length || filter.run) {
+    throw new UsageError('--status and --run need the store: a topic carries no replay or discard marks');
+  }
+}
+
+export async function listRecords(
+  ctx: RunContext,
+  src: DlqSource,
+  filter: DlqFilter,
+  page: {limit: number; offset: number},
+): Promise<ListResult> {
+  if (src.fromTopic) {
+    rejectStatusOnTopic(filter);
+    const records: DlqListItem[] = [];
+    let total = 0;
+    await scanDlqTopic(ctx, src.fromTopic, filter, (rows) => {
+      for (const r of rows) {
+        if (total >= page.offset && records.length < page.limit) records.push(listItem(r));
+        total++;
+      }
+      return true;
+    });
+    return {source: 'topic', total, limit: page.limit, offset: page.offset, records};
+  }
+  return withStore(ctx, async (store) => ({
+    source: 'store',
+    total: await countDlq(store, filter),
+    limit: page.limit,
+    offset: page.offset,
+    records: (await listDlq(store, filter, page)).map(listItem),
+  }));
+}
+
+export interface SummaryResult {
+  source: 'store' | 'topic';
+  total: number;
+  groups: DlqGroup[];
+}
+
+export async function summarizeRecords(ctx: RunContext, src: DlqSource, filter: DlqFilter): Promise<SummaryResult> {
+  if (src.fromTopic) {
+    rejectStatusOnTopic(filter);
+    const groups = new Map<string, DlqGroup>();
+    await scanDlqTopic(ctx, src.fromTopic, filter, (rows) => {
+      for (const r of rows) {
+        const id = JSON.stringify([r.connector, r.stage, r.exceptionClass]);
+        let g = groups.get(id);
+        if (!g) {
+          g = {
+            connector: r.connector,
+            stage: r.stage,
+            exceptionClass: r.exceptionClass,
+            count: 0,
+            byStatus: {new: 0, replaying: 0, replayed: 0, discarded: 0},
+            oldest: null,
+            newest: null,
+          };
+          groups.set(id, g);
+        }
+        g.count++;
+        g.byStatus.new++;
+        const ts = r.dlqTimestamp;
+        if (ts && (!g.oldest || ts < g.oldest)) g.oldest = ts;
+        if (ts && (!g.newest || ts > g.newest)) g.newest = ts;
+      }
+      return true;
+    });
+    const list = [...groups.values()].sort((a, b) => b.count - a.count);
+    return {source: 'topic', total: list.reduce((n, g) => n + g.count, 0), groups: list};
+  }
+  return withStore(ctx, async (store) => {
+    const groups = await summarizeDlq(store, filter);
+    return {source: 'store', total: groups.reduce((n, g) => n + g.count, 0), groups};
+  });
+}
+
+export interface ShownHeader {
+  key: string;
+  /** UTF-8 text when the bytes are valid UTF-8, else base64 (see `encoding`). */
+  value: string | null;
+  encoding: 'utf8' | 'base64';
+  error: boolean;
+}
+
+export interface RecordDetail extends Omit<DlqRow, 'key' | 'value' | 'headers'> {
+  source: 'store' | 'topic';
+  key: Decoded;
+  value: Decoded;
+  headers: ShownHeader[];
+}
+
+export async function showRecord(ctx: RunContext, src: DlqSource, id: string): Promise<RecordDetail> {
+  let row: DlqRow | undefined;
+  if (src.fromTopic) {
+    await scanDlqTopic(ctx, src.fromTopic, {ids: [id]}, (rows) => {
+      row = rows[0];
+      return false;
+    });
+  } else {
+    if (!/^\d+$/.test(id)) {
+      throw new UsageError(`invalid record id "${id}"`, {
+        hint: 'Store ids are numbers (see dlq list); topic records need --from-topic.',
+      });
+    }
+    row = await withStore(ctx, (store) => getDlq(store, id));
+  }
+  if (!row) throw new NotOkError(`dead-letter record ${id} not found`, {hint: 'See cdcctl dlq list.'});
+  const lookup = registrySchemaLookup(ctx);
+  const [key, value] = await Promise.all([decodeBytes(row.key, lookup), decodeBytes(row.value, lookup)]).finally(() =>
+    lookup?.close(),
+  );
+  const {key: _k, value: _v, headers, ...rest} = row;
+  return {
+    ...rest,
+    source: src.fromTopic ? 'topic' : 'store',
+    key,
+    value,
+    headers: headers.map((h) => showHeader(h.key, h.value)),
+  };
+}
+
+function showHeader(key: string, value: Buffer | null): ShownHeader {
+  if (value === null) return {key, value: null, encoding: 'utf8', error: isErrorHeader(key)};
+  const text = value.toString('utf8');
+  const utf8 = Buffer.from(text, 'utf8').equals(value);
+  return {
+    key,
+    value: utf8 ? text : value.toString('base64'),
+    encoding: utf8 ? 'utf8' : 'base64',
+    error: isErrorHeader(key),
+  };
+}
+
+/** One exported record: metadata, and key/value as base64 (exact) plus UTF-8 text when they are text. */
+export interface ExportRow extends Omit<DlqRow, 'key' | 'value' | 'headers'> {
+  keyBase64: string | null;
+  valueBase64: string | null;
+  keyText: string | null;
+  valueText: string | null;
+  headers: Array<{key: string; base64: string | null}>;
+}
+
+function exportRow(r: DlqRow): ExportRow {
+  const {key, value, headers, ...rest} = r;
+  return {
+    ...rest,
+    keyBase64: key?.toString('base64') ?? null,
+    valueBase64: value?.toString('base64') ?? null,
+    keyText: utf8OrNull(key),
+    valueText: utf8OrNull(value),
+    headers: headers.map((h) => ({key: h.key, base64: h.value?.toString('base64') ?? null})),
+  };
+}
+
+function utf8OrNull(b: Buffer | null): string | null {
+  if (!b) return null;
+  const t = b.toString('utf8');
+  return Buffer.from(t, 'utf8').equals(b) ? t : null;
+}
+
+/** Streams every matching record to `write` in id order (store) or partition/offset order (topic). */
+export async function exportRecords(
+  ctx: RunContext,
+  src: DlqSource,
+  filter: DlqFilter,
+  write: (row: ExportRow) => void | Promise<void>,
+): Promise<{count: number}> {
+  let count = 0;
+  if (src.fromTopic) {
+    rejectStatusOnTopic(filter);
+    await scanDlqTopic(ctx, src.fromTopic, filter, async (rows) => {
+      for (const r of rows) {
+        await write(exportRow(r));
+        count++;
+      }
+      return true;
+    });
+    return {count};
+  }
+  return withStore(ctx, async (store) => {
+    let after = '0';
+    for (;;) {
+      const page = await listDlq(store, filter, {limit: 2000, afterId: after});
+      for (const r of page) {
+        await write(exportRow(r));
+        count++;
+      }
+      if (page.length < 2000) break;
+      after = page.at(-1)?.id ?? after;
+    }
+    return {count};
+  });
+}
+
+export interface DiscardResult {
+  dryRun: boolean;
+  reason: string;
+  ids: string[];
+  count: number;
+}
+
+export async function discardRecords(
+  ctx: RunContext,
+  filter: DlqFilter,
+  reason: string,
+  dryRun: boolean,
+): Promise<DiscardResult> {
+  return withStore(ctx, async (store) => {
+    if (dryRun) {
+      const statuses: DlqStatus[] = ['new', 'replayed'];
+      const eligible = {...filter, status: filter.status?.filter((s) => statuses.includes(s)) ?? statuses};
+      const ids: string[] = [];
+      let after = '0';
+      for (;;) {
+        const page = await listDlq(store, eligible, {limit: 5000, afterId: after});
+        ids.push(...page.map((r) => r.id));
+        if (page.length < 5000) break;
+        after = page.at(-1)?.id ?? after;
+      }
+      return {dryRun, reason, ids, count: ids.length};
+    }
+    const {ids} = await discardDlq(store, filter, reason, ctx.actor);
+    return {dryRun, reason, ids, count: ids.length};
+  });
+}
+
+export interface PurgeResult {
+  source: 'store' | 'topic';
+  dryRun: boolean;
+  before: string;
+  /** Store: rows deleted (or that would be). Topic: records before the cut, per partition. */
+  count: number;
+  partitions?: Array<{partition: number; deleteBefore: string; records: string}>;
+}
+
+/** Counts what a purge would delete (always run first: the command confirms with this number). */
+export async function purgeRecords(
+  ctx: RunContext,
+  src: DlqSource,
+  before: Date,
+  filter: DlqFilter,
+  dryRun: boolean,
+): Promise<PurgeResult> {
+  if (src.fromTopic) {
+    const topic = src.fromTopic;
+    // A topic cannot lose single records: Kafka deletes everything before an offset per partition.
+    return withAdmin(ctx, async (admin) => {
+      const marks = (await topicWatermarks(admin, [topic])).get(topic) ?? [];
+      const cut = new Map(
+        (await admin.fetchTopicOffsetsByTimestamp(topic, before.getTime())).map((e) => [e.partition, e.offset]),
+      );
+      const partitions = marks.map((p) => {
+        const c = cut.get(p.partition) ?? p.high;
+        const n = BigInt(c) - BigInt(p.low);
+        return {partition: p.partition, deleteBefore: c, records: (n > 0n ? n : 0n).toString()};
+      });
+      const count = partitions.reduce((n, p) => n + Number(p.records), 0);
+      const todo = partitions.filter((p) => p.records !== '0');
+      if (!dryRun && todo.length) {
+        await admin.deleteTopicRecords({
+          topic,
+          partitions: todo.map((p) => ({partition: p.partition, offset: p.deleteBefore})),
+        });
+      }
+      return {source: 'topic', dryRun, before: before.toISOString(), count, partitions};
+    });
+  }
+  return withStore(ctx, async (store) => ({
+    source: 'store',
+    dryRun,
+    before: before.toISOString(),
+    count: (await purgeDlq(store, before, filter, dryRun)).count,
+  }));
+}

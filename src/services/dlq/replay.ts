@@ -1,0 +1,525 @@
+import {randomBytes} from 'node:crypto';
+import {
+  consumeTopics,
+  type OffsetMap,
+  type OutgoingMessage,
+  openProducer,
+  topicWatermarks,
+  withAdmin,
+} from '../../clients/kafka.js';
+import {CdcError, ExitCode, UsageError} from '../../errors.js';
+import type {RunContext} from '../../runtime.js';
+import {
+  claimBatch,
+  confirmBatch,
+  countDlq,
+  createRun,
+  DLQ_TABLE,
+  type DlqFilter,
+  type DlqRow,
+  type DlqStatus,
+  getRun,
+  inDoubt,
+  lockRun,
+  type ReplayRunRow,
+  runAccount,
+  runsInDoubt,
+  setRunState,
+} from '../../store/dlq-records.js';
+import type {Store} from '../../store/index.js';
+import {dlqStore} from './browse.js';
+import {isErrorHeader, REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';
+
+/**
+ * `dlq replay`: produces dead-letter records back to their original topic (or `toTopic`).
+ *
+ * Journal and guarantee (store mode). Per batch:
+ *   1. claim: the batch's rows are set to `replaying` with the run id and committed — before any
+ *      byte is sent;
+ *   2. send: one idempotent, acks=all produce (no duplicates from the producer's own retries);
+ *      every record carries the headers cdcctl.replay.run and cdcctl.replay.record (the row id);
+ *   3. confirm: in one transaction the rows become `replayed` and the run's per-partition
+ *      checkpoint (the base offset of the acknowledged send) advances.
+ * A crash between 1 and 3 leaves exactly the batch in doubt (`replaying`). Resuming the run (same
+ * run id) first waits until the dead process can no longer be sending (its session lock is gone
+ * and `settleMs` has passed since the run's last progress), then reads the target partitions from
+ * the checkpoints to their end and marks replayed every in-doubt record found there with this run's
+ * headers; only the ones not found are sent again. So a run that completes — with or without
+ * resumes — has written each selected record to the target topic exactly once; a record already
+ * `replayed` is never selected again unless `force`.
+ * From a topic (no store) there is no journal: each invocation sends what it selects.
+ */
+
+export interface ReplayRequest {
+  filter: DlqFilter;
+  /** Resume (or name) a run. */
+  runId?: string;
+  toTopic?: string;
+  force: boolean;
+  /** Records per second; unlimited when absent. */
+  rate?: number;
+  batchSize?: number;
+  /** How long to wait after a crashed run's last progress before deciding what reached Kafka. */
+  settleMs?: number;
+  fromTopic?: string;
+}
+
+export interface ReplayPlan {
+  source: 'store' | 'topic';
+  runId: string;
+  resume: boolean;
+  toTopic: string | null;
+  force: boolean;
+  filter: DlqFilter;
+  /** Records that will be sent (store: eligible now; topic: matching records). */
+  eligible: number;
+  /** Records of this run left in doubt by a crash (resume only): checked against the topic first. */
+  inDoubt: number;
+  byTarget: Array<{topic: string; count: number}>;
+  /** Selected but not eligible, by status (replayed without --force, discarded, in another run). */
+  skipped: Partial<Record<DlqStatus, number>>;
+  /** Without --to-topic: records without an original topic (context headers were off). */
+  withoutTopic: number;
+  /** Other runs that were interrupted and still hold records in doubt. */
+  otherRunsInDoubt: Array<{runId: string; count: number}>;
+}
+
+export interface ReplayResult {
+  source: 'store' | 'topic';
+  runId: string;
+  toTopic: string | null;
+  state: ReplayRunRow['state'] | 'dry-run';
+  /** Sent and acknowledged in this invocation. */
+  produced: number;
+  /** In-doubt records found already in the topic on resume (marked, not re-sent). */
+  recovered: number;
+  /** In-doubt records not found in the topic on resume, sent again. */
+  resent: number;
+  /** The run's records by state, after this invocation (store only). */
+  account?: Record<DlqStatus, number>;
+  durationMs: number;
+  recordsPerSecond: number;
+}
+
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `r${t}-${randomBytes(3).toString('hex')}`;
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function eligibleFilter(filter: DlqFilter, toTopic: string | null): DlqFilter {
+  return {...filter, requireSrcTopic: toTopic === null ? true : undefined};
+}
+
+export async function planReplay(ctx: RunContext, req: ReplayRequest): Promise<ReplayPlan> {
+  if (req.runId !== undefined && !RUN_ID.test(req.runId)) {
+    throw new UsageError(`invalid run id "${req.runId}"`, {hint: 'Letters, digits, ".", "_" and "-" (at most 64).'});
+  }
+  if (req.fromTopic) return planFromTopic(ctx, req);
+  const store = await dlqStore(ctx);
+  try {
+    return await planStore(store, req);
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+async function planStore(store: Store, req: ReplayRequest): Promise<ReplayPlan> {
+  const existing = req.runId ? await getRun(store, req.runId) : undefined;
+  const filter = existing ? existing.selection : req.filter;
+  const toTopic = existing ? existing.toTopic : (req.toTopic ?? null);
+  const force = existing ? existing.force : req.force;
+  const runId = existing?.runId ?? req.runId ?? newRunId();
+  const sel = eligibleFilter(filter, toTopic);
+  const statuses: DlqStatus[] = force ? ['new', 'replayed'] : ['new'];
+  const eligibleNow = {...sel, status: intersect(sel.status, statuses)};
+  let eligible = await countDlq(store, eligibleNow);
+  if (force && existing) eligible -= await countDlq(store, {...eligibleNow, status: ['replayed'], run: runId});
+  const doubt = existing ? await countDlq(store, {run: runId, status: ['replaying']}) : 0;
+  const skipped: Partial<Record<DlqStatus, number>> = {};
+  for (const s of ['replayed', 'discarded', 'replaying'] as DlqStatus[]) {
+    if (statuses.includes(s)) continue;
+    if (filter.status?.length && !filter.status.includes(s)) continue;
+    const n = await countDlq(store, {...sel, status: [s]});
+    if (n) skipped[s] = n;
+  }
+  const withoutTopic =
+    toTopic === null
+      ? (await countDlq(store, {...filter, status: statuses, requireSrcTopic: undefined})) -
+        (await countDlq(store, eligibleNow))
+      : 0;
+  const byTarget = toTopic ? [{topic: toTopic, count: eligible}] : await targetsOf(store, eligibleNow);
+  return {
+    source: 'store',
+    runId,
+    resume: Boolean(existing),
+    toTopic,
+    force,
+    filter,
+    eligible,
+    inDoubt: doubt,
+    byTarget,
+    skipped,
+    withoutTopic: Math.max(0, withoutTopic),
+    otherRunsInDoubt: await runsInDoubt(store, runId),
+  };
+}
+
+function intersect(a: DlqStatus[] | undefined, b: DlqStatus[]): DlqStatus[] {
+  return a?.length ? a.filter((s) => b.includes(s)) : b;
+}
+
+async function targetsOf(store: Store, filter: DlqFilter): Promise<Array<{topic: string; count: number}>> {
+  const {whereOf} = await import('../../store/dlq-records.js');
+  const w = whereOf(filter);
+  const res = await store.pool.query<{src_topic: string; n: string}>(
+    `SELECT src_topic, count(*) AS n FROM ${store.table(DLQ_TABLE)} WHERE ${w.sql} GROUP BY src_topic ORDER BY src_topic`,
+    w.values,
+  );
+  return res.rows.map((r) => ({topic: r.src_topic, count: Number(r.n)}));
+}
+
+async function planFromTopic(ctx: RunContext, req: ReplayRequest): Promise<ReplayPlan> {
+  const filter = eligibleFilter(req.filter, req.toTopic ?? null);
+  const counts = new Map<string, number>();
+  let eligible = 0;
+  let withoutTopic = 0;
+  await scanDlqTopic(ctx, req.fromTopic as string, {...req.filter, requireSrcTopic: undefined}, (rows) => {
+    for (const r of rows) {
+      if (filter.requireSrcTopic && !r.srcTopic) {
+        withoutTopic++;
+        continue;
+      }
+      const t = req.toTopic ?? (r.srcTopic as string);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+      eligible++;
+    }
+    return true;
+  });
+  return {
+    source: 'topic',
+    runId: req.runId ?? newRunId(),
+    resume: false,
+    toTopic: req.toTopic ?? null,
+    force: req.force,
+    filter: req.filter,
+    eligible,
+    inDoubt: 0,
+    byTarget: [...counts].map(([topic, count]) => ({topic, count})).sort((a, b) => a.topic.localeCompare(b.topic)),
+    skipped: {},
+    withoutTopic,
+    otherRunsInDoubt: [],
+  };
+}
+
+/** The record as it goes back: original key, value and non-error headers, plus the replay marks. */
+export function replayMessage(
+  r: DlqRow,
+  runId: string,
+  toTopic: string | null,
+  partitions: Map<string, number>,
+): OutgoingMessage {
+  const topic = toTopic ?? (r.srcTopic as string);
+  const count = partitions.get(topic);
+  const keepPartition = toTopic === null && r.srcPartition !== null && count !== undefined && r.srcPartition < count;
+  const headers = r.headers.filter((h) => !isErrorHeader(h.key) && !h.key.startsWith('cdcctl.replay.'));
+  headers.push(
+    {key: REPLAY_HEADER_RUN, value: Buffer.from(runId)},
+    {key: REPLAY_HEADER_RECORD, value: Buffer.from(r.id)},
+    {key: REPLAY_HEADER_SOURCE, value: Buffer.from(`${r.dlqTopic}/${r.dlqPartition}/${r.dlqOffset}`)},
+  );
+  return {
+    topic,
+    partition: keepPartition ? (r.srcPartition as number) : undefined,
+    key: r.key,
+    value: r.value,
+    headers,
+  };
+}
+
+export interface ReplayHooks {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /** Test hook: called after each acknowledged send, before it is confirmed in the store. */
+  afterSend?: (batch: number) => void | Promise<void>;
+}
+
+export async function runReplay(
+  ctx: RunContext,
+  plan: ReplayPlan,
+  req: ReplayRequest,
+  hooks: ReplayHooks = {},
+): Promise<ReplayResult> {
+  if (plan.source === 'topic') return replayFromTopic(ctx, plan, req, hooks);
+  const store = await dlqStore(ctx);
+  const started = Date.now();
+  const lock = await lockRun(store, plan.runId);
+  if (!lock) {
+    await store.close().catch(() => {});
+    throw new CdcError('DLQ_RUN_BUSY', ExitCode.usage, `replay run ${plan.runId} is in progress in another process`, {
+      hint: 'Wait for it to finish (or end that process), then resume with the same --run-id.',
+    });
+  }
+  const producer = await openProducer(ctx, 'dlq-replay').catch(async (err) => {
+    await lock.release();
+    await store.close().catch(() => {});
+    throw err;
+  });
+  let produced = 0;
+  let recovered = 0;
+  let resent = 0;
+  let state: ReplayRunRow['state'] = 'running';
+  const toTopic = plan.toTopic;
+  try {
+    let run = await getRun(store, plan.runId);
+    const partitions = new Map<string, number>();
+    const checkpoints: OffsetMap = {};
+    let confirming: Promise<void> = Promise.resolve();
+    /** Learns partition counts; a topic new to the run gets its checkpoint (returns true then). */
+    const ensureTopics = async (topics: string[]): Promise<boolean> => {
+      const fresh = topics.filter((t) => !partitions.has(t));
+      if (!fresh.length) return false;
+      const marks = await withAdmin(ctx, async (admin) => {
+        const known = new Set(await admin.listTopics());
+        const missing = fresh.filter((t) => !known.has(t));
+        if (missing.length) {
+          throw new UsageError(`target topic(s) do not exist: ${missing.join(', ')}`, {
+            hint: 'Create them first, or choose another with --to-topic.',
+          });
+        }
+        return topicWatermarks(admin, fresh);
+      });
+      for (const [t, parts] of marks) {
+        partitions.set(t, parts.length);
+        // Only topics new to this run start their checkpoint at the current end.
+        checkpoints[t] ??= Object.fromEntries(parts.map((p) => [p.partition, p.high]));
+      }
+      return true;
+    };
+    if (!run) {
+      await ensureTopics(plan.byTarget.map((t) => t.topic));
+      await createRun(store, {
+        runId: plan.runId,
+        context: ctx.contextName,
+        actor: ctx.actor,
+        toTopic,
+        selection: plan.filter,
+        force: plan.force,
+        checkpoints,
+      });
+      run = await getRun(store, plan.runId);
+    } else {
+      Object.assign(checkpoints, run.checkpoints);
+      await setRunState(store, plan.runId, 'running');
+    }
+    if (!run) throw new Error('replay run vanished');
+    const total = plan.eligible + plan.inDoubt;
+    hooks.onProgress?.(0, total);
+
+    // Resume: settle what a crashed process may have sent.
+    if (plan.resume) {
+      const settle = req.settleMs ?? 5000;
+      const wait = Date.parse(run.updatedAt) + settle - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const doubt = await inDoubt(store, plan.runId);
+      if (doubt.length) {
+        const targets = [...new Set(doubt.map((r) => toTopic ?? (r.srcTopic as string)))];
+        await ensureTopics(targets);
+        const found = await findReplayed(ctx, plan.runId, targets, checkpoints, new Set(doubt.map((r) => r.id)));
+        const foundIds = doubt.filter((r) => found.has(r.id)).map((r) => r.id);
+        if (foundIds.length) await confirmBatch(store, plan.runId, foundIds, checkpoints, true);
+        recovered = foundIds.length;
+        const again = doubt.filter((r) => !found.has(r.id));
+        for (let i = 0; i < again.length; i += req.batchSize ?? 5000) {
+          const part = again.slice(i, i + (req.batchSize ?? 5000));
+          await sendAndConfirm(part);
+          resent += part.length;
+        }
+        await confirming;
+        hooks.onProgress?.(recovered + resent, total);
+      }
+    }
+
+    const limit = Math.max(1, Math.min(req.batchSize ?? 5000, req.rate ?? Number.POSITIVE_INFINITY));
+    const filter = eligibleFilter(plan.filter, toTopic);
+    const t0 = Date.now();
+    let pacedCount = 0;
+    // Pipelined: the next batch is claimed (journalled) while the current one is being sent, and a
+    // batch's confirmation runs while the next one is sent. At most two batches are in doubt at
+    // any moment; all of them lie after the stored checkpoint, which only confirmed sends advance.
+    // Ctrl-C: the batch already claimed is still sent and confirmed, then the run stops.
+    // Keyset: each claim continues after the last id claimed, so a claim never re-reads rows.
+    let cursor = '0';
+    const claim = async () => {
+      const rows = await claimBatch(store, plan.runId, filter, plan.force, limit, cursor);
+      cursor = rows.at(-1)?.id ?? cursor;
+      return rows;
+    };
+    let pending = claim();
+    for (;;) {
+      const batch = await pending;
+      if (batch.length === 0) break;
+      const stopping = Boolean(hooks.signal?.aborted);
+      if (await ensureTopics([...new Set(batch.map((r) => toTopic ?? (r.srcTopic as string)))])) {
+        await setRunState(store, plan.runId, 'running', {checkpoints});
+      }
+      pending = stopping ? Promise.resolve([]) : claim();
+      await sendAndConfirm(batch);
+      produced += batch.length;
+      pacedCount += batch.length;
+      hooks.onProgress?.(recovered + resent + produced, total);
+      if (stopping) {
+        state = 'interrupted';
+        break;
+      }
+      if (req.rate) {
+        const due = t0 + (pacedCount / req.rate) * 1000 - Date.now();
+        if (due > 0) await new Promise((r) => setTimeout(r, due));
+      }
+    }
+    await confirming;
+    if (state === 'running') state = 'finished';
+    await setRunState(store, plan.runId, state, {checkpoints});
+
+    async function sendAndConfirm(batch: DlqRow[]): Promise<void> {
+      const t1 = Date.now();
+      const sent = await producer.send(batch.map((r) => replayMessage(r, plan.runId, toTopic, partitions)));
+      const t2 = Date.now();
+      await confirming; // the previous batch's confirmation (it ran during this send)
+      await hooks.afterSend?.(batch.length);
+      for (const r of sent.results) {
+        checkpoints[r.topic] ??= {};
+        const cp = checkpoints[r.topic] as Record<number, string>;
+        const prev = cp[r.partition];
+        if (r.baseOffset !== '-1' && (prev === undefined || BigInt(r.baseOffset) > BigInt(prev))) {
+          cp[r.partition] = r.baseOffset;
+        }
+      }
+      const snapshot = structuredClone(checkpoints);
+      const ids = batch.map((r) => r.id);
+      confirming = confirmBatch(store, plan.runId, ids, snapshot);
+      confirming.catch(() => {}); // awaited (and its error thrown) by the next step
+      ctx.log.debug(`batch of ${batch.length}: send ${t2 - t1} ms`);
+    }
+  } catch (err) {
+    state = 'failed';
+    await setRunState(store, plan.runId, 'failed').catch(() => {});
+    throw err;
+  } finally {
+    await producer.close();
+    await lock.release();
+    if (state !== 'failed') {
+      // account is read below; the store closes after it
+    }
+  }
+  try {
+    const account = await runAccount(store, plan.runId);
+    const ms = Date.now() - started;
+    return {
+      source: 'store',
+      runId: plan.runId,
+      toTopic,
+      state,
+      produced,
+      recovered,
+      resent,
+      account,
+      durationMs: ms,
+      recordsPerSecond: rate(produced + resent, ms),
+    };
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+function rate(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n / ms) * 1000) : 0;
+}
+
+/** Reads the target partitions from the checkpoints and returns the record ids this run wrote there. */
+async function findReplayed(
+  ctx: RunContext,
+  runId: string,
+  topics: string[],
+  checkpoints: OffsetMap,
+  wanted: Set<string>,
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  await consumeTopics(ctx, {
+    topics,
+    start: {offsets: checkpoints},
+    stopAtEnd: true,
+    clientIdSuffix: 'dlq-replay-check',
+    onBatch: (messages) => {
+      for (const m of messages) {
+        const run = m.headers.find((h) => h.key === REPLAY_HEADER_RUN)?.value?.toString();
+        if (run !== runId) continue;
+        const id = m.headers.find((h) => h.key === REPLAY_HEADER_RECORD)?.value?.toString();
+        if (id && wanted.has(id)) found.add(id);
+      }
+      return found.size < wanted.size;
+    },
+  });
+  return found;
+}
+
+async function replayFromTopic(
+  ctx: RunContext,
+  plan: ReplayPlan,
+  req: ReplayRequest,
+  hooks: ReplayHooks,
+): Promise<ReplayResult> {
+  const started = Date.now();
+  const producer = await openProducer(ctx, 'dlq-replay');
+  const partitions = new Map<string, number>();
+  const targets = plan.byTarget.map((t) => t.topic);
+  if (targets.length) {
+    const marks = await withAdmin(ctx, (admin) => topicWatermarks(admin, targets));
+    for (const [t, parts] of marks) partitions.set(t, parts.length);
+  }
+  let produced = 0;
+  let state: ReplayResult['state'] = 'finished';
+  const t0 = Date.now();
+  try {
+    const filter = eligibleFilter(plan.filter, plan.toTopic);
+    const limit = Math.max(1, Math.min(req.batchSize ?? 5000, req.rate ?? Number.POSITIVE_INFINITY));
+    await scanDlqTopic(
+      ctx,
+      req.fromTopic as string,
+      filter,
+      async (rows) => {
+        for (let i = 0; i < rows.length; i += limit) {
+          if (hooks.signal?.aborted) {
+            state = 'interrupted';
+            return false;
+          }
+          const part = rows.slice(i, i + limit);
+          await producer.send(part.map((r) => replayMessage(r, plan.runId, plan.toTopic, partitions)));
+          produced += part.length;
+          hooks.onProgress?.(produced, plan.eligible);
+          if (req.rate) {
+            const due = t0 + (produced / req.rate) * 1000 - Date.now();
+            if (due > 0) await new Promise((r) => setTimeout(r, due));
+          }
+        }
+        return true;
+      },
+      hooks.signal,
+    );
+  } finally {
+    await producer.close();
+  }
+  const ms = Date.now() - started;
+  return {
+    source: 'topic',
+    runId: plan.runId,
+    toTopic: plan.toTopic,
+    state,
+    produced,
+    recovered: 0,
+    resent: 0,
+    durationMs: ms,
+    recordsPerSecond: rate(produced, ms),
+  };
+}

@@ -1,0 +1,120 @@
+import {connectClient} from '../../clients/factory.js';
+import {consumeTopics, withAdmin} from '../../clients/kafka.js';
+import type {RunContext} from '../../runtime.js';
+import {analyzeDlq, insertDlqRecords} from '../../store/dlq-records.js';
+import {openStore, type Store} from '../../store/index.js';
+import {fromDlqMessage} from './records.js';
+
+/**
+ * `dlq sync`: copies dead-letter records from every DLQ topic named in the connectors' configs
+ * (`errors.deadletterqueue.topic.name`) into the store. Its own consumer group makes it resumable;
+ * the store's unique (topic, partition, offset) makes it idempotent: offsets are committed only
+ * after the batch is stored, and a batch read twice inserts nothing twice.
+ */
+
+export interface DlqTopic {
+  topic: string;
+  connectors: string[];
+  exists: boolean;
+}
+
+export interface SyncResult {
+  group: string;
+  topics: Array<DlqTopic & {read: number; inserted: number}>;
+  read: number;
+  inserted: number;
+  durationMs: number;
+  stoppedBy: 'end' | 'signal' | 'handler';
+}
+
+export async function discoverDlqTopics(ctx: RunContext, only?: {connector?: string}): Promise<DlqTopic[]> {
+  const expanded = await connectClient(ctx).listExpanded();
+  const byTopic = new Map<string, string[]>();
+  for (const [name, c] of Object.entries(expanded)) {
+    if (only?.connector && name !== only.connector) continue;
+    const topic = c.info?.config['errors.deadletterqueue.topic.name']?.trim();
+    if (!topic) continue;
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), name].sort());
+  }
+  if (byTopic.size === 0) return [];
+  const existing = new Set(await withAdmin(ctx, (admin) => admin.listTopics()));
+  return [...byTopic]
+    .map(([topic, connectors]) => ({topic, connectors, exists: existing.has(topic)}))
+    .sort((a, b) => a.topic.localeCompare(b.topic));
+}
+
+export function defaultSyncGroup(store: Pick<Store, 'schema'>): string {
+  return `cdcctl-dlq-sync.${store.schema}`;
+}
+
+export async function syncDlq(
+  ctx: RunContext,
+  opts: {
+    topics?: string[];
+    connector?: string;
+    group?: string;
+    /** Re-read from the start (idempotent: nothing stored twice). */
+    fromBeginning?: boolean;
+    signal?: AbortSignal;
+    onProgress?: (read: number, inserted: number) => void;
+  },
+): Promise<SyncResult> {
+  const started = Date.now();
+  let targets: DlqTopic[];
+  if (opts.topics?.length) {
+    const existing = new Set(await withAdmin(ctx, (admin) => admin.listTopics()));
+    targets = opts.topics.map((topic) => ({topic, connectors: [], exists: existing.has(topic)}));
+  } else {
+    targets = await discoverDlqTopics(ctx, {connector: opts.connector});
+  }
+  const store = await openStore(ctx);
+  const group = opts.group ?? defaultSyncGroup(store);
+  const counts = new Map(targets.map((t) => [t.topic, {read: 0, inserted: 0}]));
+  let read = 0;
+  let inserted = 0;
+  let stoppedBy: SyncResult['stoppedBy'] = 'end';
+  try {
+    const topics = targets.filter((t) => t.exists).map((t) => t.topic);
+    if (topics.length > 0) {
+      if (opts.fromBeginning) {
+        await withAdmin(ctx, async (admin) => {
+          for (const topic of topics) await admin.resetOffsets({groupId: group, topic, earliest: true}).catch(() => {});
+        });
+      }
+      const res = await consumeTopics(ctx, {
+        topics,
+        groupId: group,
+        start: 'beginning',
+        stopAtEnd: true,
+        signal: opts.signal,
+        clientIdSuffix: 'dlq-sync',
+        onBatch: async (messages) => {
+          const t = Date.now();
+          const n = await insertDlqRecords(store, messages.map(fromDlqMessage));
+          ctx.log.debug(`stored ${messages.length} records (${n} new) in ${Date.now() - t} ms`);
+          const c = counts.get(messages[0]?.topic ?? '');
+          if (c) {
+            c.read += messages.length;
+            c.inserted += n;
+          }
+          read += messages.length;
+          inserted += n;
+          opts.onProgress?.(read, inserted);
+          return true;
+        },
+      });
+      stoppedBy = res.stoppedBy;
+      if (inserted >= 1000) await analyzeDlq(store);
+    }
+  } finally {
+    await store.close().catch(() => {});
+  }
+  return {
+    group,
+    topics: targets.map((t) => ({...t, ...(counts.get(t.topic) ?? {read: 0, inserted: 0})})),
+    read,
+    inserted,
+    durationMs: Date.now() - started,
+    stoppedBy,
+  };
+}

@@ -1,0 +1,539 @@
+import type {PoolClient} from 'pg';
+import type {Store} from './index.js';
+
+/**
+ * Dead-letter records copied from Kafka Connect's DLQ topics (`_cdc_dlq_records`) and the replay
+ * runs that sent them back (`_cdc_dlq_replay_runs`). Key, value and headers are kept byte for byte.
+ */
+
+export const DLQ_TABLE = '_cdc_dlq_records';
+export const DLQ_RUNS_TABLE = '_cdc_dlq_replay_runs';
+
+export type DlqStatus = 'new' | 'replaying' | 'replayed' | 'discarded';
+export const DLQ_STATUSES: DlqStatus[] = ['new', 'replaying', 'replayed', 'discarded'];
+
+export interface StoredHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+/** A record as read from the DLQ topic, with the Connect error context already extracted. */
+export interface DlqRecordInput {
+  dlqTopic: string;
+  dlqPartition: number;
+  dlqOffset: string;
+  dlqTimestamp: string | null;
+  srcTopic: string | null;
+  srcPartition: number | null;
+  srcOffset: string | null;
+  connector: string | null;
+  taskId: number | null;
+  stage: string | null;
+  className: string | null;
+  exceptionClass: string | null;
+  exceptionMessage: string | null;
+  stacktrace: string | null;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: StoredHeader[];
+}
+
+export interface DlqRow extends DlqRecordInput {
+  id: string;
+  firstSeen: string;
+  status: DlqStatus;
+  replayRun: string | null;
+  replayCount: number;
+  replayedAt: string | null;
+  discardReason: string | null;
+  discardedAt: string | null;
+}
+
+export interface DlqFilter {
+  ids?: string[];
+  connector?: string;
+  /** The original topic the record was read from by the sink. */
+  topic?: string;
+  dlqTopic?: string;
+  stage?: string;
+  /** Substring of the exception class, case-insensitive. */
+  exception?: string;
+  since?: Date;
+  until?: Date;
+  status?: DlqStatus[];
+  run?: string;
+  /** Only records that name their original topic (Connect's context headers were enabled). */
+  requireSrcTopic?: boolean;
+}
+
+const COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_topic, src_partition, src_offset,
+  connector, task_id, stage, class_name, exception_class, exception_message, stacktrace, record_key, record_value,
+  headers, first_seen, status, replay_run, replay_count, replayed_at, discard_reason, discarded_at`;
+
+/** What a replay needs: no trace or message (traces are kilobytes each). */
+const REPLAY_COLUMNS = COLUMNS.replace(
+  'exception_message, stacktrace',
+  'NULL AS exception_message, NULL AS stacktrace',
+);
+
+/** WHERE clause for a filter: every value a bound parameter, numbered from `first`. */
+export function whereOf(filter: DlqFilter, first = 1): {sql: string; values: unknown[]} {
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  const add = (cond: (n: string) => string, v: unknown) => {
+    values.push(v);
+    parts.push(cond(`$${first + values.length - 1}`));
+  };
+  if (filter.ids?.length) add((n) => `id = ANY(${n}::bigint[])`, filter.ids);
+  if (filter.connector) add((n) => `connector = ${n}`, filter.connector);
+  if (filter.topic) add((n) => `src_topic = ${n}`, filter.topic);
+  if (filter.dlqTopic) add((n) => `dlq_topic = ${n}`, filter.dlqTopic);
+  if (filter.stage) add((n) => `stage = ${n}`, filter.stage);
+  if (filter.exception) add((n) => `exception_class ILIKE ${n}`, `%${likeEscape(filter.exception)}%`);
+  if (filter.since) add((n) => `COALESCE(dlq_timestamp, first_seen) >= ${n}`, filter.since);
+  if (filter.until) add((n) => `COALESCE(dlq_timestamp, first_seen) < ${n}`, filter.until);
+  if (filter.status?.length) add((n) => `status = ANY(${n}::text[])`, filter.status);
+  if (filter.run) add((n) => `replay_run = ${n}`, filter.run);
+  if (filter.requireSrcTopic) parts.push('src_topic IS NOT NULL');
+  return {sql: parts.length ? parts.join(' AND ') : 'TRUE', values};
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+interface RawRow {
+  id: string;
+  dlq_topic: string;
+  dlq_partition: number;
+  dlq_offset: string;
+  dlq_timestamp: Date | null;
+  src_topic: string | null;
+  src_partition: number | null;
+  src_offset: string | null;
+  connector: string | null;
+  task_id: number | null;
+  stage: string | null;
+  class_name: string | null;
+  exception_class: string | null;
+  exception_message: string | null;
+  stacktrace: string | null;
+  record_key: Buffer | null;
+  record_value: Buffer | null;
+  headers: Array<{k: string; v: string | null}>;
+  first_seen: Date;
+  status: DlqStatus;
+  replay_run: string | null;
+  replay_count: number;
+  replayed_at: Date | null;
+  discard_reason: string | null;
+  discarded_at: Date | null;
+}
+
+function fromRaw(r: RawRow): DlqRow {
+  return {
+    id: String(r.id),
+    dlqTopic: r.dlq_topic,
+    dlqPartition: r.dlq_partition,
+    dlqOffset: String(r.dlq_offset),
+    dlqTimestamp: r.dlq_timestamp?.toISOString() ?? null,
+    srcTopic: r.src_topic,
+    srcPartition: r.src_partition,
+    srcOffset: r.src_offset === null ? null : String(r.src_offset),
+    connector: r.connector,
+    taskId: r.task_id,
+    stage: r.stage,
+    className: r.class_name,
+    exceptionClass: r.exception_class,
+    exceptionMessage: r.exception_message,
+    stacktrace: r.stacktrace,
+    key: r.record_key,
+    value: r.record_value,
+    headers: decodeHeaders(r.headers),
+    firstSeen: r.first_seen.toISOString(),
+    status: r.status,
+    replayRun: r.replay_run,
+    replayCount: r.replay_count,
+    replayedAt: r.replayed_at?.toISOString() ?? null,
+    discardReason: r.discard_reason,
+    discardedAt: r.discarded_at?.toISOString() ?? null,
+  };
+}
+
+export function encodeHeaders(headers: StoredHeader[]): string {
+  return JSON.stringify(headers.map((h) => ({k: h.key, v: h.value === null ? null : h.value.toString('base64')})));
+}
+
+function decodeHeaders(raw: Array<{k: string; v: string | null}>): StoredHeader[] {
+  return raw.map((h) => ({key: h.k, value: h.v === null ? null : Buffer.from(h.v, 'base64')}));
+}
+
+/**
+ * Inserts records; a record already stored (same DLQ topic/partition/offset) is left as it is, so
+ * that re-reading a topic is harmless. Returns how many were new.
+ */
+export async function insertDlqRecords(store: Store, records: DlqRecordInput[]): Promise<number> {
+  if (records.length === 0) return 0;
+  const col = <T>(f: (r: DlqRecordInput) => T) => records.map(f);
+  const res = await store.pool.query(
+    `INSERT INTO ${store.table(DLQ_TABLE)} (dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_topic,
+       src_partition, src_offset, connector, task_id, stage, class_name, exception_class, exception_message,
+       stacktrace, record_key, record_value, headers)
+     SELECT t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l, t.m, t.n, t.o, t.p, t.q::jsonb
+       FROM unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::bigint[],
+                   $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                   $15::bytea[], $16::bytea[], $17::text[])
+            AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q)
+     ON CONFLICT (dlq_topic, dlq_partition, dlq_offset) DO NOTHING`,
+    [
+      col((r) => r.dlqTopic),
+      col((r) => r.dlqPartition),
+      col((r) => r.dlqOffset),
+      col((r) => r.dlqTimestamp),
+      col((r) => r.srcTopic),
+      col((r) => r.srcPartition),
+      col((r) => r.srcOffset),
+      col((r) => r.connector),
+      col((r) => r.taskId),
+      col((r) => r.stage),
+      col((r) => r.className),
+      col((r) => r.exceptionClass),
+      col((r) => r.exceptionMessage),
+      col((r) => r.stacktrace),
+      col((r) => r.key),
+      col((r) => r.value),
+      col((r) => encodeHeaders(r.headers)),
+    ],
+  );
+  return res.rowCount ?? 0;
+}
+
+/** Fresh planner statistics after a bulk load (replays walk the primary key only if it knows). */
+export async function analyzeDlq(store: Store): Promise<void> {
+  await store.pool.query(`ANALYZE ${store.table(DLQ_TABLE)}`);
+}
+
+export async function countDlq(store: Store, filter: DlqFilter): Promise<number> {
+  const w = whereOf(filter);
+  const res = await store.pool.query<{n: string}>(
+    `SELECT count(*) AS n FROM ${store.table(DLQ_TABLE)} WHERE ${w.sql}`,
+    w.values,
+  );
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+/** One page of records in id order; `afterId` pages by key (for exports), `offset` by position. */
+export async function listDlq(
+  store: Store,
+  filter: DlqFilter,
+  page: {limit: number; offset?: number; afterId?: string},
+): Promise<DlqRow[]> {
+  const w = whereOf(filter);
+  const values = [...w.values];
+  let sql = w.sql;
+  if (page.afterId !== undefined) {
+    values.push(page.afterId);
+    sql += ` AND id > $${values.length}`;
+  }
+  values.push(page.limit, page.offset ?? 0);
+  const res = await store.pool.query<RawRow>(
+    `SELECT ${COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE ${sql} ORDER BY id LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    values,
+  );
+  return res.rows.map(fromRaw);
+}
+
+export interface DlqGroup {
+  connector: string | null;
+  stage: string | null;
+  exceptionClass: string | null;
+  count: number;
+  byStatus: Record<DlqStatus, number>;
+  oldest: string | null;
+  newest: string | null;
+}
+
+export async function summarizeDlq(store: Store, filter: DlqFilter): Promise<DlqGroup[]> {
+  const w = whereOf(filter);
+  const res = await store.pool.query<{
+    connector: string | null;
+    stage: string | null;
+    exception_class: string | null;
+    n: string;
+    n_new: string;
+    n_replaying: string;
+    n_replayed: string;
+    n_discarded: string;
+    oldest: Date | null;
+    newest: Date | null;
+  }>(
+    `SELECT connector, stage, exception_class, count(*) AS n,
+            count(*) FILTER (WHERE status = 'new') AS n_new,
+            count(*) FILTER (WHERE status = 'replaying') AS n_replaying,
+            count(*) FILTER (WHERE status = 'replayed') AS n_replayed,
+            count(*) FILTER (WHERE status = 'discarded') AS n_discarded,
+            min(COALESCE(dlq_timestamp, first_seen)) AS oldest, max(COALESCE(dlq_timestamp, first_seen)) AS newest
+       FROM ${store.table(DLQ_TABLE)} WHERE ${w.sql}
+      GROUP BY connector, stage, exception_class
+      ORDER BY count(*) DESC, connector, stage, exception_class`,
+    w.values,
+  );
+  return res.rows.map((r) => ({
+    connector: r.connector,
+    stage: r.stage,
+    exceptionClass: r.exception_class,
+    count: Number(r.n),
+    byStatus: {
+      new: Number(r.n_new),
+      replaying: Number(r.n_replaying),
+      replayed: Number(r.n_replayed),
+      discarded: Number(r.n_discarded),
+    },
+    oldest: r.oldest?.toISOString() ?? null,
+    newest: r.newest?.toISOString() ?? null,
+  }));
+}
+
+export async function getDlq(store: Store, id: string): Promise<DlqRow | undefined> {
+  const res = await store.pool.query<RawRow>(`SELECT ${COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE id = $1`, [id]);
+  return res.rows[0] ? fromRaw(res.rows[0]) : undefined;
+}
+
+/** Marks the selected records discarded (never ones in the middle of a replay). */
+export async function discardDlq(
+  store: Store,
+  filter: DlqFilter,
+  reason: string,
+  actor: string,
+): Promise<{ids: string[]}> {
+  const w = whereOf(filter, 3);
+  const res = await store.pool.query<{id: string}>(
+    `UPDATE ${store.table(DLQ_TABLE)} SET status = 'discarded', discard_reason = $1, discarded_by = $2, discarded_at = now()
+      WHERE ${w.sql} AND status IN ('new', 'replayed') RETURNING id`,
+    [reason, actor, ...w.values],
+  );
+  return {ids: res.rows.map((r) => String(r.id)).sort((a, b) => Number(a) - Number(b))};
+}
+
+/** Discarded records discarded before `before`: counted (dry run) or deleted. */
+export async function purgeDlq(
+  store: Store,
+  before: Date,
+  filter: DlqFilter,
+  dryRun: boolean,
+): Promise<{count: number}> {
+  const w = whereOf({...filter, status: ['discarded']}, 2);
+  const cond = `${w.sql} AND discarded_at < $1`;
+  if (dryRun) {
+    const res = await store.pool.query<{n: string}>(
+      `SELECT count(*) AS n FROM ${store.table(DLQ_TABLE)} WHERE ${cond}`,
+      [before, ...w.values],
+    );
+    return {count: Number(res.rows[0]?.n ?? 0)};
+  }
+  const res = await store.pool.query(`DELETE FROM ${store.table(DLQ_TABLE)} WHERE ${cond}`, [before, ...w.values]);
+  return {count: res.rowCount ?? 0};
+}
+
+// --- replay runs -------------------------------------------------------------------------------
+
+export interface ReplayRunRow {
+  runId: string;
+  context: string;
+  actor: string;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  state: 'running' | 'finished' | 'interrupted' | 'failed';
+  toTopic: string | null;
+  selection: DlqFilter;
+  force: boolean;
+  produced: number;
+  recovered: number;
+  checkpoints: Record<string, Record<string, string>>;
+}
+
+export async function getRun(store: Store, runId: string): Promise<ReplayRunRow | undefined> {
+  const res = await store.pool.query(`SELECT * FROM ${store.table(DLQ_RUNS_TABLE)} WHERE run_id = $1`, [runId]);
+  const r = res.rows[0];
+  if (!r) return undefined;
+  const sel = r.selection as DlqFilter & {since?: string; until?: string};
+  return {
+    runId: r.run_id,
+    context: r.context,
+    actor: r.actor,
+    startedAt: r.started_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    state: r.state,
+    toTopic: r.to_topic,
+    selection: {
+      ...sel,
+      since: sel.since ? new Date(sel.since) : undefined,
+      until: sel.until ? new Date(sel.until) : undefined,
+    },
+    force: r.force,
+    produced: Number(r.produced),
+    recovered: Number(r.recovered),
+    checkpoints: r.checkpoints,
+  };
+}
+
+export async function createRun(
+  store: Store,
+  run: {
+    runId: string;
+    context: string;
+    actor: string;
+    toTopic: string | null;
+    selection: DlqFilter;
+    force: boolean;
+    checkpoints: Record<string, Record<string, string>>;
+  },
+): Promise<void> {
+  await store.pool.query(
+    `INSERT INTO ${store.table(DLQ_RUNS_TABLE)} (run_id, context, actor, state, to_topic, selection, force, checkpoints)
+     VALUES ($1, $2, $3, 'running', $4, $5, $6, $7)`,
+    [
+      run.runId,
+      run.context,
+      run.actor,
+      run.toTopic,
+      JSON.stringify(run.selection),
+      run.force === true,
+      JSON.stringify(run.checkpoints),
+    ],
+  );
+}
+
+export async function setRunState(
+  store: Store,
+  runId: string,
+  state: ReplayRunRow['state'],
+  extra: {checkpoints?: Record<string, Record<string, string>>} = {},
+): Promise<void> {
+  await store.pool.query(
+    `UPDATE ${store.table(DLQ_RUNS_TABLE)} SET state = $2, updated_at = now(),
+        finished_at = CASE WHEN $2 = 'running' THEN NULL ELSE now() END,
+        checkpoints = COALESCE($3::jsonb, checkpoints)
+      WHERE run_id = $1`,
+    [runId, state, extra.checkpoints ? JSON.stringify(extra.checkpoints) : null],
+  );
+}
+
+/**
+ * Journals the next batch of a run before it is sent: selected records still eligible are set to
+ * `replaying` with the run id (committed before any byte leaves), and returned with their bytes.
+ */
+export async function claimBatch(
+  store: Store,
+  runId: string,
+  filter: DlqFilter,
+  force: boolean,
+  limit: number,
+  /** Claims continue after this id (records are claimed in id order within one invocation). */
+  afterId = '0',
+): Promise<DlqRow[]> {
+  const w = whereOf(filter, 4);
+  const eligible = force ? `status IN ('new', 'replayed') AND replay_run IS DISTINCT FROM $1` : `status = 'new'`;
+  const res = await store.pool.query<RawRow>(
+    `UPDATE ${store.table(DLQ_TABLE)} SET status = 'replaying', replay_run = $1
+      WHERE id = ANY(ARRAY(SELECT id FROM ${store.table(DLQ_TABLE)} WHERE id > $3 AND ${w.sql} AND ${eligible}
+                            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED))
+      RETURNING ${REPLAY_COLUMNS}`,
+    [runId, limit, afterId, ...w.values],
+  );
+  return res.rows.map(fromRaw).sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+/** Records of a run that were journalled as being sent but not confirmed (the in-doubt set). */
+export async function inDoubt(store: Store, runId: string, limit = 100_000, afterId = '0'): Promise<DlqRow[]> {
+  const res = await store.pool.query<RawRow>(
+    `SELECT ${REPLAY_COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE replay_run = $1 AND status = 'replaying' AND id > $2
+      ORDER BY id LIMIT $3`,
+    [runId, afterId, limit],
+  );
+  return res.rows.map(fromRaw);
+}
+
+/** After the broker acknowledged a batch: marks its records replayed and advances the run, atomically. */
+export async function confirmBatch(
+  store: Store,
+  runId: string,
+  ids: string[],
+  checkpoints: Record<string, Record<string, string>>,
+  recovered = false,
+): Promise<void> {
+  await inTransaction(store, async (c) => {
+    await c.query(
+      `UPDATE ${store.table(DLQ_TABLE)} SET status = 'replayed', replayed_at = now(), replay_count = replay_count + 1
+        WHERE id = ANY($1::bigint[]) AND replay_run = $2 AND status = 'replaying'`,
+      [ids, runId],
+    );
+    await c.query(
+      `UPDATE ${store.table(DLQ_RUNS_TABLE)} SET updated_at = now(), checkpoints = $2::jsonb,
+          produced = produced + $3, recovered = recovered + $4
+        WHERE run_id = $1`,
+      [runId, JSON.stringify(checkpoints), recovered ? 0 : ids.length, recovered ? ids.length : 0],
+    );
+  });
+}
+
+/** The account of a run: how many of its records are in each state. */
+export async function runAccount(store: Store, runId: string): Promise<Record<DlqStatus, number>> {
+  const res = await store.pool.query<{status: DlqStatus; n: string}>(
+    `SELECT status, count(*) AS n FROM ${store.table(DLQ_TABLE)} WHERE replay_run = $1 GROUP BY status`,
+    [runId],
+  );
+  const out: Record<DlqStatus, number> = {new: 0, replaying: 0, replayed: 0, discarded: 0};
+  for (const r of res.rows) out[r.status] = Number(r.n);
+  return out;
+}
+
+/** Runs other than `runId` that left records in doubt (killed and not resumed). */
+export async function runsInDoubt(store: Store, except?: string): Promise<Array<{runId: string; count: number}>> {
+  const res = await store.pool.query<{replay_run: string; n: string}>(
+    `SELECT replay_run, count(*) AS n FROM ${store.table(DLQ_TABLE)}
+      WHERE status = 'replaying' AND replay_run IS DISTINCT FROM $1 GROUP BY replay_run ORDER BY replay_run`,
+    [except ?? null],
+  );
+  return res.rows.map((r) => ({runId: r.replay_run, count: Number(r.n)}));
+}
+
+/**
+ * Holds a session-level advisory lock on the run for as long as the returned client lives: a second
+ * process resuming the same run while the first still runs is refused; a killed process's session
+ * ends with it, releasing the lock.
+ */
+export async function lockRun(store: Store, runId: string): Promise<{release: () => Promise<void>} | undefined> {
+  const client = await store.pool.connect();
+  const res = await client.query<{ok: boolean}>(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`, [
+    `cdcctl-dlq-replay:${store.schema}:${runId}`,
+  ]);
+  if (!res.rows[0]?.ok) {
+    client.release();
+    return undefined;
+  }
+  return {
+    release: async () => {
+      await client
+        .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [`cdcctl-dlq-replay:${store.schema}:${runId}`])
+        .catch(() => {});
+      client.release();
+    },
+  };
+}
+
+async function inTransaction(store: Store, fn: (c: PoolClient) => Promise<void>): Promise<void> {
+  const c = await store.pool.connect();
+  try {
+    await c.query('BEGIN');
+    await fn(c);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+}

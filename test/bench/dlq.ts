@@ -1,0 +1,283 @@
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
+import {repoRoot} from '../helpers.js';
+import {report, type Target} from './lib.js';
+
+/**
+ * `npm run bench:dlq` — dead-letter sync and replay of 100k records, and `events tail` to a pipe,
+ * each next to kcat doing the same work on the same local broker in the same run.
+ *
+ * Set-up: the local stack running (examples/stack), and kcat installed:
+ *   apt-get install -y kcat        (Debian 12; older releases call the package kafkacat)
+ * Loopback only; every topic, group and store row it creates carries a unique prefix and is
+ * removed at the end.
+ */
+
+const N = Number(process.env.BENCH_DLQ_RECORDS ?? 100_000);
+const P = `bench${process.pid}`;
+const DLQ = `${P}.dlq`;
+const SRC = `${P}.orders`;
+const KCAT_DST = `${P}.kcat-out`;
+const REPLAY_DST = `${P}.replay-out`;
+const EVENTS = `${P}.events`;
+const CONNECTOR = `${P}-sink`;
+const BROKER = '127.0.0.1:9092';
+
+const kcatFound = ['kcat', 'kafkacat'].find((c) => spawnSync(c, ['-V']).status === 0);
+if (!kcatFound) {
+  console.error('kcat is not installed: apt-get install -y kcat (Debian package; kafkacat on older releases)');
+  process.exit(2);
+}
+const kcat: string = kcatFound ?? 'kcat';
+
+const dir = mkdtempSync(join(tmpdir(), 'cdcctl-bench-dlq-'));
+const configPath = join(dir, 'config.yaml');
+writeFileSync(
+  configPath,
+  `current-context: local
+contexts:
+  local:
+    connect: {url: "http://127.0.0.1:8083"}
+    kafka: {brokers: ["${BROKER}"]}
+    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "cdc"}
+`,
+);
+const cliEnv = {...process.env, CDCCTL_CONFIG: configPath, NO_COLOR: '1'};
+
+function timed(label: string, cmd: string, args: string[], opts: {shell?: boolean} = {}): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, {
+    env: cliEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1024 * 1024 * 1024,
+    ...opts,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${label}: exit ${r.status}: ${r.stderr?.toString().slice(0, 800)}`);
+  return ms;
+}
+
+const BIN = join(repoRoot, 'bin', 'run.js');
+const cli = (args: string[]) => [BIN, ...args];
+
+const kafka = new kafkajs.Kafka({brokers: [BROKER], logLevel: kafkajs.logLevel.NOTHING, clientId: P});
+
+async function produce(topic: string, make: (i: number) => kafkajs.Message): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < N; i += 1000) {
+    await producer.send({
+      topic,
+      acks: 1,
+      messages: Array.from({length: Math.min(1000, N - i)}, (_, j) => make(i + j)),
+    });
+  }
+  await producer.disconnect();
+}
+
+const dlqValue = (i: number) =>
+  JSON.stringify({
+    schema: {
+      type: 'struct',
+      fields: [
+        {field: 'id', type: 'int32'},
+        {field: 'status', type: 'string'},
+      ],
+    },
+    payload: {id: i, status: `status-${i % 7}`, note: 'x'.repeat(80)},
+  });
+
+async function main(): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [DLQ, SRC, KCAT_DST, REPLAY_DST, EVENTS].map((topic) => ({topic, numPartitions: 1, replicationFactor: 1})),
+    waitForLeaders: true,
+  });
+  console.log(`Producing ${N} DLQ records and ${N} change events (set-up, not measured)…`);
+  await produce(DLQ, (i) => ({
+    key: String(i),
+    value: dlqValue(i),
+    headers: {
+      'trace-id': `t-${i}`,
+      '__connect.errors.topic': SRC,
+      '__connect.errors.partition': '0',
+      '__connect.errors.offset': String(i),
+      '__connect.errors.connector.name': CONNECTOR,
+      '__connect.errors.task.id': '0',
+      '__connect.errors.stage': 'VALUE_CONVERTER',
+      '__connect.errors.class.name': 'org.apache.kafka.connect.json.JsonConverter',
+      '__connect.errors.exception.class.name': 'org.apache.kafka.connect.errors.DataException',
+      '__connect.errors.exception.message': 'Converting byte[] to Kafka Connect data failed due to serialization error',
+      '__connect.errors.exception.stacktrace': 'org.apache.kafka.connect.errors.DataException: …\n\tat …'.repeat(4),
+    },
+  }));
+  await produce(EVENTS, (i) => ({
+    key: JSON.stringify({schema: {}, payload: {id: i}}),
+    value: JSON.stringify({
+      schema: {},
+      payload: {
+        op: i % 3 === 0 ? 'c' : 'u',
+        before: i % 3 === 0 ? null : {id: i, status: 'new', qty: i % 50},
+        after: {id: i, status: i % 2 ? 'shipped' : 'new', qty: i % 50},
+        source: {
+          connector: 'postgresql',
+          db: 'inventory',
+          schema: 'public',
+          table: 'orders',
+          lsn: 1000 + i,
+          ts_ms: 1_700_000_000_000 + i,
+        },
+        ts_ms: 1_700_000_000_000 + i,
+      },
+    }),
+  }));
+
+  // --- sync: cdcctl dlq sync vs kcat consuming the same topic ----------------------------------
+  const kcatConsumeMs = timed('kcat consume', 'sh', [
+    '-c',
+    `${kcat} -b ${BROKER} -C -t ${DLQ} -e -q -f '%k %s %h\\n' > /dev/null`,
+  ]);
+  const syncMs = timed(
+    'dlq sync',
+    process.execPath,
+    cli([
+      'dlq',
+      'sync',
+      '--topic',
+      DLQ,
+      '--group',
+      `${P}-sync`,
+      '--json',
+      ...(process.env.BENCH_VERBOSE ? ['--verbose'] : []),
+    ]),
+  );
+
+  // --- replay: cdcctl dlq replay vs kcat producing the same records ------------------------------
+  const file = join(dir, 'records.txt');
+  const lines: string[] = [];
+  for (let i = 0; i < N; i++) lines.push(`${i}\t${dlqValue(i)}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const kcatProduceMs = timed('kcat produce', kcat, [
+    '-b',
+    BROKER,
+    '-P',
+    '-t',
+    KCAT_DST,
+    '-K',
+    '\t',
+    '-l',
+    '-H',
+    'trace-id=t',
+    '-X',
+    'acks=all',
+    '-X',
+    'enable.idempotence=true',
+    file,
+  ]);
+  // The ceiling of the Kafka client cdcctl uses: kafkajs, idempotent, acks=all, no journal.
+  const kjDst = `${P}.kafkajs-out`;
+  await admin.createTopics({topics: [{topic: kjDst, numPartitions: 1, replicationFactor: 1}], waitForLeaders: true});
+  const kj = kafka.producer({idempotent: true, maxInFlightRequests: 1});
+  await kj.connect();
+  const k0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i += 1000) {
+    await kj.send({
+      topic: kjDst,
+      acks: -1,
+      messages: Array.from({length: Math.min(1000, N - i)}, (_, j) => ({
+        key: String(i + j),
+        value: dlqValue(i + j),
+        headers: {'trace-id': 't'},
+      })),
+    });
+  }
+  const kafkajsMs = Number(process.hrtime.bigint() - k0) / 1e6;
+  await kj.disconnect();
+  await admin.deleteTopics({topics: [kjDst]}).catch(() => {});
+
+  const r0 = process.hrtime.bigint();
+  const replayOut = spawnSync(
+    process.execPath,
+    cli(['dlq', 'replay', '--connector', CONNECTOR, '--to-topic', REPLAY_DST, '--yes', '--json']),
+    {env: cliEnv, maxBuffer: 64 * 1024 * 1024},
+  );
+  const replayWallMs = Number(process.hrtime.bigint() - r0) / 1e6;
+  if (replayOut.status !== 0) throw new Error(`dlq replay: ${replayOut.stderr.toString().slice(0, 800)}`);
+  const replay = JSON.parse(replayOut.stdout.toString()) as {produced: number; durationMs: number};
+  if (replay.produced !== N) throw new Error(`dlq replay produced ${replay.produced}, expected ${N}`);
+
+  // --- events tail to a pipe vs kcat ------------------------------------------------------------
+  const kcatEventsMs = timed('kcat events', 'sh', ['-c', `${kcat} -b ${BROKER} -C -t ${EVENTS} -e -q > /dev/null`]);
+  const tailMs = timed('events tail', 'sh', [
+    '-c',
+    `'${process.execPath}' '${BIN}' events tail ${EVENTS} --from-beginning --until-end | wc -l > ${join(dir, 'tail-count')}`,
+  ]);
+  const tailCount = Number(
+    spawnSync('cat', [join(dir, 'tail-count')])
+      .stdout.toString()
+      .trim(),
+  );
+  if (tailCount !== N) throw new Error(`events tail printed ${tailCount} lines, expected ${N}`);
+
+  const rate = (ms: number) => Math.round((N / ms) * 1000);
+  const rows = [
+    ['kcat consume (baseline)', kcatConsumeMs],
+    ['cdcctl dlq sync (Kafka → store)', syncMs],
+    ['kcat produce, idempotent (baseline)', kcatProduceMs],
+    ['kafkajs produce, idempotent (ceiling)', kafkajsMs],
+    ['cdcctl dlq replay (whole process)', replayWallMs],
+    ['cdcctl dlq replay (replay loop)', replay.durationMs],
+    ['kcat consume events (baseline)', kcatEventsMs],
+    ['cdcctl events tail | wc -l', tailMs],
+  ] as const;
+  console.log(`\ndlq benchmark: ${N} records, one partition, local broker (wall times include process start)`);
+  for (const [label, ms] of rows) {
+    console.log(
+      `  ${label.padEnd(38)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${String(rate(ms)).padStart(8)} records/s`,
+    );
+  }
+  const replayShare = kcatProduceMs / replayWallMs;
+  const targets: Target[] = [
+    {
+      name: 'replay ≥ 50% of kcat produce throughput',
+      ok: replayShare >= 0.5,
+      detail: `${(replayShare * 100).toFixed(0)}% (${rate(replayWallMs)}/s vs ${rate(kcatProduceMs)}/s, whole process); ${((kafkajsMs / replay.durationMs) * 100).toFixed(0)}% of bare kafkajs`,
+    },
+    {
+      name: 'events tail keeps up with ≥ 20k events/s to a pipe',
+      ok: rate(tailMs) >= 20_000,
+      detail: `${rate(tailMs)} events/s (kcat ${rate(kcatEventsMs)}/s)`,
+    },
+    {
+      name: 'dlq sync vs kcat consume (information)',
+      ok: true,
+      detail: `${((kcatConsumeMs / syncMs) * 100).toFixed(0)}% of kcat (sync also writes every record to PostgreSQL)`,
+    },
+  ];
+  report('Targets', [], targets);
+  await cleanup(admin);
+}
+
+async function cleanup(admin: kafkajs.Admin): Promise<void> {
+  await admin.deleteTopics({topics: [DLQ, SRC, KCAT_DST, REPLAY_DST, EVENTS]}).catch(() => {});
+  await admin.deleteGroups([`${P}-sync`]).catch(() => {});
+  await admin.disconnect();
+  const c = new pg.Client({host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc', database: 'target'});
+  await c.connect();
+  await c.query('DELETE FROM cdc_ops._cdc_dlq_records WHERE connector = $1', [CONNECTOR]);
+  await c.query("DELETE FROM cdc_ops._cdc_dlq_replay_runs WHERE selection->>'connector' = $1", [CONNECTOR]);
+  await c.end();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
