@@ -200,7 +200,7 @@ describe('demo pipeline (real Kafka Connect, Debezium, PostgreSQL)', () => {
           const found = await sql('target', 'SELECT count(*)::int AS n FROM it_bad_products');
           return found[0]?.n > 0 ? found : undefined;
         },
-        60_000,
+        120_000,
         1000,
       );
       assert.ok(rows[0]?.n > 0, 'the repaired sink delivers rows');
