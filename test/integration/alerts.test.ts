@@ -123,7 +123,8 @@ describe('alerts from a Prometheus rule, silenced and expired', {skip}, () => {
     assert.equal(json<Row[]>(r)[0]?.alertname, 'UnrelatedTest');
 
     const remote = tempConfig(
-      'current-context: prod\ncontexts:\n  prod:\n    alertmanager: {url: "http://am.prod.invalid:9093"}\n',
+      // audit: optional — a remote context otherwise requires an audit store before any mutating run.
+      'current-context: prod\ncontexts:\n  prod:\n    audit: optional\n    alertmanager: {url: "http://am.prod.invalid:9093"}\n',
     ).env;
     r = await runCli(['alerts', 'fire'], {env: remote});
     assert.equal(r.code, 2, 'outside local contexts it asks first; without a terminal it refuses');

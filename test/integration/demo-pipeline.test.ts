@@ -108,11 +108,13 @@ describe('demo pipeline (real Kafka Connect, Debezium, PostgreSQL)', () => {
   });
 
   describe('a sink with a wrong password', () => {
-    const name = 'it-bad-password-sink';
+    // Unique per run: a reused consumer group would start at the end of the topic and deliver nothing.
+    const name = `it-bad-password-sink-${process.pid}`;
+    const table = `it_bad_${process.pid}_products`;
     after(async () => {
       if (skip) return;
       await deleteConnectors([name]);
-      await sql('target', 'DROP TABLE IF EXISTS it_bad_products');
+      await sql('target', `DROP TABLE IF EXISTS ${table}`);
     });
 
     it('dry run shows the plan and creates nothing; apply creates it; status turns degraded with the root cause', async (t) => {
@@ -131,9 +133,9 @@ describe('demo pipeline (real Kafka Connect, Debezium, PostgreSQL)', () => {
           '  connection.password: ${env:IT_WRONG_PASSWORD}',
           '  insert.mode: upsert',
           '  primary.key.mode: record_key',
-          '  consumer.override.group.id: it-bad-password-sink',
+          `  consumer.override.group.id: ${name}`,
           '  schema.evolution: basic',
-          '  collection.name.format: it_bad_${source.table}',
+          `  collection.name.format: it_bad_${process.pid}_\${source.table}`,
           '',
         ].join('\n'),
       );
@@ -197,7 +199,7 @@ describe('demo pipeline (real Kafka Connect, Debezium, PostgreSQL)', () => {
       );
       const rows = await eventually(
         async () => {
-          const found = await sql('target', 'SELECT count(*)::int AS n FROM it_bad_products');
+          const found = await sql('target', `SELECT count(*)::int AS n FROM ${table}`);
           return found[0]?.n > 0 ? found : undefined;
         },
         120_000,

@@ -8,6 +8,7 @@ import {type ErasePlan, erase, type RequestView} from '../../services/gdpr/saga.
 
 export default class GdprErase extends BaseCommand<typeof GdprErase> {
   static override mutating = true;
+  static override permission = 'gdpr:erase';
   static override summary = "Erase a data subject's rows from Cassandra and PostgreSQL (GDPR Art. 17), with evidence.";
   static override description = withExitCodes(
     'Runs the erasure as a saga with a write-ahead journal in the operational store: locate → encrypted backup → ' +

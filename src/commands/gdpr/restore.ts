@@ -6,6 +6,7 @@ import {type RequestView, restore, status} from '../../services/gdpr/saga.js';
 
 export default class GdprRestore extends BaseCommand<typeof GdprRestore> {
   static override mutating = true;
+  static override permission = 'gdpr:erase';
   static override summary = "Undo an erasure from its backup (explicit compensation): re-creates the subject's rows.";
   static override description = withExitCodes(
     "Writes the Cassandra rows back with timestamps later than the delete's (keeping their writetime order), " +

@@ -6,6 +6,7 @@ import {type ResumeResult, resume} from '../../services/gdpr/saga.js';
 
 export default class GdprResume extends BaseCommand<typeof GdprResume> {
   static override mutating = true;
+  static override permission = 'gdpr:erase';
   static override summary = 'Finish or compensate every erasure left unfinished (crash, failure, backup grace period).';
   static override description = withExitCodes(
     'Re-runs each unfinished request of the context from its last journalled step (every step is idempotent), and ' +
