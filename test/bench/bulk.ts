@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process';
+import {execFile, spawnSync} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {createServer, request as httpRequest} from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -91,15 +91,20 @@ async function countingProxy(): Promise<{
   };
 }
 
-function timed(fn: () => void): number {
+async function timed(fn: () => unknown): Promise<number> {
   const t0 = process.hrtime.bigint();
-  fn();
+  await fn();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function cdcctl(env: NodeJS.ProcessEnv, args: string[]): void {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {env, encoding: 'utf8'});
-  if (r.status !== 0) throw new Error(`cdcctl ${args.join(' ')} → exit ${r.status}\n${r.stderr}${r.stdout}`);
+/** Runs cdcctl asynchronously: the counting proxy lives in this process and must keep serving. */
+function cdcctl(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {env, encoding: 'utf8'}, (err, stdout, stderr) => {
+      if (err) reject(new Error(`cdcctl ${args.join(' ')} → exit ${err.code}\n${stderr}${stdout}`));
+      else resolve();
+    });
+  });
 }
 
 function curlLoop(verb: 'pause' | 'resume'): void {
@@ -141,20 +146,20 @@ async function main(): Promise<void> {
   let maxSeen = 0;
   try {
     // Start from RUNNING: resume-all --all brings every bench connector up.
-    cdcctl(env, ['pipeline', 'resume-all', '--all', ...sel]);
+    await cdcctl(env, ['pipeline', 'resume-all', '--all', ...sel]);
     await waitAll('RUNNING');
     for (let round = 0; round < ROUNDS; round++) {
       proxy.reset();
-      t.cdcPause.push(timed(() => cdcctl(env, ['pipeline', 'pause-all', ...sel])));
+      t.cdcPause.push(await timed(() => cdcctl(env, ['pipeline', 'pause-all', ...sel])));
       maxSeen = Math.max(maxSeen, proxy.maxInFlight());
       await waitAll('PAUSED');
       proxy.reset();
-      t.cdcResume.push(timed(() => cdcctl(env, ['pipeline', 'resume-all', ...sel])));
+      t.cdcResume.push(await timed(() => cdcctl(env, ['pipeline', 'resume-all', ...sel])));
       maxSeen = Math.max(maxSeen, proxy.maxInFlight());
       await waitAll('RUNNING');
-      t.curlPause.push(timed(() => curlLoop('pause')));
+      t.curlPause.push(await timed(() => curlLoop('pause')));
       await waitAll('PAUSED');
-      t.curlResume.push(timed(() => curlLoop('resume')));
+      t.curlResume.push(await timed(() => curlLoop('resume')));
       await waitAll('RUNNING');
     }
   } finally {
