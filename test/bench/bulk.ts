@@ -100,10 +100,15 @@ async function timed(fn: () => unknown): Promise<number> {
 /** Runs cdcctl asynchronously: the counting proxy lives in this process and must keep serving. */
 function cdcctl(env: NodeJS.ProcessEnv, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {env, encoding: 'utf8'}, (err, stdout, stderr) => {
-      if (err) reject(new Error(`cdcctl ${args.join(' ')} → exit ${err.code}\n${stderr}${stdout}`));
-      else resolve();
-    });
+    execFile(
+      process.execPath,
+      [join(repoRoot, 'bin', 'run.js'), ...args],
+      {env, encoding: 'utf8'},
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`cdcctl ${args.join(' ')} → exit ${err.code}\n${stderr}${stdout}`));
+        else resolve();
+      },
+    );
   });
 }
 
