@@ -75,10 +75,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private context?: RunContext;
   private guard?: RunGuard;
   private targets?: string[];
+  private stop?: {controller: AbortController; onFirst?: () => void};
 
   public override async init(): Promise<void> {
     await super.init();
-    process.once('SIGINT', () => this.onInterrupt());
+    process.on('SIGINT', () => this.interrupted());
+    process.once('SIGTERM', () => this.interrupted());
     const {args, argv, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
@@ -136,10 +138,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
-  /** Ctrl-C: exit 130. Streaming commands override it to stop cleanly and report what they did. */
-  protected onInterrupt(): void {
+  /**
+   * Ctrl-C (or SIGTERM): exit 130 at once — unless the command asked for a stop signal, in which
+   * case the first one aborts that signal (the command finishes its current step and reports) and a
+   * second one exits.
+   */
+  private interrupted(): void {
+    if (this.stop && !this.stop.controller.signal.aborted) {
+      this.stop.onFirst?.();
+      this.stop.controller.abort();
+      return;
+    }
     process.stderr.write('\nInterrupted.\n');
     process.exit(ExitCode.interrupted);
+  }
+
+  /** For long-running commands that stop cleanly on the first Ctrl-C; see interrupted(). */
+  protected stopSignal(onFirst?: () => void): AbortSignal {
+    this.stop = {controller: new AbortController(), onFirst};
+    return this.stop.controller.signal;
   }
 
   /** `--json` and `-o json` both select the JSON document on stdout. */

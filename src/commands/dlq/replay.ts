@@ -3,7 +3,6 @@ import {BaseCommand} from '../../base-command.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-command.js';
 import {UsageError} from '../../errors.js';
 import {mutationFlags, outputFlag} from '../../flags.js';
-import {takeOverInterrupt} from '../../interrupt.js';
 import {progressLine, renderPlan, renderReplay} from '../../output/dlq.js';
 import {planReplay, type ReplayPlan, type ReplayResult, runReplay} from '../../services/dlq/replay.js';
 
@@ -74,7 +73,7 @@ With --from-topic (no store) there is no journal: every run sends what it select
     }
     if (!this.jsonEnabled()) process.stderr.write(`${renderPlan(plan, false)}\n`);
     await this.confirm(`Replay ${plan.eligible + plan.inDoubt} record(s)?`);
-    const signal = takeOverInterrupt(() => process.stderr.write('\nStopping after the current batch…\n'));
+    const signal = this.stopSignal(() => process.stderr.write('\nStopping after the current batch…\n'));
     const tty = Boolean(process.stderr.isTTY);
     const t0 = Date.now();
     let lastLine = 0;

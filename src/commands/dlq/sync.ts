@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {outputFlag} from '../../flags.js';
-import {takeOverInterrupt} from '../../interrupt.js';
 import {progressLine, renderSync} from '../../output/dlq.js';
 import {type SyncResult, syncDlq} from '../../services/dlq/sync.js';
 
@@ -25,7 +24,7 @@ export default class DlqSync extends BaseCommand<typeof DlqSync> {
 
   async run(): Promise<SyncResult> {
     const ctx = await this.runContext();
-    const signal = takeOverInterrupt();
+    const signal = this.stopSignal();
     const tty = Boolean(process.stderr.isTTY);
     const t0 = Date.now();
     const result = await syncDlq(ctx, {

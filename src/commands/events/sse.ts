@@ -3,7 +3,6 @@ import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
 import {eventSourceFlags, startOf} from '../../events-command.js';
 import {parseDuration} from '../../flags.js';
-import {takeOverInterrupt} from '../../interrupt.js';
 import {type SseResult, serveEvents} from '../../services/events/sse.js';
 import {resolveEventTopics} from '../../services/events/stream.js';
 
@@ -28,7 +27,7 @@ export default class EventsSse extends BaseCommand<typeof EventsSse> {
     if (!this.args.topic && !this.flags.connector) throw new UsageError('name a topic or --connector');
     const ctx = await this.runContext();
     const topics = await resolveEventTopics(ctx, {topic: this.args.topic, connector: this.flags.connector});
-    const signal = takeOverInterrupt();
+    const signal = this.stopSignal();
     const result = await serveEvents(ctx, {
       topics,
       host: this.flags.host,

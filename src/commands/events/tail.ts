@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
 import {eventSourceFlags, startOf} from '../../events-command.js';
-import {takeOverInterrupt} from '../../interrupt.js';
 import {eventHeader, eventLine, eventNdjson} from '../../output/events.js';
 import {
   type ChangeOp,
@@ -60,7 +59,7 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
     });
     const topics = await resolveEventTopics(ctx, {topic: this.args.topic, connector: this.flags.connector});
     const table = this.flags.format === 'table' || (this.flags.format === 'auto' && Boolean(process.stdout.isTTY));
-    const signal = takeOverInterrupt();
+    const signal = this.stopSignal();
     const out = process.stdout;
     let closed = false;
     out.on('error', () => {
