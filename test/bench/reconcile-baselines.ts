@@ -1,10 +1,8 @@
-import driver from 'cassandra-driver';
-import pg from 'pg';
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
 import {total} from '../../src/services/reconcile/hash.js';
 import {pgBuckets} from '../../src/services/reconcile/pg-side.js';
 import {runScan} from '../../src/services/reconcile/scan.js';
-import {resolveTable} from '../../src/services/reconcile/spec.js';
+import {benchConnections} from './reconcile-connections.js';
 
 /**
  * Baselines of bench:reconcile, in their own process (argv: keyspace.table [workers]); prints JSON.
@@ -12,17 +10,7 @@ import {resolveTable} from '../../src/services/reconcile/spec.js';
  * B: the PostgreSQL bucket query alone.
  */
 const [name, workersArg] = process.argv.slice(2) as [string, string | undefined];
-const cass = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
-await cass.connect();
-const pool = new pg.Pool({
-  host: '127.0.0.1',
-  port: 5433,
-  user: 'cdc',
-  password: 'cdc',
-  database: 'target',
-  options: '-c extra_float_digits=1',
-});
-const t = await resolveTable({cassandra: name, postgres: name, key: ['id']}, cass, pool);
+const {cass, pool, table: t} = await benchConnections(name);
 const conn = {
   contactPoints: ['127.0.0.1:9042'],
   localDataCenter: 'datacenter1',

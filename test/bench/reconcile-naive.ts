@@ -1,8 +1,8 @@
-import driver from 'cassandra-driver';
-import pg from 'pg';
+import type {types} from 'cassandra-driver';
 import {NULL_MARK, SEP} from '../../src/services/reconcile/canonical.js';
 import {rowHasher} from '../../src/services/reconcile/hash.js';
-import {pgKeyCanonSql, pgTableRef, resolveTable} from '../../src/services/reconcile/spec.js';
+import {pgKeyCanonSql, pgTableRef} from '../../src/services/reconcile/spec.js';
+import {benchConnections} from './reconcile-connections.js';
 
 /**
  * The naive reference of bench:reconcile (argv: keyspace.table): download both sides completely
@@ -10,21 +10,7 @@ import {pgKeyCanonSql, pgTableRef, resolveTable} from '../../src/services/reconc
  * memory and compare row by row — what row-level validators do (DVT-style). Prints JSON.
  */
 const [name] = process.argv.slice(2) as [string];
-const cass = new driver.Client({
-  contactPoints: ['127.0.0.1:9042'],
-  localDataCenter: 'datacenter1',
-  socketOptions: {readTimeout: 120_000},
-});
-await cass.connect();
-const pool = new pg.Pool({
-  host: '127.0.0.1',
-  port: 5433,
-  user: 'cdc',
-  password: 'cdc',
-  database: 'target',
-  options: '-c extra_float_digits=1',
-});
-const t = await resolveTable({cassandra: name, postgres: name, key: ['id']}, cass, pool);
+const {cass, pool, table: t} = await benchConnections(name);
 const hasher = rowHasher(t);
 
 const cRows = new Map<string, string>();
@@ -34,7 +20,7 @@ const stream = cass.stream(`SELECT ${cols} FROM ${t.keyspace}.${t.table}`, [], {
   fetchSize: 5000,
   autoPage: true,
 });
-for await (const row of stream as unknown as AsyncIterable<driver.types.Row>) {
+for await (const row of stream as unknown as AsyncIterable<types.Row>) {
   const r = row as unknown as Record<string, unknown>;
   const key = hasher.keyOf(r);
   cRows.set(key, hasher.rowOf(r, key));
