@@ -19,7 +19,6 @@ export default class ConnectorsRestart extends ConnectorControlCommand<typeof Co
   ];
 
   protected override extraOptions(): {includeTasks?: boolean; onlyFailed?: boolean} {
-    const f = this.flags as typeof this.flags & {'include-tasks': boolean; 'only-failed': boolean};
-    return {includeTasks: f['include-tasks'], onlyFailed: f['only-failed']};
+    return {includeTasks: this.flags['include-tasks'], onlyFailed: this.flags['only-failed']};
   }
 }
