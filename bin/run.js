@@ -9,8 +9,13 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.oclif.bin}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
+  // A reader that stops early (`cdcctl … | head`) is not an error: stop quietly, as Unix tools do.
+  process.stdout.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   // Cache compiled code between runs (Node ≥ 22.1): a large share of the startup time.
   module.enableCompileCache?.();
-  const {execute} = await import('@oclif/core');
+  // The bundle's entry (bin/bundle.js): the same copy of oclif as the commands, in a few files.
+  const {execute} = await import('../dist/main.js');
   await execute({dir: import.meta.url});
 }

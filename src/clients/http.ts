@@ -143,7 +143,7 @@ export class HttpClient {
   }
 
   private async once<T>(req: HttpRequest, url: URL, shown: string): Promise<HttpResponse<T>> {
-    const {request} = await import('undici');
+    const {request} = await undici();
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
     const headers: Record<string, string> = {accept: 'application/json', ...this.requestHeaders()};
     let body: string | undefined;
@@ -211,7 +211,7 @@ export class HttpClient {
   private async getDispatcher(): Promise<Dispatcher> {
     if (this.options.dispatcher) return this.options.dispatcher;
     if (this.dispatcher) return this.dispatcher;
-    const {Agent} = await import('undici');
+    const {Agent} = await undici();
     const tls = this.options.endpoint.tls;
     const readPem = (file: string | undefined, key: string) => {
       if (!file) return undefined;
@@ -289,6 +289,15 @@ export class HttpClient {
   private trace(line: string): void {
     this.options.trace?.(scrubKnownSecrets(line));
   }
+}
+
+/**
+ * npm undici, loaded with the first request. Bundled (bin/bundle.js), a dynamic import of this
+ * CommonJS package yields its exports under `default`; from source, as named exports.
+ */
+async function undici(): Promise<typeof import('undici')> {
+  const m = await import('undici');
+  return 'Agent' in m ? m : (m as unknown as {default: typeof import('undici')}).default;
 }
 
 /** Exponential backoff with full jitter in [delay/2, delay]. */

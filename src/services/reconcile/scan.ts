@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises';
 import {availableParallelism} from 'node:os';
 import {join} from 'node:path';
 import {Worker} from 'node:worker_threads';
+import {entryUrl} from '../../entry-url.js';
 import type {Split} from './cassandra-side.js';
 import type {Buckets} from './hash.js';
 import type {WorkerInput, WorkerMessage} from './scan-worker.js';
@@ -43,8 +44,7 @@ export function defaultWorkers(): number {
 }
 
 function workerUrl(): URL {
-  // under tsx (tests, benchmarks run from source) the sibling is .ts; built, it is .js
-  return new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
+  return entryUrl('services/reconcile/scan-worker', import.meta.url);
 }
 
 export async function runScan(options: ScanOptions): Promise<void> {

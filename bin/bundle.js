@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Build step after `tsc --noEmit`: bundles src/ into dist/ with esbuild so that a command loads a
+// handful of files instead of ~1,200 (module resolution and loading were most of cdcctl's start-up
+// time; see issue 2's bench:startup). Every command stays its own entry at dist/commands/<id>.js, as
+// oclif's manifest expects; code shared by several commands (oclif, zod, the config layer, the
+// clients) lands in chunks under dist/chunks/, loaded only by the commands that import it, and
+// dynamic imports stay lazy chunks. Worker-thread entries keep their path under dist/ (see
+// src/entry-url.ts).
+import {globSync, writeFileSync} from 'node:fs';
+import {build} from 'esbuild';
+
+const workerEntries = ['src/services/reconcile/scan-worker.ts'];
+
+const result = await build({
+  entryPoints: ['src/main.ts', ...workerEntries, ...globSync('src/commands/**/*.ts')],
+  outbase: 'src',
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  // Loaded by their own plugin packages or only on paths cdcctl never takes (oclif's and cosmiconfig's
+  // TypeScript support): resolved from node_modules at run time if ever needed.
+  external: ['typescript', '@oclif/plugin-not-found', 'pg-native'],
+  // Bundled CommonJS packages call require() for Node built-ins; give them one in ESM output.
+  banner: {
+    js: "import {createRequire as __cdcctlRequire} from 'node:module'; const require = __cdcctlRequire(import.meta.url);",
+  },
+  metafile: true,
+  logLevel: 'warning',
+});
+if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
