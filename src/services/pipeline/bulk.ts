@@ -1,7 +1,7 @@
 import type {ConnectClient, ExpandedConnector} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
 import type {RunContext} from '../../runtime.js';
-import {openStore} from '../../store/index.js';
+import {runStore} from '../../store/index.js';
 import {forgetPaused, listPaused, recordPaused} from '../../store/pause-ledger.js';
 import {type ControlOptions, type ControlResult, controlConnectors, resolveSelection} from '../connectors/control.js';
 
@@ -67,26 +67,15 @@ export async function runBulk(
   const results = await controlConnectors(run.connect, run.plan.targets, action, {...options, ...extra});
   if (!options.dryRun && kind !== 'restart-failed') {
     const done = results.filter((r) => r.outcome === 'done').map((r) => r.name);
-    await withLedger(ctx, async (store) => {
-      if (kind === 'pause-all') await recordPaused(store, ctx.contextName, done, ctx.actor);
-      else await forgetPaused(store, ctx.contextName, done);
-    });
+    // The ledger lives in the run's store: the connection the audit trail opened when the run
+    // started (the base command closes it), not one more connect and migration check.
+    const store = await runStore(ctx);
+    if (kind === 'pause-all') await recordPaused(store, ctx.contextName, done, ctx.actor);
+    else await forgetPaused(store, ctx.contextName, done);
   }
   return results;
 }
 
 async function pausedByUs(ctx: RunContext): Promise<string[]> {
-  return withLedger(ctx, async (store) => (await listPaused(store, ctx.contextName)).map((p) => p.connector));
-}
-
-async function withLedger<T>(
-  ctx: RunContext,
-  fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>,
-): Promise<T> {
-  const store = await openStore(ctx);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
+  return (await listPaused(await runStore(ctx), ctx.contextName)).map((p) => p.connector);
 }
