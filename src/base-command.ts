@@ -85,7 +85,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: argsWithoutStdin(this.ctor.args),
       strict: this.ctor.strict,
     });
     this.flags = flags as CommandFlags<T>;
@@ -256,6 +256,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.stderr.write(`${lines.join('\n')}\n`);
     }
   }
+}
+
+/**
+ * oclif fills a missing argument from standard input whenever stdin is not a terminal: in a
+ * `… | while read n; do cdcctl connectors list; done` loop, `list` would swallow the loop's input as
+ * its selector (and wait for it). cdcctl reads stdin only where a command says so (`-f -`,
+ * `--subject-stdin`).
+ */
+function argsWithoutStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput | undefined {
+  if (!args) return args;
+  return Object.fromEntries(Object.entries(args).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]));
 }
 
 /** Appends the exit-code contract to a command's long description (shown by --help). */

@@ -131,6 +131,14 @@ describe('bad input', () => {
     assert.deepEqual(json<{error: {details: {known: string[]}}}>(j).error.details.known, ['alpha', 'beta']);
   });
 
+  it('never takes a missing argument from piped stdin (a `while read` loop keeps its input)', async () => {
+    const {path, env} = tempConfig('current-context: alpha\ncontexts:\n  alpha: {}\n  beta: {}\n');
+    const r = await runCli(['config', 'use-context'], {env, input: 'beta\n'});
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /Missing 1 required arg/);
+    assert.match(readFileSync(path, 'utf8'), /current-context: alpha/);
+  });
+
   it('a service down → exit 4 naming service and URL, within the configured timeout', async () => {
     const {env} = tempConfig('current-context: a\ncontexts:\n  a: {connect: {url: "http://127.0.0.1:9"}}\n');
     const r = await runCli(['connectors', 'list', '--timeout', '2s'], {env});
