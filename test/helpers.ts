@@ -87,3 +87,60 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+export interface ScriptedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** The client's port: the same for requests that reused a keep-alive connection. */
+  remotePort?: number;
+}
+
+export interface ScriptedReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A loopback HTTP server that answers each request with the next scripted reply (the last one
+ * repeats) and records what it received: for the HTTP layer's error paths — a 409 mid-rebalance, a
+ * malformed body — that a real service cannot be made to produce on demand.
+ */
+export async function scriptedServer(replies: ScriptedReply[]): Promise<{
+  url: string;
+  requests: ScriptedRequest[];
+  close: () => Promise<void>;
+}> {
+  const {createServer} = await import('node:http');
+  const requests: ScriptedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        remotePort: req.socket.remotePort,
+      });
+      const reply = replies[Math.min(requests.length, replies.length) - 1] ?? {status: 500};
+      const json = reply.body !== undefined && typeof reply.body !== 'string';
+      res.writeHead(reply.status, {...(json ? {'content-type': 'application/json'} : {}), ...reply.headers});
+      res.end(json ? JSON.stringify(reply.body) : ((reply.body as string | undefined) ?? ''));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const {port} = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs';
-import type {Dispatcher} from 'undici';
+import type {Agent as HttpAgent, IncomingMessage, RequestOptions} from 'node:http';
 import type {HttpEndpointConfig} from '../config/schema.js';
 import {redact, redactUrl, registerSecret, resolveSecretString, scrubKnownSecrets} from '../config/secrets.js';
 import {ConfigError, ServiceError} from '../errors.js';
@@ -8,6 +8,10 @@ import {ConfigError, ServiceError} from '../errors.js';
  * The one HTTP layer under every REST client (Kafka Connect, Schema Registry, Alertmanager,
  * Prometheus, Pushgateway): base URL, auth, TLS, timeouts, retries with backoff and jitter, a single
  * error type, and an optional request trace. It knows nothing of cdcctl's commands.
+ *
+ * Transport: Node's own http/https modules with a keep-alive agent per client. (npm undici, used
+ * before, cost ~40 ms of module loading on every command — a sixth of the start-up budget — for
+ * features a CLI making tens to hundreds of plain HTTP/1.1 requests per run does not use.)
  */
 
 export interface RetryPolicy {
@@ -35,8 +39,6 @@ export interface HttpClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Receives one line per request and answer (`--verbose`); credentials never reach it. */
   trace?: (line: string) => void;
-  /** For tests: a dispatcher such as undici's MockAgent instead of the real connection pool. */
-  dispatcher?: Dispatcher;
   userAgent?: string;
 }
 
@@ -63,14 +65,14 @@ export interface HttpResponse<T = unknown> {
 }
 
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
-const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'EPIPE']);
 
 export class HttpClient {
   readonly service: string;
   readonly baseUrl: URL;
   private readonly options: HttpClientOptions;
   private readonly retry: RetryPolicy;
-  private dispatcher?: Dispatcher;
+  private agent?: HttpAgent;
   private headers?: Record<string, string>;
 
   constructor(options: HttpClientOptions) {
@@ -124,9 +126,8 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    // Dispatchers given from outside (tests) belong to their owner.
-    if (this.dispatcher && !this.options.dispatcher) await this.dispatcher.close();
-    this.dispatcher = undefined;
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   private mayRetry(attempt: number, started: number): boolean {
@@ -143,26 +144,28 @@ export class HttpClient {
   }
 
   private async once<T>(req: HttpRequest, url: URL, shown: string): Promise<HttpResponse<T>> {
-    const {request} = await undici();
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
     const headers: Record<string, string> = {accept: 'application/json', ...this.requestHeaders()};
     let body: string | undefined;
     if (req.body !== undefined) {
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
       headers['content-type'] ??= req.contentType ?? 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
     }
-    const res = await request(url, {
+    const {
+      status,
+      headers: resHeaders,
+      text,
+    } = await send(url, {
       method: req.method,
       headers,
       body,
-      dispatcher: await this.getDispatcher(),
+      agent: this.getAgent(),
+      // one budget for connect, headers and body
       signal: AbortSignal.timeout(timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
     });
-    const text = await res.body.text();
     let parsed: unknown = text;
-    const type = String(res.headers['content-type'] ?? '');
+    const type = String(resHeaders['content-type'] ?? '');
     if (text !== '' && (type.includes('json') || /^[[{]/.test(text.trimStart()))) {
       try {
         parsed = JSON.parse(text);
@@ -171,8 +174,8 @@ export class HttpClient {
           throw new ServiceError({
             service: this.service,
             url: shown,
-            status: res.statusCode,
-            message: `${this.service} at ${shown} answered ${res.statusCode} with a malformed JSON body`,
+            status,
+            message: `${this.service} at ${shown} answered ${status} with a malformed JSON body`,
             code: 'BAD_RESPONSE',
           });
         }
@@ -180,7 +183,7 @@ export class HttpClient {
     } else if (text === '') {
       parsed = undefined;
     }
-    return {status: res.statusCode, headers: res.headers, body: parsed as T};
+    return {status, headers: resHeaders, body: parsed as T};
   }
 
   private requestHeaders(): Record<string, string> {
@@ -208,10 +211,16 @@ export class HttpClient {
     return headers;
   }
 
-  private async getDispatcher(): Promise<Dispatcher> {
-    if (this.options.dispatcher) return this.options.dispatcher;
-    if (this.dispatcher) return this.dispatcher;
-    const {Agent} = await undici();
+  /** The client's keep-alive connection pool: http, or https with the endpoint's TLS settings. */
+  private getAgent(): HttpAgent {
+    this.agent ??= this.createAgent();
+    return this.agent;
+  }
+
+  private createAgent(): HttpAgent {
+    // Idle sockets close well before servers' own idle timeouts (Jetty: 30 s), so none is reused half-closed.
+    const options = {keepAlive: true, timeout: 15_000, scheduling: 'lifo' as const};
+    if (this.baseUrl.protocol !== 'https:') return new (builtin('http').Agent)(options);
     const tls = this.options.endpoint.tls;
     const readPem = (file: string | undefined, key: string) => {
       if (!file) return undefined;
@@ -224,17 +233,13 @@ export class HttpClient {
         );
       }
     };
-    this.dispatcher = new Agent({
-      connectTimeout: Math.min(this.options.timeoutMs, 10_000),
-      keepAliveTimeout: 4_000,
-      connect: {
-        ca: readPem(tls?.ca, 'ca'),
-        cert: readPem(tls?.cert, 'cert'),
-        key: readPem(tls?.key, 'key'),
-        rejectUnauthorized: !tls?.insecureSkipTlsVerify,
-      },
+    return new (builtin('https').Agent)({
+      ...options,
+      ca: readPem(tls?.ca, 'ca'),
+      cert: readPem(tls?.cert, 'cert'),
+      key: readPem(tls?.key, 'key'),
+      rejectUnauthorized: !tls?.insecureSkipTlsVerify,
     });
-    return this.dispatcher;
   }
 
   private networkError(err: unknown, req: HttpRequest, shown: string): ServiceError {
@@ -244,13 +249,7 @@ export class HttpClient {
     const code = ['TimeoutError', 'AbortError'].includes(e.name) ? e.name : (e.code ?? e.cause?.code);
     if (!code) throw err; // not a network failure: a bug, reported as such
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
-    const timedOut = [
-      'UND_ERR_CONNECT_TIMEOUT',
-      'UND_ERR_HEADERS_TIMEOUT',
-      'UND_ERR_BODY_TIMEOUT',
-      'TimeoutError',
-      'AbortError',
-    ].includes(String(code));
+    const timedOut = ['TimeoutError', 'AbortError'].includes(String(code));
     const reason = timedOut ? `no answer within ${timeoutMs} ms` : scrubKnownSecrets(describeNetworkError(e, code));
     return new ServiceError(
       {
@@ -292,12 +291,35 @@ export class HttpClient {
 }
 
 /**
- * npm undici, loaded with the first request. Bundled (bin/bundle.js), a dynamic import of this
- * CommonJS package yields its exports under `default`; from source, as named exports.
+ * node:http or node:https without the ESM facade: `import('node:http')` evaluates every export,
+ * and Node 22's lazy WebSocket export loads its internal undici (~25 ms) that cdcctl never uses.
  */
-async function undici(): Promise<typeof import('undici')> {
-  const m = await import('undici');
-  return 'Agent' in m ? m : (m as unknown as {default: typeof import('undici')}).default;
+function builtin<M extends 'http' | 'https'>(
+  name: M,
+): M extends 'http' ? typeof import('node:http') : typeof import('node:https') {
+  return process.getBuiltinModule(`node:${name}`) as never;
+}
+
+/** One request and its whole answer as text; rejects on network errors and when `signal` fires. */
+async function send(
+  url: URL,
+  options: RequestOptions & {body?: string; signal: AbortSignal},
+): Promise<{status: number; headers: IncomingMessage['headers']; text: string}> {
+  const {request} = builtin(url.protocol === 'https:' ? 'https' : 'http');
+  const {body, ...requestOptions} = options;
+  return new Promise((resolve, reject) => {
+    const req = request(url, requestOptions, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8')}),
+      );
+      res.on('error', reject);
+      res.on('aborted', () => reject(Object.assign(new Error('the answer was cut off'), {code: 'ECONNRESET'})));
+    });
+    req.on('error', (err: Error) => reject(options.signal.aborted ? options.signal.reason : err));
+    req.end(body);
+  });
 }
 
 /** Exponential backoff with full jitter in [delay/2, delay]. */

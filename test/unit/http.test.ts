@@ -1,72 +1,58 @@
 import assert from 'node:assert/strict';
 import {createServer} from 'node:net';
 import {after, describe, it} from 'node:test';
-import {MockAgent} from 'undici';
 import {ConnectClient, isTransientConnectAnswer, versionAtLeast} from '../../src/clients/connect.js';
 import {HttpClient} from '../../src/clients/http.js';
 import {ServiceError} from '../../src/errors.js';
+import {type ScriptedReply, scriptedServer} from '../helpers.js';
 
 /**
  * Error paths a real server cannot be made to produce on demand (a 409 mid-rebalance, a malformed
- * body, a hung socket): MockAgent or a raw socket that never answers. Everything else is tested
- * against the real stack.
+ * body, a hung socket): a scripted loopback server or a raw socket that never answers. Everything
+ * else is tested against the real stack.
  */
 
-const BASE = 'http://connect.test:8083';
+async function scripted(replies: ScriptedReply[]) {
+  const server = await scriptedServer(replies);
+  after(() => server.close());
+  return server;
+}
 
-function client(agent: MockAgent, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) {
-  return new HttpClient({
+function client(url: string, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) {
+  const http = new HttpClient({
     service: 'Kafka Connect',
-    endpoint: {url: BASE},
+    endpoint: {url},
     timeoutMs: 2000,
-    dispatcher: agent,
     retry: {baseDelayMs: 1, maxDelayMs: 2},
     ...extra,
   });
-}
-
-function mockAgent(): MockAgent {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  return agent;
+  after(() => http.close());
+  return http;
 }
 
 describe('HTTP layer', () => {
   it("retries Kafka Connect's 409 rebalance answer, then succeeds", async () => {
-    const agent = mockAgent();
-    const pool = agent.get(BASE);
     const rebalance = {
       error_code: 409,
       message: 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)',
     };
-    pool
-      .intercept({path: '/connectors/a/restart', method: 'POST'})
-      .reply(409, rebalance, {headers: {'content-type': 'application/json'}});
-    pool
-      .intercept({path: '/connectors/a/restart', method: 'POST'})
-      .reply(409, rebalance, {headers: {'content-type': 'application/json'}});
-    pool.intercept({path: '/connectors/a/restart', method: 'POST'}).reply(204, '');
-    const res = await client(agent).request({
+    const server = await scripted([{status: 409, body: rebalance}, {status: 409, body: rebalance}, {status: 204}]);
+    const res = await client(server.url).request({
       method: 'POST',
       path: '/connectors/a/restart',
       retryOn: isTransientConnectAnswer,
     });
     assert.equal(res.status, 204);
-    agent.assertNoPendingInterceptors();
+    assert.deepEqual(
+      server.requests.map((r) => `${r.method} ${r.path}`),
+      Array(3).fill('POST /connectors/a/restart'),
+    );
   });
 
   it('never retries 409 "already exists" on create', async () => {
-    const agent = mockAgent();
-    agent
-      .get(BASE)
-      .intercept({path: '/connectors', method: 'POST'})
-      .reply(
-        409,
-        {error_code: 409, message: 'Connector a already exists'},
-        {headers: {'content-type': 'application/json'}},
-      );
+    const server = await scripted([{status: 409, body: {error_code: 409, message: 'Connector a already exists'}}]);
     await assert.rejects(
-      client(agent).request({
+      client(server.url).request({
         method: 'POST',
         path: '/connectors',
         body: {name: 'a'},
@@ -75,21 +61,17 @@ describe('HTTP layer', () => {
       (err: unknown) =>
         err instanceof ServiceError && err.status === 409 && err.exitCode === 2 && /already exists/.test(err.message),
     );
+    assert.equal(server.requests.length, 1);
+    assert.deepEqual(JSON.parse(server.requests[0]!.body), {name: 'a'});
   });
 
   it('retries 500 "Request timed out" and idempotent 503s, and gives up after the policy', async () => {
-    const agent = mockAgent();
-    const pool = agent.get(BASE);
-    pool
-      .intercept({path: '/connectors', method: 'GET'})
-      .reply(
-        500,
-        {error_code: 500, message: 'Request timed out. The worker is currently flushing'},
-        {headers: {'content-type': 'application/json'}},
-      )
-      .times(3);
+    const server = await scripted([
+      {status: 503, body: 'unavailable'},
+      {status: 500, body: {error_code: 500, message: 'Request timed out. The worker is currently flushing'}},
+    ]);
     await assert.rejects(
-      client(agent, {retry: {maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1}}).get('/connectors', undefined, {
+      client(server.url, {retry: {maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1}}).get('/connectors', undefined, {
         retryOn: isTransientConnectAnswer,
       }),
       (err: unknown) =>
@@ -98,21 +80,12 @@ describe('HTTP layer', () => {
         err.exitCode === 4 &&
         /Request timed out/.test(err.message),
     );
-    agent.assertNoPendingInterceptors();
+    assert.equal(server.requests.length, 3);
   });
 
   it('carries service, credential-free URL, status and server message in one error', async () => {
-    const agent = mockAgent();
-    agent
-      .get('http://connect.test:8083')
-      .intercept({path: '/connectors/x', method: 'GET'})
-      .reply(404, {error_code: 404, message: 'Connector x not found'}, {headers: {'content-type': 'application/json'}});
-    const http = new HttpClient({
-      service: 'Kafka Connect',
-      endpoint: {url: 'http://admin:topsecret@connect.test:8083'},
-      timeoutMs: 1000,
-      dispatcher: agent,
-    });
+    const server = await scripted([{status: 404, body: {error_code: 404, message: 'Connector x not found'}}]);
+    const http = client(server.url.replace('http://', 'http://admin:topsecret@'), {timeoutMs: 1000});
     await assert.rejects(http.get('/connectors/x'), (err: unknown) => {
       assert.ok(err instanceof ServiceError);
       assert.equal(err.status, 404);
@@ -124,39 +97,38 @@ describe('HTTP layer', () => {
   });
 
   it('reports a malformed JSON body as a bad response, not a crash', async () => {
-    const agent = mockAgent();
-    agent
-      .get(BASE)
-      .intercept({path: '/', method: 'GET'})
-      .reply(200, '{"version": ', {headers: {'content-type': 'application/json'}});
+    const server = await scripted([{status: 200, body: '{"version": ', headers: {'content-type': 'application/json'}}]);
     await assert.rejects(
-      new ConnectClient(client(agent)).serverInfo(),
+      new ConnectClient(client(server.url)).serverInfo(),
       (err: unknown) => err instanceof ServiceError && err.code === 'BAD_RESPONSE',
     );
   });
 
   it('sends basic auth and custom headers, and traces without credentials', async () => {
-    const agent = mockAgent();
+    const server = await scripted([{status: 200, body: {version: '4.3.1'}}]);
     const lines: string[] = [];
-    agent
-      .get(BASE)
-      .intercept({
-        path: '/',
-        method: 'GET',
-        headers: {authorization: `Basic ${Buffer.from('u:pw-12345').toString('base64')}`, 'x-api-key': 'key-98765'},
-      })
-      .reply(200, {version: '4.3.1'}, {headers: {'content-type': 'application/json'}});
-    const http = client(agent, {
+    const http = client(server.url, {
       endpoint: {
-        url: BASE,
+        url: server.url,
         auth: {type: 'basic', username: 'u', password: 'pw-12345'},
         headers: {'X-Api-Key': 'key-98765'},
       },
       trace: (l) => lines.push(l),
     });
     assert.deepEqual(await http.get('/'), {version: '4.3.1'});
+    assert.equal(server.requests[0]?.headers.authorization, `Basic ${Buffer.from('u:pw-12345').toString('base64')}`);
+    assert.equal(server.requests[0]?.headers['x-api-key'], 'key-98765');
     assert.ok(lines.length >= 2);
     assert.ok(!lines.join('\n').includes('pw-12345'));
+  });
+
+  it('reuses one keep-alive connection for successive requests', async () => {
+    const server = await scripted([{status: 200, body: {}}]);
+    const http = client(server.url);
+    for (let i = 0; i < 3; i++) await http.get('/');
+    const ports = new Set(server.requests.map((r) => r.remotePort));
+    assert.equal(server.requests.length, 3);
+    assert.equal(ports.size, 1);
   });
 
   it('maps a server that never answers to exit 4 within the timeout', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {MockAgent} from 'undici';
 import {HttpClient} from '../../src/clients/http.js';
 import {escapeLabelValue, groupingPath, PushgatewayClient, renderExposition} from '../../src/clients/pushgateway.js';
+import {scriptedServer} from '../helpers.js';
 
 describe('Pushgateway client', () => {
   it('renders the text exposition format with escaping', () => {
@@ -51,30 +51,25 @@ describe('Pushgateway client', () => {
   });
 
   it('PUTs text/plain to the grouping path; a server error becomes a ServiceError', async () => {
-    const agent = new MockAgent();
-    agent.disableNetConnect();
-    const pool = agent.get('http://pgw:9091');
-    let seen: {body?: string; type?: string} = {};
-    pool.intercept({path: '/metrics/job/cdc_reconciliation/table/t', method: 'PUT'}).reply(200, (opts) => {
-      seen = {body: String(opts.body), type: String((opts.headers as Record<string, string>)['content-type'])};
-      return '';
+    const server = await scriptedServer([{status: 200}, {status: 400, body: 'text format parsing error'}]);
+    const http = new HttpClient({
+      service: 'Pushgateway',
+      endpoint: {url: server.url},
+      timeoutMs: 1000,
+      retry: {maxAttempts: 1},
     });
-    pool
-      .intercept({path: '/metrics/job/cdc_reconciliation/table/u', method: 'PUT'})
-      .reply(400, 'text format parsing error');
-    const client = new PushgatewayClient(
-      new HttpClient({
-        service: 'Pushgateway',
-        endpoint: {url: 'http://pgw:9091'},
-        timeoutMs: 1000,
-        dispatcher: agent,
-        retry: {maxAttempts: 1},
-      }),
-    );
-    const fam = [{name: 'm', help: 'h', type: 'gauge' as const, samples: [{value: 1}]}];
-    await client.push('cdc_reconciliation', {table: 't'}, fam);
-    assert.match(seen.type ?? '', /^text\/plain; version=0\.0\.4/);
-    assert.equal(seen.body, '# HELP m h\n# TYPE m gauge\nm 1\n');
-    await assert.rejects(client.push('cdc_reconciliation', {table: 'u'}, fam), /Pushgateway/);
+    try {
+      const client = new PushgatewayClient(http);
+      const fam = [{name: 'm', help: 'h', type: 'gauge' as const, samples: [{value: 1}]}];
+      await client.push('cdc_reconciliation', {table: 't'}, fam);
+      const seen = server.requests[0]!;
+      assert.equal(`${seen.method} ${seen.path}`, 'PUT /metrics/job/cdc_reconciliation/table/t');
+      assert.match(String(seen.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+      assert.equal(seen.body, '# HELP m h\n# TYPE m gauge\nm 1\n');
+      await assert.rejects(client.push('cdc_reconciliation', {table: 'u'}, fam), /Pushgateway/);
+    } finally {
+      await http.close();
+      await server.close();
+    }
   });
 });
