@@ -1,4 +1,10 @@
-import {type AuditEntry, type AuditRecord, type AuditResult, recordHash} from '../services/audit/record.js';
+import {
+  type AuditEntry,
+  type AuditRecord,
+  type AuditResult,
+  canonicalPrefix,
+  recordHash,
+} from '../services/audit/record.js';
 import type {Store} from './index.js';
 
 /**
@@ -10,48 +16,33 @@ const LOG = '_cdc_audit_log';
 const HEAD = '_cdc_audit_head';
 
 export async function appendAudit(store: Store, entry: AuditEntry): Promise<AuditRecord> {
-  const client = await store.pool.connect();
-  try {
-    await client.query('BEGIN');
-    const head = await client.query<{seq: string; hash: string}>(
-      `SELECT seq, hash FROM ${store.table(HEAD)} WHERE one FOR UPDATE`,
-    );
-    const prevSeq = Number(head.rows[0]?.seq ?? 0);
-    const prevHash = head.rows[0]?.hash ?? '';
-    const hash = recordHash(entry, prevHash);
-    const seq = prevSeq + 1;
-    await client.query(
-      `INSERT INTO ${store.table(LOG)} (seq, id, at, actor, role, context, command, args, targets, result, error,
-         duration_ms, version, host, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-      [
-        seq,
-        entry.id,
-        entry.time,
-        entry.actor,
-        entry.role,
-        entry.context,
-        entry.command,
-        JSON.stringify(entry.args),
-        JSON.stringify(entry.targets),
-        entry.result,
-        entry.error === null ? null : JSON.stringify(entry.error),
-        entry.durationMs,
-        entry.version,
-        entry.host,
-        prevHash,
-        hash,
-      ],
-    );
-    await client.query(`UPDATE ${store.table(HEAD)} SET seq = $1, hash = $2 WHERE one`, [seq, hash]);
-    await client.query('COMMIT');
-    return {...entry, seq, prevHash, hash};
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+  // One round trip: the store function locks the head, hashes, inserts and moves the head (migration 201).
+  const res = await store.pool.query<{seq: string; prev_hash: string; hash: string}>(
+    `SELECT seq, prev_hash, hash FROM ${store.table('_cdc_audit_append')}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      canonicalPrefix(entry),
+      entry.id,
+      entry.time,
+      entry.actor,
+      entry.role,
+      entry.context,
+      entry.command,
+      JSON.stringify(entry.args),
+      JSON.stringify(entry.targets),
+      entry.result,
+      entry.error === null ? null : JSON.stringify(entry.error),
+      entry.durationMs,
+      entry.version,
+      entry.host,
+    ],
+  );
+  const row = res.rows[0]!;
+  const record = {...entry, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash};
+  if (recordHash(entry, record.prevHash) !== record.hash) {
+    // the server and cdcctl disagree on the canonical bytes: `audit verify` would flag this row
+    throw new Error(`audit record ${entry.id} was hashed differently by the store (seq ${record.seq})`);
   }
+  return record;
 }
 
 interface Row {

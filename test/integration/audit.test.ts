@@ -207,4 +207,19 @@ describe('audit trail (real PostgreSQL)', () => {
     assert.equal(warned.code, 0, warned.stderr);
     assert.match(warned.stderr, /audit record .* was not written/);
   });
+
+  it('hashes unusual text exactly as cdcctl and `audit verify` do (the store computes the link)', async (t) => {
+    if (skip) return t.skip(skip);
+    const odd = 'Zürich "quoted" \\back\\slash\ttab\nnewline 🚀 日本 \u2028';
+    const r = await runCli(['connectors', 'pause', odd], {env});
+    assert.equal(r.code, 2, r.stderr); // no such connector: a failed run, audited with its error
+    const last = (await sql('target', `SELECT args, error FROM ${log} ORDER BY seq DESC LIMIT 1`))[0] as {
+      args: string[];
+      error: {message: string};
+    };
+    assert.ok(last.args.includes(odd), JSON.stringify(last.args));
+    assert.match(last.error.message, /Zürich/);
+    const v = await verify();
+    assert.equal(v.code, 0, JSON.stringify(v.out));
+  });
 });

@@ -60,6 +60,14 @@ export function recordHash(entry: AuditEntry, prevHash: string): string {
  * object (error), which is canonicalised: byte-identical, and several times faster for `verify`.
  */
 export function canonicalRecord(e: AuditEntry, prevHash: string): string {
+  return `${canonicalPrefix(e)}${JSON.stringify(prevHash)}]`;
+}
+
+/**
+ * The canonical record up to the predecessor's hash: the store appends `"<prevHash>"]` and hashes
+ * it under the chain-head lock (see appendAudit), so an append is one round trip.
+ */
+export function canonicalPrefix(e: AuditEntry): string {
   const head = JSON.stringify([
     CANONICAL_VERSION,
     e.id,
@@ -72,6 +80,6 @@ export function canonicalRecord(e: AuditEntry, prevHash: string): string {
     e.targets,
     e.result,
   ]);
-  const tail = JSON.stringify([e.durationMs, e.version, e.host, prevHash]);
-  return `${head.slice(0, -1)},${canonicalJson(e.error)},${tail.slice(1)}`;
+  const tail = JSON.stringify([e.durationMs, e.version, e.host]);
+  return `${head.slice(0, -1)},${canonicalJson(e.error)},${tail.slice(1, -1)},`;
 }

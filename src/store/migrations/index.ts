@@ -92,6 +92,33 @@ export const migrations: Migration[] = [
       INSERT INTO ${s}._cdc_audit_head (one, seq, hash) VALUES (true, 0, repeat('0', 64));`,
   },
   {
+    version: 201,
+    name: 'audit append in one round trip',
+    // Locks the chain head, hashes the canonical record (its prefix, computed by cdcctl, plus the
+    // predecessor's hash as JSON — see canonicalRecord) exactly as cdcctl and `audit verify` do,
+    // inserts the row and moves the head: one statement instead of five round trips.
+    up: (s) => `CREATE FUNCTION ${s}._cdc_audit_append(
+        p_prefix text, p_id uuid, p_at timestamptz, p_actor text, p_role text, p_context text, p_command text,
+        p_args jsonb, p_targets jsonb, p_result text, p_error jsonb, p_duration_ms integer, p_version text, p_host text)
+      RETURNS TABLE (seq bigint, prev_hash text, hash text)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        head_seq  bigint;
+        head_hash text;
+        new_hash  text;
+      BEGIN
+        SELECT h.seq, h.hash INTO head_seq, head_hash FROM ${s}._cdc_audit_head h WHERE h.one FOR UPDATE;
+        new_hash := encode(sha256(convert_to(p_prefix || to_json(head_hash)::text || ']', 'UTF8')), 'hex');
+        INSERT INTO ${s}._cdc_audit_log (seq, id, at, actor, role, context, command, args, targets, result, error,
+            duration_ms, version, host, prev_hash, hash)
+          VALUES (head_seq + 1, p_id, p_at, p_actor, p_role, p_context, p_command, p_args, p_targets, p_result,
+            p_error, p_duration_ms, p_version, p_host, head_hash, new_hash);
+        UPDATE ${s}._cdc_audit_head h SET seq = head_seq + 1, hash = new_hash WHERE h.one;
+        RETURN QUERY SELECT head_seq + 1, head_hash, new_hash;
+      END
+      $fn$;`,
+  },
+  {
     version: 210,
     name: 'connector config history',
     up: (s) => `CREATE TABLE ${s}.connector_config_history (
