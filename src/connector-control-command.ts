@@ -54,7 +54,7 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
     const ctx = await this.runContext();
     const connect = connectClient(ctx);
     try {
-      const targets = await resolveSelection(connect, this.rest);
+      const targets = await resolveSelection(connect, this.rest, {info: false}); // states are all it needs
       const names = Object.keys(targets);
       if (ctor.confirm && names.length > 0 && !flags['dry-run']) {
         await this.confirm(`${ctor.action} ${names.length} connector(s): ${preview(names)}?`);

@@ -151,10 +151,11 @@ export class ConnectClient {
   }
 
   /** Every connector with its status and config in one call (`expand=status&expand=info`). */
-  async listExpanded(): Promise<Record<string, ExpandedConnector>> {
+  /** Every connector with its status and (unless `info` is false: it costs the worker a config read each) its info. */
+  async listExpanded(options: {info?: boolean} = {}): Promise<Record<string, ExpandedConnector>> {
     return this.http.get<Record<string, ExpandedConnector>>(
       '/connectors',
-      {expand: ['status', 'info']},
+      {expand: options.info === false ? ['status'] : ['status', 'info']},
       {
         retryOn: isTransientConnectAnswer,
       },

@@ -49,8 +49,9 @@ export const TARGET_STATE: Record<ControlAction, ConnectorState | 'ABSENT'> = {
 export async function resolveSelection(
   connect: ConnectClient,
   patterns: string[],
+  options: {info?: boolean} = {},
 ): Promise<Record<string, ExpandedConnector>> {
-  const all = await connect.listExpanded();
+  const all = await connect.listExpanded(options);
   if (patterns.length === 0) return all;
   const match = compileSelector(patterns);
   const missing = patterns.filter((p) => !/[*?[]|^\/.*\/i?$/.test(p) && !(p in all));

@@ -40,7 +40,7 @@ export async function patchConnectors(
 ): Promise<ApplyResult[]> {
   const connect = connectClient(ctx);
   try {
-    const names = Object.keys(await resolveSelection(connect, selector)).sort();
+    const names = Object.keys(await resolveSelection(connect, selector, {info: false})).sort();
     const values = resolveSecrets(patch.set, '--set');
     const settled = await mapSettled(names, options.concurrency, async (name) => {
       const live = await connect.getConfig(name);

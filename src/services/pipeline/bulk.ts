@@ -34,7 +34,7 @@ export async function planBulk(
 ): Promise<BulkRun> {
   const connect = connectClient(ctx);
   try {
-    const selected = await resolveSelection(connect, selector);
+    const selected = await resolveSelection(connect, selector, {info: false}); // states are all the plan needs
     const plan: BulkPlan = {targets: {}, skipped: []};
     const ledger = kind === 'resume-all' && !options.all ? new Set(await pausedByUs(ctx)) : undefined;
     for (const [name, e] of Object.entries(selected).sort(([a], [b]) => a.localeCompare(b))) {
