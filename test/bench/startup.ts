@@ -22,7 +22,7 @@ const list = timeCommand('cdcctl connectors list', node, [bin, 'connectors', 'li
 
 const ratio = version.medianMs / bare.medianMs;
 report(
-  `Startup on ${process.version}, ${(await import('node:os')).cpus().length} cores`,
+  `Startup on ${process.version}, ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`,
   [bare, version, help, list],
   [
     {
