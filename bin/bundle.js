@@ -6,10 +6,18 @@
 // clients) lands in chunks under dist/chunks/, loaded only by the commands that import it, and
 // dynamic imports stay lazy chunks. Worker-thread entries keep their path under dist/ (see
 // src/entry-url.ts).
-import {globSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {globSync, readFileSync, writeFileSync} from 'node:fs';
 import {build} from 'esbuild';
 
 const workerEntries = ['src/services/reconcile/scan-worker.ts'];
+
+// The configuration schema's identity: a file validated by one schema is not assumed valid by another
+// (src/config/validated-cache.ts).
+const schemaId = createHash('sha256')
+  .update(readFileSync('src/config/schema.ts'))
+  .update(JSON.parse(readFileSync('node_modules/zod/package.json', 'utf8')).version)
+  .digest('hex');
 
 const result = await build({
   entryPoints: ['src/main.ts', ...workerEntries, ...globSync('src/commands/**/*.ts')],
@@ -29,6 +37,7 @@ const result = await build({
   banner: {
     js: "import {createRequire as __cdcctlRequire} from 'node:module'; const require = __cdcctlRequire(import.meta.url);",
   },
+  define: {__CDCCTL_CONFIG_SCHEMA__: JSON.stringify(schemaId)},
   metafile: true,
   logLevel: 'warning',
 });

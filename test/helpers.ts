@@ -6,6 +6,8 @@ import {fileURLToPath} from 'node:url';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(repoRoot, 'bin', 'run.js');
+/** One cache home per test process, as a user has: validated-config markers persist between runs. */
+const cacheHome = mkdtempSync(join(tmpdir(), 'cdcctl-cache-'));
 
 export interface CliResult {
   code: number;
@@ -26,6 +28,7 @@ export function runCli(
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cdcctl-xdg-')),
+    XDG_CACHE_HOME: cacheHome,
     NO_COLOR: '1',
     ...options.env,
   };

@@ -1,4 +1,4 @@
-import {type HttpServiceKey, httpServices} from '../config/schema.js';
+import {type HttpServiceKey, httpServices} from '../config/constants.js';
 import {ConfigError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
 import {ConnectClient} from './connect.js';

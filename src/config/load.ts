@@ -1,9 +1,11 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
-import {parseDocument as yamlParseDocument} from 'yaml';
 import {ConfigError} from '../errors.js';
-import {builtInLocalContext, type ConfigFile, type ContextConfig, configFileSchema} from './schema.js';
+import {builtInLocalContext} from './constants.js';
+import type {ConfigFile, ContextConfig} from './schema.js';
+import {isKnownValid, rememberValid, validationKey} from './validated-cache.js';
+import {parseYamlFile} from './yaml-file.js';
 
 /**
  * Where configuration comes from, in order of precedence:
@@ -54,11 +56,10 @@ export async function loadConfig(cwd = process.cwd()): Promise<LoadedConfig> {
         hint: 'Create it with `cdcctl config set-context <name> …`, or unset CDCCTL_CONFIG.',
       });
     }
-    files.push({path: explicit, kind: 'explicit', config: parseConfigFile(explicit, readFileSync(explicit, 'utf8'))});
+    files.push({path: explicit, kind: 'explicit', config: await loadConfigFile(explicit)});
   } else {
     const user = userConfigPath();
-    if (existsSync(user))
-      files.push({path: user, kind: 'user', config: parseConfigFile(user, readFileSync(user, 'utf8'))});
+    if (existsSync(user)) files.push({path: user, kind: 'user', config: await loadConfigFile(user)});
     const project = await findProjectConfig(cwd);
     if (project) files.push(project);
   }
@@ -93,60 +94,21 @@ async function findProjectConfig(cwd: string): Promise<LoadedFile | undefined> {
     });
   }
   if (!found || found.isEmpty) return undefined;
+  const {validateConfig} = await import('./validate.js');
   return {path: found.filepath, kind: 'project', config: validateConfig(found.filepath, found.config)};
 }
 
-/** Parses YAML (or JSON, which is YAML) text and validates it, naming file and key path on error. */
-export function parseConfigFile(path: string, text: string): ConfigFile {
-  const data = parseYaml(path, text);
-  return validateConfig(path, data ?? {});
-}
-
-function parseYaml(path: string, text: string): unknown {
-  const doc = yamlParseDocument(text);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = e.linePos?.[0];
-    throw new ConfigError(
-      `${path}${line ? `:${line.line}:${line.col}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`,
-      {
-        hint: 'Fix the syntax at the position shown.',
-      },
-    );
-  }
-  return doc.toJS();
-}
-
-export interface ConfigIssue {
-  file: string;
-  /** Dotted key path, e.g. `contexts.prod.connect.url`. */
-  path: string;
-  message: string;
-}
-
-export function validateConfig(path: string, data: unknown): ConfigFile {
-  const parsed = configFileSchema.safeParse(data);
-  if (parsed.success) return parsed.data;
-  const issues: ConfigIssue[] = parsed.error.issues.map((i) => ({
-    file: path,
-    path: i.path.map(String).join('.') || '(top level)',
-    message: describeIssue(i),
-  }));
-  const first = issues[0]!;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem(s))` : '';
-  throw new ConfigError(`${path}: ${first.path}: ${first.message}${more}`, {
-    hint: 'Run `cdcctl config validate` to list every problem.',
-    details: {issues},
-  });
-}
-
-interface IssueLike {
-  code: string;
-  message: string;
-  keys?: readonly string[];
-}
-
-export function describeIssue(issue: IssueLike): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key(s) ${issue.keys.join(', ')}`;
-  return issue.message.replace(/^Invalid input: /, '');
+/**
+ * Reads and validates one configuration file. A file whose exact content this build of cdcctl has
+ * validated before skips the zod schema: its parsed YAML is its validated form (the schema sets no
+ * defaults), and loading zod and building the schema was a third of a command's start-up time.
+ */
+export async function loadConfigFile(path: string): Promise<ConfigFile> {
+  const text = readFileSync(path, 'utf8');
+  const key = validationKey(text);
+  if (key && isKnownValid(key)) return (parseYamlFile(path, text) ?? {}) as ConfigFile;
+  const {parseConfigFile} = await import('./validate.js');
+  const config = parseConfigFile(path, text);
+  if (key) rememberValid(key);
+  return config;
 }

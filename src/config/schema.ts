@@ -1,7 +1,9 @@
 import {z} from 'zod';
 
 /**
- * The shape of a cdcctl configuration file. Strings may hold secret references (`${env:NAME}`,
+ * The shape of a cdcctl configuration file. A pure validator: no defaults or transforms, so a valid
+ * file's data is its own parse result (validated-cache.ts relies on it; defaults live where the
+ * values are used). Strings may hold secret references (`${env:NAME}`,
  * `${file:/path}`), resolved only at the moment of use (secrets.ts).
  */
 
@@ -149,24 +151,25 @@ export const gdprSchema = z.strictObject({
         residency: residencySchema.optional(),
       }),
     )
-    .default([]),
+    .optional(),
   postgres: z
     .array(
       z.strictObject({schema: gdprIdent, table: gdprIdent, column: gdprIdent, residency: residencySchema.optional()}),
     )
-    .default([]),
+    .optional(),
   /** Kafka topics that carry subject data (their retention is the residual horizon). */
-  topics: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name')).default([]),
+  topics: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name')).optional(),
   /** The sink's consumer group (e.g. connect-inventory-sink): erasure settles when it has consumed past the delete. */
   sinkGroup: z.string().min(1).optional(),
   settleTimeout: gdprDuration.optional(),
   /** AES-256 key for the erasure backups: 32 bytes as 64 hex chars or base64, usually a secret reference. */
   backupKey: z.string().min(1).optional(),
-  /** How long a verified erasure's backup is kept before it is purged (grace period for a restore). */
-  backupRetention: gdprDuration.default('7d'),
-  onFailure: z.enum(['restore', 'retry']).default('retry'),
-  /** Install/use the erasure fence so that late CDC upserts cannot bring an erased subject back. */
-  fence: z.boolean().default(false),
+  /** How long a verified erasure's backup is kept before it is purged (grace period for a restore; default 7d). */
+  backupRetention: gdprDuration.optional(),
+  /** What to do when PostgreSQL fails after the Cassandra delete (default retry). */
+  onFailure: z.enum(['restore', 'retry']).optional(),
+  /** Install/use the erasure fence so that late CDC upserts cannot bring an erased subject back (default false). */
+  fence: z.boolean().optional(),
   /** HMAC key pseudonymising subject ids in the journal and in reports (secret reference). */
   reportKey: z.string().min(1).optional(),
   /** Signing of JSON compliance reports: an HMAC secret, or an Ed25519 private key (PEM file). */
@@ -263,26 +266,3 @@ export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;
 export type AccessConfig = z.infer<typeof accessSchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;
-
-/** The HTTP services a context can name, with the words users and errors use for them. */
-export const httpServices = {
-  connect: 'Kafka Connect',
-  schemaRegistry: 'Schema Registry',
-  alertmanager: 'Alertmanager',
-  prometheus: 'Prometheus',
-  pushgateway: 'Pushgateway',
-} as const;
-export type HttpServiceKey = keyof typeof httpServices;
-
-export const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** The endpoints of the project's local stack (examples/stack), used when no configuration exists at all. */
-export const builtInLocalContext: ContextConfig = {
-  connect: {url: 'http://127.0.0.1:8083'},
-  schemaRegistry: {url: 'http://127.0.0.1:8080/apis/ccompat/v7'},
-  alertmanager: {url: 'http://127.0.0.1:9093'},
-  prometheus: {url: 'http://127.0.0.1:9090'},
-  pushgateway: {url: 'http://127.0.0.1:9091'},
-  kafka: {brokers: ['127.0.0.1:9092']},
-  postgres: {url: 'postgres://cdc@127.0.0.1:5433/target', password: '${env:CDC_PG_PASSWORD}'},
-};

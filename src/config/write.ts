@@ -1,7 +1,7 @@
 import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {parseDocument} from 'yaml';
-import {parseConfigFile} from './load.js';
+import {parseConfigFile} from './validate.js';
 
 /**
  * Edits the writable configuration file (CDCCTL_CONFIG or the user file) in place, keeping its

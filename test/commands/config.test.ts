@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import {readFileSync, statSync} from 'node:fs';
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {json, runCli, tempConfig} from '../helpers.js';
+import {json, runCli, tempConfig, tempDir} from '../helpers.js';
 
 /** The config topic and the bad-input contract, through the built binary as a user runs it. */
 
@@ -100,6 +101,38 @@ describe('cdcctl config', () => {
     const report = json<{issues: Array<{file: string; path: string}>}>(r);
     assert.deepEqual(report.issues.map((i) => i.path).sort(), ['contexts.a.connect.url', 'contexts.a.kafka.brokers']);
     assert.ok(report.issues.every((i) => i.file === path));
+  });
+});
+
+describe('validated-configuration cache', () => {
+  it('validates a changed file, skips an unchanged one, keeps only a marker, and reads the same either way', async () => {
+    const cache = tempDir('cdcctl-cache-test-');
+    const yaml = [
+      'current-context: a',
+      'contexts:',
+      '  a:',
+      '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "literal-pw-4711"}',
+      '    gdpr: {postgres: [{schema: public, table: customers, column: email}]}',
+      '    connect: {url: "http://127.0.0.1:8083"}',
+      '',
+    ].join('\n');
+    const {path, env: cfgEnv} = tempConfig(yaml);
+    const env = {...cfgEnv, XDG_CACHE_HOME: cache};
+    const markers = () => readdirSync(join(cache, 'cdcctl', 'valid-config'));
+    const first = await runCli(['config', 'view', '--json'], {env});
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(markers().length, 1);
+    const marker = join(cache, 'cdcctl', 'valid-config', markers()[0]!);
+    assert.equal(readFileSync(marker, 'utf8'), '', 'a marker holds nothing of the configuration');
+    const again = await runCli(['config', 'view', '--json'], {env});
+    assert.equal(again.stdout, first.stdout, 'a skipped validation reads the same configuration');
+    assert.equal(markers().length, 1);
+
+    writeFileSync(path, yaml.replace('http://127.0.0.1:8083', 'not a url'));
+    const changed = await runCli(['config', 'view', '--json'], {env});
+    assert.equal(changed.code, 2, 'a changed file is validated again');
+    assert.match(changed.stdout, /contexts\.a\.connect\.url/);
+    assert.equal(markers().length, 1, 'an invalid file leaves no marker');
   });
 });
 

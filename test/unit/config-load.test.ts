@@ -3,7 +3,8 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, it} from 'node:test';
 import {selectContext} from '../../src/config/context.js';
-import {loadConfig, parseConfigFile} from '../../src/config/load.js';
+import {loadConfig} from '../../src/config/load.js';
+import {parseConfigFile} from '../../src/config/validate.js';
 import {ConfigError} from '../../src/errors.js';
 import {tempDir} from '../helpers.js';
 

@@ -1,9 +1,11 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {parseDocument} from 'yaml';
+import {CONTEXT_NAME} from '../../config/constants.js';
 import {selectContext} from '../../config/context.js';
-import {type ConfigIssue, type LoadedConfig, validateConfig} from '../../config/load.js';
-import {CONTEXT_NAME, type ContextConfig} from '../../config/schema.js';
+import type {LoadedConfig} from '../../config/load.js';
+import type {ContextConfig} from '../../config/schema.js';
 import {hasSecretReference, redact, resolveSecrets} from '../../config/secrets.js';
+import {type ConfigIssue, validateConfig} from '../../config/validate.js';
 import {editConfigFile} from '../../config/write.js';
 import {ConfigError, UsageError} from '../../errors.js';
 

@@ -4,6 +4,7 @@ import {resolveSecretString} from '../../config/secrets.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {assertIdentifier} from '../../store/sql.js';
+import {canonicalJson} from '../audit/record.js';
 import {parseAesKey} from './crypto.js';
 
 /**
@@ -39,7 +40,7 @@ export interface SubjectMap {
   onFailure: 'restore' | 'retry';
   fence: boolean;
   consistency: 'LOCAL_QUORUM' | 'QUORUM' | 'EACH_QUORUM' | 'ALL' | 'ONE' | 'LOCAL_ONE';
-  /** sha256 of the gdpr section (no secret values: references only), recorded as evidence. */
+  /** sha256 of the gdpr section with its defaults, keys sorted (no secret values: references only), recorded as evidence. */
   configHash: string;
   raw: GdprConfig;
 }
@@ -52,8 +53,18 @@ export function parseGdprDuration(text: string): number {
   return Number(m[1]) * unit;
 }
 
+/** What an unset gdpr key means (the config schema is a pure validator and sets no defaults). */
+const GDPR_DEFAULTS = {
+  cassandra: [],
+  postgres: [],
+  topics: [],
+  backupRetention: '7d',
+  onFailure: 'retry',
+  fence: false,
+} as const satisfies Partial<GdprConfig>;
+
 export function subjectMap(ctx: RunContext): SubjectMap {
-  const g = ctx.config.gdpr;
+  const g = ctx.config.gdpr ? {...GDPR_DEFAULTS, ...ctx.config.gdpr} : undefined;
   const where = `contexts.${ctx.contextName}.gdpr`;
   if (!g || (g.cassandra.length === 0 && g.postgres.length === 0)) {
     throw new ConfigError(`context "${ctx.contextName}" has no gdpr subject map (${where}.cassandra / .postgres)`, {
@@ -101,14 +112,15 @@ export function subjectMap(ctx: RunContext): SubjectMap {
   return {
     cassandra,
     postgres,
-    topics: g.topics,
+    topics: [...g.topics],
     sinkGroup: g.sinkGroup,
     settleTimeoutMs: parseGdprDuration(g.settleTimeout ?? '5m'),
     backupRetentionMs: parseGdprDuration(g.backupRetention),
     onFailure: g.onFailure,
     fence: g.fence,
     consistency: g.consistency ?? 'LOCAL_QUORUM',
-    configHash: createHash('sha256').update(JSON.stringify(g)).digest('hex').slice(0, 16),
+    // keys sorted: the same section hashes the same whatever the order it is written in
+    configHash: createHash('sha256').update(canonicalJson(g)).digest('hex').slice(0, 16),
     raw: g,
   };
 }
