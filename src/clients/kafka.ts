@@ -122,13 +122,21 @@ export async function groupLag(admin: Admin, groupId: string, topics?: string[])
   return {groupId, total: total.toString(), partitions};
 }
 
+/** @platformatic/kafka (the producer): a network error or timeout, possibly among several. */
+function platformaticConnectionError(err: unknown): boolean {
+  const e = err as {code?: string; errors?: unknown[]} | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.code === 'PLT_KFK_NETWORK' || e.code === 'PLT_KFK_TIMEOUT') return true;
+  return Array.isArray(e.errors) && e.errors.some(platformaticConnectionError);
+}
+
 export function kafkaError(err: unknown, brokers: string): CdcError {
   if (err instanceof CdcError) return err;
   const e = err as Error & {name?: string};
   const connection =
     /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError|KafkaJSRequestTimeoutError|KafkaJSBrokerNotFound/.test(
       e.name ?? '',
-    );
+    ) || platformaticConnectionError(err);
   return new ServiceError(
     {
       service: 'Kafka',
@@ -434,8 +442,11 @@ export interface CdcProducer {
 
 /** Bytes per produce request, under the brokers' default message.max.bytes (1 MiB) with room to spare. */
 const MAX_REQUEST_BYTES = 768 * 1024;
-/** kafkajs groups a request's records per partition in quadratic time: keep requests moderate. */
-const MAX_REQUEST_RECORDS = 1000;
+/**
+ * Produce requests in flight at once: the broker de-duplicates an idempotent producer's retries
+ * for up to 5 in-flight requests per partition, and keeps their order.
+ */
+const MAX_IN_FLIGHT = 5;
 
 function approxSize(m: OutgoingMessage): number {
   let n = 70 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
@@ -443,82 +454,112 @@ function approxSize(m: OutgoingMessage): number {
   return n;
 }
 
+/** Mechanism names as @platformatic/kafka spells them. */
+const SASL_MECHANISMS = {plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512'} as const;
+
 /**
- * An idempotent producer (acks=all, one request in flight, broker-side de-duplication of internal
- * retries within this producer session).
+ * An idempotent producer (acks=all; the broker de-duplicates the producer's own retries), built on
+ * @platformatic/kafka rather than kafkajs: it encodes records with less CPU and may keep several
+ * requests in flight with idempotence (kafkajs allows one); the produce share of a 100k-record
+ * `dlq replay` fell from ~7.7 s to ~3.3 s. Keys pick partitions with the Java client's murmur2 (as
+ * kafkajs and Kafka Connect do).
+ * A send is split into requests under message.max.bytes, pipelined, each acknowledged by all
+ * in-sync replicas; a record's headers keep their order, repeated keys and null values.
  */
 export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer'): Promise<CdcProducer> {
-  const {kafka, brokers} = await kafkaFor(ctx, clientIdSuffix);
-  const producer = kafka.producer({
+  const config = ctx.config.kafka;
+  if (!config) {
+    throw new ConfigError(`context "${ctx.contextName}" has no kafka brokers`, {
+      hint: `Add them with \`cdcctl config set-context ${ctx.contextName} --kafka-brokers host:9092\`.`,
+    });
+  }
+  const brokers = config.brokers.join(',');
+  const {Producer, compatibilityPartitioner} = await import('@platformatic/kafka');
+  const where = `contexts.${ctx.contextName}.kafka`;
+  let sasl:
+    | {mechanism: (typeof SASL_MECHANISMS)[keyof typeof SASL_MECHANISMS]; username: string; password: string}
+    | undefined;
+  if (config.sasl) {
+    const password = resolveSecretString(config.sasl.password, `${where}.sasl.password`);
+    registerSecret(password);
+    sasl = {
+      mechanism: SASL_MECHANISMS[config.sasl.mechanism],
+      username: resolveSecretString(config.sasl.username, `${where}.sasl.username`),
+      password,
+    };
+  }
+  const timeout = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const producer = new Producer({
+    clientId: config.clientId ?? `cdcctl-${clientIdSuffix}`,
+    bootstrapBrokers: config.brokers,
     idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-    retry: {retries: 8, initialRetryTime: 200, maxRetryTime: 5000},
+    acks: -1,
+    partitioner: compatibilityPartitioner,
+    autocreateTopics: false,
+    connectTimeout: Math.min(timeout, 10_000),
+    timeout,
+    retries: 5,
+    retryDelay: 250,
+    tls: config.ssl === true ? {} : config.ssl ? {rejectUnauthorized: !config.ssl.insecureSkipTlsVerify} : undefined,
+    sasl,
   });
   try {
-    await producer.connect();
+    await producer.initIdempotentProducer({});
   } catch (err) {
+    await producer.close(true).catch(() => {});
     throw kafkaError(err, brokers);
   }
-  const sendPart = async (messages: OutgoingMessage[]): Promise<ProducedBatch['results']> => {
-    const byTopic = new Map<string, import('kafkajs').Message[]>();
-    for (const m of messages) {
-      let list = byTopic.get(m.topic);
-      if (!list) {
-        list = [];
-        byTopic.set(m.topic, list);
-      }
-      const headers: Record<string, Buffer[]> = {};
-      for (const h of m.headers) {
-        if (h.value === null) continue; // kafkajs cannot send a null header value
-        let hv = headers[h.key];
-        if (!hv) {
-          hv = [];
-          headers[h.key] = hv;
-        }
-        hv.push(h.value);
-      }
-      list.push({
-        key: m.key,
-        value: m.value,
+  const sendPart = async (part: OutgoingMessage[]): Promise<ProducedBatch['results']> => {
+    const res = await producer.send({
+      messages: part.map((m) => ({
+        topic: m.topic,
         partition: m.partition,
-        headers: headers as unknown as import('kafkajs').IHeaders,
-      });
-    }
-    try {
-      const meta = await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, msgs]) => ({topic, messages: msgs})),
-      });
-      return meta.map((r) => ({topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1'}));
-    } catch (err) {
-      throw kafkaError(err, brokers);
-    }
+        key: m.key ?? undefined,
+        value: m.value ?? undefined,
+        // A fresh Buffer per key: a Map keeps every header, repeated keys included, in order.
+        headers: new Map(m.headers.map((h) => [Buffer.from(h.key), h.value as Buffer])),
+      })),
+    });
+    return (res.offsets ?? []).map((o) => ({topic: o.topic, partition: o.partition, baseOffset: String(o.offset)}));
   };
   return {
     async send(messages) {
-      // A broker refuses a record batch above message.max.bytes (1 MiB by default): split by size
-      // and send the parts one after the other (order per partition is kept).
-      const results: ProducedBatch['results'] = [];
+      // A broker refuses a record batch above message.max.bytes (1 MiB by default): split by size.
+      const parts: OutgoingMessage[][] = [];
       let part: OutgoingMessage[] = [];
       let bytes = 0;
-      const flush = async () => {
-        if (!part.length) return;
-        results.push(...(await sendPart(part)));
-        part = [];
-        bytes = 0;
-      };
       for (const m of messages) {
         const size = approxSize(m);
-        if ((bytes + size > MAX_REQUEST_BYTES || part.length >= MAX_REQUEST_RECORDS) && part.length) await flush();
+        if (bytes + size > MAX_REQUEST_BYTES && part.length) {
+          parts.push(part);
+          part = [];
+          bytes = 0;
+        }
         part.push(m);
         bytes += size;
       }
-      await flush();
+      if (part.length) parts.push(part);
+      // Pipelined, in order: requests leave one after the other on the broker's connection, at most
+      // MAX_IN_FLIGHT unacknowledged; all must be acknowledged before the send returns.
+      const results: ProducedBatch['results'] = [];
+      const inFlight: Array<Promise<ProducedBatch['results']>> = [];
+      try {
+        for (const p of parts) {
+          const sent = sendPart(p);
+          sent.catch(() => {}); // awaited below
+          inFlight.push(sent);
+          if (inFlight.length >= MAX_IN_FLIGHT)
+            results.push(...(await (inFlight.shift() as Promise<ProducedBatch['results']>)));
+        }
+        for (const sent of inFlight) results.push(...(await sent));
+      } catch (err) {
+        await Promise.allSettled(inFlight);
+        throw kafkaError(err, brokers);
+      }
       return {results};
     },
     async close() {
-      await producer.disconnect().catch(() => {});
+      await producer.close().catch(() => {});
     },
   };
 }

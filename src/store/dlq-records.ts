@@ -70,11 +70,47 @@ const COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_to
   connector, task_id, stage, class_name, exception_class, exception_message, stacktrace, record_key, record_value,
   headers, first_seen, status, replay_run, replay_count, replayed_at, discard_reason, discarded_at`;
 
-/** What a replay needs: no trace or message (traces are kilobytes each). */
-const REPLAY_COLUMNS = COLUMNS.replace(
-  'exception_message, stacktrace',
-  'NULL AS exception_message, NULL AS stacktrace',
-);
+/** What a replay sends: a record's bytes and where it came from. */
+export type ReplayRow = Pick<
+  DlqRow,
+  'id' | 'dlqTopic' | 'dlqPartition' | 'dlqOffset' | 'srcTopic' | 'srcPartition' | 'key' | 'value' | 'headers'
+>;
+
+/**
+ * The columns a replay reads: no trace, message or dates, and the headers without the Connect error
+ * context and earlier replay marks (dropped in PostgreSQL: they are most of a row's bytes, and a
+ * replay never sends them).
+ */
+const REPLAY_COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset, src_topic, src_partition, record_key, record_value,
+  (SELECT COALESCE(jsonb_agg(e.h ORDER BY e.n), '[]') FROM jsonb_array_elements(headers) WITH ORDINALITY AS e(h, n)
+    WHERE NOT starts_with(e.h->>'k', '__connect.errors.') AND NOT starts_with(e.h->>'k', 'cdcctl.replay.')) AS headers`;
+
+type RawReplayRow = Pick<
+  RawRow,
+  | 'id'
+  | 'dlq_topic'
+  | 'dlq_partition'
+  | 'dlq_offset'
+  | 'src_topic'
+  | 'src_partition'
+  | 'record_key'
+  | 'record_value'
+  | 'headers'
+>;
+
+function fromRawReplay(r: RawReplayRow): ReplayRow {
+  return {
+    id: String(r.id),
+    dlqTopic: r.dlq_topic,
+    dlqPartition: r.dlq_partition,
+    dlqOffset: String(r.dlq_offset),
+    srcTopic: r.src_topic,
+    srcPartition: r.src_partition,
+    key: r.record_key,
+    value: r.record_value,
+    headers: decodeHeaders(r.headers),
+  };
+}
 
 /** WHERE clause for a filter: every value a bound parameter, numbered from `first`. */
 export function whereOf(filter: DlqFilter, first = 1): {sql: string; values: unknown[]} {
@@ -220,6 +256,31 @@ export async function countDlq(store: Store, filter: DlqFilter): Promise<number>
     w.values,
   );
   return Number(res.rows[0]?.n ?? 0);
+}
+
+/**
+ * Several counts in one scan of the table: each filter becomes a `count(*) FILTER (WHERE …)`. A
+ * filter whose `status` is an empty list matches nothing (not everything, as in `whereOf`).
+ */
+export async function countDlqMany<K extends string>(
+  store: Store,
+  filters: Record<K, DlqFilter>,
+): Promise<Record<K, number>> {
+  const names = Object.keys(filters) as K[];
+  const values: unknown[] = [];
+  const cols = names.map((name, i) => {
+    const f = filters[name];
+    if (f.status && f.status.length === 0) return `0 AS c${i}`;
+    const w = whereOf(f, values.length + 1);
+    values.push(...w.values);
+    return `count(*) FILTER (WHERE ${w.sql}) AS c${i}`;
+  });
+  const res = await store.pool.query<Record<string, string>>(
+    `SELECT ${cols.join(', ')} FROM ${store.table(DLQ_TABLE)}`,
+    values,
+  );
+  const row = res.rows[0] ?? {};
+  return Object.fromEntries(names.map((name, i) => [name, Number(row[`c${i}`] ?? 0)])) as Record<K, number>;
 }
 
 /** One page of records in id order; `afterId` pages by key (for exports), `offset` by position. */
@@ -433,27 +494,27 @@ export async function claimBatch(
   limit: number,
   /** Claims continue after this id (records are claimed in id order within one invocation). */
   afterId = '0',
-): Promise<DlqRow[]> {
+): Promise<ReplayRow[]> {
   const w = whereOf(filter, 4);
   const eligible = force ? `status IN ('new', 'replayed') AND replay_run IS DISTINCT FROM $1` : `status = 'new'`;
-  const res = await store.pool.query<RawRow>(
+  const res = await store.pool.query<RawReplayRow>(
     `UPDATE ${store.table(DLQ_TABLE)} SET status = 'replaying', replay_run = $1
       WHERE id = ANY(ARRAY(SELECT id FROM ${store.table(DLQ_TABLE)} WHERE id > $3 AND ${w.sql} AND ${eligible}
                             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED))
       RETURNING ${REPLAY_COLUMNS}`,
     [runId, limit, afterId, ...w.values],
   );
-  return res.rows.map(fromRaw).sort((a, b) => Number(a.id) - Number(b.id));
+  return res.rows.map(fromRawReplay).sort((a, b) => Number(a.id) - Number(b.id));
 }
 
 /** Records of a run that were journalled as being sent but not confirmed (the in-doubt set). */
-export async function inDoubt(store: Store, runId: string, limit = 100_000, afterId = '0'): Promise<DlqRow[]> {
-  const res = await store.pool.query<RawRow>(
+export async function inDoubt(store: Store, runId: string, limit = 100_000, afterId = '0'): Promise<ReplayRow[]> {
+  const res = await store.pool.query<RawReplayRow>(
     `SELECT ${REPLAY_COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE replay_run = $1 AND status = 'replaying' AND id > $2
       ORDER BY id LIMIT $3`,
     [runId, afterId, limit],
   );
-  return res.rows.map(fromRaw);
+  return res.rows.map(fromRawReplay);
 }
 
 /** After the broker acknowledged a batch: marks its records replayed and advances the run, atomically. */

@@ -77,13 +77,8 @@ With --from-topic (no store) there is no journal: every run sends what it select
     const tty = Boolean(process.stderr.isTTY);
     const t0 = Date.now();
     let lastLine = 0;
-    const crashAfter = Number(process.env.CDCCTL_TEST_CRASH_AFTER_SENDS ?? 0);
-    let sends = 0;
     const result = await runReplay(ctx, plan, req, {
       signal,
-      // Test hook: die by SIGKILL right after the n-th acknowledged send, before it is confirmed.
-      afterSend:
-        crashAfter > 0 ? () => void (++sends >= crashAfter && process.kill(process.pid, 'SIGKILL')) : undefined,
       onProgress: (done, total) => {
         if (tty) process.stderr.write(progressLine('replay', done, total, t0));
         else if (Date.now() - lastLine > 5000 || done === total) {

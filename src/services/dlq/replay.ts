@@ -12,15 +12,15 @@ import type {RunContext} from '../../runtime.js';
 import {
   claimBatch,
   confirmBatch,
-  countDlq,
+  countDlqMany,
   createRun,
   DLQ_TABLE,
   type DlqFilter,
-  type DlqRow,
   type DlqStatus,
   getRun,
   inDoubt,
   lockRun,
+  type ReplayRow,
   type ReplayRunRow,
   runAccount,
   runsInDoubt,
@@ -134,21 +134,22 @@ async function planStore(store: Store, req: ReplayRequest): Promise<ReplayPlan> 
   const sel = eligibleFilter(filter, toTopic);
   const statuses: DlqStatus[] = force ? ['new', 'replayed'] : ['new'];
   const eligibleNow = {...sel, status: intersect(sel.status, statuses)};
-  let eligible = await countDlq(store, eligibleNow);
-  if (force && existing) eligible -= await countDlq(store, {...eligibleNow, status: ['replayed'], run: runId});
-  const doubt = existing ? await countDlq(store, {run: runId, status: ['replaying']}) : 0;
+  // Every count in one scan of the table (each count of its own was a scan).
+  const wanted: Record<string, DlqFilter> = {eligible: eligibleNow};
+  if (force && existing)
+    wanted.ownReplayed = {...eligibleNow, status: intersect(eligibleNow.status, ['replayed']), run: runId};
+  if (existing) wanted.doubt = {run: runId, status: ['replaying']};
+  const skippable = (['replayed', 'discarded', 'replaying'] as DlqStatus[]).filter(
+    (s) => !statuses.includes(s) && !(filter.status?.length && !filter.status.includes(s)),
+  );
+  for (const s of skippable) wanted[`skipped:${s}`] = {...sel, status: [s]};
+  if (toTopic === null) wanted.anyTopic = {...filter, status: statuses, requireSrcTopic: undefined};
+  const n = await countDlqMany(store, wanted);
+  const eligible = (n.eligible ?? 0) - (n.ownReplayed ?? 0);
+  const doubt = n.doubt ?? 0;
   const skipped: Partial<Record<DlqStatus, number>> = {};
-  for (const s of ['replayed', 'discarded', 'replaying'] as DlqStatus[]) {
-    if (statuses.includes(s)) continue;
-    if (filter.status?.length && !filter.status.includes(s)) continue;
-    const n = await countDlq(store, {...sel, status: [s]});
-    if (n) skipped[s] = n;
-  }
-  const withoutTopic =
-    toTopic === null
-      ? (await countDlq(store, {...filter, status: statuses, requireSrcTopic: undefined})) -
-        (await countDlq(store, eligibleNow))
-      : 0;
+  for (const s of skippable) if (n[`skipped:${s}`]) skipped[s] = n[`skipped:${s}`];
+  const withoutTopic = toTopic === null ? (n.anyTopic ?? 0) - (n.eligible ?? 0) : 0;
   const byTarget = toTopic ? [{topic: toTopic, count: eligible}] : await targetsOf(store, eligibleNow);
   return {
     source: 'store',
@@ -215,7 +216,7 @@ async function planFromTopic(ctx: RunContext, req: ReplayRequest): Promise<Repla
 
 /** The record as it goes back: original key, value and non-error headers, plus the replay marks. */
 export function replayMessage(
-  r: DlqRow,
+  r: ReplayRow,
   runId: string,
   toTopic: string | null,
   partitions: Map<string, number>,
@@ -352,13 +353,17 @@ export async function runReplay(
     // Keyset: each claim continues after the last id claimed, so a claim never re-reads rows.
     let cursor = '0';
     const claim = async () => {
+      const tc = Date.now();
       const rows = await claimBatch(store, plan.runId, filter, plan.force, limit, cursor);
       cursor = rows.at(-1)?.id ?? cursor;
+      ctx.log.debug(`claimed ${rows.length} in ${Date.now() - tc} ms`);
       return rows;
     };
     let pending = claim();
     for (;;) {
+      const tw = Date.now();
       const batch = await pending;
+      ctx.log.debug(`waited ${Date.now() - tw} ms for the claim`);
       if (batch.length === 0) break;
       const stopping = Boolean(hooks.signal?.aborted);
       if (await ensureTopics([...new Set(batch.map((r) => toTopic ?? (r.srcTopic as string)))])) {
@@ -382,11 +387,12 @@ export async function runReplay(
     if (state === 'running') state = 'finished';
     await setRunState(store, plan.runId, state, {checkpoints});
 
-    async function sendAndConfirm(batch: DlqRow[]): Promise<void> {
+    async function sendAndConfirm(batch: ReplayRow[]): Promise<void> {
       const t1 = Date.now();
       const sent = await producer.send(batch.map((r) => replayMessage(r, plan.runId, toTopic, partitions)));
       const t2 = Date.now();
       await confirming; // the previous batch's confirmation (it ran during this send)
+      const t3 = Date.now();
       await hooks.afterSend?.(batch.length);
       for (const r of sent.results) {
         checkpoints[r.topic] ??= {};
@@ -398,9 +404,12 @@ export async function runReplay(
       }
       const snapshot = structuredClone(checkpoints);
       const ids = batch.map((r) => r.id);
-      confirming = confirmBatch(store, plan.runId, ids, snapshot);
+      const tm = Date.now();
+      confirming = confirmBatch(store, plan.runId, ids, snapshot).then(() =>
+        ctx.log.debug(`confirmed ${ids.length} in ${Date.now() - tm} ms`),
+      );
       confirming.catch(() => {}); // awaited (and its error thrown) by the next step
-      ctx.log.debug(`batch of ${batch.length}: send ${t2 - t1} ms`);
+      ctx.log.debug(`batch of ${batch.length}: send ${t2 - t1} ms, waited ${t3 - t2} ms for the previous confirmation`);
     }
   } catch (err) {
     state = 'failed';

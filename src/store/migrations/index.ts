@@ -272,6 +272,17 @@ export const migrations: Migration[] = [
         checkpoints  jsonb NOT NULL DEFAULT '{}');`,
   },
   {
+    version: 402,
+    name: 'dlq records: room for heap-only updates',
+    // A replay rewrites each record twice (claimed, then replayed). A record just under the TOAST
+    // threshold (~2 KB) stays inline, and at fillfactor 80 a page has no room for its new version:
+    // the update moves it to another page and adds an entry to both indexes. At 50 the new versions
+    // fit on their page (heap-only updates; the claim's dead version is pruned before the mark).
+    // Measured on 100k such records: claim + mark 7.0 s -> 4.6-5.4 s, and the table is no larger
+    // after a replay (391 MB vs 452 MB). Applies to pages written from now on.
+    up: (s) => `ALTER TABLE ${s}._cdc_dlq_records SET (fillfactor = 50);`,
+  },
+  {
     version: 500,
     name: 'pipeline pause ledger',
     up: (s) => `CREATE TABLE ${s}.pipeline_paused (
