@@ -30,9 +30,10 @@ const result = await build({
   target: 'node22',
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
-  // Loaded by their own plugin packages or only on paths cdcctl never takes (oclif's and cosmiconfig's
-  // TypeScript support): resolved from node_modules at run time if ever needed.
-  external: ['typescript', '@oclif/plugin-not-found', 'pg-native'],
+  // Resolved from node_modules at run time: loaded by their own plugin packages, only on paths cdcctl
+  // never takes (oclif's and cosmiconfig's TypeScript support), or reading files of their own package
+  // (@platformatic/kafka's WebAssembly, used by dlq replay only).
+  external: ['typescript', '@oclif/plugin-not-found', 'pg-native', '@platformatic/kafka'],
   // Bundled CommonJS packages call require() for Node built-ins; give them one in ESM output.
   banner: {
     js: "import {createRequire as __cdcctlRequire} from 'node:module'; const require = __cdcctlRequire(import.meta.url);",

@@ -281,7 +281,7 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
       account: Record<string, number>;
       state: string;
     }>(await runCli(['dlq', 'replay', '--run-id', RUN, '--settle', '1', '--yes', '--json'], {env}));
-    assert.equal(resumed.state, 'finished');
+    assert.equal(resumed.state, 'finished', JSON.stringify(resumed));
     assert.equal(resumed.recovered, 5, 'the in-doubt batch was found in the topic, not re-sent');
     assert.equal(resumed.resent, doubt - 5, 'a claimed batch that never left is sent');
     assert.equal(resumed.produced, N - 5 - doubt);
