@@ -17,5 +17,6 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   module.enableCompileCache?.();
   // The bundle's entry (bin/bundle.js): the same copy of oclif as the commands, in a few files.
   const {execute} = await import('../dist/main.js');
-  await execute({dir: import.meta.url});
+  // No user- or dev-installed oclif plugins: cdcctl's commands are its own (and a run skips looking for them).
+  await execute({dir: import.meta.url, loadOptions: {userPlugins: false, devPlugins: false}});
 }
