@@ -34,9 +34,13 @@ export async function planBulk(
 ): Promise<BulkRun> {
   const connect = connectClient(ctx);
   try {
-    const selected = await resolveSelection(connect, selector, {info: false}); // states are all the plan needs
+    // The listing (states are all the plan needs) and the ledger (the run's store) at the same time.
+    const [selected, paused] = await Promise.all([
+      resolveSelection(connect, selector, {info: false}),
+      kind === 'resume-all' && !options.all ? pausedByUs(ctx) : undefined,
+    ]);
     const plan: BulkPlan = {targets: {}, skipped: []};
-    const ledger = kind === 'resume-all' && !options.all ? new Set(await pausedByUs(ctx)) : undefined;
+    const ledger = paused ? new Set(paused) : undefined;
     for (const [name, e] of Object.entries(selected).sort(([a], [b]) => a.localeCompare(b))) {
       const state = e.status?.connector.state;
       const failed = state === 'FAILED' || (e.status?.tasks ?? []).some((t) => t.state === 'FAILED');
