@@ -83,7 +83,8 @@ function merge(files: LoadedFile[]): LoadedConfig {
 }
 
 async function findProjectConfig(cwd: string): Promise<LoadedFile | undefined> {
-  const {cosmiconfig} = await import('cosmiconfig');
+  // CommonJS: its exports are `default` from ESM, named exports only where Node can guess them (not in the bundle)
+  const {cosmiconfig} = (await import('cosmiconfig')).default;
   const explorer = cosmiconfig('cdcctl', {searchStrategy: 'project', cache: false});
   let found: {filepath: string; config: unknown; isEmpty?: boolean} | null;
   try {

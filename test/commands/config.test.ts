@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {json, runCli, tempConfig, tempDir} from '../helpers.js';
@@ -101,6 +101,21 @@ describe('cdcctl config', () => {
     const report = json<{issues: Array<{file: string; path: string}>}>(r);
     assert.deepEqual(report.issues.map((i) => i.path).sort(), ['contexts.a.connect.url', 'contexts.a.kafka.brokers']);
     assert.ok(report.issues.every((i) => i.file === path));
+  });
+});
+
+describe('project configuration', () => {
+  it('finds a .cdcctlrc.yaml from the working directory up (cosmiconfig, module cdcctl)', async () => {
+    const dir = tempDir('cdcctl-project-');
+    writeFileSync(
+      join(dir, '.cdcctlrc.yaml'),
+      'current-context: proj\ncontexts:\n  proj: {connect: {url: "http://127.0.0.1:8083"}}\n',
+    );
+    const sub = join(dir, 'a', 'b');
+    mkdirSync(sub, {recursive: true});
+    const r = await runCli(['config', 'current-context'], {cwd: sub});
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'proj');
   });
 });
 

@@ -206,7 +206,7 @@ export function pgValues(r: DemoRow): unknown[] {
 }
 
 async function pgCopy(pool: Pool, schema: string, table: string, o: SeedOptions, updatedAt: Date): Promise<void> {
-  const {from} = await import('pg-copy-streams');
+  const {from} = (await import('pg-copy-streams')).default; // CommonJS: exports are `default` (bundled too)
   const client = await pool.connect();
   try {
     await client.query('SET extra_float_digits = 1');
