@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
+import {cjsExports} from '../cjs.js';
 import {ConfigError} from '../errors.js';
 import {builtInLocalContext} from './constants.js';
 import type {ConfigFile, ContextConfig} from './schema.js';
@@ -83,8 +84,7 @@ function merge(files: LoadedFile[]): LoadedConfig {
 }
 
 async function findProjectConfig(cwd: string): Promise<LoadedFile | undefined> {
-  // CommonJS: its exports are `default` from ESM, named exports only where Node can guess them (not in the bundle)
-  const {cosmiconfig} = (await import('cosmiconfig')).default;
+  const {cosmiconfig} = cjsExports(await import('cosmiconfig'), 'cosmiconfig');
   const explorer = cosmiconfig('cdcctl', {searchStrategy: 'project', cache: false});
   let found: {filepath: string; config: unknown; isEmpty?: boolean} | null;
   try {

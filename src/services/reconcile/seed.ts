@@ -3,6 +3,7 @@ import {Readable} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
+import {cjsExports} from '../../cjs.js';
 import {cassandraConnection, cassandraError, clientFromConnection} from '../../clients/cassandra.js';
 import {createPool, pgError} from '../../clients/postgres.js';
 import {ConfigError, UsageError} from '../../errors.js';
@@ -206,7 +207,7 @@ export function pgValues(r: DemoRow): unknown[] {
 }
 
 async function pgCopy(pool: Pool, schema: string, table: string, o: SeedOptions, updatedAt: Date): Promise<void> {
-  const {from} = (await import('pg-copy-streams')).default; // CommonJS: exports are `default` (bundled too)
+  const {from} = cjsExports(await import('pg-copy-streams'), 'from');
   const client = await pool.connect();
   try {
     await client.query('SET extra_float_digits = 1');
