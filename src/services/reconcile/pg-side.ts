@@ -130,9 +130,7 @@ export async function pgBuckets(
     const first = clients[0] as PoolClient;
     await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot =
-      chunks.length > 1
-        ? (await first.query<{s: string}>('SELECT pg_export_snapshot() AS s')).rows[0]?.s
-        : undefined;
+      chunks.length > 1 ? (await first.query<{s: string}>('SELECT pg_export_snapshot() AS s')).rows[0]?.s : undefined;
     for (const c of clients.slice(1)) {
       await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await c.query(`SET TRANSACTION SNAPSHOT ${literalText(snapshot as string)}`);
