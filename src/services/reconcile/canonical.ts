@@ -84,7 +84,7 @@ export function isCollection(t: CqlType): boolean {
 // ---- scalars ------------------------------------------------------------------------------------------------
 
 /** decimalText for an unscaled value that is a safe integer (the common case), without regular expressions. */
-function decimalTextSafe(unscaled: number, scale: number): string {
+export function decimalTextSafe(unscaled: number, scale: number): string {
   if (unscaled === 0) return '0';
   const neg = unscaled < 0;
   let digits = String(neg ? -unscaled : unscaled);
@@ -175,7 +175,7 @@ function bigText(v: unknown): string {
   return Number.isSafeInteger(n) ? String(n) : String(v);
 }
 
-const HEX = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'));
+export const HEX = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Lower-case 8-4-4-4-12 from the driver's Uuid bytes (cheaper than its toString() or a hex slice). */
 function uuidText(v: unknown): string {

@@ -22,11 +22,28 @@ export function rowHasher(t: ResolvedTable): RowHasher {
   const canons = t.compared.map((c) => canonFor(c.type));
   const count = names.length;
   const [k0name, k0canon] = keys[0] as [string, Canon];
+  // a string value is already canonical: text columns (their canonical form is the text), and every
+  // column of a scan worker's split query, decoded straight to canonical text (cell-canon.ts)
   return {
-    keyOf: keys.length === 1 ? (row) => k0canon(row[k0name]) : (row) => keys.map(([n, c]) => c(row[n])).join(SEP),
+    keyOf:
+      keys.length === 1
+        ? (row) => {
+            const v = row[k0name];
+            return typeof v === 'string' ? v : k0canon(v);
+          }
+        : (row) =>
+            keys
+              .map(([n, c]) => {
+                const v = row[n];
+                return typeof v === 'string' ? v : c(v);
+              })
+              .join(SEP),
     rowOf: (row, key) => {
       let s = key;
-      for (let i = 0; i < count; i++) s += SEP + (canons[i] as Canon)(row[names[i] as string]);
+      for (let i = 0; i < count; i++) {
+        const v = row[names[i] as string];
+        s += SEP + (typeof v === 'string' ? v : (canons[i] as Canon)(v));
+      }
       return s;
     },
   };

@@ -1,9 +1,11 @@
 import {mkdir, rename, writeFile} from 'node:fs/promises';
+import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {parentPort, workerData} from 'node:worker_threads';
 import type {Client} from 'cassandra-driver';
 import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
 import {type Split, splitQuery} from './cassandra-side.js';
+import {canonicalTable, installCanonicalDecoding} from './cell-canon.js';
 import {bucketOf, newBuckets, rowHash, rowHasher} from './hash.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -73,7 +75,17 @@ async function scanSplit(split: Split): Promise<void> {
   const collect = input.collectBuckets ? new Set(input.collectBuckets) : undefined;
   const collected: Array<[string, number, string]> = [];
   const spill = input.mode === 'hash' && input.spillDir ? new SpillWriter() : undefined;
-  const {Long} = (await import('cassandra-driver')).default.types;
+  const driver = (await import('cassandra-driver')).default;
+  const {Long} = driver.types;
+  const canonical = input.mode !== 'read';
+  if (canonical) {
+    const {Encoder} = driver as unknown as {Encoder: {prototype: Parameters<typeof installCanonicalDecoding>[0]}};
+    const {FrameReader} = createRequire(import.meta.url)('cassandra-driver/lib/readers.js') as {
+      FrameReader: {prototype: NonNullable<Parameters<typeof installCanonicalDecoding>[1]>};
+    };
+    installCanonicalDecoding(Encoder.prototype, FrameReader.prototype);
+    canonicalTable(t.keyspace, t.table);
+  }
   const params = [Long.fromString(split.start), Long.fromString(split.end)];
   const options = {prepare: true, fetchSize: input.fetchSize, consistency: input.consistency, autoPage: false};
   const c = client as Client;
@@ -94,8 +106,10 @@ async function scanSplit(split: Split): Promise<void> {
         rows++;
         const row = r as unknown as Record<string, unknown>;
         if (withWt) {
-          const wt = row.wt__ as {toNumber(): number} | null;
-          if (wt && wt.toNumber() > (input.cutoffUs as number)) {
+          // writetime() is a bigint: a Long, or its decimal text once the query decodes canonically
+          const wt = row.wt__ as {toNumber(): number} | string | null;
+          const us = typeof wt === 'string' ? Number(wt) : wt?.toNumber();
+          if (us !== undefined && us > (input.cutoffUs as number)) {
             young++;
             continue;
           }
