@@ -42,7 +42,7 @@ export function bytesCanon(t: CqlType): ((b: Buffer) => string) | undefined {
     case T.double:
       return (b) => floatText(b.readDoubleBE(0), false);
     case T.float:
-      return (b) => floatText(b.readFloatBE(0), true);
+      return float32Text;
     case T.uuid:
     case T.timeuuid:
       return (b) => `${hex(b, 0, 4)}-${hex(b, 4, 6)}-${hex(b, 6, 8)}-${hex(b, 8, 10)}-${hex(b, 10, 16)}` as string;
@@ -61,6 +61,22 @@ export function bytesCanon(t: CqlType): ((b: Buffer) => string) | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * float32 text memoised by bit pattern: the shortest round-trip digits take a search over
+ * toExponential() precisions (~1–2 µs), and float columns often repeat values. Bounded (cleared when full).
+ */
+const floatCache = new Map<number, string>();
+function float32Text(b: Buffer): string {
+  const bits = b.readInt32BE(0);
+  let s = floatCache.get(bits);
+  if (s === undefined) {
+    s = floatText(b.readFloatBE(0), true);
+    if (floatCache.size >= 65_536) floatCache.clear();
+    floatCache.set(bits, s);
+  }
+  return s;
 }
 
 function hex(b: Buffer, from: number, to: number): string {

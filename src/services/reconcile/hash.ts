@@ -49,14 +49,24 @@ export function rowHasher(t: ResolvedTable): RowHasher {
   };
 }
 
+/** The unsigned 32-bit value of 8 lower-case hex digits of `h` from `at` (no substring, no parseInt). */
+export function hex32(h: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = h.charCodeAt(i);
+    n = n * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return n;
+}
+
 export function bucketOf(keyCanon: string, mask: number): number {
-  return parseInt(hash('md5', keyCanon).slice(0, 8), 16) & mask;
+  return hex32(hash('md5', keyCanon), 0) & mask;
 }
 
 /** [hi, lo] of the row hash. */
 export function rowHash(rowCanon: string): [number, number] {
   const h = hash('md5', rowCanon);
-  return [parseInt(h.slice(0, 8), 16), parseInt(h.slice(8, 16), 16)];
+  return [hex32(h, 0), hex32(h, 8)];
 }
 
 export function rowHashText(rowCanon: string): string {
