@@ -37,7 +37,7 @@ if (which === 'a') {
     table: t,
     buckets: 65536,
     mode: 'read',
-    fetchSize: 2000,
+    fetchSize: Number(process.env.BENCH_FETCH_SIZE ?? 2000),
     splits: tokenSplits(autoSplits(await pgRows(), workers ?? defaultWorkers())),
     workers,
     onSplit: (r: {rows: number}) => {

@@ -334,6 +334,13 @@ if (naive) {
 console.log(
   `  (A and B are timed inside their process, after connecting; reconcile and naive are whole-process wall times; baselines peak RSS ${baselineRss.toFixed(0)} MB)`,
 );
+// what the box allows: each run's own CPU (the measured process + Cassandra + PostgreSQL), packed
+// perfectly on every core, is the least wall time it can take here whatever else is running
+const own = (m: Measured) => m.cpu.self + m.cpu.cassandra + m.cpu.postgres;
+const cores = cpus().length;
+console.log(
+  `  CPU floor on ${cores} shared cores: A ${own(A).toFixed(1)} CPU-s (≥ ${(own(A) / cores).toFixed(1)} s), B ${own(B).toFixed(1)} (≥ ${(own(B) / cores).toFixed(1)} s), reconcile ${own(clean).toFixed(1)} (≥ ${(own(clean) / cores).toFixed(1)} s = ${(own(clean) / cores / (floor / 1000)).toFixed(2)} × max(A, B) even if nothing else ran); other processes took ${(clean.cpu.box - own(clean)).toFixed(1)} CPU-s during reconcile`,
+);
 console.log('Targets:');
 const t = (ok: boolean, name: string, detail: string) => console.log(`  ${ok ? 'MET ' : 'MISS'}  ${name}: ${detail}`);
 t(clean.ms <= 1.3 * floor, 'reconcile ≤ 1.3 × max(A, B), no drift', `${(clean.ms / floor).toFixed(2)}×`);
