@@ -14,7 +14,8 @@ import {type Canon, type CqlType, canonFor, decimalTextSafe, floatText, HEX, T} 
 const CANON = Symbol('cdcctl.reconcile.canon');
 
 type Decoder = (this: unknown, buffer: Buffer | null, type: CqlType) => unknown;
-type CellCanon = (buffer: Buffer, decode: (b: Buffer) => unknown) => string;
+/** Canonical text of a non-empty cell; `decode` is the driver's own decoder, applied as decode.call(encoder, b, type). */
+type CellCanon = (buffer: Buffer, encoder: unknown, decode: Decoder) => string;
 type Marked = CqlType & {[CANON]?: CellCanon};
 
 const TWO32 = 4294967296;
@@ -89,16 +90,19 @@ function hex(b: Buffer, from: number, to: number): string {
 function cellCanon(t: CqlType): CellCanon {
   const canon: Canon = canonFor(t);
   const direct = bytesCanon(t);
+  const viaDriver: CellCanon = (b, enc, decode) => canon(decode.call(enc, b, t));
+  if (!direct) return viaDriver;
   // a fixed-size type with an unexpected length (or a decimal too large for a double) falls back
-  if (direct && (t.code === T.uuid || t.code === T.timeuuid)) {
-    return (b, decode) => (b.length === 16 ? direct(b) : canon(decode(b)));
-  }
-  if (direct && (t.code === T.bigint || t.code === T.counter || t.code === T.timestamp || t.code === T.double)) {
-    return (b, decode) => (b.length === 8 ? direct(b) : canon(decode(b)));
-  }
-  if (direct && t.code === T.float) return (b, decode) => (b.length === 4 ? direct(b) : canon(decode(b)));
-  if (direct) return (b, decode) => direct(b) ?? canon(decode(b));
-  return (b, decode) => canon(decode(b));
+  const size =
+    t.code === T.uuid || t.code === T.timeuuid
+      ? 16
+      : t.code === T.bigint || t.code === T.counter || t.code === T.timestamp || t.code === T.double
+        ? 8
+        : t.code === T.float
+          ? 4
+          : 0;
+  if (size) return (b, enc, decode) => (b.length === size ? direct(b) : viaDriver(b, enc, decode));
+  return (b, enc, decode) => direct(b) ?? viaDriver(b, enc, decode);
 }
 
 let installed = false;
@@ -126,7 +130,7 @@ export function installCanonicalDecoding(
     const f = (type as Marked)[CANON];
     // nulls and empty cells keep the driver's own semantics (null, or '' for text and blobs)
     if (f === undefined || buffer === null || buffer.length === 0) return original.call(this, buffer, type);
-    return f(buffer, (b) => original.call(this, b, type));
+    return f(buffer, this, original);
   };
   if (readerProto) {
     const readMetadata = readerProto.readMetadata;
