@@ -5,11 +5,12 @@ import {runScan} from '../../src/services/reconcile/scan.js';
 import {benchConnections} from './reconcile-connections.js';
 
 /**
- * Baselines of bench:reconcile, in their own process (argv: keyspace.table [workers]); prints JSON.
+ * One baseline of bench:reconcile, in its own process (argv: keyspace.table a|b [workers]); prints
+ * JSON {ms, rows, workers}, timed after connecting.
  * A: the scan workers in read mode: same splits, pages and threads as reconcile, no hashing.
  * B: the PostgreSQL bucket query alone.
  */
-const [name, workersArg] = process.argv.slice(2) as [string, string | undefined];
+const [name, which, workersArg] = process.argv.slice(2) as [string, 'a' | 'b', string | undefined];
 const {cass, pool, table: t} = await benchConnections(name);
 const conn = {
   contactPoints: ['127.0.0.1:9042'],
@@ -28,25 +29,25 @@ async function pgRows(): Promise<number> {
   return r.rows[0]?.n ?? 0;
 }
 
-let aRows = 0;
-const a0 = Date.now();
-await runScan({
-  conn,
-  table: t,
-  buckets: 65536,
-  mode: 'read',
-  fetchSize: 2000,
-  splits: tokenSplits(autoSplits(await pgRows(), workers ?? defaultWorkers())),
-  workers,
-  onSplit: (r: {rows: number}) => {
-    aRows += r.rows;
-  },
-});
-const aMs = Date.now() - a0;
-
-const b0 = Date.now();
-const b = await pgBuckets(pool, t, 65536, {});
-const bMs = Date.now() - b0;
-process.stdout.write(JSON.stringify({aMs, aRows, bMs, bRows: total(b), workers: workers ?? defaultWorkers()}));
+let rows = 0;
+const t0 = Date.now();
+if (which === 'a') {
+  await runScan({
+    conn,
+    table: t,
+    buckets: 65536,
+    mode: 'read',
+    fetchSize: Number(process.env.BENCH_FETCH_SIZE ?? 2000),
+    splits: tokenSplits(autoSplits(await pgRows(), workers ?? defaultWorkers())),
+    workers,
+    onSplit: (r: {rows: number}) => {
+      rows += r.rows;
+    },
+  });
+} else {
+  rows = total(await pgBuckets(pool, t, 65536, {}));
+}
+const ms = Date.now() - t0;
+process.stdout.write(JSON.stringify({ms, rows, workers: workers ?? defaultWorkers()}));
 await cass.shutdown();
 await pool.end();

@@ -5,30 +5,39 @@ import {pgKeyCanonSql, pgTableRef} from '../../src/services/reconcile/spec.js';
 import {benchConnections} from './reconcile-connections.js';
 
 /**
- * The naive reference of bench:reconcile (argv: keyspace.table): download both sides completely
- * (Cassandra: one paged full-table query; PostgreSQL: one query of canonical columns), hold them in
- * memory and compare row by row — what row-level validators do (DVT-style). Prints JSON.
+ * The naive reference of bench:reconcile (argv: keyspace.table): download both sides completely and
+ * at the same time (Cassandra: one paged full-table query through the driver; PostgreSQL: one query
+ * of the canonical column texts), hold them in memory and compare row by row — what row-level
+ * validators do (DVT-style). It shares the canonical forms with reconcile (a naive tool must also
+ * normalise types to compare at all) but none of its machinery: no token splits, worker threads,
+ * server-side aggregation or byte-level decoding. Prints JSON.
  */
 const [name] = process.argv.slice(2) as [string];
 const {cass, pool, table: t} = await benchConnections(name);
 const hasher = rowHasher(t);
 
+// both downloads at once (a straightforward Promise.all, not one after the other)
 const cRows = new Map<string, string>();
 const cols = [...t.key, ...t.compared].map((c) => `"${c.name}"`).join(', ');
-const stream = cass.stream(`SELECT ${cols} FROM ${t.keyspace}.${t.table}`, [], {
-  prepare: true,
-  fetchSize: 5000,
-  autoPage: true,
-});
-for await (const row of stream as unknown as AsyncIterable<types.Row>) {
-  const r = row as unknown as Record<string, unknown>;
-  const key = hasher.keyOf(r);
-  cRows.set(key, hasher.rowOf(r, key));
-}
-const res = await pool.query<string[]>({
-  text: `SELECT ${pgKeyCanonSql(t)}, ${t.compared.map((c: {pgExpr?: string}) => c.pgExpr).join(', ')} FROM ${pgTableRef(t)}`,
-  rowMode: 'array',
-});
+const cassandraSide = (async () => {
+  const stream = cass.stream(`SELECT ${cols} FROM ${t.keyspace}.${t.table}`, [], {
+    prepare: true,
+    fetchSize: 5000,
+    autoPage: true,
+  });
+  for await (const row of stream as unknown as AsyncIterable<types.Row>) {
+    const r = row as unknown as Record<string, unknown>;
+    const key = hasher.keyOf(r);
+    cRows.set(key, hasher.rowOf(r, key));
+  }
+})();
+const [res] = await Promise.all([
+  pool.query<string[]>({
+    text: `SELECT ${pgKeyCanonSql(t)}, ${t.compared.map((c: {pgExpr?: string}) => c.pgExpr).join(', ')} FROM ${pgTableRef(t)}`,
+    rowMode: 'array',
+  }),
+  cassandraSide,
+]);
 let diffs = 0;
 const seen = new Set<string>();
 for (const r of res.rows) {

@@ -1,5 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import {availableParallelism, cpus} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
@@ -53,16 +53,79 @@ interface Measured {
   stdout: string;
   stderr: string;
   code: number;
+  cpu: CpuUse;
+  /** Whole-process wall time (ms stays the figure compared: for A and B, their own timing). */
+  wallMs: number;
+}
+
+/** CPU seconds spent during a measured run: the measured process, Cassandra's JVM, PostgreSQL, the whole box. */
+interface CpuUse {
+  self: number;
+  cassandra: number;
+  postgres: number;
+  box: number;
+}
+
+const HZ = 100; // USER_HZ (clock ticks in /proc stat files)
+/** utime + stime (+ reaped children's) of a process, in seconds; 0 when it is gone. */
+function procCpu(pid: number, withChildren = false): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s
+      .slice(s.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    // after "pid (comm) ": state=0 … utime=11 stime=12 cutime=13 cstime=14
+    return ((f[11] ?? 0) + (f[12] ?? 0) + (withChildren ? (f[13] ?? 0) + (f[14] ?? 0) : 0)) / HZ;
+  } catch {
+    return 0;
+  }
+}
+function findPid(match: (args: string) => boolean): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (match(readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' '))) return Number(d);
+    } catch {}
+  }
+  return undefined;
+}
+const cassandraPid = findPid((a) => a.includes('org.apache.cassandra.service.CassandraDaemon'));
+const postmasterPid = findPid((a) => /\/postgres -D .* -p 5433\b/.test(a));
+/** The postmaster with every live backend, plus what finished backends left in its children's counters. */
+function postgresCpu(): number {
+  if (!postmasterPid) return 0;
+  let sum = procCpu(postmasterPid, true);
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmasterPid) sum += procCpu(Number(d));
+    } catch {}
+  }
+  return sum;
+}
+/** Busy CPU seconds of the whole machine (all cores). */
+function boxCpu(): number {
+  const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return (f.reduce((a, b) => a + b, 0) - idle) / HZ;
+}
+function cpuSnapshot(): Omit<CpuUse, 'self'> {
+  return {cassandra: cassandraPid ? procCpu(cassandraPid) : 0, postgres: postgresCpu(), box: boxCpu()};
 }
 
 /** Runs a process, sampling its peak RSS (VmHWM covers every thread, worker threads included). */
 function measure(cmd: string, argv: string[]): Promise<Measured> {
   return new Promise((resolve) => {
+    const before = cpuSnapshot();
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, argv, {env, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
     let peak = 0;
+    let self = 0;
     child.stdout.on('data', (d) => {
       stdout += d;
     });
@@ -74,11 +137,22 @@ function measure(cmd: string, argv: string[]): Promise<Measured> {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         if (m) peak = Math.max(peak, Number(m[1]) / 1024);
       } catch {}
+      self = Math.max(self, procCpu(child.pid as number));
     };
     const timer = setInterval(sample, 50);
+    // the last sample is taken when stdout closes (the process is exiting but still readable)
+    child.stdout.on('end', sample);
     child.on('close', (code) => {
       clearInterval(timer);
-      resolve({ms: Number(process.hrtime.bigint() - t0) / 1e6, peakRssMb: peak, stdout, stderr, code: code ?? 1});
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const after = cpuSnapshot();
+      const cpu: CpuUse = {
+        self,
+        cassandra: after.cassandra - before.cassandra,
+        postgres: after.postgres - before.postgres,
+        box: after.box - before.box,
+      };
+      resolve({ms, wallMs: ms, peakRssMb: peak, stdout, stderr, code: code ?? 1, cpu});
     });
   });
 }
@@ -97,8 +171,7 @@ async function median(fn: () => Promise<Measured>): Promise<Measured> {
   return {...m, peakRssMb: Math.max(...all.map((x) => x.peakRssMb))};
 }
 
-function flushCassandra(): void {
-  // memtables → SSTables, so every measured scan reads the same on-disk data (skipped if unavailable)
+function nodetool(...command: string[]): void {
   const stack = process.env.STACK_DIR ?? join(repoRoot, '.stack');
   spawnSync(
     'java',
@@ -117,11 +190,18 @@ function flushCassandra(): void {
       '127.0.0.1',
       '-p',
       '7199',
-      'flush',
-      ks,
+      ...command,
     ],
-    {stdio: 'ignore', timeout: 120_000},
+    {stdio: 'ignore', timeout: 600_000},
   );
+}
+
+function flushCassandra(compact: boolean): void {
+  // memtables → SSTables, so every measured scan reads the same on-disk data (skipped if unavailable);
+  // after seeding, one major compaction: otherwise background compactions of the fresh SSTables run
+  // during (and bill their CPU to) whichever measurement comes first
+  nodetool('flush', ks);
+  if (compact) nodetool('compact', ks);
 }
 
 const log = (s: string) => process.stderr.write(`# ${s}\n`);
@@ -135,7 +215,8 @@ const have = await pgc
   .query<{n: string}>(`SELECT count(*) AS n FROM ${table}`)
   .then((r) => Number(r.rows[0]?.n))
   .catch(() => -1);
-if (!args.reuse || have !== rows) {
+const seeding = !args.reuse || have !== rows;
+if (seeding) {
   log(`seeding ${rows} rows into Cassandra and PostgreSQL (${table})`);
   const s = await cli([
     'reconcile',
@@ -147,6 +228,9 @@ if (!args.reuse || have !== rows) {
     '--rows',
     String(rows),
     '--recreate',
+    // no CDC on the benchmark table: nothing consumes cdc_raw here, and millions of rows would fill it
+    // (cdc_total_space), after which Cassandra rejects writes to every CDC table of the stack
+    '--no-cdc',
     '--yes',
     '--json',
   ]);
@@ -156,28 +240,31 @@ if (!args.reuse || have !== rows) {
     `seeded: Cassandra ${(rows / (sr.cassandraMs / 1000)).toFixed(0)} rows/s, PostgreSQL COPY ${(rows / (sr.postgresMs / 1000)).toFixed(0)} rows/s`,
   );
 }
-flushCassandra();
+flushCassandra(seeding);
 await pgc.query(`VACUUM ANALYZE ${table}`);
 
 // ---- baselines ----------------------------------------------------------------------------------------
-const bs: Array<{aMs: number; aRows: number; bMs: number; bRows: number; workers: number}> = [];
-let baselineRss = 0;
-for (let i = 0; i < runs; i++) {
-  const argv = ['--import', 'tsx', join(repoRoot, 'test/bench/reconcile-baselines.ts'), table];
-  const m = await measure(node, [...argv, ...(args.workers ? [args.workers] : [])]);
-  if (m.code !== 0) throw new Error(`baselines failed: ${m.stderr}`);
-  bs.push(JSON.parse(m.stdout));
-  baselineRss = Math.max(baselineRss, m.peakRssMb);
+// A and B each in their own process, so that the CPU each costs (client, Cassandra, PostgreSQL) is its own
+interface Baseline {
+  ms: number;
+  rows: number;
+  workers: number;
 }
-const mid = <T>(xs: T[], f: (x: T) => number) => xs.map(f).sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-const b = {
-  aMs: mid(bs, (x) => x.aMs),
-  aRows: bs[0]?.aRows ?? 0,
-  bMs: mid(bs, (x) => x.bMs),
-  bRows: bs[0]?.bRows ?? 0,
-  workers: bs[0]?.workers ?? 0,
-};
-const baseline = {peakRssMb: baselineRss};
+const baselineRuns: Array<{a: Measured & Baseline; b: Measured & Baseline}> = [];
+for (let i = 0; i < runs; i++) {
+  const one = async (which: 'a' | 'b') => {
+    const argv = ['--import', 'tsx', join(repoRoot, 'test/bench/reconcile-baselines.ts'), table, which];
+    const m = await measure(node, [...argv, ...(args.workers ? [args.workers] : [])]);
+    if (m.code !== 0) throw new Error(`baseline ${which} failed: ${m.stderr}`);
+    return {...m, ...(JSON.parse(m.stdout) as Baseline)};
+  };
+  baselineRuns.push({a: await one('a'), b: await one('b')});
+}
+const midOf = <T extends {ms: number}>(xs: T[]): T =>
+  [...xs].sort((x, y) => x.ms - y.ms)[Math.floor(xs.length / 2)] as T;
+const A = midOf(baselineRuns.map((r) => r.a));
+const B = midOf(baselineRuns.map((r) => r.b));
+const baselineRss = Math.max(...baselineRuns.flatMap((r) => [r.a.peakRssMb, r.b.peakRssMb]));
 
 // ---- reconcile: no drift, 0.1 % drift -----------------------------------------------------------------
 const common = [
@@ -206,7 +293,7 @@ await pgc.query(`UPDATE ${table} SET visits = visits - 1 WHERE id IN (SELECT id 
   k,
 ]);
 if (drift.code !== 3) throw new Error(`reconcile (drift) exit ${drift.code}: ${drift.stderr}`);
-const driftRes = JSON.parse(drift.stdout) as {tables: Array<{durationMs: number; mismatched: number}>};
+const driftRes = JSON.parse(drift.stdout) as {tables: Array<{durationMs: number; drillMs: number; mismatched: number}>};
 if (driftRes.tables[0]?.mismatched !== k)
   throw new Error(`expected ${k} mismatches, got ${driftRes.tables[0]?.mismatched}`);
 
@@ -224,26 +311,41 @@ await pgc.end();
 // ---- report -------------------------------------------------------------------------------------------
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (n: number, ms: number) => `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} rows/s`;
-const floor = Math.max(b.aMs, b.bMs);
+const floor = Math.max(A.ms, B.ms);
 const engine = cleanRes.tables[0] as {durationMs: number; scanMs: number; pgMs: number};
+/** Where the CPU went during a measured run (seconds): the measured process, Cassandra, PostgreSQL, the box. */
+const cpu = (m: Measured) =>
+  `CPU s: self ${m.cpu.self.toFixed(1)}, Cassandra ${m.cpu.cassandra.toFixed(1)}, PG ${m.cpu.postgres.toFixed(1)}, box ${m.cpu.box.toFixed(1)} of ${((cpus().length * m.wallMs) / 1000).toFixed(1)}`;
 console.log(
-  `\nReconcile benchmark: ${rows.toLocaleString('en-US')} rows × 10 columns, ${cpus().length} cores (${availableParallelism()} available), ${b.workers} scan workers, Node ${process.version}`,
+  `\nReconcile benchmark: ${rows.toLocaleString('en-US')} rows × 10 columns, ${cpus().length} cores (${availableParallelism()} available), ${A.workers} scan workers, Node ${process.version}, median of ${runs}`,
 );
 console.log(
-  `  A  plain token-range parallel Cassandra read   ${s(b.aMs).padStart(9)}   ${rate(b.aRows, b.aMs)}  (peak RSS ${baseline.peakRssMb.toFixed(0)} MB incl. B)`,
-);
-console.log(`  B  PostgreSQL server-side bucket aggregation   ${s(b.bMs).padStart(9)}   ${rate(b.bRows, b.bMs)}`);
-console.log(
-  `  reconcile, no drift (CLI wall)                 ${s(clean.ms).padStart(9)}   ${(clean.ms / floor).toFixed(2)} × max(A, B)   engine ${s(engine.durationMs)} (scan ${s(engine.scanMs)}, PG ${s(engine.pgMs)} alongside)   peak RSS ${clean.peakRssMb.toFixed(0)} MB`,
+  `  A  plain token-range parallel Cassandra read   ${s(A.ms).padStart(9)}   ${rate(A.rows, A.ms)}   peak RSS ${A.peakRssMb.toFixed(0)} MB   ${cpu(A)}`,
 );
 console.log(
-  `  reconcile, 0.1 % drift (${k} rows, CLI wall)   ${s(drift.ms).padStart(9)}   ${(drift.ms / floor).toFixed(2)} × max(A, B)   engine ${s(driftRes.tables[0]?.durationMs ?? 0)}   peak RSS ${drift.peakRssMb.toFixed(0)} MB`,
+  `  B  PostgreSQL server-side bucket aggregation   ${s(B.ms).padStart(9)}   ${rate(B.rows, B.ms)}   ${cpu(B)}`,
+);
+console.log(
+  `  reconcile, no drift (CLI wall)                 ${s(clean.ms).padStart(9)}   ${(clean.ms / floor).toFixed(2)} × max(A, B)   engine ${s(engine.durationMs)} (scan ${s(engine.scanMs)}, PG ${s(engine.pgMs)} alongside)   peak RSS ${clean.peakRssMb.toFixed(0)} MB   ${cpu(clean)}`,
+);
+console.log(
+  `  reconcile, 0.1 % drift (${k} rows, CLI wall)   ${s(drift.ms).padStart(9)}   ${(drift.ms / floor).toFixed(2)} × max(A, B)   engine ${s(driftRes.tables[0]?.durationMs ?? 0)} (drill ${s(driftRes.tables[0]?.drillMs ?? 0)})   peak RSS ${drift.peakRssMb.toFixed(0)} MB   ${cpu(drift)}`,
 );
 if (naive) {
   console.log(
-    `  naive: download both, compare in memory        ${s(naive.ms).padStart(9)}   reconcile is ${(naive.ms / clean.ms).toFixed(1)}× faster   peak RSS ${naive.peakRssMb.toFixed(0)} MB   (${naive.diffs} diffs)`,
+    `  naive: download both, compare in memory        ${s(naive.ms).padStart(9)}   reconcile is ${(naive.ms / clean.ms).toFixed(1)}× faster   peak RSS ${naive.peakRssMb.toFixed(0)} MB   (${naive.diffs} diffs)   ${cpu(naive)}`,
   );
 }
+console.log(
+  `  (A and B are timed inside their process, after connecting; reconcile and naive are whole-process wall times; baselines peak RSS ${baselineRss.toFixed(0)} MB)`,
+);
+// what the box allows: each run's own CPU (the measured process + Cassandra + PostgreSQL), packed
+// perfectly on every core, is the least wall time it can take here whatever else is running
+const own = (m: Measured) => m.cpu.self + m.cpu.cassandra + m.cpu.postgres;
+const cores = cpus().length;
+console.log(
+  `  CPU floor on ${cores} shared cores: A ${own(A).toFixed(1)} CPU-s (≥ ${(own(A) / cores).toFixed(1)} s), B ${own(B).toFixed(1)} (≥ ${(own(B) / cores).toFixed(1)} s), reconcile ${own(clean).toFixed(1)} (≥ ${(own(clean) / cores).toFixed(1)} s): reconcile's own CPU is ${(own(clean) / Math.max(own(A), own(B))).toFixed(2)} × that of the larger baseline, the wall ratio it would have with the box to itself; other processes took ${(clean.cpu.box - own(clean)).toFixed(1)} CPU-s during reconcile, ${(A.cpu.box - own(A)).toFixed(1)} during A`,
+);
 console.log('Targets:');
 const t = (ok: boolean, name: string, detail: string) => console.log(`  ${ok ? 'MET ' : 'MISS'}  ${name}: ${detail}`);
 t(clean.ms <= 1.3 * floor, 'reconcile ≤ 1.3 × max(A, B), no drift', `${(clean.ms / floor).toFixed(2)}×`);

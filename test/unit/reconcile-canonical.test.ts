@@ -119,6 +119,46 @@ describe('reconcile canonical forms (JS side)', () => {
     assert.equal(floatText(100, false), '100');
     assert.equal(floatText(1.7976931348623157e308, false), '1.7976931348623157e+308');
     assert.equal(floatText(5e-324, false), '5e-324');
+    assert.equal(decimalText('-150', 2), '-1.5');
+    assert.equal(decimalText('7', 0), '7');
+  });
+
+  it('double text: the String() fast path prints what the exponent-based formatting prints', () => {
+    // reference: PostgreSQL's rule applied to the shortest digits (plain when -4 ≤ exponent < 15)
+    const reference = (v: number) => {
+      const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(v.toExponential()) as RegExpExecArray;
+      const digits = ((m[2] as string) + (m[3] ?? '')).replace(/0+$/, '') || '0';
+      const exp = Number(m[4]);
+      if (exp < 0) return `${m[1]}0.${'0'.repeat(-exp - 1)}${digits}`;
+      if (digits.length <= exp + 1) return (m[1] as string) + digits + '0'.repeat(exp + 1 - digits.length);
+      return `${m[1]}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+    };
+    let seed = 42;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const v = (rnd() < 0.5 ? -1 : 1) * 10 ** (rnd() * 19 - 4) * (1 + rnd());
+      const a = Math.abs(v);
+      if (a < 1e-4 || a >= 1e15) continue;
+      assert.equal(floatText(v, false), reference(v), String(v));
+    }
+    for (const v of [1e-4, 0.1, 1, 123456789012345.6, 999999999999999.9])
+      assert.equal(floatText(v, false), reference(v));
+  });
+
+  it('decimal canonical form from the driver value (safe-integer fast path and the general one)', () => {
+    const dec = canonFor({code: T.decimal});
+    const bd = (unscaled: string, scale: number) => ({
+      _intVal: {toNumber: () => Number(unscaled), toString: () => unscaled},
+      _scale: scale,
+    });
+    assert.equal(dec(bd('150', 2)), '1.5');
+    assert.equal(dec(bd('-5', 3)), '-0.005');
+    assert.equal(dec(bd('0', 4)), '0');
+    assert.equal(dec(bd('12', -2)), '1200');
+    assert.equal(dec(bd('1234567890123456789012', 4)), '123456789012345678.9012');
   });
 
   it('key texts parse back into driver values', () => {

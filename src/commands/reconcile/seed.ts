@@ -26,6 +26,11 @@ missing, extra and a changed value in each column; the injected differences are 
     recreate: Flags.boolean({summary: 'Drop and re-create both tables first.'}),
     seed: Flags.string({summary: 'Data seed (same seed, same rows).', default: 'cdcctl'}),
     concurrency: Flags.integer({summary: 'Cassandra inserts in flight.', default: 128}),
+    cdc: Flags.boolean({
+      summary: 'Create the Cassandra table with cdc = true (--no-cdc for benchmarks without a CDC consumer).',
+      default: true,
+      allowNo: true,
+    }),
     yes: Flags.boolean({char: 'y', summary: 'Do not ask before --recreate drops tables.'}),
   };
 
@@ -41,6 +46,7 @@ missing, extra and a changed value in each column; the injected differences are 
       recreate: f.recreate,
       seed: f.seed,
       concurrency: f.concurrency,
+      cdc: f.cdc,
     });
     const summary = `Loaded ${result.rows.toLocaleString('en-US')} rows: Cassandra ${result.cassandra} in ${(result.cassandraMs / 1000).toFixed(1)}s, PostgreSQL ${result.postgres} in ${(result.postgresMs / 1000).toFixed(1)}s`;
     return this.present(result, () =>

@@ -83,6 +83,23 @@ export function isCollection(t: CqlType): boolean {
 
 // ---- scalars ------------------------------------------------------------------------------------------------
 
+/** decimalText for an unscaled value that is a safe integer (the common case), without regular expressions. */
+export function decimalTextSafe(unscaled: number, scale: number): string {
+  if (unscaled === 0) return '0';
+  const neg = unscaled < 0;
+  let digits = String(neg ? -unscaled : unscaled);
+  let text: string;
+  if (scale <= 0) text = digits + '0'.repeat(-scale);
+  else {
+    if (digits.length <= scale) digits = '0'.repeat(scale + 1 - digits.length) + digits;
+    let end = digits.length;
+    const point = end - scale;
+    while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+    text = end > point ? `${digits.slice(0, point)}.${digits.slice(point, end)}` : digits.slice(0, point);
+  }
+  return neg ? `-${text}` : text;
+}
+
 /** Plain decimal text of unscaled × 10^-scale, trailing zeros removed. */
 export function decimalText(unscaled: string, scale: number): string {
   let neg = false;
@@ -105,6 +122,12 @@ export function decimalText(unscaled: string, scale: number): string {
 
 /** Shortest digits that round-trip, formatted as PostgreSQL prints float4/float8 (extra_float_digits = 1). */
 export function floatText(value: number, single: boolean): string {
+  if (!single) {
+    // JS prints the same shortest round-trip digits as PostgreSQL (both shortest, closest), and in the
+    // same plain notation wherever PostgreSQL does not switch to an exponent (1e-4 ≤ |x| < 1e15)
+    const a = value < 0 ? -value : value;
+    if (a >= 1e-4 && a < 1e15) return String(value);
+  }
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
@@ -152,12 +175,14 @@ function bigText(v: unknown): string {
   return Number.isSafeInteger(n) ? String(n) : String(v);
 }
 
-/** Lower-case 8-4-4-4-12 from the driver's Uuid bytes (cheaper than its toString()). */
+export const HEX = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case 8-4-4-4-12 from the driver's Uuid bytes (cheaper than its toString() or a hex slice). */
 function uuidText(v: unknown): string {
   const b = (v as {buffer?: Buffer}).buffer;
   if (!Buffer.isBuffer(b) || b.length !== 16) return String(v).toLowerCase();
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const x = (i: number) => HEX[b[i] as number] as string;
+  return `${x(0)}${x(1)}${x(2)}${x(3)}-${x(4)}${x(5)}-${x(6)}${x(7)}-${x(8)}${x(9)}-${x(10)}${x(11)}${x(12)}${x(13)}${x(14)}${x(15)}`;
 }
 
 /** Shortest significant digits (1…9) that round-trip through float32, by binary search. */
@@ -196,8 +221,10 @@ function scalarCanon(t: CqlType): Canon {
       return (v) => {
         // cassandra-driver's BigDecimal keeps (unscaled Integer, scale) in _intVal/_scale; its
         // toString() may use exponent notation, so the plain form is built from the parts
-        const d = v as {_intVal: unknown; _scale: number};
-        return decimalText(bigText(d._intVal), d._scale);
+        const d = v as {_intVal: {toNumber(): number} | number; _scale: number};
+        const n = typeof d._intVal === 'number' ? d._intVal : d._intVal.toNumber();
+        if (Number.isSafeInteger(n) && d._scale <= 64 && d._scale >= -64) return decimalTextSafe(n, d._scale);
+        return decimalText(String(d._intVal), d._scale);
       };
     case T.float:
       return (v) => floatText(v as number, true);
@@ -232,8 +259,16 @@ const utf8Compare = (a: string, b: string): number => Buffer.compare(Buffer.from
 const NON_ASCII = /[\u0080-\uffff]/;
 /** Sorts by UTF-8 bytes; for ASCII strings JS's code-unit order is the same and far cheaper. */
 function sortBytewise(items: string[]): void {
-  if (!items.some((s) => NON_ASCII.test(s))) items.sort();
-  else items.sort(utf8Compare);
+  if (items.length < 2) return;
+  if (!items.some((s) => NON_ASCII.test(s))) {
+    // Cassandra returns set elements in its own order, which for text is already this one
+    for (let i = 1; i < items.length; i++) {
+      if ((items[i - 1] as string) > (items[i] as string)) {
+        items.sort();
+        return;
+      }
+    }
+  } else items.sort(utf8Compare);
 }
 /** jsonb orders object keys by byte length first, then bytewise. */
 const jsonbKeyOrder = (a: string, b: string): number =>
@@ -419,24 +454,49 @@ export function pgCanonExpr(col: string, t: CqlType, pg: PgColumnInfo, hint?: Ty
   }
 }
 
+/** The JSON value of a collection column, and its "null or empty" test (undefined: not a JSON-able type). */
+function jsonSource(col: string, type: string): {j: string; empty: string} | undefined {
+  const asJson = () => {
+    const j = `${col}::jsonb`;
+    return {j, empty: `${j} IN ('[]'::jsonb, '{}'::jsonb, 'null'::jsonb)`};
+  };
+  if (PG_JSON.test(type)) return asJson();
+  if (type.endsWith('[]')) return {j: `to_jsonb(${col})`, empty: `cardinality(${col}) = 0`};
+  if (PG_TEXT.test(type)) return asJson();
+  return undefined;
+}
+
+/** A set's elements sorted by their UTF-8 bytes, as canonical JSON text (an aggregate over `e`). */
+const SET_AGG = `'[' || string_agg(e::text, ', ' ORDER BY convert_to(e::text, 'UTF8')) || ']'`;
+
 function jsonExpr(col: string, t: CqlType, type: string): string | undefined {
-  let j: string;
-  let empty: string;
-  if (PG_JSON.test(type)) {
-    j = `${col}::jsonb`;
-    empty = `${j} IN ('[]'::jsonb, '{}'::jsonb, 'null'::jsonb)`;
-  } else if (type.endsWith('[]')) {
-    j = `to_jsonb(${col})`;
-    empty = `cardinality(${col}) = 0`;
-  } else if (PG_TEXT.test(type)) {
-    j = `${col}::jsonb`;
-    empty = `${j} IN ('[]'::jsonb, '{}'::jsonb, 'null'::jsonb)`;
-  } else return undefined;
-  const text =
-    t.code === T.set
-      ? `(SELECT '[' || string_agg(e::text, ', ' ORDER BY convert_to(e::text, 'UTF8')) || ']' FROM jsonb_array_elements(${j}) e)`
-      : `${j}::text`;
-  return `CASE WHEN ${col} IS NULL OR ${empty} THEN NULL ELSE ${text} END`;
+  const src = jsonSource(col, type);
+  if (!src) return undefined;
+  const text = t.code === T.set ? `(SELECT ${SET_AGG} FROM jsonb_array_elements(${src.j}) e)` : `${src.j}::text`;
+  return `CASE WHEN ${col} IS NULL OR ${src.empty} THEN NULL ELSE ${text} END`;
+}
+
+/**
+ * The canonical expression of a set column split for a full-table scan: the sorting subquery as a
+ * LATERAL join (`from`, exposing `${alias}._cdcctl_set`) and the expression using it. The correlated subquery of
+ * pgCanonExpr is parallel-restricted (PostgreSQL then evaluates the whole row expression in the
+ * leader, after the Gather); a lateral join runs inside parallel workers. Same text as pgCanonExpr.
+ * Undefined when the column is not a set stored as JSON or an array.
+ */
+export function pgSetLateral(
+  col: string,
+  t: CqlType,
+  pg: PgColumnInfo,
+  alias: string,
+  hint?: TypeHint,
+): {from: string; expr: string} | undefined {
+  if (t.code !== T.set || (hint && hint !== 'json')) return undefined;
+  const src = jsonSource(col, pg.type);
+  if (!src) return undefined;
+  return {
+    from: `LEFT JOIN LATERAL (SELECT ${SET_AGG} AS _cdcctl_set FROM jsonb_array_elements(${src.j}) e) ${alias} ON true`,
+    expr: `CASE WHEN ${col} IS NULL OR ${src.empty} THEN NULL ELSE ${alias}._cdcctl_set END`,
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import type {ResolvedTable} from './spec.js';
  *   bucket = first 32 bits of md5(pk_canon) & (B − 1)
  *   h      = first 64 bits of md5(row_canon), kept as two unsigned 32-bit lanes (hi, lo)
  * Per bucket: n = count, Σhi, Σlo — exact sums (float64 holds them exactly up to 2^21 rows per bucket;
- * with the default 65,536 buckets that is 137 billion rows), compared with PostgreSQL's exact sums.
+ * with the default 65,536 buckets that is 137 billion rows), compared with PostgreSQL's as Σh mod 2^64.
  */
 export interface RowHasher {
   /** Canonical key text of a driver row (values by column name). */
@@ -18,26 +18,55 @@ export interface RowHasher {
 
 export function rowHasher(t: ResolvedTable): RowHasher {
   const keys: Array<[string, Canon]> = t.key.map((c) => [c.name, canonFor(c.type)]);
-  const cols: Array<[string, Canon]> = t.compared.map((c) => [c.name, canonFor(c.type)]);
-  const k0 = keys[0] as [string, Canon];
+  const names = t.compared.map((c) => c.name);
+  const canons = t.compared.map((c) => canonFor(c.type));
+  const count = names.length;
+  const [k0name, k0canon] = keys[0] as [string, Canon];
+  // a string value is already canonical: text columns (their canonical form is the text), and every
+  // column of a scan worker's split query, decoded straight to canonical text (cell-canon.ts)
   return {
-    keyOf: keys.length === 1 ? (row) => k0[1](row[k0[0]]) : (row) => keys.map(([n, c]) => c(row[n])).join(SEP),
+    keyOf:
+      keys.length === 1
+        ? (row) => {
+            const v = row[k0name];
+            return typeof v === 'string' ? v : k0canon(v);
+          }
+        : (row) =>
+            keys
+              .map(([n, c]) => {
+                const v = row[n];
+                return typeof v === 'string' ? v : c(v);
+              })
+              .join(SEP),
     rowOf: (row, key) => {
       let s = key;
-      for (const [n, c] of cols) s += SEP + c(row[n]);
+      for (let i = 0; i < count; i++) {
+        const v = row[names[i] as string];
+        s += SEP + (typeof v === 'string' ? v : (canons[i] as Canon)(v));
+      }
       return s;
     },
   };
 }
 
+/** The unsigned 32-bit value of 8 lower-case hex digits of `h` from `at` (no substring, no parseInt). */
+export function hex32(h: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = h.charCodeAt(i);
+    n = n * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return n;
+}
+
 export function bucketOf(keyCanon: string, mask: number): number {
-  return parseInt(hash('md5', keyCanon).slice(0, 8), 16) & mask;
+  return hex32(hash('md5', keyCanon), 0) & mask;
 }
 
 /** [hi, lo] of the row hash. */
 export function rowHash(rowCanon: string): [number, number] {
   const h = hash('md5', rowCanon);
-  return [parseInt(h.slice(0, 8), 16), parseInt(h.slice(8, 16), 16)];
+  return [hex32(h, 0), hex32(h, 8)];
 }
 
 export function rowHashText(rowCanon: string): string {
@@ -71,12 +100,30 @@ export function total(b: Buckets): number {
   return s;
 }
 
-/** Buckets whose figures differ. */
+const TWO32 = 2 ** 32;
+
+/**
+ * Σh mod 2^64 as [hi, lo] 32-bit lanes, from exact lane sums (Σhi, Σlo): lo's carry goes into hi, hi
+ * wraps at 2^32. Idempotent; PostgreSQL returns its sums already in this form (pg-side bucketSql).
+ */
+export function normalised(hiSum: number, loSum: number): [number, number] {
+  const lo = loSum % TWO32;
+  const hi = (hiSum + (loSum - lo) / TWO32) % TWO32;
+  return [hi, lo];
+}
+
+/** Buckets whose figures differ (count, and Σh mod 2^64). */
 export function diffBuckets(a: Buckets, b: Buckets, include: (bucket: number) => boolean = () => true): number[] {
   const out: number[] = [];
   for (let i = 0; i < a.n.length; i++) {
     if (!include(i)) continue;
-    if (a.n[i] !== b.n[i] || a.hi[i] !== b.hi[i] || a.lo[i] !== b.lo[i]) out.push(i);
+    if (a.n[i] !== b.n[i]) {
+      out.push(i);
+      continue;
+    }
+    const [ah, al] = normalised(a.hi[i] as number, a.lo[i] as number);
+    const [bh, bl] = normalised(b.hi[i] as number, b.lo[i] as number);
+    if (ah !== bh || al !== bl) out.push(i);
   }
   return out;
 }

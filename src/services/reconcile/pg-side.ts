@@ -1,8 +1,9 @@
-import type {Pool} from 'pg';
+import {availableParallelism} from 'node:os';
+import type {Pool, PoolClient} from 'pg';
 import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, SEP} from './canonical.js';
 import {type Buckets, newBuckets} from './hash.js';
-import {pgKeyCanonSql, pgRowCanonSql, pgTableRef, type ResolvedTable} from './spec.js';
+import {pgKeyCanonSql, pgRowCanonSql, pgScanSql, pgTableRef, type ResolvedTable} from './spec.js';
 
 /**
  * The PostgreSQL side: one server-side GROUP BY per table computes every bucket's figures (almost
@@ -36,29 +37,127 @@ function rangeClause(filter: PgFilter, params: unknown[]): string {
   return ` WHERE b >= $${params.length - 1} AND b < $${params.length}`;
 }
 
-export function bucketSql(t: ResolvedTable, buckets: number, filter: PgFilter): {text: string; values: unknown[]} {
+/**
+ * The bucket query: per bucket, count(*) and Σh mod 2^64 returned as two 32-bit lanes (hi, lo), the
+ * form the Node side normalises its lane sums to (hash.ts normalised). Written so that PostgreSQL
+ * evaluates each md5 once per row (h is one 64-bit integer referenced once, summed by sum(int8)'s
+ * 128-bit accumulator) and hash-aggregates in memory; the mod/lane arithmetic runs once per bucket.
+ * `blocks` restricts it to a range of heap pages (a TID range scan, PostgreSQL ≥ 14).
+ */
+export function bucketSql(
+  t: ResolvedTable,
+  buckets: number,
+  filter: PgFilter,
+  blocks?: [number, number | undefined],
+): {text: string; values: unknown[]} {
   const values: unknown[] = [buckets - 1];
-  const from = inner(t, filter, values);
+  const scan = pgScanSql(t);
+  const where: string[] = [];
+  if (filter.cutoff && t.updatedAt) {
+    values.push(filter.cutoff);
+    where.push(`(${quoteIdent(t.updatedAt)} IS NULL OR ${quoteIdent(t.updatedAt)} < $${values.length})`);
+  }
+  if (blocks) {
+    const ctid = `${quoteIdent(t.pgTable)}.ctid`;
+    values.push(`(${blocks[0]},0)`);
+    where.push(`${ctid} >= $${values.length}::tid`);
+    if (blocks[1] !== undefined) {
+      values.push(`(${blocks[1]},0)`);
+      where.push(`${ctid} < $${values.length}::tid`);
+    }
+  }
   const range = rangeClause(filter, values);
   return {
-    text: `SELECT b, count(*)::float8 AS n, sum(hi)::float8 AS hi, sum(lo)::float8 AS lo FROM (
-      SELECT ${BUCKET} AS b, ('x' || substr(s.h, 1, 8))::bit(32)::bigint AS hi, ('x' || substr(s.h, 9, 8))::bit(32)::bigint AS lo
-        FROM (${from}) s) x${range} GROUP BY b`,
+    text: `SELECT b, n, floor(s / 4294967296)::float8 AS hi, mod(s, 4294967296)::float8 AS lo FROM (
+      SELECT b, count(*)::float8 AS n, mod(mod(sum(h), 18446744073709551616) + 18446744073709551616, 18446744073709551616) AS s
+        FROM (SELECT (('x' || substr(md5(${scan.key}), 1, 8))::bit(32)::int & $1) AS b,
+                     ('x' || substr(md5(${scan.row}), 1, 16))::bit(64)::bigint AS h
+                FROM ${scan.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}) x${range}
+       GROUP BY b) g`,
     values,
   };
 }
 
-export async function pgBuckets(pool: Pool, t: ResolvedTable, buckets: number, filter: PgFilter): Promise<Buckets> {
-  const q = bucketSql(t, buckets, filter);
-  const res = await pool.query<{b: number; n: number; hi: number; lo: number}>(q);
+/**
+ * Planner settings for the aggregation: no JIT (compiling costs more than it gains here), hash
+ * aggregation in memory (the planner cannot estimate the number of buckets and would sort 1M rows),
+ * no parallel plan (we run our own block-range chunks: PostgreSQL's cost model does not see md5's
+ * cost and keeps the expensive expressions in the leader).
+ */
+const BUCKET_SETTINGS = [
+  'SET LOCAL jit = off',
+  "SET LOCAL work_mem = '64MB'",
+  'SET LOCAL enable_sort = off',
+  'SET LOCAL max_parallel_workers_per_gather = 0',
+];
+
+/** Default number of concurrent chunk queries: the server's cores are not known, the client's are a fair guess on one box. */
+export function defaultPgParallel(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/**
+ * PostgreSQL's buckets: the table cut into `parallel` contiguous block ranges aggregated concurrently
+ * (one connection each; PostgreSQL ≥ 14 scans a TID range without reading the rest), summed here.
+ */
+export async function pgBuckets(
+  pool: Pool,
+  t: ResolvedTable,
+  buckets: number,
+  filter: PgFilter,
+  options: {parallel?: number} = {},
+): Promise<Buckets> {
+  const parallel = options.parallel ?? defaultPgParallel();
+  const info = await pool.query<{pages: number; v: number}>(
+    `SELECT greatest(pg_relation_size($1::regclass) / current_setting('block_size')::int, 1)::float8 AS pages,
+            current_setting('server_version_num')::int AS v`,
+    [pgTableRef(t)],
+  );
+  const pages = info.rows[0]?.pages ?? 1;
+  const chunks: Array<[number, number | undefined] | undefined> = [];
+  if (parallel <= 1 || (info.rows[0]?.v ?? 0) < 140000 || pages < parallel * 64) chunks.push(undefined);
+  else {
+    for (let i = 0; i < parallel; i++) {
+      const from = Math.floor((pages * i) / parallel);
+      chunks.push([from, i === parallel - 1 ? undefined : Math.floor((pages * (i + 1)) / parallel)]);
+    }
+  }
   const out = newBuckets(buckets);
-  for (const r of res.rows) {
-    out.n[r.b] = r.n;
-    out.hi[r.b] = r.hi;
-    out.lo[r.b] = r.lo;
+  // one snapshot for every chunk: the first transaction exports it, the others adopt it
+  const clients: PoolClient[] = [];
+  try {
+    for (let i = 0; i < chunks.length; i++) clients.push(await pool.connect());
+    const first = clients[0] as PoolClient;
+    await first.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshot =
+      chunks.length > 1 ? (await first.query<{s: string}>('SELECT pg_export_snapshot() AS s')).rows[0]?.s : undefined;
+    for (const c of clients.slice(1)) {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await c.query(`SET TRANSACTION SNAPSHOT ${literalText(snapshot as string)}`);
+    }
+    await Promise.all(
+      chunks.map(async (blocks, i) => {
+        const client = clients[i] as PoolClient;
+        for (const s of BUCKET_SETTINGS) await client.query(s);
+        const res = await client.query<{b: number; n: number; hi: number; lo: number}>(
+          bucketSql(t, buckets, filter, blocks),
+        );
+        for (const r of res.rows) {
+          out.n[r.b] = (out.n[r.b] as number) + r.n;
+          out.hi[r.b] = (out.hi[r.b] as number) + r.hi;
+          out.lo[r.b] = (out.lo[r.b] as number) + r.lo;
+        }
+      }),
+    );
+  } finally {
+    // read-only transactions: ending them is all there is to do, whatever happened
+    await Promise.all(clients.map((c) => c.query('ROLLBACK').catch(() => {})));
+    for (const c of clients) c.release();
   }
   return out;
 }
+
+const literalText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** Keys and row hashes (16 hex digits) of the rows in the given buckets. */
 export async function pgDrill(

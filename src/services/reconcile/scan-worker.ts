@@ -1,10 +1,14 @@
+import {hash} from 'node:crypto';
 import {mkdir, rename, writeFile} from 'node:fs/promises';
+import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {parentPort, workerData} from 'node:worker_threads';
 import type {Client} from 'cassandra-driver';
 import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
 import {type Split, splitQuery} from './cassandra-side.js';
-import {bucketOf, newBuckets, rowHash, rowHasher} from './hash.js';
+import {canonicalTable, installCanonicalDecoding} from './cell-canon.js';
+import {bucketOf, hex32, newBuckets, rowHash, rowHasher} from './hash.js';
+import {SPILL_MAGIC} from './scan.js';
 import type {ResolvedTable} from './spec.js';
 
 /**
@@ -73,7 +77,17 @@ async function scanSplit(split: Split): Promise<void> {
   const collect = input.collectBuckets ? new Set(input.collectBuckets) : undefined;
   const collected: Array<[string, number, string]> = [];
   const spill = input.mode === 'hash' && input.spillDir ? new SpillWriter() : undefined;
-  const {Long} = (await import('cassandra-driver')).default.types;
+  const driver = (await import('cassandra-driver')).default;
+  const {Long} = driver.types;
+  const canonical = input.mode !== 'read';
+  if (canonical) {
+    const {Encoder} = driver as unknown as {Encoder: {prototype: Parameters<typeof installCanonicalDecoding>[0]}};
+    const {FrameReader} = createRequire(import.meta.url)('cassandra-driver/lib/readers.js') as {
+      FrameReader: {prototype: NonNullable<Parameters<typeof installCanonicalDecoding>[1]>};
+    };
+    installCanonicalDecoding(Encoder.prototype, FrameReader.prototype);
+    canonicalTable(t.keyspace, t.table);
+  }
   const params = [Long.fromString(split.start), Long.fromString(split.end)];
   const options = {prepare: true, fetchSize: input.fetchSize, consistency: input.consistency, autoPage: false};
   const c = client as Client;
@@ -94,8 +108,10 @@ async function scanSplit(split: Split): Promise<void> {
         rows++;
         const row = r as unknown as Record<string, unknown>;
         if (withWt) {
-          const wt = row.wt__ as {toNumber(): number} | null;
-          if (wt && wt.toNumber() > (input.cutoffUs as number)) {
+          // writetime() is a bigint: a Long, or its decimal text once the query decodes canonically
+          const wt = row.wt__ as {toNumber(): number} | string | null;
+          const us = typeof wt === 'string' ? Number(wt) : wt?.toNumber();
+          if (us !== undefined && us > (input.cutoffUs as number)) {
             young++;
             continue;
           }
@@ -110,7 +126,9 @@ async function scanSplit(split: Split): Promise<void> {
           }
           continue;
         }
-        const [hi, lo] = rowHash(hasher.rowOf(row, key));
+        const h = hash('md5', hasher.rowOf(row, key));
+        const hi = hex32(h, 0);
+        const lo = hex32(h, 8);
         const a = acc as NonNullable<typeof acc>;
         if (a.n[b] === 0) (touched as Uint32Array)[nTouched++] = b;
         a.n[b] = (a.n[b] as number) + 1;
@@ -151,27 +169,43 @@ async function scanSplit(split: Split): Promise<void> {
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
-/** Spill record: bucket u32 · hi u32 · lo u32 · key length u32 · key UTF-8. */
+/**
+ * A split's spill file (drill-down without a rescan), written once when the split is done:
+ *   u32 magic (SPILL_MAGIC) · u32 count · u32 key blob bytes · count × (bucket u32 · hi u32 · lo u32 · key length in UTF-16 units u32)
+ *   · the keys, concatenated, UTF-8
+ * (little-endian). Keys are collected as JS strings and encoded once per split: one native call
+ * instead of one per row.
+ */
 class SpillWriter {
-  private buf = Buffer.allocUnsafe(1 << 16);
-  private len = 0;
+  private recs = new Uint32Array(4096 * 4);
+  private count = 0;
+  private keys: string[] = [];
   add(b: number, hi: number, lo: number, key: string): void {
-    const kl = Buffer.byteLength(key);
-    if (this.len + 16 + kl > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + 16 + kl));
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
+    if ((this.count + 1) * 4 > this.recs.length) {
+      const next = new Uint32Array(this.recs.length * 2);
+      next.set(this.recs);
+      this.recs = next;
     }
-    this.buf.writeUInt32LE(b, this.len);
-    this.buf.writeUInt32LE(hi, this.len + 4);
-    this.buf.writeUInt32LE(lo, this.len + 8);
-    this.buf.writeUInt32LE(kl, this.len + 12);
-    this.buf.write(key, this.len + 16, 'utf8');
-    this.len += 16 + kl;
+    const o = this.count * 4;
+    this.recs[o] = b;
+    this.recs[o + 1] = hi;
+    this.recs[o + 2] = lo;
+    this.recs[o + 3] = key.length;
+    this.keys.push(key);
+    this.count++;
   }
   async write(path: string): Promise<void> {
+    const blob = Buffer.from(this.keys.join(''), 'utf8');
+    const head = new Uint32Array([SPILL_MAGIC, this.count, blob.length]);
+    const recs = this.recs.subarray(0, this.count * 4);
+    const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+    if (!le) throw new Error('spill files assume a little-endian machine');
     await mkdir(join(path, '..'), {recursive: true});
-    await writeFile(`${path}.tmp`, this.buf.subarray(0, this.len));
+    await writeFile(`${path}.tmp`, [
+      new Uint8Array(head.buffer),
+      new Uint8Array(recs.buffer, recs.byteOffset, recs.byteLength),
+      blob,
+    ]);
     await rename(`${path}.tmp`, path); // a split's spill exists only when the split finished
   }
 }

@@ -111,6 +111,9 @@ export function addSparse(into: Buckets, sparse: {ids: Uint32Array; sums: Float6
   }
 }
 
+/** First word of a spill file (format of scan-worker.ts SpillWriter): "RCS2". */
+export const SPILL_MAGIC = 0x32534352;
+
 /** Reads spill files of the given splits, keeping rows of the given buckets: key → [bucket, hash]. */
 export async function readSpill(
   dir: string,
@@ -127,8 +130,16 @@ export async function readSpill(
       missing.push(id);
       continue;
     }
-    let o = 0;
-    while (o < buf.length) {
+    if (buf.length < 12 || buf.readUInt32LE(0) !== SPILL_MAGIC) {
+      missing.push(id); // another format (an older version's run): rescanned like a missing file
+      continue;
+    }
+    const count = buf.readUInt32LE(4);
+    const recs = 12;
+    const blob = buf.toString('utf8', recs + count * 16);
+    let k = 0;
+    for (let r = 0; r < count; r++) {
+      const o = recs + r * 16;
       const b = buf.readUInt32LE(o);
       const kl = buf.readUInt32LE(o + 12);
       if (buckets.has(b)) {
@@ -141,9 +152,9 @@ export async function readSpill(
             .readUInt32LE(o + 8)
             .toString(16)
             .padStart(8, '0');
-        into.set(buf.toString('utf8', o + 16, o + 16 + kl), {bucket: b, hash});
+        into.set(blob.slice(k, k + kl), {bucket: b, hash});
       }
-      o += 16 + kl;
+      k += kl;
     }
   }
   return missing;

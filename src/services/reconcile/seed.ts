@@ -28,6 +28,11 @@ export interface SeedOptions {
   recreate: boolean;
   seed: string;
   concurrency: number;
+  /**
+   * Create the Cassandra table with cdc = true (default). Benchmarks turn it off: without a consumer
+   * emptying cdc_raw, Cassandra refuses every write to CDC tables once cdc_total_space is used up.
+   */
+  cdc?: boolean;
 }
 
 export interface InjectedDrift {
@@ -59,12 +64,12 @@ export const DEMO_COLUMNS = [
   'tags',
 ] as const;
 
-export function cqlDdl(ks: string, table: string): string[] {
+export function cqlDdl(ks: string, table: string, cdc = true): string[] {
   return [
     `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
     `CREATE TABLE IF NOT EXISTS ${ks}.${table} (
        id uuid PRIMARY KEY, name text, balance decimal, score double, ratio float, visits int, big bigint,
-       active boolean, created_at timestamp, birthday date, tags set<text>) WITH cdc = true`,
+       active boolean, created_at timestamp, birthday date, tags set<text>) WITH cdc = ${cdc}`,
   ];
 }
 
@@ -118,7 +123,7 @@ export async function seed(ctx: RunContext, o: SeedOptions): Promise<SeedResult>
     const t0 = Date.now();
     try {
       if (o.recreate) await c.execute(`DROP TABLE IF EXISTS ${ks}.${table}`);
-      for (const q of cqlDdl(ks, table)) await c.execute(q);
+      for (const q of cqlDdl(ks, table, o.cdc ?? true)) await c.execute(q);
       if (o.recreate) await c.execute(`TRUNCATE ${ks}.${table}`);
       await cassInsert(c, ks, table, o, writeTs);
     } catch (err) {

@@ -11,6 +11,7 @@ import {
   isCollection,
   NULL_MARK,
   pgCanonExpr,
+  pgSetLateral,
   SEP,
   type TypeHint,
   typeName,
@@ -198,6 +199,27 @@ export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
 export function pgRowCanonSql(t: ResolvedTable, alias?: string): string {
   const parts = [pgKeyCanonSql(t, alias), ...t.compared.map((c) => `coalesce(${expr(c, alias)}, chr(30))`)];
   return parts.join(' || chr(31) || ');
+}
+
+/**
+ * The FROM clause and canonical texts for a full-table scan (the bucket query): the same texts as
+ * pgKeyCanonSql/pgRowCanonSql, with set columns sorted in LATERAL joins so that the whole row
+ * expression is parallel-safe (evaluated in PostgreSQL's parallel workers, not in the leader).
+ */
+export function pgScanSql(t: ResolvedTable): {from: string; key: string; row: string} {
+  const joins: string[] = [];
+  const cols = t.compared.map((c, i) => {
+    const lateral = pgSetLateral(quoteIdent(c.pg), c.type, {type: c.pgType}, `_set${i}`, c.hint);
+    if (!lateral) return c.pgExpr as string;
+    joins.push(lateral.from);
+    return lateral.expr;
+  });
+  const key = pgKeyCanonSql(t);
+  return {
+    from: [pgTableRef(t), ...joins].join(' '),
+    key,
+    row: [key, ...cols.map((e) => `coalesce(${e}, chr(30))`)].join(' || chr(31) || '),
+  };
 }
 
 export const JS_SEP = SEP;

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import driver from 'cassandra-driver';
+import {type CqlType, canonFor, NULL_MARK, T} from '../../src/services/reconcile/canonical.js';
+import {installCanonicalDecoding, markCanonical} from '../../src/services/reconcile/cell-canon.js';
+import {rowHasher} from '../../src/services/reconcile/hash.js';
+import type {ResolvedTable} from '../../src/services/reconcile/spec.js';
+
+const {types} = driver;
+type Enc = {
+  encode(v: unknown, t: CqlType): Buffer;
+  decode(b: Buffer | null, t: CqlType): unknown;
+};
+const Encoder = (driver as unknown as {Encoder: {new (v: number, o: object): Enc; prototype: Enc}}).Encoder;
+
+/** A deterministic pseudo-random sequence. */
+function rng(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+const r = rng(7);
+const int = (lo: number, hi: number) => Math.floor(lo + r() * (hi - lo));
+const pick = <T>(xs: T[]) => xs[int(0, xs.length)] as T;
+
+const cases: Array<[string, CqlType, () => unknown]> = [
+  ['boolean', {code: T.boolean}, () => r() < 0.5],
+  ['int', {code: T.int}, () => int(-(2 ** 31), 2 ** 31)],
+  [
+    'bigint',
+    {code: T.bigint},
+    () =>
+      types.Long.fromString(
+        String(BigInt(int(-(2 ** 31), 2 ** 31)) * BigInt(int(1, 2 ** 31)) * BigInt(pick([1, 7, 4096]))),
+      ),
+  ],
+  [
+    'bigint near ±2^53 and beyond',
+    {code: T.bigint},
+    () =>
+      types.Long.fromString(
+        pick([
+          '9007199254740991',
+          '9007199254740993',
+          '-9007199254740993',
+          '9223372036854775807',
+          '-9223372036854775808',
+          '0',
+        ]),
+      ),
+  ],
+  ['timestamp', {code: T.timestamp}, () => new Date(int(-1e12, 4e12))],
+  [
+    'double',
+    {code: T.double},
+    () => pick([(r() - 0.5) * 10 ** int(-8, 20), 0, -0, 1e15, 1e-5, 0.1, Number.NaN, Number.POSITIVE_INFINITY]),
+  ],
+  ['float', {code: T.float}, () => Math.fround((r() - 0.5) * 10 ** int(-6, 9))],
+  ['uuid', {code: T.uuid}, () => types.Uuid.random()],
+  ['timeuuid', {code: T.timeuuid}, () => types.TimeUuid.now()],
+  [
+    'decimal',
+    {code: T.decimal},
+    () =>
+      types.BigDecimal.fromString(
+        pick([
+          '0',
+          '1.50',
+          '-0.001',
+          '12345678901234567890.1234',
+          '100',
+          '-42.4200',
+          `${int(-1e9, 1e9)}.${int(0, 1000)}`,
+        ]),
+      ),
+  ],
+  ['text', {code: T.text}, () => pick(['', 'a', 'héllo', 'x\x1fy', '中文'])],
+  ['ascii', {code: T.ascii}, () => pick(['', 'abc'])],
+  ['date', {code: T.date}, () => new types.LocalDate(int(1900, 2100), int(1, 13), int(1, 29))],
+  ['varint', {code: T.varint}, () => types.Integer.fromString(String(int(-1e9, 1e9)))],
+  ['smallint', {code: T.smallint}, () => int(-30000, 30000)],
+  ['blob', {code: T.blob}, () => Buffer.from([int(0, 256), int(0, 256)])],
+  ['set<text>', {code: T.set, info: {code: T.text}}, () => pick([['b', 'a'], ['a'], ['z', 'é']])],
+  ['list<int>', {code: T.list, info: {code: T.int}}, () => [3, 1, 2]],
+  ['map<text,int>', {code: T.map, info: [{code: T.text}, {code: T.int}]}, () => ({bb: 1, a: 2})],
+];
+
+describe('reconcile canonical decoding from cell bytes (scan workers)', () => {
+  const plain = new Encoder(4, {});
+  // the wrapped decode lives on the prototype: a separate encoder instance shows both behaviours
+  installCanonicalDecoding(Encoder.prototype);
+
+  for (const [name, type, gen] of cases) {
+    it(`${name}: same text as decode + canonFor`, () => {
+      const canon = canonFor(type);
+      const marked: CqlType = JSON.parse(JSON.stringify(type));
+      markCanonical([{type: marked}]);
+      for (let i = 0; i < 300; i++) {
+        const value = gen();
+        const bytes = plain.encode(value, type);
+        const expected = canon(plain.decode(bytes, type));
+        const got = plain.decode(bytes, marked);
+        assert.equal(typeof got === 'string' ? got : canon(got), expected, `${name} ${String(value)}`);
+      }
+      // nulls and empty cells keep the driver's meaning
+      assert.equal(plain.decode(null, marked), null);
+      // unmarked types still decode to driver values
+      if (type.code === T.uuid)
+        assert.ok(plain.decode(plain.encode(types.Uuid.random(), type), type) instanceof types.Uuid);
+    });
+  }
+
+  it('the row hasher takes canonical strings as they are', () => {
+    const t = {
+      key: [{name: 'id', type: {code: T.uuid}}],
+      compared: [
+        {name: 'n', type: {code: T.int}},
+        {name: 's', type: {code: T.text}},
+      ],
+    } as unknown as ResolvedTable;
+    const h = rowHasher(t);
+    const id = types.Uuid.random();
+    const objects = {id, n: 5, s: 'x'};
+    const canonical = {id: id.toString(), n: '5', s: 'x'};
+    assert.equal(h.keyOf(canonical), h.keyOf(objects));
+    assert.equal(h.rowOf(canonical, h.keyOf(canonical)), h.rowOf(objects, h.keyOf(objects)));
+    assert.equal(h.rowOf({id, n: null, s: null}, 'k'), `k\x1f${NULL_MARK}\x1f${NULL_MARK}`);
+  });
+});
