@@ -341,7 +341,7 @@ async function main(): Promise<void> {
       detail: `${((kcatConsumeMs / syncMs) * 100).toFixed(0)}% of kcat (sync also writes every record to PostgreSQL)`,
     },
   ];
-  report('Targets', [], targets);
+  report(`Load ${(await import('node:os')).loadavg()[0]!.toFixed(1)} at the end of the run`, [], targets);
   await cleanup(admin);
 }
 
