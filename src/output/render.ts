@@ -48,7 +48,13 @@ export function renderTable<T>(rows: T[], columns: Column<T>[], wide = false): s
       }),
     ),
   ];
-  const widths = cols.map((_, i) => Math.max(...cells.map((r) => Math.max(...r[i]!.map(displayWidth)))));
+  // a loop, not Math.max(...rows): a spread of every row overflows the stack on very long listings
+  const widths = cols.map(() => 0);
+  for (const row of cells) {
+    row.forEach((cell, i) => {
+      for (const line of cell) widths[i] = Math.max(widths[i]!, displayWidth(line));
+    });
+  }
   const lines: string[] = [];
   for (const row of cells) {
     const height = Math.max(...row.map((cell) => cell.length));
