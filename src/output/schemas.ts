@@ -179,3 +179,13 @@ export function renderDelete(r: DeleteResult): string {
     lines.push(`Permanently deleted ${what}: versions ${r.permanentlyDeleted.join(', ')}`);
   return lines.join('\n') || 'Nothing deleted.';
 }
+
+/** One line for a registry setting (compatibility level, mode) that a command set, would set, or found already set. */
+export function renderSettingChange(
+  who: string,
+  wanted: string,
+  r: {dryRun: boolean; changed: boolean; before?: string | null},
+): string {
+  if (r.dryRun) return `${who}: would change ${r.before ?? '(none)'} → ${wanted}`;
+  return r.changed ? `${who}: ${r.before ?? '(none)'} → ${wanted}` : `${who}: already ${wanted}`;
+}

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {REGISTRY_MODES, type RegistryMode} from '../../clients/schema-registry.js';
 import {mutationFlags} from '../../flags.js';
+import {renderSettingChange} from '../../output/schemas.js';
 import {getMode, setMode} from '../../services/schemas/write.js';
 
 export default class SchemasMode extends BaseCommand<typeof SchemasMode> {
@@ -35,14 +36,7 @@ export default class SchemasMode extends BaseCommand<typeof SchemasMode> {
       force: this.flags.force,
       dryRun: this.flags['dry-run'],
     });
-    if (!this.jsonEnabled())
-      process.stdout.write(
-        r.dryRun
-          ? `${who}: would change ${r.before ?? '(none)'} → ${mode}\n`
-          : r.changed
-            ? `${who}: ${r.before ?? '(none)'} → ${r.mode}\n`
-            : `${who}: already ${mode}\n`,
-      );
+    if (!this.jsonEnabled()) process.stdout.write(`${renderSettingChange(who, r.mode, r)}\n`);
     return r;
   }
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../../base-command.js';
 import {COMPATIBILITY_LEVELS, type CompatibilityLevel} from '../../../clients/schema-registry.js';
 import {mutationFlags} from '../../../flags.js';
+import {renderSettingChange} from '../../../output/schemas.js';
 import {setCompatibilityConfig} from '../../../services/schemas/write.js';
 
 export default class SchemasConfigSet extends BaseCommand<typeof SchemasConfigSet> {
@@ -26,16 +27,8 @@ export default class SchemasConfigSet extends BaseCommand<typeof SchemasConfigSe
     if (!this.flags.subject && !this.flags['dry-run'])
       await this.confirm(`set the GLOBAL compatibility level to ${level}?`);
     const r = await setCompatibilityConfig(ctx, level, {subject: this.flags.subject, dryRun: this.flags['dry-run']});
-    if (!this.jsonEnabled()) {
-      const who = r.subject ?? 'global';
-      process.stdout.write(
-        r.dryRun
-          ? `${who}: would change ${r.before ?? '(none)'} → ${level}\n`
-          : r.changed
-            ? `${who}: ${r.before ?? '(none)'} → ${r.level}\n`
-            : `${who}: already ${level}\n`,
-      );
-    }
+    if (!this.jsonEnabled())
+      process.stdout.write(`${renderSettingChange(r.subject ?? 'global', r.level ?? level, r)}\n`);
     return r;
   }
 }
