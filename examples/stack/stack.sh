@@ -161,17 +161,21 @@ mvn_run() {  # quiet Maven; its output goes to logs/fetch-maven.log and is shown
   mvn -B -q "$@" >"$log" 2>&1 || { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '^\s*$' | tail -n 30 >&2; die "maven failed: mvn $*"; }
 }
 
-# Kafka + Connect + log4j2 jars (one classpath for broker and worker), keyed by the POM's checksum
-fetch_kafka_libs() {
-  local pom=$HERE/kafka-libs.pom.xml libs=$STACK/kafka/libs sum
+# A POM's runtime dependencies copied into <dest>, refetched only when the POM changes (keyed by its
+# checksum); <must> is a jar the copy has to contain.
+fetch_pom_libs() {  # <label> <pom> <dest> <must-glob>
+  local label=$1 pom=$2 libs=$3 must=$4 sum
   sum=$(sha1sum "$pom" | cut -c1-12)
   [ -f "$libs/.ok-$sum" ] && return 0
-  say "fetch: Kafka/Connect/log4j2 jars (maven)"
+  say "fetch: $label (maven)"
   rm -rf "$libs.tmp" && mkdir -p "$libs.tmp"
   mvn_run -f "$pom" "$MVN_DEP:copy-dependencies" -DoutputDirectory="$libs.tmp" -DincludeScope=runtime
-  ls "$libs.tmp"/kafka_2.13-*.jar >/dev/null 2>&1 || die "kafka_2.13 jar missing after fetch"
+  compgen -G "$libs.tmp/$must" >/dev/null || die "$must missing after fetch"
   rm -rf "$libs" && mv "$libs.tmp" "$libs" && touch "$libs/.ok-$sum"
 }
+
+# Kafka + Connect + log4j2 jars (one classpath for broker and worker)
+fetch_kafka_libs() { fetch_pom_libs "Kafka/Connect/log4j2 jars" "$HERE/kafka-libs.pom.xml" "$STACK/kafka/libs" 'kafka_2.13-*.jar'; }
 
 # One Maven archive (non-transitive dependency:copy), extracted with GNU tar into <dest>
 fetch_archive() {  # <g:a:v:type[:classifier]> <dest>
@@ -196,16 +200,7 @@ fetch_connect_plugins() {
 # Cassandra server jars (cassandra-all + dependencies). The 5.0.x -bin.tar.gz is not on Maven Central
 # (checked: org.apache.cassandra:apache-cassandra:5.0.8:tar.gz:bin does not resolve), so CassandraDaemon runs
 # from this classpath with the JVM flags of conf/jvm17-server.options.
-fetch_cassandra_libs() {
-  local pom=$HERE/cassandra-libs.pom.xml libs=$STACK/cassandra/lib sum
-  sum=$(sha1sum "$pom" | cut -c1-12)
-  [ -f "$libs/.ok-$sum" ] && return 0
-  say "fetch: Cassandra jars (maven)"
-  rm -rf "$libs.tmp" && mkdir -p "$libs.tmp"
-  mvn_run -f "$pom" "$MVN_DEP:copy-dependencies" -DoutputDirectory="$libs.tmp" -DincludeScope=runtime
-  ls "$libs.tmp"/cassandra-all-*.jar >/dev/null 2>&1 || die "cassandra-all jar missing after fetch"
-  rm -rf "$libs" && mv "$libs.tmp" "$libs" && touch "$libs/.ok-$sum"
-}
+fetch_cassandra_libs() { fetch_pom_libs "Cassandra jars" "$HERE/cassandra-libs.pom.xml" "$STACK/cassandra/lib" 'cassandra-all-*.jar'; }
 
 cmd_fetch() {
   mkdir -p "$STACK"/{dl,run,logs,conf,data}
