@@ -18,22 +18,40 @@ export interface ClassifyInput {
   table: ResolvedTable;
   cass: Client;
   pool: Pool;
-  cMap: Map<string, {bucket: number; hash: string}>;
-  pMap: Map<string, {bucket: number; hash: string}>;
+  /** Keys that differ between the sides (see `candidatesOf`), with their bucket. */
+  candidates: Map<string, number>;
   cutoff?: Date;
   shard: number;
   recheckAfterMs: number;
   onRecheck?: (count: number) => void;
 }
 
+/**
+ * The keys whose row differs: Cassandra's keys of the mismatched buckets (`cassandra`, emptied as
+ * it is consumed) against PostgreSQL's, which `streamPostgres` delivers one at a time, so only one
+ * side is ever held in memory. Key → bucket.
+ */
+export async function candidatesOf(
+  cassandra: Map<string, {bucket: number; hash: string}>,
+  streamPostgres: (each: (pk: string, bucket: number, hash: string) => void) => Promise<void>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  await streamPostgres((pk, bucket, hash) => {
+    const c = cassandra.get(pk);
+    if (c === undefined) {
+      out.set(pk, bucket); // extra
+      return;
+    }
+    if (c.hash !== hash) out.set(pk, c.bucket); // value
+    cassandra.delete(pk);
+  });
+  for (const [pk, c] of cassandra) out.set(pk, c.bucket); // missing
+  cassandra.clear();
+  return out;
+}
+
 export async function classify(input: ClassifyInput): Promise<{mismatches: MismatchRecord[]; skipped: number}> {
-  const {cMap, pMap} = input;
-  const buckets = new Map<string, number>();
-  for (const [k, c] of cMap) {
-    const p = pMap.get(k);
-    if (!p || p.hash !== c.hash) buckets.set(k, c.bucket);
-  }
-  for (const [k, p] of pMap) if (!cMap.has(k)) buckets.set(k, p.bucket);
+  const {candidates: buckets} = input;
   const candidates = [...buckets.keys()];
   let found = await evaluate(input, candidates, buckets);
   if (input.recheckAfterMs > 0 && found.size > 0) {

@@ -26,7 +26,7 @@ import {
   type TableStatus,
 } from '../../store/reconcile.js';
 import {type Split, tokenSplits} from './cassandra-side.js';
-import {classify} from './drill.js';
+import {candidatesOf, classify} from './drill.js';
 import {
   type Buckets,
   bucketsFromBuffer,
@@ -36,7 +36,7 @@ import {
   shardOfBucket,
   total,
 } from './hash.js';
-import {type PgFilter, pgBuckets, pgDrill} from './pg-side.js';
+import {type PgFilter, pgBuckets, pgDrillEach} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
 import {type SampleEstimate, sampleTable} from './sample.js';
 import {addSparse, defaultWorkers, readSpill, runScan, ScanError} from './scan.js';
@@ -487,16 +487,18 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           });
         }
         const t0 = Date.now();
-        const pMap = await pgDrill(pool, t, buckets, mismatched, pgFilter);
+        const held = cMap.size;
+        const candidates = await candidatesOf(cMap, (each) =>
+          pgDrillEach(pool, t, buckets, mismatched, pgFilter, each),
+        );
         ctx.log.debug(
-          `${t.name}: drill-down read ${cMap.size} Cassandra and ${pMap.size} PostgreSQL keys (${Date.now() - t0} ms for PostgreSQL)`,
+          `${t.name}: drill-down compared ${held} Cassandra keys with PostgreSQL's (${Date.now() - t0} ms): ${candidates.size} differ`,
         );
         const outcome = await classify({
           table: t,
           cass,
           pool,
-          cMap,
-          pMap,
+          candidates,
           cutoff,
           shard: opts.shard.index,
           recheckAfterMs: opts.recheckAfterMs,

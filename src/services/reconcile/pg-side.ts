@@ -159,23 +159,38 @@ export async function pgBuckets(
 
 const literalText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-/** Keys and row hashes (16 hex digits) of the rows in the given buckets. */
-export async function pgDrill(
+/**
+ * Keys and row hashes of the given buckets, streamed row by row to `each` (never held as one
+ * result: a drill over many mismatched buckets of a big table would hold every key twice).
+ */
+export async function pgDrillEach(
   pool: Pool,
   t: ResolvedTable,
   buckets: number,
   which: number[],
   filter: PgFilter,
-): Promise<Map<string, {bucket: number; hash: string}>> {
+  each: (pk: string, bucket: number, hash: string) => void,
+): Promise<void> {
   const values: unknown[] = [buckets - 1];
   const from = inner(t, filter, values);
   values.push(which);
-  const res = await pool.query<{pk: string; b: number; h: string}>({
-    text: `SELECT pk, b, h FROM (SELECT s.pk, ${BUCKET} AS b, substr(s.h, 1, 16) AS h FROM (${from}) s) x
-            WHERE b = ANY($${values.length}::int[])`,
-    values,
-  });
-  return new Map(res.rows.map((r) => [r.pk, {bucket: r.b, hash: r.h}]));
+  const {default: pg} = await import('pg');
+  const client = await pool.connect();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const q = new pg.Query({
+        text: `SELECT pk, b, h FROM (SELECT s.pk, ${BUCKET} AS b, substr(s.h, 1, 16) AS h FROM (${from}) s) x
+                WHERE b = ANY($${values.length}::int[])`,
+        values,
+      });
+      q.on('row', (r: {pk: string; b: number; h: string}) => each(r.pk, r.b, r.h));
+      q.on('error', reject);
+      q.on('end', () => resolve());
+      client.query(q);
+    });
+  } finally {
+    client.release();
+  }
 }
 
 export interface PgRow {

@@ -114,7 +114,11 @@ export function addSparse(into: Buckets, sparse: {ids: Uint32Array; sums: Float6
 /** First word of a spill file (format of scan-worker.ts SpillWriter): "RCS2". */
 export const SPILL_MAGIC = 0x32534352;
 
-/** Reads spill files of the given splits, keeping rows of the given buckets: key → [bucket, hash]. */
+/**
+ * Reads spill files of the given splits, keeping rows of the given buckets: key → [bucket, hash].
+ * Only kept keys are decoded, each into a string of its own: slices of one decoded blob would keep
+ * every split's whole key blob alive for as long as a single key of it is (V8 sliced strings).
+ */
 export async function readSpill(
   dir: string,
   splitIds: number[],
@@ -135,27 +139,31 @@ export async function readSpill(
       continue;
     }
     const count = buf.readUInt32LE(4);
-    const recs = 12;
-    const blob = buf.toString('utf8', recs + count * 16);
+    const blobStart = 12 + count * 16;
+    // key lengths are in UTF-16 units: when they add up to the blob's bytes, every key is ASCII and
+    // can be cut straight out of the buffer; otherwise the blob is decoded once and kept keys copied
+    let chars = 0;
+    for (let r = 0; r < count; r++) chars += buf.readUInt32LE(12 + r * 16 + 12);
+    const ascii = chars === buf.readUInt32LE(8);
+    const blob = ascii ? '' : buf.toString('utf8', blobStart);
     let k = 0;
     for (let r = 0; r < count; r++) {
-      const o = recs + r * 16;
+      const o = 12 + r * 16;
       const b = buf.readUInt32LE(o);
       const kl = buf.readUInt32LE(o + 12);
       if (buckets.has(b)) {
-        const hash =
-          buf
-            .readUInt32LE(o + 4)
-            .toString(16)
-            .padStart(8, '0') +
-          buf
-            .readUInt32LE(o + 8)
-            .toString(16)
-            .padStart(8, '0');
-        into.set(blob.slice(k, k + kl), {bucket: b, hash});
+        const hash = hex8(buf.readUInt32LE(o + 4)) + hex8(buf.readUInt32LE(o + 8));
+        const key = ascii
+          ? buf.toString('latin1', blobStart + k, blobStart + k + kl)
+          : Buffer.from(blob.slice(k, k + kl)).toString();
+        into.set(key, {bucket: b, hash});
       }
       k += kl;
     }
   }
   return missing;
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
 }
