@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {candidatesOf} from '../../src/services/reconcile/drill.js';
+import {KeyHashes} from '../../src/services/reconcile/key-hashes.js';
 import {readSpill, SPILL_MAGIC} from '../../src/services/reconcile/scan.js';
 
 /** A spill file as scan-worker.ts writes it: header, 16-byte records (bucket, hash hi, hash lo, key length in UTF-16 units), key blob. */
@@ -43,27 +44,33 @@ describe('reconcile drill-down', () => {
       ]),
     );
     writeFileSync(join(dir, '2.bin'), Buffer.from('RCS1 older format'));
-    const into = new Map<string, {bucket: number; hash: string}>();
+    const into = new KeyHashes();
     const missing = await readSpill(dir, [0, 1, 2, 3], new Set([1]), into);
     assert.deepEqual(missing, [2, 3]);
-    assert.deepEqual(Object.fromEntries(into), {
-      k1: {bucket: 1, hash: 'deadbeef00000001'},
-      'key-three': {bucket: 1, hash: 'ffffffff00000abc'},
-      'ünï\x1fcödé': {bucket: 1, hash: '0000001000000020'},
-      '😀-after-a-surrogate-pair': {bucket: 1, hash: '0000003000000040'},
+    assert.deepEqual(Object.fromEntries(into.buckets()), {
+      k1: 1,
+      'key-three': 1,
+      'ünï\x1fcödé': 1,
+      '😀-after-a-surrogate-pair': 1,
     });
+    // the row hashes came along: equal to the same 64 bits, different from anything else
+    assert.equal(into.differs('k1', 'deadbeef00000001'), -1);
+    assert.equal(into.differs('key-three', 'ffffffff00000abc'), -1);
+    assert.equal(into.differs('ünï\x1fcödé', '0000001000000020'), -1);
+    assert.equal(into.differs('😀-after-a-surrogate-pair', '0000003000000040'), -1);
+    assert.equal(into.differs('k1', 'deadbeef00000002'), 1);
+    assert.equal(into.differs('k2', '0000000200000003'), undefined);
   });
 
   it('turns both sides of the mismatched buckets into missing, extra and changed keys, holding only one side', async () => {
-    const cassandra = new Map([
-      ['same', {bucket: 1, hash: 'aa'}],
-      ['changed', {bucket: 2, hash: 'bb'}],
-      ['missing', {bucket: 3, hash: 'cc'}],
-    ]);
+    const cassandra = new KeyHashes();
+    cassandra.setHex('same', 1, '00000000000000aa');
+    cassandra.setHex('changed', 2, '00000000000000bb');
+    cassandra.setHex('missing', 3, 'cc00000000000000');
     const out = await candidatesOf(cassandra, async (each) => {
-      each('same', 1, 'aa');
-      each('changed', 2, 'b0');
-      each('extra', 4, 'dd');
+      each('same', 1, '00000000000000aa');
+      each('changed', 2, '00000000000000b0');
+      each('extra', 4, '00000000000000dd');
     });
     assert.deepEqual(Object.fromEntries(out), {changed: 2, extra: 4, missing: 3});
     assert.equal(cassandra.size, 0);

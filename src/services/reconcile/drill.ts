@@ -5,6 +5,7 @@ import type {MismatchRecord} from '../../store/reconcile.js';
 import {canonFor, NULL_MARK, SEP} from './canonical.js';
 import {type CassRow, cassFetch} from './cassandra-side.js';
 import {rowHashText} from './hash.js';
+import type {KeyHashes} from './key-hashes.js';
 import {type PgRow, pgFetch} from './pg-side.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -32,20 +33,20 @@ export interface ClassifyInput {
  * side is ever held in memory. Key → bucket.
  */
 export async function candidatesOf(
-  cassandra: Map<string, {bucket: number; hash: string}>,
+  cassandra: KeyHashes,
   streamPostgres: (each: (pk: string, bucket: number, hash: string) => void) => Promise<void>,
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   await streamPostgres((pk, bucket, hash) => {
-    const c = cassandra.get(pk);
-    if (c === undefined) {
+    const differs = cassandra.differs(pk, hash);
+    if (differs === undefined) {
       out.set(pk, bucket); // extra
       return;
     }
-    if (c.hash !== hash) out.set(pk, c.bucket); // value
+    if (differs >= 0) out.set(pk, differs); // value
     cassandra.delete(pk);
   });
-  for (const [pk, c] of cassandra) out.set(pk, c.bucket); // missing
+  for (const [pk, bucket] of cassandra.buckets()) out.set(pk, bucket); // missing
   cassandra.clear();
   return out;
 }

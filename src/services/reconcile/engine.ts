@@ -36,6 +36,7 @@ import {
   shardOfBucket,
   total,
 } from './hash.js';
+import {KeyHashes} from './key-hashes.js';
 import {type PgFilter, pgBuckets, pgDrillEach} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
 import {type SampleEstimate, sampleTable} from './sample.js';
@@ -461,7 +462,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       } else {
         hooks.onProgress?.({table: t.name, phase: 'drill', rows: 0, expected: estimate});
         const M = new Set(mismatched);
-        const cMap = new Map<string, {bucket: number; hash: string}>();
+        const cMap = new KeyHashes();
         const missingSpill = await readSpill(
           spillDir,
           allSplits.map((s) => s.id),
@@ -482,7 +483,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
             splits: allSplits.filter((s) => missingSpill.includes(s.id)),
             workers: opts.workers,
             onSplit: (r) => {
-              for (const [k, b, h] of r.collected ?? []) cMap.set(k, {bucket: b, hash: h});
+              for (const [k, b, h] of r.collected ?? []) cMap.setHex(k, b, h);
             },
           });
         }

@@ -5,6 +5,7 @@ import {Worker} from 'node:worker_threads';
 import {entryUrl} from '../../entry-url.js';
 import type {Split} from './cassandra-side.js';
 import type {Buckets} from './hash.js';
+import type {KeyHashes} from './key-hashes.js';
 import type {WorkerInput, WorkerMessage} from './scan-worker.js';
 
 /**
@@ -115,7 +116,7 @@ export function addSparse(into: Buckets, sparse: {ids: Uint32Array; sums: Float6
 export const SPILL_MAGIC = 0x32534352;
 
 /**
- * Reads spill files of the given splits, keeping rows of the given buckets: key → [bucket, hash].
+ * Reads spill files of the given splits, keeping rows of the given buckets (key, bucket, row hash).
  * Only kept keys are decoded, each into a string of its own: slices of one decoded blob would keep
  * every split's whole key blob alive for as long as a single key of it is (V8 sliced strings).
  */
@@ -123,7 +124,7 @@ export async function readSpill(
   dir: string,
   splitIds: number[],
   buckets: Set<number>,
-  into: Map<string, {bucket: number; hash: string}>,
+  into: KeyHashes,
 ): Promise<number[]> {
   const missing: number[] = [];
   for (const id of splitIds) {
@@ -152,18 +153,13 @@ export async function readSpill(
       const b = buf.readUInt32LE(o);
       const kl = buf.readUInt32LE(o + 12);
       if (buckets.has(b)) {
-        const hash = hex8(buf.readUInt32LE(o + 4)) + hex8(buf.readUInt32LE(o + 8));
         const key = ascii
           ? buf.toString('latin1', blobStart + k, blobStart + k + kl)
           : Buffer.from(blob.slice(k, k + kl)).toString();
-        into.set(key, {bucket: b, hash});
+        into.set(key, b, buf.readUInt32LE(o + 4), buf.readUInt32LE(o + 8));
       }
       k += kl;
     }
   }
   return missing;
-}
-
-function hex8(n: number): string {
-  return n.toString(16).padStart(8, '0');
 }
