@@ -228,8 +228,9 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
         ...reconcileArgs,
         '--splits',
         '32',
+        // slow enough that the scan outlasts the first periodic checkpoint (every 5 s)
         '--rate-limit',
-        '600',
+        '250',
         '--workers',
         '1',
         '--run-id',
