@@ -52,17 +52,17 @@ export async function candidatesOf(
 }
 
 export async function classify(input: ClassifyInput): Promise<{mismatches: MismatchRecord[]; skipped: number}> {
-  const {candidates: buckets} = input;
-  const candidates = [...buckets.keys()];
-  let found = await evaluate(input, candidates, buckets);
+  const {candidates} = input;
+  const keys = [...candidates.keys()];
+  let found = await evaluate(input, keys, candidates);
   if (input.recheckAfterMs > 0 && found.size > 0) {
     input.onRecheck?.(found.size);
     await sleep(input.recheckAfterMs);
-    const again = await evaluate(input, [...found.keys()], buckets);
+    const again = await evaluate(input, [...found.keys()], candidates);
     found = new Map([...again].filter(([k]) => found.has(k)));
   }
   const mismatches = [...found.values()].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
-  return {mismatches, skipped: candidates.length - mismatches.length};
+  return {mismatches, skipped: keys.length - mismatches.length};
 }
 
 /** Reads the keys from both sides now and returns those that differ (young rows left out). */
