@@ -42,7 +42,12 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     }),
     resume: Flags.string({summary: 'Resume an interrupted run: finished token splits are skipped.'}),
     'run-id': Flags.string({summary: 'Run id to use (shards of one Indexed Job share it). Default: generated.'}),
-    shard: Flags.string({summary: 'Do shard i of N (e.g. 0/4): a deterministic block of the buckets.', default: '0/1'}),
+    shard: Flags.string({
+      summary: 'Do shard i of N (e.g. 0/4): a deterministic block of the buckets.',
+      description:
+        'Each shard hashes, compares and drills into its own buckets only (PostgreSQL work, hashing and storage divide by N), but every shard still reads the whole Cassandra table: buckets are not aligned with Cassandra tokens.',
+      default: '0/1',
+    }),
     buckets: Flags.integer({summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).'}),
     splits: Flags.integer({
       summary: 'Token splits of the Cassandra scan (default: ~1 per 25,000 rows, ≥ 4 per worker).',
