@@ -252,6 +252,7 @@ export async function startTable(
     `INSERT INTO ${store.table('reconcile_tables')} (run_id, table_name, shard, status, fingerprint, buckets, splits, sink_lag_start)
      VALUES ($1, $2, $3, 'running', $4, $5, $6, $7)
      ON CONFLICT (run_id, table_name, shard) DO UPDATE SET status = 'running', finished_at = NULL,
+       details = ${store.table('reconcile_tables')}.details - 'phase',
        sink_lag_start = coalesce(${store.table('reconcile_tables')}.sink_lag_start, EXCLUDED.sink_lag_start)`,
     [t.runId, t.table, t.shard, t.fingerprint, t.buckets, t.splits, t.sinkLagStart],
   );
@@ -284,13 +285,15 @@ export async function finishTable(
     mismatched: number;
     sinkLagEnd: string | null;
     details: Record<string, unknown>;
+    /** A shard's bucket sums stay: the other shards of its run read them (also when they resume later). */
+    keepCheckpoint?: boolean;
   },
 ): Promise<void> {
   await store.pool.query(
     `UPDATE ${store.table('reconcile_tables')}
         SET status = $4, finished_at = now(), duration_ms = $5, rows_cassandra = $6, rows_postgres = $7, rows_young = $8,
             mismatched_buckets = $9, missing = $10, extra = $11, mismatched = $12, sink_lag_end = $13, details = $14,
-            checkpoint = CASE WHEN $4 IN ('clean', 'drift') THEN NULL ELSE checkpoint END
+            checkpoint = CASE WHEN $4 IN ('clean', 'drift') AND NOT $15 THEN NULL ELSE checkpoint END
       WHERE run_id = $1 AND table_name = $2 AND shard = $3`,
     [
       key.runId,
@@ -307,7 +310,131 @@ export async function finishTable(
       f.mismatched,
       f.sinkLagEnd,
       JSON.stringify(f.details),
+      f.keepCheckpoint === true,
     ],
+  );
+}
+
+// --- shards of one run ---------------------------------------------------------------------------
+
+/**
+ * The split count every shard of a run uses for a table (their token ranges must tile the ring):
+ * the first shard's proposal is kept in the run's options and returned to every later one.
+ */
+export async function agreeSplits(store: Store, runId: string, table: string, proposed: number): Promise<number> {
+  const res = await store.pool.query<{n: number}>(
+    `UPDATE ${store.table('reconcile_runs')}
+        SET options = jsonb_set(options, '{agreedSplits}',
+              coalesce(options->'agreedSplits', '{}') || jsonb_build_object($2::text, coalesce(options->'agreedSplits'->$2, to_jsonb($3::int))))
+      WHERE run_id = $1
+      RETURNING (options->'agreedSplits'->>$2)::int AS n`,
+    [runId, table, proposed],
+  );
+  return res.rows[0]?.n ?? proposed;
+}
+
+/** Steps a shard announces to the other shards of its run: its scan is saved; its drill keys are published. */
+export type ShardPhase = 'scanned' | 'published';
+
+export async function setShardPhase(
+  store: Store,
+  key: {runId: string; table: string; shard: number},
+  phase: ShardPhase,
+): Promise<void> {
+  await store.pool.query(
+    `UPDATE ${store.table('reconcile_tables')} SET details = details || jsonb_build_object('phase', $4::text)
+      WHERE run_id = $1 AND table_name = $2 AND shard = $3`,
+    [key.runId, key.table, key.shard, phase],
+  );
+}
+
+export interface ShardState {
+  shard: number;
+  status: TableStatus;
+  phase: ShardPhase | null;
+  buckets: number;
+  splits: number;
+  checkpoint?: Buffer | null;
+}
+
+export async function shardStates(
+  store: Store,
+  runId: string,
+  table: string,
+  withCheckpoints = false,
+): Promise<ShardState[]> {
+  const res = await store.pool.query<{
+    shard: number;
+    status: TableStatus;
+    phase: ShardPhase | null;
+    buckets: number;
+    splits: number;
+    checkpoint?: Buffer | null;
+  }>(
+    `SELECT shard, status, details->>'phase' AS phase, buckets, splits${withCheckpoints ? ', checkpoint' : ''}
+       FROM ${store.table('reconcile_tables')} WHERE run_id = $1 AND table_name = $2 ORDER BY shard`,
+    [runId, table],
+  );
+  return res.rows;
+}
+
+/** Replaces what this shard published: keys (with bucket and 16-hex-digit row hash) of its token ranges in the run's differing buckets. */
+export async function publishDrillKeys(
+  store: Store,
+  key: {runId: string; table: string; shard: number},
+  rows: Iterable<[pk: string, bucket: number, hash: string]>,
+): Promise<void> {
+  const client = await store.pool.connect();
+  const insert = (batch: Array<[string, number, string]>) =>
+    client.query(
+      `INSERT INTO ${store.table('reconcile_drill_keys')} (run_id, table_name, from_shard, pk, bucket, hash)
+       SELECT $1, $2, $3, * FROM unnest($4::text[], $5::int[], $6::text[])`,
+      [key.runId, key.table, key.shard, batch.map((r) => r[0]), batch.map((r) => r[1]), batch.map((r) => r[2])],
+    );
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `DELETE FROM ${store.table('reconcile_drill_keys')} WHERE run_id = $1 AND table_name = $2 AND from_shard = $3`,
+      [key.runId, key.table, key.shard],
+    );
+    let batch: Array<[string, number, string]> = [];
+    for (const r of rows) {
+      batch.push(r);
+      if (batch.length === 10_000) {
+        await insert(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) await insert(batch);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Every shard's published keys in the given buckets. */
+export async function readDrillKeys(
+  store: Store,
+  runId: string,
+  table: string,
+  buckets: number[],
+): Promise<Array<{pk: string; bucket: number; hash: string}>> {
+  const res = await store.pool.query<{pk: string; bucket: number; hash: string}>(
+    `SELECT pk, bucket, hash FROM ${store.table('reconcile_drill_keys')}
+      WHERE run_id = $1 AND table_name = $2 AND bucket = ANY($3::int[])`,
+    [runId, table, buckets],
+  );
+  return res.rows;
+}
+
+/** Drops the published keys of these buckets (their owner has drilled into them). */
+export async function dropDrillKeys(store: Store, runId: string, table: string, buckets: number[]): Promise<void> {
+  await store.pool.query(
+    `DELETE FROM ${store.table('reconcile_drill_keys')} WHERE run_id = $1 AND table_name = $2 AND bucket = ANY($3::int[])`,
+    [runId, table, buckets],
   );
 }
 

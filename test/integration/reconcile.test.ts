@@ -49,6 +49,7 @@ interface TableResult {
   mismatched: number;
   rowsCassandra: number;
   rowsPostgres: number;
+  rowsScanned: number;
   splitsResumed: number;
   skippedOnRecheck: number;
   mismatches: Mismatch[];
@@ -206,16 +207,52 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
       ),
     );
     const all: Mismatch[] = [];
+    let scanned = 0;
+    let compared = 0;
     for (const p of parts) {
       assert.equal(p.code, 3, p.stderr);
-      all.push(...(json<RunResult>(p).tables[0]?.mismatches ?? []));
+      const res = json<RunResult>(p).tables[0];
+      all.push(...(res?.mismatches ?? []));
+      // each shard read its own token splits of Cassandra, and compared its own block of buckets
+      assert.ok((res?.rowsScanned ?? 0) > 0 && (res?.rowsScanned ?? ROWS) < ROWS, `scanned ${res?.rowsScanned}`);
+      scanned += res?.rowsScanned ?? 0;
+      compared += res?.rowsCassandra ?? 0;
     }
+    assert.equal(scanned, ROWS);
+    assert.equal(compared, ROWS);
     assert.deepEqual(signature(all), expected);
     const shown = json<{run: {status: string; shards: number}; mismatches: Mismatch[]}>(
       await cli(['reconcile', 'show', runId, '--json']),
     );
     assert.equal(shown.run.status, 'drift');
     assert.deepEqual(signature(shown.mismatches), expected);
+
+    // running finished shards again, one at a time (their partners long done), finds the same differences
+    const rerun: Mismatch[] = [];
+    for (const s of ['0/2', '1/2']) {
+      const again = await cli([...reconcileArgs, '--shard', s, '--run-id', runId, '--workers', '1', '--no-alert']);
+      assert.equal(again.code, 3, again.stderr);
+      rerun.push(...(json<RunResult>(again).tables[0]?.mismatches ?? []));
+    }
+    assert.deepEqual(signature(rerun), expected);
+  });
+
+  it('a shard whose partners never come gives up after --shard-timeout, naming them (exit 5)', async (t) => {
+    if (skip) return t.skip(skip);
+    const r = await cli([
+      ...reconcileArgs,
+      '--shard',
+      '1/3',
+      '--run-id',
+      `${id}-lonely`,
+      '--workers',
+      '1',
+      '--shard-timeout',
+      '2s',
+      '--no-alert',
+    ]);
+    assert.equal(r.code, 5, r.stderr + r.stdout);
+    assert.match(r.stderr + r.stdout, /shard\(s\) 0, 2 of run \S+-lonely did not finish scanning/);
   });
 
   it('a killed run resumes from its checkpoint and finds the same differences', async (t) => {

@@ -43,10 +43,13 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     resume: Flags.string({summary: 'Resume an interrupted run: finished token splits are skipped.'}),
     'run-id': Flags.string({summary: 'Run id to use (shards of one Indexed Job share it). Default: generated.'}),
     shard: Flags.string({
-      summary: 'Do shard i of N (e.g. 0/4): a deterministic block of the buckets.',
+      summary: 'Do shard i of N (e.g. 0/4): every N-th token split of Cassandra, and a block of the buckets.',
       description:
-        'Each shard hashes, compares and drills into its own buckets only (PostgreSQL work, hashing and storage divide by N), but every shard still reads the whole Cassandra table: buckets are not aligned with Cassandra tokens.',
+        'Shard i reads only the token splits whose number is i modulo N, so the Cassandra read divides by N, and compares and drills into its own block of the buckets. The shards of a run (same --run-id) meet twice in the store: when all have saved their scan, and when all have published the keys the other shards need for their drill-down; each waits up to --shard-timeout for the others.',
       default: '0/1',
+    }),
+    'shard-timeout': durationFlag({
+      summary: 'How long a shard waits for the other shards of its run (default 1h).',
     }),
     buckets: Flags.integer({summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).'}),
     splits: Flags.integer({
@@ -114,6 +117,7 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
         push: f.push,
         alert: f.alert,
         sample,
+        shardTimeoutMs: f['shard-timeout'],
       },
       {
         onProgress: (p) => {

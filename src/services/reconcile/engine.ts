@@ -15,13 +15,18 @@ import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {openStore, type Store} from '../../store/index.js';
 import {
+  agreeSplits,
   createRun,
+  dropDrillKeys,
   finishTable,
   getRun,
   getTable,
   type MismatchRecord,
+  publishDrillKeys,
+  readDrillKeys,
   replaceMismatches,
   saveCheckpoint,
+  setShardPhase,
   startTable,
   type TableStatus,
 } from '../../store/reconcile.js';
@@ -41,6 +46,7 @@ import {type PgFilter, pgBuckets, pgDrillEach} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
 import {type SampleEstimate, sampleTable} from './sample.js';
 import {addSparse, defaultWorkers, readSpill, runScan, ScanError} from './scan.js';
+import {mergedBuckets, type ShardWait, waitForShards} from './shards.js';
 import {pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
 
 /**
@@ -69,6 +75,8 @@ export interface ReconcileOptions {
   alert: boolean;
   /** Quick estimate from this fraction of the token splits (nothing stored as mismatches). */
   sample?: number;
+  /** How long a shard waits for the other shards of its run at each meeting point (default 1 h). */
+  shardTimeoutMs?: number;
 }
 
 export interface TableResult {
@@ -84,6 +92,8 @@ export interface TableResult {
   extra: number;
   mismatched: number;
   skippedOnRecheck: number;
+  /** Rows this process read from Cassandra (a shard reads only its token splits). */
+  rowsScanned: number;
   durationMs: number;
   scanMs: number;
   pgMs: number;
@@ -257,10 +267,12 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
   const key = {runId, table: t.name, shard: opts.shard.index};
   const warnings: string[] = [];
   try {
+    const sharded = opts.shard.count > 1;
     const minAgeMs = opts.minAgeMs ?? t.minAgeMs;
-    const cutoff = minAgeMs ? new Date(started - minAgeMs) : undefined;
-    const [from, to] = shardRange(buckets, opts.shard);
-    const pgFilter: PgFilter = {cutoff, bucketRange: opts.shard.count > 1 ? [from, to] : undefined};
+    // the shards of a run share one cut-off: the run's start
+    const since = sharded ? Date.parse((await getRun(store, runId))?.startedAt ?? '') || started : started;
+    const cutoff = minAgeMs ? new Date(since - minAgeMs) : undefined;
+    const pgFilter: PgFilter = {cutoff};
     const lagStart = await sinkLag(ctx).catch((e: Error) => {
       warnings.push(`sink lag unavailable: ${e.message}`);
       return null;
@@ -298,6 +310,17 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       }
     }
     const expected = await expectedRows(pool, t);
+    const before = sharded ? await getTable(store, key) : undefined;
+    const finishedBefore = before?.status === 'clean' || before?.status === 'drift';
+    if (sharded) {
+      // the shards' token splits must tile the ring: the first shard's count holds for all
+      const agreed = await agreeSplits(store, runId, t.name, splits ?? autoSplits(expected, 2 * opts.shard.count));
+      if (splits !== undefined && agreed !== splits)
+        throw new UsageError(`${t.name}: run ${runId} already splits this table into ${agreed}, not ${splits}`, {
+          hint: 'Give every shard of a run the same --splits (or none).',
+        });
+      splits = agreed;
+    }
     splits ??= autoSplits(expected, opts.workers ?? defaultWorkers());
     await startTable(store, {
       runId,
@@ -356,6 +379,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         extra: estimate.estimatedExtra,
         mismatched: estimate.estimatedMismatched,
         skippedOnRecheck: 0,
+        rowsScanned: estimate.rowsSampled,
         durationMs,
         scanMs: durationMs,
         pgMs: 0,
@@ -370,14 +394,46 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     }
     const splitsResumed = done.length;
     const allSplits = tokenSplits(splits);
+    // a shard reads every N-th token split: the Cassandra read divides by N
+    const ownSplits = sharded ? allSplits.filter((s) => s.id % opts.shard.count === opts.shard.index) : allSplits;
     const doneSet = new Set(done);
-    const todo = shuffledSplits(allSplits.filter((s) => !doneSet.has(s.id)));
+    const todo = shuffledSplits(ownSplits.filter((s) => !doneSet.has(s.id)));
     const spillDir = join(
       opts.spillDir ?? join(tmpdir(), 'cdcctl-reconcile'),
       runId,
       safe(t.name),
       String(opts.shard.index),
     );
+
+    /** Keys, buckets and row hashes that these token splits hold in `wanted`: from the spill files, or rescanned. */
+    const keysOf = async (splitsToRead: Split[], wanted: Set<number>): Promise<KeyHashes> => {
+      const keys = new KeyHashes();
+      const missingSpill = await readSpill(
+        spillDir,
+        splitsToRead.map((s) => s.id),
+        wanted,
+        keys,
+      );
+      if (missingSpill.length > 0) {
+        // splits scanned by an earlier process on another machine: rescan them for these buckets only
+        await runScan({
+          conn,
+          table: t,
+          buckets,
+          mode: 'collect',
+          collectBuckets: [...wanted],
+          fetchSize: opts.fetchSize,
+          cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
+          consistency: consistencyCode(opts.consistency),
+          splits: splitsToRead.filter((s) => missingSpill.includes(s.id)),
+          workers: opts.workers,
+          onSplit: (r) => {
+            for (const [k, b, h] of r.collected ?? []) keys.setHex(k, b, h);
+          },
+        });
+      }
+      return keys;
+    };
 
     // PostgreSQL's buckets, computed server-side while Cassandra is scanned
     const pgStarted = Date.now();
@@ -414,7 +470,6 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         mode: 'hash',
         fetchSize: opts.fetchSize,
         cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
-        bucketRange: opts.shard.count > 1 ? [from, to] : undefined,
         spillDir,
         consistency: consistencyCode(opts.consistency),
         splits: todo,
@@ -441,72 +496,86 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     await save();
     const scanMs = Date.now() - scanStarted;
     const pgAcc = await pgPromise;
+    const meeting: ShardWait = {
+      store,
+      runId,
+      table: t.name,
+      shards: opts.shard.count,
+      buckets,
+      splits,
+      timeoutMs: opts.shardTimeoutMs ?? 3_600_000,
+      log: ctx.log,
+    };
+    // a shard's sums cover its token splits only: the table's are every shard's added up
+    let cAcc = acc;
+    if (sharded) {
+      await setShardPhase(store, key, 'scanned');
+      cAcc = mergedBuckets(await waitForShards(meeting, 'scanned'), buckets);
+    }
 
-    // compare
-    const inShard = (b: number) =>
-      opts.shard.count === 1 || shardOfBucket(b, buckets, opts.shard.count) === opts.shard.index;
-    const mismatched = diffBuckets(acc, pgAcc, inShard);
-    const rowsP = total(pgAcc);
-    const rowsInShardC = opts.shard.count > 1 ? total(acc) : rowsC - young;
+    // compare: the differing buckets of the whole table decide whether to give up (the same
+    // verdict in every shard); each shard drills into those of its own block
+    const inShard = (b: number) => !sharded || shardOfBucket(b, buckets, opts.shard.count) === opts.shard.index;
+    const differing = diffBuckets(cAcc, pgAcc);
+    const mismatched = differing.filter(inShard);
+    const rowsP = rowsIn(pgAcc, inShard);
+    const rowsInShardC = sharded ? rowsIn(cAcc, inShard) : rowsC - young;
     let status: TableStatus = 'clean';
     let recommendation: string | undefined;
     let mismatches: MismatchRecord[] = [];
     let skippedOnRecheck = 0;
     const drillStarted = Date.now();
-    if (mismatched.length > 0) {
-      const estimate = mismatched.reduce((s, b) => s + Math.max(acc.n[b] as number, pgAcc.n[b] as number), 0);
-      const ratio = estimate / Math.max(1, rowsInShardC, rowsP);
+    if (differing.length > 0) {
+      const rowsOf = (bs: number[]) => bs.reduce((s, b) => s + Math.max(cAcc.n[b] as number, pgAcc.n[b] as number), 0);
+      const ratio = rowsOf(differing) / Math.max(1, total(cAcc), total(pgAcc));
       if (ratio > opts.maxDiffRatio) {
         status = 'gave_up';
         recommendation = `about ${(ratio * 100).toFixed(1)}% of rows sit in differing buckets (> --max-diff-ratio ${opts.maxDiffRatio}): re-snapshot the table (Debezium snapshot.mode=always or a re-seed of the sink) instead of repairing row by row`;
       } else {
-        hooks.onProgress?.({table: t.name, phase: 'drill', rows: 0, expected: estimate});
-        const M = new Set(mismatched);
-        const cMap = new KeyHashes();
-        const missingSpill = await readSpill(
-          spillDir,
-          allSplits.map((s) => s.id),
-          M,
-          cMap,
-        );
-        if (missingSpill.length > 0) {
-          // splits scanned by an earlier process on another machine: rescan them for these buckets only
-          await runScan({
-            conn,
-            table: t,
-            buckets,
-            mode: 'collect',
-            collectBuckets: mismatched,
-            fetchSize: opts.fetchSize,
-            cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
-            consistency: consistencyCode(opts.consistency),
-            splits: allSplits.filter((s) => missingSpill.includes(s.id)),
-            workers: opts.workers,
-            onSplit: (r) => {
-              for (const [k, b, h] of r.collected ?? []) cMap.setHex(k, b, h);
-            },
-          });
+        hooks.onProgress?.({table: t.name, phase: 'drill', rows: 0, expected: rowsOf(mismatched)});
+        let cMap: KeyHashes;
+        if (sharded) {
+          // what this shard's token splits hold of every differing bucket goes to the bucket's owner
+          const own = await keysOf(ownSplits, new Set(differing));
+          await publishDrillKeys(store, key, own.entries());
+          own.clear();
+          await setShardPhase(store, key, 'published');
+          if (finishedBefore) {
+            // this shard dropped the other shards' keys of its buckets when it finished before: read them itself
+            cMap = await keysOf(allSplits, new Set(mismatched));
+          } else {
+            cMap = new KeyHashes();
+            if (mismatched.length > 0) {
+              await waitForShards(meeting, 'published');
+              for (const r of await readDrillKeys(store, runId, t.name, mismatched))
+                cMap.setHex(r.pk, r.bucket, r.hash);
+            }
+          }
+        } else {
+          cMap = await keysOf(allSplits, new Set(mismatched));
         }
-        const t0 = Date.now();
-        const held = cMap.size;
-        const candidates = await candidatesOf(cMap, (each) =>
-          pgDrillEach(pool, t, buckets, mismatched, pgFilter, each),
-        );
-        ctx.log.debug(
-          `${t.name}: drill-down compared ${held} Cassandra keys with PostgreSQL's (${Date.now() - t0} ms): ${candidates.size} differ`,
-        );
-        const outcome = await classify({
-          table: t,
-          cass,
-          pool,
-          candidates,
-          cutoff,
-          shard: opts.shard.index,
-          recheckAfterMs: opts.recheckAfterMs,
-          onRecheck: (n) => hooks.onProgress?.({table: t.name, phase: 'recheck', rows: 0, expected: n}),
-        });
-        mismatches = outcome.mismatches;
-        skippedOnRecheck = outcome.skipped;
+        if (mismatched.length > 0) {
+          const t0 = Date.now();
+          const held = cMap.size;
+          const candidates = await candidatesOf(cMap, (each) =>
+            pgDrillEach(pool, t, buckets, mismatched, pgFilter, each),
+          );
+          ctx.log.debug(
+            `${t.name}: drill-down compared ${held} Cassandra keys with PostgreSQL's (${Date.now() - t0} ms): ${candidates.size} differ`,
+          );
+          const outcome = await classify({
+            table: t,
+            cass,
+            pool,
+            candidates,
+            cutoff,
+            shard: opts.shard.index,
+            recheckAfterMs: opts.recheckAfterMs,
+            onRecheck: (n) => hooks.onProgress?.({table: t.name, phase: 'recheck', rows: 0, expected: n}),
+          });
+          mismatches = outcome.mismatches;
+          skippedOnRecheck = outcome.skipped;
+        }
         status = mismatches.length > 0 ? 'drift' : 'clean';
       }
     }
@@ -525,6 +594,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       extra: count('extra'),
       mismatched: count('value'),
       skippedOnRecheck,
+      rowsScanned: rowsC,
       durationMs: Date.now() - started,
       scanMs,
       pgMs,
@@ -548,8 +618,19 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       extra: result.extra,
       mismatched: result.mismatched,
       sinkLagEnd: lagEnd,
-      details: {lossyColumns: t.lossy, recommendation, skippedOnRecheck, splitsResumed, scanMs, pgMs},
+      details: {
+        lossyColumns: t.lossy,
+        recommendation,
+        skippedOnRecheck,
+        splitsResumed,
+        scanMs,
+        pgMs,
+        rowsScanned: rowsC,
+      },
+      keepCheckpoint: sharded,
     });
+    // only now (this shard is finished): a re-run of it knows from its status that these keys are gone
+    if (sharded && mismatched.length > 0) await dropDrillKeys(store, runId, t.name, mismatched);
     await rm(spillDir, {recursive: true, force: true}).catch(() => {});
     await publishTable(ctx, opts, t, result, runId).then(
       (w) => warnings.push(...w),
@@ -587,10 +668,11 @@ export function dataPool(target: Store['target']): Promise<Pool> {
   return createPool({...target, config: {...target.config, options: '-c extra_float_digits=1'}});
 }
 
-export function shardRange(buckets: number, shard: {index: number; count: number}): [number, number] {
-  const from = Math.ceil((shard.index * buckets) / shard.count);
-  const to = Math.ceil(((shard.index + 1) * buckets) / shard.count);
-  return [from, to];
+/** Rows in the buckets `keep` accepts. */
+function rowsIn(b: Buckets, keep: (bucket: number) => boolean): number {
+  let n = 0;
+  for (let i = 0; i < b.n.length; i++) if (keep(i)) n += b.n[i] as number;
+  return n;
 }
 
 /** About one split per 25,000 rows (few round trips), at least 4 per worker (balance), at most 4,096. */

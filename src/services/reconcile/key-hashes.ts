@@ -55,6 +55,14 @@ export class KeyHashes {
     this.used = 0;
   }
 
+  /** Key, bucket and row hash (16 hex digits) of every entry. */
+  *entries(): IterableIterator<[key: string, bucket: number, hash: string]> {
+    for (const [key, slot] of this.slots) {
+      const d = this.data;
+      yield [key, d[slot * 3] as number, hex8(d[slot * 3 + 1] as number) + hex8(d[slot * 3 + 2] as number)];
+    }
+  }
+
   /** Key and bucket of every entry. */
   *buckets(): IterableIterator<[key: string, bucket: number]> {
     for (const [key, slot] of this.slots) yield [key, this.data[slot * 3] as number];
@@ -63,4 +71,8 @@ export class KeyHashes {
 
 function parseHex8(s: string, at: number): number {
   return Number.parseInt(s.slice(at, at + 8), 16) >>> 0;
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
 }

@@ -28,8 +28,6 @@ export interface WorkerInput {
   fetchSize: number;
   /** Rows written after this (µs since the epoch) are left out (min-age). */
   cutoffUs?: number;
-  /** Only buckets in [from, to) count (shard). */
-  bucketRange?: [number, number];
   collectBuckets?: number[];
   spillDir?: string;
   /** Rows per second for this worker (0 = unlimited). */
@@ -73,7 +71,6 @@ async function scanSplit(split: Split): Promise<void> {
   }
   const acc = input.mode === 'hash' ? dense : undefined;
   let nTouched = 0;
-  const [from, to] = input.bucketRange ?? [0, input.buckets];
   const collect = input.collectBuckets ? new Set(input.collectBuckets) : undefined;
   const collected: Array<[string, number, string]> = [];
   const spill = input.mode === 'hash' && input.spillDir ? new SpillWriter() : undefined;
@@ -118,7 +115,6 @@ async function scanSplit(split: Split): Promise<void> {
         }
         const key = hasher.keyOf(row);
         const b = bucketOf(key, mask);
-        if (b < from || b >= to) continue;
         if (collect) {
           if (collect.has(b)) {
             const [hi, lo] = rowHash(hasher.rowOf(row, key));

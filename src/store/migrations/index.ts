@@ -64,6 +64,21 @@ export const migrations: Migration[] = [
         PRIMARY KEY (run_id, table_name, pk));`,
   },
   {
+    version: 101,
+    name: 'reconcile: keys the shards of a run exchange for the drill-down',
+    // Each shard reads its own token ranges of Cassandra; the keys (with row hash) its ranges hold in
+    // the run's differing buckets are published here for the shard that owns those buckets.
+    up: (s) => `CREATE TABLE ${s}.reconcile_drill_keys (
+        run_id      text NOT NULL REFERENCES ${s}.reconcile_runs ON DELETE CASCADE,
+        table_name  text NOT NULL,
+        from_shard  int NOT NULL,
+        bucket      int NOT NULL,
+        pk          text NOT NULL,
+        hash        text NOT NULL);
+      CREATE INDEX ON ${s}.reconcile_drill_keys (run_id, table_name, bucket);
+      CREATE INDEX ON ${s}.reconcile_drill_keys (run_id, table_name, from_shard);`,
+  },
+  {
     version: 200,
     name: 'audit log (hash-chained) and its chain head',
     up: (s) => `CREATE TABLE ${s}._cdc_audit_log (

@@ -1,0 +1,81 @@
+import {setTimeout as sleep} from 'node:timers/promises';
+import {CdcError, ExitCode} from '../../errors.js';
+import type {Logger} from '../../output/log.js';
+import type {Store} from '../../store/index.js';
+import {type ShardPhase, type ShardState, shardStates} from '../../store/reconcile.js';
+import {addBuckets, type Buckets, bucketsFromBuffer, newBuckets} from './hash.js';
+
+/**
+ * How the shards of one run (`--shard i/N`, same `--run-id`, e.g. a Kubernetes Indexed Job) divide
+ * a table: shard i reads only the token splits whose id ≡ i (mod N) — the Cassandra read divides by
+ * N — and owns the buckets of its block for the comparison and the drill-down. They meet twice in
+ * the store: once every scan is saved (each shard then adds up all shards' bucket sums and finds
+ * the run's differing buckets), and once each shard has published the keys its token ranges hold in
+ * those buckets (each shard then drills into its own differing buckets with everyone's keys).
+ */
+
+const ORDER: Record<ShardPhase, number> = {scanned: 1, published: 2};
+const FINISHED = new Set(['clean', 'drift', 'gave_up']);
+
+function reached(s: ShardState, phase: ShardPhase): boolean {
+  return FINISHED.has(s.status) || (s.phase !== null && ORDER[s.phase] >= ORDER[phase]);
+}
+
+export interface ShardWait {
+  store: Store;
+  runId: string;
+  table: string;
+  shards: number;
+  /** This shard's layout: every shard must use the same. */
+  buckets: number;
+  splits: number;
+  timeoutMs: number;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+/** Waits until every shard of the run has reached `phase` on this table; returns their states (with bucket sums). */
+export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<ShardState[]> {
+  const deadline = Date.now() + w.timeoutMs;
+  let lastLog = 0;
+  for (;;) {
+    const states = await shardStates(w.store, w.runId, w.table, phase === 'scanned');
+    const odd = states.find((s) => s.buckets !== w.buckets || s.splits !== w.splits || s.shard >= w.shards);
+    if (odd) {
+      throw new CdcError(
+        'RECONCILE_SHARD_MISMATCH',
+        ExitCode.usage,
+        `${w.table}: shard ${odd.shard} of run ${w.runId} uses ${odd.buckets} buckets and ${odd.splits} splits (this shard: ${w.buckets} and ${w.splits}, ${w.shards} shards)`,
+        {hint: 'Every shard of a run needs the same --shard N, --buckets and --splits (or none of the last two).'},
+      );
+    }
+    const waiting = [...Array(w.shards).keys()].filter((i) => {
+      const s = states.find((x) => x.shard === i);
+      return !s || !reached(s, phase);
+    });
+    if (waiting.length === 0) return states;
+    const what = phase === 'scanned' ? 'finish scanning' : 'publish their drill-down keys';
+    if (Date.now() > deadline) {
+      throw new CdcError(
+        'RECONCILE_SHARD_TIMEOUT',
+        ExitCode.partial,
+        `${w.table}: shard(s) ${waiting.join(', ')} of run ${w.runId} did not ${what} within ${Math.round(w.timeoutMs / 1000)} s`,
+        {
+          hint: `Start the missing shards with --run-id ${w.runId} (or resume this one later with --resume ${w.runId} --shard …); raise --shard-timeout if they are just slow.`,
+        },
+      );
+    }
+    if (Date.now() - lastLog > 30_000) {
+      w.log.info(`${w.table}: waiting for shard(s) ${waiting.join(', ')} of ${w.shards} to ${what}`);
+      lastLog = Date.now();
+    }
+    await sleep(500, undefined, {signal: w.signal});
+  }
+}
+
+/** The whole table's Cassandra bucket sums: every shard's saved sums added up. */
+export function mergedBuckets(states: ShardState[], buckets: number): Buckets {
+  const all = newBuckets(buckets);
+  for (const s of states) if (s.checkpoint) addBuckets(all, bucketsFromBuffer(s.checkpoint, buckets));
+  return all;
+}
