@@ -80,9 +80,20 @@ export type ReplayRow = Pick<
   'id' | 'dlqTopic' | 'dlqPartition' | 'dlqOffset' | 'srcTopic' | 'srcPartition' | 'key' | 'value' | 'headers'
 >;
 
-/** A record with its bytes: the records table joined to the payloads table. */
+/**
+ * Rows of `from` (which has an `id` column) with their record's bytes: one primary-key probe of the
+ * payloads table per row, whatever the filter. (A plain join may be planned as a merge join that
+ * walks the payloads from the first id up to the page asked for — quadratic over an export.)
+ */
+function withBytes(store: Store, from: string, alias: string): string {
+  return `${from} CROSS JOIN LATERAL (
+     SELECT p.exception_message, p.stacktrace, p.record_key, p.record_value, p.headers, p.replay_headers
+       FROM ${store.table(DLQ_PAYLOADS_TABLE)} p WHERE p.id = ${alias}.id OFFSET 0) AS bytes`;
+}
+
+/** A record with its bytes: the records table and the payloads table. */
 function recordsWithBytes(store: Store): string {
-  return `${store.table(DLQ_TABLE)} JOIN ${store.table(DLQ_PAYLOADS_TABLE)} USING (id)`;
+  return withBytes(store, `${store.table(DLQ_TABLE)} AS r`, 'r');
 }
 
 /**
@@ -525,7 +536,7 @@ export async function claimBatch(
         WHERE id = ANY(ARRAY(SELECT id FROM ${store.table(DLQ_TABLE)} WHERE id > $3 AND ${w.sql} AND ${eligible}
                               ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED))
         RETURNING id, dlq_topic, dlq_partition, dlq_offset, src_topic, src_partition)
-     SELECT ${REPLAY_COLUMNS} FROM c JOIN ${store.table(DLQ_PAYLOADS_TABLE)} USING (id) ORDER BY id`,
+     SELECT ${REPLAY_COLUMNS} FROM ${withBytes(store, 'c', 'c')} ORDER BY id`,
     [runId, limit, afterId, ...w.values],
   );
   return res.rows.map(fromRawReplay);

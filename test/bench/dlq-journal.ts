@@ -9,7 +9,8 @@ import {openStore} from '../../src/store/index.js';
  * `npm run bench:dlq-journal` — the replay journal alone (claimBatch + confirmBatch, no Kafka) on
  * 100k records shaped like `bench:dlq`'s (Connect error headers, stack trace, ~200-byte value), in
  * a scratch store schema of its own (created by the store's migrations, dropped at the end).
- * Reports, per pass: time, claim share, WAL written and the table's size. Pass 1 replays fresh
+ * Reports, per pass: time, claim share, this process's CPU (reading the rows), WAL written and the
+ * table's size. Pass 1 replays fresh
  * records (`new`), pass 2 re-replays them with --force semantics (what bench:dlq's floor measures).
  * Only PostgreSQL is needed (the local stack's, port 5433).
  *   BENCH_DLQ_RECORDS  records (default 100000)    BENCH_DLQ_BATCH  claim size (default 5000)
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     ] as const) {
       const run = `run-${pass}`;
       const w0 = await lsn();
+      const u0 = process.cpuUsage();
       const j0 = process.hrtime.bigint();
       let claimMs = 0;
       let n = 0;
@@ -119,10 +121,11 @@ async function main(): Promise<void> {
         n += rows.length;
       }
       const ms = Number(process.hrtime.bigint() - j0) / 1e6;
+      const cpu = process.cpuUsage(u0);
       if (n !== N) throw new Error(`pass ${pass} journalled ${n}, expected ${N}`);
       console.log(
         `  ${pass.padEnd(6)} claim+confirm ${(ms / 1000).toFixed(2)} s (claim ${(claimMs / 1000).toFixed(2)} s)  ` +
-          `${Math.round((N / ms) * 1000)} rec/s  WAL ${((await walSince(w0)) / 2 ** 20).toFixed(0)} MB  table ${(await size()) >> 20} MB`,
+          `${Math.round((N / ms) * 1000)} rec/s  client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s  WAL ${((await walSince(w0)) / 2 ** 20).toFixed(0)} MB  table ${(await size()) >> 20} MB`,
       );
     }
   } finally {
