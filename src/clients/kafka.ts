@@ -456,6 +456,28 @@ function approxSize(m: OutgoingMessage): number {
   return n;
 }
 
+/**
+ * A record's headers as @platformatic/kafka takes them: a Map keyed by Buffer, so by identity — a
+ * repeated key needs a Buffer of its own to stay a header of its own (in order). The first
+ * occurrence of a key shares one Buffer across records (the producer only reads it): two Buffer
+ * copies less per header.
+ */
+export function headerMap(headers: OutgoingMessage['headers']): Map<Buffer, Buffer> {
+  const map = new Map<Buffer, Buffer>();
+  for (const h of headers) {
+    let key = HEADER_KEYS.get(h.key);
+    if (key === undefined) {
+      key = Buffer.from(h.key);
+      if (HEADER_KEYS.size < 1000) HEADER_KEYS.set(h.key, key);
+    } else if (map.has(key)) {
+      key = Buffer.from(h.key);
+    }
+    map.set(key, h.value as Buffer);
+  }
+  return map;
+}
+const HEADER_KEYS = new Map<string, Buffer>();
+
 type PlatformaticProducer = Pick<typeof import('@platformatic/kafka'), 'Producer' | 'compatibilityPartitioner'>;
 
 /**
@@ -539,8 +561,7 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
         partition: m.partition,
         key: m.key ?? undefined,
         value: m.value ?? undefined,
-        // A fresh Buffer per key: a Map keeps every header, repeated keys included, in order.
-        headers: new Map(m.headers.map((h) => [Buffer.from(h.key), h.value as Buffer])),
+        headers: headerMap(m.headers),
       })),
     });
     return (res.offsets ?? []).map((o) => ({topic: o.topic, partition: o.partition, baseOffset: String(o.offset)}));

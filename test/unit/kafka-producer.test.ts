@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {createRequire} from 'node:module';
 import {describe, it} from 'node:test';
 import {pathToFileURL} from 'node:url';
-import {platformaticProducer} from '../../src/clients/kafka.js';
+import {headerMap, platformaticProducer} from '../../src/clients/kafka.js';
 
 /**
  * openProducer loads only the producer half of @platformatic/kafka, by file (the package exports
@@ -18,5 +18,31 @@ describe('@platformatic/kafka producer import', () => {
     const used = await platformaticProducer();
     assert.equal(used.Producer, direct.Producer);
     assert.equal(used.compatibilityPartitioner, direct.compatibilityPartitioner);
+  });
+});
+
+describe('headerMap', () => {
+  it('keeps every header in order, repeated keys and null values included', () => {
+    const b = (s: string) => Buffer.from(s);
+    const headers = [
+      {key: 'a', value: b('1')},
+      {key: 'b', value: null},
+      {key: 'a', value: b('2')},
+      {key: 'a', value: b('3')},
+    ];
+    const first = headerMap(headers);
+    assert.deepEqual(
+      [...first].map(([k, v]) => [k.toString(), v === null ? null : v.toString()]),
+      [
+        ['a', '1'],
+        ['b', null],
+        ['a', '2'],
+        ['a', '3'],
+      ],
+    );
+    // The next record's first 'a' shares the key Buffer; its repeats get their own.
+    const second = headerMap(headers);
+    assert.equal([...second.keys()][0], [...first.keys()][0]);
+    assert.equal(second.size, 4);
   });
 });
