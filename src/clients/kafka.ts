@@ -1,3 +1,5 @@
+import {createRequire} from 'node:module';
+import {pathToFileURL} from 'node:url';
 import type {Admin, Kafka, KafkaConfig as KafkaJsConfig, SASLOptions} from 'kafkajs';
 import type {KafkaConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
@@ -454,6 +456,49 @@ function approxSize(m: OutgoingMessage): number {
   return n;
 }
 
+/**
+ * A record's headers as @platformatic/kafka takes them: a Map keyed by Buffer, so by identity — a
+ * repeated key needs a Buffer of its own to stay a header of its own (in order). The first
+ * occurrence of a key shares one Buffer across records (the producer only reads it): two Buffer
+ * copies less per header.
+ */
+export function headerMap(headers: OutgoingMessage['headers']): Map<Buffer, Buffer> {
+  const map = new Map<Buffer, Buffer>();
+  for (const h of headers) {
+    let key = HEADER_KEYS.get(h.key);
+    if (key === undefined) {
+      key = Buffer.from(h.key);
+      if (HEADER_KEYS.size < 1000) HEADER_KEYS.set(h.key, key);
+    } else if (map.has(key)) {
+      key = Buffer.from(h.key);
+    }
+    map.set(key, h.value as Buffer);
+  }
+  return map;
+}
+const HEADER_KEYS = new Map<string, Buffer>();
+
+type PlatformaticProducer = Pick<typeof import('@platformatic/kafka'), 'Producer' | 'compatibilityPartitioner'>;
+
+/**
+ * The producer half of @platformatic/kafka. The package's index also loads its admin and consumer
+ * clients, whose option schemas are compiled (ajv) on import: ~0.2 s of CPU in every process that
+ * only produces. The package exports nothing but its index, so the producer module is imported by
+ * its file (the version is pinned); should a release move it, the index is used instead.
+ */
+export async function platformaticProducer(): Promise<PlatformaticProducer> {
+  try {
+    const index = pathToFileURL(createRequire(import.meta.url).resolve('@platformatic/kafka'));
+    const mod = (await import(new URL('./clients/producer/index.js', index).href)) as Partial<PlatformaticProducer>;
+    if (typeof mod.Producer === 'function' && typeof mod.compatibilityPartitioner === 'function') {
+      return mod as PlatformaticProducer;
+    }
+  } catch {
+    // moved or renamed in another release: the index below
+  }
+  return import('@platformatic/kafka');
+}
+
 /** Mechanism names as @platformatic/kafka spells them. */
 const SASL_MECHANISMS = {plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512'} as const;
 
@@ -474,7 +519,7 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
     });
   }
   const brokers = config.brokers.join(',');
-  const {Producer, compatibilityPartitioner} = await import('@platformatic/kafka');
+  const {Producer, compatibilityPartitioner} = await platformaticProducer();
   const where = `contexts.${ctx.contextName}.kafka`;
   let sasl:
     | {mechanism: (typeof SASL_MECHANISMS)[keyof typeof SASL_MECHANISMS]; username: string; password: string}
@@ -516,8 +561,7 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
         partition: m.partition,
         key: m.key ?? undefined,
         value: m.value ?? undefined,
-        // A fresh Buffer per key: a Map keeps every header, repeated keys included, in order.
-        headers: new Map(m.headers.map((h) => [Buffer.from(h.key), h.value as Buffer])),
+        headers: headerMap(m.headers),
       })),
     });
     return (res.offsets ?? []).map((o) => ({topic: o.topic, partition: o.partition, baseOffset: String(o.offset)}));

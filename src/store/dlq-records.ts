@@ -2,12 +2,16 @@ import type {PoolClient} from 'pg';
 import type {Store} from './index.js';
 
 /**
- * Dead-letter records copied from Kafka Connect's DLQ topics (`_cdc_dlq_records`) and the replay
- * runs that sent them back (`_cdc_dlq_replay_runs`). Key, value and headers are kept byte for byte.
+ * Dead-letter records copied from Kafka Connect's DLQ topics (`_cdc_dlq_records`: coordinates, error
+ * context and replay state; `_cdc_dlq_payloads`: key, value, headers, message and trace, never
+ * updated) and the replay runs that sent them back (`_cdc_dlq_replay_runs`). Key, value and headers
+ * are kept byte for byte.
  */
 
 export const DLQ_TABLE = '_cdc_dlq_records';
 export const DLQ_RUNS_TABLE = '_cdc_dlq_replay_runs';
+/** A record's bytes (key, value, headers, message, trace), never updated: one row per record, same id. */
+export const DLQ_PAYLOADS_TABLE = '_cdc_dlq_payloads';
 
 export type DlqStatus = 'new' | 'replaying' | 'replayed' | 'discarded';
 export const DLQ_STATUSES: DlqStatus[] = ['new', 'replaying', 'replayed', 'discarded'];
@@ -77,13 +81,33 @@ export type ReplayRow = Pick<
 >;
 
 /**
+ * Rows of `from` (which has an `id` column) with their record's bytes: one primary-key probe of the
+ * payloads table per row, whatever the filter. (A plain join may be planned as a merge join that
+ * walks the payloads from the first id up to the page asked for — quadratic over an export.)
+ */
+function withBytes(store: Store, from: string, alias: string): string {
+  return `${from} CROSS JOIN LATERAL (
+     SELECT p.exception_message, p.stacktrace, p.record_key, p.record_value, p.headers, p.replay_headers
+       FROM ${store.table(DLQ_PAYLOADS_TABLE)} p WHERE p.id = ${alias}.id OFFSET 0) AS bytes`;
+}
+
+/** A record with its bytes: the records table and the payloads table. */
+function recordsWithBytes(store: Store): string {
+  return withBytes(store, `${store.table(DLQ_TABLE)} AS r`, 'r');
+}
+
+/**
  * The columns a replay reads: no trace, message or dates, and the headers without the Connect error
- * context and earlier replay marks (dropped in PostgreSQL: they are most of a row's bytes, and a
- * replay never sends them).
+ * context and earlier replay marks (`replay_headers`, kept apart at insert: the error context is
+ * most of a record's bytes, and a replay never sends it).
  */
 const REPLAY_COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset, src_topic, src_partition, record_key, record_value,
-  (SELECT COALESCE(jsonb_agg(e.h ORDER BY e.n), '[]') FROM jsonb_array_elements(headers) WITH ORDINALITY AS e(h, n)
-    WHERE NOT starts_with(e.h->>'k', '__connect.errors.') AND NOT starts_with(e.h->>'k', 'cdcctl.replay.')) AS headers`;
+  replay_headers AS headers`;
+
+/** Whether a replay sends the header: not Connect's error context, not the mark of an earlier replay. */
+function sentOnReplay(key: string): boolean {
+  return !key.startsWith('__connect.errors.') && !key.startsWith('cdcctl.replay.');
+}
 
 type RawReplayRow = Pick<
   RawRow,
@@ -211,16 +235,23 @@ function decodeHeaders(raw: Array<{k: string; v: string | null}>): StoredHeader[
 export async function insertDlqRecords(store: Store, records: DlqRecordInput[]): Promise<number> {
   if (records.length === 0) return 0;
   const col = <T>(f: (r: DlqRecordInput) => T) => records.map(f);
+  // One statement: the records new to the store, then their bytes (joined back by DLQ coordinates).
   const res = await store.pool.query(
-    `INSERT INTO ${store.table(DLQ_TABLE)} (dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_topic,
-       src_partition, src_offset, connector, task_id, stage, class_name, exception_class, exception_message,
-       stacktrace, record_key, record_value, headers)
-     SELECT t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l, t.m, t.n, t.o, t.p, t.q::jsonb
-       FROM unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::bigint[],
-                   $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                   $15::bytea[], $16::bytea[], $17::text[])
-            AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q)
-     ON CONFLICT (dlq_topic, dlq_partition, dlq_offset) DO NOTHING`,
+    `WITH t AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::bigint[],
+                            $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                            $15::bytea[], $16::bytea[], $17::text[], $18::text[])
+                AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r)),
+     ins AS (
+       INSERT INTO ${store.table(DLQ_TABLE)} (dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_topic,
+         src_partition, src_offset, connector, task_id, stage, class_name, exception_class)
+       SELECT t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l FROM t
+       ON CONFLICT (dlq_topic, dlq_partition, dlq_offset) DO NOTHING
+       RETURNING id, dlq_topic, dlq_partition, dlq_offset)
+     INSERT INTO ${store.table(DLQ_PAYLOADS_TABLE)} (id, exception_message, stacktrace, record_key, record_value,
+       headers, replay_headers)
+     SELECT DISTINCT ON (ins.id) ins.id, t.m, t.n, t.o, t.p, t.q::jsonb, t.r::jsonb
+       FROM ins JOIN t ON t.a = ins.dlq_topic AND t.b = ins.dlq_partition AND t.c = ins.dlq_offset`,
     [
       col((r) => r.dlqTopic),
       col((r) => r.dlqPartition),
@@ -239,6 +270,7 @@ export async function insertDlqRecords(store: Store, records: DlqRecordInput[]):
       col((r) => r.key),
       col((r) => r.value),
       col((r) => encodeHeaders(r.headers)),
+      col((r) => encodeHeaders(r.headers.filter((h) => sentOnReplay(h.key)))),
     ],
   );
   return res.rowCount ?? 0;
@@ -298,7 +330,7 @@ export async function listDlq(
   }
   values.push(page.limit, page.offset ?? 0);
   const res = await store.pool.query<RawRow>(
-    `SELECT ${COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE ${sql} ORDER BY id LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    `SELECT ${COLUMNS} FROM ${recordsWithBytes(store)} WHERE ${sql} ORDER BY id LIMIT $${values.length - 1} OFFSET $${values.length}`,
     values,
   );
   return res.rows.map(fromRaw);
@@ -356,7 +388,7 @@ export async function summarizeDlq(store: Store, filter: DlqFilter): Promise<Dlq
 }
 
 export async function getDlq(store: Store, id: string): Promise<DlqRow | undefined> {
-  const res = await store.pool.query<RawRow>(`SELECT ${COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE id = $1`, [id]);
+  const res = await store.pool.query<RawRow>(`SELECT ${COLUMNS} FROM ${recordsWithBytes(store)} WHERE id = $1`, [id]);
   return res.rows[0] ? fromRaw(res.rows[0]) : undefined;
 }
 
@@ -497,20 +529,23 @@ export async function claimBatch(
 ): Promise<ReplayRow[]> {
   const w = whereOf(filter, 4);
   const eligible = force ? `status IN ('new', 'replayed') AND replay_run IS DISTINCT FROM $1` : `status = 'new'`;
+  // The update touches only the narrow records row; the bytes are read from the payloads table.
   const res = await store.pool.query<RawReplayRow>(
-    `UPDATE ${store.table(DLQ_TABLE)} SET status = 'replaying', replay_run = $1
-      WHERE id = ANY(ARRAY(SELECT id FROM ${store.table(DLQ_TABLE)} WHERE id > $3 AND ${w.sql} AND ${eligible}
-                            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED))
-      RETURNING ${REPLAY_COLUMNS}`,
+    `WITH c AS (
+       UPDATE ${store.table(DLQ_TABLE)} SET status = 'replaying', replay_run = $1
+        WHERE id = ANY(ARRAY(SELECT id FROM ${store.table(DLQ_TABLE)} WHERE id > $3 AND ${w.sql} AND ${eligible}
+                              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED))
+        RETURNING id, dlq_topic, dlq_partition, dlq_offset, src_topic, src_partition)
+     SELECT ${REPLAY_COLUMNS} FROM ${withBytes(store, 'c', 'c')} ORDER BY id`,
     [runId, limit, afterId, ...w.values],
   );
-  return res.rows.map(fromRawReplay).sort((a, b) => Number(a.id) - Number(b.id));
+  return res.rows.map(fromRawReplay);
 }
 
 /** Records of a run that were journalled as being sent but not confirmed (the in-doubt set). */
 export async function inDoubt(store: Store, runId: string, limit = 100_000, afterId = '0'): Promise<ReplayRow[]> {
   const res = await store.pool.query<RawReplayRow>(
-    `SELECT ${REPLAY_COLUMNS} FROM ${store.table(DLQ_TABLE)} WHERE replay_run = $1 AND status = 'replaying' AND id > $2
+    `SELECT ${REPLAY_COLUMNS} FROM ${recordsWithBytes(store)} WHERE replay_run = $1 AND status = 'replaying' AND id > $2
       ORDER BY id LIMIT $3`,
     [runId, afterId, limit],
   );

@@ -19,7 +19,7 @@ import {report, type Target} from './lib.js';
  * Set-up: the local stack running (examples/stack), and kcat installed:
  *   apt-get install -y kcat        (Debian 12; older releases call the package kafkacat)
  * Loopback only; every topic, group and store row it creates carries a unique prefix and is
- * removed at the end.
+ * removed at the end (the store rows with their own schema).
  */
 
 const N = Number(process.env.BENCH_DLQ_RECORDS ?? 100_000);
@@ -31,6 +31,8 @@ const REPLAY_DST = `${P}.replay-out`;
 const EVENTS = `${P}.events`;
 const CONNECTOR = `${P}-sink`;
 const BROKER = '127.0.0.1:9092';
+/** The store in a schema of its own (dropped at the end): the shared cdc_ops keeps its own migrations. */
+const OPS = `${P}_ops`;
 
 const kcatFound = ['kcat', 'kafkacat'].find((c) => spawnSync(c, ['-V']).status === 0);
 if (!kcatFound) {
@@ -48,7 +50,7 @@ contexts:
   local:
     connect: {url: "http://127.0.0.1:8083"}
     kafka: {brokers: ["${BROKER}"]}
-    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "cdc"}
+    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "cdc", opsSchema: ${OPS}}
 `,
 );
 const cliEnv = {...process.env, CDCCTL_CONFIG: configPath, NO_COLOR: '1'};
@@ -262,7 +264,7 @@ async function main(): Promise<void> {
   // re-claim the rows the replay just marked; the cleanup deletes them).
   const storeCtx = {
     contextName: 'local',
-    config: {postgres: {url: 'postgres://cdc@127.0.0.1:5433/target', password: 'cdc'}},
+    config: {postgres: {url: 'postgres://cdc@127.0.0.1:5433/target', password: 'cdc', opsSchema: OPS}},
     log: createLogger({format: 'text', verbose: false, quiet: true}),
     userAgent: 'cdcctl-bench',
     actor: 'bench',
@@ -351,8 +353,7 @@ async function cleanup(admin: kafkajs.Admin): Promise<void> {
   await admin.disconnect();
   const c = new pg.Client({host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc', database: 'target'});
   await c.connect();
-  await c.query('DELETE FROM cdc_ops._cdc_dlq_records WHERE connector = $1', [CONNECTOR]);
-  await c.query("DELETE FROM cdc_ops._cdc_dlq_replay_runs WHERE selection->>'connector' = $1", [CONNECTOR]);
+  await c.query(`DROP SCHEMA IF EXISTS ${OPS} CASCADE`);
   await c.end();
 }
 

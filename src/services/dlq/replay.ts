@@ -214,6 +214,14 @@ async function planFromTopic(ctx: RunContext, req: ReplayRequest): Promise<Repla
   };
 }
 
+let lastRun: {id: string; bytes: Buffer} | undefined;
+
+/** The run header's value, shared by every record of the run (the producer only reads it). */
+function runIdBytes(runId: string): Buffer {
+  if (lastRun?.id !== runId) lastRun = {id: runId, bytes: Buffer.from(runId)};
+  return lastRun.bytes;
+}
+
 /** The record as it goes back: original key, value and non-error headers, plus the replay marks. */
 export function replayMessage(
   r: ReplayRow,
@@ -226,7 +234,7 @@ export function replayMessage(
   const keepPartition = toTopic === null && r.srcPartition !== null && count !== undefined && r.srcPartition < count;
   const headers = r.headers.filter((h) => !isErrorHeader(h.key) && !h.key.startsWith('cdcctl.replay.'));
   headers.push(
-    {key: REPLAY_HEADER_RUN, value: Buffer.from(runId)},
+    {key: REPLAY_HEADER_RUN, value: runIdBytes(runId)},
     {key: REPLAY_HEADER_RECORD, value: Buffer.from(r.id)},
     {key: REPLAY_HEADER_SOURCE, value: Buffer.from(`${r.dlqTopic}/${r.dlqPartition}/${r.dlqOffset}`)},
   );

@@ -298,6 +298,41 @@ export const migrations: Migration[] = [
     up: (s) => `ALTER TABLE ${s}._cdc_dlq_records SET (fillfactor = 50);`,
   },
   {
+    version: 403,
+    name: 'dlq records: bytes in a table of their own',
+    // A replay updates each record twice (claimed, then replayed), and every update copies the
+    // whole row: with the bytes inline (key, value, headers, message, trace: ~2 KB a record, just
+    // under the TOAST threshold, so toast_tuple_target cannot move them out) that is ~4 KB of heap
+    // and WAL per record and replay. The bytes, never updated, move to _cdc_dlq_payloads (one row
+    // per record, same id); the records table keeps the filtered, grouped and updated columns.
+    // replay_headers holds what a replay sends (the headers without the Connect error context and
+    // earlier replay marks), computed once here instead of per record at every claim.
+    // Existing records are copied once (one pass over the table, inside this migration); the
+    // dropped columns are not rewritten away: a record's next update writes the narrow row.
+    up: (s) => `CREATE TABLE IF NOT EXISTS ${s}._cdc_dlq_payloads (
+        id                bigint PRIMARY KEY REFERENCES ${s}._cdc_dlq_records (id) ON DELETE CASCADE,
+        exception_message text,
+        stacktrace        text,
+        record_key        bytea,
+        record_value      bytea,
+        headers           jsonb NOT NULL DEFAULT '[]',
+        replay_headers    jsonb NOT NULL DEFAULT '[]');
+      DO $m$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${s}._cdc_dlq_records'::regclass
+                     AND attname = 'headers' AND NOT attisdropped) THEN
+          INSERT INTO ${s}._cdc_dlq_payloads (id, exception_message, stacktrace, record_key, record_value, headers,
+                                              replay_headers)
+          SELECT id, exception_message, stacktrace, record_key, record_value, headers,
+                 (SELECT COALESCE(jsonb_agg(e.h ORDER BY e.n), '[]') FROM jsonb_array_elements(headers) WITH ORDINALITY AS e(h, n)
+                   WHERE NOT starts_with(e.h->>'k', '__connect.errors.') AND NOT starts_with(e.h->>'k', 'cdcctl.replay.'))
+            FROM ${s}._cdc_dlq_records
+          ON CONFLICT (id) DO NOTHING;
+          ALTER TABLE ${s}._cdc_dlq_records DROP COLUMN exception_message, DROP COLUMN stacktrace,
+            DROP COLUMN record_key, DROP COLUMN record_value, DROP COLUMN headers;
+        END IF;
+      END $m$;`,
+  },
+  {
     version: 500,
     name: 'pipeline pause ledger',
     up: (s) => `CREATE TABLE ${s}.pipeline_paused (
