@@ -81,11 +81,15 @@ export interface PluginInfo {
   version?: string;
 }
 
-/** Kafka Connect's documented transient answers: rebalance conflicts (409) and staged timeouts (500). */
+/**
+ * Kafka Connect's transient answers: rebalance conflicts (409), staged timeouts (500) and the 500 a
+ * worker gives while it knows a rebalance is coming ("Request cannot be completed because a
+ * rebalance is expected" — seen right after connectors were created or deleted).
+ */
 export function isTransientConnectAnswer(status: number, body: unknown): boolean {
   const message = String((body as {message?: unknown} | undefined)?.message ?? '');
   if (status === 409) return /rebalance|stale configuration|conflicting operation|no known leader/i.test(message);
-  if (status === 500) return /^Request timed out/i.test(message);
+  if (status === 500) return /^Request timed out|rebalance is expected/i.test(message);
   return false;
 }
 

@@ -49,6 +49,17 @@ describe('HTTP layer', () => {
     );
   });
 
+  it('retries the 500 a worker answers while a rebalance is expected', async () => {
+    const expected = {error_code: 500, message: 'Request cannot be completed because a rebalance is expected'};
+    const server = await scripted([
+      {status: 500, body: expected},
+      {status: 200, body: {a: '1'}},
+    ]);
+    const res = await client(server.url).get('/connectors/a/config', undefined, {retryOn: isTransientConnectAnswer});
+    assert.deepEqual(res, {a: '1'});
+    assert.equal(server.requests.length, 2);
+  });
+
   it('never retries 409 "already exists" on create', async () => {
     const server = await scripted([{status: 409, body: {error_code: 409, message: 'Connector a already exists'}}]);
     await assert.rejects(
