@@ -284,8 +284,10 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     let rowsC = 0;
     let young = 0;
     let splits = opts.splits;
+    // a shard's earlier attempt matters even without --resume (see finishedBefore)
+    const prior = job.resume || sharded ? await getTable(store, key) : undefined;
+    const finishedBefore = prior?.status === 'clean' || prior?.status === 'drift';
     if (job.resume) {
-      const prior = await getTable(store, key);
       if (prior) {
         if (prior.fingerprint !== t.fingerprint) {
           throw new CdcError(
@@ -304,14 +306,13 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         if (prior.checkpoint && prior.buckets === buckets) {
           acc = bucketsFromBuffer(prior.checkpoint, buckets);
           done = prior.splitsDone;
-          rowsC = prior.rowsCassandra;
+          // a finished shard's rows_cassandra is its bucket block's count; what it read is in details
+          rowsC = Number(prior.details.rowsScanned ?? prior.rowsCassandra);
           young = prior.rowsYoung;
         }
       }
     }
     const expected = await expectedRows(pool, t);
-    const before = sharded ? await getTable(store, key) : undefined;
-    const finishedBefore = before?.status === 'clean' || before?.status === 'drift';
     if (sharded) {
       // the shards' token splits must tile the ring: the first shard's count holds for all
       const agreed = await agreeSplits(store, runId, t.name, splits ?? autoSplits(expected, 2 * opts.shard.count));
