@@ -1,5 +1,4 @@
-import type {PoolClient} from 'pg';
-import type {Store} from './index.js';
+import {inTransaction, type Store} from './index.js';
 
 /**
  * Dead-letter records copied from Kafka Connect's DLQ topics (`_cdc_dlq_records`: coordinates, error
@@ -618,18 +617,4 @@ export async function lockRun(store: Store, runId: string): Promise<{release: ()
       client.release();
     },
   };
-}
-
-async function inTransaction(store: Store, fn: (c: PoolClient) => Promise<void>): Promise<void> {
-  const c = await store.pool.connect();
-  try {
-    await c.query('BEGIN');
-    await fn(c);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    c.release();
-  }
 }

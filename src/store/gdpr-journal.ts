@@ -113,22 +113,6 @@ function toRequest(r: any): RequestRow {
   };
 }
 
-/** Runs `fn` in one transaction on one connection of the store's pool. */
-export async function inTx<T>(store: Store, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await store.pool.connect();
-  try {
-    await client.query('BEGIN');
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
 export async function insertRequest(
   store: Store,
   r: Pick<

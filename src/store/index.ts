@@ -1,4 +1,4 @@
-import type {Pool} from 'pg';
+import type {Pool, PoolClient} from 'pg';
 import {createPool, type PgTarget, pgError, pgTarget} from '../clients/postgres.js';
 import {ConfigError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
@@ -95,5 +95,21 @@ export async function migrateStore(
     throw pgError(err, target, `migrating the store schema ${schema}`);
   } finally {
     await pool.end().catch(() => {});
+  }
+}
+
+/** Runs `fn` in one transaction on one connection of the store's pool (rolled back if it throws). */
+export async function inTransaction<T>(store: Store, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await store.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
   }
 }

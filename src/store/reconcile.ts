@@ -1,4 +1,4 @@
-import type {Store} from './index.js';
+import {inTransaction, type Store} from './index.js';
 
 /**
  * Reconciliation results: runs, per-table (per-shard) figures with their resume checkpoint, and the
@@ -384,15 +384,13 @@ export async function publishDrillKeys(
   key: {runId: string; table: string; shard: number},
   rows: Iterable<[pk: string, bucket: number, hash: string]>,
 ): Promise<void> {
-  const client = await store.pool.connect();
-  const insert = (batch: Array<[string, number, string]>) =>
-    client.query(
-      `INSERT INTO ${store.table('reconcile_drill_keys')} (run_id, table_name, from_shard, pk, bucket, hash)
-       SELECT $1, $2, $3, * FROM unnest($4::text[], $5::int[], $6::text[])`,
-      [key.runId, key.table, key.shard, batch.map((r) => r[0]), batch.map((r) => r[1]), batch.map((r) => r[2])],
-    );
-  try {
-    await client.query('BEGIN');
+  await inTransaction(store, async (client) => {
+    const insert = (batch: Array<[string, number, string]>) =>
+      client.query(
+        `INSERT INTO ${store.table('reconcile_drill_keys')} (run_id, table_name, from_shard, pk, bucket, hash)
+         SELECT $1, $2, $3, * FROM unnest($4::text[], $5::int[], $6::text[])`,
+        [key.runId, key.table, key.shard, batch.map((r) => r[0]), batch.map((r) => r[1]), batch.map((r) => r[2])],
+      );
     await client.query(
       `DELETE FROM ${store.table('reconcile_drill_keys')} WHERE run_id = $1 AND table_name = $2 AND from_shard = $3`,
       [key.runId, key.table, key.shard],
@@ -406,13 +404,7 @@ export async function publishDrillKeys(
       }
     }
     if (batch.length) await insert(batch);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Every shard's published keys in the given buckets. */
@@ -443,9 +435,7 @@ export async function replaceMismatches(
   key: {runId: string; table: string; shard: number},
   rows: MismatchRecord[],
 ): Promise<void> {
-  const client = await store.pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(store, async (client) => {
     await client.query(
       `DELETE FROM ${store.table('reconcile_mismatches')} WHERE run_id = $1 AND table_name = $2 AND shard = $3`,
       [key.runId, key.table, key.shard],
@@ -470,13 +460,7 @@ export async function replaceMismatches(
         ],
       );
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function listMismatches(

@@ -14,7 +14,6 @@ import {
   getBackup,
   getRequest,
   insertRequest,
-  inTx,
   type JournalEntry,
   journalEntries,
   listRequests,
@@ -27,7 +26,7 @@ import {
   TERMINAL_STATES,
   upsertSystem,
 } from '../../store/gdpr-journal.js';
-import {openStore, type Store} from '../../store/index.js';
+import {inTransaction, openStore, type Store} from '../../store/index.js';
 import {
   type CassandraBackupRow,
   CassandraSide,
@@ -416,7 +415,7 @@ export async function restore(
     if (['requested', 'located'].includes(r.state) || (r.state === 'backed_up' && r.deleteTsUs === null)) {
       throw new UsageError(`request ${requestId} has deleted nothing yet (state ${r.state}); nothing to restore`);
     }
-    await inTx(store, async (c) => {
+    await inTransaction(store, async (c) => {
       await appendJournal(
         c,
         store.table('gdpr_journal'),
@@ -475,7 +474,7 @@ export async function verifyLater(ctx: RunContext, requestId: string, subject?: 
     const at = new Date().toISOString();
     const ok = check.remaining.every((x) => x.rows === 0);
     const entry = {at, ok, remaining: check.remaining, consistency: map.consistency};
-    await inTx(store, async (c) => {
+    await inTransaction(store, async (c) => {
       await appendJournal(
         c,
         store.table('gdpr_journal'),
@@ -620,7 +619,7 @@ class Saga {
     more: (c: import('pg').PoolClient) => Promise<void> = async () => {},
     set: Parameters<typeof setState>[4] = {},
   ): Promise<void> {
-    await inTx(this.store, async (c) => {
+    await inTransaction(this.store, async (c) => {
       await more(c);
       await appendJournal(c, this.journalTable, requestId, step, 'done', detail, this.ctx.auditId);
       await setState(c, this.requests, requestId, state, {last_error: null, ...set});
@@ -631,7 +630,7 @@ class Saga {
 
   private async fail(requestId: string, step: Step, err: unknown, state?: GdprState): Promise<void> {
     const message = (err as Error).message;
-    await inTx(this.store, async (c) => {
+    await inTransaction(this.store, async (c) => {
       await appendJournal(c, this.journalTable, requestId, step, 'failed', {error: message}, this.ctx.auditId);
       const r = await getRequest(this.store, requestId);
       await setState(c, this.requests, requestId, state ?? (r?.state as GdprState), {last_error: message});
@@ -826,7 +825,7 @@ class Saga {
           for (const c of Object.values(row.cells)) if (BigInt(c.wt) >= max) max = BigInt(c.wt) + 1n;
       ts = max.toString();
       const chosen = ts;
-      await inTx(this.store, async (c) => {
+      await inTransaction(this.store, async (c) => {
         await appendJournal(
           c,
           this.journalTable,
@@ -1031,7 +1030,7 @@ class Saga {
       remaining.every((x) => x.store !== 'cassandra' || x.rows === 0)
     ) {
       // A late CDC upsert re-created rows after our delete: delete them again (idempotent) and re-check.
-      await inTx(this.store, async (c) => {
+      await inTransaction(this.store, async (c) => {
         for (const t of this.map.postgres) await deleteRows(c, t, subject);
         await appendJournal(
           c,
@@ -1118,7 +1117,7 @@ class Saga {
       base = (BigInt(r.restoreTsUs) + BigInt(writetimeRanks(doc.cassandra).size) + 3n).toString();
     }
     const chosen = base;
-    await inTx(this.store, async (c) => {
+    await inTransaction(this.store, async (c) => {
       await appendJournal(
         c,
         this.journalTable,
@@ -1142,7 +1141,7 @@ class Saga {
       if (doc.cassandra.length)
         written = await (await this.cassandra()).restore(doc.cassandra, base, new Date(row.createdAt));
       let pgRestored = 0;
-      await inTx(this.store, async (c) => {
+      await inTransaction(this.store, async (c) => {
         await liftFence(c, this.store.table('gdpr_fence'), r.requestId);
         if (pgDeleted) for (const t of doc.postgres) pgRestored += await restoreRows(c, t);
         await appendJournal(
