@@ -363,14 +363,7 @@ export async function shardStates(
   table: string,
   withCheckpoints = false,
 ): Promise<ShardState[]> {
-  const res = await store.pool.query<{
-    shard: number;
-    status: TableStatus;
-    phase: ShardPhase | null;
-    buckets: number;
-    splits: number;
-    checkpoint?: Buffer | null;
-  }>(
+  const res = await store.pool.query<ShardState>(
     `SELECT shard, status, details->>'phase' AS phase, buckets, splits${withCheckpoints ? ', checkpoint' : ''}
        FROM ${store.table('reconcile_tables')} WHERE run_id = $1 AND table_name = $2 ORDER BY shard`,
     [runId, table],

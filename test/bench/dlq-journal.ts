@@ -2,8 +2,9 @@ import pg from 'pg';
 import {createLogger} from '../../src/output/log.js';
 import type {RunContext} from '../../src/runtime.js';
 import {fromDlqMessage} from '../../src/services/dlq/records.js';
-import {claimBatch, confirmBatch, type DlqRecordInput, insertDlqRecords} from '../../src/store/dlq-records.js';
+import {type DlqRecordInput, insertDlqRecords} from '../../src/store/dlq-records.js';
 import {openStore} from '../../src/store/index.js';
+import {journalAll} from './dlq-lib.js';
 
 /**
  * `npm run bench:dlq-journal` — the replay journal alone (claimBatch + confirmBatch, no Kafka) on
@@ -104,22 +105,7 @@ async function main(): Promise<void> {
       const w0 = await lsn();
       const u0 = process.cpuUsage();
       const j0 = process.hrtime.bigint();
-      let claimMs = 0;
-      let n = 0;
-      for (let cursor = '0'; ; ) {
-        const c0 = process.hrtime.bigint();
-        const rows = await claimBatch(store, run, {connector: CONNECTOR}, force, BATCH, cursor);
-        claimMs += Number(process.hrtime.bigint() - c0) / 1e6;
-        if (!rows.length) break;
-        cursor = rows.at(-1)?.id ?? cursor;
-        await confirmBatch(
-          store,
-          run,
-          rows.map((r) => r.id),
-          {},
-        );
-        n += rows.length;
-      }
+      const {journalled: n, claimMs} = await journalAll(store, run, CONNECTOR, force, BATCH);
       const ms = Number(process.hrtime.bigint() - j0) / 1e6;
       const cpu = process.cpuUsage(u0);
       if (n !== N) throw new Error(`pass ${pass} journalled ${n}, expected ${N}`);

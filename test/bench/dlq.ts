@@ -7,9 +7,9 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import {createLogger} from '../../src/output/log.js';
 import type {RunContext} from '../../src/runtime.js';
-import {claimBatch, confirmBatch} from '../../src/store/dlq-records.js';
 import {openStore} from '../../src/store/index.js';
 import {repoRoot} from '../helpers.js';
+import {journalAll} from './dlq-lib.js';
 import {report, type Target} from './lib.js';
 
 /**
@@ -272,22 +272,7 @@ async function main(): Promise<void> {
   const store = await openStore(storeCtx);
   const floorRun = `${P}-journal`;
   const j0 = process.hrtime.bigint();
-  let claimMs = 0;
-  let journalled = 0;
-  for (let cursor = '0'; ; ) {
-    const c0 = process.hrtime.bigint();
-    const rows = await claimBatch(store, floorRun, {connector: CONNECTOR}, true, 5000, cursor);
-    claimMs += Number(process.hrtime.bigint() - c0) / 1e6;
-    if (!rows.length) break;
-    cursor = rows.at(-1)?.id ?? cursor;
-    await confirmBatch(
-      store,
-      floorRun,
-      rows.map((r) => r.id),
-      {},
-    );
-    journalled += rows.length;
-  }
+  const {journalled, claimMs} = await journalAll(store, floorRun, CONNECTOR, true, 5000);
   const journalMs = Number(process.hrtime.bigint() - j0) / 1e6;
   await store.close();
   if (journalled !== N) throw new Error(`journal floor claimed ${journalled}, expected ${N}`);
