@@ -4,7 +4,7 @@ import type {RunContext} from '../../src/runtime.js';
 import {fromDlqMessage} from '../../src/services/dlq/records.js';
 import {type DlqRecordInput, insertDlqRecords} from '../../src/store/dlq-records.js';
 import {openStore} from '../../src/store/index.js';
-import {journalAll} from './dlq-lib.js';
+import {dlqValue, journalAll} from './dlq-lib.js';
 
 /**
  * `npm run bench:dlq-journal` — the replay journal alone (claimBatch + confirmBatch, no Kafka) on
@@ -43,18 +43,7 @@ function record(i: number): DlqRecordInput {
     offset: String(i),
     timestamp: String(1_700_000_000_000 + i),
     key: Buffer.from(String(i)),
-    value: Buffer.from(
-      JSON.stringify({
-        schema: {
-          type: 'struct',
-          fields: [
-            {field: 'id', type: 'int32'},
-            {field: 'status', type: 'string'},
-          ],
-        },
-        payload: {id: i, status: `status-${i % 7}`, note: 'x'.repeat(80)},
-      }),
-    ),
+    value: Buffer.from(dlqValue(i)),
     headers: [
       h('trace-id', `t-${i}`),
       h('__connect.errors.topic', SRC),

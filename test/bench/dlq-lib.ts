@@ -1,6 +1,19 @@
 import {claimBatch, confirmBatch} from '../../src/store/dlq-records.js';
 import type {Store} from '../../src/store/index.js';
 
+/** The value of DLQ record i in the benchmarks: a small JSON-with-schema Connect record (~200 bytes). */
+export const dlqValue = (i: number): string =>
+  JSON.stringify({
+    schema: {
+      type: 'struct',
+      fields: [
+        {field: 'id', type: 'int32'},
+        {field: 'status', type: 'string'},
+      ],
+    },
+    payload: {id: i, status: `status-${i % 7}`, note: 'x'.repeat(80)},
+  });
+
 /**
  * dlq replay's journal without Kafka: claims the connector's records in keyset batches and confirms
  * each batch, as the replay loop does. Returns how many were journalled and the time spent claiming.

@@ -9,7 +9,7 @@ import {createLogger} from '../../src/output/log.js';
 import type {RunContext} from '../../src/runtime.js';
 import {openStore} from '../../src/store/index.js';
 import {repoRoot} from '../helpers.js';
-import {journalAll} from './dlq-lib.js';
+import {dlqValue, journalAll} from './dlq-lib.js';
 import {report, type Target} from './lib.js';
 
 /**
@@ -86,18 +86,6 @@ async function produce(topic: string, make: (i: number) => kafkajs.Message): Pro
   }
   await producer.disconnect();
 }
-
-const dlqValue = (i: number) =>
-  JSON.stringify({
-    schema: {
-      type: 'struct',
-      fields: [
-        {field: 'id', type: 'int32'},
-        {field: 'status', type: 'string'},
-      ],
-    },
-    payload: {id: i, status: `status-${i % 7}`, note: 'x'.repeat(80)},
-  });
 
 async function main(): Promise<void> {
   const admin = kafka.admin();
