@@ -336,15 +336,18 @@ export async function agreeSplits(store: Store, runId: string, table: string, pr
 /** Steps a shard announces to the other shards of its run: its scan is saved; its drill keys are published. */
 export type ShardPhase = 'scanned' | 'published';
 
+/** Announces a phase; with 'scanned' also saves the sums of the shard's block of PostgreSQL's buckets. */
 export async function setShardPhase(
   store: Store,
   key: {runId: string; table: string; shard: number},
   phase: ShardPhase,
+  pgCheckpoint?: Buffer,
 ): Promise<void> {
   await store.pool.query(
-    `UPDATE ${store.table('reconcile_tables')} SET details = details || jsonb_build_object('phase', $4::text)
+    `UPDATE ${store.table('reconcile_tables')} SET details = details || jsonb_build_object('phase', $4::text),
+            pg_checkpoint = coalesce($5, pg_checkpoint)
       WHERE run_id = $1 AND table_name = $2 AND shard = $3`,
-    [key.runId, key.table, key.shard, phase],
+    [key.runId, key.table, key.shard, phase, pgCheckpoint ?? null],
   );
 }
 
@@ -354,7 +357,10 @@ export interface ShardState {
   phase: ShardPhase | null;
   buckets: number;
   splits: number;
+  /** Cassandra bucket sums of the shard's token splits. */
   checkpoint?: Buffer | null;
+  /** PostgreSQL bucket sums of the shard's block of buckets. */
+  pgCheckpoint?: Buffer | null;
 }
 
 export async function shardStates(
@@ -364,7 +370,7 @@ export async function shardStates(
   withCheckpoints = false,
 ): Promise<ShardState[]> {
   const res = await store.pool.query<ShardState>(
-    `SELECT shard, status, details->>'phase' AS phase, buckets, splits${withCheckpoints ? ', checkpoint' : ''}
+    `SELECT shard, status, details->>'phase' AS phase, buckets, splits${withCheckpoints ? ', checkpoint, pg_checkpoint AS "pgCheckpoint"' : ''}
        FROM ${store.table('reconcile_tables')} WHERE run_id = $1 AND table_name = $2 ORDER BY shard`,
     [runId, table],
   );

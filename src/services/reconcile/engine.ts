@@ -273,6 +273,8 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     const since = sharded ? Date.parse((await getRun(store, runId))?.startedAt ?? '') || started : started;
     const cutoff = minAgeMs ? new Date(since - minAgeMs) : undefined;
     const pgFilter: PgFilter = {cutoff};
+    // a shard has PostgreSQL hash only the rows of its own block of buckets
+    const pgBlock: PgFilter = sharded ? {cutoff, bucketRange: shardRange(buckets, opts.shard)} : pgFilter;
     const lagStart = await sinkLag(ctx).catch((e: Error) => {
       warnings.push(`sink lag unavailable: ${e.message}`);
       return null;
@@ -439,7 +441,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     // PostgreSQL's buckets, computed server-side while Cassandra is scanned
     const pgStarted = Date.now();
     let pgMs = 0;
-    const pgPromise = pgBuckets(pool, t, buckets, pgFilter).then(
+    const pgPromise = pgBuckets(pool, t, buckets, pgBlock).then(
       (b) => {
         pgMs = Date.now() - pgStarted;
         return b;
@@ -496,7 +498,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     }
     await save();
     const scanMs = Date.now() - scanStarted;
-    const pgAcc = await pgPromise;
+    let pgAcc = await pgPromise;
     const meeting: ShardWait = {
       store,
       runId,
@@ -507,11 +509,14 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       timeoutMs: opts.shardTimeoutMs ?? 3_600_000,
       log: ctx.log,
     };
-    // a shard's sums cover its token splits only: the table's are every shard's added up
+    // a shard's sums cover its token splits and its block of PostgreSQL's buckets: the table's are
+    // every shard's added up
     let cAcc = acc;
     if (sharded) {
-      await setShardPhase(store, key, 'scanned');
-      cAcc = mergedBuckets(await waitForShards(meeting, 'scanned'), buckets);
+      await setShardPhase(store, key, 'scanned', bucketsToBuffer(pgAcc));
+      const states = await waitForShards(meeting, 'scanned');
+      cAcc = mergedBuckets(states, 'checkpoint', buckets);
+      pgAcc = mergedBuckets(states, 'pgCheckpoint', buckets);
     }
 
     // compare: the differing buckets of the whole table decide whether to give up (the same
@@ -667,6 +672,13 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
 /** A pool for table data: float text in shortest round-trip form whatever the server default. */
 export function dataPool(target: Store['target']): Promise<Pool> {
   return createPool({...target, config: {...target.config, options: '-c extra_float_digits=1'}});
+}
+
+/** A shard's block of buckets: [from, to), as shardOfBucket assigns them. */
+export function shardRange(buckets: number, shard: {index: number; count: number}): [number, number] {
+  const from = Math.ceil((shard.index * buckets) / shard.count);
+  const to = Math.ceil(((shard.index + 1) * buckets) / shard.count);
+  return [from, to];
 }
 
 /** Rows in the buckets `keep` accepts. */

@@ -14,6 +14,8 @@ import {pgKeyCanonSql, pgRowCanonSql, pgScanSql, pgTableRef, type ResolvedTable}
 export interface PgFilter {
   /** Rows whose updatedAt column is newer than this are left out (min-age). */
   cutoff?: Date;
+  /** Only buckets in [from, to) (a shard's block): row hashes are computed for those rows only. */
+  bucketRange?: [number, number];
 }
 
 function inner(t: ResolvedTable, filter: PgFilter, params: unknown[]): string {
@@ -28,6 +30,12 @@ function inner(t: ResolvedTable, filter: PgFilter, params: unknown[]): string {
 }
 
 const BUCKET = `(('x' || substr(md5(s.pk), 1, 8))::bit(32)::int & $1)`;
+
+function rangeClause(filter: PgFilter, params: unknown[]): string {
+  if (!filter.bucketRange) return '';
+  params.push(filter.bucketRange[0], filter.bucketRange[1]);
+  return ` WHERE b >= $${params.length - 1} AND b < $${params.length}`;
+}
 
 /**
  * The bucket query: per bucket, count(*) and Σh mod 2^64 returned as two 32-bit lanes (hi, lo), the
@@ -58,12 +66,13 @@ export function bucketSql(
       where.push(`${ctid} < $${values.length}::tid`);
     }
   }
+  const range = rangeClause(filter, values);
   return {
     text: `SELECT b, n, floor(s / 4294967296)::float8 AS hi, mod(s, 4294967296)::float8 AS lo FROM (
       SELECT b, count(*)::float8 AS n, mod(mod(sum(h), 18446744073709551616) + 18446744073709551616, 18446744073709551616) AS s
         FROM (SELECT (('x' || substr(md5(${scan.key}), 1, 8))::bit(32)::int & $1) AS b,
                      ('x' || substr(md5(${scan.row}), 1, 16))::bit(64)::bigint AS h
-                FROM ${scan.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}) x
+                FROM ${scan.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}) x${range}
        GROUP BY b) g`,
     values,
   };

@@ -8,10 +8,11 @@ import {addBuckets, type Buckets, bucketsFromBuffer, newBuckets} from './hash.js
 /**
  * How the shards of one run (`--shard i/N`, same `--run-id`, e.g. a Kubernetes Indexed Job) divide
  * a table: shard i reads only the token splits whose id ≡ i (mod N) — the Cassandra read divides by
- * N — and owns the buckets of its block for the comparison and the drill-down. They meet twice in
- * the store: once every scan is saved (each shard then adds up all shards' bucket sums and finds
- * the run's differing buckets), and once each shard has published the keys its token ranges hold in
- * those buckets (each shard then drills into its own differing buckets with everyone's keys).
+ * N — and owns a block of the buckets: PostgreSQL hashes only the rows of that block for it, and it
+ * drills into that block. They meet twice in the store: once every scan is saved (each shard then
+ * adds up all shards' sums of both sides and finds the run's differing buckets), and once each
+ * shard has published the keys its token ranges hold in those buckets (each shard then drills into
+ * its own differing buckets with everyone's keys).
  */
 
 const ORDER: Record<ShardPhase, number> = {scanned: 1, published: 2};
@@ -73,9 +74,12 @@ export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<Sh
   }
 }
 
-/** The whole table's Cassandra bucket sums: every shard's saved sums added up. */
-export function mergedBuckets(states: ShardState[], buckets: number): Buckets {
+/** The whole table's bucket sums on one side: every shard's saved sums added up. */
+export function mergedBuckets(states: ShardState[], side: 'checkpoint' | 'pgCheckpoint', buckets: number): Buckets {
   const all = newBuckets(buckets);
-  for (const s of states) if (s.checkpoint) addBuckets(all, bucketsFromBuffer(s.checkpoint, buckets));
+  for (const s of states) {
+    const saved = s[side];
+    if (saved) addBuckets(all, bucketsFromBuffer(saved, buckets));
+  }
   return all;
 }

@@ -65,10 +65,13 @@ export const migrations: Migration[] = [
   },
   {
     version: 101,
-    name: 'reconcile: keys the shards of a run exchange for the drill-down',
-    // Each shard reads its own token ranges of Cassandra; the keys (with row hash) its ranges hold in
-    // the run's differing buckets are published here for the shard that owns those buckets.
-    up: (s) => `CREATE TABLE ${s}.reconcile_drill_keys (
+    name: 'reconcile: what the shards of a run exchange (PostgreSQL bucket sums, drill-down keys)',
+    // Each shard reads its own token ranges of Cassandra and aggregates its own block of PostgreSQL's
+    // buckets; both sums are saved on its reconcile_tables row (checkpoint, pg_checkpoint), and the
+    // keys (with row hash) its token ranges hold in the run's differing buckets are published here
+    // for the shard that owns those buckets.
+    up: (s) => `ALTER TABLE ${s}.reconcile_tables ADD COLUMN pg_checkpoint bytea;
+      CREATE TABLE ${s}.reconcile_drill_keys (
         run_id      text NOT NULL REFERENCES ${s}.reconcile_runs ON DELETE CASCADE,
         table_name  text NOT NULL,
         from_shard  int NOT NULL,
