@@ -79,6 +79,18 @@ const cases: Array<[string, CqlType, () => unknown]> = [
   ['text', {code: T.text}, () => pick(['', 'a', 'héllo', 'x\x1fy', '中文'])],
   ['ascii', {code: T.ascii}, () => pick(['', 'abc'])],
   ['date', {code: T.date}, () => new types.LocalDate(int(1900, 2100), int(1, 13), int(1, 29))],
+  [
+    'date: any day of years 1–9999 and a little beyond (driver fallback), leap days, century years',
+    {code: T.date},
+    () =>
+      pick([
+        // day numbers from 0001-01-01 (−719162) to 9999-12-31 (2932896), with 400 days either side
+        () => new (types.LocalDate as unknown as new (days: number) => unknown)(int(-719_562, 2_933_296)),
+        () => new types.LocalDate(pick([4, 400, 1600, 2000, 2024]), 2, 29),
+        () => new types.LocalDate(pick([100, 1900, 2100]), 3, 1),
+        () => new types.LocalDate(pick([1, 9999]), pick([1, 12]), pick([1, 31])),
+      ])(),
+  ],
   ['varint', {code: T.varint}, () => types.Integer.fromString(String(int(-1e9, 1e9)))],
   ['smallint', {code: T.smallint}, () => int(-30000, 30000)],
   ['blob', {code: T.blob}, () => Buffer.from([int(0, 256), int(0, 256)])],

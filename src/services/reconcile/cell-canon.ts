@@ -59,6 +59,9 @@ export function bytesCanon(t: CqlType): ((b: Buffer) => string) | undefined {
       return (b) => b.toString('utf8');
     case T.ascii:
       return (b) => b.toString('ascii');
+    case T.date:
+      // days since 1970-01-01, offset by 2^31; years outside 1–9999 go through the driver
+      return (b) => (b.length === 4 ? civilDate(b.readUInt32BE(0) - 2147483648) : undefined) as string;
     default:
       return undefined;
   }
@@ -78,6 +81,24 @@ function float32Text(b: Buffer): string {
     floatCache.set(bits, s);
   }
   return s;
+}
+
+/**
+ * YYYY-MM-DD of a day number in the proleptic Gregorian calendar (as the driver's LocalDate and
+ * PostgreSQL count), without a Date or a LocalDate per cell (H. Hinnant's civil_from_days).
+ */
+function civilDate(days: number): string | undefined {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 1 || y > 9999) return undefined;
+  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 
 function hex(b: Buffer, from: number, to: number): string {
