@@ -33,6 +33,7 @@ import {
 import {type Split, tokenSplits} from './cassandra-side.js';
 import {candidatesOf, classify} from './drill.js';
 import {
+  addBuckets,
   type Buckets,
   bucketsFromBuffer,
   bucketsToBuffer,
@@ -512,11 +513,57 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     // a shard's sums cover its token splits and its block of PostgreSQL's buckets: the table's are
     // every shard's added up
     let cAcc = acc;
+    let rowsRead = rowsC;
+    /** The other shards did not come: this shard read (or will read) every token split itself. */
+    let alone = false;
     if (sharded) {
       await setShardPhase(store, key, 'scanned', bucketsToBuffer(pgAcc));
-      const states = await waitForShards(meeting, 'scanned');
-      cAcc = mergedBuckets(states, 'checkpoint', buckets);
-      pgAcc = mergedBuckets(states, 'pgCheckpoint', buckets);
+      const met = await waitForShards(meeting, 'scanned');
+      if (met.late.length === 0) {
+        cAcc = mergedBuckets(met.states, 'checkpoint', buckets);
+        pgAcc = mergedBuckets(met.states, 'pgCheckpoint', buckets);
+      } else {
+        warnings.push(
+          `shard(s) ${met.late.join(', ')} of run ${runId} did not finish scanning within ${Math.round(meeting.timeoutMs / 1000)} s: this shard read their token splits itself`,
+        );
+        // read the other shards' token splits here (their sums stay out of this shard's checkpoint,
+        // which the others may still add up) and all of PostgreSQL's buckets
+        alone = true;
+        cAcc = newBuckets(buckets);
+        addBuckets(cAcc, acc);
+        const others = allSplits.filter((s) => s.id % opts.shard.count !== opts.shard.index);
+        await Promise.all([
+          runScan({
+            conn,
+            table: t,
+            buckets,
+            mode: 'hash',
+            fetchSize: opts.fetchSize,
+            cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
+            spillDir,
+            consistency: consistencyCode(opts.consistency),
+            splits: shuffledSplits(others),
+            workers: opts.workers,
+            rateLimit: opts.rateLimit,
+            onSplit: (r) => {
+              if (r.sparse) addSparse(cAcc, r.sparse);
+              rowsRead += r.rows;
+            },
+          }).catch((err) => {
+            if (err instanceof ScanError)
+              throw cassandraError(new Error(err.message), conn.display, `scanning ${t.keyspace}.${t.table}`);
+            throw err;
+          }),
+          pgBuckets(pool, t, buckets, pgFilter).then(
+            (b) => {
+              pgAcc = b;
+            },
+            (err) => {
+              throw pgError(err, store.target, `computing the buckets of ${t.pgSchema}.${t.pgTable}`);
+            },
+          ),
+        ]);
+      }
     }
 
     // compare: the differing buckets of the whole table decide whether to give up (the same
@@ -546,16 +593,21 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           await publishDrillKeys(store, key, own.entries());
           own.clear();
           await setShardPhase(store, key, 'published');
-          if (finishedBefore) {
-            // this shard dropped the other shards' keys of its buckets when it finished before: read them itself
-            cMap = await keysOf(allSplits, new Set(mismatched));
-          } else {
+          // the other shards' keys of this shard's buckets come from the store — unless this shard
+          // read everything itself, or dropped those keys when it finished before, or they never come
+          const met =
+            alone || finishedBefore || mismatched.length === 0 ? undefined : await waitForShards(meeting, 'published');
+          if (mismatched.length === 0) {
             cMap = new KeyHashes();
-            if (mismatched.length > 0) {
-              await waitForShards(meeting, 'published');
-              for (const r of await readDrillKeys(store, runId, t.name, mismatched))
-                cMap.setHex(r.pk, r.bucket, r.hash);
-            }
+          } else if (met && met.late.length === 0) {
+            cMap = new KeyHashes();
+            for (const r of await readDrillKeys(store, runId, t.name, mismatched)) cMap.setHex(r.pk, r.bucket, r.hash);
+          } else {
+            if (met)
+              warnings.push(
+                `shard(s) ${met.late.join(', ')} of run ${runId} did not publish their drill-down keys within ${Math.round(meeting.timeoutMs / 1000)} s: this shard read their token splits itself`,
+              );
+            cMap = await keysOf(allSplits, new Set(mismatched));
           }
         } else {
           cMap = await keysOf(allSplits, new Set(mismatched));
@@ -600,7 +652,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       extra: count('extra'),
       mismatched: count('value'),
       skippedOnRecheck,
-      rowsScanned: rowsC,
+      rowsScanned: rowsRead,
       durationMs: Date.now() - started,
       scanMs,
       pgMs,
@@ -631,7 +683,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         splitsResumed,
         scanMs,
         pgMs,
-        rowsScanned: rowsC,
+        rowsScanned: rowsRead,
       },
       keepCheckpoint: sharded,
     });

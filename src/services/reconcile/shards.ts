@@ -12,7 +12,8 @@ import {addBuckets, type Buckets, bucketsFromBuffer, newBuckets} from './hash.js
  * drills into that block. They meet twice in the store: once every scan is saved (each shard then
  * adds up all shards' sums of both sides and finds the run's differing buckets), and once each
  * shard has published the keys its token ranges hold in those buckets (each shard then drills into
- * its own differing buckets with everyone's keys).
+ * its own differing buckets with everyone's keys). A shard that waits in vain (--shard-timeout)
+ * reads the missing part itself (engine.ts), so shards that do not run together still finish.
  */
 
 const ORDER: Record<ShardPhase, number> = {scanned: 1, published: 2};
@@ -35,8 +36,11 @@ export interface ShardWait {
   signal?: AbortSignal;
 }
 
-/** Waits until every shard of the run has reached `phase` on this table; returns their states (with bucket sums). */
-export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<ShardState[]> {
+/**
+ * Waits until every shard of the run has reached `phase` on this table, at most `timeoutMs`.
+ * Returns their states (with both sides' sums after 'scanned') and the shards that did not come.
+ */
+export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<{states: ShardState[]; late: number[]}> {
   const deadline = Date.now() + w.timeoutMs;
   let lastLog = 0;
   for (;;) {
@@ -50,24 +54,14 @@ export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<Sh
         {hint: 'Every shard of a run needs the same --shard N, --buckets and --splits (or none of the last two).'},
       );
     }
-    const waiting = [...Array(w.shards).keys()].filter((i) => {
+    const late = [...Array(w.shards).keys()].filter((i) => {
       const s = states.find((x) => x.shard === i);
       return !s || !reached(s, phase);
     });
-    if (waiting.length === 0) return states;
-    const what = phase === 'scanned' ? 'finish scanning' : 'publish their drill-down keys';
-    if (Date.now() > deadline) {
-      throw new CdcError(
-        'RECONCILE_SHARD_TIMEOUT',
-        ExitCode.partial,
-        `${w.table}: shard(s) ${waiting.join(', ')} of run ${w.runId} did not ${what} within ${Math.round(w.timeoutMs / 1000)} s`,
-        {
-          hint: `Start the missing shards with --run-id ${w.runId} (or resume this one later with --resume ${w.runId} --shard …); raise --shard-timeout if they are just slow.`,
-        },
-      );
-    }
+    if (late.length === 0 || Date.now() > deadline) return {states, late};
     if (Date.now() - lastLog > 30_000) {
-      w.log.info(`${w.table}: waiting for shard(s) ${waiting.join(', ')} of ${w.shards} to ${what}`);
+      const what = phase === 'scanned' ? 'finish scanning' : 'publish their drill-down keys';
+      w.log.info(`${w.table}: waiting for shard(s) ${late.join(', ')} of ${w.shards} to ${what}`);
       lastLog = Date.now();
     }
     await sleep(500, undefined, {signal: w.signal});
