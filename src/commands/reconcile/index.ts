@@ -45,11 +45,12 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     shard: Flags.string({
       summary: 'Do shard i of N (e.g. 0/4): every N-th token split of Cassandra, and a block of the buckets.',
       description:
-        'Shard i reads only the token splits whose number is i modulo N, so the Cassandra read divides by N, and compares and drills into its own block of the buckets. The shards of a run (same --run-id) meet twice in the store: when all have saved their scan, and when all have published the keys the other shards need for their drill-down — so they are meant to run at the same time (Indexed Job: parallelism = completions). A shard whose partners have not come within --shard-timeout reads their token splits itself (the cost of an unsharded run) and says so in its warnings.',
+        'Shard i reads only the token splits whose number is i modulo N, so the Cassandra read divides by N, and compares and drills into its own block of the buckets. The shards of a run (same --run-id) meet twice in the store: when all have saved their scan, and when all have published the keys the other shards need for their drill-down — so they are meant to run at the same time (Indexed Job: parallelism = completions). A running shard is waited for however long it takes; one that has not been running for --shard-timeout has its token splits read by the waiting shard itself (the cost of an unsharded run), which says so in its warnings.',
       default: '0/1',
     }),
     'shard-timeout': durationFlag({
-      summary: 'How long a shard waits for the other shards of its run before reading their part itself (default 1h).',
+      summary:
+        'How long a shard waits for other shards of its run that are not running before reading their part itself (default 10m).',
     }),
     buckets: Flags.integer({summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).'}),
     splits: Flags.integer({

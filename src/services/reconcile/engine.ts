@@ -76,7 +76,7 @@ export interface ReconcileOptions {
   alert: boolean;
   /** Quick estimate from this fraction of the token splits (nothing stored as mismatches). */
   sample?: number;
-  /** How long a shard waits for the other shards of its run at each meeting point (default 1 h). */
+  /** How long a shard waits for other shards of its run that are not running (default 10 min). */
   shardTimeoutMs?: number;
 }
 
@@ -240,11 +240,13 @@ interface TableJob {
 }
 
 /** One advisory lock per (context, table, shard): overlapping cron runs of the same work refuse to start. */
+const lockName = (ctx: RunContext, table: string, shard: string) => `${ctx.contextName}/${table}/${shard}`;
+
 async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: string): Promise<PoolClient> {
   const client = await pool.connect();
   const res = await client.query<{ok: boolean}>(
     `SELECT pg_try_advisory_lock(hashtext('cdcctl.reconcile'), hashtext($1)) AS ok`,
-    [`${ctx.contextName}/${table}/${shard}`],
+    [lockName(ctx, table, shard)],
   );
   if (!res.rows[0]?.ok) {
     client.release();
@@ -507,7 +509,8 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       shards: opts.shard.count,
       buckets,
       splits,
-      timeoutMs: opts.shardTimeoutMs ?? 3_600_000,
+      timeoutMs: opts.shardTimeoutMs ?? 600_000,
+      running: (late) => shardsRunning(pool, ctx, t.name, late, opts.shard.count),
       log: ctx.log,
     };
     // a shard's sums cover its token splits and its block of PostgreSQL's buckets: the table's are
@@ -524,7 +527,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         pgAcc = mergedBuckets(met.states, 'pgCheckpoint', buckets);
       } else {
         warnings.push(
-          `shard(s) ${met.late.join(', ')} of run ${runId} did not finish scanning within ${Math.round(meeting.timeoutMs / 1000)} s: this shard read their token splits itself`,
+          `shard(s) ${met.late.join(', ')} of run ${runId} did not run for ${Math.round(meeting.timeoutMs / 1000)} s while this shard waited for their scan: it read their token splits itself`,
         );
         // read the other shards' token splits here (their sums stay out of this shard's checkpoint,
         // which the others may still add up) and all of PostgreSQL's buckets
@@ -605,7 +608,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           } else {
             if (met)
               warnings.push(
-                `shard(s) ${met.late.join(', ')} of run ${runId} did not publish their drill-down keys within ${Math.round(meeting.timeoutMs / 1000)} s: this shard read their token splits itself`,
+                `shard(s) ${met.late.join(', ')} of run ${runId} did not run for ${Math.round(meeting.timeoutMs / 1000)} s while this shard waited for their drill-down keys: it read their token splits itself`,
               );
             cMap = await keysOf(allSplits, new Set(mismatched));
           }
@@ -719,6 +722,26 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       .catch(() => {});
     lock.release();
   }
+}
+
+/** Which of these shards of a table have a cdcctl process working on them now (they hold its lock). */
+async function shardsRunning(
+  pool: Pool,
+  ctx: RunContext,
+  table: string,
+  shards: number[],
+  count: number,
+): Promise<number[]> {
+  if (shards.length === 0) return [];
+  const res = await pool.query<{i: number}>(
+    `SELECT s.i FROM unnest($1::int[], $2::text[]) AS s(i, name)
+      WHERE EXISTS (SELECT 1 FROM pg_locks l
+                     WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND l.classid = (hashtext('cdcctl.reconcile')::bigint & 4294967295)::oid
+                       AND l.objid = (hashtext(s.name)::bigint & 4294967295)::oid)`,
+    [shards, shards.map((i) => lockName(ctx, table, `${i}/${count}`))],
+  );
+  return res.rows.map((r) => r.i);
 }
 
 /** A pool for table data: float text in shortest round-trip form whatever the server default. */

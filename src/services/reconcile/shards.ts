@@ -31,17 +31,21 @@ export interface ShardWait {
   /** This shard's layout: every shard must use the same. */
   buckets: number;
   splits: number;
+  /** Give up on shards that have not been running for this long (a running one is waited for). */
   timeoutMs: number;
+  /** Which of these shards a process is working on right now. */
+  running: (shards: number[]) => Promise<number[]>;
   log: Logger;
   signal?: AbortSignal;
 }
 
 /**
- * Waits until every shard of the run has reached `phase` on this table, at most `timeoutMs`.
- * Returns their states (with both sides' sums after 'scanned') and the shards that did not come.
+ * Waits until every shard of the run has reached `phase` on this table. Shards that are running are
+ * waited for however long they take; once none of the missing ones has been running for `timeoutMs`,
+ * gives up on them. Returns the states (with both sides' sums after 'scanned') and the missing shards.
  */
 export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<{states: ShardState[]; late: number[]}> {
-  const deadline = Date.now() + w.timeoutMs;
+  let lastSeenRunning = Date.now();
   let lastLog = 0;
   for (;;) {
     const states = await shardStates(w.store, w.runId, w.table, phase === 'scanned');
@@ -58,7 +62,9 @@ export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<{s
       const s = states.find((x) => x.shard === i);
       return !s || !reached(s, phase);
     });
-    if (late.length === 0 || Date.now() > deadline) return {states, late};
+    if (late.length === 0) return {states, late};
+    if ((await w.running(late)).length > 0) lastSeenRunning = Date.now();
+    else if (Date.now() - lastSeenRunning > w.timeoutMs) return {states, late};
     if (Date.now() - lastLog > 30_000) {
       const what = phase === 'scanned' ? 'finish scanning' : 'publish their drill-down keys';
       w.log.info(`${w.table}: waiting for shard(s) ${late.join(', ')} of ${w.shards} to ${what}`);
