@@ -36,6 +36,9 @@ const config = tempConfig(
 const env = {...config.env, CDC_PG_PASSWORD: PG.password};
 const cli = (args: string[]) => runCli(args, {env});
 const reconcileArgs = ['reconcile', '--table', tableName, '--recheck-after', '0', '--json'];
+/** One shard of a run, one scan worker, no alert. */
+const shard = (s: string, runId: string, ...more: string[]) =>
+  cli([...reconcileArgs, '--shard', s, '--run-id', runId, '--workers', '1', '--no-alert', ...more]);
 
 interface Mismatch {
   kind: string;
@@ -204,18 +207,7 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     const parts = await Promise.all(
       ['0/2', '1/2'].map((s) =>
         // a short --shard-timeout: a running partner is still waited for, however long it takes
-        cli([
-          ...reconcileArgs,
-          '--shard',
-          s,
-          '--run-id',
-          runId,
-          '--workers',
-          '1',
-          '--shard-timeout',
-          '1s',
-          '--no-alert',
-        ]),
+        shard(s, runId, '--shard-timeout', '1s'),
       ),
     );
     const all: Mismatch[] = [];
@@ -242,7 +234,7 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     // running finished shards again, one at a time (their partners long done), finds the same differences
     const rerun: Mismatch[] = [];
     for (const s of ['0/2', '1/2']) {
-      const again = await cli([...reconcileArgs, '--shard', s, '--run-id', runId, '--workers', '1', '--no-alert']);
+      const again = await shard(s, runId);
       assert.equal(again.code, 3, again.stderr);
       rerun.push(...(json<RunResult>(again).tables[0]?.mismatches ?? []));
     }
@@ -255,23 +247,12 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     const all: Mismatch[] = [];
     const read: number[] = [];
     for (const s of ['0/3', '1/3', '2/3']) {
-      const r = await cli([
-        ...reconcileArgs,
-        '--shard',
-        s,
-        '--run-id',
-        runId,
-        '--workers',
-        '1',
-        '--shard-timeout',
-        '1s',
-      ]);
+      const r = await shard(s, runId, '--shard-timeout', '1s');
       assert.equal(r.code, 3, r.stderr);
       const res = json<RunResult & {tables: Array<{warnings: string[]}>}>(r).tables[0];
       all.push(...(res?.mismatches ?? []));
       read.push(res?.rowsScanned ?? 0);
-      if (s === '0/3')
-        assert.match(res?.warnings.join('\n') ?? '', /shard\(s\) 1, 2 of run \S+ did not run for 1 s/);
+      if (s === '0/3') assert.match(res?.warnings.join('\n') ?? '', /shard\(s\) 1, 2 of run \S+ did not run for 1 s/);
     }
     // the first two waited in vain and read the whole table; the last found both finished and read its third
     assert.deepEqual(read.slice(0, 2), [ROWS, ROWS]);
