@@ -23,6 +23,13 @@ function reached(s: ShardState, phase: ShardPhase): boolean {
   return FINISHED.has(s.status) || (s.phase !== null && ORDER[s.phase] >= ORDER[phase]);
 }
 
+function lateShards(count: number, states: ShardState[], phase: ShardPhase): number[] {
+  return [...Array(count).keys()].filter((i) => {
+    const s = states.find((x) => x.shard === i);
+    return !s || !reached(s, phase);
+  });
+}
+
 export interface ShardWait {
   store: Store;
   runId: string;
@@ -36,19 +43,20 @@ export interface ShardWait {
   /** Which of these shards a process is working on right now. */
   running: (shards: number[]) => Promise<number[]>;
   log: Logger;
-  signal?: AbortSignal;
 }
 
 /**
  * Waits until every shard of the run has reached `phase` on this table. Shards that are running are
  * waited for however long they take; once none of the missing ones has been running for `timeoutMs`,
- * gives up on them. Returns the states (with both sides' sums after 'scanned') and the missing shards.
+ * gives up on them. Returns the states (with both sides' sums when all reached 'scanned') and the
+ * missing shards.
  */
 export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<{states: ShardState[]; late: number[]}> {
   let lastSeenRunning = Date.now();
   let lastLog = 0;
   for (;;) {
-    const states = await shardStates(w.store, w.runId, w.table, phase === 'scanned');
+    // polled without the sums (a few MB per shard): they are read once, when everyone is there
+    const states = await shardStates(w.store, w.runId, w.table);
     const odd = states.find((s) => s.buckets !== w.buckets || s.splits !== w.splits || s.shard >= w.shards);
     if (odd) {
       throw new CdcError(
@@ -58,11 +66,14 @@ export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<{s
         {hint: 'Every shard of a run needs the same --shard N, --buckets and --splits (or none of the last two).'},
       );
     }
-    const late = [...Array(w.shards).keys()].filter((i) => {
-      const s = states.find((x) => x.shard === i);
-      return !s || !reached(s, phase);
-    });
-    if (late.length === 0) return {states, late};
+    const late = lateShards(w.shards, states, phase);
+    if (late.length === 0) {
+      if (phase !== 'scanned') return {states, late};
+      const withSums = await shardStates(w.store, w.runId, w.table, true);
+      // still all there (a shard started again in between would be scanning anew)
+      if (lateShards(w.shards, withSums, phase).length === 0) return {states: withSums, late};
+      continue;
+    }
     if ((await w.running(late)).length > 0) lastSeenRunning = Date.now();
     else if (Date.now() - lastSeenRunning > w.timeoutMs) return {states, late};
     if (Date.now() - lastLog > 30_000) {
@@ -70,7 +81,7 @@ export async function waitForShards(w: ShardWait, phase: ShardPhase): Promise<{s
       w.log.info(`${w.table}: waiting for shard(s) ${late.join(', ')} of ${w.shards} to ${what}`);
       lastLog = Date.now();
     }
-    await sleep(500, undefined, {signal: w.signal});
+    await sleep(500);
   }
 }
 
