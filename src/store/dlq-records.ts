@@ -103,8 +103,12 @@ function recordsWithBytes(store: Store): string {
 const REPLAY_COLUMNS = `id, dlq_topic, dlq_partition, dlq_offset, src_topic, src_partition, record_key, record_value,
   replay_headers AS headers`;
 
-/** Whether a replay sends the header: not Connect's error context, not the mark of an earlier replay. */
-function sentOnReplay(key: string): boolean {
+/**
+ * Whether a replay sends the header: not Connect's error context, not the mark of an earlier replay.
+ * The one rule for both sources: the store applies it at insert (`replay_headers`), a replay from a
+ * topic when it builds the record.
+ */
+export function sentOnReplay(key: string): boolean {
   return !key.startsWith('__connect.errors.') && !key.startsWith('cdcctl.replay.');
 }
 

@@ -24,11 +24,12 @@ import {
   type ReplayRunRow,
   runAccount,
   runsInDoubt,
+  sentOnReplay,
   setRunState,
 } from '../../store/dlq-records.js';
 import type {Store} from '../../store/index.js';
 import {dlqStore} from './browse.js';
-import {isErrorHeader, REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';
+import {REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';
 
 /**
  * `dlq replay`: produces dead-letter records back to their original topic (or `toTopic`).
@@ -232,7 +233,7 @@ export function replayMessage(
   const topic = toTopic ?? (r.srcTopic as string);
   const count = partitions.get(topic);
   const keepPartition = toTopic === null && r.srcPartition !== null && count !== undefined && r.srcPartition < count;
-  const headers = r.headers.filter((h) => !isErrorHeader(h.key) && !h.key.startsWith('cdcctl.replay.'));
+  const headers = r.headers.filter((h) => sentOnReplay(h.key));
   headers.push(
     {key: REPLAY_HEADER_RUN, value: runIdBytes(runId)},
     {key: REPLAY_HEADER_RECORD, value: Buffer.from(r.id)},
