@@ -441,18 +441,23 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       return keys;
     };
 
+    /** Scan and aggregation failures as one-line errors naming the table. */
+    const scanFailed = (err: unknown): never => {
+      if (err instanceof ScanError)
+        throw cassandraError(new Error(err.message), conn.display, `scanning ${t.keyspace}.${t.table}`);
+      throw err;
+    };
+    const pgFailed = (err: unknown): never => {
+      throw pgError(err, store.target, `computing the buckets of ${t.pgSchema}.${t.pgTable}`);
+    };
+
     // PostgreSQL's buckets, computed server-side while Cassandra is scanned
     const pgStarted = Date.now();
     let pgMs = 0;
-    const pgPromise = pgBuckets(pool, t, buckets, pgBlock).then(
-      (b) => {
-        pgMs = Date.now() - pgStarted;
-        return b;
-      },
-      (err) => {
-        throw pgError(err, store.target, `computing the buckets of ${t.pgSchema}.${t.pgTable}`);
-      },
-    );
+    const pgPromise = pgBuckets(pool, t, buckets, pgBlock).then((b) => {
+      pgMs = Date.now() - pgStarted;
+      return b;
+    }, pgFailed);
     pgPromise.catch(() => {}); // awaited below; avoid an unhandled rejection while the scan runs
 
     let scanned = rowsC;
@@ -495,9 +500,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       });
     } catch (err) {
       await save().catch(() => {});
-      if (err instanceof ScanError)
-        throw cassandraError(new Error(err.message), conn.display, `scanning ${t.keyspace}.${t.table}`);
-      throw err;
+      scanFailed(err);
     }
     await save();
     const scanMs = Date.now() - scanStarted;
@@ -552,19 +555,10 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
               if (r.sparse) addSparse(cAcc, r.sparse);
               rowsRead += r.rows;
             },
-          }).catch((err) => {
-            if (err instanceof ScanError)
-              throw cassandraError(new Error(err.message), conn.display, `scanning ${t.keyspace}.${t.table}`);
-            throw err;
-          }),
-          pgBuckets(pool, t, buckets, pgFilter).then(
-            (b) => {
-              pgAcc = b;
-            },
-            (err) => {
-              throw pgError(err, store.target, `computing the buckets of ${t.pgSchema}.${t.pgTable}`);
-            },
-          ),
+          }).catch(scanFailed),
+          pgBuckets(pool, t, buckets, pgFilter).then((b) => {
+            pgAcc = b;
+          }, pgFailed),
         ]);
       }
     }
