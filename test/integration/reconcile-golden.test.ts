@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import driver from 'cassandra-driver';
 import {type CqlType, canonFor, NULL_MARK, pgCanonExpr, T} from '../../src/services/reconcile/canonical.js';
+import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
 import {requireStack, sql} from './stack.js';
 
 /**
@@ -239,5 +240,32 @@ describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
       }
     }
     assert.deepEqual(failures, []);
+  });
+});
+
+describe('reconcile row hash: JS = PostgreSQL', () => {
+  it('hashtextextended of 2,000 random texts (every length to 200, ASCII and not) equals pg-hash.ts', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    const alphabet = ['a', 'Z', '0', '\u001f', '\u001e', ' ', 'é', 'ß', '東', '\u{1F600}', '"', "'", '\\'];
+    const texts: string[] = [];
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const ascii = i % 2 === 0;
+      let s = '';
+      for (let n = i % 201; n > 0; n--) s += alphabet[next() % (ascii ? 6 : alphabet.length)];
+      texts.push(s);
+    }
+    const rows = await sql<{h: string}>(
+      'target',
+      `SELECT ${pgHashHexSql('v')} AS h FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i`,
+      [texts],
+    );
+    const differ = texts.filter((s, i) => rows[i]?.h !== pgHashHex(s));
+    assert.deepEqual(differ.slice(0, 5), []);
   });
 });

@@ -43,7 +43,7 @@ import {
   total,
 } from './hash.js';
 import {KeyHashes} from './key-hashes.js';
-import {type PgFilter, pgBuckets, pgDrillEach} from './pg-side.js';
+import {checkPgHash, type PgFilter, pgBuckets, pgDrillEach} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
 import {type SampleEstimate, sampleTable} from './sample.js';
 import {addSparse, defaultWorkers, readSpill, runScan, ScanError} from './scan.js';
@@ -181,6 +181,9 @@ export async function reconcile(
       },
     });
     pool = await dataPool(store.target);
+    await checkPgHash(pool).catch((err) => {
+      throw pgError(err, store.target, 'checking its text hash');
+    });
     cass = await clientFromConnection(conn);
     try {
       await cass.connect();

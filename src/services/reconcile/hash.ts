@@ -1,11 +1,12 @@
-import {hash} from 'node:crypto';
 import {type Canon, canonFor, SEP} from './canonical.js';
+import {pgHashHex, pgHashOut, pgHashText} from './pg-hash.js';
 import type {ResolvedTable} from './spec.js';
 
 /**
- * The hashes both sides agree on (reference §3.1):
- *   bucket = first 32 bits of md5(pk_canon) & (B − 1)
- *   h      = first 64 bits of md5(row_canon), kept as two unsigned 32-bit lanes (hi, lo)
+ * The hashes both sides agree on (reference §3.1, with PostgreSQL's own 64-bit text hash in place of
+ * md5: pg-hash.ts says why):
+ *   bucket = low 32 bits of hashtextextended(pk_canon, 0) & (B − 1)
+ *   h      = hashtextextended(row_canon, 0), kept as two unsigned 32-bit lanes (hi, lo)
  * Per bucket: n = count, Σhi, Σlo — exact sums (float64 holds them exactly up to 2^21 rows per bucket;
  * with the default 65,536 buckets that is 137 billion rows), compared with PostgreSQL's as Σh mod 2^64.
  */
@@ -49,28 +50,20 @@ export function rowHasher(t: ResolvedTable): RowHasher {
   };
 }
 
-/** The unsigned 32-bit value of 8 lower-case hex digits of `h` from `at` (no substring, no parseInt). */
-export function hex32(h: string, at: number): number {
-  let n = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = h.charCodeAt(i);
-    n = n * 16 + (c <= 57 ? c - 48 : c - 87);
-  }
-  return n;
-}
-
 export function bucketOf(keyCanon: string, mask: number): number {
-  return hex32(hash('md5', keyCanon), 0) & mask;
+  pgHashText(keyCanon);
+  return pgHashOut.lo & mask;
 }
 
 /** [hi, lo] of the row hash. */
 export function rowHash(rowCanon: string): [number, number] {
-  const h = hash('md5', rowCanon);
-  return [hex32(h, 0), hex32(h, 8)];
+  pgHashText(rowCanon);
+  return [pgHashOut.hi, pgHashOut.lo];
 }
 
+/** The row hash as 16 hex digits (drill-down and repair compare it with PostgreSQL's). */
 export function rowHashText(rowCanon: string): string {
-  return hash('md5', rowCanon).slice(0, 16);
+  return pgHashHex(rowCanon);
 }
 
 /** Per-bucket figures of one side. */

@@ -1,8 +1,10 @@
 import {availableParallelism} from 'node:os';
 import type {Pool, PoolClient} from 'pg';
+import {CdcError, ExitCode} from '../../errors.js';
 import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, SEP} from './canonical.js';
 import {type Buckets, newBuckets} from './hash.js';
+import {PG_HASH_PROBES, pgHashHex, pgHashHexSql, pgHashSql} from './pg-hash.js';
 import {pgKeyCanonSql, pgRowCanonSql, pgScanSql, pgTableRef, type ResolvedTable} from './spec.js';
 
 /**
@@ -24,12 +26,12 @@ function inner(t: ResolvedTable, filter: PgFilter, params: unknown[]): string {
     params.push(filter.cutoff);
     where.push(`(${quoteIdent(t.updatedAt)} IS NULL OR ${quoteIdent(t.updatedAt)} < $${params.length})`);
   }
-  return `SELECT ${pgKeyCanonSql(t)} AS pk, md5(${pgRowCanonSql(t)}) AS h FROM ${pgTableRef(t)}${
+  return `SELECT ${pgKeyCanonSql(t)} AS pk, ${pgHashHexSql(pgRowCanonSql(t))} AS h FROM ${pgTableRef(t)}${
     where.length ? ` WHERE ${where.join(' AND ')}` : ''
   }`;
 }
 
-const BUCKET = `(('x' || substr(md5(s.pk), 1, 8))::bit(32)::int & $1)`;
+const BUCKET = `(${pgHashSql('s.pk')} & $1)::int`;
 
 function rangeClause(filter: PgFilter, params: unknown[]): string {
   if (!filter.bucketRange) return '';
@@ -40,7 +42,7 @@ function rangeClause(filter: PgFilter, params: unknown[]): string {
 /**
  * The bucket query: per bucket, count(*) and Σh mod 2^64 returned as two 32-bit lanes (hi, lo), the
  * form the Node side normalises its lane sums to (hash.ts normalised). Written so that PostgreSQL
- * evaluates each md5 once per row (h is one 64-bit integer referenced once, summed by sum(int8)'s
+ * evaluates each hash once per row (h is one 64-bit integer referenced once, summed by sum(int8)'s
  * 128-bit accumulator) and hash-aggregates in memory; the mod/lane arithmetic runs once per bucket.
  * `blocks` restricts it to a range of heap pages (a TID range scan, PostgreSQL ≥ 14).
  */
@@ -70,8 +72,8 @@ export function bucketSql(
   return {
     text: `SELECT b, n, floor(s / 4294967296)::float8 AS hi, mod(s, 4294967296)::float8 AS lo FROM (
       SELECT b, count(*)::float8 AS n, mod(mod(sum(h), 18446744073709551616) + 18446744073709551616, 18446744073709551616) AS s
-        FROM (SELECT (('x' || substr(md5(${scan.key}), 1, 8))::bit(32)::int & $1) AS b,
-                     ('x' || substr(md5(${scan.row}), 1, 16))::bit(64)::bigint AS h
+        FROM (SELECT (${pgHashSql(scan.key)} & $1)::int AS b,
+                     ${pgHashSql(scan.row)} AS h
                 FROM ${scan.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}) x${range}
        GROUP BY b) g`,
     values,
@@ -81,8 +83,8 @@ export function bucketSql(
 /**
  * Planner settings for the aggregation: no JIT (compiling costs more than it gains here), hash
  * aggregation in memory (the planner cannot estimate the number of buckets and would sort 1M rows),
- * no parallel plan (we run our own block-range chunks: PostgreSQL's cost model does not see md5's
- * cost and keeps the expensive expressions in the leader).
+ * no parallel plan (we run our own block-range chunks: PostgreSQL's cost model does not see the
+ * canonical texts' cost and keeps the expensive expressions in the leader).
  */
 const BUCKET_SETTINGS = [
   'SET LOCAL jit = off',
@@ -157,6 +159,28 @@ export async function pgBuckets(
   return out;
 }
 
+/**
+ * Fails unless the server's hashtextextended gives the values pg-hash.ts computes (it would not on a
+ * big-endian server, or if a PostgreSQL release ever changed the function): every bucket would differ.
+ */
+export async function checkPgHash(pool: Pool): Promise<void> {
+  const res = await pool.query<{h: string}>(
+    `SELECT ${pgHashHexSql('p')} AS h FROM unnest($1::text[]) WITH ORDINALITY AS u(p, i) ORDER BY i`,
+    [PG_HASH_PROBES],
+  );
+  const differs = PG_HASH_PROBES.findIndex((p, i) => res.rows[i]?.h !== pgHashHex(p));
+  if (differs >= 0) {
+    throw new CdcError(
+      'RECONCILE_PG_HASH',
+      ExitCode.usage,
+      `PostgreSQL's hashtextextended() returns ${res.rows[differs]?.h ?? 'nothing'} for probe ${differs} where cdcctl computes ${pgHashHex(PG_HASH_PROBES[differs] as string)}: this server hashes text differently (big-endian?), so reconcile cannot compare with it`,
+      {
+        hint: 'Reconcile against a little-endian PostgreSQL (a replica will do), and report the server version and platform.',
+      },
+    );
+  }
+}
+
 const literalText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /**
@@ -179,7 +203,7 @@ export async function pgDrillEach(
   try {
     await new Promise<void>((resolve, reject) => {
       const q = new pg.Query({
-        text: `SELECT pk, b, h FROM (SELECT s.pk, ${BUCKET} AS b, substr(s.h, 1, 16) AS h FROM (${from}) s) x
+        text: `SELECT pk, b, h FROM (SELECT s.pk, ${BUCKET} AS b, s.h FROM (${from}) s) x
                 WHERE b = ANY($${values.length}::int[])`,
         values,
       });

@@ -10,6 +10,7 @@ import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, pgParamFromCql} from './canonical.js';
 import {cassFetch} from './cassandra-side.js';
 import {dataPool} from './engine.js';
+import {pgHashHexSql} from './pg-hash.js';
 import {pgRowCanonSql, pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
 
 /**
@@ -171,7 +172,7 @@ function keyWhere(t: ResolvedTable, m: MismatchRecord): string {
 
 /** Guard: the PostgreSQL row still hashes as it did when the run saw it. */
 function unchanged(t: ResolvedTable, hash: string | null, alias?: string): string {
-  return hash ? `substr(md5(${pgRowCanonSql(t, alias)}), 1, 16) = ${literal(hash)}` : 'TRUE';
+  return hash ? `${pgHashHexSql(pgRowCanonSql(t, alias))} = ${literal(hash)}` : 'TRUE';
 }
 
 function deleteSql(t: ResolvedTable, m: MismatchRecord): string {

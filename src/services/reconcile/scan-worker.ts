@@ -1,4 +1,3 @@
-import {hash} from 'node:crypto';
 import {mkdir, rename, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {join} from 'node:path';
@@ -7,7 +6,8 @@ import type {Client} from 'cassandra-driver';
 import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
 import {type Split, splitQuery} from './cassandra-side.js';
 import {canonicalTable, installCanonicalDecoding} from './cell-canon.js';
-import {bucketOf, hex32, newBuckets, rowHash, rowHasher} from './hash.js';
+import {bucketOf, newBuckets, rowHasher} from './hash.js';
+import {pgHashHex, pgHashOut, pgHashText} from './pg-hash.js';
 import {SPILL_MAGIC} from './scan.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -116,15 +116,12 @@ async function scanSplit(split: Split): Promise<void> {
         const key = hasher.keyOf(row);
         const b = bucketOf(key, mask);
         if (collect) {
-          if (collect.has(b)) {
-            const [hi, lo] = rowHash(hasher.rowOf(row, key));
-            collected.push([key, b, hex8(hi) + hex8(lo)]);
-          }
+          if (collect.has(b)) collected.push([key, b, pgHashHex(hasher.rowOf(row, key))]);
           continue;
         }
-        const h = hash('md5', hasher.rowOf(row, key));
-        const hi = hex32(h, 0);
-        const lo = hex32(h, 8);
+        pgHashText(hasher.rowOf(row, key));
+        const hi = pgHashOut.hi;
+        const lo = pgHashOut.lo;
         const a = acc as NonNullable<typeof acc>;
         if (a.n[b] === 0) (touched as Uint32Array)[nTouched++] = b;
         a.n[b] = (a.n[b] as number) + 1;
@@ -162,8 +159,6 @@ async function scanSplit(split: Split): Promise<void> {
     port?.postMessage(msg);
   }
 }
-
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
 /**
  * A split's spill file (drill-down without a rescan), written once when the split is done:

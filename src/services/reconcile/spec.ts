@@ -16,6 +16,7 @@ import {
   type TypeHint,
   typeName,
 } from './canonical.js';
+import {ROW_HASH} from './pg-hash.js';
 
 /** One compared column of a table pair, with both sides' types and the PostgreSQL canonical expression. */
 export interface ResolvedColumn {
@@ -142,6 +143,7 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
     .update(
       JSON.stringify({
         v: CANON_VERSION,
+        hash: ROW_HASH,
         key: key.map((c) => [c.name, typeName(c.type), c.pgType, c.hint]),
         cols: compared.map((c) => [c.name, typeName(c.type), c.pgType, c.hint]),
       }),
