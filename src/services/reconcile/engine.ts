@@ -301,7 +301,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           throw new CdcError(
             'RECONCILE_SCHEMA_CHANGED',
             ExitCode.usage,
-            `${t.name}: the table's columns or types changed since run ${runId} started`,
+            `${t.name}: the table's columns or types (or cdcctl's canonical form or row hash) changed since run ${runId} started`,
             {
               hint: 'Start a new run instead of resuming this one.',
             },

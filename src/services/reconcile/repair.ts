@@ -88,7 +88,7 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
         throw new CdcError(
           'RECONCILE_SCHEMA_CHANGED',
           ExitCode.usage,
-          `${name}: columns or types changed since run ${o.runId}`,
+          `${name}: columns or types (or cdcctl's canonical form or row hash) changed since run ${o.runId}`,
           {
             hint: 'Run a new reconciliation and repair that one.',
           },
