@@ -1,5 +1,5 @@
 import {type Canon, canonFor, SEP} from './canonical.js';
-import {pgHashHex, pgHashOut, pgHashText} from './pg-hash.js';
+import {pgHashHex, pgHashInput, pgHashOut, pgHashText} from './pg-hash.js';
 import type {ResolvedTable} from './spec.js';
 
 /**
@@ -15,6 +15,8 @@ export interface RowHasher {
   keyOf(row: Record<string, unknown>): string;
   /** Canonical row text (key + compared columns). */
   rowOf(row: Record<string, unknown>, key: string): string;
+  /** The row hash of rowOf(row, key), into pgHashOut, without building that text. */
+  hashRow(row: Record<string, unknown>, key: string): void;
 }
 
 export function rowHasher(t: ResolvedTable): RowHasher {
@@ -46,6 +48,16 @@ export function rowHasher(t: ResolvedTable): RowHasher {
         s += SEP + (typeof v === 'string' ? v : (canons[i] as Canon)(v));
       }
       return s;
+    },
+    hashRow: (row, key) => {
+      pgHashInput.reset();
+      pgHashInput.add(key);
+      for (let i = 0; i < count; i++) {
+        const v = row[names[i] as string];
+        pgHashInput.add(SEP);
+        pgHashInput.add(typeof v === 'string' ? v : (canons[i] as Canon)(v));
+      }
+      pgHashInput.hash();
     },
   };
 }

@@ -7,7 +7,7 @@ import {type CassandraConnection, clientFromConnection} from '../../clients/cass
 import {type Split, splitQuery} from './cassandra-side.js';
 import {canonicalTable, installCanonicalDecoding} from './cell-canon.js';
 import {bucketOf, newBuckets, rowHasher} from './hash.js';
-import {pgHashHex, pgHashOut, pgHashText} from './pg-hash.js';
+import {pgHashOut, pgHashOutHex} from './pg-hash.js';
 import {SPILL_MAGIC} from './scan.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -116,10 +116,13 @@ async function scanSplit(split: Split): Promise<void> {
         const key = hasher.keyOf(row);
         const b = bucketOf(key, mask);
         if (collect) {
-          if (collect.has(b)) collected.push([key, b, pgHashHex(hasher.rowOf(row, key))]);
+          if (collect.has(b)) {
+            hasher.hashRow(row, key);
+            collected.push([key, b, pgHashOutHex()]);
+          }
           continue;
         }
-        pgHashText(hasher.rowOf(row, key));
+        hasher.hashRow(row, key);
         const hi = pgHashOut.hi;
         const lo = pgHashOut.lo;
         const a = acc as NonNullable<typeof acc>;
