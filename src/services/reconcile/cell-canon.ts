@@ -1,4 +1,4 @@
-import type {Buffer} from 'node:buffer';
+import {Buffer} from 'node:buffer';
 import {type Canon, type CqlType, canonFor, decimalTextSafe, floatText, HEX, T} from './canonical.js';
 
 /**
@@ -10,58 +10,70 @@ import {type Canon, type CqlType, canonFor, decimalTextSafe, floatText, HEX, T} 
  * canonicalised as before, so the text is identical either way (test/unit/reconcile-cell-canon.test.ts).
  * Only columns of the registered table (canonicalTable) are affected: the driver's own metadata
  * queries in the same thread decode as usual.
+ * The driver's row parser (Parser.prototype.parseRows) is wrapped too: a complete page of such
+ * columns is read in place into plain row objects (canonicalRows), without the Buffer per cell, the
+ * Row per row and the two object-mode stream hops per row of the driver's own parsing. These hooks
+ * reach into cassandra-driver 4.10's lib/ files (pinned in package.json): the unit tests check that
+ * those internals are still there and drive the hooks with the driver's own encoder; the integration
+ * tests run them against Cassandra.
  */
 const CANON = Symbol('cdcctl.reconcile.canon');
 
 type Decoder = (this: unknown, buffer: Buffer | null, type: CqlType) => unknown;
-/** Canonical text of a non-empty cell; `decode` is the driver's own decoder, applied as decode.call(encoder, b, type). */
-type CellCanon = (buffer: Buffer, encoder: unknown, decode: Decoder) => string;
+/**
+ * Canonical text of a non-empty cell: `len` bytes of `buf` from `at` (a cell buffer of its own, or the
+ * frame the row parser reads); `decode` is the driver's own decoder, applied as decode.call(encoder, b, type).
+ */
+type CellCanon = (buf: Buffer, at: number, len: number, encoder: unknown, decode: Decoder) => string;
 type Marked = CqlType & {[CANON]?: CellCanon};
+/** A cell formatter reading the bytes in place; undefined when the value needs the driver's decoder. */
+type BytesCanon = (b: Buffer, at: number, len: number) => string | undefined;
 
 const TWO32 = 4294967296;
 const MAX_DATE_MS = 8.64e15;
 
 /** Formats the cell bytes directly, or undefined for types that go through the driver's decoder. */
-export function bytesCanon(t: CqlType): ((b: Buffer) => string) | undefined {
+export function bytesCanon(t: CqlType): BytesCanon | undefined {
   switch (t.code) {
     case T.boolean:
-      return (b) => (b[0] ? 't' : 'f');
+      return (b, at) => (b[at] ? 't' : 'f');
     case T.int:
-      return (b) => (b.length === 4 ? String(b.readInt32BE(0)) : undefined) as string;
+      return (b, at, len) => (len === 4 ? String(b.readInt32BE(at)) : undefined);
     case T.bigint:
     case T.counter:
-      return (b) => {
-        const n = b.readInt32BE(0) * TWO32 + b.readUInt32BE(4);
-        return Number.isSafeInteger(n) ? String(n) : String(b.readBigInt64BE(0));
+      return (b, at) => {
+        const n = b.readInt32BE(at) * TWO32 + b.readUInt32BE(at + 4);
+        return Number.isSafeInteger(n) ? String(n) : String(b.readBigInt64BE(at));
       };
     case T.timestamp:
       // the driver makes a Date of Long.toNumber(): out of Date's range, getTime() is NaN
-      return (b) => {
-        const n = b.readInt32BE(0) * TWO32 + b.readUInt32BE(4);
+      return (b, at) => {
+        const n = b.readInt32BE(at) * TWO32 + b.readUInt32BE(at + 4);
         return Math.abs(n) <= MAX_DATE_MS ? String(n) : 'NaN';
       };
     case T.double:
-      return (b) => floatText(b.readDoubleBE(0), false);
+      return (b, at) => floatText(b.readDoubleBE(at), false);
     case T.float:
       return float32Text;
     case T.uuid:
     case T.timeuuid:
-      return (b) => `${hex(b, 0, 4)}-${hex(b, 4, 6)}-${hex(b, 6, 8)}-${hex(b, 8, 10)}-${hex(b, 10, 16)}` as string;
+      return (b, at) =>
+        `${hex(b, at, at + 4)}-${hex(b, at + 4, at + 6)}-${hex(b, at + 6, at + 8)}-${hex(b, at + 8, at + 10)}-${hex(b, at + 10, at + 16)}`;
     case T.decimal:
-      return (b) => {
-        const len = b.length - 4;
-        const scale = b.readInt32BE(0);
-        if (len < 1 || len > 6 || scale > 64 || scale < -64) return undefined as unknown as string;
-        return decimalTextSafe(b.readIntBE(4, len), scale);
+      return (b, at, len) => {
+        const digits = len - 4;
+        const scale = b.readInt32BE(at);
+        if (digits < 1 || digits > 6 || scale > 64 || scale < -64) return undefined;
+        return decimalTextSafe(b.readIntBE(at + 4, digits), scale);
       };
     case T.text:
     case T.varchar:
-      return (b) => b.toString('utf8');
+      return (b, at, len) => b.toString('utf8', at, at + len);
     case T.ascii:
-      return (b) => b.toString('ascii');
+      return (b, at, len) => b.toString('ascii', at, at + len);
     case T.date:
       // days since 1970-01-01, offset by 2^31; years outside 1–9999 go through the driver
-      return (b) => (b.length === 4 ? civilDate(b.readUInt32BE(0) - 2147483648) : undefined) as string;
+      return (b, at, len) => (len === 4 ? civilDate(b.readUInt32BE(at) - 2147483648) : undefined);
     default:
       return undefined;
   }
@@ -72,11 +84,11 @@ export function bytesCanon(t: CqlType): ((b: Buffer) => string) | undefined {
  * toExponential() precisions (~1–2 µs), and float columns often repeat values. Bounded (cleared when full).
  */
 const floatCache = new Map<number, string>();
-function float32Text(b: Buffer): string {
-  const bits = b.readInt32BE(0);
+function float32Text(b: Buffer, at: number): string {
+  const bits = b.readInt32BE(at);
   let s = floatCache.get(bits);
   if (s === undefined) {
-    s = floatText(b.readFloatBE(0), true);
+    s = floatText(b.readFloatBE(at), true);
     if (floatCache.size >= 65_536) floatCache.clear();
     floatCache.set(bits, s);
   }
@@ -111,7 +123,8 @@ function hex(b: Buffer, from: number, to: number): string {
 function cellCanon(t: CqlType): CellCanon {
   const canon: Canon = canonFor(t);
   const direct = bytesCanon(t);
-  const viaDriver: CellCanon = (b, enc, decode) => canon(decode.call(enc, b, t));
+  const viaDriver: CellCanon = (b, at, len, enc, decode) =>
+    canon(decode.call(enc, at === 0 && len === b.length ? b : b.subarray(at, at + len), t));
   if (!direct) return viaDriver;
   // a fixed-size type with an unexpected length (or a decimal too large for a double) falls back
   const size =
@@ -122,8 +135,10 @@ function cellCanon(t: CqlType): CellCanon {
         : t.code === T.float
           ? 4
           : 0;
-  if (size) return (b, enc, decode) => (b.length === size ? direct(b) : viaDriver(b, enc, decode));
-  return (b, enc, decode) => direct(b) ?? viaDriver(b, enc, decode);
+  if (size)
+    return (b, at, len, enc, decode) =>
+      (len === size ? direct(b, at, len) : viaDriver(b, at, len, enc, decode)) as string;
+  return (b, at, len, enc, decode) => direct(b, at, len) ?? viaDriver(b, at, len, enc, decode);
 }
 
 let installed = false;
@@ -132,8 +147,25 @@ const tables = new Set<string>();
 interface ReadMeta {
   keyspace?: string;
   table?: string;
-  columns?: Array<{ksname?: string; tablename?: string; type: CqlType}>;
+  columns?: Array<{name: string; ksname?: string; tablename?: string; type: CqlType}>;
 }
+
+/** What the row parser uses of the driver's Parser (lib/streams.js) and the frame state it is given. */
+interface FrameInfo {
+  header: unknown;
+  meta?: ReadMeta;
+  flagsInfo?: unknown;
+  byRow?: boolean;
+  parsingError?: unknown;
+  rowLength?: number;
+}
+interface ParserLike {
+  encoder: unknown;
+  push(item: unknown): unknown;
+  handleParsingError(err: unknown, frameInfo: FrameInfo, reader: null): unknown;
+}
+type ParseRows = (this: ParserLike, frameInfo: FrameInfo, reader: {buf: Buffer; offset: number}) => unknown;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Wraps the driver's decode, and its result-metadata reader so that the columns of the registered
@@ -143,6 +175,7 @@ interface ReadMeta {
 export function installCanonicalDecoding(
   encoderProto: {decode: Decoder},
   readerProto?: {readMetadata(this: unknown, kind: number): ReadMeta},
+  parserProto?: {parseRows: ParseRows},
 ): void {
   if (installed) return;
   installed = true;
@@ -151,7 +184,7 @@ export function installCanonicalDecoding(
     const f = (type as Marked)[CANON];
     // nulls and empty cells keep the driver's own semantics (null, or '' for text and blobs)
     if (f === undefined || buffer === null || buffer.length === 0) return original.call(this, buffer, type);
-    return f(buffer, this, original);
+    return f(buffer, 0, buffer.length, this, original);
   };
   if (readerProto) {
     const readMetadata = readerProto.readMetadata;
@@ -165,6 +198,72 @@ export function installCanonicalDecoding(
       return meta;
     };
   }
+  if (parserProto) {
+    const parseRows = parserProto.parseRows;
+    parserProto.parseRows = function (frameInfo, reader) {
+      const columns = frameInfo.meta?.columns;
+      // A complete frame (execute(), not eachRow/stream) whose every column is marked: parsed here.
+      // Anything else, or a page already being parsed the driver's way, stays with the driver.
+      if (frameInfo.byRow || frameInfo.parsingError || frameInfo.rowLength !== undefined || !allMarked(columns)) {
+        return parseRows.call(this, frameInfo, reader);
+      }
+      let rows: Array<Record<string, unknown>>;
+      try {
+        rows = canonicalRows(reader, columns, this.encoder, original);
+      } catch (err) {
+        // a malformed frame: the driver's own answer to a cell it cannot decode
+        return this.handleParsingError(err, frameInfo, null);
+      }
+      return this.push({header: frameInfo.header, result: {rows, meta: frameInfo.meta, flags: frameInfo.flagsInfo}});
+    };
+  }
+}
+
+function allMarked(columns: ReadMeta['columns']): columns is NonNullable<ReadMeta['columns']> {
+  if (!columns?.length) return false;
+  for (const c of columns) if ((c.type as Marked)[CANON] === undefined) return false;
+  return true;
+}
+
+/**
+ * The rows of a complete RESULT frame as plain objects of canonical texts, read in place: the
+ * driver's parser makes a Buffer slice per cell, a Row per row and pushes every row through two
+ * object-mode streams on its own; here a page is one array handed over as the result. Cells: a
+ * length (int, negative for null) and that many bytes; an empty cell decodes as the driver does.
+ */
+function canonicalRows(
+  reader: {buf: Buffer; offset: number},
+  columns: NonNullable<ReadMeta['columns']>,
+  encoder: unknown,
+  decode: Decoder,
+): Array<Record<string, unknown>> {
+  const buf = reader.buf;
+  let at = reader.offset;
+  const count = buf.readInt32BE(at);
+  at += 4;
+  const width = columns.length;
+  const names = columns.map((c) => c.name);
+  const types = columns.map((c) => c.type);
+  const canons = columns.map((c) => (c.type as Marked)[CANON] as CellCanon);
+  const rows = new Array<Record<string, unknown>>(count);
+  for (let i = 0; i < count; i++) {
+    const row: Record<string, unknown> = {};
+    for (let j = 0; j < width; j++) {
+      const len = buf.readInt32BE(at);
+      at += 4;
+      const name = names[j] as string;
+      if (len < 0) row[name] = null;
+      else if (len === 0) row[name] = decode.call(encoder, EMPTY, types[j] as CqlType);
+      else {
+        if (at + len > buf.length) throw new RangeError(`cell of ${len} bytes past the end of the frame`);
+        row[name] = (canons[j] as CellCanon)(buf, at, len, encoder, decode);
+        at += len;
+      }
+    }
+    rows[i] = row;
+  }
+  reader.offset = at;
+  return rows;
 }
 
 /** Columns of this table, in every result read from now on in this thread, decode to canonical text. */

@@ -78,11 +78,14 @@ async function scanSplit(split: Split): Promise<void> {
   const {Long} = driver.types;
   const canonical = input.mode !== 'read';
   if (canonical) {
-    const {Encoder} = driver as unknown as {Encoder: {prototype: Parameters<typeof installCanonicalDecoding>[0]}};
-    const {FrameReader} = createRequire(import.meta.url)('cassandra-driver/lib/readers.js') as {
-      FrameReader: {prototype: NonNullable<Parameters<typeof installCanonicalDecoding>[1]>};
+    type Install = Parameters<typeof installCanonicalDecoding>;
+    const {Encoder} = driver as unknown as {Encoder: {prototype: Install[0]}};
+    const require = createRequire(import.meta.url);
+    const {FrameReader} = require('cassandra-driver/lib/readers.js') as {
+      FrameReader: {prototype: NonNullable<Install[1]>};
     };
-    installCanonicalDecoding(Encoder.prototype, FrameReader.prototype);
+    const {Parser} = require('cassandra-driver/lib/streams.js') as {Parser: {prototype: NonNullable<Install[2]>}};
+    installCanonicalDecoding(Encoder.prototype, FrameReader.prototype, Parser.prototype);
     canonicalTable(t.keyspace, t.table);
   }
   const params = [Long.fromString(split.start), Long.fromString(split.end)];
