@@ -9,7 +9,8 @@ import {repoRoot, tempConfig} from '../helpers.js';
  * `npm run bench:reconcile -- --rows N`: reconciliation against the local stack (a 10-column mixed
  * table seeded into Cassandra and PostgreSQL), every figure next to baselines measured in the same run:
  *   A  the fastest plain Cassandra full read we have: token-range splits over worker threads, the
- *      same driver, pages prefetched, no canonicalisation or hashing (the scan workers in read mode)
+ *      same driver, pages prefetched and parsed in place to text as reconcile parses them (cell-canon.ts),
+ *      no hashing (the scan workers in read mode)
  *   B  PostgreSQL's server-side bucket aggregation alone (the engine's query)
  *   reconcile (CLI, end to end) with no drift and with 0.1 % drift
  *   naive: download both sides fully, compare in memory (test/bench/reconcile-naive.ts)
