@@ -5,12 +5,13 @@ import {runScan} from '../../src/services/reconcile/scan.js';
 import {benchConnections} from './reconcile-connections.js';
 
 /**
- * One baseline of bench:reconcile, in its own process (argv: keyspace.table a|b [workers]); prints
- * JSON {ms, rows, workers}, timed after connecting.
- * A: the scan workers in read mode: same splits, pages and threads as reconcile, no hashing.
+ * One baseline of bench:reconcile, in its own process (argv: keyspace.table a|a-in-place|b [workers]);
+ * prints JSON {ms, rows, workers}, timed after connecting.
+ * A: the scan workers in read mode: same splits, pages and threads as reconcile, no hashing; cells
+ *    decoded to the driver's values, pages parsed by the driver (a) or in place (a-in-place).
  * B: the PostgreSQL bucket query alone.
  */
-const [name, which, workersArg] = process.argv.slice(2) as [string, 'a' | 'b', string | undefined];
+const [name, which, workersArg] = process.argv.slice(2) as [string, 'a' | 'a-in-place' | 'b', string | undefined];
 const {cass, pool, table: t} = await benchConnections(name);
 const conn = {
   contactPoints: ['127.0.0.1:9042'],
@@ -31,12 +32,13 @@ async function pgRows(): Promise<number> {
 
 let rows = 0;
 const t0 = Date.now();
-if (which === 'a') {
+if (which !== 'b') {
   await runScan({
     conn,
     table: t,
     buckets: 65536,
     mode: 'read',
+    readParse: which === 'a' ? 'driver' : 'in-place',
     fetchSize: Number(process.env.BENCH_FETCH_SIZE ?? 2000),
     splits: tokenSplits(autoSplits(await pgRows(), workers ?? defaultWorkers())),
     workers,

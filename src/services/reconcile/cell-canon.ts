@@ -24,7 +24,7 @@ type Decoder = (this: unknown, buffer: Buffer | null, type: CqlType) => unknown;
  * Canonical text of a non-empty cell: `len` bytes of `buf` from `at` (a cell buffer of its own, or the
  * frame the row parser reads); `decode` is the driver's own decoder, applied as decode.call(encoder, b, type).
  */
-type CellCanon = (buf: Buffer, at: number, len: number, encoder: unknown, decode: Decoder) => string;
+type CellCanon = (buf: Buffer, at: number, len: number, encoder: unknown, decode: Decoder) => unknown;
 type Marked = CqlType & {[CANON]?: CellCanon};
 /** A cell formatter reading the bytes in place; undefined when the value needs the driver's decoder. */
 type BytesCanon = (b: Buffer, at: number, len: number) => string | undefined;
@@ -142,7 +142,8 @@ function cellCanon(t: CqlType): CellCanon {
 }
 
 let installed = false;
-const tables = new Set<string>();
+/** Registered tables: their cells decode to canonical text (true) or to the driver's values (false). */
+const tables = new Map<string, boolean>();
 
 interface ReadMeta {
   keyspace?: string;
@@ -192,7 +193,8 @@ export function installCanonicalDecoding(
       const meta = readMetadata.call(this, kind);
       if (tables.size > 0) {
         for (const c of meta.columns ?? []) {
-          if (tables.has(`${c.ksname ?? meta.keyspace}.${c.tablename ?? meta.table}`)) markCanonical([c]);
+          const canonical = tables.get(`${c.ksname ?? meta.keyspace}.${c.tablename ?? meta.table}`);
+          if (canonical !== undefined) markCanonical([c], canonical);
         }
       }
       return meta;
@@ -266,15 +268,23 @@ function canonicalRows(
   return rows;
 }
 
-/** Columns of this table, in every result read from now on in this thread, decode to canonical text. */
-export function canonicalTable(keyspace: string, table: string): void {
-  tables.add(`${keyspace}.${table}`);
+/**
+ * Columns of this table, in every result read from now on in this thread, decode to canonical text
+ * (or, with canonical false, to the driver's own values, pages still parsed in place: a plain read).
+ */
+export function canonicalTable(keyspace: string, table: string, canonical = true): void {
+  tables.set(`${keyspace}.${table}`, canonical);
 }
 
-/** Marks result column types: their cells decode to canonical text. */
-export function markCanonical(columns: Array<{type: CqlType}> | null | undefined): void {
+/** Marks result column types: their cells decode to canonical text (or the driver's values). */
+export function markCanonical(columns: Array<{type: CqlType}> | null | undefined, canonical = true): void {
   for (const c of columns ?? []) {
     const t = c.type as Marked;
-    if (t && t[CANON] === undefined) t[CANON] = cellCanon(t);
+    if (t && t[CANON] === undefined) t[CANON] = canonical ? cellCanon(t) : driverCell(t);
   }
+}
+
+/** The driver's value of a cell (its decoder on a view of the bytes): a plain read, parsed in place. */
+function driverCell(t: CqlType): CellCanon {
+  return (b, at, len, enc, decode) => decode.call(enc, at === 0 && len === b.length ? b : b.subarray(at, at + len), t);
 }

@@ -17,7 +17,8 @@ import type {ResolvedTable} from './spec.js';
  * within a split the next page is requested while the current one is hashed, so at most two pages
  * are held). Modes:
  *   hash    — bucket sums per split (+ a spill file of bucket/hash/key for drill-down without a rescan)
- *   read    — decode only (baseline A of the benchmark): the same pages, parsed the same way
+ *   read    — decode to driver values only (the benchmark's baseline A: pages parsed the driver's way, or
+ *             in place as hash mode parses them)
  *   collect — keys and hashes of rows in the given buckets (drill-down when a spill file is missing)
  */
 export interface WorkerInput {
@@ -26,6 +27,8 @@ export interface WorkerInput {
   buckets: number;
   mode: 'hash' | 'read' | 'collect';
   fetchSize: number;
+  /** read mode: pages parsed by the driver (default) or in place (cell-canon.ts), cells as driver values. */
+  readParse?: 'driver' | 'in-place';
   /** Rows written after this (µs since the epoch) are left out (min-age). */
   cutoffUs?: number;
   collectBuckets?: number[];
@@ -76,8 +79,9 @@ async function scanSplit(split: Split): Promise<void> {
   const spill = input.mode === 'hash' && input.spillDir ? new SpillWriter() : undefined;
   const driver = (await import('cassandra-driver')).default;
   const {Long} = driver.types;
-  // read mode (baseline A of the benchmark) parses pages the same way: the fastest plain read we have
-  decodeCanonically(driver, t);
+  // read mode (the benchmark's baselines): the driver's values, parsed its way or in place
+  if (input.mode !== 'read') decodeInPlace(driver, t, true);
+  else if (input.readParse === 'in-place') decodeInPlace(driver, t, false);
   const params = [Long.fromString(split.start), Long.fromString(split.end)];
   const options = {prepare: true, fetchSize: input.fetchSize, consistency: input.consistency, autoPage: false};
   const c = client as Client;
@@ -156,8 +160,8 @@ async function scanSplit(split: Split): Promise<void> {
   }
 }
 
-/** Cells of the table's columns decode to canonical text, pages parsed in place (cell-canon.ts). */
-function decodeCanonically(driver: unknown, t: ResolvedTable): void {
+/** Pages of the table parsed in place, cells decoded to canonical text or to driver values (cell-canon.ts). */
+function decodeInPlace(driver: unknown, t: ResolvedTable, canonical: boolean): void {
   type Install = Parameters<typeof installCanonicalDecoding>;
   const {Encoder} = driver as {Encoder: {prototype: Install[0]}};
   const require = createRequire(import.meta.url);
@@ -166,7 +170,7 @@ function decodeCanonically(driver: unknown, t: ResolvedTable): void {
   };
   const {Parser} = require('cassandra-driver/lib/streams.js') as {Parser: {prototype: NonNullable<Install[2]>}};
   installCanonicalDecoding(Encoder.prototype, FrameReader.prototype, Parser.prototype);
-  canonicalTable(t.keyspace, t.table);
+  canonicalTable(t.keyspace, t.table, canonical);
 }
 
 /**
