@@ -1,3 +1,4 @@
+import {stripVTControlCharacters} from 'node:util';
 import {Command, Flags, type Interfaces} from '@oclif/core';
 import {selectContext} from './config/context.js';
 import {type LoadedConfig, loadConfig} from './config/load.js';
@@ -275,17 +276,41 @@ export function withExitCodes(description: string): string {
 }
 
 /** oclif's own parse errors are usage errors; anything unknown is a bug. */
-function toCdcError(err: Error & {oclif?: {exit?: number}}): CdcError {
-  if (err instanceof CdcError) return err;
+export function toCdcError(err: Error & {oclif?: {exit?: number}}): CdcError {
+  if (err instanceof CdcError) {
+    // oclif rewrites the message of an error thrown by a flag's parser ("Parsing --x \n\t<reason>…")
+    if (err.message.includes('\n')) err.message = parseErrorLine(err.message);
+    return err;
+  }
   if (
     err.oclif?.exit === 2 ||
-    /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --)/.test(err.message)
+    /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --|Parsing --|The following errors? occurred)/.test(
+      err.message,
+    )
   ) {
-    const message = err.message.split('\n')[0] ?? err.message;
-    return new UsageError(message.replace(/^Error: /, ''), {hint: 'See --help for usage.'});
+    return new UsageError(parseErrorLine(err.message).replace(/^Error: /, ''), {hint: 'See --help for usage.'});
   }
   if (err.oclif?.exit !== undefined && err.oclif.exit !== 1) {
-    return new CdcError('USAGE', ExitCode.usage, err.message.split('\n')[0] ?? err.message);
+    return new CdcError('USAGE', ExitCode.usage, parseErrorLine(err.message));
   }
   return new CdcError('INTERNAL', ExitCode.bug, `internal error: ${err.message}`, {cause: err});
+}
+
+/**
+ * One line from an oclif parse error, keeping the reason: oclif puts it on the lines after a
+ * heading ("Parsing --limit" / "The following error occurred:") and ends with "See more help with
+ * --help" (the hint says that already).
+ */
+export function parseErrorLine(message: string): string {
+  const lines = stripVTControlCharacters(message)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== 'See more help with --help');
+  const [first = message, ...rest] = lines;
+  const parsing = /^Parsing (--\S+)$/.exec(first);
+  if (parsing && rest.length > 0) return `${parsing[1]}: ${rest.join('; ')}`;
+  if (/^The following errors? occurred:$/.test(first) && rest.length > 0) return rest.join('; ');
+  const names = rest.filter((l) => !/^(Note|Alternatively)\b/.test(l)).map((l) => l.split(/\s+/)[0]);
+  if (/^Missing \d+ required args?:$/.test(first) && names.length > 0) return `${first} ${names.join(', ')}`;
+  return first;
 }
