@@ -18,6 +18,9 @@ export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
 >;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
+/** How long an interrupted mutating run waits for its audit record before it exits anyway. */
+const INTERRUPT_AUDIT_WAIT_MS = 3000;
+
 const EXIT_CODES_HELP = `EXIT CODES
   0    OK
   1    internal error (a bug in cdcctl)
@@ -77,6 +80,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private guard?: RunGuard;
   private targets?: string[];
   private stop?: {controller: AbortController; onFirst?: () => void};
+  private exiting = false;
 
   public override async init(): Promise<void> {
     await super.init();
@@ -131,7 +135,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       await this.guard?.finish({
         error: err,
         exitCode: typeof process.exitCode === 'number' ? process.exitCode : undefined,
-        targets: this.targets ?? this.rest.filter((a) => typeof a === 'string'),
+        targets: this.auditedTargets(),
       });
     } finally {
       if (this.context) await closeRunStore(this.context);
@@ -140,9 +144,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * Ctrl-C (or SIGTERM): exit 130 at once — unless the command asked for a stop signal, in which
-   * case the first one aborts that signal (the command finishes its current step and reports) and a
-   * second one exits.
+   * Ctrl-C (or SIGTERM): exit 130 — at once for a read-only run, after writing the audit record
+   * (waiting at most INTERRUPT_AUDIT_WAIT_MS) for a mutating one — unless the command asked for a
+   * stop signal, in which case the first one aborts that signal (the command finishes its current
+   * step and reports) and a second one exits.
    */
   private interrupted(): void {
     if (this.stop && !this.stop.controller.signal.aborted) {
@@ -150,8 +155,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.stop.controller.abort();
       return;
     }
+    const exit = () => process.exit(ExitCode.interrupted);
+    if (this.exiting) exit(); // a second Ctrl-C does not wait for the audit record
+    this.exiting = true;
     process.stderr.write('\nInterrupted.\n');
-    process.exit(ExitCode.interrupted);
+    if (!this.guard) exit();
+    // A mutating run may already have changed something: its audit record says it was interrupted
+    // (a bounded wait for the store; exit regardless).
+    process.exitCode = ExitCode.interrupted;
+    setTimeout(exit, INTERRUPT_AUDIT_WAIT_MS);
+    void this.guard
+      ?.finish({
+        error: new CdcError('INTERRUPTED', ExitCode.interrupted, 'interrupted by a signal (Ctrl-C or SIGTERM)'),
+        exitCode: ExitCode.interrupted,
+        targets: this.auditedTargets(),
+      })
+      .catch(() => {})
+      .finally(exit);
+  }
+
+  private auditedTargets(): string[] {
+    return this.targets ?? this.rest.filter((a) => typeof a === 'string');
   }
 
   /** For long-running commands that stop cleanly on the first Ctrl-C; see interrupted(). */
@@ -243,6 +267,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async catch(err: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
     const verbose = this.argv.includes('--verbose');
     if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') throw err;
+    if (this.exiting) return; // interrupted: what the aborted work threw on its way out is noise
     const cdc = toCdcError(err);
     process.exitCode = cdc.exitCode;
     if (this.jsonEnabled()) {
