@@ -63,6 +63,12 @@ describe('malformed flags → exit 2 with the reason', () => {
       noStack(r.stderr);
     }
   });
+
+  it('rejects an unknown erasure state instead of listing nothing', async () => {
+    const r = await runCli(['gdpr', 'list', '--state', 'banana'], {env});
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /Expected --state=banana to be one of: requested, /);
+  });
 });
 
 describe('destructive commands without a terminal', () => {
