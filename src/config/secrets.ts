@@ -22,6 +22,18 @@ export function scrubKnownSecrets(text: string): string {
   return scrub(text, knownSecrets);
 }
 
+/** scrubKnownSecrets on every string of a JSON-like value (an error's --json document). */
+export function scrubKnownSecretsDeep<T>(value: T): T {
+  if (typeof value === 'string') return scrubKnownSecrets(value) as T;
+  if (Array.isArray(value)) return value.map((v) => scrubKnownSecretsDeep(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = scrubKnownSecretsDeep(v);
+    return out as T;
+  }
+  return value;
+}
+
 export function hasSecretReference(value: string): boolean {
   REFERENCE.lastIndex = 0;
   for (const m of value.matchAll(REFERENCE)) if (!m[0].startsWith('$$')) return true;

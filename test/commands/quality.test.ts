@@ -98,3 +98,36 @@ describe('bad input never reaches a system', () => {
     assert.match(r.stderr, /cannot read the configuration file .* \(EISDIR\)/);
   });
 });
+
+describe('error output for machines', () => {
+  it('--json errors are scrubbed of resolved secrets, as the text form is', async () => {
+    const {env: secretEnv} = tempConfig(
+      [
+        'current-context: s',
+        'contexts:',
+        '  s:',
+        '    postgres: {url: "postgres://cdc@127.0.0.1:9/${env:QA_DB}", password: "x"}',
+        '',
+      ].join('\n'),
+    );
+    const e = {...secretEnv, QA_DB: 'TopSecretDb1'};
+    const text = await runCli(['store', 'status', '--timeout', '1s'], {env: e});
+    assert.equal(text.code, 4, text.stderr);
+    assert.ok(!text.stderr.includes('TopSecretDb1'), text.stderr);
+    const j = await runCli(['store', 'status', '--timeout', '1s', '--json'], {env: e});
+    assert.equal(j.code, 4, j.stderr);
+    assert.equal(json<{error: {exitCode: number}}>(j).error.exitCode, 4);
+    assert.ok(!j.stdout.includes('TopSecretDb1'), j.stdout);
+  });
+
+  it('--log-format json writes the error as a JSON line on stderr', async () => {
+    const r = await runCli(['connectors', 'list', '--timeout', '1s', '--log-format', 'json'], {env});
+    assert.equal(r.code, 4, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    const last = JSON.parse(lines.at(-1) ?? '') as {level: string; code: string; exitCode: number; message: string};
+    assert.equal(last.level, 'error');
+    assert.equal(last.code, 'UNREACHABLE');
+    assert.equal(last.exitCode, 4);
+    assert.match(last.message, /Kafka Connect at http:\/\/127\.0\.0\.1:9 is unreachable/);
+  });
+});
