@@ -1,7 +1,8 @@
+import {stripVTControlCharacters} from 'node:util';
 import {Command, Flags, type Interfaces} from '@oclif/core';
 import {selectContext} from './config/context.js';
 import {type LoadedConfig, loadConfig} from './config/load.js';
-import {scrubKnownSecrets} from './config/secrets.js';
+import {scrubKnownSecrets, scrubKnownSecretsDeep} from './config/secrets.js';
 import {CdcError, ExitCode, UsageError} from './errors.js';
 import {durationFlag} from './flags.js';
 import {createLogger, type Logger} from './output/log.js';
@@ -16,6 +17,9 @@ export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
 >;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/** How long an interrupted mutating run waits for its audit record before it exits anyway. */
+const INTERRUPT_AUDIT_WAIT_MS = 3000;
 
 const EXIT_CODES_HELP = `EXIT CODES
   0    OK
@@ -76,6 +80,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private guard?: RunGuard;
   private targets?: string[];
   private stop?: {controller: AbortController; onFirst?: () => void};
+  private exiting = false;
 
   public override async init(): Promise<void> {
     await super.init();
@@ -130,7 +135,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       await this.guard?.finish({
         error: err,
         exitCode: typeof process.exitCode === 'number' ? process.exitCode : undefined,
-        targets: this.targets ?? this.rest.filter((a) => typeof a === 'string'),
+        targets: this.auditedTargets(),
       });
     } finally {
       if (this.context) await closeRunStore(this.context);
@@ -139,9 +144,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * Ctrl-C (or SIGTERM): exit 130 at once — unless the command asked for a stop signal, in which
-   * case the first one aborts that signal (the command finishes its current step and reports) and a
-   * second one exits.
+   * Ctrl-C (or SIGTERM): exit 130 — at once for a read-only run, after writing the audit record
+   * (waiting at most INTERRUPT_AUDIT_WAIT_MS) for a mutating one — unless the command asked for a
+   * stop signal, in which case the first one aborts that signal (the command finishes its current
+   * step and reports) and a second one exits.
    */
   private interrupted(): void {
     if (this.stop && !this.stop.controller.signal.aborted) {
@@ -149,8 +155,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.stop.controller.abort();
       return;
     }
+    const exit = () => process.exit(ExitCode.interrupted);
+    if (this.exiting) exit(); // a second Ctrl-C does not wait for the audit record
+    this.exiting = true;
     process.stderr.write('\nInterrupted.\n');
-    process.exit(ExitCode.interrupted);
+    if (!this.guard) exit();
+    // A mutating run may already have changed something: its audit record says it was interrupted
+    // (a bounded wait for the store; exit regardless).
+    process.exitCode = ExitCode.interrupted;
+    setTimeout(exit, INTERRUPT_AUDIT_WAIT_MS);
+    void this.guard
+      ?.finish({
+        error: new CdcError('INTERRUPTED', ExitCode.interrupted, 'interrupted by a signal (Ctrl-C or SIGTERM)'),
+        exitCode: ExitCode.interrupted,
+        targets: this.auditedTargets(),
+      })
+      .catch(() => {})
+      .finally(exit);
+  }
+
+  private auditedTargets(): string[] {
+    return this.targets ?? this.rest.filter((a) => typeof a === 'string');
   }
 
   /** For long-running commands that stop cleanly on the first Ctrl-C; see interrupted(). */
@@ -242,10 +267,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async catch(err: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
     const verbose = this.argv.includes('--verbose');
     if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') throw err;
+    if (this.exiting) return; // interrupted: what the aborted work threw on its way out is noise
     const cdc = toCdcError(err);
     process.exitCode = cdc.exitCode;
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({error: cdc.toJSON()}, null, 2)}\n`);
+      // the same scrubbing as the text form: a resolved secret may sit in a server's or driver's message
+      process.stdout.write(`${JSON.stringify({error: scrubKnownSecretsDeep(cdc.toJSON())}, null, 2)}\n`);
+    } else if (this.log$ && this.flags?.['log-format'] === 'json') {
+      // log collectors read stderr as JSON lines: the error is one of them
+      const {code, exitCode, hint} = cdc;
+      this.log$.error(cdc.message, scrubKnownSecretsDeep({code, exitCode, ...(hint ? {hint} : {})}));
+      if (verbose && err.stack) this.log$.debug(err.stack);
     } else {
       const lines = [`Error: ${scrubKnownSecrets(cdc.message)}`];
       if (cdc.hint) lines.push(`Hint: ${scrubKnownSecrets(cdc.hint)}`);
@@ -275,17 +307,41 @@ export function withExitCodes(description: string): string {
 }
 
 /** oclif's own parse errors are usage errors; anything unknown is a bug. */
-function toCdcError(err: Error & {oclif?: {exit?: number}}): CdcError {
-  if (err instanceof CdcError) return err;
+export function toCdcError(err: Error & {oclif?: {exit?: number}}): CdcError {
+  if (err instanceof CdcError) {
+    // oclif rewrites the message of an error thrown by a flag's parser ("Parsing --x \n\t<reason>…")
+    if (err.message.includes('\n')) err.message = parseErrorLine(err.message);
+    return err;
+  }
   if (
     err.oclif?.exit === 2 ||
-    /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --)/.test(err.message)
+    /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --|Parsing --|The following errors? occurred)/.test(
+      err.message,
+    )
   ) {
-    const message = err.message.split('\n')[0] ?? err.message;
-    return new UsageError(message.replace(/^Error: /, ''), {hint: 'See --help for usage.'});
+    return new UsageError(parseErrorLine(err.message).replace(/^Error: /, ''), {hint: 'See --help for usage.'});
   }
   if (err.oclif?.exit !== undefined && err.oclif.exit !== 1) {
-    return new CdcError('USAGE', ExitCode.usage, err.message.split('\n')[0] ?? err.message);
+    return new CdcError('USAGE', ExitCode.usage, parseErrorLine(err.message));
   }
   return new CdcError('INTERNAL', ExitCode.bug, `internal error: ${err.message}`, {cause: err});
+}
+
+/**
+ * One line from an oclif parse error, keeping the reason: oclif puts it on the lines after a
+ * heading ("Parsing --limit" / "The following error occurred:") and ends with "See more help with
+ * --help" (the hint says that already).
+ */
+export function parseErrorLine(message: string): string {
+  const lines = stripVTControlCharacters(message)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== 'See more help with --help');
+  const [first = message, ...rest] = lines;
+  const parsing = /^Parsing (--\S+)$/.exec(first);
+  if (parsing && rest.length > 0) return `${parsing[1]}: ${rest.join('; ')}`;
+  if (/^The following errors? occurred:$/.test(first) && rest.length > 0) return rest.join('; ');
+  const names = rest.filter((l) => !/^(Note|Alternatively)\b/.test(l)).map((l) => l.split(/\s+/)[0]);
+  if (/^Missing \d+ required args?:$/.test(first) && names.length > 0) return `${first} ${names.join(', ')}`;
+  return first;
 }

@@ -1,6 +1,6 @@
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {constants as osConstants, tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -24,21 +24,13 @@ export function runCli(
   args: string[],
   options: {env?: Record<string, string | undefined>; input?: string; cwd?: string} = {},
 ): Promise<CliResult> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cdcctl-xdg-')),
-    XDG_CACHE_HOME: cacheHome,
-    NO_COLOR: '1',
-    ...options.env,
-  };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const env = cliEnv(options.env);
   const started = Date.now();
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [bin, ...args],
-      {env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? tmpdir(), maxBuffer: 64 * 1024 * 1024, timeout: 120_000},
+      {env, cwd: options.cwd ?? tmpdir(), maxBuffer: 64 * 1024 * 1024, timeout: 120_000},
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({code, stdout, stderr, ms: Date.now() - started});
@@ -47,6 +39,51 @@ export function runCli(
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });
+}
+
+/** The clean environment runCli and startCli give the CLI (no user config unless given). */
+function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'cdcctl-xdg-')),
+    XDG_CACHE_HOME: cacheHome,
+    NO_COLOR: '1',
+    ...extra,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env as NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts the built CLI like runCli, but hands back the child process (to signal it mid-run) and a
+ * promise of its result; `code` is 128 + the signal number when a signal ended it.
+ */
+export function startCli(
+  args: string[],
+  options: {env?: Record<string, string | undefined>; cwd?: string} = {},
+): {child: import('node:child_process').ChildProcess; done: Promise<CliResult>} {
+  const started = Date.now();
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: cliEnv(options.env),
+    cwd: options.cwd ?? tmpdir(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d;
+  });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      const bySignal = signal ? 128 + (osConstants.signals[signal] ?? 0) : 1;
+      resolve({code: code ?? bySignal, stdout, stderr, ms: Date.now() - started});
+    });
+  });
+  return {child, done};
 }
 
 /** A temporary config file; returns the env that points cdcctl at it. */

@@ -1,6 +1,6 @@
 import type {RunContext} from '../runtime.js';
 import {httpClientFor} from './factory.js';
-import type {HttpClient} from './http.js';
+import {type HttpClient, pathSegment} from './http.js';
 
 /** Alertmanager API v2 (`/api/v2`): alerts, groups, status, receivers, silences. No cdcctl command knowledge. */
 
@@ -118,7 +118,7 @@ export class AlertmanagerClient {
   async silence(id: string): Promise<Silence | undefined> {
     const res = await this.http.request<Silence>({
       method: 'GET',
-      path: `/api/v2/silence/${encodeURIComponent(id)}`,
+      path: `/api/v2/silence/${pathSegment(id, 'silence id')}`,
       accept: [404],
     });
     return res.status === 404 ? undefined : res.body;
@@ -132,7 +132,7 @@ export class AlertmanagerClient {
 
   /** Expires (does not remove) a silence. */
   async expireSilence(id: string): Promise<void> {
-    await this.http.request({method: 'DELETE', path: `/api/v2/silence/${encodeURIComponent(id)}`});
+    await this.http.request({method: 'DELETE', path: `/api/v2/silence/${pathSegment(id, 'silence id')}`});
   }
 
   async close(): Promise<void> {

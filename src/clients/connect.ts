@@ -1,5 +1,5 @@
 import {ServiceError} from '../errors.js';
-import type {HttpClient} from './http.js';
+import {type HttpClient, pathSegment} from './http.js';
 
 /**
  * Kafka Connect's REST API (Apache Kafka 3.x/4.x). Typed calls, the retry rule for rebalances, and
@@ -336,5 +336,5 @@ export class ConnectClient {
 }
 
 function enc(segment: string): string {
-  return encodeURIComponent(segment);
+  return pathSegment(segment);
 }

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import type {Agent as HttpAgent, IncomingMessage, RequestOptions} from 'node:http';
 import type {HttpEndpointConfig} from '../config/schema.js';
 import {redact, redactUrl, registerSecret, resolveSecretString, scrubKnownSecrets} from '../config/secrets.js';
-import {ConfigError, ServiceError} from '../errors.js';
+import {ConfigError, ServiceError, UsageError} from '../errors.js';
 
 /**
  * The one HTTP layer under every REST client (Kafka Connect, Schema Registry, Alertmanager,
@@ -13,6 +13,18 @@ import {ConfigError, ServiceError} from '../errors.js';
  * before, cost ~40 ms of module loading on every command — a sixth of the start-up budget — for
  * features a CLI making tens to hundreds of plain HTTP/1.1 requests per run does not use.)
  */
+
+/**
+ * One path segment of a REST URL built from user input (a connector, subject or silence id),
+ * percent-encoded. "", "." and ".." are refused: URL resolution would drop or climb over them
+ * (`/connectors/../config` is `/config`), sending the request to a different resource.
+ */
+export function pathSegment(value: string, what = 'name'): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new UsageError(`invalid ${what} "${value}"`, {hint: `A ${what} cannot be empty, "." or "..".`});
+  }
+  return encodeURIComponent(value);
+}
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */

@@ -58,7 +58,8 @@ export function renderExposition(families: MetricFamily[]): string {
 export function groupingPath(job: string, grouping: Record<string, string> = {}): string {
   const part = (name: string, value: string) => {
     if (!LABEL_NAME.test(name)) throw new Error(`invalid grouping label "${name}"`);
-    if (value === '' || value.includes('/')) return `${name}@base64/${Buffer.from(value).toString('base64url') || '='}`;
+    if (value === '' || value === '.' || value === '..' || value.includes('/'))
+      return `${name}@base64/${Buffer.from(value).toString('base64url') || '='}`;
     return `${name}/${encodeURIComponent(value)}`;
   };
   return `/metrics/${[part('job', job), ...Object.entries(grouping).map(([k, v]) => part(k, v))].join('/')}`;

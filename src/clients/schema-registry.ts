@@ -1,7 +1,7 @@
 import {CdcError, ExitCode} from '../errors.js';
 import type {RunContext} from '../runtime.js';
 import {httpClientFor} from './factory.js';
-import type {HttpClient, HttpRequest} from './http.js';
+import {type HttpClient, type HttpRequest, pathSegment} from './http.js';
 
 /**
  * The Confluent Schema Registry REST API as served by Confluent, Apicurio (`/apis/ccompat/v7`) and
@@ -378,7 +378,7 @@ export class SchemaRegistryClient {
 }
 
 function enc(subject: string): string {
-  return encodeURIComponent(subject);
+  return pathSegment(subject, 'subject');
 }
 
 /** `schemaType` is sent only when not AVRO: some older servers reject the field. */

@@ -105,7 +105,18 @@ async function findProjectConfig(cwd: string): Promise<LoadedFile | undefined> {
  * defaults), and loading zod and building the schema was a third of a command's start-up time.
  */
 export async function loadConfigFile(path: string): Promise<ConfigFile> {
-  const text = readFileSync(path, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(`cannot read the configuration file ${path} (${code})`, {
+      hint:
+        code === 'EISDIR'
+          ? 'It is a directory: point CDCCTL_CONFIG at a YAML file.'
+          : 'Check that the file exists and that cdcctl may read it.',
+    });
+  }
   const key = validationKey(text);
   if (key && isKnownValid(key)) return (parseYamlFile(path, text) ?? {}) as ConfigFile;
   const {parseConfigFile} = await import('./validate.js');

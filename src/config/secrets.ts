@@ -22,6 +22,18 @@ export function scrubKnownSecrets(text: string): string {
   return scrub(text, knownSecrets);
 }
 
+/** scrubKnownSecrets on every string of a JSON-like value (an error's --json document). */
+export function scrubKnownSecretsDeep<T>(value: T): T {
+  if (typeof value === 'string') return scrubKnownSecrets(value) as T;
+  if (Array.isArray(value)) return value.map((v) => scrubKnownSecretsDeep(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = scrubKnownSecretsDeep(v);
+    return out as T;
+  }
+  return value;
+}
+
 export function hasSecretReference(value: string): boolean {
   REFERENCE.lastIndex = 0;
   for (const m of value.matchAll(REFERENCE)) if (!m[0].startsWith('$$')) return true;
@@ -78,13 +90,19 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
-/** Hides the password in a URL's user-info part. */
+/**
+ * Hides the passwords in URLs: the user-info part of every URL in the text, whatever its scheme
+ * (`https://`, `mongodb+srv://`, JDBC's `jdbc:postgresql://`), and secret query parameters
+ * (`?password=…`, `&sslpassword=…`, `;pwd=…`) as JDBC and ODBC URLs carry them.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(
-    /^([a-z][a-z0-9+.-]*:\/\/)([^/@:\s]+):([^/@\s]*)@/i,
-    (_m, scheme, user) => `${scheme}${user}:${REDACTED}@`,
-  );
+  return url
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@:\s]+):([^/@\s]*)@/gi, (_m, scheme, user) => `${scheme}${user}:${REDACTED}@`)
+    .replace(SECRET_URL_PARAM, (_m, lead) => `${lead}${REDACTED}`);
 }
+
+const SECRET_URL_PARAM =
+  /([?&;](?:[a-z]*password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key)=)[^&;#\s]*/gi;
 
 /**
  * A copy of `value` that is safe to print: values under secret-looking keys are masked unless they

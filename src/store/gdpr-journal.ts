@@ -8,18 +8,20 @@ import type {Store} from './index.js';
  * HMAC pseudonym; the subject id and located keys are sealed with the backup key and wiped at close.
  */
 
-export type GdprState =
-  | 'requested'
-  | 'located'
-  | 'backed_up'
-  | 'cassandra_deleted'
-  | 'postgres_deleted'
-  | 'settled'
-  | 'verified'
-  | 'closed'
-  | 'compensating'
-  | 'restored'
-  | 'needs_operator';
+export const GDPR_STATES = [
+  'requested',
+  'located',
+  'backed_up',
+  'cassandra_deleted',
+  'postgres_deleted',
+  'settled',
+  'verified',
+  'closed',
+  'compensating',
+  'restored',
+  'needs_operator',
+] as const;
+export type GdprState = (typeof GDPR_STATES)[number];
 
 export const TERMINAL_STATES: GdprState[] = ['closed', 'restored'];
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {json, runCli, tempConfig, tempDir} from '../helpers.js';
+import {json, runCli, startCli, tempConfig, tempDir} from '../helpers.js';
 import {requireStack, sql} from './stack.js';
 
 /**
@@ -206,6 +206,47 @@ describe('audit trail (real PostgreSQL)', () => {
     const warned = await runCli(['connectors', 'pause', none, '--context', 'down-optional', '--json'], {env});
     assert.equal(warned.code, 0, warned.stderr);
     assert.match(warned.stderr, /audit record .* was not written/);
+  });
+
+  it('audits a mutating run interrupted with Ctrl-C (it may already have changed something)', async (t) => {
+    if (skip) return t.skip(skip);
+    // a Kafka Connect that accepts the request and never answers: the run is mid-change when interrupted
+    const {createServer} = await import('node:http');
+    let received!: () => void;
+    const requested = new Promise<void>((r) => {
+      received = r;
+    });
+    const hung = createServer(() => received());
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const port = (hung.address() as import('node:net').AddressInfo).port;
+    try {
+      const {env: hungEnv} = tempConfig(
+        [
+          'current-context: h',
+          'contexts:',
+          '  h:',
+          `    connect: {url: "http://127.0.0.1:${port}"}`,
+          `    postgres: {url: "${pgUrl}", password: "\${env:CDC_PG_PASSWORD}", opsSchema: ${schema}}`,
+          '',
+        ].join('\n'),
+      );
+      const name = `i5-audit-interrupted-${process.pid}`;
+      const run = startCli(['connectors', 'patch', name, '--set', 'a=b'], {env: {...hungEnv, CDC_PG_PASSWORD: 'cdc'}});
+      await requested;
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      assert.equal(r.code, 130, r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      const records = json<Rec[]>(await runCli(['audit', 'list', '--target', name, '--json'], {env}));
+      const mine = records.filter((rec) => rec.targets.includes(name));
+      assert.equal(mine.length, 1, JSON.stringify(records));
+      assert.equal(mine[0]?.result, 'failed');
+      assert.equal(mine[0]?.error?.code, 'INTERRUPTED');
+      assert.equal((await verify()).code, 0);
+    } finally {
+      hung.closeAllConnections();
+      hung.close();
+    }
   });
 
   it('hashes unusual text exactly as cdcctl and `audit verify` do (the store computes the link)', async (t) => {

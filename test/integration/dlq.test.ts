@@ -210,6 +210,10 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
     const text = await runCli(['dlq', 'show', poison.id], {env});
     assert.match(text.stdout, /Trace:/);
     assert.match(text.stdout, /trace-id: t-/);
+    // an unknown id is a wrong argument (exit 2, NOT_FOUND), as in audit show and reconcile show
+    const missing = await runCli(['dlq', 'show', '999999999', '--json'], {env});
+    assert.equal(missing.code, 2, missing.stdout);
+    assert.equal(json<{error: {code: string}}>(missing).error.code, 'NOT_FOUND');
   });
 
   it('discards the malformed record with a reason', async (t) => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import {createServer} from 'node:net';
 import {after, describe, it} from 'node:test';
 import {ConnectClient, isTransientConnectAnswer, versionAtLeast} from '../../src/clients/connect.js';
-import {HttpClient} from '../../src/clients/http.js';
-import {ServiceError} from '../../src/errors.js';
+import {HttpClient, pathSegment} from '../../src/clients/http.js';
+import {ServiceError, UsageError} from '../../src/errors.js';
 import {type ScriptedReply, scriptedServer} from '../helpers.js';
 
 /**
@@ -186,5 +186,19 @@ describe('HTTP layer', () => {
     assert.ok(versionAtLeast('3.9.0', '3.9.0'));
     assert.ok(!versionAtLeast('3.8.1', '3.9.0'));
     assert.ok(versionAtLeast('10.0.0-SNAPSHOT', '3.9.0'));
+  });
+
+  it('never lets a name climb to another resource ("..", ".", "")', async () => {
+    const server = await scripted([{status: 200, body: {}}]);
+    const connect = new ConnectClient(client(server.url));
+    for (const name of ['..', '.', '']) {
+      await assert.rejects(
+        connect.getConfig(name),
+        (err: unknown) => err instanceof UsageError && /invalid name/.test(err.message),
+        name,
+      );
+    }
+    assert.equal(server.requests.length, 0, 'no request was sent');
+    assert.equal(pathSegment('a/../b'), 'a%2F..%2Fb');
   });
 });

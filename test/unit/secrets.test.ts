@@ -62,6 +62,23 @@ describe('secret references', () => {
     assert.equal(redactUrl('http://u:p@h:1/x'), `http://u:${REDACTED}@h:1/x`);
   });
 
+  it('hides passwords in JDBC-style URLs and secret query parameters (connector configs)', () => {
+    assert.equal(redactUrl('jdbc:postgresql://u:UrlSecret2@h:5432/db'), `jdbc:postgresql://u:${REDACTED}@h:5432/db`);
+    assert.equal(
+      redactUrl('jdbc:postgresql://h:5432/db?user=u&password=Qs3cret&ssl=true'),
+      `jdbc:postgresql://h:5432/db?user=u&password=${REDACTED}&ssl=true`,
+    );
+    assert.equal(
+      redactUrl('jdbc:sqlserver://h;user=u;password=Semi3cret;encrypt=true'),
+      `jdbc:sqlserver://h;user=u;password=${REDACTED};encrypt=true`,
+    );
+    assert.equal(redactUrl('see mongodb://u:pw9@a,b/x'), `see mongodb://u:${REDACTED}@a,b/x`);
+    assert.deepEqual(redact({'connection.url': 'jdbc:mysql://u:Mys3cret@h/db?sslpassword=k3y'}), {
+      'connection.url': `jdbc:mysql://u:${REDACTED}@h/db?sslpassword=${REDACTED}`,
+    });
+    assert.equal(redactUrl('http://h:1/path?page=2'), 'http://h:1/path?page=2');
+  });
+
   it('scrubs resolved secrets from any later text', () => {
     process.env.CDCCTL_TEST_SCRUB = 'very-secret-42';
     resolveSecretString('${env:CDCCTL_TEST_SCRUB}', 'k');

@@ -3,6 +3,7 @@ import {BaseCommand} from '../../base-command.js';
 import {outputFlag} from '../../flags.js';
 import {renderList} from '../../output/gdpr.js';
 import {list, type RequestView} from '../../services/gdpr/saga.js';
+import {GDPR_STATES} from '../../store/gdpr-journal.js';
 
 export default class GdprList extends BaseCommand<typeof GdprList> {
   static override summary = 'List erasure requests of the context (the erasure register).';
@@ -12,7 +13,11 @@ export default class GdprList extends BaseCommand<typeof GdprList> {
   ];
   static override flags = {
     output: outputFlag,
-    state: Flags.string({summary: 'Only requests in this state (repeatable).', multiple: true}),
+    state: Flags.option({
+      summary: 'Only requests in this state (repeatable).',
+      options: GDPR_STATES,
+      multiple: true,
+    })(),
     subject: Flags.string({summary: "Only this subject's requests (matched by its HMAC pseudonym)."}),
   };
 

@@ -13,7 +13,7 @@ export default class ReconcileHistory extends BaseCommand<typeof ReconcileHistor
   ];
   static override flags = {
     table: Flags.string({char: 't', summary: 'Only runs that checked this table.'}),
-    limit: Flags.integer({summary: 'At most this many runs.', default: 20}),
+    limit: Flags.integer({summary: 'At most this many runs.', default: 20, min: 1}),
     'all-contexts': Flags.boolean({summary: 'Runs of every context stored in this database.'}),
     output: outputFlag,
   };

@@ -52,13 +52,19 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
       summary:
         'How long a shard waits for other shards of its run that are not running before reading their part itself (default 10m).',
     }),
-    buckets: Flags.integer({summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).'}),
+    buckets: Flags.integer({
+      summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).',
+      min: 16,
+      max: 1_048_576,
+    }),
     splits: Flags.integer({
       summary: 'Token splits of the Cassandra scan (default: ~1 per 25,000 rows, ≥ 4 per worker).',
+      min: 1,
     }),
-    workers: Flags.integer({summary: 'Scan worker threads (default: CPUs, at most 8).'}),
-    'fetch-size': Flags.integer({summary: 'Cassandra page size.', default: 2000}),
-    'rate-limit': Flags.integer({summary: 'Global Cassandra read limit in rows per second.'}),
+    // each worker holds a Cassandra session and its spill buffers: a typo such as 1000 exhausted the heap
+    workers: Flags.integer({summary: 'Scan worker threads (default: CPUs, at most 8).', min: 1, max: 64}),
+    'fetch-size': Flags.integer({summary: 'Cassandra page size.', default: 2000, min: 1, max: 100_000}),
+    'rate-limit': Flags.integer({summary: 'Global Cassandra read limit in rows per second.', min: 1}),
     consistency: Flags.option({
       summary: 'Cassandra read consistency (ALL for an authoritative diff).',
       options: ['ONE', 'LOCAL_ONE', 'LOCAL_QUORUM', 'QUORUM', 'ALL'] as const,

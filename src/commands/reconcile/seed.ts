@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
+import {UsageError} from '../../errors.js';
 import {durationFlag} from '../../flags.js';
 import {renderTable} from '../../output/render.js';
 import {type SeedResult, seed} from '../../services/reconcile/seed.js';
@@ -10,38 +11,53 @@ export default class ReconcileSeed extends BaseCommand<typeof ReconcileSeed> {
   static override description =
     `Creates (if needed) a 10-column table of mixed types on both sides — Cassandra with cdc=true, the
 PostgreSQL mirror with an updated_at column — and loads the same N rows into both (Cassandra: concurrent
-prepared inserts, PostgreSQL: COPY). --drift makes that fraction of rows differ, cycling through
+prepared inserts, PostgreSQL: COPY). The PostgreSQL table's rows are replaced (TRUNCATE), so the command
+asks first (--yes without a terminal). --drift makes that fraction of rows differ, cycling through
 missing, extra and a changed value in each column; the injected differences are listed.`;
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --rows 100000',
-    '<%= config.bin %> <%= command.id %> --rows 10000 --drift 0.001 --json',
+    '<%= config.bin %> <%= command.id %> --rows 100000 --yes',
+    '<%= config.bin %> <%= command.id %> --rows 10000 --drift 0.001 --yes --json',
   ];
   static override mutating = true;
   static override flags = {
     cassandra: Flags.string({summary: 'Cassandra keyspace.table.', default: 'demo.accounts'}),
     postgres: Flags.string({summary: "PostgreSQL schema.table (in the context's database).", default: 'demo.accounts'}),
-    rows: Flags.integer({summary: 'Rows to load.', default: 10_000}),
+    rows: Flags.integer({summary: 'Rows to load.', default: 10_000, min: 1}),
     drift: Flags.string({summary: 'Fraction of rows to make differ (0 … 1).', default: '0'}),
     age: durationFlag({summary: 'Date the writes this far back (writetime, updated_at).', default: 3_600_000}),
     recreate: Flags.boolean({summary: 'Drop and re-create both tables first.'}),
     seed: Flags.string({summary: 'Data seed (same seed, same rows).', default: 'cdcctl'}),
-    concurrency: Flags.integer({summary: 'Cassandra inserts in flight.', default: 128}),
+    concurrency: Flags.integer({summary: 'Cassandra inserts in flight.', default: 128, min: 1, max: 4096}),
     cdc: Flags.boolean({
       summary: 'Create the Cassandra table with cdc = true (--no-cdc for benchmarks without a CDC consumer).',
       default: true,
       allowNo: true,
     }),
-    yes: Flags.boolean({char: 'y', summary: 'Do not ask before --recreate drops tables.'}),
+    yes: Flags.boolean({
+      char: 'y',
+      summary: 'Do not ask before replacing the PostgreSQL rows (and, with --recreate, dropping both tables).',
+    }),
   };
 
   async run(): Promise<SeedResult> {
     const f = this.flags;
-    if (f.recreate) await this.confirm(`drop and re-create ${f.cassandra} and ${f.postgres}?`);
+    const drift = Number(f.drift);
+    if (f.drift.trim() === '' || !(drift >= 0 && drift <= 1)) {
+      throw new UsageError(`--drift must be a fraction between 0 and 1, got "${f.drift}"`, {
+        hint: 'e.g. --drift 0.001',
+      });
+    }
+    // Every run empties the PostgreSQL table before loading it (and --recreate drops both tables).
+    await this.confirm(
+      f.recreate
+        ? `drop and re-create ${f.cassandra} and ${f.postgres}?`
+        : `replace every row of PostgreSQL ${f.postgres} and load ${f.rows} rows into Cassandra ${f.cassandra}?`,
+    );
     const result = await seed(await this.runContext(), {
       cassandra: f.cassandra,
       postgres: f.postgres,
       rows: f.rows,
-      drift: Number(f.drift),
+      drift,
       ageMs: f.age,
       recreate: f.recreate,
       seed: f.seed,

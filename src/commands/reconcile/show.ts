@@ -14,7 +14,7 @@ export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
   static override flags = {
     table: Flags.string({char: 't', summary: 'Only this table.'}),
     kind: Flags.option({summary: 'Only this kind of difference.', options: ['missing', 'extra', 'value'] as const})(),
-    limit: Flags.integer({summary: 'At most this many differences.'}),
+    limit: Flags.integer({summary: 'At most this many differences.', min: 1}),
     output: Flags.option({
       char: 'o',
       summary: 'Output format.',

@@ -115,12 +115,16 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
     }
   }
 
+  // One record per run: an interrupted run writes it from the signal handler, and the command's
+  // own end (if it gets there before the process exits) must not write a second one.
+  let finished: Promise<void> | undefined;
   return {
     identity,
     decision,
-    finish: async (outcome) => {
-      if (!meta.mutating) return;
-      await record(identity, role, resultOf(outcome, meta.dryRun), outcome);
+    finish: (outcome) => {
+      if (!meta.mutating) return Promise.resolve();
+      finished ??= record(identity, role, resultOf(outcome, meta.dryRun), outcome);
+      return finished;
     },
   };
 }

@@ -1,5 +1,5 @@
 import {topicWatermarks, withAdmin} from '../../clients/kafka.js';
-import {ConfigError, NotOkError, UsageError} from '../../errors.js';
+import {CdcError, ConfigError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {
   countDlq,
@@ -172,7 +172,17 @@ export async function showRecord(ctx: RunContext, src: DlqSource, id: string): P
     }
     row = await withStore(ctx, (store) => getDlq(store, id));
   }
-  if (!row) throw new NotOkError(`dead-letter record ${id} not found`, {hint: 'See cdcctl dlq list.'});
+  // an unknown id is a wrong argument (exit 2, as for audit show and reconcile show), not a "not OK" answer
+  if (!row) {
+    throw new CdcError(
+      'NOT_FOUND',
+      ExitCode.usage,
+      `no dead-letter record ${id}${src.fromTopic ? ` in ${src.fromTopic}` : ''}`,
+      {
+        hint: 'See cdcctl dlq list.',
+      },
+    );
+  }
   const lookup = registrySchemaLookup(ctx);
   const [key, value] = await Promise.all([decodeBytes(row.key, lookup), decodeBytes(row.value, lookup)]).finally(() =>
     lookup?.close(),
