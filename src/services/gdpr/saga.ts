@@ -10,6 +10,7 @@ import type {RunContext} from '../../runtime.js';
 import {
   appendJournal,
   type BackupRow,
+  GDPR_STATES,
   type GdprState,
   getBackup,
   getRequest,
@@ -380,17 +381,8 @@ export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: Sa
   }
 }
 
-const OPEN_STATES: GdprState[] = [
-  'requested',
-  'located',
-  'backed_up',
-  'cassandra_deleted',
-  'postgres_deleted',
-  'settled',
-  'verified',
-  'compensating',
-  'needs_operator',
-];
+/** Every state but the terminal ones: requests `gdpr resume` looks at. */
+const OPEN_STATES: GdprState[] = GDPR_STATES.filter((st) => !TERMINAL_STATES.includes(st));
 
 /** `gdpr restore`: explicit compensation from the backup (only while the backup exists). */
 export async function restore(
