@@ -228,7 +228,8 @@ function allMarked(columns: ReadMeta['columns']): columns is NonNullable<ReadMet
 }
 
 /**
- * The rows of a complete RESULT frame as plain objects of canonical texts, read in place: the
+ * The rows of a complete RESULT frame as plain objects of canonical texts (or of the driver's values,
+ * see canonicalTable), read in place: the
  * driver's parser makes a Buffer slice per cell, a Row per row and pushes every row through two
  * object-mode streams on its own; here a page is one array handed over as the result. Cells: a
  * length (int, negative for null) and that many bytes; an empty cell decodes as the driver does.
