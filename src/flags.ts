@@ -11,9 +11,12 @@ export const outputFlag = Flags.option({
   helpGroup: 'OUTPUT',
 })();
 
+/** `--dry-run` alone, for mutating commands that never ask for confirmation (and so take no --yes). */
+export const dryRunFlag = Flags.boolean({summary: 'Show exactly what would change, and change nothing.'});
+
 export const mutationFlags = {
   yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation (required when stdin is not a terminal).'}),
-  'dry-run': Flags.boolean({summary: 'Show exactly what would change, and change nothing.'}),
+  'dry-run': dryRunFlag,
 };
 
 /** Why a connector config changed: stored with the config version it creates. */

@@ -1,12 +1,12 @@
 import type {Client} from 'cassandra-driver';
 import type {CassandraConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
-import {CdcError, ConfigError, ServiceError} from '../errors.js';
+import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
 
 /**
  * Cassandra through the DataStax Node.js driver (imported lazily: ~50 ms). Connection set-up and
- * error mapping; the reconciliation engine and the GDPR erasure build on `cassandraClient`.
+ * error mapping (the one home of the driver-error → exit-code rule); the reconciliation engine and the GDPR erasure build on `cassandraClient`.
  */
 export async function cassandraClient(
   ctx: RunContext,
@@ -65,9 +65,58 @@ function credentials(config: CassandraConfig, where: string): {username: string;
   return {username: resolveSecretString(config.username, `${where}.username`), password};
 }
 
+/** Protocol error codes (native protocol spec §9): bad credentials and an invalid query. */
+const BAD_CREDENTIALS = 0x0100;
+const INVALID = 0x2200;
+
+type DriverError = Error & {code?: number; innerErrors?: Record<string, unknown>};
+
+/** The error itself, or every per-host error of a NoHostAvailableError, satisfies `test`. */
+function everyCause(err: DriverError, test: (e: DriverError) => boolean): boolean {
+  if (test(err)) return true;
+  const inner = err.name === 'NoHostAvailableError' && err.innerErrors ? Object.values(err.innerErrors) : [];
+  return inner.length > 0 && inner.every((e) => e instanceof Error && test(e as DriverError));
+}
+
+const authFailure = (e: DriverError) =>
+  e.name === 'AuthenticationError' || (e.name === 'ResponseError' && e.code === BAD_CREDENTIALS);
+const missing = (e: DriverError) =>
+  e.name === 'ResponseError' && e.code === INVALID && /^(keyspace|table) '?[^' ]+'? does not exist/i.test(e.message);
+
+/**
+ * Maps a driver error onto the exit-code contract: what the configuration names and the server
+ * rejects (credentials, a keyspace or table that does not exist) → 2 with a hint naming the
+ * setting; no host reachable → 4; any other server error → 4 with the server's words.
+ */
 export function cassandraError(err: unknown, display: string, doing: string): CdcError {
   if (err instanceof CdcError) return err;
-  const e = err as Error & {name?: string};
+  const e = err as DriverError;
+  const firstLine = (x: Error) => x.message.split('\n')[0];
+  if (everyCause(e, authFailure)) {
+    const cause = e.name === 'NoHostAvailableError' ? (Object.values(e.innerErrors ?? {})[0] as Error) : e;
+    return new CdcError(
+      'CASSANDRA_AUTH',
+      ExitCode.usage,
+      `Cassandra at ${display} rejected the credentials while ${doing}: ${firstLine(cause)}`,
+      {
+        hint: "Fix the context's cassandra.username and cassandra.password (check what their secret references resolve to).",
+        cause: err,
+      },
+    );
+  }
+  if (everyCause(e, missing)) {
+    const cause = e.name === 'NoHostAvailableError' ? (Object.values(e.innerErrors ?? {})[0] as Error) : e;
+    const table = /^table/i.test(cause.message);
+    return new CdcError(
+      table ? 'CASSANDRA_NO_TABLE' : 'CASSANDRA_NO_KEYSPACE',
+      ExitCode.usage,
+      `Cassandra at ${display} has no such ${table ? 'table' : 'keyspace'} while ${doing}: ${firstLine(cause)}`,
+      {
+        hint: `Fix the ${table ? 'keyspace.table' : 'keyspace'} where it is named: the context's cassandra.keyspace, its gdpr or reconcile table settings, or the command's arguments (or create it).`,
+        cause: err,
+      },
+    );
+  }
   const unreachable = /NoHostAvailableError|OperationTimedOutError|ECONNREFUSED|connect/i.test(
     `${e.name} ${e.message}`,
   );
@@ -75,7 +124,7 @@ export function cassandraError(err: unknown, display: string, doing: string): Cd
     {
       service: 'Cassandra',
       url: display,
-      message: `Cassandra at ${display} ${unreachable ? 'is unreachable' : 'failed'} while ${doing}: ${e.message.split('\n')[0]}`,
+      message: `Cassandra at ${display} ${unreachable ? 'is unreachable' : 'failed'} while ${doing}: ${firstLine(e)}`,
       code: unreachable ? 'UNREACHABLE' : 'CASSANDRA_ERROR',
     },
     {

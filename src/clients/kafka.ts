@@ -254,6 +254,69 @@ export async function topicWatermarks(
   return out;
 }
 
+/** Where a read of one partition starts, and how far it has to go. Offsets are decimal strings. */
+export interface StartPosition {
+  topic: string;
+  partition: number;
+  low: string;
+  high: string;
+  /** The group's committed offset, or null (no group, or nothing committed yet). */
+  committed: string | null;
+  /** The next offset a read would fetch: the committed offset, else `start`, never below `low`. */
+  start: string;
+  /** Offsets between `start` and `high` (records still to read, less any compacted away or control records). */
+  pending: string;
+}
+
+/**
+ * The start position of every partition of the topics for a group (or none) and a start rule: the
+ * one computation behind `consumeTopics` and the plans that say what a read would fetch. Read-only:
+ * looking up a group's offsets neither creates nor changes it.
+ */
+export async function startPositions(
+  admin: Admin,
+  topics: string[],
+  opts: {groupId?: string; start: ConsumeStart},
+): Promise<StartPosition[]> {
+  const marks = await topicWatermarks(admin, topics);
+  const committed = new Map<string, string>();
+  if (opts.groupId !== undefined) {
+    for (const t of await admin.fetchOffsets({groupId: opts.groupId, topics})) {
+      for (const p of t.partitions) if (p.offset !== '-1') committed.set(`${t.topic}:${p.partition}`, p.offset);
+    }
+  }
+  const out: StartPosition[] = [];
+  for (const [topic, parts] of marks) {
+    let byTime: Map<number, string> | undefined;
+    if (typeof opts.start === 'object' && 'timestamp' in opts.start) {
+      byTime = new Map(
+        (await admin.fetchTopicOffsetsByTimestamp(topic, opts.start.timestamp)).map((e) => [e.partition, e.offset]),
+      );
+    }
+    for (const p of parts) {
+      const c = committed.get(`${topic}:${p.partition}`);
+      let s: string;
+      if (c !== undefined) s = c;
+      else if (opts.start === 'beginning') s = p.low;
+      else if (opts.start === 'end') s = p.high;
+      else if ('timestamp' in opts.start) s = byTime?.get(p.partition) ?? p.high;
+      else s = opts.start.offsets[topic]?.[p.partition] ?? p.low;
+      if (BigInt(s) < BigInt(p.low)) s = p.low;
+      const pending = BigInt(p.high) - BigInt(s);
+      out.push({
+        topic,
+        partition: p.partition,
+        low: p.low,
+        high: p.high,
+        committed: c ?? null,
+        start: s,
+        pending: (pending > 0n ? pending : 0n).toString(),
+      });
+    }
+  }
+  return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
 /**
  * Reads topics with kafkajs, batch by batch. Start positions are computed up front (and, with
  * `stopAtEnd`, the end positions too) so that a bounded read knows when it is done without waiting.
@@ -274,42 +337,12 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
         hint: 'List the topics with kcat -L or check the connector configuration.',
       });
     }
-    const marks = await topicWatermarks(admin, opts.topics);
-    const committed = new Map<string, string>();
-    if (!ephemeral) {
-      for (const t of await admin.fetchOffsets({groupId, topics: opts.topics})) {
-        for (const p of t.partitions) if (p.offset !== '-1') committed.set(`${t.topic}:${p.partition}`, p.offset);
-      }
-    }
-    // Explicit start offsets for partitions without a committed offset.
-    const startAt = new Map<string, string>();
-    for (const [topic, parts] of marks) {
-      let byTime: Map<number, string> | undefined;
-      if (typeof opts.start === 'object' && 'timestamp' in opts.start) {
-        byTime = new Map(
-          (await admin.fetchTopicOffsetsByTimestamp(topic, opts.start.timestamp)).map((e) => [e.partition, e.offset]),
-        );
-      }
-      for (const p of parts) {
-        const id = `${topic}:${p.partition}`;
-        const c = committed.get(id);
-        let s: string;
-        if (c !== undefined) s = c;
-        else if (opts.start === 'beginning') s = p.low;
-        else if (opts.start === 'end') s = p.high;
-        else if ('timestamp' in opts.start) s = byTime?.get(p.partition) ?? p.high;
-        else s = opts.start.offsets[topic]?.[p.partition] ?? p.low;
-        if (BigInt(s) < BigInt(p.low)) s = p.low;
-        startAt.set(id, s);
-      }
-    }
+    const positions = await startPositions(admin, opts.topics, {
+      groupId: ephemeral ? undefined : groupId,
+      start: opts.start,
+    });
     const pending = new Map<string, bigint>();
-    for (const [topic, parts] of marks) {
-      for (const p of parts) {
-        const id = `${topic}:${p.partition}`;
-        if (BigInt(startAt.get(id) ?? p.high) < BigInt(p.high)) pending.set(id, BigInt(p.high));
-      }
-    }
+    for (const p of positions) if (BigInt(p.pending) > 0n) pending.set(`${p.topic}:${p.partition}`, BigInt(p.high));
     if (opts.stopAtEnd && pending.size === 0) return {messages: 0, stoppedBy: 'end'};
     if (opts.signal?.aborted) return {messages: 0, stoppedBy: 'signal'};
     const c = kafka.consumer({
@@ -390,12 +423,8 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
       }).catch((err) => finish('end', err));
       // Positions not given by a committed offset: an explicit seek per partition (applied when
       // the partition is assigned). Faster than committing offsets for the group before it joins.
-      for (const [topic, parts] of marks) {
-        for (const p of parts) {
-          const id = `${topic}:${p.partition}`;
-          if (committed.has(id)) continue;
-          c.seek({topic, partition: p.partition, offset: startAt.get(id) ?? p.high});
-        }
+      for (const p of positions) {
+        if (p.committed === null) c.seek({topic: p.topic, partition: p.partition, offset: p.start});
       }
     });
   } catch (err) {

@@ -5,12 +5,15 @@ import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
 
 /**
  * PostgreSQL connections (pg, imported lazily). One pool per run; errors mapped onto the exit-code
- * contract: unreachable → 4, authentication or SQL errors → their own code with the server's words.
+ * contract: unreachable → 4; a configuration the server rejects (unknown database, failed
+ * authentication) → 2 with a hint naming the setting; other server errors → 4 with the server's words.
  */
 
 export interface PgTarget {
   /** The URL without password, for messages. */
   display: string;
+  /** Where the settings live in the config (`contexts.<name>.postgres`), for hints. */
+  where: string;
   config: PoolConfig;
 }
 
@@ -32,6 +35,7 @@ export function pgTarget(config: PostgresConfig, where: string, timeoutMs: numbe
   const sslmode = url.searchParams.get('sslmode');
   return {
     display: redactUrl(url.toString()),
+    where,
     config: {
       host: url.hostname,
       port: url.port ? Number(url.port) : 5432,
@@ -56,6 +60,29 @@ export async function createPool(target: PgTarget): Promise<Pool> {
   return pool;
 }
 
+/** Server error codes that mean "fix the configuration" (exit 2), and the setting each one points at. */
+const CONFIG_ERRORS: Record<string, {code: string; what: string; hint: (where: string) => string}> = {
+  // invalid_catalog_name
+  '3D000': {
+    code: 'PG_NO_DATABASE',
+    what: 'has no such database',
+    hint: (where) => `Fix the database name in ${where}.url (the path after the port), or create that database.`,
+  },
+  // invalid_password
+  '28P01': {
+    code: 'PG_AUTH',
+    what: 'rejected the credentials',
+    hint: (where) =>
+      `Fix ${where}.password (or the user in ${where}.url); check what its secret reference resolves to.`,
+  },
+  // invalid_authorization_specification: unknown role, or no pg_hba.conf entry for it
+  '28000': {
+    code: 'PG_AUTH',
+    what: 'rejected the connection',
+    hint: (where) => `Fix the user in ${where}.url, or ask for a pg_hba.conf entry that admits it from this host.`,
+  },
+};
+
 /** Maps a pg error onto cdcctl's errors, naming the database without its password. */
 export function pgError(err: unknown, target: PgTarget, doing: string): CdcError {
   if (err instanceof CdcError) return err;
@@ -74,13 +101,16 @@ export function pgError(err: unknown, target: PgTarget, doing: string): CdcError
       {hint: "Check that the database is running and the context's postgres.url is right.", cause: err},
     );
   }
-  if (e.code === '28P01' || e.code === '28000') {
+  // The server answered: the configuration names a database or credentials it does not accept.
+  const config = CONFIG_ERRORS[e.code ?? ''];
+  if (config) {
     return new CdcError(
-      'PG_AUTH',
+      config.code,
       ExitCode.usage,
-      `PostgreSQL at ${target.display} rejected the credentials while ${doing}: ${e.message}`,
+      `PostgreSQL at ${target.display} ${config.what} while ${doing}: ${e.message}`,
       {
-        hint: "Check the context's postgres password reference.",
+        hint: config.hint(target.where),
+        cause: err,
       },
     );
   }

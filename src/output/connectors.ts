@@ -2,6 +2,7 @@ import type {ApplyResult} from '../services/connectors/apply.js';
 import type {ControlResult} from '../services/connectors/control.js';
 import {formatChange} from '../services/connectors/diff.js';
 import type {ConnectorDescription, ConnectorStatusView} from '../services/connectors/inspect.js';
+import type {LoggerPlan} from '../services/connectors/plugins.js';
 import {color, paintState, renderTable} from './render.js';
 
 /** Terminal renderings of connector operations' results (JSON output is the result itself). */
@@ -104,4 +105,25 @@ export function renderDescriptions(list: ConnectorDescription[]): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/** `connectors loggers set --dry-run`: one row per worker and logger reached, its level now and then. */
+export function renderLoggerPlan(p: LoggerPlan, wide: boolean): string {
+  const rows = p.workers.flatMap((w) =>
+    w.error
+      ? [{w, l: undefined}]
+      : w.loggers.map((l) => ({w, l: l as LoggerPlan['workers'][number]['loggers'][number] | undefined})),
+  );
+  const table = renderTable(
+    rows,
+    [
+      {header: 'WORKER', value: (r) => r.w.worker},
+      {header: 'LOGGER', value: (r) => r.l?.logger ?? p.logger},
+      {header: 'LEVEL NOW', value: (r) => r.l?.current ?? ''},
+      {header: 'WOULD BE', value: (r) => (r.l ? r.l.next : `not asked: ${r.w.error}`)},
+    ],
+    wide,
+  );
+  const changing = rows.filter((r) => r.l?.changes).length;
+  return `${table}\nDry run (${p.scope} scope): ${changing} of ${rows.length} logger level(s) would change; nothing was changed.`;
 }

@@ -7,7 +7,7 @@ import type {
   SummaryResult,
 } from '../services/dlq/browse.js';
 import type {ReplayPlan, ReplayResult} from '../services/dlq/replay.js';
-import type {SyncResult} from '../services/dlq/sync.js';
+import type {SyncPlan, SyncResult} from '../services/dlq/sync.js';
 import {color, renderTable} from './render.js';
 
 /** Renderers for `dlq *`: tables, the record view, CSV/NDJSON export lines and progress. */
@@ -117,7 +117,7 @@ function indent(s: string): string {
 }
 
 export function renderSync(r: SyncResult): string {
-  if (!r.topics.length) return 'No connector names a dead-letter topic (errors.deadletterqueue.topic.name).';
+  if (!r.topics.length) return NO_DLQ_TOPIC;
   const table = renderTable(r.topics, [
     {header: 'TOPIC', value: (t) => t.topic},
     {header: 'CONNECTORS', value: (t) => t.connectors.join(',')},
@@ -126,6 +126,28 @@ export function renderSync(r: SyncResult): string {
   ]);
   const secs = (r.durationMs / 1000).toFixed(1);
   return `${table}\n${r.read} read, ${r.inserted} new in ${secs}s (group ${r.group})`;
+}
+
+const NO_DLQ_TOPIC = 'No connector names a dead-letter topic (errors.deadletterqueue.topic.name).';
+
+/** `dlq sync --dry-run`: one row per partition (one per topic not created yet), then the totals. */
+export function renderSyncPlan(p: SyncPlan): string {
+  if (!p.topics.length) return `${NO_DLQ_TOPIC}\nDry run: nothing was changed.`;
+  const rows = p.topics.flatMap((t) =>
+    t.exists && t.partitions.length
+      ? t.partitions.map((x) => ({t, x}))
+      : [{t, x: undefined as SyncPlan['topics'][number]['partitions'][number] | undefined}],
+  );
+  const table = renderTable(rows, [
+    {header: 'TOPIC', value: (r) => r.t.topic},
+    {header: 'CONNECTORS', value: (r) => r.t.connectors.join(',')},
+    {header: 'PARTITION', value: (r) => (r.x ? r.x.partition : r.t.exists ? '-' : 'not created yet')},
+    {header: 'COMMITTED', value: (r) => (r.x ? (r.x.committed ?? 'none') : '')},
+    {header: 'FROM', value: (r) => r.x?.start ?? ''},
+    {header: 'END', value: (r) => r.x?.high ?? ''},
+    {header: 'TO READ', value: (r) => r.x?.pending ?? 0},
+  ]);
+  return `${table}\nDry run: would read ${p.pending} record(s) into the store with group ${p.group}${p.fromBeginning ? ' (from the beginning)' : ''}; nothing was changed.`;
 }
 
 export function renderPlan(p: ReplayPlan, dryRun: boolean): string {

@@ -1,5 +1,5 @@
 import type {FenceResult} from '../services/gdpr/fence.js';
-import type {ErasePlan, RequestView, ResumeResult, VerifyResult} from '../services/gdpr/saga.js';
+import type {ErasePlan, RequestView, ResumePlan, ResumeResult, VerifyResult} from '../services/gdpr/saga.js';
 import {paintState, renderTable} from './render.js';
 
 /** Renderers for `cdcctl gdpr …` (no personal data: subjects appear only as pseudonyms). */
@@ -79,6 +79,29 @@ export function renderResume(r: ResumeResult): string {
     {header: 'ERROR', value: (x) => x.error ?? ''},
   ]);
   return `${table}${r.needsOperator.length ? `\n\nNeeds an operator: ${r.needsOperator.join(', ')}` : ''}`;
+}
+
+/** `gdpr resume --dry-run`: each request, where it stopped and what a resume would run. */
+export function renderResumePlan(p: ResumePlan): string {
+  const head = `Dry run in context "${p.context}": nothing was changed.`;
+  if (p.requests.length === 0) return `${head}\nNo unfinished erasure requests.`;
+  const table = renderTable(p.requests, [
+    {header: 'REQUEST', value: (x) => x.requestId},
+    {header: 'STATE', value: (x) => x.state, paint: (t) => paintState(t)},
+    {header: 'STOPPED AT', value: (x) => (x.lastJournal ? `${x.lastJournal.step} ${x.lastJournal.phase}` : '-')},
+    {
+      header: 'WOULD',
+      value: (x) =>
+        x.action === 'resume'
+          ? `run ${x.steps.join(' → ')} → ${x.to}`
+          : x.action === 'wait'
+            ? `wait: backup kept until ${x.backupExpiresAt ?? '?'}`
+            : x.action === 'finished'
+              ? 'nothing (finished)'
+              : 'nothing (needs an operator)',
+    },
+  ]);
+  return `${head}\n\n${table}${p.needsOperator.length ? `\n\nNeeds an operator: ${p.needsOperator.join(', ')}` : ''}`;
 }
 
 export function renderVerify(v: VerifyResult): string {

@@ -1,4 +1,5 @@
 import type {ReconcileResult} from '../services/reconcile/engine.js';
+import type {SeedPlan, SeedSidePlan} from '../services/reconcile/seed.js';
 import type {MismatchRecord, RunRecord, TableRecord} from '../store/reconcile.js';
 import {color, paintState, renderTable} from './render.js';
 
@@ -132,4 +133,31 @@ export function mismatchesCsv(rows: MismatchRecord[]): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+const SEED_ACTIONS: Record<SeedSidePlan['actions'][number]['action'], string> = {
+  'create-keyspace': 'create the keyspace',
+  'create-schema': 'create the schema',
+  'drop-table': 'drop the table',
+  'create-table': 'create the table',
+  truncate: 'truncate',
+  load: 'load',
+  'inject-drift': 'inject differences into',
+};
+
+/** `reconcile seed --dry-run`: per side, the table now and the actions in order. */
+export function renderSeedPlan(p: SeedPlan): string {
+  const side = (name: string, s: SeedSidePlan) => {
+    const now = s.tableExists ? `${(s.rowsNow ?? 0).toLocaleString('en-US')} rows now` : 'does not exist';
+    const actions = s.actions.map(
+      (a) => `  - ${SEED_ACTIONS[a.action]}${a.rows === undefined ? '' : ` ${a.rows.toLocaleString('en-US')} row(s)`}`,
+    );
+    return [`${name} ${s.table} (${now}):`, ...actions].join('\n');
+  };
+  const d = p.drift;
+  const drift =
+    d.missing + d.extra + d.value
+      ? `\nDrift: ${d.missing} missing, ${d.extra} extra, ${d.value} changed value(s) in PostgreSQL.`
+      : '';
+  return `${side('Cassandra', p.cassandra)}\n${side('PostgreSQL', p.postgres)}${drift}\nDry run: nothing was changed.`;
 }

@@ -36,6 +36,11 @@ function storeTarget(ctx: RunContext): {target: PgTarget; schema: string} {
   };
 }
 
+/** The store's schema name for the context, without connecting (validated like openStore's). */
+export function storeSchema(ctx: RunContext): string {
+  return storeTarget(ctx).schema;
+}
+
 /** Opens the store and applies pending migrations (idempotent, safe under concurrency). */
 export async function openStore(ctx: RunContext): Promise<Store> {
   const {target, schema} = storeTarget(ctx);

@@ -88,7 +88,7 @@ try {
   const store = {
     pool,
     schema,
-    target: {display: 'bench', config: {}},
+    target: {display: 'bench', where: 'bench', config: {}},
     table: (t: string) => `"${schema}"."${t}"`,
     close: () => pool.end(),
   };

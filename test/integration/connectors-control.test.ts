@@ -3,7 +3,7 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {eventually, json, runCli, tempDir} from '../helpers.js';
-import {connectRaw, deleteConnectors, env, requireStack, sql} from './stack.js';
+import {CONNECT_URL, connectRaw, deleteConnectors, env, requireStack, sql} from './stack.js';
 
 /**
  * Connector operations against the real Kafka Connect worker, with FileStream connectors (cheap,
@@ -247,6 +247,70 @@ describe('connectors and pipeline control (real Kafka Connect)', () => {
     );
     assert.equal(loggers.find((l) => l.logger === 'org.apache.kafka.connect.file')?.level, 'DEBUG');
     await runCli(['connectors', 'loggers', 'set', 'org.apache.kafka.connect.file', 'INFO'], {env});
+  });
+
+  it('loggers set --dry-run: each logger it would reach on each worker, its level now and then; nothing set', async (t) => {
+    if (skip) return t.skip(skip);
+    type Plan = {
+      dryRun: boolean;
+      logger: string;
+      level: string;
+      scope: string;
+      workers: Array<{
+        worker: string;
+        current: string | null;
+        loggers: Array<{logger: string; current: string; next: string}>;
+      }>;
+    };
+    const ns = 'org.apache.kafka.connect.file';
+    const all = async () =>
+      (await connectRaw('GET', '/admin/loggers')).body as Record<string, {level: string; last_modified: number | null}>;
+    const before = await all();
+    const r = await runCli(['connectors', 'loggers', 'set', ns, 'debug', '--dry-run', '--json'], {env});
+    assert.equal(r.code, 0, r.stderr);
+    const plan = json<Plan>(r);
+    assert.deepEqual([plan.dryRun, plan.logger, plan.level, plan.scope], [true, ns, 'DEBUG', 'worker']);
+    assert.equal(plan.workers.length, 1);
+    const [w] = plan.workers;
+    assert.equal(w?.worker, new URL(CONNECT_URL).host);
+    const expected = Object.keys(before)
+      .filter((n) => n.startsWith(ns))
+      .sort()
+      .map((n) => ({logger: n, current: before[n]?.level, next: 'DEBUG', changes: before[n]?.level !== 'DEBUG'}));
+    assert.ok(expected.length > 1, 'the namespace and its children');
+    assert.deepEqual(w?.loggers, expected);
+    assert.equal(w?.current, before[ns]?.level);
+    // A logger nobody created yet: inherits root's level, and a dry run does not create it.
+    const ghost = json<Plan>(
+      await runCli(['connectors', 'loggers', 'set', `cdcctl.dryrun${process.pid}.x`, 'TRACE', '--dry-run', '--json'], {
+        env,
+      }),
+    );
+    assert.deepEqual(ghost.workers[0]?.loggers, [
+      {logger: `cdcctl.dryrun${process.pid}.x`, current: before.root?.level, next: 'TRACE', changes: true},
+    ]);
+    const cluster = json<Plan>(
+      await runCli(['connectors', 'loggers', 'set', ns, 'WARN', '--scope', 'cluster', '--dry-run', '--json'], {env}),
+    );
+    assert.deepEqual(
+      cluster.workers.map((x) => x.worker),
+      [new URL(CONNECT_URL).host],
+    );
+    const text = await runCli(['connectors', 'loggers', 'set', ns, 'DEBUG', '--dry-run'], {env});
+    assert.match(text.stdout, new RegExp(`${ns.replaceAll('.', '\\.')}\\s+INFO\\s+DEBUG`));
+    assert.match(text.stdout, /nothing was changed/);
+    assert.deepEqual(await all(), before, 'no level and no last-modified time changed');
+    // The real change reaches exactly the loggers the plan said would change (Connect lists those).
+    const real = await runCli(['connectors', 'loggers', 'set', ns, 'DEBUG', '--json'], {env});
+    try {
+      assert.equal(real.code, 0, real.stderr);
+      assert.deepEqual(
+        json<{affected: string[]}>(real).affected,
+        expected.filter((l) => l.changes).map((l) => l.logger),
+      );
+    } finally {
+      await runCli(['connectors', 'loggers', 'set', ns, before[ns]?.level ?? 'INFO'], {env});
+    }
   });
 
   it('delete asks first, refuses without a terminal, and deletes with --yes', async (t) => {

@@ -151,6 +151,74 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
     await admin.disconnect();
   });
 
+  it('sync --dry-run: the discovered topic and the records beyond the committed offsets; nothing read or stored', async (t) => {
+    if (skip) return t.skip(skip);
+    type Plan = {
+      dryRun: boolean;
+      group: string;
+      pending: number;
+      topics: Array<{
+        topic: string;
+        connectors: string[];
+        exists: boolean;
+        pending: number;
+        partitions: Array<{partition: number; committed: string | null; start: string; high: string; pending: number}>;
+      }>;
+    };
+    const groupOffsets = async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+        const topics = (await admin.listTopics()).includes(DLQ)
+          ? await admin.fetchOffsets({groupId: `${P}-sync`, topics: [DLQ]})
+          : [];
+        return {exists: groups.includes(`${P}-sync`), topics};
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    const stored = async () =>
+      (await sql('target', `SELECT to_regclass('${OPS}._cdc_dlq_records') IS NOT NULL AS t`))[0]?.t
+        ? (await sql('target', `SELECT count(*)::int AS n FROM ${OPS}._cdc_dlq_records`))[0]?.n
+        : 0;
+    // The sink writes its dead letters asynchronously: plan until all of them are in the topic.
+    const plan = await eventually(
+      async () => {
+        const r = await runCli(['dlq', 'sync', '--connector', SINK, '--group', `${P}-sync`, '--dry-run', '--json'], {
+          env,
+        });
+        assert.equal(r.code, 0, r.stderr);
+        const p = json<Plan>(r);
+        return p.pending === N + 1 ? p : undefined;
+      },
+      90_000,
+      2000,
+    );
+    const before = {offsets: await groupOffsets(), stored: await stored()};
+    assert.equal(plan.dryRun, true);
+    assert.equal(plan.group, `${P}-sync`);
+    assert.equal(plan.topics.length, 1);
+    const [topic] = plan.topics;
+    assert.deepEqual([topic?.topic, topic?.connectors, topic?.exists], [DLQ, [SINK], true]);
+    assert.equal(
+      topic?.partitions.reduce((n, x) => n + x.pending, 0),
+      N + 1,
+    );
+    for (const x of topic?.partitions ?? []) {
+      assert.equal(x.committed, null, 'the group has committed nothing yet');
+      assert.equal(x.pending, Number(x.high) - Number(x.start));
+    }
+    const table = await runCli(['dlq', 'sync', '--connector', SINK, '--group', `${P}-sync`, '--dry-run'], {env});
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`would read ${N + 1} record\\(s\\).*nothing was changed`));
+    // Nothing read, committed or stored: no consumer group, no rows.
+    assert.deepEqual(await groupOffsets(), before.offsets);
+    assert.equal(before.offsets.exists, false, 'a dry run creates no consumer group');
+    assert.equal(await stored(), before.stored);
+    assert.equal(before.stored, 0);
+  });
+
   it('syncs the poison records into the store, idempotently', async (t) => {
     if (skip) return t.skip(skip);
     let stored = 0;
@@ -171,6 +239,18 @@ describe('dlq on the real stack', {timeout: 300_000}, () => {
     );
     assert.equal(again.read, N + 1);
     assert.equal(again.inserted, 0);
+    // After the sync, a dry run finds nothing left; from the beginning, everything again.
+    const caughtUp = json<{pending: number; topics: Array<{partitions: Array<{committed: string | null}>}>}>(
+      await runCli(['dlq', 'sync', '--topic', DLQ, '--group', `${P}-sync`, '--dry-run', '--json'], {env}),
+    );
+    assert.equal(caughtUp.pending, 0);
+    assert.ok(caughtUp.topics[0]?.partitions.every((x) => x.committed !== null));
+    const rewind = json<{pending: number; fromBeginning: boolean}>(
+      await runCli(['dlq', 'sync', '--topic', DLQ, '--group', `${P}-sync`, '--from-beginning', '--dry-run', '--json'], {
+        env,
+      }),
+    );
+    assert.deepEqual([rewind.pending, rewind.fromBeginning], [N + 1, true]);
   });
 
   it('lists, summarises and shows the records (store and topic)', async (t) => {

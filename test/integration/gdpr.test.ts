@@ -371,6 +371,69 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
     });
   }
 
+  it('resume --dry-run: the request, the journal entry it stopped at and the steps it would run; nothing changes', async (t) => {
+    if (skip) return t.skip(skip);
+    const subject = 'dry-resume';
+    const req = `dry-resume-${id}`;
+    await seed(subject);
+    assert.equal(await child([subject, req, 'intent', 'cassandra_delete']), 'SIGKILL');
+    const state = async () => ({
+      rows: await dump(),
+      request: await sql('target', `SELECT * FROM ${OPS}.gdpr_requests WHERE request_id = $1`, [req]),
+      journal: await sql('target', `SELECT * FROM ${OPS}.gdpr_journal WHERE request_id = $1 ORDER BY id`, [req]),
+      backup: await sql('target', `SELECT * FROM ${OPS}.gdpr_backups WHERE request_id = $1`, [req]),
+    });
+    const before = await state();
+    assert.equal(before.request[0]?.state, 'backed_up');
+    const r = await runCli(['gdpr', 'resume', '--request', req, '--dry-run', '--json'], {env});
+    assert.equal(r.code, 0, r.stderr);
+    const plan = json<{
+      dryRun: boolean;
+      requests: Array<{
+        requestId: string;
+        state: string;
+        action: string;
+        step: string | null;
+        steps: string[];
+        to: string;
+        lastJournal: {step: string; phase: string} | null;
+        backupExpiresAt: string | null;
+      }>;
+    }>(r);
+    assert.equal(plan.dryRun, true);
+    assert.equal(plan.requests.length, 1);
+    const [p] = plan.requests;
+    assert.deepEqual(
+      {...p, lastJournal: {step: p?.lastJournal?.step, phase: p?.lastJournal?.phase}, backupExpiresAt: undefined},
+      {
+        requestId: req,
+        state: 'backed_up',
+        action: 'resume',
+        step: 'cassandra_delete',
+        steps: ['cassandra_delete', 'postgres_delete', 'settle', 'verify', 'purge'],
+        to: 'closed',
+        lastJournal: {step: 'cassandra_delete', phase: 'intent'},
+        lastError: null,
+        backupExpiresAt: undefined,
+      },
+    );
+    assert.ok(p?.backupExpiresAt, 'the backup and its expiry are shown');
+    // Without --request it is picked like the real resume picks it; the table says where it stopped.
+    const text = await runCli(['gdpr', 'resume', '--dry-run'], {env});
+    assert.match(text.stdout, new RegExp(`${req}\\s+backed_up\\s+cassandra_delete intent\\s+run cassandra_delete → `));
+    assert.match(text.stdout, /nothing was changed/);
+    assert.deepEqual(await state(), before, 'a dry run changes neither the data nor the journal');
+    // The real resume does what the plan said.
+    const real = await runCli(['gdpr', 'resume', '--request', req, '--json'], {env});
+    assert.equal(real.code, 0, real.stderr);
+    assert.deepEqual(json<{requests: Array<{from: string; to: string}>}>(real).requests[0], {
+      requestId: req,
+      from: 'backed_up',
+      to: 'closed',
+    });
+    assert.deepEqual(mine(await dump(), subject), []);
+  });
+
   it('SIGKILL during a compensating restore: resume finishes it', async (t) => {
     if (skip) return t.skip(skip);
     const k = config({retention: '1h'});

@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
-import {durationFlag} from '../../flags.js';
+import {dryRunFlag, durationFlag} from '../../flags.js';
+import {renderSeedPlan} from '../../output/reconcile.js';
 import {renderTable} from '../../output/render.js';
-import {type SeedResult, seed} from '../../services/reconcile/seed.js';
+import {planSeed, type SeedPlan, type SeedResult, seed} from '../../services/reconcile/seed.js';
 
 export default class ReconcileSeed extends BaseCommand<typeof ReconcileSeed> {
   static override summary =
@@ -13,9 +14,12 @@ export default class ReconcileSeed extends BaseCommand<typeof ReconcileSeed> {
 PostgreSQL mirror with an updated_at column — and loads the same N rows into both (Cassandra: concurrent
 prepared inserts, PostgreSQL: COPY). The PostgreSQL table's rows are replaced (TRUNCATE), so the command
 asks first (--yes without a terminal). --drift makes that fraction of rows differ, cycling through
-missing, extra and a changed value in each column; the injected differences are listed.`;
+missing, extra and a changed value in each column; the injected differences are listed. --dry-run shows
+whether each table exists, its row count now and what would be created, dropped, truncated and loaded; it
+changes nothing and needs no --yes.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --rows 100000 --yes',
+    '<%= config.bin %> <%= command.id %> --rows 100000 --recreate --dry-run',
     '<%= config.bin %> <%= command.id %> --rows 10000 --drift 0.001 --yes --json',
   ];
   static override mutating = true;
@@ -37,9 +41,10 @@ missing, extra and a changed value in each column; the injected differences are 
       char: 'y',
       summary: 'Do not ask before replacing the PostgreSQL rows (and, with --recreate, dropping both tables).',
     }),
+    'dry-run': dryRunFlag,
   };
 
-  async run(): Promise<SeedResult> {
+  async run(): Promise<SeedResult | SeedPlan> {
     const f = this.flags;
     const drift = Number(f.drift);
     if (f.drift.trim() === '' || !(drift >= 0 && drift <= 1)) {
@@ -47,13 +52,7 @@ missing, extra and a changed value in each column; the injected differences are 
         hint: 'e.g. --drift 0.001',
       });
     }
-    // Every run empties the PostgreSQL table before loading it (and --recreate drops both tables).
-    await this.confirm(
-      f.recreate
-        ? `drop and re-create ${f.cassandra} and ${f.postgres}?`
-        : `replace every row of PostgreSQL ${f.postgres} and load ${f.rows} rows into Cassandra ${f.cassandra}?`,
-    );
-    const result = await seed(await this.runContext(), {
+    const options = {
       cassandra: f.cassandra,
       postgres: f.postgres,
       rows: f.rows,
@@ -63,7 +62,18 @@ missing, extra and a changed value in each column; the injected differences are 
       seed: f.seed,
       concurrency: f.concurrency,
       cdc: f.cdc,
-    });
+    };
+    if (f['dry-run']) {
+      const plan = await planSeed(await this.runContext(), options);
+      return this.present(plan, () => renderSeedPlan(plan));
+    }
+    // Every run empties the PostgreSQL table before loading it (and --recreate drops both tables).
+    await this.confirm(
+      f.recreate
+        ? `drop and re-create ${f.cassandra} and ${f.postgres}?`
+        : `replace every row of PostgreSQL ${f.postgres} and load ${f.rows} rows into Cassandra ${f.cassandra}?`,
+    );
+    const result = await seed(await this.runContext(), options);
     const summary = `Loaded ${result.rows.toLocaleString('en-US')} rows: Cassandra ${result.cassandra} in ${(result.cassandraMs / 1000).toFixed(1)}s, PostgreSQL ${result.postgres} in ${(result.postgresMs / 1000).toFixed(1)}s`;
     return this.present(result, () =>
       result.drift.length

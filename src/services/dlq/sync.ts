@@ -1,8 +1,8 @@
 import {connectClient} from '../../clients/factory.js';
-import {consumeTopics, withAdmin} from '../../clients/kafka.js';
+import {consumeTopics, type StartPosition, startPositions, withAdmin} from '../../clients/kafka.js';
 import type {RunContext} from '../../runtime.js';
 import {analyzeDlq, insertDlqRecords} from '../../store/dlq-records.js';
-import {openStore, type Store} from '../../store/index.js';
+import {openStore, type Store, storeSchema} from '../../store/index.js';
 import {fromDlqMessage} from './records.js';
 
 /**
@@ -19,12 +19,73 @@ export interface DlqTopic {
 }
 
 export interface SyncResult {
+  dryRun: false;
   group: string;
   topics: Array<DlqTopic & {read: number; inserted: number}>;
   read: number;
   inserted: number;
   durationMs: number;
   stoppedBy: 'end' | 'signal' | 'handler';
+}
+
+/** `dlq sync --dry-run`: what a sync would read, per topic and partition; nothing is read, stored or committed. */
+export interface SyncPlan {
+  dryRun: true;
+  group: string;
+  fromBeginning: boolean;
+  topics: Array<
+    DlqTopic & {
+      /** Records beyond the group's committed offsets (from the start with --from-beginning). */
+      pending: number;
+      partitions: Array<Omit<StartPosition, 'topic' | 'pending'> & {pending: number}>;
+    }
+  >;
+  /** Σ pending over every topic. */
+  pending: number;
+}
+
+export interface SyncOptions {
+  topics?: string[];
+  connector?: string;
+  group?: string;
+  /** Re-read from the start (idempotent: nothing stored twice). */
+  fromBeginning?: boolean;
+}
+
+/** The DLQ topics a sync reads: the ones given, or those named in the connectors' configs. */
+async function syncTargets(ctx: RunContext, opts: SyncOptions): Promise<DlqTopic[]> {
+  if (opts.topics?.length) {
+    const existing = new Set(await withAdmin(ctx, (admin) => admin.listTopics()));
+    return opts.topics.map((topic) => ({topic, connectors: [], exists: existing.has(topic)}));
+  }
+  return discoverDlqTopics(ctx, {connector: opts.connector});
+}
+
+/**
+ * Plans a sync without doing it: the topics it would read (and the connectors naming them) and, per
+ * partition, the group's committed offset, the end offset and how many records lie between —
+ * the same start positions the sync's consumer uses. Opens neither the store nor a consumer.
+ */
+export async function planDlqSync(ctx: RunContext, opts: SyncOptions): Promise<SyncPlan> {
+  const targets = await syncTargets(ctx, opts);
+  const group = opts.group ?? defaultSyncGroup({schema: storeSchema(ctx)});
+  const fromBeginning = Boolean(opts.fromBeginning);
+  const existing = targets.filter((t) => t.exists).map((t) => t.topic);
+  const positions = existing.length
+    ? await withAdmin(ctx, (admin) => startPositions(admin, existing, {groupId: group, start: 'beginning'}))
+    : [];
+  const topics = targets.map((t) => {
+    const partitions = positions
+      .filter((p) => p.topic === t.topic)
+      .map(({topic: _topic, ...p}) =>
+        // --from-beginning first resets the group to the earliest offsets: everything is read again.
+        fromBeginning
+          ? {...p, start: p.low, pending: Number(BigInt(p.high) - BigInt(p.low))}
+          : {...p, pending: Number(p.pending)},
+      );
+    return {...t, pending: partitions.reduce((n, p) => n + p.pending, 0), partitions};
+  });
+  return {dryRun: true, group, fromBeginning, topics, pending: topics.reduce((n, t) => n + t.pending, 0)};
 }
 
 export async function discoverDlqTopics(ctx: RunContext, only?: {connector?: string}): Promise<DlqTopic[]> {
@@ -49,24 +110,13 @@ export function defaultSyncGroup(store: Pick<Store, 'schema'>): string {
 
 export async function syncDlq(
   ctx: RunContext,
-  opts: {
-    topics?: string[];
-    connector?: string;
-    group?: string;
-    /** Re-read from the start (idempotent: nothing stored twice). */
-    fromBeginning?: boolean;
+  opts: SyncOptions & {
     signal?: AbortSignal;
     onProgress?: (read: number, inserted: number) => void;
   },
 ): Promise<SyncResult> {
   const started = Date.now();
-  let targets: DlqTopic[];
-  if (opts.topics?.length) {
-    const existing = new Set(await withAdmin(ctx, (admin) => admin.listTopics()));
-    targets = opts.topics.map((topic) => ({topic, connectors: [], exists: existing.has(topic)}));
-  } else {
-    targets = await discoverDlqTopics(ctx, {connector: opts.connector});
-  }
+  const targets = await syncTargets(ctx, opts);
   const store = await openStore(ctx);
   const group = opts.group ?? defaultSyncGroup(store);
   const counts = new Map(targets.map((t) => [t.topic, {read: 0, inserted: 0}]));
@@ -110,6 +160,7 @@ export async function syncDlq(
     await store.close().catch(() => {});
   }
   return {
+    dryRun: false,
     group,
     topics: targets.map((t) => ({...t, ...(counts.get(t.topic) ?? {read: 0, inserted: 0})})),
     read,

@@ -80,6 +80,26 @@ export type Step =
   | 'restore'
   | 'verify_restore';
 
+/**
+ * The step that moves a request on from each state, the state it leads to, and the steps that run
+ * with it. Saga.step dispatches on it and `gdpr resume --dry-run` plans with it.
+ */
+const NEXT: Partial<Record<GdprState, {step: Step; to: GdprState; with?: Step[]}>> = {
+  requested: {step: 'locate', to: 'located'},
+  located: {step: 'backup', to: 'backed_up'},
+  backed_up: {step: 'cassandra_delete', to: 'cassandra_deleted'},
+  cassandra_deleted: {step: 'postgres_delete', to: 'postgres_deleted'},
+  postgres_deleted: {step: 'settle', to: 'settled'},
+  settled: {step: 'verify', to: 'verified'},
+  verified: {step: 'purge', to: 'closed'},
+  compensating: {step: 'restore', to: 'restored', with: ['verify_restore']},
+};
+
+/** The backup may be purged (and the request closed): its grace period is over, or it is gone. */
+function purgeDue(backup: BackupRow | undefined, now = Date.now()): boolean {
+  return !backup || backup.purgedAt !== null || new Date(backup.expiresAt).getTime() <= now;
+}
+
 /** Test seams (never set by the CLI): called right after a step's intent / completion is durable. */
 export interface SagaHooks {
   afterIntent?: (step: Step) => void | Promise<void>;
@@ -337,6 +357,7 @@ export async function list(
 }
 
 export interface ResumeResult {
+  dryRun: false;
   requests: Array<{requestId: string; from: GdprState; to: GdprState; error?: string}>;
   needsOperator: string[];
 }
@@ -348,11 +369,8 @@ export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: Sa
   const store = await openStore(ctx);
   const saga = new Saga(ctx, store, map, key, o.hooks);
   try {
-    const open = o.requestId
-      ? [await getRequest(store, o.requestId)].filter((r): r is RequestRow => r !== undefined)
-      : await listRequests(store, {context: ctx.contextName, states: OPEN_STATES});
-    if (o.requestId && open.length === 0) throw new UsageError(`no erasure request "${o.requestId}"`);
-    const result: ResumeResult = {requests: [], needsOperator: []};
+    const open = await resumable(ctx, store, o.requestId);
+    const result: ResumeResult = {dryRun: false, requests: [], needsOperator: []};
     for (const r of open) {
       if (r.state === 'needs_operator') {
         result.needsOperator.push(r.requestId);
@@ -379,6 +397,96 @@ export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: Sa
     await saga.close();
     await store.close();
   }
+}
+
+/** `gdpr resume --dry-run`: what a resume would do with each unfinished request; nothing is run. */
+export interface ResumePlan {
+  dryRun: true;
+  context: string;
+  requests: Array<{
+    requestId: string;
+    state: GdprState;
+    /**
+     * resume: run `steps`; wait: only the backup's grace period is left; needs_operator: left alone;
+     * finished: already closed or restored (only when named with --request).
+     */
+    action: 'resume' | 'wait' | 'needs_operator' | 'finished';
+    /** The step it resumes at (re-run from the start when its intent is the last journal entry). */
+    step: Step | null;
+    /** Every step it would run, in order, if each succeeds. */
+    steps: Step[];
+    /** The state it would reach then. */
+    to: GdprState;
+    /** The last journal entry: where the request stopped. */
+    lastJournal: {step: string; phase: JournalEntry['phase']; at: string} | null;
+    lastError: string | null;
+    /** When the backup's grace period ends (purge and close), if there is a backup. */
+    backupExpiresAt: string | null;
+  }>;
+  needsOperator: string[];
+}
+
+/**
+ * Plans `gdpr resume` from the journal alone: the open requests it would pick (the same selection),
+ * the step each resumes at and the steps after it (as `advance` runs them: on to the purge when the
+ * backup's grace period is over, else stopping at verified). Reads the store; changes nothing.
+ */
+export async function planResume(ctx: RunContext, o: {requestId?: string} = {}): Promise<ResumePlan> {
+  const map = subjectMap(ctx);
+  backupKey(ctx); // a resume needs the key: fail the same way
+  const store = await openStore(ctx);
+  try {
+    const open = await resumable(ctx, store, o.requestId);
+    const now = Date.now();
+    const requests: ResumePlan['requests'] = [];
+    for (const r of open) {
+      const backup = await getBackup(store, r.requestId);
+      const last = (await journalEntries(store, r.requestId)).at(-1);
+      const steps: Step[] = [];
+      let to = r.state;
+      for (let next = NEXT[to]; next; next = NEXT[to]) {
+        // the purge waits for the backup's grace period (a backup made on the way expires after backupRetention)
+        if (next.step === 'purge' && !(backup ? purgeDue(backup, now) : map.backupRetentionMs <= 0)) break;
+        steps.push(next.step, ...(next.with ?? []));
+        to = next.to;
+      }
+      requests.push({
+        requestId: r.requestId,
+        state: r.state,
+        action:
+          r.state === 'needs_operator'
+            ? 'needs_operator'
+            : TERMINAL_STATES.includes(r.state)
+              ? 'finished'
+              : steps.length
+                ? 'resume'
+                : 'wait',
+        step: steps[0] ?? null,
+        steps,
+        to,
+        lastJournal: last ? {step: last.step, phase: last.phase, at: last.at} : null,
+        lastError: r.lastError,
+        backupExpiresAt: backup && backup.purgedAt === null ? backup.expiresAt : null,
+      });
+    }
+    return {
+      dryRun: true,
+      context: ctx.contextName,
+      requests,
+      needsOperator: requests.filter((r) => r.action === 'needs_operator').map((r) => r.requestId),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The requests `gdpr resume` picks: the one named, or every open one of the context. */
+async function resumable(ctx: RunContext, store: Store, requestId?: string): Promise<RequestRow[]> {
+  const open = requestId
+    ? [await getRequest(store, requestId)].filter((r): r is RequestRow => r !== undefined)
+    : await listRequests(store, {context: ctx.contextName, states: OPEN_STATES});
+  if (requestId && open.length === 0) throw new UsageError(`no erasure request "${requestId}"`);
+  return open;
 }
 
 /** Every state but the terminal ones: requests `gdpr resume` looks at. */
@@ -686,27 +794,27 @@ class Saga {
 
   /** Runs the step for the request's state; false when there is nothing more to do now. */
   private async step(r: RequestRow): Promise<boolean> {
-    switch (r.state) {
-      case 'requested':
+    switch (NEXT[r.state]?.step) {
+      case 'locate':
         await this.locate(r);
         return true;
-      case 'located':
+      case 'backup':
         await this.backup(r);
         return true;
-      case 'backed_up':
+      case 'cassandra_delete':
         await this.deleteCassandra(r);
         return true;
-      case 'cassandra_deleted':
+      case 'postgres_delete':
         return this.deletePostgres(r);
-      case 'postgres_deleted':
+      case 'settle':
         await this.settle(r);
         return true;
-      case 'settled':
+      case 'verify':
         await this.verify(r);
         return true;
-      case 'verified':
+      case 'purge':
         return this.purge(r);
-      case 'compensating':
+      case 'restore':
         await this.compensate(r);
         return true;
       default:
@@ -1084,8 +1192,7 @@ class Saga {
   }
 
   private async purge(r: RequestRow): Promise<boolean> {
-    const backup = await getBackup(this.store, r.requestId);
-    if (backup && !backup.purgedAt && new Date(backup.expiresAt).getTime() > Date.now()) return false;
+    if (!purgeDue(await getBackup(this.store, r.requestId))) return false;
     await this.intent(r.requestId, 'purge');
     await this.finish(
       r.requestId,

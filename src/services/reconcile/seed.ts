@@ -5,7 +5,7 @@ import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import {cjsExports} from '../../cjs.js';
 import {cassandraConnection, cassandraError, clientFromConnection} from '../../clients/cassandra.js';
-import {createPool, pgError} from '../../clients/postgres.js';
+import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
@@ -43,12 +43,36 @@ export interface InjectedDrift {
 }
 
 export interface SeedResult {
+  dryRun: false;
   cassandra: string;
   postgres: string;
   rows: number;
   cassandraMs: number;
   postgresMs: number;
   drift: InjectedDrift[];
+}
+
+/** `reconcile seed --dry-run`: what a seed would do on each side, with the tables' row counts now. */
+export interface SeedPlan {
+  dryRun: true;
+  rows: number;
+  recreate: boolean;
+  cassandra: SeedSidePlan & {keyspaceExists: boolean};
+  postgres: SeedSidePlan & {schemaExists: boolean};
+  /** The differences --drift would inject into the PostgreSQL table, by kind. */
+  drift: {missing: number; extra: number; value: number};
+}
+
+export interface SeedSidePlan {
+  table: string;
+  tableExists: boolean;
+  /** Rows in the table now (null when it does not exist). */
+  rowsNow: number | null;
+  /** What would be done, in order; `rows` is how many rows each action reaches. */
+  actions: Array<{
+    action: 'create-keyspace' | 'create-schema' | 'drop-table' | 'create-table' | 'truncate' | 'load' | 'inject-drift';
+    rows?: number;
+  }>;
 }
 
 export const DEMO_COLUMNS = [
@@ -112,7 +136,6 @@ export async function seed(ctx: RunContext, o: SeedOptions): Promise<SeedResult>
   const [schema, pgTable] = splitName(o.postgres, 'schema.table');
   if (!ctx.config.postgres) throw new ConfigError(`context "${ctx.contextName}" has no postgres endpoint`);
   const conn = cassandraConnection(ctx);
-  const {pgTarget} = await import('../../clients/postgres.js');
   const target = pgTarget(ctx.config.postgres, `contexts.${ctx.contextName}.postgres`, ctx.timeoutMs ?? 30_000);
   const pool = await createPool(target);
   let cass: Client | undefined;
@@ -142,11 +165,112 @@ export async function seed(ctx: RunContext, o: SeedOptions): Promise<SeedResult>
     }
     const postgresMs = Date.now() - t1;
     const drift = await injectDrift(c, pool, ks, table, schema, pgTable, o, new Date(writeTs / 1000));
-    return {cassandra: o.cassandra, postgres: o.postgres, rows: o.rows, cassandraMs, postgresMs, drift};
+    return {dryRun: false, cassandra: o.cassandra, postgres: o.postgres, rows: o.rows, cassandraMs, postgresMs, drift};
   } finally {
     await cass?.shutdown().catch(() => {});
     await pool.end().catch(() => {});
   }
+}
+
+/**
+ * Plans a seed without doing it: whether each side's keyspace/schema and table exist, their row
+ * counts now, and the actions a run would take in order (the same rules as `seed`). Reads only.
+ */
+export async function planSeed(ctx: RunContext, o: SeedOptions): Promise<SeedPlan> {
+  const [ks, table] = splitName(o.cassandra, 'keyspace.table');
+  const [schema, pgTable] = splitName(o.postgres, 'schema.table');
+  if (!ctx.config.postgres) throw new ConfigError(`context "${ctx.contextName}" has no postgres endpoint`);
+  const conn = cassandraConnection(ctx);
+  const target = pgTarget(ctx.config.postgres, `contexts.${ctx.contextName}.postgres`, ctx.timeoutMs ?? 30_000);
+  const pool = await createPool(target);
+  let cass: Client | undefined;
+  try {
+    cass = await clientFromConnection({...conn, timeoutMs: Math.max(conn.timeoutMs, 60_000)});
+    const c = cass;
+    let cassandra: SeedPlan['cassandra'];
+    try {
+      // unquoted CQL names are folded to lower case, as the DDL writes them
+      const [k, t] = [ks.toLowerCase(), table.toLowerCase()];
+      const keyspaceExists =
+        (
+          await c.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [k], {
+            prepare: true,
+          })
+        ).rowLength > 0;
+      const tableExists =
+        keyspaceExists &&
+        (
+          await c.execute(
+            'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+            [k, t],
+            {prepare: true},
+          )
+        ).rowLength > 0;
+      const rowsNow = tableExists
+        ? Number((await c.execute(`SELECT count(*) AS n FROM ${ks}.${table}`)).first()?.n ?? 0)
+        : null;
+      cassandra = {
+        table: o.cassandra,
+        keyspaceExists,
+        tableExists,
+        rowsNow,
+        actions: [
+          ...(keyspaceExists ? [] : [{action: 'create-keyspace' as const}]),
+          ...(o.recreate && tableExists ? [{action: 'drop-table' as const, rows: rowsNow ?? 0}] : []),
+          ...(o.recreate || !tableExists ? [{action: 'create-table' as const}] : []),
+          {action: 'load', rows: o.rows},
+        ],
+      };
+    } catch (err) {
+      throw cassandraError(err, conn.display, `planning the seed of ${o.cassandra}`);
+    }
+    let postgres: SeedPlan['postgres'];
+    try {
+      const schemaExists = (await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
+      const tableExists =
+        (await pool.query('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, pgTable]))
+          .rowCount === 1;
+      const rowsNow = tableExists
+        ? Number((await pool.query<{n: string}>(`SELECT count(*) AS n FROM ${qualified(schema, pgTable)}`)).rows[0]?.n)
+        : null;
+      const drift = driftCounts(o);
+      postgres = {
+        table: o.postgres,
+        schemaExists,
+        tableExists,
+        rowsNow,
+        actions: [
+          ...(o.recreate && tableExists ? [{action: 'drop-table' as const, rows: rowsNow ?? 0}] : []),
+          ...(schemaExists ? [] : [{action: 'create-schema' as const}]),
+          ...(o.recreate || !tableExists ? [{action: 'create-table' as const}] : []),
+          ...(tableExists && !o.recreate ? [{action: 'truncate' as const, rows: rowsNow ?? 0}] : []),
+          {action: 'load', rows: o.rows},
+          ...(drift.missing + drift.extra + drift.value
+            ? [{action: 'inject-drift' as const, rows: drift.missing + drift.extra + drift.value}]
+            : []),
+        ],
+      };
+      return {dryRun: true, rows: o.rows, recreate: Boolean(o.recreate), cassandra, postgres, drift};
+    } catch (err) {
+      throw pgError(err, target, `planning the seed of ${o.postgres}`);
+    }
+  } finally {
+    await cass?.shutdown().catch(() => {});
+    await pool.end().catch(() => {});
+  }
+}
+
+/** How many differences of each kind --drift injects (injectDrift cycles through the kinds). */
+function driftCounts(o: Pick<SeedOptions, 'drift' | 'rows'>): SeedPlan['drift'] {
+  const out = {missing: 0, extra: 0, value: 0};
+  for (let k = 0; k < Math.round(o.drift * o.rows); k++) out[driftKind(k)]++;
+  return out;
+}
+
+/** The kind of the k-th injected difference: missing, extra, then a changed value in each column in turn. */
+function driftKind(k: number): InjectedDrift['kind'] {
+  const slot = k % (2 + DEMO_COLUMNS.length);
+  return slot === 0 ? 'missing' : slot === 1 ? 'extra' : 'value';
 }
 
 function splitName(name: string, what: string): [string, string] {
@@ -266,12 +390,13 @@ async function injectDrift(
     const i = (k * stride + 3) % o.rows;
     const r = demoRow(o.seed, i);
     const slot = k % (2 + DEMO_COLUMNS.length);
-    if (slot === 0) {
+    const kind = driftKind(k);
+    if (kind === 'missing') {
       kinds.push(async () => {
         await pool.query(`DELETE FROM ${t} WHERE id = $1`, [r.id]);
         return {kind: 'missing', id: r.id, how: 'deleted from PostgreSQL'};
       });
-    } else if (slot === 1) {
+    } else if (kind === 'extra') {
       const extra = demoRow(`${o.seed}:extra`, extraN++);
       kinds.push(async () => {
         await pool.query(

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import {after, before, describe, it} from 'node:test';
+import driver from 'cassandra-driver';
+import {json, runCli, tempConfig} from '../helpers.js';
+import {PG, requireStack, sql} from './stack.js';
+
+/**
+ * `reconcile seed --dry-run` against the real Cassandra and PostgreSQL: the plan names what exists,
+ * the row counts now and the actions in order, needs no --yes, and leaves both sides as they were.
+ */
+const id = `sd${process.pid}`;
+const config = tempConfig(
+  [
+    'current-context: local',
+    'contexts:',
+    '  local:',
+    '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "${env:CDC_PG_PASSWORD}"}',
+    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
+    '',
+  ].join('\n'),
+);
+const env = {...config.env, CDC_PG_PASSWORD: PG.password};
+const pair = (name: string) => ['--cassandra', `${id}.${name}`, '--postgres', `${id}.${name}`];
+
+interface Side {
+  table: string;
+  tableExists: boolean;
+  rowsNow: number | null;
+  actions: Array<{action: string; rows?: number}>;
+}
+interface Plan {
+  dryRun: boolean;
+  rows: number;
+  recreate: boolean;
+  cassandra: Side & {keyspaceExists: boolean};
+  postgres: Side & {schemaExists: boolean};
+  drift: {missing: number; extra: number; value: number};
+}
+
+describe('reconcile seed --dry-run (real stack)', () => {
+  let skip: string | undefined;
+  let cass: driver.Client;
+  before(async () => {
+    skip = await requireStack();
+    if (skip) return;
+    cass = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
+    await cass.connect();
+  });
+  after(async () => {
+    if (skip) return;
+    await cass.execute(`DROP KEYSPACE IF EXISTS ${id}`).catch(() => {});
+    await cass.shutdown();
+    await sql('target', `DROP SCHEMA IF EXISTS ${id} CASCADE`).catch(() => {});
+  });
+
+  /** Everything a seed could change: keyspace, schema, both tables' rows (with writetimes and updated_at). */
+  const snapshot = async (name: string) => {
+    const ks = (await cass.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [id]))
+      .rowLength;
+    const tables = ks
+      ? (await cass.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [id])).rows.map(
+          (r) => r.table_name,
+        )
+      : [];
+    const cRows = tables.includes(name)
+      ? (await cass.execute(`SELECT id, name, writetime(name) AS w FROM ${id}.${name}`)).rows
+          .map((r) => `${r.id} ${r.name} ${r.w}`)
+          .sort()
+      : null;
+    const schema = (await sql('target', 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [id])).length;
+    const pgTable = (await sql('target', `SELECT to_regclass('${id}.${name}') IS NOT NULL AS t`))[0]?.t;
+    const pRows = pgTable
+      ? (await sql('target', `SELECT id::text, name, updated_at FROM ${id}.${name} ORDER BY id`)).map((r) =>
+          JSON.stringify(r),
+        )
+      : null;
+    return {ks, tables, cRows, schema, pgTable, pRows};
+  };
+
+  it('nothing there yet: would create keyspace, schema and tables and load the rows; creates nothing', async (t) => {
+    if (skip) return t.skip(skip);
+    const before = await snapshot('fresh');
+    const r = await runCli(
+      ['reconcile', 'seed', ...pair('fresh'), '--rows', '120', '--drift', '0.1', '--dry-run', '--json'],
+      {
+        env,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const plan = json<Plan>(r);
+    assert.deepEqual(plan, {
+      dryRun: true,
+      rows: 120,
+      recreate: false,
+      cassandra: {
+        table: `${id}.fresh`,
+        keyspaceExists: false,
+        tableExists: false,
+        rowsNow: null,
+        actions: [{action: 'create-keyspace'}, {action: 'create-table'}, {action: 'load', rows: 120}],
+      },
+      postgres: {
+        table: `${id}.fresh`,
+        schemaExists: false,
+        tableExists: false,
+        rowsNow: null,
+        actions: [
+          {action: 'create-schema'},
+          {action: 'create-table'},
+          {action: 'load', rows: 120},
+          {action: 'inject-drift', rows: 12},
+        ],
+      },
+      drift: {missing: 1, extra: 1, value: 10},
+    });
+    assert.deepEqual(await snapshot('fresh'), before);
+    assert.equal(before.ks, 0);
+    assert.equal(before.schema, 0);
+  });
+
+  it('existing tables: the row counts now, truncate or drop; no --yes needed; nothing changed', async (t) => {
+    if (skip) return t.skip(skip);
+    const seeded = await runCli(['reconcile', 'seed', ...pair('accounts'), '--rows', '50', '--drift', '0.1', '--yes'], {
+      env,
+    });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const before = await snapshot('accounts');
+    assert.equal(before.cRows?.length, 50);
+    assert.equal(before.pRows?.length, 50); // 5 differences: one missing, one extra, three changed values
+    const r = await runCli(['reconcile', 'seed', ...pair('accounts'), '--rows', '80', '--dry-run', '--json'], {env});
+    assert.equal(r.code, 0, r.stderr);
+    const plan = json<Plan>(r);
+    assert.deepEqual(
+      [plan.cassandra.keyspaceExists, plan.cassandra.tableExists, plan.cassandra.rowsNow, plan.cassandra.actions],
+      [true, true, 50, [{action: 'load', rows: 80}]],
+    );
+    assert.deepEqual(
+      [plan.postgres.schemaExists, plan.postgres.tableExists, plan.postgres.rowsNow, plan.postgres.actions],
+      [
+        true,
+        true,
+        50,
+        [
+          {action: 'truncate', rows: 50},
+          {action: 'load', rows: 80},
+        ],
+      ],
+    );
+    const recreate = json<Plan>(
+      await runCli(['reconcile', 'seed', ...pair('accounts'), '--rows', '80', '--recreate', '--dry-run', '--json'], {
+        env,
+      }),
+    );
+    assert.deepEqual(recreate.cassandra.actions, [
+      {action: 'drop-table', rows: 50},
+      {action: 'create-table'},
+      {action: 'load', rows: 80},
+    ]);
+    assert.deepEqual(recreate.postgres.actions, [
+      {action: 'drop-table', rows: 50},
+      {action: 'create-table'},
+      {action: 'load', rows: 80},
+    ]);
+    const text = await runCli(['reconcile', 'seed', ...pair('accounts'), '--rows', '80', '--dry-run'], {env});
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /PostgreSQL .*\(50 rows now\):\n {2}- truncate 50 row\(s\)\n {2}- load 80 row\(s\)/);
+    assert.match(text.stdout, /Dry run: nothing was changed\./);
+    assert.deepEqual(await snapshot('accounts'), before, 'a dry run leaves both tables as they were');
+  });
+});
