@@ -5,7 +5,7 @@ import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import {cjsExports} from '../../cjs.js';
 import {cassandraConnection, cassandraError, clientFromConnection} from '../../clients/cassandra.js';
-import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
+import {createPool, type PgTarget, pgError, pgTarget} from '../../clients/postgres.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
@@ -131,7 +131,19 @@ export function demoRow(seed: string, i: number) {
 
 type DemoRow = ReturnType<typeof demoRow>;
 
-export async function seed(ctx: RunContext, o: SeedOptions): Promise<SeedResult> {
+/** Both tables' names (validated) and a connection to each side, closed when `fn` is done. */
+interface SeedSides {
+  ks: string;
+  table: string;
+  schema: string;
+  pgTable: string;
+  c: Client;
+  pool: Pool;
+  conn: ReturnType<typeof cassandraConnection>;
+  target: PgTarget;
+}
+
+async function withSides<T>(ctx: RunContext, o: SeedOptions, fn: (s: SeedSides) => Promise<T>): Promise<T> {
   const [ks, table] = splitName(o.cassandra, 'keyspace.table');
   const [schema, pgTable] = splitName(o.postgres, 'schema.table');
   if (!ctx.config.postgres) throw new ConfigError(`context "${ctx.contextName}" has no postgres endpoint`);
@@ -141,7 +153,15 @@ export async function seed(ctx: RunContext, o: SeedOptions): Promise<SeedResult>
   let cass: Client | undefined;
   try {
     cass = await clientFromConnection({...conn, timeoutMs: Math.max(conn.timeoutMs, 60_000)});
-    const c = cass;
+    return await fn({ks, table, schema, pgTable, c: cass, pool, conn, target});
+  } finally {
+    await cass?.shutdown().catch(() => {});
+    await pool.end().catch(() => {});
+  }
+}
+
+export function seed(ctx: RunContext, o: SeedOptions): Promise<SeedResult> {
+  return withSides(ctx, o, async ({ks, table, schema, pgTable, c, pool, conn, target}) => {
     const writeTs = (Date.now() - o.ageMs) * 1000;
     const t0 = Date.now();
     try {
@@ -166,27 +186,15 @@ export async function seed(ctx: RunContext, o: SeedOptions): Promise<SeedResult>
     const postgresMs = Date.now() - t1;
     const drift = await injectDrift(c, pool, ks, table, schema, pgTable, o, new Date(writeTs / 1000));
     return {dryRun: false, cassandra: o.cassandra, postgres: o.postgres, rows: o.rows, cassandraMs, postgresMs, drift};
-  } finally {
-    await cass?.shutdown().catch(() => {});
-    await pool.end().catch(() => {});
-  }
+  });
 }
 
 /**
  * Plans a seed without doing it: whether each side's keyspace/schema and table exist, their row
  * counts now, and the actions a run would take in order (the same rules as `seed`). Reads only.
  */
-export async function planSeed(ctx: RunContext, o: SeedOptions): Promise<SeedPlan> {
-  const [ks, table] = splitName(o.cassandra, 'keyspace.table');
-  const [schema, pgTable] = splitName(o.postgres, 'schema.table');
-  if (!ctx.config.postgres) throw new ConfigError(`context "${ctx.contextName}" has no postgres endpoint`);
-  const conn = cassandraConnection(ctx);
-  const target = pgTarget(ctx.config.postgres, `contexts.${ctx.contextName}.postgres`, ctx.timeoutMs ?? 30_000);
-  const pool = await createPool(target);
-  let cass: Client | undefined;
-  try {
-    cass = await clientFromConnection({...conn, timeoutMs: Math.max(conn.timeoutMs, 60_000)});
-    const c = cass;
+export function planSeed(ctx: RunContext, o: SeedOptions): Promise<SeedPlan> {
+  return withSides(ctx, o, async ({ks, table, schema, pgTable, c, pool, conn, target}) => {
     let cassandra: SeedPlan['cassandra'];
     try {
       // unquoted CQL names are folded to lower case, as the DDL writes them
@@ -254,10 +262,7 @@ export async function planSeed(ctx: RunContext, o: SeedOptions): Promise<SeedPla
     } catch (err) {
       throw pgError(err, target, `planning the seed of ${o.postgres}`);
     }
-  } finally {
-    await cass?.shutdown().catch(() => {});
-    await pool.end().catch(() => {});
-  }
+  });
 }
 
 /** How many differences of each kind --drift injects (injectDrift cycles through the kinds). */
