@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
-import driver from 'cassandra-driver';
+import type driver from 'cassandra-driver';
 import {type CqlType, canonFor, NULL_MARK, pgCanonExpr, T} from '../../src/services/reconcile/canonical.js';
 import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
-import {requireStack, sql} from './stack.js';
+import {cassandraClient, requireStack, sql} from './stack.js';
 
 /**
  * Golden test of the canonical forms across both databases: each edge value is written to
@@ -205,7 +205,7 @@ describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
   before(async () => {
     skip = await requireStack();
     if (skip) return;
-    cass = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
+    cass = await cassandraClient();
     await cass.execute(
       `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
     );

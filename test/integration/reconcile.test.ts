@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import driver from 'cassandra-driver';
+import type driver from 'cassandra-driver';
 import {json, repoRoot, runCli, tempConfig} from '../helpers.js';
-import {PG, requireStack, sql} from './stack.js';
+import {cassandraClient, PG, requireStack, sql} from './stack.js';
 
 /**
  * `cdcctl reconcile` end to end against the local stack: Cassandra 5 and PostgreSQL, the store,
@@ -92,8 +92,7 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
   before(async () => {
     skip = await requireStack();
     if (skip) return;
-    cass = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
-    await cass.connect();
+    cass = await cassandraClient();
   });
   after(async () => {
     if (skip) return;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
-import driver from 'cassandra-driver';
+import type driver from 'cassandra-driver';
+import type {SeedPlan} from '../../src/services/reconcile/seed.js';
 import {json, runCli, tempConfig} from '../helpers.js';
-import {PG, requireStack, sql} from './stack.js';
+import {cassandraClient, PG, requireStack, sql} from './stack.js';
 
 /**
  * `reconcile seed --dry-run` against the real Cassandra and PostgreSQL: the plan names what exists,
@@ -22,29 +23,13 @@ const config = tempConfig(
 const env = {...config.env, CDC_PG_PASSWORD: PG.password};
 const pair = (name: string) => ['--cassandra', `${id}.${name}`, '--postgres', `${id}.${name}`];
 
-interface Side {
-  table: string;
-  tableExists: boolean;
-  rowsNow: number | null;
-  actions: Array<{action: string; rows?: number}>;
-}
-interface Plan {
-  dryRun: boolean;
-  rows: number;
-  recreate: boolean;
-  cassandra: Side & {keyspaceExists: boolean};
-  postgres: Side & {schemaExists: boolean};
-  drift: {missing: number; extra: number; value: number};
-}
-
 describe('reconcile seed --dry-run (real stack)', () => {
   let skip: string | undefined;
   let cass: driver.Client;
   before(async () => {
     skip = await requireStack();
     if (skip) return;
-    cass = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
-    await cass.connect();
+    cass = await cassandraClient();
   });
   after(async () => {
     if (skip) return;
@@ -87,7 +72,7 @@ describe('reconcile seed --dry-run (real stack)', () => {
       },
     );
     assert.equal(r.code, 0, r.stderr);
-    const plan = json<Plan>(r);
+    const plan = json<SeedPlan>(r);
     assert.deepEqual(plan, {
       dryRun: true,
       rows: 120,
@@ -129,7 +114,7 @@ describe('reconcile seed --dry-run (real stack)', () => {
     assert.equal(before.pRows?.length, 50); // 5 differences: one missing, one extra, three changed values
     const r = await runCli(['reconcile', 'seed', ...pair('accounts'), '--rows', '80', '--dry-run', '--json'], {env});
     assert.equal(r.code, 0, r.stderr);
-    const plan = json<Plan>(r);
+    const plan = json<SeedPlan>(r);
     assert.deepEqual(
       [plan.cassandra.keyspaceExists, plan.cassandra.tableExists, plan.cassandra.rowsNow, plan.cassandra.actions],
       [true, true, 50, [{action: 'load', rows: 80}]],
@@ -146,7 +131,7 @@ describe('reconcile seed --dry-run (real stack)', () => {
         ],
       ],
     );
-    const recreate = json<Plan>(
+    const recreate = json<SeedPlan>(
       await runCli(['reconcile', 'seed', ...pair('accounts'), '--rows', '80', '--recreate', '--dry-run', '--json'], {
         env,
       }),

@@ -1,4 +1,5 @@
 import {before} from 'node:test';
+import driver from 'cassandra-driver';
 import pg from 'pg';
 import {tempConfig} from '../helpers.js';
 
@@ -78,3 +79,10 @@ export async function deleteConnectors(names: string[]): Promise<void> {
 }
 
 export {before};
+
+/** A driver client on the local stack's Cassandra, connected (tests set up and check data with it). */
+export async function cassandraClient(): Promise<driver.Client> {
+  const client = new driver.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
+  await client.connect();
+  return client;
+}
