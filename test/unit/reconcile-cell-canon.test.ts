@@ -6,99 +6,9 @@ import {type CqlType, canonFor, NULL_MARK, T} from '../../src/services/reconcile
 import {installCanonicalDecoding, markCanonical} from '../../src/services/reconcile/cell-canon.js';
 import {rowHasher} from '../../src/services/reconcile/hash.js';
 import type {ResolvedTable} from '../../src/services/reconcile/spec.js';
+import {cases, Encoder, int32} from './cql-cases.js';
 
 const {types} = driver;
-type Enc = {
-  encode(v: unknown, t: CqlType): Buffer;
-  decode(b: Buffer | null, t: CqlType): unknown;
-};
-const Encoder = (driver as unknown as {Encoder: {new (v: number, o: object): Enc; prototype: Enc}}).Encoder;
-
-/** A deterministic pseudo-random sequence. */
-function rng(seed: number) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
-const r = rng(7);
-const int = (lo: number, hi: number) => Math.floor(lo + r() * (hi - lo));
-const pick = <T>(xs: T[]) => xs[int(0, xs.length)] as T;
-
-const cases: Array<[string, CqlType, () => unknown]> = [
-  ['boolean', {code: T.boolean}, () => r() < 0.5],
-  ['int', {code: T.int}, () => int(-(2 ** 31), 2 ** 31)],
-  [
-    'bigint',
-    {code: T.bigint},
-    () =>
-      types.Long.fromString(
-        String(BigInt(int(-(2 ** 31), 2 ** 31)) * BigInt(int(1, 2 ** 31)) * BigInt(pick([1, 7, 4096]))),
-      ),
-  ],
-  [
-    'bigint near ±2^53 and beyond',
-    {code: T.bigint},
-    () =>
-      types.Long.fromString(
-        pick([
-          '9007199254740991',
-          '9007199254740993',
-          '-9007199254740993',
-          '9223372036854775807',
-          '-9223372036854775808',
-          '0',
-        ]),
-      ),
-  ],
-  ['timestamp', {code: T.timestamp}, () => new Date(int(-1e12, 4e12))],
-  [
-    'double',
-    {code: T.double},
-    () => pick([(r() - 0.5) * 10 ** int(-8, 20), 0, -0, 1e15, 1e-5, 0.1, Number.NaN, Number.POSITIVE_INFINITY]),
-  ],
-  ['float', {code: T.float}, () => Math.fround((r() - 0.5) * 10 ** int(-6, 9))],
-  ['uuid', {code: T.uuid}, () => types.Uuid.random()],
-  ['timeuuid', {code: T.timeuuid}, () => types.TimeUuid.now()],
-  [
-    'decimal',
-    {code: T.decimal},
-    () =>
-      types.BigDecimal.fromString(
-        pick([
-          '0',
-          '1.50',
-          '-0.001',
-          '12345678901234567890.1234',
-          '100',
-          '-42.4200',
-          `${int(-1e9, 1e9)}.${int(0, 1000)}`,
-        ]),
-      ),
-  ],
-  ['text', {code: T.text}, () => pick(['', 'a', 'héllo', 'x\x1fy', '中文'])],
-  ['ascii', {code: T.ascii}, () => pick(['', 'abc'])],
-  ['date', {code: T.date}, () => new types.LocalDate(int(1900, 2100), int(1, 13), int(1, 29))],
-  [
-    'date: any day of years 1–9999 and a little beyond (driver fallback), leap days, century years',
-    {code: T.date},
-    () =>
-      pick([
-        // day numbers from 0001-01-01 (−719162) to 9999-12-31 (2932896), with 400 days either side
-        () => new (types.LocalDate as unknown as new (days: number) => unknown)(int(-719_562, 2_933_296)),
-        () => new types.LocalDate(pick([4, 400, 1600, 2000, 2024]), 2, 29),
-        () => new types.LocalDate(pick([100, 1900, 2100]), 3, 1),
-        () => new types.LocalDate(pick([1, 9999]), pick([1, 12]), pick([1, 31])),
-      ])(),
-  ],
-  ['varint', {code: T.varint}, () => types.Integer.fromString(String(int(-1e9, 1e9)))],
-  ['smallint', {code: T.smallint}, () => int(-30000, 30000)],
-  ['blob', {code: T.blob}, () => Buffer.from([int(0, 256), int(0, 256)])],
-  ['set<text>', {code: T.set, info: {code: T.text}}, () => pick([['b', 'a'], ['a'], ['z', 'é']])],
-  ['list<int>', {code: T.list, info: {code: T.int}}, () => [3, 1, 2]],
-  ['map<text,int>', {code: T.map, info: [{code: T.text}, {code: T.int}]}, () => ({bb: 1, a: 2})],
-];
 
 describe('reconcile canonical decoding from cell bytes (scan workers)', () => {
   const plain = new Encoder(4, {});
@@ -222,9 +132,3 @@ describe('reconcile canonical decoding from cell bytes (scan workers)', () => {
     assert.equal(h.rowOf({id, n: null, s: null}, 'k'), `k\x1f${NULL_MARK}\x1f${NULL_MARK}`);
   });
 });
-
-function int32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}

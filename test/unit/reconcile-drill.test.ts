@@ -5,44 +5,34 @@ import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {candidatesOf} from '../../src/services/reconcile/drill.js';
 import {KeyHashes} from '../../src/services/reconcile/key-hashes.js';
-import {readSpill, SPILL_MAGIC} from '../../src/services/reconcile/scan.js';
+import {readSpill, SpillWriter} from '../../src/services/reconcile/spill.js';
 
-/** A spill file as scan-worker.ts writes it: header, 16-byte records (bucket, hash hi, hash lo, key length in UTF-16 units), key blob. */
-function spill(rows: Array<[bucket: number, hi: number, lo: number, key: string]>): Buffer {
-  const blob = Buffer.from(rows.map((r) => r[3]).join(''), 'utf8');
-  const head = Buffer.alloc(12);
-  head.writeUInt32LE(SPILL_MAGIC, 0);
-  head.writeUInt32LE(rows.length, 4);
-  head.writeUInt32LE(blob.length, 8);
-  const recs = Buffer.alloc(rows.length * 16);
+/** A spill file as a scan worker writes it; odd rows hand their keys over as UTF-8 bytes (digested pages). */
+async function spill(path: string, rows: Array<[bucket: number, hi: number, lo: number, key: string]>): Promise<void> {
+  const w = new SpillWriter();
   rows.forEach(([b, hi, lo, key], i) => {
-    recs.writeUInt32LE(b, i * 16);
-    recs.writeUInt32LE(hi, i * 16 + 4);
-    recs.writeUInt32LE(lo, i * 16 + 8);
-    recs.writeUInt32LE(key.length, i * 16 + 12);
+    if (i % 2 === 0) w.add(b, hi, lo, key);
+    else {
+      const bytes = Buffer.from(`¿${key}`);
+      w.addBytes(b, hi, lo, bytes, 2, bytes.length); // a key in the middle of a page's key bytes
+    }
   });
-  return Buffer.concat([head, recs, blob]);
+  await w.write(path);
 }
 
 describe('reconcile drill-down', () => {
   it('reads only the wanted buckets from spill files, ASCII and non-ASCII keys alike, and reports unreadable splits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdcctl-spill-'));
-    writeFileSync(
-      join(dir, '0.bin'),
-      spill([
-        [1, 0xdeadbeef, 0x1, 'k1'],
-        [2, 0x2, 0x3, 'k2'],
-        [1, 0xffffffff, 0xabc, 'key-three'],
-      ]),
-    );
-    writeFileSync(
-      join(dir, '1.bin'),
-      spill([
-        [1, 0x10, 0x20, 'ünï\x1fcödé'],
-        [3, 0x1, 0x1, 'x'],
-        [1, 0x30, 0x40, '😀-after-a-surrogate-pair'],
-      ]),
-    );
+    await spill(join(dir, '0.bin'), [
+      [1, 0xdeadbeef, 0x1, 'k1'],
+      [2, 0x2, 0x3, 'k2'],
+      [1, 0xffffffff, 0xabc, 'key-three'],
+    ]);
+    await spill(join(dir, '1.bin'), [
+      [1, 0x10, 0x20, 'ünï\x1fcödé'],
+      [1, 0x30, 0x40, '😀-after-a-surrogate-pair'],
+      [3, 0x1, 0x1, 'x'],
+    ]);
     writeFileSync(join(dir, '2.bin'), Buffer.from('RCS1 older format'));
     const into = new KeyHashes();
     const missing = await readSpill(dir, [0, 1, 2, 3], new Set([1]), into);

@@ -1,5 +1,6 @@
 import {Buffer} from 'node:buffer';
 import {type Canon, type CqlType, canonFor, decimalTextSafe, floatText, HEX, T} from './canonical.js';
+import {DIGEST, type DigestColumns, type DigestSpec, digestPage} from './page-digest.js';
 
 /**
  * Canonical texts straight from the cells' bytes, for the scan workers: the driver's
@@ -142,8 +143,11 @@ function cellCanon(t: CqlType): CellCanon {
 }
 
 let installed = false;
-/** Registered tables: their cells decode to canonical text (true) or to the driver's values (false). */
-const tables = new Map<string, boolean>();
+/**
+ * Registered tables: their cells decode to canonical text (true) or to the driver's values (false);
+ * with a DigestSpec, to canonical text, and complete pages are reduced to a PageDigest (page-digest.ts).
+ */
+const tables = new Map<string, boolean | DigestSpec>();
 
 interface ReadMeta {
   keyspace?: string;
@@ -193,8 +197,8 @@ export function installCanonicalDecoding(
       const meta = readMetadata.call(this, kind);
       if (tables.size > 0) {
         for (const c of meta.columns ?? []) {
-          const canonical = tables.get(`${c.ksname ?? meta.keyspace}.${c.tablename ?? meta.table}`);
-          if (canonical !== undefined) markCanonical([c], canonical);
+          const mode = tables.get(`${c.ksname ?? meta.keyspace}.${c.tablename ?? meta.table}`);
+          if (mode !== undefined) markCanonical([c], mode !== false);
         }
       }
       return meta;
@@ -209,9 +213,17 @@ export function installCanonicalDecoding(
       if (frameInfo.byRow || frameInfo.parsingError || frameInfo.rowLength !== undefined || !allMarked(columns)) {
         return parseRows.call(this, frameInfo, reader);
       }
+      const meta = frameInfo.meta as ReadMeta;
+      const first = columns[0] as NonNullable<ReadMeta['columns']>[number];
+      const mode = tables.get(`${first.ksname ?? meta.keyspace}.${first.tablename ?? meta.table}`);
       let rows: Array<Record<string, unknown>>;
       try {
-        rows = canonicalRows(reader, columns, this.encoder, original);
+        if (typeof mode === 'object') {
+          // hash mode: no rows, the page's digest rides on the empty rows array
+          rows = Object.assign([], {
+            [DIGEST]: digestPage(reader, digestColumns(columns, this.encoder, original), mode),
+          });
+        } else rows = canonicalRows(reader, columns, this.encoder, original);
       } catch (err) {
         // a malformed frame: the driver's own answer to a cell it cannot decode
         return this.handleParsingError(err, frameInfo, null);
@@ -267,6 +279,28 @@ function canonicalRows(
   }
   reader.offset = at;
   return rows;
+}
+
+/** A page's columns as digestPage reads them: each one's canonical decoder, empty-cell value and canonicaliser. */
+function digestColumns(columns: NonNullable<ReadMeta['columns']>, encoder: unknown, decode: Decoder): DigestColumns {
+  return {
+    names: columns.map((c) => c.name),
+    types: columns.map((c) => c.type),
+    texts: columns.map((c) => {
+      const f = (c.type as Marked)[CANON] as CellCanon;
+      return (b: Buffer, at: number, len: number) => f(b, at, len, encoder, decode);
+    }),
+    empties: columns.map((c) => () => decode.call(encoder, EMPTY, c.type)),
+    canons: columns.map((c) => canonFor(c.type)),
+  };
+}
+
+/**
+ * Complete pages of this table, from now on in this thread, are reduced to a PageDigest (found on the
+ * result's rows array under DIGEST, the array itself empty); other pages decode to canonical text.
+ */
+export function digestTable(keyspace: string, table: string, spec: DigestSpec): void {
+  tables.set(`${keyspace}.${table}`, spec);
 }
 
 /**

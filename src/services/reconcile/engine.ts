@@ -46,9 +46,10 @@ import {KeyHashes} from './key-hashes.js';
 import {checkPgHash, type PgFilter, pgBuckets, pgDrillEach} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
 import {type SampleEstimate, sampleTable} from './sample.js';
-import {addSparse, defaultWorkers, readSpill, runScan, ScanError} from './scan.js';
+import {addSparse, defaultWorkers, runScan, ScanError} from './scan.js';
 import {mergedBuckets, type ShardWait, waitForShards} from './shards.js';
 import {pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
+import {readSpill} from './spill.js';
 
 /**
  * `cdcctl reconcile`: per table pair, PostgreSQL's bucket figures (one server-side query) run

@@ -33,15 +33,20 @@ export const pgHashInput = {
   reset(): void {
     this.length = 0;
   },
-  add(s: string): void {
-    const n = s.length;
-    let at = this.length;
-    if (this.bytes.length < at + n * 3) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, at + n * 3));
+  /** Room for `n` more bytes after `length`: returns the buffer to write them into (it may have grown). */
+  room(n: number): Uint8Array {
+    const at = this.length;
+    if (this.bytes.length < at + n) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, at + n));
       grown.set(this.bytes.subarray(0, at));
       this.bytes = grown;
     }
-    const bytes = this.bytes;
+    return this.bytes;
+  },
+  add(s: string): void {
+    const n = s.length;
+    let at = this.length;
+    const bytes = this.room(n * 3);
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c > 0x7f) {

@@ -1,15 +1,15 @@
-import {mkdir, rename, writeFile} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {parentPort, workerData} from 'node:worker_threads';
 import type {Client} from 'cassandra-driver';
 import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
 import {type Split, splitQuery} from './cassandra-side.js';
-import {canonicalTable, installCanonicalDecoding} from './cell-canon.js';
+import {canonicalTable, digestTable, installCanonicalDecoding} from './cell-canon.js';
 import {bucketOf, newBuckets, rowHasher} from './hash.js';
+import {DIGEST, type DigestSpec, type PageDigest} from './page-digest.js';
 import {pgHashOut, pgHashOutHex} from './pg-hash.js';
-import {SPILL_MAGIC} from './scan.js';
 import type {ResolvedTable} from './spec.js';
+import {SpillWriter} from './spill.js';
 
 /**
  * One scan worker thread: its own Cassandra client and prepared split query; it pulls one split at
@@ -79,8 +79,12 @@ async function scanSplit(split: Split): Promise<void> {
   const spill = input.mode === 'hash' && input.spillDir ? new SpillWriter() : undefined;
   const driver = (await import('cassandra-driver')).default;
   const {Long} = driver.types;
-  // read mode (the benchmark's baselines): the driver's values, parsed its way or in place
-  if (input.mode !== 'read') decodeInPlace(driver, t, true);
+  // hash mode: pages reduced to digests; collect mode: canonical texts; read mode (the benchmark's
+  // baselines): the driver's values, parsed its way or in place
+  if (input.mode === 'hash') {
+    const cutoffUs = withWt ? input.cutoffUs : undefined;
+    decodeInPlace(driver, t, {key: t.key.map((c) => c.name), compared: t.compared.map((c) => c.name), mask, cutoffUs});
+  } else if (input.mode === 'collect') decodeInPlace(driver, t, true);
   else if (input.readParse === 'in-place') decodeInPlace(driver, t, false);
   const params = [Long.fromString(split.start), Long.fromString(split.end)];
   const options = {prepare: true, fetchSize: input.fetchSize, consistency: input.consistency, autoPage: false};
@@ -95,7 +99,27 @@ async function scanSplit(split: Split): Promise<void> {
       ? c.execute(query, params, {...options, pageState: res.pageState})
       : (undefined as unknown as typeof pending);
     const page = res.rows;
-    if (input.mode === 'read') {
+    const digest = (page as unknown as {[DIGEST]?: PageDigest})[DIGEST];
+    let pageRows = page.length;
+    if (digest) {
+      // a page the parser already reduced (page-digest.ts)
+      pageRows = digest.rows + digest.young;
+      rows += pageRows;
+      young += digest.young;
+      const a = acc as NonNullable<typeof acc>;
+      const {bucket, hi, lo, keys, keyEnd} = digest;
+      let keyStart = 0;
+      for (let i = 0; i < digest.rows; i++) {
+        const b = bucket[i] as number;
+        if (a.n[b] === 0) (touched as Uint32Array)[nTouched++] = b;
+        a.n[b] = (a.n[b] as number) + 1;
+        a.hi[b] = (a.hi[b] as number) + (hi[i] as number);
+        a.lo[b] = (a.lo[b] as number) + (lo[i] as number);
+        const keyEndAt = keyEnd[i] as number;
+        spill?.addBytes(b, hi[i] as number, lo[i] as number, keys, keyStart, keyEndAt);
+        keyStart = keyEndAt;
+      }
+    } else if (input.mode === 'read') {
       rows += page.length;
     } else {
       for (const r of page) {
@@ -130,7 +154,7 @@ async function scanSplit(split: Split): Promise<void> {
         spill?.add(b, hi, lo, key);
       }
     }
-    port?.postMessage({type: 'progress', rows: page.length} satisfies WorkerMessage);
+    port?.postMessage({type: 'progress', rows: pageRows} satisfies WorkerMessage);
     if (input.rateLimit) {
       const ahead = (rows / input.rateLimit) * 1000 - (Date.now() - started);
       if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
@@ -160,8 +184,11 @@ async function scanSplit(split: Split): Promise<void> {
   }
 }
 
-/** Pages of the table parsed in place, cells decoded to canonical text or to driver values (cell-canon.ts). */
-function decodeInPlace(driver: unknown, t: ResolvedTable, canonical: boolean): void {
+/**
+ * Pages of the table parsed in place (cell-canon.ts): reduced to digests (a DigestSpec), cells decoded
+ * to canonical text (true) or to driver values (false).
+ */
+function decodeInPlace(driver: unknown, t: ResolvedTable, mode: boolean | DigestSpec): void {
   type Install = Parameters<typeof installCanonicalDecoding>;
   const {Encoder} = driver as {Encoder: {prototype: Install[0]}};
   const require = createRequire(import.meta.url);
@@ -170,48 +197,8 @@ function decodeInPlace(driver: unknown, t: ResolvedTable, canonical: boolean): v
   };
   const {Parser} = require('cassandra-driver/lib/streams.js') as {Parser: {prototype: NonNullable<Install[2]>}};
   installCanonicalDecoding(Encoder.prototype, FrameReader.prototype, Parser.prototype);
-  canonicalTable(t.keyspace, t.table, canonical);
-}
-
-/**
- * A split's spill file (drill-down without a rescan), written once when the split is done:
- *   u32 magic (SPILL_MAGIC) · u32 count · u32 key blob bytes · count × (bucket u32 · hi u32 · lo u32 · key length in UTF-16 units u32)
- *   · the keys, concatenated, UTF-8
- * (little-endian). Keys are collected as JS strings and encoded once per split: one native call
- * instead of one per row.
- */
-class SpillWriter {
-  private recs = new Uint32Array(4096 * 4);
-  private count = 0;
-  private keys: string[] = [];
-  add(b: number, hi: number, lo: number, key: string): void {
-    if ((this.count + 1) * 4 > this.recs.length) {
-      const next = new Uint32Array(this.recs.length * 2);
-      next.set(this.recs);
-      this.recs = next;
-    }
-    const o = this.count * 4;
-    this.recs[o] = b;
-    this.recs[o + 1] = hi;
-    this.recs[o + 2] = lo;
-    this.recs[o + 3] = key.length;
-    this.keys.push(key);
-    this.count++;
-  }
-  async write(path: string): Promise<void> {
-    const blob = Buffer.from(this.keys.join(''), 'utf8');
-    const head = new Uint32Array([SPILL_MAGIC, this.count, blob.length]);
-    const recs = this.recs.subarray(0, this.count * 4);
-    const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-    if (!le) throw new Error('spill files assume a little-endian machine');
-    await mkdir(join(path, '..'), {recursive: true});
-    await writeFile(`${path}.tmp`, [
-      new Uint8Array(head.buffer),
-      new Uint8Array(recs.buffer, recs.byteOffset, recs.byteLength),
-      blob,
-    ]);
-    await rename(`${path}.tmp`, path); // a split's spill exists only when the split finished
-  }
+  if (typeof mode === 'object') digestTable(t.keyspace, t.table, mode);
+  else canonicalTable(t.keyspace, t.table, mode);
 }
 
 port.on('message', async (msg: {split?: Split; stop?: true}) => {

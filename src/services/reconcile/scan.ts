@@ -1,11 +1,8 @@
-import {readFile} from 'node:fs/promises';
 import {availableParallelism} from 'node:os';
-import {join} from 'node:path';
 import {Worker} from 'node:worker_threads';
 import {entryUrl} from '../../entry-url.js';
 import type {Split} from './cassandra-side.js';
 import type {Buckets} from './hash.js';
-import type {KeyHashes} from './key-hashes.js';
 import type {WorkerInput, WorkerMessage} from './scan-worker.js';
 
 /**
@@ -110,56 +107,4 @@ export function addSparse(into: Buckets, sparse: {ids: Uint32Array; sums: Float6
     into.hi[b] = (into.hi[b] as number) + (sums[i * 3 + 1] as number);
     into.lo[b] = (into.lo[b] as number) + (sums[i * 3 + 2] as number);
   }
-}
-
-/** First word of a spill file (format of scan-worker.ts SpillWriter): "RCS2". */
-export const SPILL_MAGIC = 0x32534352;
-
-/**
- * Reads spill files of the given splits, keeping rows of the given buckets (key, bucket, row hash).
- * Only kept keys are decoded, each into a string of its own: slices of one decoded blob would keep
- * every split's whole key blob alive for as long as a single key of it is (V8 sliced strings).
- */
-export async function readSpill(
-  dir: string,
-  splitIds: number[],
-  buckets: Set<number>,
-  into: KeyHashes,
-): Promise<number[]> {
-  const missing: number[] = [];
-  for (const id of splitIds) {
-    let buf: Buffer;
-    try {
-      buf = await readFile(join(dir, `${id}.bin`));
-    } catch {
-      missing.push(id);
-      continue;
-    }
-    if (buf.length < 12 || buf.readUInt32LE(0) !== SPILL_MAGIC) {
-      missing.push(id); // another format (an older version's run): rescanned like a missing file
-      continue;
-    }
-    const count = buf.readUInt32LE(4);
-    const blobStart = 12 + count * 16;
-    // key lengths are in UTF-16 units: when they add up to the blob's bytes, every key is ASCII and
-    // can be cut straight out of the buffer; otherwise the blob is decoded once and kept keys copied
-    let chars = 0;
-    for (let r = 0; r < count; r++) chars += buf.readUInt32LE(12 + r * 16 + 12);
-    const ascii = chars === buf.readUInt32LE(8);
-    const blob = ascii ? '' : buf.toString('utf8', blobStart);
-    let k = 0;
-    for (let r = 0; r < count; r++) {
-      const o = 12 + r * 16;
-      const b = buf.readUInt32LE(o);
-      const kl = buf.readUInt32LE(o + 12);
-      if (buckets.has(b)) {
-        const key = ascii
-          ? buf.toString('latin1', blobStart + k, blobStart + k + kl)
-          : Buffer.from(blob.slice(k, k + kl)).toString();
-        into.set(key, b, buf.readUInt32LE(o + 4), buf.readUInt32LE(o + 8));
-      }
-      k += kl;
-    }
-  }
-  return missing;
 }

@@ -1,0 +1,258 @@
+import type {Buffer} from 'node:buffer';
+import {type CqlType, NULL_MARK, SEP, T} from './canonical.js';
+import {pgHashBytes, pgHashInput, pgHashOut} from './pg-hash.js';
+
+/**
+ * A hash-mode page reduced straight from the RESULT frame's bytes: for every row, its bucket, its
+ * row hash and its canonical key, without a string or an object per cell or row. The canonical row
+ * text (key, then SEP and each compared column, hash.ts) is written as UTF-8 into the shared hash
+ * buffer: the common types from the cell bytes (text as is, integers as digits, uuids as hex), every
+ * other cell as the text its column's canonical decoder (cell-canon.ts) gives. The result is the same
+ * bucket and hash as rowHasher over canonicalRows of the same page (test/unit/reconcile-page-digest.test.ts).
+ */
+export interface DigestSpec {
+  /** Key columns, in canonical order. */
+  key: string[];
+  /** Compared columns, in canonical order. */
+  compared: string[];
+  /** Buckets − 1. */
+  mask: number;
+  /** Rows whose writetime column (wt__) is after this (µs since the epoch) are counted as young and left out. */
+  cutoffUs?: number;
+}
+
+export interface PageDigest {
+  /** Rows kept (not young), described by the arrays below. */
+  rows: number;
+  young: number;
+  bucket: Uint32Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
+  /** The kept rows' canonical keys, UTF-8, one after the other; key i ends at keyEnd[i]. */
+  keys: Uint8Array;
+  keyEnd: Uint32Array;
+}
+
+/** Where a digested page travels: on the (empty) rows array the driver hands to the query's caller. */
+export const DIGEST = Symbol('cdcctl.reconcile.digest');
+
+/** A non-empty cell's canonical text (the column's decoder in cell-canon.ts). */
+export type CellText = (buf: Buffer, at: number, len: number) => unknown;
+/** Empty cells (length 0) keep the driver's meaning: '' for text and blobs, null otherwise. */
+export type EmptyText = () => unknown;
+
+type Writer = (buf: Buffer, at: number, len: number) => void;
+
+const SEP_BYTE = SEP.charCodeAt(0);
+const NULL_BYTE = NULL_MARK.charCodeAt(0);
+const TWO32 = 4294967296;
+const MAX_DATE_MS = 8.64e15;
+const DASH = 0x2d;
+const HEX_CODES = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX_CODES[i * 2] = h.charCodeAt(0);
+  HEX_CODES[i * 2 + 1] = h.charCodeAt(1);
+}
+
+function addByte(c: number): void {
+  const bytes = pgHashInput.room(1);
+  bytes[pgHashInput.length++] = c;
+}
+
+function addText(v: unknown, canon: (v: unknown) => string): void {
+  pgHashInput.add(typeof v === 'string' ? v : canon(v));
+}
+
+/** A safe integer as decimal digits. */
+function addInteger(n: number): void {
+  const bytes = pgHashInput.room(17);
+  let at = pgHashInput.length;
+  if (n < 0) {
+    bytes[at++] = DASH;
+    n = -n;
+  }
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    bytes[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  pgHashInput.length = at + digits;
+}
+
+/**
+ * The byte writer of a column's non-empty cells. `text` is the column's canonical decoder, the one the
+ * row objects are made with: the fast paths write the same bytes it would give, and hand anything
+ * unusual (a length a type cannot have, non-ASCII text, integers beyond 2^53) to it.
+ */
+function writerFor(t: CqlType, text: CellText, canon: (v: unknown) => string): Writer {
+  const slow: Writer = (b, at, len) => addText(text(b, at, len), canon);
+  switch (t.code) {
+    case T.text:
+    case T.varchar:
+    case T.ascii:
+      // ASCII bytes are their own canonical text; anything else is decoded as the driver decodes it
+      return (b, at, len) => {
+        const bytes = pgHashInput.room(len);
+        const start = pgHashInput.length;
+        for (let i = 0; i < len; i++) {
+          const c = b[at + i] as number;
+          if (c > 0x7f) return slow(b, at, len);
+          bytes[start + i] = c;
+        }
+        pgHashInput.length = start + len;
+      };
+    case T.int:
+      return (b, at, len) => (len === 4 ? addInteger(b.readInt32BE(at)) : slow(b, at, len));
+    case T.bigint:
+    case T.counter:
+      return (b, at, len) => {
+        if (len !== 8) return slow(b, at, len);
+        const n = b.readInt32BE(at) * TWO32 + b.readUInt32BE(at + 4);
+        return Number.isSafeInteger(n) ? addInteger(n) : slow(b, at, len);
+      };
+    case T.timestamp:
+      return (b, at, len) => {
+        if (len !== 8) return slow(b, at, len);
+        const n = b.readInt32BE(at) * TWO32 + b.readUInt32BE(at + 4);
+        return Math.abs(n) <= MAX_DATE_MS ? addInteger(n) : slow(b, at, len);
+      };
+    case T.boolean:
+      return (b, at) => addByte(b[at] ? 0x74 : 0x66);
+    case T.uuid:
+    case T.timeuuid:
+      return (b, at, len) => {
+        if (len !== 16) return slow(b, at, len);
+        const bytes = pgHashInput.room(36);
+        let o = pgHashInput.length;
+        for (let i = 0; i < 16; i++) {
+          if (i === 4 || i === 6 || i === 8 || i === 10) bytes[o++] = DASH;
+          const x = (b[at + i] as number) * 2;
+          bytes[o++] = HEX_CODES[x] as number;
+          bytes[o++] = HEX_CODES[x + 1] as number;
+        }
+        pgHashInput.length = o;
+      };
+    default:
+      return slow;
+  }
+}
+
+export interface DigestColumns {
+  names: string[];
+  types: CqlType[];
+  /** Each column's canonical decoder of non-empty cells. */
+  texts: CellText[];
+  /** Each column's driver value of an empty cell. */
+  empties: EmptyText[];
+  /** Each column's canonicaliser of driver values (canonFor). */
+  canons: Array<(v: unknown) => string>;
+}
+
+/** How a page's columns map onto the canonical row: which frame column is the i-th key or compared column. */
+interface Plan {
+  width: number;
+  order: Int32Array;
+  keyCount: number;
+  writers: Writer[];
+  empties: EmptyText[];
+  canons: Array<(v: unknown) => string>;
+  wt: number;
+}
+
+function planOf(cols: DigestColumns, spec: DigestSpec): Plan {
+  const index = new Map(cols.names.map((n, j) => [n, j]));
+  const at = (name: string) => {
+    const j = index.get(name);
+    if (j === undefined) throw new Error(`column ${name} is not in the page`);
+    return j;
+  };
+  const order = Int32Array.from([...spec.key, ...spec.compared].map(at));
+  return {
+    width: cols.names.length,
+    order,
+    keyCount: spec.key.length,
+    writers: [...order].map((j) =>
+      writerFor(cols.types[j] as CqlType, cols.texts[j] as CellText, cols.canons[j] as (v: unknown) => string),
+    ),
+    empties: [...order].map((j) => cols.empties[j] as EmptyText),
+    canons: [...order].map((j) => cols.canons[j] as (v: unknown) => string),
+    wt: spec.cutoffUs === undefined ? -1 : (index.get('wt__') ?? -1),
+  };
+}
+
+/**
+ * Reduces the rows of a RESULT frame (`reader` at the row count) to a PageDigest, moving the reader
+ * past them. Cells: a length (int, negative for null) and that many bytes.
+ */
+export function digestPage(reader: {buf: Buffer; offset: number}, cols: DigestColumns, spec: DigestSpec): PageDigest {
+  const plan = planOf(cols, spec);
+  const buf = reader.buf;
+  let at = reader.offset;
+  const count = buf.readInt32BE(at);
+  at += 4;
+  const {width, order, keyCount, writers, empties, canons, wt} = plan;
+  const cellAt = new Int32Array(width);
+  const cellLen = new Int32Array(width);
+  const bucket = new Uint32Array(count);
+  const hi = new Uint32Array(count);
+  const lo = new Uint32Array(count);
+  const keyEnd = new Uint32Array(count);
+  let keys = new Uint8Array(count * 40 + 64);
+  let keyBytes = 0;
+  let kept = 0;
+  let young = 0;
+  const cutoff = spec.cutoffUs ?? 0;
+  /** The key is complete in the hash buffer: its bucket, and a copy of its bytes (for the spill file). */
+  const keyDone = () => {
+    const bytes = pgHashInput.bytes;
+    const n = pgHashInput.length;
+    pgHashBytes(bytes, n);
+    bucket[kept] = pgHashOut.lo & spec.mask;
+    if (keys.length < keyBytes + n) {
+      const grown = new Uint8Array(Math.max(keys.length * 2, keyBytes + n));
+      grown.set(keys.subarray(0, keyBytes));
+      keys = grown;
+    }
+    for (let k = 0; k < n; k++) keys[keyBytes + k] = bytes[k] as number;
+    keyBytes += n;
+    keyEnd[kept] = keyBytes;
+  };
+  for (let r = 0; r < count; r++) {
+    for (let j = 0; j < width; j++) {
+      const len = buf.readInt32BE(at);
+      at += 4;
+      cellAt[j] = at;
+      cellLen[j] = len;
+      if (len > 0) {
+        if (at + len > buf.length) throw new RangeError(`cell of ${len} bytes past the end of the frame`);
+        at += len;
+      }
+    }
+    if (wt >= 0 && cellLen[wt] === 8) {
+      const w = cellAt[wt] as number;
+      if (buf.readInt32BE(w) * TWO32 + buf.readUInt32BE(w + 4) > cutoff) {
+        young++;
+        continue;
+      }
+    }
+    pgHashInput.reset();
+    for (let i = 0; i < order.length; i++) {
+      if (i === keyCount) keyDone();
+      if (i > 0) addByte(SEP_BYTE);
+      const j = order[i] as number;
+      const len = cellLen[j] as number;
+      if (len < 0) addByte(NULL_BYTE);
+      else if (len === 0) addText((empties[i] as EmptyText)(), canons[i] as (v: unknown) => string);
+      else (writers[i] as Writer)(buf, cellAt[j] as number, len);
+    }
+    if (order.length === keyCount) keyDone();
+    pgHashInput.hash();
+    hi[kept] = pgHashOut.hi;
+    lo[kept] = pgHashOut.lo;
+    kept++;
+  }
+  reader.offset = at;
+  return {rows: kept, young, bucket, hi, lo, keys: keys.subarray(0, keyBytes), keyEnd};
+}
