@@ -42,6 +42,7 @@ const shard = (s: string, runId: string, ...more: string[]) =>
 
 interface Mismatch {
   kind: string;
+  bucket: number;
   key: {id: string};
   columns: Array<{column: string; cassandra: string | null; postgres: string | null}>;
 }
@@ -55,6 +56,7 @@ interface TableResult {
   rowsScanned: number;
   splitsResumed: number;
   skippedOnRecheck: number;
+  bucketsReadInFull?: number;
   mismatches: Mismatch[];
 }
 interface RunResult {
@@ -152,6 +154,10 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     driftRun = res.runId;
     assert.equal(res.status, 'drift');
     assert.deepEqual(signature(res.tables[0]?.mismatches ?? []), expected);
+    // PostgreSQL's side of the drill-down: key lookups, and a scan only of the buckets holding extras
+    const extraBuckets = new Set(res.tables[0]?.mismatches.filter((m) => m.kind === 'extra').map((m) => m.bucket));
+    assert.ok(extraBuckets.size > 0);
+    assert.equal(res.tables[0]?.bucketsReadInFull, extraBuckets.size);
     const byId = new Map(res.tables[0]?.mismatches.map((m) => [m.key.id, m]));
     assert.deepEqual(byId.get(nullName.id)?.columns, [{column: 'name', cassandra: null, postgres: 'now set'}]);
     assert.deepEqual(byId.get(cassChanged.id)?.columns, [{column: 'big', cassandra: '1', postgres: cassChanged.big}]);

@@ -1,6 +1,6 @@
-import type {Client} from 'cassandra-driver';
-import {mapSettled} from '../../util/concurrency.js';
-import {cqlKeyFromCanon, SEP} from './canonical.js';
+import type {Client, types} from 'cassandra-driver';
+import {mapSettled, type Settled} from '../../util/concurrency.js';
+import {canonFor, cqlKeyFromCanon, SEP} from './canonical.js';
 import type {ResolvedTable} from './spec.js';
 
 /**
@@ -47,6 +47,11 @@ export function splitQuery(t: ResolvedTable, withWritetime: boolean): string {
   return `SELECT ${selectList(t, withWritetime)} FROM ${cqlTable(t)} WHERE ${tok} > ? AND ${tok} <= ?`;
 }
 
+/** The rows of a list of partition keys (a table keyed by one partition key column). */
+export function keyInQuery(t: ResolvedTable): string {
+  return `SELECT ${selectList(t, true)} FROM ${cqlTable(t)} WHERE ${q((t.key[0] as {name: string}).name)} IN ?`;
+}
+
 export function keyQuery(t: ResolvedTable): string {
   return `SELECT ${selectList(t, true)} FROM ${cqlTable(t)} WHERE ${t.key.map((c) => `${q(c.name)} = ?`).join(' AND ')}`;
 }
@@ -57,24 +62,43 @@ export interface CassRow {
   writetimeUs?: number;
 }
 
-/** Reads the rows with these canonical keys (prepared point reads, 32 in flight). */
+/** Keys per multi-partition read (IN ?), and such reads in flight. */
+const IN_BATCH = 100;
+const IN_FLIGHT = 8;
+
+/**
+ * Reads the rows with these canonical keys. A table keyed by its partition key alone (one column) is
+ * read 100 keys per prepared `IN ?` query: a round trip and a request per key made 1,000 point reads
+ * cost ~0.4 s, against ~0.1 s this way. Other tables: prepared point reads, 32 in flight.
+ */
 export async function cassFetch(client: Client, t: ResolvedTable, keys: string[]): Promise<Map<string, CassRow>> {
-  const {types} = (await import('cassandra-driver')).default;
-  const query = keyQuery(t);
+  const {types: cql} = (await import('cassandra-driver')).default;
   const out = new Map<string, CassRow>();
-  const results = await mapSettled(keys, 32, async (key) => {
-    const parts = key.split(SEP);
-    const params = t.key.map((c, i) => cqlKeyFromCanon(parts[i] as string, c.type, types));
-    const res = await client.execute(query, params, {prepare: true});
-    const row = res.first();
-    if (row) {
-      const wt = row.get('wt__') as {toNumber(): number} | null | undefined;
-      out.set(key, {
-        row: row as unknown as Record<string, unknown>,
-        writetimeUs: wt ? Number(wt.toString()) : undefined,
-      });
-    }
-  });
+  const keep = (key: string, row: types.Row) => {
+    const wt = row.get('wt__') as {toNumber(): number} | null | undefined;
+    out.set(key, {row: row as unknown as Record<string, unknown>, writetimeUs: wt ? Number(wt.toString()) : undefined});
+  };
+  const single = t.key.length === 1 && t.partitionKey.length === 1 ? t.key[0] : undefined;
+  let results: Settled<void>[];
+  if (single) {
+    const canon = canonFor(single.type);
+    const query = keyInQuery(t);
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += IN_BATCH) batches.push(keys.slice(i, i + IN_BATCH));
+    results = await mapSettled(batches, IN_FLIGHT, async (batch) => {
+      const params = [batch.map((key) => cqlKeyFromCanon(key, single.type, cql))];
+      const res = await client.execute(query, params, {prepare: true, fetchSize: IN_BATCH * 2});
+      for (const row of res.rows) keep(canon(row.get(single.name)), row);
+    });
+  } else {
+    const query = keyQuery(t);
+    results = await mapSettled(keys, 32, async (key) => {
+      const parts = key.split(SEP);
+      const params = t.key.map((c, i) => cqlKeyFromCanon(parts[i] as string, c.type, cql));
+      const row = (await client.execute(query, params, {prepare: true})).first();
+      if (row) keep(key, row);
+    });
+  }
   const failed = results.find((r) => !r.ok);
   if (failed && !failed.ok) throw failed.error;
   return out;

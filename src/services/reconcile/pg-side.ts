@@ -2,6 +2,7 @@ import {availableParallelism} from 'node:os';
 import type {Pool, PoolClient} from 'pg';
 import {CdcError, ExitCode} from '../../errors.js';
 import {quoteIdent} from '../../store/sql.js';
+import {mapSettled} from '../../util/concurrency.js';
 import {pgKeyFromCanon, SEP} from './canonical.js';
 import {type Buckets, newBuckets} from './hash.js';
 import {PG_HASH_PROBES, pgHashHex, pgHashHexSql, pgHashSql} from './pg-hash.js';
@@ -20,14 +21,17 @@ export interface PgFilter {
   bucketRange?: [number, number];
 }
 
+/** The min-age condition on the updatedAt column (its value pushed onto `params`), or '' without one. */
+function cutoffClause(t: ResolvedTable, filter: PgFilter, params: unknown[]): string {
+  if (!filter.cutoff || !t.updatedAt) return '';
+  params.push(filter.cutoff);
+  return `(${quoteIdent(t.updatedAt)} IS NULL OR ${quoteIdent(t.updatedAt)} < $${params.length})`;
+}
+
 function inner(t: ResolvedTable, filter: PgFilter, params: unknown[]): string {
-  const where: string[] = [];
-  if (filter.cutoff && t.updatedAt) {
-    params.push(filter.cutoff);
-    where.push(`(${quoteIdent(t.updatedAt)} IS NULL OR ${quoteIdent(t.updatedAt)} < $${params.length})`);
-  }
+  const where = cutoffClause(t, filter, params);
   return `SELECT ${pgKeyCanonSql(t)} AS pk, ${pgHashHexSql(pgRowCanonSql(t))} AS h FROM ${pgTableRef(t)}${
-    where.length ? ` WHERE ${where.join(' AND ')}` : ''
+    where ? ` WHERE ${where}` : ''
   }`;
 }
 
@@ -55,10 +59,8 @@ export function bucketSql(
   const values: unknown[] = [buckets - 1];
   const scan = pgScanSql(t);
   const where: string[] = [];
-  if (filter.cutoff && t.updatedAt) {
-    values.push(filter.cutoff);
-    where.push(`(${quoteIdent(t.updatedAt)} IS NULL OR ${quoteIdent(t.updatedAt)} < $${values.length})`);
-  }
+  const young = cutoffClause(t, filter, values);
+  if (young) where.push(young);
   if (blocks) {
     const ctid = `${quoteIdent(t.pgTable)}.ctid`;
     values.push(`(${blocks[0]},0)`);
@@ -187,7 +189,7 @@ const literalText = (s: string) => `'${s.replaceAll("'", "''")}'`;
  * Keys and row hashes of the given buckets, streamed row by row to `each` (never held as one
  * result: a drill over many mismatched buckets of a big table would hold every key twice).
  */
-export async function pgDrillEach(
+async function pgDrillEach(
   pool: Pool,
   t: ResolvedTable,
   buckets: number,
@@ -217,30 +219,90 @@ export async function pgDrillEach(
   }
 }
 
+/**
+ * PostgreSQL's keys and row hashes of the mismatched buckets `which`, streamed to `each`. First by key:
+ * the rows with Cassandra's keys of those buckets (`cassKeys`), through the primary key's index. A
+ * bucket whose rows are not all found that way (`expected` is its count in the bucket query) holds
+ * keys Cassandra does not have (extras) or rows since deleted: only those buckets are then read in full
+ * (pgDrillEach, a scan of the table), skipping the rows already delivered. Value and missing drift —
+ * the usual kinds — thus cost index lookups instead of a scan that hashes every key of the table.
+ */
+export async function pgDrill(
+  pool: Pool,
+  t: ResolvedTable,
+  buckets: number,
+  which: number[],
+  expected: (bucket: number) => number,
+  cassKeys: string[],
+  filter: PgFilter,
+  each: (pk: string, bucket: number, hash: string) => void,
+): Promise<{scannedBuckets: number}> {
+  const found = new Map<number, number>();
+  const seen = new Set<string>();
+  const batches: string[][] = [];
+  for (let i = 0; i < cassKeys.length; i += KEY_BATCH) batches.push(cassKeys.slice(i, i + KEY_BATCH));
+  // batches run side by side on the pool's connections, as the bucket query's chunks do
+  const settled = await mapSettled(batches, defaultPgParallel(), async (batch) => {
+    const values: unknown[] = [buckets - 1];
+    const from = keyedRows(t, batch, values);
+    const where = cutoffClause(t, filter, values);
+    const res = await pool.query<{pk: string; b: number; h: string}>({
+      text: `SELECT pk, ${BUCKET} AS b, h FROM (SELECT ${pgKeyCanonSql(t)} AS pk, ${pgHashHexSql(pgRowCanonSql(t))} AS h
+               FROM ${from}${where ? ` WHERE ${where}` : ''}) s`,
+      values,
+    });
+    for (const r of res.rows) {
+      found.set(r.b, (found.get(r.b) ?? 0) + 1);
+      seen.add(r.pk);
+      each(r.pk, r.b, r.h);
+    }
+  });
+  for (const r of settled) if (!r.ok) throw r.error;
+  const rest = which.filter((b) => (found.get(b) ?? 0) < expected(b));
+  if (rest.length > 0) {
+    await pgDrillEach(pool, t, buckets, rest, filter, (pk, b, h) => {
+      if (!seen.has(pk)) each(pk, b, h);
+    });
+  }
+  return {scannedBuckets: rest.length};
+}
+
 export interface PgRow {
   /** Canonical texts by Cassandra column name (null for NULL). */
   cols: Record<string, string | null>;
   updatedAt?: Date | null;
 }
 
+const KEY_BATCH = 5000;
+
+/**
+ * The table (as `t`) joined with canonical keys (an unnest of one text array per key column, pushed
+ * onto `params`): index lookups, each key converted to the column's type (pgKeyFromCanon).
+ */
+function keyedRows(t: ResolvedTable, keys: string[], params: unknown[]): string {
+  const parts = t.key.map((_, k) => keys.map((key) => key.split(SEP)[k] as string));
+  const first = params.length + 1;
+  params.push(...parts);
+  const unnest = `unnest(${parts.map((_, k) => `$${first + k}::text[]`).join(', ')}) AS _rk(${parts.map((_, k) => `_rk${k}`).join(', ')})`;
+  const on = t.key
+    .map((c, k) => `t.${quoteIdent(c.pg)} = ${pgKeyFromCanon(`_rk._rk${k}`, c.type, {type: c.pgType}, c.hint)}`)
+    .join(' AND ');
+  // canonical expressions name the table's columns unqualified; the unnest columns (_rk*) cannot clash
+  return `${pgTableRef(t)} t JOIN ${unnest} ON ${on}`;
+}
+
 /** Canonical column texts of the rows with these canonical keys (index lookups through unnest). */
 export async function pgFetch(pool: Pool, t: ResolvedTable, keys: string[]): Promise<Map<string, PgRow>> {
   const out = new Map<string, PgRow>();
-  for (let i = 0; i < keys.length; i += 5000) {
-    const batch = keys.slice(i, i + 5000);
-    const parts = t.key.map((_, k) => batch.map((key) => key.split(SEP)[k] as string));
-    const unnest = `unnest(${parts.map((_, k) => `$${k + 1}::text[]`).join(', ')}) AS _rk(${parts.map((_, k) => `_rk${k}`).join(', ')})`;
-    const on = t.key
-      .map((c, k) => `t.${quoteIdent(c.pg)} = ${pgKeyFromCanon(`_rk._rk${k}`, c.type, {type: c.pgType}, c.hint)}`)
-      .join(' AND ');
-    // canonical expressions name the table's columns unqualified; the unnest columns (_rk*) cannot clash
+  for (let i = 0; i < keys.length; i += KEY_BATCH) {
+    const values: unknown[] = [];
+    const from = keyedRows(t, keys.slice(i, i + KEY_BATCH), values);
     const cols = t.compared.map((c, j) => `${c.pgExpr} AS _c${j}`);
     const keyExpr = pgKeyCanonSql(t);
     const upd = t.updatedAt ? `, t.${quoteIdent(t.updatedAt)} AS _updated_at` : '';
     const res = await pool.query<Record<string, string | null> & {_pk: string; _updated_at?: Date | null}>({
-      text: `SELECT ${keyExpr} AS _pk${cols.length ? `, ${cols.join(', ')}` : ''}${upd}
-               FROM ${pgTableRef(t)} t JOIN ${unnest} ON ${on}`,
-      values: parts,
+      text: `SELECT ${keyExpr} AS _pk${cols.length ? `, ${cols.join(', ')}` : ''}${upd} FROM ${from}`,
+      values,
     });
     for (const r of res.rows) {
       const c: Record<string, string | null> = {};
