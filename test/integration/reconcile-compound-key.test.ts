@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import {readdirSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import type driver from 'cassandra-driver';
-import {json, runCli, tempConfig} from '../helpers.js';
+import {json, runCli, tempConfig, tempDir} from '../helpers.js';
 import {cassandraClient, PG, requireStack, sql} from './stack.js';
 
 /**
@@ -77,7 +78,8 @@ describe('reconcile: a compound primary key (real stack)', () => {
 
   it('identical tables are clean; drift of every kind is found by its full key', async (t) => {
     if (skip) return t.skip(skip);
-    const args = ['reconcile', '--recheck-after', '0', '--no-push', '--no-alert', '--json'];
+    const spill = tempDir('cdcctl-spill-');
+    const args = ['reconcile', '--recheck-after', '0', '--no-push', '--no-alert', '--json', '--spill-dir', spill];
     const clean = await cli(args);
     assert.equal(clean.code, 0, clean.stderr + clean.stdout);
     assert.equal(json<Result>(clean).tables[0]?.rowsCassandra, ROWS);
@@ -103,5 +105,6 @@ describe('reconcile: a compound primary key (real stack)', () => {
       'value t5/1/40000 note',
     ]);
     assert.ok((table?.bucketsReadInFull ?? 0) >= 1 && (table?.bucketsReadInFull ?? 0) <= 2);
+    assert.deepEqual(readdirSync(spill), [], 'finished runs leave no spill files or directories');
   });
 });

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
-import {rm} from 'node:fs/promises';
+import {rm, rmdir} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import type {Client} from 'cassandra-driver';
 import type {Pool, PoolClient} from 'pg';
 import {
@@ -714,6 +714,9 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     // only now (this shard is finished): a re-run of it knows from its status that these keys are gone
     if (sharded && mismatched.length > 0) await dropDrillKeys(store, runId, t.name, mismatched);
     await rm(spillDir, {recursive: true, force: true}).catch(() => {});
+    // then the table's and the run's directories, once empty (other tables or shards may still use them)
+    await rmdir(dirname(spillDir)).catch(() => {});
+    await rmdir(dirname(dirname(spillDir))).catch(() => {});
     await publishTable(ctx, opts, t, result, runId).then(
       (w) => warnings.push(...w),
       (e: Error) => warnings.push(e.message),
