@@ -16,9 +16,10 @@ import {SpillWriter} from './spill.js';
  * a time from the main thread (back-pressure: the next split is asked for only when this one is done;
  * within a split the next page is requested while the current one is hashed, so at most two pages
  * are held). Modes:
- *   hash    — bucket sums per split (+ a spill file of bucket/hash/key for drill-down without a rescan)
+ *   hash    — bucket sums per split (+ a spill file of bucket/hash/key for drill-down without a rescan);
+ *             each page arrives reduced to its rows' buckets, hashes and keys (page-digest.ts)
  *   read    — decode to driver values only (the benchmark's baseline A: pages parsed the driver's way, or
- *             in place as hash mode parses them)
+ *             in place, cell by cell, as collect mode parses them)
  *   collect — keys and hashes of rows in the given buckets (drill-down when a spill file is missing)
  */
 export interface WorkerInput {
