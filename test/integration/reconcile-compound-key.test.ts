@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import {readdirSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
-import type driver from 'cassandra-driver';
-import {json, runCli, tempConfig, tempDir} from '../helpers.js';
-import {cassandraClient, PG, requireStack, sql} from './stack.js';
+import {json, runCli, tempDir} from '../helpers.js';
+import {scratchSides, sql, stackConfig} from './stack.js';
 
 /**
  * A table whose primary key has several columns — a composite partition key and a clustering column —
@@ -13,21 +12,12 @@ import {cassandraClient, PG, requireStack, sql} from './stack.js';
  */
 const id = `rck${process.pid}`;
 const ROWS = 400;
-const config = tempConfig(
-  [
-    'current-context: local',
-    'contexts:',
-    '  local:',
-    '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "${env:CDC_PG_PASSWORD}", opsSchema: "cdc_ops"}',
-    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
-    '    reconcile:',
-    '      buckets: 256',
-    '      tables:',
-    `        - {name: ${id}.readings, cassandra: ${id}.readings, postgres: ${id}.readings, key: [tenant, region, seq]}`,
-    '',
-  ].join('\n'),
-);
-const cli = (args: string[]) => runCli(args, {env: {...config.env, CDC_PG_PASSWORD: PG.password}});
+const {env} = stackConfig([
+  'reconcile:',
+  '  buckets: 256',
+  `  tables: [{name: ${id}.readings, cassandra: ${id}.readings, postgres: ${id}.readings, key: [tenant, region, seq]}]`,
+]);
+const cli = (args: string[]) => runCli(args, {env});
 
 interface Result {
   status: string;
@@ -40,15 +30,10 @@ interface Result {
 }
 
 describe('reconcile: a compound primary key (real stack)', () => {
-  let skip: string | undefined;
-  let cass: driver.Client;
+  const sides = scratchSides(id, {createKeyspace: true});
   before(async () => {
-    skip = await requireStack();
-    if (skip) return;
-    cass = await cassandraClient();
-    await cass.execute(
-      `CREATE KEYSPACE IF NOT EXISTS ${id} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
-    );
+    if (sides.skip) return;
+    const {cass} = sides;
     await cass.execute(
       `CREATE TABLE ${id}.readings (tenant text, region int, seq bigint, reading double, note text,
          PRIMARY KEY ((tenant, region), seq))`,
@@ -69,15 +54,12 @@ describe('reconcile: a compound primary key (real stack)', () => {
     );
   });
   after(async () => {
-    if (skip) return;
-    await cass.execute(`DROP KEYSPACE IF EXISTS ${id}`);
-    await cass.shutdown();
-    await sql('target', `DROP SCHEMA IF EXISTS ${id} CASCADE`);
+    if (sides.skip) return;
     await sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [`${id}.readings`]);
   });
 
   it('identical tables are clean; drift of every kind is found by its full key', async (t) => {
-    if (skip) return t.skip(skip);
+    if (sides.skip) return t.skip(sides.skip);
     const spill = tempDir('cdcctl-spill-');
     const args = ['reconcile', '--recheck-after', '0', '--no-push', '--no-alert', '--json', '--spill-dir', spill];
     const clean = await cli(args);
@@ -88,7 +70,7 @@ describe('reconcile: a compound primary key (real stack)', () => {
     // a new PostgreSQL row (both extra); row 40: NULL note set on one side
     await sql('target', `UPDATE ${id}.readings SET reading = reading + 1 WHERE seq = 10000`);
     await sql('target', `DELETE FROM ${id}.readings WHERE seq = 20000`);
-    await cass.execute(`DELETE FROM ${id}.readings WHERE tenant = 't2' AND region = 0 AND seq = 30000`);
+    await sides.cass.execute(`DELETE FROM ${id}.readings WHERE tenant = 't2' AND region = 0 AND seq = 30000`);
     await sql('target', `INSERT INTO ${id}.readings VALUES ('t9', 1, 7, 1.5, 'only here')`);
     await sql('target', `UPDATE ${id}.readings SET note = 'set' WHERE seq = 40000`);
     const r = await cli(args);

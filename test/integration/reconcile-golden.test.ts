@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import {after, before, describe, it} from 'node:test';
-import type driver from 'cassandra-driver';
+import {describe, it} from 'node:test';
 import {type CqlType, canonFor, NULL_MARK, pgCanonExpr, T} from '../../src/services/reconcile/canonical.js';
 import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
-import {cassandraClient, requireStack, sql} from './stack.js';
+import {requireStack, scratchSides, sql} from './stack.js';
 
 /**
  * Golden test of the canonical forms across both databases: each edge value is written to
@@ -200,24 +199,11 @@ const cases: Case[] = [
 ];
 
 describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
-  let skip: string | undefined;
-  let cass: driver.Client;
-  before(async () => {
-    skip = await requireStack();
-    if (skip) return;
-    cass = await cassandraClient();
-    await cass.execute(
-      `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
-    );
-  });
-  after(async () => {
-    if (skip) return;
-    await cass.execute(`DROP KEYSPACE IF EXISTS ${ks}`);
-    await cass.shutdown();
-  });
+  const sides = scratchSides(ks, {createKeyspace: true});
 
   it('every type: JS canonical of the Cassandra value = PostgreSQL canonical expression = golden text', async (t) => {
-    if (skip) return t.skip(skip);
+    if (sides.skip) return t.skip(sides.skip);
+    const {cass} = sides;
     const failures: string[] = [];
     for (const [i, [name, cql, type, cqlLit, pgType, pgLit, expected]] of cases.entries()) {
       const table = `c${i}`;

@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type driver from 'cassandra-driver';
 import {json, repoRoot, runCli, tempConfig} from '../helpers.js';
-import {cassandraClient, PG, requireStack, sql} from './stack.js';
+import {cassandraClient, PG, requireStack, sql, stackConfig} from './stack.js';
 
 /**
  * `cdcctl reconcile` end to end against the local stack: Cassandra 5 and PostgreSQL, the store,
@@ -16,24 +16,12 @@ const pgSchema = id;
 const tableName = `${id}.accounts`;
 const ROWS = 3000;
 
-const config = tempConfig(
-  [
-    'current-context: local',
-    'contexts:',
-    '  local:',
-    '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "${env:CDC_PG_PASSWORD}", opsSchema: "cdc_ops"}',
-    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
-    '    kafka: {brokers: ["127.0.0.1:9092"]}',
-    '    pushgateway: {url: "http://127.0.0.1:9091"}',
-    '    alertmanager: {url: "http://127.0.0.1:9093"}',
-    '    reconcile:',
-    '      buckets: 4096',
-    '      tables:',
-    `        - {name: ${tableName}, cassandra: ${ks}.accounts, postgres: ${pgSchema}.accounts, key: [id], updatedAt: updated_at, writetimeColumn: name}`,
-    '',
-  ].join('\n'),
-);
-const env = {...config.env, CDC_PG_PASSWORD: PG.password};
+const {env} = stackConfig([
+  'reconcile:',
+  '  buckets: 4096',
+  '  tables:',
+  `    - {name: ${tableName}, cassandra: ${ks}.accounts, postgres: ${pgSchema}.accounts, key: [id], updatedAt: updated_at, writetimeColumn: name}`,
+]);
 const cli = (args: string[]) => runCli(args, {env});
 const reconcileArgs = ['reconcile', '--table', tableName, '--recheck-after', '0', '--json'];
 /** One shard of a run, one scan worker, no alert. */

@@ -1,54 +1,32 @@
 import assert from 'node:assert/strict';
-import {after, before, describe, it} from 'node:test';
-import type driver from 'cassandra-driver';
+import {describe, it} from 'node:test';
 import type {SeedPlan} from '../../src/services/reconcile/seed.js';
-import {json, runCli, tempConfig} from '../helpers.js';
-import {cassandraClient, PG, requireStack, sql} from './stack.js';
+import {json, runCli} from '../helpers.js';
+import {scratchSides, sql, stackConfig} from './stack.js';
 
 /**
  * `reconcile seed --dry-run` against the real Cassandra and PostgreSQL: the plan names what exists,
  * the row counts now and the actions in order, needs no --yes, and leaves both sides as they were.
  */
 const id = `sd${process.pid}`;
-const config = tempConfig(
-  [
-    'current-context: local',
-    'contexts:',
-    '  local:',
-    '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "${env:CDC_PG_PASSWORD}"}',
-    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
-    '',
-  ].join('\n'),
-);
-const env = {...config.env, CDC_PG_PASSWORD: PG.password};
+const {env} = stackConfig();
 const pair = (name: string) => ['--cassandra', `${id}.${name}`, '--postgres', `${id}.${name}`];
 
 describe('reconcile seed --dry-run (real stack)', () => {
-  let skip: string | undefined;
-  let cass: driver.Client;
-  before(async () => {
-    skip = await requireStack();
-    if (skip) return;
-    cass = await cassandraClient();
-  });
-  after(async () => {
-    if (skip) return;
-    await cass.execute(`DROP KEYSPACE IF EXISTS ${id}`).catch(() => {});
-    await cass.shutdown();
-    await sql('target', `DROP SCHEMA IF EXISTS ${id} CASCADE`).catch(() => {});
-  });
+  const sides = scratchSides(id);
 
   /** Everything a seed could change: keyspace, schema, both tables' rows (with writetimes and updated_at). */
   const snapshot = async (name: string) => {
-    const ks = (await cass.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [id]))
-      .rowLength;
+    const ks = (
+      await sides.cass.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [id])
+    ).rowLength;
     const tables = ks
-      ? (await cass.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [id])).rows.map(
-          (r) => r.table_name,
-        )
+      ? (
+          await sides.cass.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [id])
+        ).rows.map((r) => r.table_name)
       : [];
     const cRows = tables.includes(name)
-      ? (await cass.execute(`SELECT id, name, writetime(name) AS w FROM ${id}.${name}`)).rows
+      ? (await sides.cass.execute(`SELECT id, name, writetime(name) AS w FROM ${id}.${name}`)).rows
           .map((r) => `${r.id} ${r.name} ${r.w}`)
           .sort()
       : null;
@@ -63,7 +41,7 @@ describe('reconcile seed --dry-run (real stack)', () => {
   };
 
   it('nothing there yet: would create keyspace, schema and tables and load the rows; creates nothing', async (t) => {
-    if (skip) return t.skip(skip);
+    if (sides.skip) return t.skip(sides.skip);
     const before = await snapshot('fresh');
     const r = await runCli(
       ['reconcile', 'seed', ...pair('fresh'), '--rows', '120', '--drift', '0.1', '--dry-run', '--json'],
@@ -104,7 +82,7 @@ describe('reconcile seed --dry-run (real stack)', () => {
   });
 
   it('existing tables: the row counts now, truncate or drop; no --yes needed; nothing changed', async (t) => {
-    if (skip) return t.skip(skip);
+    if (sides.skip) return t.skip(sides.skip);
     const seeded = await runCli(['reconcile', 'seed', ...pair('accounts'), '--rows', '50', '--drift', '0.1', '--yes'], {
       env,
     });

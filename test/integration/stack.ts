@@ -1,4 +1,4 @@
-import {before} from 'node:test';
+import {after, before} from 'node:test';
 import driver from 'cassandra-driver';
 import pg from 'pg';
 import {tempConfig} from '../helpers.js';
@@ -10,22 +10,32 @@ import {tempConfig} from '../helpers.js';
 export const CONNECT_URL = 'http://127.0.0.1:8083';
 export const PG = {host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc'};
 
-export const localConfig = tempConfig(
-  [
-    'current-context: local',
-    'contexts:',
-    '  local:',
-    `    connect: {url: "${CONNECT_URL}"}`,
-    '    kafka: {brokers: ["127.0.0.1:9092"]}',
-    '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "${env:CDC_PG_PASSWORD}"}',
-    '    prometheus: {url: "http://127.0.0.1:9090"}',
-    '    alertmanager: {url: "http://127.0.0.1:9093"}',
-    '    pushgateway: {url: "http://127.0.0.1:9091"}',
-    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
-    '',
-  ].join('\n'),
-);
-export const env = {...localConfig.env, CDC_PG_PASSWORD: PG.password};
+/**
+ * A config file whose one context, `local`, reaches every service of the stack, with `contextLines`
+ * added to the context (indented by four spaces, e.g. a `reconcile:` section), and the environment
+ * to run cdcctl with it (CDCCTL_CONFIG and the PostgreSQL password it references).
+ */
+export function stackConfig(contextLines: string[] = []): {path: string; env: Record<string, string>} {
+  const config = tempConfig(
+    [
+      'current-context: local',
+      'contexts:',
+      '  local:',
+      `    connect: {url: "${CONNECT_URL}"}`,
+      '    kafka: {brokers: ["127.0.0.1:9092"]}',
+      '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "${env:CDC_PG_PASSWORD}"}',
+      '    prometheus: {url: "http://127.0.0.1:9090"}',
+      '    alertmanager: {url: "http://127.0.0.1:9093"}',
+      '    pushgateway: {url: "http://127.0.0.1:9091"}',
+      '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
+      ...contextLines.map((l) => `    ${l}`),
+      '',
+    ].join('\n'),
+  );
+  return {path: config.path, env: {...config.env, CDC_PG_PASSWORD: PG.password}};
+}
+
+export const env = stackConfig().env;
 
 export async function stackAvailable(): Promise<boolean> {
   try {
@@ -79,6 +89,32 @@ export async function deleteConnectors(names: string[]): Promise<void> {
 }
 
 export {before};
+
+/**
+ * For a describe() block that works in a scratch Cassandra keyspace and PostgreSQL schema, both named
+ * `id`: registers the hooks that check the stack and connect (and create the keyspace when asked), and
+ * that drop both afterwards with everything in them. The returned object is filled in by the hooks.
+ */
+export function scratchSides(id: string, opts: {createKeyspace?: boolean} = {}): {skip?: string; cass: driver.Client} {
+  const sides = {} as {skip?: string; cass: driver.Client};
+  before(async () => {
+    sides.skip = await requireStack();
+    if (sides.skip) return;
+    sides.cass = await cassandraClient();
+    if (opts.createKeyspace) {
+      await sides.cass.execute(
+        `CREATE KEYSPACE IF NOT EXISTS ${id} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+      );
+    }
+  });
+  after(async () => {
+    if (sides.skip) return;
+    await sides.cass.execute(`DROP KEYSPACE IF EXISTS ${id}`).catch(() => {});
+    await sides.cass.shutdown();
+    await sql('target', `DROP SCHEMA IF EXISTS ${id} CASCADE`).catch(() => {});
+  });
+  return sides;
+}
 
 /** A driver client on the local stack's Cassandra, connected (tests set up and check data with it). */
 export async function cassandraClient(): Promise<driver.Client> {
