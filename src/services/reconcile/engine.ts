@@ -624,18 +624,15 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           const held = cMap.size;
 
           const candidates = await candidatesOf(cMap, async (each) => {
-            const cassKeys = Array.from(cMap.buckets(), ([k]) => k);
-            const expected = (b: number) => pgAcc.n[b] as number;
-            ({scannedBuckets: bucketsReadInFull} = await pgDrill(
-              pool,
-              t,
+            const drill = {
               buckets,
-              mismatched,
-              expected,
-              cassKeys,
-              pgFilter,
-              each,
-            ));
+              which: mismatched,
+              expected: (b: number) => pgAcc.n[b] as number,
+              cassKeys: Array.from(cMap.buckets(), ([k]) => k),
+              tableRows: total(pgAcc),
+              filter: pgFilter,
+            };
+            ({scannedBuckets: bucketsReadInFull} = await pgDrill(pool, t, drill, each));
           });
           ctx.log.debug(
             `${t.name}: drill-down compared ${held} Cassandra keys with PostgreSQL's (${Date.now() - t0} ms, ${bucketsReadInFull} of ${mismatched.length} buckets read in full): ${candidates.size} differ`,
