@@ -3,8 +3,8 @@ import {execFile} from 'node:child_process';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import kafkajs from 'kafkajs';
-import {eventually, json, repoRoot, runCli, tempConfig} from '../helpers.js';
-import {CONNECT_URL, connectRaw, deleteConnectors, PG, requireStack, sql} from './stack.js';
+import {eventually, json, repoRoot, runCli} from '../helpers.js';
+import {connectRaw, deleteConnectors, requireStack, sql, stackConfig} from './stack.js';
 
 /**
  * The dead-letter workflow on the real stack: a Debezium JDBC sink with errors.tolerance=all and a
@@ -23,18 +23,7 @@ const RUN = `${P}-run`;
 const N = 20;
 /** The store in a schema of its own: its migrations (perhaps new ones under test) leave the shared cdc_ops alone. */
 const OPS = `cdc_ops_dlq_${process.pid}`;
-const config = tempConfig(
-  [
-    'current-context: local',
-    'contexts:',
-    '  local:',
-    `    connect: {url: "${CONNECT_URL}"}`,
-    '    kafka: {brokers: ["127.0.0.1:9092"]}',
-    `    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "\${env:CDC_PG_PASSWORD}", opsSchema: ${OPS}}`,
-    '',
-  ].join('\n'),
-);
-const env = {...config.env, CDC_PG_PASSWORD: PG.password};
+const {env} = stackConfig([], {opsSchema: OPS});
 const SCHEMA = {
   type: 'struct',
   fields: [

@@ -12,10 +12,15 @@ export const PG = {host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc'};
 
 /**
  * A config file whose one context, `local`, reaches every service of the stack, with `contextLines`
- * added to the context (indented by four spaces, e.g. a `reconcile:` section), and the environment
- * to run cdcctl with it (CDCCTL_CONFIG and the PostgreSQL password it references).
+ * added to the context (indented by four spaces, e.g. a `reconcile:` section) and, when given, the
+ * store in a schema of its own; and the environment to run cdcctl with it (CDCCTL_CONFIG and the
+ * PostgreSQL password it references).
  */
-export function stackConfig(contextLines: string[] = []): {path: string; env: Record<string, string>} {
+export function stackConfig(
+  contextLines: string[] = [],
+  opts: {opsSchema?: string} = {},
+): {path: string; env: Record<string, string>} {
+  const ops = opts.opsSchema ? `, opsSchema: ${opts.opsSchema}` : '';
   const config = tempConfig(
     [
       'current-context: local',
@@ -23,7 +28,7 @@ export function stackConfig(contextLines: string[] = []): {path: string; env: Re
       '  local:',
       `    connect: {url: "${CONNECT_URL}"}`,
       '    kafka: {brokers: ["127.0.0.1:9092"]}',
-      '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "${env:CDC_PG_PASSWORD}"}',
+      `    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "\${env:CDC_PG_PASSWORD}"${ops}}`,
       '    prometheus: {url: "http://127.0.0.1:9090"}',
       '    alertmanager: {url: "http://127.0.0.1:9093"}',
       '    pushgateway: {url: "http://127.0.0.1:9091"}',
