@@ -80,8 +80,13 @@ function everyCause(err: DriverError, test: (e: DriverError) => boolean): boolea
 
 const authFailure = (e: DriverError) =>
   e.name === 'AuthenticationError' || (e.name === 'ResponseError' && e.code === BAD_CREDENTIALS);
-const missing = (e: DriverError) =>
-  e.name === 'ResponseError' && e.code === INVALID && /^(keyspace|table) '?[^' ]+'? does not exist/i.test(e.message);
+/** The server refused the query as invalid (bad syntax, an unknown keyspace or table, a guardrail's limit). */
+export function invalidQuery(err: unknown): boolean {
+  const e = err as DriverError | undefined;
+  return e?.name === 'ResponseError' && e.code === INVALID;
+}
+
+const missing = (e: DriverError) => invalidQuery(e) && /^(keyspace|table) '?[^' ]+'? does not exist/i.test(e.message);
 
 /**
  * Maps a driver error onto the exit-code contract: what the configuration names and the server

@@ -25,3 +25,16 @@ export async function mapSettled<T, R>(
   await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker));
   return results;
 }
+
+/** mapSettled for work that fails as a whole: every call settles, then the first failure (in input order) is thrown. */
+export async function mapAll<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = await mapSettled(items, limit, fn);
+  return results.map((r) => {
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
+}

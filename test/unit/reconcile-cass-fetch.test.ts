@@ -31,8 +31,9 @@ function client(onIn: 'answer' | 'refuse' | 'time out') {
   const execute = async (query: string, params: unknown[]) => {
     queries.push(query.includes(' IN ?') ? 'in' : 'point');
     if (query.includes(' IN ?')) {
-      if (onIn === 'refuse') throw Object.assign(new Error('Too many partition keys in IN'), {code: 0x2200});
-      if (onIn === 'time out') throw Object.assign(new Error('Read timed out'), {code: 0x1200});
+      if (onIn === 'refuse')
+        throw Object.assign(new Error('Too many partition keys in IN'), {name: 'ResponseError', code: 0x2200});
+      if (onIn === 'time out') throw Object.assign(new Error('Read timed out'), {name: 'ResponseError', code: 0x1200});
       const ids = (params[0] as number[]).filter((id) => stored.has(id));
       return {rows: ids.map(row)};
     }

@@ -1,6 +1,6 @@
 import type {Client} from 'cassandra-driver';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
-import {mapSettled} from '../../util/concurrency.js';
+import {mapAll} from '../../util/concurrency.js';
 import type {CassandraTarget} from './config.js';
 import {canonicalJson, isRawNumber, parseExact, scalarText} from './crypto.js';
 
@@ -208,8 +208,7 @@ export class CassandraSide {
     const cql = `DELETE FROM ${q(t.keyspace)}.${q(t.table)} USING TIMESTAMP ? WHERE ${where}`;
     const driver = (await import('cassandra-driver')).default;
     const ts = driver.types.Long.fromString(tsUs);
-    const results = await mapSettled(keys, 8, (key) => this.exec(cql, [ts, ...this.keyParams(cols, key)]));
-    for (const r of results) if (!r.ok) throw r.error;
+    await mapAll(keys, 8, (key) => this.exec(cql, [ts, ...this.keyParams(cols, key)]));
     return keys.length;
   }
 

@@ -1,5 +1,6 @@
 import type {Client, types} from 'cassandra-driver';
-import {mapSettled, type Settled} from '../../util/concurrency.js';
+import {invalidQuery} from '../../clients/cassandra.js';
+import {mapAll} from '../../util/concurrency.js';
 import {canonFor, cqlKeyFromCanon, SEP} from './canonical.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -65,8 +66,6 @@ export interface CassRow {
 /** Keys per multi-partition read (IN ?), and such reads in flight. */
 const IN_BATCH = 100;
 const IN_FLIGHT = 8;
-/** The native protocol's "invalid query" error code (§9), as a guardrail on IN lists answers. */
-const INVALID_QUERY = 0x2200;
 
 /**
  * Reads the rows with these canonical keys. A table keyed by its partition key alone (one column) is
@@ -81,10 +80,6 @@ export async function cassFetch(client: Client, t: ResolvedTable, keys: string[]
     const wt = row.get('wt__') as {toNumber(): number} | null | undefined;
     out.set(key, {row: row as unknown as Record<string, unknown>, writetimeUs: wt ? Number(wt.toString()) : undefined});
   };
-  const settle = (results: Settled<void>[]) => {
-    const failed = results.find((r) => !r.ok);
-    if (failed && !failed.ok) throw failed.error;
-  };
   const single = t.key.length === 1 && t.partitionKey.length === 1 ? t.key[0] : undefined;
   if (single) {
     const canon = canonFor(single.type);
@@ -92,27 +87,23 @@ export async function cassFetch(client: Client, t: ResolvedTable, keys: string[]
     const batches: string[][] = [];
     for (let i = 0; i < keys.length; i += IN_BATCH) batches.push(keys.slice(i, i + IN_BATCH));
     try {
-      settle(
-        await mapSettled(batches, IN_FLIGHT, async (batch) => {
-          const params = [batch.map((key) => cqlKeyFromCanon(key, single.type, cql))];
-          const res = await client.execute(query, params, {prepare: true, fetchSize: IN_BATCH * 2});
-          for (const row of res.rows) keep(canon(row.get(single.name)), row);
-        }),
-      );
+      await mapAll(batches, IN_FLIGHT, async (batch) => {
+        const params = [batch.map((key) => cqlKeyFromCanon(key, single.type, cql))];
+        const res = await client.execute(query, params, {prepare: true, fetchSize: IN_BATCH * 2});
+        for (const row of res.rows) keep(canon(row.get(single.name)), row);
+      });
       return out;
     } catch (err) {
-      if ((err as {code?: number}).code !== INVALID_QUERY) throw err;
+      if (!invalidQuery(err)) throw err;
       out.clear(); // refused: read them one by one instead
     }
   }
   const query = keyQuery(t);
-  settle(
-    await mapSettled(keys, 32, async (key) => {
-      const parts = key.split(SEP);
-      const params = t.key.map((c, i) => cqlKeyFromCanon(parts[i] as string, c.type, cql));
-      const row = (await client.execute(query, params, {prepare: true})).first();
-      if (row) keep(key, row);
-    }),
-  );
+  await mapAll(keys, 32, async (key) => {
+    const parts = key.split(SEP);
+    const params = t.key.map((c, i) => cqlKeyFromCanon(parts[i] as string, c.type, cql));
+    const row = (await client.execute(query, params, {prepare: true})).first();
+    if (row) keep(key, row);
+  });
   return out;
 }

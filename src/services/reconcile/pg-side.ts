@@ -2,7 +2,7 @@ import {availableParallelism} from 'node:os';
 import type {Pool, PoolClient} from 'pg';
 import {CdcError, ExitCode} from '../../errors.js';
 import {quoteIdent} from '../../store/sql.js';
-import {mapSettled} from '../../util/concurrency.js';
+import {mapAll} from '../../util/concurrency.js';
 import {pgKeyFromCanon, SEP} from './canonical.js';
 import {type Buckets, newBuckets} from './hash.js';
 import {PG_HASH_PROBES, pgHashHex, pgHashHexSql, pgHashSql} from './pg-hash.js';
@@ -275,7 +275,7 @@ export async function pgDrill(
   const batches: string[][] = [];
   for (let i = 0; i < cassKeys.length; i += KEY_BATCH) batches.push(cassKeys.slice(i, i + KEY_BATCH));
   // batches run side by side on the pool's connections, as the bucket query's chunks do
-  const settled = await mapSettled(batches, defaultPgParallel(), async (batch) => {
+  await mapAll(batches, defaultPgParallel(), async (batch) => {
     const values: unknown[] = [buckets - 1];
     const from = keyedRows(t, batch, values);
     const where = cutoffClause(t, filter, values);
@@ -290,7 +290,6 @@ export async function pgDrill(
       each(r.pk, r.b, r.h);
     }
   });
-  for (const r of settled) if (!r.ok) throw r.error;
   const rest = which.filter((b) => (found.get(b) ?? 0) < expected(b));
   if (rest.length > 0) {
     await pgDrillEach(pool, t, buckets, rest, filter, (pk, b, h) => {
