@@ -50,6 +50,14 @@ export const cases: Array<[string, CqlType, () => unknown]> = [
         ]),
       ),
   ],
+  [
+    'bigint around 10^9 (the digit writer works in 9-digit steps)',
+    {code: T.bigint},
+    () =>
+      types.Long.fromString(
+        pick(['999999999', '1000000000', '-1000000000', '1000000001', '1000000000000000000', '4294967296', '-7']),
+      ),
+  ],
   ['timestamp', {code: T.timestamp}, () => new Date(int(-1e12, 4e12))],
   [
     'double',
@@ -75,6 +83,16 @@ export const cases: Array<[string, CqlType, () => unknown]> = [
         ]),
       ),
   ],
+  [
+    'decimal: any unscaled value up to 6 bytes, any scale from −70 to 70',
+    {code: T.decimal},
+    () =>
+      // the driver's typings say number; its constructor takes an Integer too (any precision)
+      new types.BigDecimal(
+        types.Integer.fromString(`${pick(['', '-'])}${int(0, 2 ** 47)}${pick(['', '0', '000'])}`) as unknown as number,
+        int(-70, 71),
+      ),
+  ],
   ['text', {code: T.text}, () => pick(['', 'a', 'héllo', 'x\x1fy', '中文'])],
   ['ascii', {code: T.ascii}, () => pick(['', 'abc'])],
   ['date', {code: T.date}, () => new types.LocalDate(int(1900, 2100), int(1, 13), int(1, 29))],
@@ -93,7 +111,27 @@ export const cases: Array<[string, CqlType, () => unknown]> = [
   ['varint', {code: T.varint}, () => types.Integer.fromString(String(int(-1e9, 1e9)))],
   ['smallint', {code: T.smallint}, () => int(-30000, 30000)],
   ['blob', {code: T.blob}, () => Buffer.from([int(0, 256), int(0, 256)])],
-  ['set<text>', {code: T.set, info: {code: T.text}}, () => pick([['b', 'a'], ['a'], ['z', 'é']])],
+  [
+    'set<text>',
+    {code: T.set, info: {code: T.text}},
+    // in order and out of it; elements JSON escapes, and ones that sort differently once quoted
+    () =>
+      pick([
+        ['b', 'a'],
+        ['a'],
+        ['z', 'é'],
+        ['t1', 't3', 'tag-0'],
+        ['', 'a'],
+        ['a', 'a b'],
+        ['a', 'a!'],
+        ['a"b', 'c'],
+        ['a\\b'],
+        ['x\ty'],
+        ['~', '{'],
+        ['ab', 'abc', 'b'],
+      ]),
+  ],
+  ['set<ascii>', {code: T.set, info: {code: T.ascii}}, () => pick([['a', 'b'], ['B', 'a'], ['a a']])],
   ['list<int>', {code: T.list, info: {code: T.int}}, () => [3, 1, 2]],
   ['map<text,int>', {code: T.map, info: [{code: T.text}, {code: T.int}]}, () => ({bb: 1, a: 2})],
 ];

@@ -149,6 +149,24 @@ export function floatText(value: number, single: boolean): string {
   return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
 }
 
+/**
+ * The date of a day number (days since 1970-01-01) in the proleptic Gregorian calendar, as the
+ * driver's LocalDate and PostgreSQL count (H. Hinnant's civil_from_days), packed as
+ * year × 10000 + month × 100 + day; undefined when the year is outside 1–9999.
+ */
+export function civilFromDays(days: number): number | undefined {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return y < 1 || y > 9999 ? undefined : y * 10000 + m * 100 + d;
+}
+
 interface LocalDateLike {
   year: number;
   month: number;

@@ -1,5 +1,5 @@
 import {Buffer} from 'node:buffer';
-import {type Canon, type CqlType, canonFor, decimalTextSafe, floatText, HEX, T} from './canonical.js';
+import {type Canon, type CqlType, canonFor, civilFromDays, decimalTextSafe, floatText, HEX, T} from './canonical.js';
 import {DIGEST, type DigestColumns, type DigestSpec, digestPage} from './page-digest.js';
 
 /**
@@ -96,21 +96,13 @@ function float32Text(b: Buffer, at: number): string {
   return s;
 }
 
-/**
- * YYYY-MM-DD of a day number in the proleptic Gregorian calendar (as the driver's LocalDate and
- * PostgreSQL count), without a Date or a LocalDate per cell (H. Hinnant's civil_from_days).
- */
+/** YYYY-MM-DD of a day number, without a Date or a LocalDate per cell. */
 function civilDate(days: number): string | undefined {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  if (y < 1 || y > 9999) return undefined;
+  const ymd = civilFromDays(days);
+  if (ymd === undefined) return undefined;
+  const y = Math.floor(ymd / 10000);
+  const m = Math.floor(ymd / 100) % 100;
+  const d = ymd % 100;
   return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 

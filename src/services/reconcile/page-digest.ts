@@ -1,5 +1,5 @@
 import type {Buffer} from 'node:buffer';
-import {type CqlType, NULL_MARK, SEP, T} from './canonical.js';
+import {type CqlType, civilFromDays, NULL_MARK, SEP, T} from './canonical.js';
 import {pgHashBytes, pgHashInput, pgHashOut} from './pg-hash.js';
 
 /**
@@ -64,7 +64,20 @@ function addText(v: unknown, canon: (v: unknown) => string): void {
   pgHashInput.add(typeof v === 'string' ? v : canon(v));
 }
 
-/** A safe integer as decimal digits. */
+/** Decimal digits of 0 ≤ n < 10^9, padded with zeros to `width` digits, at `at`; returns the end. */
+function putDigits(bytes: Uint8Array, at: number, n: number, width: number): number {
+  let digits = 1;
+  for (let m = 10; m <= n && digits < 9; m *= 10) digits++;
+  if (digits < width) digits = width;
+  for (let i = at + digits - 1; i >= at; i--) {
+    const q = (n / 10) | 0;
+    bytes[i] = 0x30 + n - q * 10;
+    n = q;
+  }
+  return at + digits;
+}
+
+/** A safe integer as decimal digits (in 32-bit steps: integer division of a float is slow). */
 function addInteger(n: number): void {
   const bytes = pgHashInput.room(17);
   let at = pgHashInput.length;
@@ -72,13 +85,110 @@ function addInteger(n: number): void {
     bytes[at++] = DASH;
     n = -n;
   }
-  let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-  for (let i = at + digits - 1; i >= at; i--) {
-    bytes[i] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
+  if (n < 1e9) at = putDigits(bytes, at, n, 1);
+  else {
+    const high = Math.floor(n / 1e9);
+    at = putDigits(bytes, at, high, 1);
+    at = putDigits(bytes, at, n - high * 1e9, 9);
   }
-  pgHashInput.length = at + digits;
+  pgHashInput.length = at;
+}
+
+const DIGITS = new Uint8Array(16);
+
+/**
+ * unscaled × 10^-scale as canonical decimal text (decimalTextSafe's digits: no exponent, trailing
+ * fraction zeros removed), for a safe integer `unscaled`.
+ */
+function addDecimal(unscaled: number, scale: number): void {
+  const bytes = pgHashInput.room(20 + Math.abs(scale));
+  let at = pgHashInput.length;
+  if (unscaled === 0) {
+    bytes[at] = 0x30;
+    pgHashInput.length = at + 1;
+    return;
+  }
+  if (unscaled < 0) {
+    bytes[at++] = DASH;
+    unscaled = -unscaled;
+  }
+  const count = DIGITS.length;
+  let first = count;
+  for (let n = unscaled; n > 0; n = Math.floor(n / 10)) DIGITS[--first] = 0x30 + (n % 10);
+  if (scale <= 0) {
+    for (let i = first; i < count; i++) bytes[at++] = DIGITS[i] as number;
+    for (let i = 0; i < -scale; i++) bytes[at++] = 0x30;
+  } else {
+    const point = count - scale; // digits before it are the integer part; before `first` they are zeros
+    let end = count;
+    while (end > point && end > first && DIGITS[end - 1] === 0x30) end--;
+    if (point > first) for (let i = first; i < point; i++) bytes[at++] = DIGITS[i] as number;
+    else bytes[at++] = 0x30;
+    if (end > point) {
+      bytes[at++] = 0x2e;
+      for (let i = point; i < end; i++) bytes[at++] = i < first ? 0x30 : (DIGITS[i] as number);
+    }
+  }
+  pgHashInput.length = at;
+}
+
+/** YYYY-MM-DD of a day number (days since 1970-01-01); false when the year is outside 1–9999. */
+function addDate(days: number): boolean {
+  const ymd = civilFromDays(days);
+  if (ymd === undefined) return false;
+  const bytes = pgHashInput.room(10);
+  let at = putDigits(bytes, pgHashInput.length, Math.floor(ymd / 10000), 4);
+  bytes[at++] = DASH;
+  at = putDigits(bytes, at, Math.floor(ymd / 100) % 100, 2);
+  bytes[at++] = DASH;
+  pgHashInput.length = putDigits(bytes, at, ymd % 100, 2);
+  return true;
+}
+
+/**
+ * A set<text> cell as canonical JSON (["a", "b"]), when every element is printable ASCII that JSON
+ * does not escape and sorts the same with and without its quotes (0x23–0x7e but "\"), and the
+ * elements come in ascending byte order (Cassandra's order for text): then the quoted elements are
+ * already in canonical order. False otherwise (nothing written): the column's decoder decides.
+ */
+function addTextSet(b: Buffer, at: number, len: number): boolean {
+  const end = at + len;
+  if (len < 4) return false;
+  const n = b.readInt32BE(at);
+  if (n < 1) return false;
+  const bytes = pgHashInput.room(len + n * 4 + 2);
+  const start = pgHashInput.length;
+  let o = start;
+  bytes[o++] = 0x5b;
+  let p = at + 4;
+  let prev = -1;
+  let prevLen = 0;
+  for (let e = 0; e < n; e++) {
+    if (p + 4 > end) return false;
+    const l = b.readInt32BE(p);
+    p += 4;
+    if (l < 0 || p + l > end) return false;
+    // this element against the one before it: it must come after
+    if (prev >= 0 && b.compare(b, prev, prev + prevLen, p, p + l) <= 0) return false;
+    if (e > 0) {
+      bytes[o++] = 0x2c;
+      bytes[o++] = 0x20;
+    }
+    bytes[o++] = 0x22;
+    for (let i = p; i < p + l; i++) {
+      const c = b[i] as number;
+      if (c < 0x23 || c > 0x7e || c === 0x5c) return false;
+      bytes[o++] = c;
+    }
+    bytes[o++] = 0x22;
+    prev = p;
+    prevLen = l;
+    p += l;
+  }
+  if (p !== end) return false;
+  bytes[o++] = 0x5d;
+  pgHashInput.length = o;
+  return true;
 }
 
 /**
@@ -134,6 +244,22 @@ function writerFor(t: CqlType, text: CellText, canon: (v: unknown) => string): W
         }
         pgHashInput.length = o;
       };
+    case T.decimal:
+      // scale, then the unscaled value as a big-endian two's-complement integer
+      return (b, at, len) => {
+        const digits = len - 4;
+        const scale = len >= 4 ? b.readInt32BE(at) : 0;
+        if (digits < 1 || digits > 6 || scale > 64 || scale < -64) return slow(b, at, len);
+        addDecimal(b.readIntBE(at + 4, digits), scale);
+      };
+    case T.date:
+      // days since 1970-01-01, offset by 2^31
+      return (b, at, len) => (len === 4 && addDate(b.readUInt32BE(at) - 2147483648) ? undefined : slow(b, at, len));
+    case T.set: {
+      const el = (t.info as CqlType | undefined)?.code;
+      if (el !== T.text && el !== T.varchar && el !== T.ascii) return slow;
+      return (b, at, len) => (addTextSet(b, at, len) ? undefined : slow(b, at, len));
+    }
     default:
       return slow;
   }
