@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {type CqlType, canonFor, NULL_MARK, pgCanonExpr, T} from '../../src/services/reconcile/canonical.js';
+import {
+  type CqlType,
+  canonFor,
+  floatBitsCanon,
+  hashesFloatBits,
+  NULL_MARK,
+  pgCanonExpr,
+  pgFloatBitsExpr,
+  T,
+} from '../../src/services/reconcile/canonical.js';
 import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
 import {requireStack, scratchSides, sql} from './stack.js';
 
@@ -87,6 +96,10 @@ const cases: Case[] = [
     '1003.0090270812437',
     '1003.0090270812437',
   ],
+  ['double negative zero', 'double', L(T.double), '-0.0', 'double precision', `'-0'`, '-0'],
+  ['double -Infinity', 'double', L(T.double), '-Infinity', 'double precision', `'-Infinity'`, '-Infinity'],
+  ['float NaN', 'float', L(T.float), 'NaN', 'real', `'NaN'`, 'NaN'],
+  ['float Infinity in double precision', 'float', L(T.float), 'Infinity', 'double precision', `'Infinity'`, 'Infinity'],
   [
     'uuid',
     'uuid',
@@ -223,6 +236,16 @@ describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
         failures.push(
           `${name}: expected ${JSON.stringify(expected)}, Cassandra/JS ${JSON.stringify(js)}, PostgreSQL ${JSON.stringify(pgText)}`,
         );
+      }
+      if (hashesFloatBits(type, {type: pgType}, hint)) {
+        // the row hash's form: the bits, from the driver's number, from the canonical text, and in SQL
+        const bits = floatBitsCanon(type);
+        const [pgBits] = await sql<{c: string}>(
+          'target',
+          `SELECT ${pgFloatBitsExpr('v', type)} AS c FROM (SELECT (${pgLit})::${pgType} AS v) x`,
+        );
+        const forms = [bits(row.get('v')), bits(expected), pgBits?.c];
+        if (new Set(forms).size !== 1) failures.push(`${name} as bits: driver, text, PostgreSQL = ${forms.join(', ')}`);
       }
     }
     assert.deepEqual(failures, []);

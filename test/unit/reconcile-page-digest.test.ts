@@ -44,7 +44,23 @@ describe('reconcile page digest (scan workers, hash mode)', () => {
   /** A page of `rowCount` rows: key columns, every type as a compared column, and writetime. */
   function page(keyTypes: CqlType[], rowCount: number, cutoffUs: number) {
     const key = keyTypes.map((type, i) => ({name: `k${i}`, type}));
-    const compared = cases.map(([, type], j) => ({name: `c${j}`, type, gen: cases[j]?.[2] as () => unknown}));
+    const compared = [
+      ...cases.map(([, type], j) => ({name: `c${j}`, type, gen: cases[j]?.[2] as () => unknown, floatBits: false})),
+      // float and double columns again, hashed as their bits (as when PostgreSQL holds them as floats)
+      ...cases
+        .filter(([, type]) => type.code === T.float || type.code === T.double)
+        .map(([, type, gen], j) => ({name: `f${j}`, type, gen, floatBits: true})),
+      // NaNs other than the one the driver writes (sign bit, payload): all of them hash as one NaN
+      ...[
+        [{code: T.double}, ['7ff8000000000000', 'fff8000000000000', '7ff0000000000001', '3ff0000000000000']],
+        [{code: T.float}, ['7fc00000', 'ffc00000', '7f800001', '3f800000']],
+      ].map(([type, hex], j) => ({
+        name: `n${j}`,
+        type: type as CqlType,
+        gen: () => Buffer.from((hex as string[])[int(0, 4)] as string, 'hex'),
+        floatBits: true,
+      })),
+    ];
     const wt = {name: 'wt__', type: {code: T.bigint} as CqlType};
     // the frame's order is not the canonical one: compared columns first, writetime between them
     const frame = [...compared.slice(0, 5), wt, ...key, ...compared.slice(5)];
@@ -61,7 +77,16 @@ describe('reconcile page digest (scan workers, hash mode)', () => {
         } else {
           const roll = int(0, 10);
           const gen = (c as (typeof compared)[number]).gen;
-          bytes = roll === 0 ? null : roll === 1 ? Buffer.alloc(0) : plain.encode(gen(), c.type);
+          const value = roll > 1 ? gen() : undefined;
+          // a generator may give the cell's bytes themselves
+          bytes =
+            roll === 0
+              ? null
+              : roll === 1
+                ? Buffer.alloc(0)
+                : Buffer.isBuffer(value)
+                  ? value
+                  : plain.encode(value, c.type);
         }
         parts.push(int32(bytes === null ? -1 : bytes.length));
         if (bytes) parts.push(bytes);
@@ -101,6 +126,7 @@ describe('reconcile page digest (scan workers, hash mode)', () => {
       const spec: DigestSpec = {
         key: table.key.map((c) => c.name),
         compared: table.compared.map((c) => c.name),
+        floatBits: table.compared.filter((c) => c.floatBits).map((c) => c.name),
         mask,
         cutoffUs,
       };

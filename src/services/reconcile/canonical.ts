@@ -19,8 +19,10 @@
  *   inet                           → address text (PostgreSQL host())
  *   list, set, map, tuple, UDT     → JSON in jsonb::text layout: sets sorted by their elements' bytes,
  *                                    object keys shorter-first then bytewise, ": " and ", " separators
+ * In the row hash only, a float or double column that PostgreSQL holds as a float enters as its IEEE 754
+ * bits instead of its text (floatBitsCanon, pgFloatBitsExpr): the same equality, without the digits.
  */
-export const CANON_VERSION = 1;
+export const CANON_VERSION = 2;
 export const NULL_MARK = '\x1e';
 export const SEP = '\x1f';
 
@@ -383,6 +385,54 @@ export function canonFor(t: CqlType): Canon {
   }
   const c = scalarCanon(t);
   return (v) => (v === null || v === undefined ? NULL_MARK : c(v));
+}
+
+// ---- floats in the row hash ---------------------------------------------------------------------------------
+
+/**
+ * Whether a compared column enters the row hash as its IEEE 754 bits: a float or double that
+ * PostgreSQL holds as a float (no type hint). Each value has exactly one shortest round-trip text, so
+ * equal bits ⇔ equal text (every NaN counts as one), but neither side formats digits: those were the
+ * costliest cells of a scan (~1 µs a double in JS). Key columns, display and column diffs keep the text.
+ */
+export function hashesFloatBits(t: CqlType, pg: PgColumnInfo, hint?: TypeHint): boolean {
+  if (hint) return false;
+  return (t.code === T.float && PG_FLOAT.test(pg.type)) || (t.code === T.double && pg.type === 'double precision');
+}
+
+/** The one NaN of the row hash, per width (the quiet NaN Java and PostgreSQL produce). */
+export const NAN_BITS = {single: '7fc00000', double: '7ff8000000000000'};
+
+const bitsView = new DataView(new ArrayBuffer(8));
+
+/** Big-endian hex of a float's or double's bits. */
+export function floatBitsHex(value: number, single: boolean): string {
+  if (Number.isNaN(value)) return single ? NAN_BITS.single : NAN_BITS.double;
+  if (single) bitsView.setFloat32(0, value);
+  else bitsView.setFloat64(0, value);
+  let s = '';
+  for (let i = 0; i < (single ? 4 : 8); i++) s += HEX[bitsView.getUint8(i)] as string;
+  return s;
+}
+
+/**
+ * The row-hash form of a float or double column (hashesFloatBits): from the driver's number, or from
+ * the canonical text a scan worker decoded the cell to (it parses back to the same value).
+ */
+export function floatBitsCanon(t: CqlType): Canon {
+  const single = t.code === T.float;
+  return (v) => {
+    if (v === null || v === undefined || v === NULL_MARK) return NULL_MARK;
+    const n = typeof v === 'string' ? Number(v) : (v as number);
+    return floatBitsHex(single ? Math.fround(n) : n, single);
+  };
+}
+
+/** The SQL of floatBitsCanon: the float's bits as hex (NULL stays NULL). */
+export function pgFloatBitsExpr(col: string, t: CqlType): string {
+  return t.code === T.float
+    ? `CASE WHEN ${col} = 'NaN' THEN '${NAN_BITS.single}' ELSE encode(float4send(${col}::real), 'hex') END`
+    : `CASE WHEN ${col} = 'NaN' THEN '${NAN_BITS.double}' ELSE encode(float8send(${col}), 'hex') END`;
 }
 
 // ---- PostgreSQL side ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {MismatchRecord} from '../../store/reconcile.js';
-import {canonFor, NULL_MARK, SEP} from './canonical.js';
+import {canonFor, floatBitsCanon, NULL_MARK, SEP} from './canonical.js';
 import {type CassRow, cassFetch} from './cassandra-side.js';
 import {rowHashText} from './hash.js';
 import type {KeyHashes} from './key-hashes.js';
@@ -116,7 +116,10 @@ export function keyObject(t: ResolvedTable, pk: string): Record<string, string> 
 /** The PostgreSQL row hash (as the server computes it) from the canonical texts read. */
 export function pgRowHash(t: ResolvedTable, pk: string, p: PgRow): string {
   let s = pk;
-  for (const c of t.compared) s += SEP + (p.cols[c.name] ?? NULL_MARK);
+  for (const c of t.compared) {
+    const text = p.cols[c.name] ?? NULL_MARK;
+    s += SEP + (c.floatBits ? floatBitsCanon(c.type)(text) : text);
+  }
   return rowHashText(s);
 }
 

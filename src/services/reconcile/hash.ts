@@ -1,4 +1,4 @@
-import {type Canon, canonFor, SEP} from './canonical.js';
+import {type Canon, canonFor, floatBitsCanon, SEP} from './canonical.js';
 import {pgHashHex, pgHashInput, pgHashOut, pgHashText} from './pg-hash.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -22,11 +22,13 @@ export interface RowHasher {
 export function rowHasher(t: ResolvedTable): RowHasher {
   const keys: Array<[string, Canon]> = t.key.map((c) => [c.name, canonFor(c.type)]);
   const names = t.compared.map((c) => c.name);
-  const canons = t.compared.map((c) => canonFor(c.type));
+  const canons = t.compared.map((c) => (c.floatBits ? floatBitsCanon(c.type) : canonFor(c.type)));
+  // a string value is already canonical: text columns (their canonical form is the text), and every
+  // column of a scan worker's split query, decoded straight to canonical text (cell-canon.ts); but a
+  // float hashed as its bits is a text to convert
+  const asIs = t.compared.map((c) => !c.floatBits);
   const count = names.length;
   const [k0name, k0canon] = keys[0] as [string, Canon];
-  // a string value is already canonical: text columns (their canonical form is the text), and every
-  // column of a scan worker's split query, decoded straight to canonical text (cell-canon.ts)
   return {
     keyOf:
       keys.length === 1
@@ -45,7 +47,7 @@ export function rowHasher(t: ResolvedTable): RowHasher {
       let s = key;
       for (let i = 0; i < count; i++) {
         const v = row[names[i] as string];
-        s += SEP + (typeof v === 'string' ? v : (canons[i] as Canon)(v));
+        s += SEP + (typeof v === 'string' && asIs[i] ? v : (canons[i] as Canon)(v));
       }
       return s;
     },
@@ -55,7 +57,7 @@ export function rowHasher(t: ResolvedTable): RowHasher {
       for (let i = 0; i < count; i++) {
         const v = row[names[i] as string];
         pgHashInput.add(SEP);
-        pgHashInput.add(typeof v === 'string' ? v : (canons[i] as Canon)(v));
+        pgHashInput.add(typeof v === 'string' && asIs[i] ? v : (canons[i] as Canon)(v));
       }
       pgHashInput.hash();
     },

@@ -1,5 +1,5 @@
 import type {Buffer} from 'node:buffer';
-import {type CqlType, civilFromDays, NULL_MARK, SEP, T} from './canonical.js';
+import {type CqlType, civilFromDays, floatBitsCanon, NAN_BITS, NULL_MARK, SEP, T} from './canonical.js';
 import {pgHashBytes, pgHashInput, pgHashOut} from './pg-hash.js';
 
 /**
@@ -15,6 +15,8 @@ export interface DigestSpec {
   key: string[];
   /** Compared columns, in canonical order. */
   compared: string[];
+  /** Compared float and double columns that enter the row hash as their bits (ResolvedColumn.floatBits). */
+  floatBits?: string[];
   /** Buckets − 1. */
   mask: number;
   /** Rows whose writetime column (wt__) is after this (µs since the epoch) are counted as young and left out. */
@@ -265,6 +267,39 @@ function writerFor(t: CqlType, text: CellText, canon: (v: unknown) => string): W
   }
 }
 
+const NAN_CODES = {
+  single: Uint8Array.from(NAN_BITS.single, (c) => c.charCodeAt(0)),
+  double: Uint8Array.from(NAN_BITS.double, (c) => c.charCodeAt(0)),
+};
+
+/**
+ * The writer of a float or double column hashed as its bits: the cell's bytes as hex (they are the
+ * IEEE 754 value, big-endian), every NaN as the one NaN; `slow` for a length the type cannot have.
+ */
+function bitsWriter(t: CqlType, slow: Writer): Writer {
+  const width = t.code === T.float ? 4 : 8;
+  const nan = width === 4 ? NAN_CODES.single : NAN_CODES.double;
+  return (b, at, len) => {
+    if (len !== width) return slow(b, at, len);
+    const bytes = pgHashInput.room(width * 2);
+    let o = pgHashInput.length;
+    const high = b.readUInt32BE(at);
+    const nanValue =
+      width === 4
+        ? (high & 0x7f800000) === 0x7f800000 && (high & 0x7fffff) !== 0
+        : (high & 0x7ff00000) === 0x7ff00000 && ((high & 0xfffff) !== 0 || b.readUInt32BE(at + 4) !== 0);
+    if (nanValue) bytes.set(nan, o);
+    else
+      for (let i = 0; i < width; i++) {
+        const x = (b[at + i] as number) * 2;
+        bytes[o + i * 2] = HEX_CODES[x] as number;
+        bytes[o + i * 2 + 1] = HEX_CODES[x + 1] as number;
+      }
+    o += width * 2;
+    pgHashInput.length = o;
+  };
+}
+
 export interface DigestColumns {
   names: string[];
   types: CqlType[];
@@ -294,16 +329,27 @@ function planOf(cols: DigestColumns, spec: DigestSpec): Plan {
     if (j === undefined) throw new Error(`column ${name} is not in the page`);
     return j;
   };
-  const order = Int32Array.from([...spec.key, ...spec.compared].map(at));
+  const names = [...spec.key, ...spec.compared];
+  const order = Int32Array.from(names.map(at));
+  const bits = new Set(spec.floatBits);
+  const columns = names.map((name, i) => {
+    const j = order[i] as number;
+    const type = cols.types[j] as CqlType;
+    if (i >= spec.key.length && bits.has(name)) {
+      const canon = floatBitsCanon(type);
+      const text = cols.texts[j] as CellText;
+      return {writer: bitsWriter(type, (b, at, len) => pgHashInput.add(canon(text(b, at, len)))), canon};
+    }
+    const canon = cols.canons[j] as (v: unknown) => string;
+    return {writer: writerFor(type, cols.texts[j] as CellText, canon), canon};
+  });
   return {
     width: cols.names.length,
     order,
     keyCount: spec.key.length,
-    writers: [...order].map((j) =>
-      writerFor(cols.types[j] as CqlType, cols.texts[j] as CellText, cols.canons[j] as (v: unknown) => string),
-    ),
+    writers: columns.map((c) => c.writer),
     empties: [...order].map((j) => cols.empties[j] as EmptyText),
-    canons: [...order].map((j) => cols.canons[j] as (v: unknown) => string),
+    canons: columns.map((c) => c.canon),
     wt: spec.cutoffUs === undefined ? -1 : (index.get('wt__') ?? -1),
   };
 }

@@ -84,7 +84,13 @@ async function scanSplit(split: Split): Promise<void> {
   // baselines): the driver's values, parsed its way or in place
   if (input.mode === 'hash') {
     const cutoffUs = withWt ? input.cutoffUs : undefined;
-    decodeInPlace(driver, t, {key: t.key.map((c) => c.name), compared: t.compared.map((c) => c.name), mask, cutoffUs});
+    decodeInPlace(driver, t, {
+      key: t.key.map((c) => c.name),
+      compared: t.compared.map((c) => c.name),
+      floatBits: t.compared.filter((c) => c.floatBits).map((c) => c.name),
+      mask,
+      cutoffUs,
+    });
   } else if (input.mode === 'collect') decodeInPlace(driver, t, true);
   else if (input.readParse === 'in-place') decodeInPlace(driver, t, false);
   const params = [Long.fromString(split.start), Long.fromString(split.end)];

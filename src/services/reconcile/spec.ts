@@ -8,9 +8,11 @@ import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
 import {
   CANON_VERSION,
   type CqlType,
+  hashesFloatBits,
   isCollection,
   NULL_MARK,
   pgCanonExpr,
+  pgFloatBitsExpr,
   pgSetLateral,
   SEP,
   type TypeHint,
@@ -27,6 +29,8 @@ export interface ResolvedColumn {
   hint?: TypeHint;
   /** SQL canonical expression on the PostgreSQL side (absent for lossy columns). */
   pgExpr?: string;
+  /** A compared column that enters the row hash as its IEEE 754 bits (canonical.ts, hashesFloatBits). */
+  floatBits?: boolean;
 }
 
 /** A table pair ready for both engines: structured-clone safe (it is sent to the scan workers). */
@@ -120,7 +124,8 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
       lossy.push({name: c.name, reason: `${typeName(type)} → ${pgType} cannot match exactly (lossy by configuration)`});
       return undefined;
     }
-    return {name: c.name, pg, type, pgType, hint, pgExpr};
+    const floatBits = hashesFloatBits(type, {type: pgType}, hint) || undefined;
+    return {name: c.name, pg, type, pgType, hint, pgExpr, floatBits};
   };
   const byName = new Map(meta.columns.map((c) => [c.name, c as unknown as {name: string; type: CqlType}]));
   const key = wantKey.map((k) => {
@@ -192,14 +197,20 @@ function expr(c: ResolvedColumn, alias?: string): string {
   return pgCanonExpr(`${quoteIdent(alias)}.${quoteIdent(c.pg)}`, c.type, {type: c.pgType}, c.hint) as string;
 }
 
+/** A compared column's form in the row hash: its canonical text, or its bits (floatBits). */
+function hashExpr(c: ResolvedColumn, alias?: string): string {
+  if (!c.floatBits) return expr(c, alias);
+  return pgFloatBitsExpr(alias ? `${quoteIdent(alias)}.${quoteIdent(c.pg)}` : quoteIdent(c.pg), c.type);
+}
+
 /** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
 export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
   return t.key.map((c) => expr(c, alias)).join(' || chr(31) || ');
 }
 
-/** row_canon: pk_canon, then every compared column (name order), NULL as \x1e. */
+/** row_canon: pk_canon, then every compared column (name order, in its row-hash form), NULL as \x1e. */
 export function pgRowCanonSql(t: ResolvedTable, alias?: string): string {
-  const parts = [pgKeyCanonSql(t, alias), ...t.compared.map((c) => `coalesce(${expr(c, alias)}, chr(30))`)];
+  const parts = [pgKeyCanonSql(t, alias), ...t.compared.map((c) => `coalesce(${hashExpr(c, alias)}, chr(30))`)];
   return parts.join(' || chr(31) || ');
 }
 
@@ -212,7 +223,7 @@ export function pgScanSql(t: ResolvedTable): {from: string; key: string; row: st
   const joins: string[] = [];
   const cols = t.compared.map((c, i) => {
     const lateral = pgSetLateral(quoteIdent(c.pg), c.type, {type: c.pgType}, `_set${i}`, c.hint);
-    if (!lateral) return c.pgExpr as string;
+    if (!lateral) return hashExpr(c);
     joins.push(lateral.from);
     return lateral.expr;
   });
