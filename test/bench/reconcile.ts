@@ -15,7 +15,8 @@ import {repoRoot, tempConfig} from '../helpers.js';
  *   B  PostgreSQL's server-side bucket aggregation alone (the engine's query)
  *   reconcile (CLI, end to end) with no drift and with 0.1 % drift
  *   naive: download both sides fully, compare in memory (test/bench/reconcile-naive.ts)
- * and the peak RSS of each process (VmHWM). Targets (issue 4): reconcile ≤ 1.3 × max(A, B);
+ * and the peak RSS of each process (VmHWM). A1, A2, B and both reconcile runs take turns (--runs rounds);
+ * each figure is its median. Targets (issue 4): reconcile ≤ 1.3 × max(A, B);
  * ≥ 5× faster than naive; peak RSS ≤ 300 MB and flat in N.
  */
 const {values: args} = parseArgs({
@@ -286,19 +287,11 @@ const baseline = async (which: 'a' | 'a-in-place' | 'b') => {
 log('warm-up read of the whole table (not measured)');
 await baseline('a');
 type Run = Measured & Baseline;
-const baselineRuns: Array<{a1: Run; a2: Run; b: Run}> = [];
-for (let i = 0; i < runs; i++) {
-  baselineRuns.push({a1: await baseline('a'), a2: await baseline('a-in-place'), b: await baseline('b')});
-}
-const midOf = <T extends {ms: number}>(xs: T[]): T =>
-  [...xs].sort((x, y) => x.ms - y.ms)[Math.floor(xs.length / 2)] as T;
-const A1 = midOf(baselineRuns.map((r) => r.a1));
-const A2 = midOf(baselineRuns.map((r) => r.a2));
-const A = A2.ms < A1.ms ? A2 : A1;
-const B = midOf(baselineRuns.map((r) => r.b));
-const baselineRss = Math.max(...baselineRuns.flatMap((r) => [r.a1.peakRssMb, r.a2.peakRssMb, r.b.peakRssMb]));
 
-// ---- reconcile: no drift, 0.1 % drift -----------------------------------------------------------------
+// ---- rounds: A1, A2, B, reconcile with no drift, reconcile with 0.1 % drift --------------------------------
+// One of each per round, so that every figure's median comes from the same stretch of time: on a shared
+// box the CPU's speed drifts by 10–20 % over minutes, and measuring all baselines first, then all
+// reconcile runs, let that drift decide the ratio.
 const common = [
   'reconcile',
   '--recheck-after',
@@ -310,24 +303,52 @@ const common = [
   '/tmp/cdcctl-bench-spill',
   ...workersArg,
 ];
-const clean = await median(() => cli(common));
-if (clean.code !== 0) throw new Error(`reconcile (clean) exit ${clean.code}: ${clean.stderr}`);
+const k = Math.max(1, Math.round(rows * 0.001));
+/** Moves `visits` of the first k rows in PostgreSQL by `by`: +1 injects the drift, −1 takes it back. */
+const shiftVisits = (by: 1 | -1) =>
+  pgc.query(`UPDATE ${table} SET visits = visits + $2 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [
+    k,
+    by,
+  ]);
+interface Round {
+  a1: Run;
+  a2: Run;
+  b: Run;
+  clean: Measured;
+  drift: Measured;
+}
+const rounds: Round[] = [];
+for (let i = 0; i < runs; i++) {
+  const a1 = await baseline('a');
+  const a2 = await baseline('a-in-place');
+  const b = await baseline('b');
+  const clean = await cli(common);
+  if (clean.code !== 0) throw new Error(`reconcile (clean) exit ${clean.code}: ${clean.stderr}`);
+  await shiftVisits(1);
+  const drift = await cli(common);
+  await shiftVisits(-1);
+  if (drift.code !== 3) throw new Error(`reconcile (drift) exit ${drift.code}: ${drift.stderr}`);
+  const found = (JSON.parse(drift.stdout) as {tables: Array<{mismatched: number}>}).tables[0]?.mismatched;
+  if (found !== k) throw new Error(`expected ${k} mismatches, got ${found}`);
+  rounds.push({a1, a2, b, clean, drift});
+  log(
+    `round ${i + 1} of ${runs}: A1 ${a1.ms} ms, A2 ${a2.ms} ms, B ${b.ms} ms, clean ${clean.ms.toFixed(0)} ms, drift ${drift.ms.toFixed(0)} ms`,
+  );
+}
+const midOf = <T extends {ms: number}>(xs: T[]): T =>
+  [...xs].sort((x, y) => x.ms - y.ms)[Math.floor(xs.length / 2)] as T;
+const A1 = midOf(rounds.map((r) => r.a1));
+const A2 = midOf(rounds.map((r) => r.a2));
+const A = A2.ms < A1.ms ? A2 : A1;
+const B = midOf(rounds.map((r) => r.b));
+const baselineRss = Math.max(...rounds.flatMap((r) => [r.a1.peakRssMb, r.a2.peakRssMb, r.b.peakRssMb]));
+const withPeak = (xs: Measured[]): Measured => ({...midOf(xs), peakRssMb: Math.max(...xs.map((x) => x.peakRssMb))});
+const clean = withPeak(rounds.map((r) => r.clean));
+const drift = withPeak(rounds.map((r) => r.drift));
 const cleanRes = JSON.parse(clean.stdout) as {
   tables: Array<{durationMs: number; scanMs: number; pgMs: number; rowsCassandra: number}>;
 };
-
-const k = Math.max(1, Math.round(rows * 0.001));
-await pgc.query(`UPDATE ${table} SET visits = visits + 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [
-  k,
-]);
-const drift = await median(() => cli(common));
-await pgc.query(`UPDATE ${table} SET visits = visits - 1 WHERE id IN (SELECT id FROM ${table} ORDER BY id LIMIT $1)`, [
-  k,
-]);
-if (drift.code !== 3) throw new Error(`reconcile (drift) exit ${drift.code}: ${drift.stderr}`);
 const driftRes = JSON.parse(drift.stdout) as {tables: Array<{durationMs: number; drillMs: number; mismatched: number}>};
-if (driftRes.tables[0]?.mismatched !== k)
-  throw new Error(`expected ${k} mismatches, got ${driftRes.tables[0]?.mismatched}`);
 
 // ---- naive reference ----------------------------------------------------------------------------------
 let naive: (Measured & {diffs?: number}) | undefined;
@@ -373,6 +394,10 @@ if (naive) {
     `  naive: download both, compare in memory        ${s(naive.ms).padStart(9)}   reconcile is ${(naive.ms / clean.ms).toFixed(1)}× faster   peak RSS ${naive.peakRssMb.toFixed(0)} MB   (${naive.diffs} diffs)   ${cpu(naive)}`,
   );
 }
+/** reconcile ÷ max(A, B) of each round, A being the faster of that round's A1 and A2. */
+const perRound = (which: 'clean' | 'drift') =>
+  rounds.map((r) => (r[which].ms / Math.max(Math.min(r.a1.ms, r.a2.ms), r.b.ms)).toFixed(2)).join(', ');
+console.log(`  each round's own ratio: no drift ${perRound('clean')}; 0.1 % drift ${perRound('drift')}`);
 console.log(
   `  (A and B are timed inside their process, after connecting; reconcile and naive are whole-process wall times; baselines peak RSS ${baselineRss.toFixed(0)} MB)`,
 );
