@@ -1,10 +1,11 @@
 import driver from 'cassandra-driver';
 import pg from 'pg';
+import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/engine.js';
 import {resolveTable} from '../../src/services/reconcile/spec.js';
 
 /**
  * The local stack's Cassandra and PostgreSQL as the reconcile benchmark processes open them (with
- * the same float text setting reconcile uses), and the benchmark table resolved on both.
+ * the session settings reconcile uses), and the benchmark table resolved on both.
  */
 export async function benchConnections(name: string) {
   const cass = new driver.Client({
@@ -19,7 +20,7 @@ export async function benchConnections(name: string) {
     user: 'cdc',
     password: 'cdc',
     database: 'target',
-    options: '-c extra_float_digits=1',
+    options: DATA_SESSION_OPTIONS,
   });
   const table = await resolveTable({cassandra: name, postgres: name, key: ['id']}, cass, pool);
   return {cass, pool, table};

@@ -10,6 +10,7 @@ import {
   pgFloatBitsExpr,
   T,
 } from '../../src/services/reconcile/canonical.js';
+import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/engine.js';
 import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
 import {requireStack, scratchSides, sql} from './stack.js';
 
@@ -20,6 +21,8 @@ import {requireStack, scratchSides, sql} from './stack.js';
  * One row per Cassandra type that has a PostgreSQL counterpart.
  */
 const ks = `golden_${process.pid}`;
+/** A role whose defaults print dates as 05/01/2024 and floats with 15 digits, under the engine's settings. */
+const SESSION = `-c DateStyle=SQL,DMY -c extra_float_digits=0 ${DATA_SESSION_OPTIONS}`;
 type Case = [
   name: string,
   cql: string,
@@ -212,6 +215,8 @@ const cases: Case[] = [
   ],
   ['date', 'date', L(T.date), `'2024-02-29'`, 'date', `'2024-02-29'`, '2024-02-29'],
   ['date year 1', 'date', L(T.date), `'0001-01-01'`, 'date', `'0001-01-01'`, '0001-01-01'],
+  ['date year 9999', 'date', L(T.date), `'9999-12-31'`, 'date', `'9999-12-31'`, '9999-12-31'],
+  ['date before 1970', 'date', L(T.date), `'1969-07-20'`, 'date', `'1969-07-20'`, '1969-07-20'],
   ['time', 'time', L(T.time), `'01:02:03.123456789'`, 'time', `'01:02:03.123456'`, '3723123456'],
   ['blob', 'blob', L(T.blob), '0x00ff10', 'bytea', `'\\x00ff10'`, '00ff10'],
   ['inet v4', 'inet', L(T.inet), `'10.1.2.3'`, 'inet', `'10.1.2.3'`, '10.1.2.3'],
@@ -281,10 +286,12 @@ describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
       const js = canonFor(type)(row.get('v'));
       const hint = pgType === 'bigint' && type.code === T.timestamp ? 'epoch-ms' : undefined;
       const expr = pgCanonExpr('v', type, {type: pgType}, hint);
-      // extra_float_digits = 1 is PostgreSQL 12+'s default, and what the engine's pool sets explicitly
+      // the engine's session settings, over defaults that would change float and date text
       const [pg] = await sql<{c: string | null}>(
         'target',
         `SELECT ${expr} AS c FROM (SELECT (${pgLit})::${pgType} AS v) x`,
+        [],
+        SESSION,
       );
       const pgText = pg?.c ?? NULL_MARK;
       if (js !== expected || pgText !== expected) {
@@ -298,6 +305,8 @@ describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
         const [pgBits] = await sql<{c: string}>(
           'target',
           `SELECT ${pgFloatBitsExpr('v', type)} AS c FROM (SELECT (${pgLit})::${pgType} AS v) x`,
+          [],
+          SESSION,
         );
         const forms = [bits(row.get('v')), bits(expected), pgBits?.c];
         if (new Set(forms).size !== 1) failures.push(`${name} as bits: driver, text, PostgreSQL = ${forms.join(', ')}`);

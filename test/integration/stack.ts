@@ -64,8 +64,10 @@ export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
   database: string,
   text: string,
   values: unknown[] = [],
+  /** Startup options (`-c name=value …`): the session settings a product pool uses. */
+  options?: string,
 ): Promise<T[]> {
-  const client = new pg.Client({...PG, database});
+  const client = new pg.Client({...PG, database, options});
   await client.connect();
   try {
     return (await client.query<T>(text, values)).rows;

@@ -504,7 +504,11 @@ export function pgCanonExpr(col: string, t: CqlType, pg: PgColumnInfo, hint?: Ty
       if (PG_INT.test(type)) return `${col}::text`;
       return undefined;
     case T.date:
-      if (type === 'date') return `to_char(${col}, 'YYYY-MM-DD')`;
+      // date_out under DateStyle ISO (the data pool's session setting) prints years 1–9999 as
+      // YYYY-MM-DD at a third of to_char's cost; other years keep to_char
+      if (type === 'date') {
+        return `CASE WHEN ${col} BETWEEN '0001-01-01' AND '9999-12-31' THEN ${col}::text ELSE to_char(${col}, 'YYYY-MM-DD') END`;
+      }
       if (PG_INT.test(type)) return `to_char(date '1970-01-01' + ${col}, 'YYYY-MM-DD')`;
       return undefined;
     case T.time:

@@ -765,9 +765,15 @@ async function shardsRunning(
   return res.rows.map((r) => r.i);
 }
 
-/** A pool for table data: float text in shortest round-trip form whatever the server default. */
+/**
+ * Session settings the canonical expressions (canonical.ts) rely on, whatever the server's or the
+ * role's defaults: float text in shortest round-trip form, and dates printed as ISO (YYYY-MM-DD).
+ */
+export const DATA_SESSION_OPTIONS = '-c extra_float_digits=1 -c DateStyle=ISO,MDY';
+
+/** A pool for table data (DATA_SESSION_OPTIONS). */
 export function dataPool(target: Store['target']): Promise<Pool> {
-  return createPool({...target, config: {...target.config, options: '-c extra_float_digits=1'}});
+  return createPool({...target, config: {...target.config, options: DATA_SESSION_OPTIONS}});
 }
 
 /** A shard's block of buckets: [from, to), as shardOfBucket assigns them. */
