@@ -218,7 +218,7 @@ export const reconcileSchema = z.strictObject({
   tables: z.array(reconcileTableSchema).min(1),
   /** Kafka Connect sink connector whose consumer-group lag is recorded with each run. */
   sinkConnector: z.string().optional(),
-  /** Buckets per table (a power of two, default 65536). */
+  /** Buckets per table (a power of two; default by table size: 65536 up to 2M rows, then one per ~32 rows). */
   buckets: z.number().int().min(16).max(1_048_576).optional(),
 });
 

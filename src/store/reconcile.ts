@@ -318,17 +318,25 @@ export async function finishTable(
 // --- shards of one run ---------------------------------------------------------------------------
 
 /**
- * The split count every shard of a run uses for a table (their token ranges must tile the ring):
- * the first shard's proposal is kept in the run's options and returned to every later one.
+ * A table's layout every shard of a run uses: the token split count (their token ranges must tile the
+ * ring) and the bucket count (their sums are added up bucket by bucket). The first shard's proposal
+ * is kept in the run's options (agreedSplits / agreedBuckets) and returned to every later one.
  */
-export async function agreeSplits(store: Store, runId: string, table: string, proposed: number): Promise<number> {
+export async function agreeLayout(
+  store: Store,
+  runId: string,
+  table: string,
+  what: 'splits' | 'buckets',
+  proposed: number,
+): Promise<number> {
+  const field = what === 'splits' ? 'agreedSplits' : 'agreedBuckets';
   const res = await store.pool.query<{n: number}>(
     `UPDATE ${store.table('reconcile_runs')}
-        SET options = jsonb_set(options, '{agreedSplits}',
-              coalesce(options->'agreedSplits', '{}') || jsonb_build_object($2::text, coalesce(options->'agreedSplits'->$2, to_jsonb($3::int))))
+        SET options = jsonb_set(options, ARRAY[$4::text],
+              coalesce(options->$4, '{}') || jsonb_build_object($2::text, coalesce(options->$4->$2, to_jsonb($3::int))))
       WHERE run_id = $1
-      RETURNING (options->'agreedSplits'->>$2)::int AS n`,
-    [runId, table, proposed],
+      RETURNING (options->$4->>$2)::int AS n`,
+    [runId, table, proposed, field],
   );
   return res.rows[0]?.n ?? proposed;
 }

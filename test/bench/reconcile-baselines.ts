@@ -20,7 +20,7 @@ const conn = {
   display: '127.0.0.1:9042',
 };
 const workers = workersArg ? Number(workersArg) : undefined;
-const {autoSplits} = await import('../../src/services/reconcile/engine.js');
+const {autoBuckets, autoSplits} = await import('../../src/services/reconcile/engine.js');
 const {defaultWorkers} = await import('../../src/services/reconcile/scan.js');
 /** The same split count reconcile chooses (from the planner's row estimate). */
 async function pgRows(): Promise<number> {
@@ -30,24 +30,27 @@ async function pgRows(): Promise<number> {
   return r.rows[0]?.n ?? 0;
 }
 
+const expected = await pgRows();
+/** The bucket count reconcile chooses for this table. */
+const buckets = autoBuckets(expected);
 let rows = 0;
 const t0 = Date.now();
 if (which !== 'b') {
   await runScan({
     conn,
     table: t,
-    buckets: 65536,
+    buckets,
     mode: 'read',
     readParse: which === 'a' ? 'driver' : 'in-place',
     fetchSize: Number(process.env.BENCH_FETCH_SIZE ?? 2000),
-    splits: tokenSplits(autoSplits(await pgRows(), workers ?? defaultWorkers())),
+    splits: tokenSplits(autoSplits(expected, workers ?? defaultWorkers())),
     workers,
     onSplit: (r: {rows: number}) => {
       rows += r.rows;
     },
   });
 } else {
-  rows = total(await pgBuckets(pool, t, 65536, {}));
+  rows = total(await pgBuckets(pool, t, buckets, {}));
 }
 const ms = Date.now() - t0;
 process.stdout.write(JSON.stringify({ms, rows, workers: workers ?? defaultWorkers()}));

@@ -12,7 +12,7 @@ import {
   T,
 } from '../../src/services/reconcile/canonical.js';
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
-import {shardRange} from '../../src/services/reconcile/engine.js';
+import {autoBuckets, shardRange} from '../../src/services/reconcile/engine.js';
 import {shardOfBucket} from '../../src/services/reconcile/hash.js';
 
 const {types} = driver;
@@ -199,6 +199,15 @@ describe('reconcile work splitting', () => {
       }
       assert.ok(seen.every((n) => n === 1));
     }
+  });
+
+  it('chooses buckets by table size: 65536 up to 2M rows, then a power of two near rows / 32, at most 2^20', () => {
+    assert.equal(autoBuckets(0), 65_536);
+    assert.equal(autoBuckets(1_000_000), 65_536);
+    assert.equal(autoBuckets(2_097_152), 65_536);
+    assert.equal(autoBuckets(2_097_153), 131_072);
+    assert.equal(autoBuckets(5_000_000), 262_144);
+    assert.equal(autoBuckets(1e12), 1_048_576);
   });
 
   it('parses --shard', () => {

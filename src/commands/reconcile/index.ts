@@ -53,7 +53,8 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
         'How long a shard waits for other shards of its run that are not running before reading their part itself (default 10m).',
     }),
     buckets: Flags.integer({
-      summary: 'Buckets per table (power of two; default 65536 or reconcile.buckets).',
+      summary:
+        'Buckets per table (power of two; default reconcile.buckets, or by table size: 65536 up to 2M rows, then one per ~32 rows, at most 2^20).',
       min: 16,
       max: 1_048_576,
     }),

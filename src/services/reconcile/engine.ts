@@ -15,7 +15,7 @@ import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {openStore, type Store} from '../../store/index.js';
 import {
-  agreeSplits,
+  agreeLayout,
   createRun,
   dropDrillKeys,
   finishTable,
@@ -136,6 +136,7 @@ export interface ReconcileHooks {
 }
 
 const DEFAULT_BUCKETS = 65_536;
+const MAX_AUTO_BUCKETS = 1_048_576;
 
 export function newRunId(): string {
   const d = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
@@ -168,8 +169,11 @@ export async function reconcile(
       opts = {...options, splits: saved.splits ?? options.splits, buckets: saved.buckets ?? options.buckets};
       runId = prior.runId;
     }
-    const buckets = opts.buckets ?? cfg.buckets ?? DEFAULT_BUCKETS;
-    if ((buckets & (buckets - 1)) !== 0) throw new UsageError(`buckets must be a power of two (got ${buckets})`);
+    // explicit, or per table from its size (autoBuckets)
+    const buckets = opts.buckets ?? cfg.buckets;
+    if (buckets !== undefined && (buckets & (buckets - 1)) !== 0) {
+      throw new UsageError(`buckets must be a power of two (got ${buckets})`);
+    }
     const configs = selectTables(cfg.tables, opts.tables);
     await createRun(store, {
       runId,
@@ -242,7 +246,8 @@ interface TableJob {
   conn: CassandraConnection;
   table: ResolvedTable;
   runId: string;
-  buckets: number;
+  /** Given with --buckets or reconcile.buckets; otherwise the table's own (autoBuckets). */
+  buckets: number | undefined;
   opts: ReconcileOptions;
   hooks: ReconcileHooks;
   resume: boolean;
@@ -272,7 +277,7 @@ async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: stri
 }
 
 async function reconcileTable(job: TableJob): Promise<TableResult> {
-  const {ctx, store, pool, cass, conn, table: t, runId, buckets, opts, hooks} = job;
+  const {ctx, store, pool, cass, conn, table: t, runId, opts, hooks} = job;
   const shardLabel = `${opts.shard.index}/${opts.shard.count}`;
   const lock = await lockTable(pool, ctx, t.name, shardLabel);
   const started = Date.now();
@@ -285,21 +290,27 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     const since = sharded ? Date.parse((await getRun(store, runId))?.startedAt ?? '') || started : started;
     const cutoff = minAgeMs ? new Date(since - minAgeMs) : undefined;
     const pgFilter: PgFilter = {cutoff};
-    // a shard has PostgreSQL hash only the rows of its own block of buckets
-    const pgBlock: PgFilter = sharded ? {cutoff, bucketRange: shardRange(buckets, opts.shard)} : pgFilter;
     const lagStart = await sinkLag(ctx).catch((e: Error) => {
       warnings.push(`sink lag unavailable: ${e.message}`);
       return null;
     });
 
-    // resume: bucket sums and finished splits from the checkpoint
-    let acc = newBuckets(buckets);
     let done: number[] = [];
     let rowsC = 0;
     let young = 0;
     let splits = opts.splits;
     // a shard's earlier attempt matters even without --resume (see finishedBefore)
     const prior = job.resume || sharded ? await getTable(store, key) : undefined;
+    const expected = await expectedRows(pool, t);
+    let buckets = job.buckets ?? (job.resume ? prior?.buckets : undefined) ?? autoBuckets(expected);
+    if (sharded && job.buckets === undefined) {
+      // every shard must count the same buckets: the first shard's choice holds for all
+      buckets = await agreeLayout(store, runId, t.name, 'buckets', buckets);
+    }
+    // resume: bucket sums and finished splits from the checkpoint
+    let acc = newBuckets(buckets);
+    // a shard has PostgreSQL hash only the rows of its own block of buckets
+    const pgBlock: PgFilter = sharded ? {cutoff, bucketRange: shardRange(buckets, opts.shard)} : pgFilter;
     const finishedBefore = prior?.status === 'clean' || prior?.status === 'drift';
     if (job.resume) {
       if (prior) {
@@ -326,10 +337,15 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         }
       }
     }
-    const expected = await expectedRows(pool, t);
     if (sharded) {
       // the shards' token splits must tile the ring: the first shard's count holds for all
-      const agreed = await agreeSplits(store, runId, t.name, splits ?? autoSplits(expected, 2 * opts.shard.count));
+      const agreed = await agreeLayout(
+        store,
+        runId,
+        t.name,
+        'splits',
+        splits ?? autoSplits(expected, 2 * opts.shard.count),
+      );
       if (splits !== undefined && agreed !== splits)
         throw new UsageError(`${t.name}: run ${runId} already splits this table into ${agreed}, not ${splits}`, {
           hint: 'Give every shard of a run the same --splits (or none).',
@@ -791,6 +807,16 @@ function rowsIn(b: Buckets, keep: (bucket: number) => boolean): number {
 }
 
 /** About one split per 25,000 rows (few round trips), at least 4 per worker (balance), at most 4,096. */
+/**
+ * Buckets for a table of about `expectedRows`: 65,536 up to 2M rows, then one per ~32 rows (a power
+ * of two, at most 2^20). A differing row costs the drill-down every key of its bucket, on both sides:
+ * at 5M rows and 65,536 buckets, 5,000 differing rows meant 370k keys held and compared.
+ */
+export function autoBuckets(expectedRows: number): number {
+  const wanted = 2 ** Math.ceil(Math.log2(Math.max(1, expectedRows / 32)));
+  return Math.min(MAX_AUTO_BUCKETS, Math.max(DEFAULT_BUCKETS, wanted));
+}
+
 export function autoSplits(expectedRows: number, workers: number): number {
   return Math.min(4096, Math.max(workers * 4, Math.ceil(expectedRows / 25_000)));
 }

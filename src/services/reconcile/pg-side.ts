@@ -106,16 +106,34 @@ export async function pgBuckets(
   const out = newBuckets(buckets);
   await inBlockChunks(pool, t, options.parallel ?? defaultPgParallel(), async (client, blocks) => {
     for (const s of BUCKET_SETTINGS) await client.query(s);
-    const res = await client.query<{b: number; n: number; hi: number; lo: number}>(
+    // streamed: a chunk returns a row for nearly every bucket (up to 2^20), not worth holding at once
+    await streamRows<{b: number; n: number; hi: number; lo: number}>(
+      client,
       bucketSql(t, buckets, filter, blocks),
+      (r) => {
+        out.n[r.b] = (out.n[r.b] as number) + r.n;
+        out.hi[r.b] = (out.hi[r.b] as number) + r.hi;
+        out.lo[r.b] = (out.lo[r.b] as number) + r.lo;
+      },
     );
-    for (const r of res.rows) {
-      out.n[r.b] = (out.n[r.b] as number) + r.n;
-      out.hi[r.b] = (out.hi[r.b] as number) + r.hi;
-      out.lo[r.b] = (out.lo[r.b] as number) + r.lo;
-    }
   });
   return out;
+}
+
+/** Runs a query and hands each row to `each` as it arrives, without collecting the result. */
+async function streamRows<R>(
+  client: PoolClient,
+  query: {text: string; values: unknown[]},
+  each: (row: R) => void,
+): Promise<void> {
+  const {default: pg} = await import('pg');
+  await new Promise<void>((resolve, reject) => {
+    const q = new pg.Query(query);
+    q.on('row', (r: R) => each(r));
+    q.on('error', reject);
+    q.on('end', () => resolve());
+    client.query(q);
+  });
 }
 
 /**
@@ -214,22 +232,19 @@ async function pgDrillEach(
   filter: PgFilter,
   each: (pk: string, bucket: number, hash: string) => void,
 ): Promise<void> {
-  const {default: pg} = await import('pg');
   await inBlockChunks(pool, t, defaultPgParallel(), async (client, blocks) => {
     const values: unknown[] = [buckets - 1];
     const from = inner(t, filter, values, blocks);
     values.push(which);
-    await new Promise<void>((resolve, reject) => {
-      const q = new pg.Query({
+    await streamRows<{pk: string; b: number; h: string}>(
+      client,
+      {
         text: `SELECT pk, b, h FROM (SELECT s.pk, ${BUCKET} AS b, s.h FROM (${from}) s) x
                 WHERE b = ANY($${values.length}::int[])`,
         values,
-      });
-      q.on('row', (r: {pk: string; b: number; h: string}) => each(r.pk, r.b, r.h));
-      q.on('error', reject);
-      q.on('end', () => resolve());
-      client.query(q);
-    });
+      },
+      (r) => each(r.pk, r.b, r.h),
+    );
   });
 }
 
