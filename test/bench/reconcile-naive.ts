@@ -1,5 +1,5 @@
 import type {types} from 'cassandra-driver';
-import {NULL_MARK, SEP} from '../../src/services/reconcile/canonical.js';
+import {canonFor, NULL_MARK, SEP} from '../../src/services/reconcile/canonical.js';
 import {rowHasher} from '../../src/services/reconcile/hash.js';
 import {pgKeyCanonSql, pgTableRef} from '../../src/services/reconcile/spec.js';
 import {benchConnections} from './reconcile-connections.js';
@@ -15,6 +15,8 @@ import {benchConnections} from './reconcile-connections.js';
 const [name] = process.argv.slice(2) as [string];
 const {cass, pool, table: t} = await benchConnections(name);
 const hasher = rowHasher(t);
+/** Each compared column's canonical text: what PostgreSQL's canonical expressions give (pgExpr). */
+const canons = t.compared.map((c) => [c.name, canonFor(c.type)] as const);
 
 // both downloads at once (a straightforward Promise.all, not one after the other)
 const cRows = new Map<string, string>();
@@ -28,7 +30,9 @@ const cassandraSide = (async () => {
   for await (const row of stream as unknown as AsyncIterable<types.Row>) {
     const r = row as unknown as Record<string, unknown>;
     const key = hasher.keyOf(r);
-    cRows.set(key, hasher.rowOf(r, key));
+    let text = key;
+    for (const [column, canon] of canons) text += SEP + canon(r[column]);
+    cRows.set(key, text);
   }
 })();
 const [res] = await Promise.all([
