@@ -186,8 +186,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * The JSON document on stdout. oclif's own printer tokenises the whole text to colour it, a token
-   * object per value: for reconcile's 5,000 mismatches (2.7 MB) that cost ~35 MB of peak memory. The
-   * text is the same (two-space indentation); only a terminal gets it coloured, while it is small.
+   * object per value: for reconcile's 5,000 mismatches (2.7 MB) that took 379 ms and 75 MB, against
+   * 18 ms for the same text (two-space indentation). Only a terminal gets it coloured, while it is small.
    */
   public override logJson(json: unknown): void {
     const text = JSON.stringify(json, null, 2);

@@ -809,7 +809,6 @@ function rowsIn(b: Buckets, keep: (bucket: number) => boolean): number {
   return n;
 }
 
-/** About one split per 25,000 rows (few round trips), at least 4 per worker (balance), at most 4,096. */
 /**
  * Buckets for a table of about `expectedRows`: 65,536 up to 2M rows, then one per ~32 rows (a power
  * of two, at most 2^20). A differing row costs the drill-down every key of its bucket, on both sides:
@@ -820,6 +819,7 @@ export function autoBuckets(expectedRows: number): number {
   return Math.min(MAX_AUTO_BUCKETS, Math.max(DEFAULT_BUCKETS, wanted));
 }
 
+/** About one split per 25,000 rows (few round trips), at least 4 per worker (balance), at most 4,096. */
 export function autoSplits(expectedRows: number, workers: number): number {
   return Math.min(4096, Math.max(workers * 4, Math.ceil(expectedRows / 25_000)));
 }
