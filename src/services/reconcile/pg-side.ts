@@ -250,19 +250,12 @@ async function pgDrillEach(
 
 /**
  * A key lookup (index descent, heap fetch, row hash, round trip) costs about as much as 35 rows of the
- * drill's parallel table scan (measured at 1M and 5M rows: 14–26 µs a key against 0.4–0.7 µs a row).
+ * drill's parallel table scan (measured at 1M and 5M rows: 14–26 µs a key against 0.4–0.7 µs a row);
+ * the switch is set a little lower, so that a close call goes to the scan, whose time is predictable.
  */
 const LOOKUP_VS_SCAN = 30;
 
-/**
- * PostgreSQL's keys and row hashes of the mismatched buckets `which`, streamed to `each`. When
- * Cassandra's keys of those buckets (`cassKeys`) are few against the table's `tableRows`, first by key:
- * their rows through the primary key's index. A bucket whose rows are not all found that way
- * (`expected` is its count in the bucket query) holds keys Cassandra does not have (extras) or rows
- * since deleted: only those buckets are then read in full, skipping the rows already delivered. Value
- * and missing drift — the usual kinds — thus cost index lookups instead of a scan that hashes every key
- * of the table; with many keys, one scan of the table is cheaper and reads every bucket.
- */
+/** What the drill-down knows when it asks PostgreSQL for the rows of the mismatched buckets. */
 export interface DrillInput {
   /** Buckets in all, and the mismatched ones to drill into. */
   buckets: number;
@@ -274,6 +267,15 @@ export interface DrillInput {
   filter: PgFilter;
 }
 
+/**
+ * PostgreSQL's keys and row hashes of the mismatched buckets `which`, streamed to `each`. When
+ * Cassandra's keys of those buckets (`cassKeys`) are few against the table's `tableRows`, first by key:
+ * their rows through the primary key's index. A bucket whose rows are not all found that way
+ * (`expected` is its count in the bucket query) holds keys Cassandra does not have (extras) or rows
+ * since deleted: only those buckets are then read in full, skipping the rows already delivered. Value
+ * and missing drift — the usual kinds — thus cost index lookups instead of a scan that hashes every key
+ * of the table; with many keys, one scan of the table is cheaper and reads every bucket.
+ */
 export async function pgDrill(
   pool: Pool,
   t: ResolvedTable,
