@@ -47,9 +47,13 @@ export type WorkerMessage =
       split: number;
       rows: number;
       young: number;
-      /** Sparse bucket sums of this split: touched bucket ids and their [n, hi, lo] triples. */
+      /**
+       * Sparse bucket sums of this split: the first `touched` bucket ids and their [n, hi, lo]
+       * triples (the buffers may be longer: they are handed back and reused, see `Spare`).
+       */
       ids?: ArrayBuffer;
       sums?: ArrayBuffer;
+      touched?: number;
       collected?: Array<[string, number, string]>;
     }
   | {type: 'error'; split?: number; message: string; name: string};
@@ -62,6 +66,31 @@ let client: Client | undefined;
 // one dense accumulator per worker, reused: only the buckets a split touched are sent and reset
 let dense: ReturnType<typeof newBuckets> | undefined;
 let touched: Uint32Array | undefined;
+/**
+ * The buffers of the previous split's sums, handed back by the main thread once merged. Reusing
+ * them keeps the scan from allocating (and the main thread from holding until its next collection,
+ * which a quiet heap delays until some 64 MB of dead buffers have piled up) a new pair per split.
+ */
+let spare: Spare | undefined;
+
+/** A split's sums buffers on their way back to the worker that filled them. */
+export interface Spare {
+  ids: ArrayBuffer;
+  sums: ArrayBuffer;
+}
+
+/** Views of `count` ids and sums: on the spare buffers when they are big enough, else new ones. */
+function sumsBuffers(count: number): {ids: Uint32Array<ArrayBuffer>; sums: Float64Array<ArrayBuffer>} {
+  const reuse = spare && spare.ids.byteLength >= count * 4 ? spare : undefined;
+  spare = undefined;
+  // a quarter of headroom: the next split's count is about the same, give or take
+  const room = Math.ceil(count * 1.25);
+  const ids = reuse ? new Uint32Array(reuse.ids, 0, count) : new Uint32Array(new ArrayBuffer(room * 4), 0, count);
+  const sums = reuse
+    ? new Float64Array(reuse.sums, 0, count * 3)
+    : new Float64Array(new ArrayBuffer(room * 24), 0, count * 3);
+  return {ids, sums};
+}
 
 async function scanSplit(split: Split): Promise<void> {
   const t = input.table;
@@ -170,8 +199,7 @@ async function scanSplit(split: Split): Promise<void> {
   if (spill) await spill.write(join(input.spillDir as string, `${split.id}.bin`));
   const msg: WorkerMessage = {type: 'done', split: split.id, rows, young};
   if (acc) {
-    const ids = new Uint32Array(nTouched);
-    const sums = new Float64Array(nTouched * 3);
+    const {ids, sums} = sumsBuffers(nTouched);
     for (let i = 0; i < nTouched; i++) {
       const b = (touched as Uint32Array)[i] as number;
       ids[i] = b;
@@ -184,6 +212,7 @@ async function scanSplit(split: Split): Promise<void> {
     }
     msg.ids = ids.buffer;
     msg.sums = sums.buffer;
+    msg.touched = nTouched;
     port?.postMessage(msg, [msg.ids, msg.sums]);
   } else {
     if (collect) msg.collected = collected;
@@ -208,11 +237,12 @@ function decodeInPlace(driver: unknown, t: ResolvedTable, mode: boolean | Digest
   else canonicalTable(t.keyspace, t.table, mode);
 }
 
-port.on('message', async (msg: {split?: Split; stop?: true}) => {
+port.on('message', async (msg: {split?: Split; spare?: Spare; stop?: true}) => {
   if (msg.stop) {
     await client?.shutdown().catch(() => {});
     process.exit(0);
   }
+  spare = msg.spare;
   const split = msg.split as Split;
   try {
     await scanSplit(split);

@@ -3,7 +3,7 @@ import {Worker} from 'node:worker_threads';
 import {entryUrl} from '../../entry-url.js';
 import type {Split} from './cassandra-side.js';
 import type {Buckets} from './hash.js';
-import type {WorkerInput, WorkerMessage} from './scan-worker.js';
+import type {Spare, WorkerInput, WorkerMessage} from './scan-worker.js';
 
 /**
  * Runs the Cassandra scan over worker threads: each worker holds its own client and pulls the next
@@ -15,6 +15,7 @@ export interface ScanOptions extends Omit<WorkerInput, 'rateLimit'> {
   workers?: number;
   /** Global rows/s limit, shared evenly by the workers. */
   rateLimit?: number;
+  /** Merges a finished split. `result.sparse` is lent: its buffers are reused once this returns. */
   onSplit?: (result: SplitResult) => void | Promise<void>;
   onProgress?: (rows: number) => void;
 }
@@ -61,9 +62,10 @@ export async function runScan(options: ScanOptions): Promise<void> {
       w.postMessage({stop: true});
       if (--active === 0) failure ? reject(failure) : resolve();
     };
-    const next = (w: Worker) => {
+    /** The next split for `w`, with the buffers of its last result to fill again. */
+    const next = (w: Worker, spare?: Spare) => {
       const split = failure ? undefined : queue.shift();
-      if (split) w.postMessage({split});
+      if (split) w.postMessage({split, spare}, spare ? [spare.ids, spare.sums] : []);
       else finish(w);
     };
     for (let i = 0; i < count; i++) {
@@ -77,14 +79,19 @@ export async function runScan(options: ScanOptions): Promise<void> {
           finish(w);
         } else if (m.type === 'done') {
           const result: SplitResult = {split: m.split, rows: m.rows, young: m.young, collected: m.collected};
-          if (m.ids && m.sums) result.sparse = {ids: new Uint32Array(m.ids), sums: new Float64Array(m.sums)};
-          // results are applied one at a time, in arrival order (checkpoints never interleave)
+          const spare = m.ids && m.sums ? {ids: m.ids, sums: m.sums} : undefined;
+          if (spare) {
+            const n = m.touched ?? 0;
+            result.sparse = {ids: new Uint32Array(spare.ids, 0, n), sums: new Float64Array(spare.sums, 0, n * 3)};
+          }
+          // results are applied one at a time, in arrival order (checkpoints never interleave); once
+          // merged, the sums' buffers go back to the worker with its next split
           chain = chain
             .then(() => onSplit?.(result))
             .catch((err) => {
               failure ??= err as Error;
             });
-          chain.then(() => next(w));
+          chain.then(() => next(w, spare));
         }
       });
       w.on('error', (err) => {
