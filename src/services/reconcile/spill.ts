@@ -1,4 +1,4 @@
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises';
+import {type FileHandle, mkdir, open, rename, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {KeyHashes} from './key-hashes.js';
 
@@ -15,6 +15,8 @@ export const SPILL_MAGIC = 0x33534352;
  * Reads spill files of the given splits, keeping rows of the given buckets (key, bucket, row hash).
  * Only kept keys are decoded, each into a string of its own: slices of one decoded blob would keep
  * every split's whole key blob alive for as long as a single key of it is (V8 sliced strings).
+ * The files are read one after the other into one buffer, grown as needed: a buffer per file (all
+ * of them together are the size of the table's keys) would pile up, dead, until the next collection.
  */
 export async function readSpill(
   dir: string,
@@ -23,10 +25,18 @@ export async function readSpill(
   into: KeyHashes,
 ): Promise<number[]> {
   const missing: number[] = [];
+  let room = Buffer.alloc(0);
   for (const id of splitIds) {
     let buf: Buffer;
     try {
-      buf = await readFile(join(dir, `${id}.bin`));
+      const file = await open(join(dir, `${id}.bin`));
+      try {
+        const size = (await file.stat()).size;
+        if (room.length < size) room = Buffer.allocUnsafe(Math.ceil(size * 1.25));
+        buf = room.subarray(0, await readFully(file, room, size));
+      } finally {
+        await file.close();
+      }
     } catch {
       missing.push(id);
       continue;
@@ -47,6 +57,17 @@ export async function readSpill(
     }
   }
   return missing;
+}
+
+/** Reads the file's first `size` bytes into `into`; returns how many there were. */
+async function readFully(file: FileHandle, into: Buffer, size: number): Promise<number> {
+  let at = 0;
+  while (at < size) {
+    const {bytesRead} = await file.read(into, at, size - at, at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+  }
+  return at;
 }
 
 const utf8 = new TextEncoder();
