@@ -2,6 +2,7 @@ import pg from 'pg';
 import {createLogger} from '../../src/output/log.js';
 import type {RunContext} from '../../src/runtime.js';
 import {fromDlqMessage} from '../../src/services/dlq/records.js';
+import {DEFAULT_REPLAY_BATCH} from '../../src/services/dlq/replay.js';
 import {type DlqRecordInput, insertDlqRecords} from '../../src/store/dlq-records.js';
 import {openStore} from '../../src/store/index.js';
 import {dlqValue, journalAll} from './dlq-lib.js';
@@ -14,12 +15,12 @@ import {dlqValue, journalAll} from './dlq-lib.js';
  * table's size. Pass 1 replays fresh
  * records (`new`), pass 2 re-replays them with --force semantics (what bench:dlq's floor measures).
  * Only PostgreSQL is needed (the local stack's, port 5433).
- *   BENCH_DLQ_RECORDS  records (default 100000)    BENCH_DLQ_BATCH  claim size (default 5000)
+ *   BENCH_DLQ_RECORDS  records (default 100000)    BENCH_DLQ_BATCH  claim size (default: dlq replay's)
  *   BENCH_DLQ_SQL      extra SQL run on the schema after the migrations, before the load ("%s" = schema)
  */
 
 const N = Number(process.env.BENCH_DLQ_RECORDS ?? 100_000);
-const BATCH = Number(process.env.BENCH_DLQ_BATCH ?? 5000);
+const BATCH = Number(process.env.BENCH_DLQ_BATCH ?? DEFAULT_REPLAY_BATCH);
 const SCHEMA = process.env.BENCH_DLQ_SCHEMA ?? `bench_dlq_journal_${process.pid}`;
 const CONNECTOR = 'bench-sink';
 const SRC = 'bench.orders';

@@ -7,6 +7,7 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import {createLogger} from '../../src/output/log.js';
 import type {RunContext} from '../../src/runtime.js';
+import {DEFAULT_REPLAY_BATCH} from '../../src/services/dlq/replay.js';
 import {openStore} from '../../src/store/index.js';
 import {repoRoot} from '../helpers.js';
 import {dlqValue, journalAll} from './dlq-lib.js';
@@ -247,7 +248,7 @@ async function main(): Promise<void> {
   const replay = JSON.parse(replayOut.stdout.toString()) as {produced: number; durationMs: number};
   if (replay.produced !== N) throw new Error(`dlq replay produced ${replay.produced}, expected ${N}`);
 
-  // The journal alone: the same claim (5000 rows, keyset) and confirm statements dlq replay runs,
+  // The journal alone: the same claim (DEFAULT_REPLAY_BATCH rows, keyset) and confirm statements dlq replay runs,
   // one after the other, without Kafka — its PostgreSQL floor on this machine (--force semantics
   // re-claim the rows the replay just marked; the cleanup deletes them).
   const storeCtx = {
@@ -260,7 +261,7 @@ async function main(): Promise<void> {
   const store = await openStore(storeCtx);
   const floorRun = `${P}-journal`;
   const j0 = process.hrtime.bigint();
-  const {journalled, claimMs} = await journalAll(store, floorRun, CONNECTOR, true, 5000);
+  const {journalled, claimMs} = await journalAll(store, floorRun, CONNECTOR, true, DEFAULT_REPLAY_BATCH);
   const journalMs = Number(process.hrtime.bigint() - j0) / 1e6;
   await store.close();
   if (journalled !== N) throw new Error(`journal floor claimed ${journalled}, expected ${N}`);

@@ -4,7 +4,13 @@ import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-
 import {UsageError} from '../../errors.js';
 import {mutationFlags, outputFlag} from '../../flags.js';
 import {progressLine, renderPlan, renderReplay} from '../../output/dlq.js';
-import {planReplay, type ReplayPlan, type ReplayResult, runReplay} from '../../services/dlq/replay.js';
+import {
+  DEFAULT_REPLAY_BATCH,
+  planReplay,
+  type ReplayPlan,
+  type ReplayResult,
+  runReplay,
+} from '../../services/dlq/replay.js';
 
 export default class DlqReplay extends BaseCommand<typeof DlqReplay> {
   static override summary = 'Send dead-letter records back to their original topic (or --to-topic), each once.';
@@ -35,7 +41,7 @@ With --from-topic (no store) there is no journal: every run sends what it select
     rate: Flags.integer({summary: 'At most this many records per second.', min: 1}),
     'batch-size': Flags.integer({
       summary: 'Records per produce request and journal step.',
-      default: 5000,
+      default: DEFAULT_REPLAY_BATCH,
       min: 1,
       max: 50_000,
     }),

@@ -102,6 +102,13 @@ export interface ReplayResult {
   recordsPerSecond: number;
 }
 
+/**
+ * Records per produce request and journal step. 1000 rather than 5000: as fast or slightly faster
+ * (bench:dlq on 2 cores, 100k records, median of 6: replay loop 3.18 s vs 3.29 s, CPU 2.88 vs
+ * 3.07 s), a lower peak RSS (228 vs 263 MB) and a crash leaves at most two small batches in doubt.
+ */
+export const DEFAULT_REPLAY_BATCH = 1000;
+
 export function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `r${t}-${randomBytes(3).toString('hex')}`;
@@ -341,8 +348,8 @@ export async function runReplay(
         if (foundIds.length) await confirmBatch(store, plan.runId, foundIds, checkpoints, true);
         recovered = foundIds.length;
         const again = doubt.filter((r) => !found.has(r.id));
-        for (let i = 0; i < again.length; i += req.batchSize ?? 5000) {
-          const part = again.slice(i, i + (req.batchSize ?? 5000));
+        for (let i = 0; i < again.length; i += req.batchSize ?? DEFAULT_REPLAY_BATCH) {
+          const part = again.slice(i, i + (req.batchSize ?? DEFAULT_REPLAY_BATCH));
           await sendAndConfirm(part);
           resent += part.length;
         }
@@ -351,7 +358,7 @@ export async function runReplay(
       }
     }
 
-    const limit = Math.max(1, Math.min(req.batchSize ?? 5000, req.rate ?? Number.POSITIVE_INFINITY));
+    const limit = Math.max(1, Math.min(req.batchSize ?? DEFAULT_REPLAY_BATCH, req.rate ?? Number.POSITIVE_INFINITY));
     const filter = eligibleFilter(plan.filter, toTopic);
     const t0 = Date.now();
     let pacedCount = 0;
@@ -501,7 +508,7 @@ async function replayFromTopic(
   const t0 = Date.now();
   try {
     const filter = eligibleFilter(plan.filter, plan.toTopic);
-    const limit = Math.max(1, Math.min(req.batchSize ?? 5000, req.rate ?? Number.POSITIVE_INFINITY));
+    const limit = Math.max(1, Math.min(req.batchSize ?? DEFAULT_REPLAY_BATCH, req.rate ?? Number.POSITIVE_INFINITY));
     await scanDlqTopic(
       ctx,
       req.fromTopic as string,
