@@ -67,9 +67,9 @@ let client: Client | undefined;
 let dense: ReturnType<typeof newBuckets> | undefined;
 let touched: Uint32Array | undefined;
 /**
- * The buffers of the previous split's sums, handed back by the main thread once merged. Reusing
- * them keeps the scan from allocating (and the main thread from holding until its next collection,
- * which a quiet heap delays until some 64 MB of dead buffers have piled up) a new pair per split.
+ * The buffers of the previous split's sums, handed back by the main thread once merged. Without
+ * them every split sent a new pair, which died in the main thread; its heap is quiet during a scan,
+ * so V8 freed them only after some 64 MB of dead buffers had piled up.
  */
 let spare: Spare | undefined;
 
