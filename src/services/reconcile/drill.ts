@@ -2,9 +2,9 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {MismatchRecord} from '../../store/reconcile.js';
-import {canonFor, floatBitsCanon, NULL_MARK, SEP} from './canonical.js';
+import {canonFor, NULL_MARK, SEP} from './canonical.js';
 import {type CassRow, cassFetch} from './cassandra-side.js';
-import {rowHashText} from './hash.js';
+import {type RowHasher, rowHasher, rowHashText} from './hash.js';
 import type {KeyHashes} from './key-hashes.js';
 import {type PgRow, pgFetch} from './pg-side.js';
 import type {ResolvedTable} from './spec.js';
@@ -113,14 +113,19 @@ export function keyObject(t: ResolvedTable, pk: string): Record<string, string> 
   return Object.fromEntries(t.key.map((c, i) => [c.name, parts[i] as string]));
 }
 
-/** The PostgreSQL row hash (as the server computes it) from the canonical texts read. */
+const hashers = new WeakMap<ResolvedTable, RowHasher>();
+
+/**
+ * The PostgreSQL row hash (as the server computes it) from the canonical texts read: the scan's own
+ * row text (rowHasher), whose rule for NULLs and float bits thus lives in one place.
+ */
 export function pgRowHash(t: ResolvedTable, pk: string, p: PgRow): string {
-  let s = pk;
-  for (const c of t.compared) {
-    const text = p.cols[c.name] ?? NULL_MARK;
-    s += SEP + (c.floatBits ? floatBitsCanon(c.type)(text) : text);
+  let hasher = hashers.get(t);
+  if (!hasher) {
+    hasher = rowHasher(t);
+    hashers.set(t, hasher);
   }
-  return rowHashText(s);
+  return rowHashText(hasher.rowOf(p.cols, pk));
 }
 
 export type {CassRow};
