@@ -192,15 +192,20 @@ export function pgTableRef(t: ResolvedTable): string {
   return qualified(t.pgSchema, t.pgTable);
 }
 
+/** The column as SQL, qualified with `alias` when given. */
+function columnRef(c: ResolvedColumn, alias?: string): string {
+  return alias ? `${quoteIdent(alias)}.${quoteIdent(c.pg)}` : quoteIdent(c.pg);
+}
+
 function expr(c: ResolvedColumn, alias?: string): string {
   if (!alias) return c.pgExpr as string;
-  return pgCanonExpr(`${quoteIdent(alias)}.${quoteIdent(c.pg)}`, c.type, {type: c.pgType}, c.hint) as string;
+  return pgCanonExpr(columnRef(c, alias), c.type, {type: c.pgType}, c.hint) as string;
 }
 
 /** A compared column's form in the row hash: its canonical text, or its bits (floatBits). */
 function hashExpr(c: ResolvedColumn, alias?: string): string {
   if (!c.floatBits) return expr(c, alias);
-  return pgFloatBitsExpr(alias ? `${quoteIdent(alias)}.${quoteIdent(c.pg)}` : quoteIdent(c.pg), c.type);
+  return pgFloatBitsExpr(columnRef(c, alias), c.type);
 }
 
 /** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
