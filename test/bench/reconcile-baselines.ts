@@ -1,6 +1,6 @@
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
 import {total} from '../../src/services/reconcile/hash.js';
-import {pgBuckets} from '../../src/services/reconcile/pg-side.js';
+import {pgBuckets, pgTableSize} from '../../src/services/reconcile/pg-side.js';
 import {runScan} from '../../src/services/reconcile/scan.js';
 import {benchConnections} from './reconcile-connections.js';
 
@@ -20,17 +20,10 @@ const conn = {
   display: '127.0.0.1:9042',
 };
 const workers = workersArg ? Number(workersArg) : undefined;
-const {autoBuckets, autoSplits} = await import('../../src/services/reconcile/engine.js');
+const {autoBuckets, autoFetchSize, autoSplits} = await import('../../src/services/reconcile/engine.js');
 const {defaultWorkers} = await import('../../src/services/reconcile/scan.js');
-/** The same split count reconcile chooses (from the planner's row estimate). */
-async function pgRows(): Promise<number> {
-  const r = await pool.query<{n: number}>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass`, [
-    name,
-  ]);
-  return r.rows[0]?.n ?? 0;
-}
-
-const expected = await pgRows();
+/** The row estimate and row width reconcile sizes its splits and pages by (the planner's statistics). */
+const {rows: expected, bytesPerRow} = await pgTableSize(pool, t);
 /** The bucket count reconcile chooses for this table. */
 const buckets = autoBuckets(expected);
 let rows = 0;
@@ -42,7 +35,7 @@ if (which !== 'b') {
     buckets,
     mode: 'read',
     readParse: which === 'a' ? 'driver' : 'in-place',
-    fetchSize: Number(process.env.BENCH_FETCH_SIZE ?? 2000),
+    fetchSize: Number(process.env.BENCH_FETCH_SIZE ?? autoFetchSize(bytesPerRow)),
     splits: tokenSplits(autoSplits(expected, workers ?? defaultWorkers())),
     workers,
     onSplit: (r: {rows: number}) => {

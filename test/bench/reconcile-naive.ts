@@ -1,6 +1,8 @@
 import type {types} from 'cassandra-driver';
 import {canonFor, NULL_MARK, SEP} from '../../src/services/reconcile/canonical.js';
+import {autoFetchSize} from '../../src/services/reconcile/engine.js';
 import {rowHasher} from '../../src/services/reconcile/hash.js';
+import {pgTableSize} from '../../src/services/reconcile/pg-side.js';
 import {pgKeyCanonSql, pgTableRef} from '../../src/services/reconcile/spec.js';
 import {benchConnections} from './reconcile-connections.js';
 
@@ -21,10 +23,12 @@ const canons = t.compared.map((c) => [c.name, canonFor(c.type)] as const);
 // both downloads at once (a straightforward Promise.all, not one after the other)
 const cRows = new Map<string, string>();
 const cols = [...t.key, ...t.compared].map((c) => `"${c.name}"`).join(', ');
+// pages of the size reconcile reads (and baseline A), so that all three read Cassandra alike
+const fetchSize = autoFetchSize((await pgTableSize(pool, t)).bytesPerRow);
 const cassandraSide = (async () => {
   const stream = cass.stream(`SELECT ${cols} FROM ${t.keyspace}.${t.table}`, [], {
     prepare: true,
-    fetchSize: 5000,
+    fetchSize,
     autoPage: true,
   });
   for await (const row of stream as unknown as AsyncIterable<types.Row>) {

@@ -12,7 +12,7 @@ import {
   T,
 } from '../../src/services/reconcile/canonical.js';
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
-import {autoBuckets, shardRange} from '../../src/services/reconcile/engine.js';
+import {autoBuckets, autoFetchSize, shardRange} from '../../src/services/reconcile/engine.js';
 import {shardOfBucket} from '../../src/services/reconcile/hash.js';
 
 const {types} = driver;
@@ -208,6 +208,14 @@ describe('reconcile work splitting', () => {
     assert.equal(autoBuckets(2_097_153), 131_072);
     assert.equal(autoBuckets(5_000_000), 262_144);
     assert.equal(autoBuckets(1e12), 1_048_576);
+  });
+
+  it('chooses the page size by row width: ~2 MiB pages, 50 to 10,000 rows, 2,000 when the width is unknown', () => {
+    assert.equal(autoFetchSize(154), 10_000); // the benchmark's 10-column rows
+    assert.equal(autoFetchSize(1024), 2048);
+    assert.equal(autoFetchSize(100_000), 50); // wide rows: bounded bytes, not a 1 GB page
+    assert.equal(autoFetchSize(undefined), 2000); // no statistics yet (never analysed)
+    assert.equal(autoFetchSize(Number.NaN), 2000);
   });
 
   it('parses --shard', () => {

@@ -64,7 +64,12 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     }),
     // each worker holds a Cassandra session and its spill buffers: a typo such as 1000 exhausted the heap
     workers: Flags.integer({summary: 'Scan worker threads (default: CPUs, at most 8).', min: 1, max: 64}),
-    'fetch-size': Flags.integer({summary: 'Cassandra page size.', default: 2000, min: 1, max: 100_000}),
+    'fetch-size': Flags.integer({
+      summary:
+        "Cassandra page size in rows (default: pages of about 2 MiB by the table's row width, at most 10,000 rows).",
+      min: 1,
+      max: 100_000,
+    }),
     'rate-limit': Flags.integer({summary: 'Global Cassandra read limit in rows per second.', min: 1}),
     consistency: Flags.option({
       summary: 'Cassandra read consistency (ALL for an authoritative diff).',

@@ -87,6 +87,21 @@ const BUCKET_SETTINGS = [
   'SET LOCAL max_parallel_workers_per_gather = 0',
 ];
 
+/**
+ * The table's size from the planner's statistics, without reading it: rows (reltuples; 0 before the
+ * first ANALYZE or VACUUM) and bytes per row (heap and TOAST; undefined without a row count).
+ */
+export async function pgTableSize(pool: Pool, t: ResolvedTable): Promise<{rows: number; bytesPerRow?: number}> {
+  const r = await pool.query<{n: number; bytes: number}>(
+    `SELECT greatest(c.reltuples, 0)::float8 AS n, pg_table_size(c.oid)::float8 AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2`,
+    [t.pgSchema, t.pgTable],
+  );
+  const rows = r.rows[0]?.n ?? 0;
+  return {rows, bytesPerRow: rows > 0 ? (r.rows[0]?.bytes as number) / rows : undefined};
+}
+
 /** Default number of concurrent chunk queries: the server's cores are not known, the client's are a fair guess on one box. */
 export function defaultPgParallel(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
