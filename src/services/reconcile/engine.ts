@@ -834,7 +834,7 @@ export function autoSplits(expectedRows: number, workers: number): number {
  * most 10,000 rows. Every page is a new range read for Cassandra, and it costs the server more than
  * the rows do: at 1M rows of ~150 bytes, pages of 10,000 instead of 2,000 rows cut Cassandra's CPU by
  * ~20 % and the scan's wall time by ~15 % (2 cores). Bounding the bytes keeps wide rows from making
- * pages that hold the workers' memory (and may exceed the server's frame size). Unknown width: 2,000.
+ * pages that swell the workers' (and the coordinator's) memory. Unknown width: 2,000.
  */
 export function autoFetchSize(bytesPerRow: number | undefined): number {
   if (!bytesPerRow || !Number.isFinite(bytesPerRow)) return 2000;
