@@ -303,6 +303,11 @@ export function canonicalTable(keyspace: string, table: string, canonical = true
   tables.set(`${keyspace}.${table}`, canonical);
 }
 
+/** This table's results are the driver's own again (a thread that served another scan of it before). */
+export function forgetTable(keyspace: string, table: string): void {
+  tables.delete(`${keyspace}.${table}`);
+}
+
 /** Marks result column types: their cells decode to canonical text (or the driver's values). */
 export function markCanonical(columns: Array<{type: CqlType}> | null | undefined, canonical = true): void {
   for (const c of columns ?? []) {

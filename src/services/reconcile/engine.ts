@@ -46,7 +46,7 @@ import {KeyHashes} from './key-hashes.js';
 import {checkPgHash, type PgFilter, pgBuckets, pgDrill, pgTableSize} from './pg-side.js';
 import {publishTable, sinkLag} from './report.js';
 import {type SampleEstimate, sampleTable} from './sample.js';
-import {addSparse, defaultWorkers, runScan, ScanError} from './scan.js';
+import {addSparse, defaultWorkers, runScan, ScanError, ScanThreads} from './scan.js';
 import {mergedBuckets, type ShardWait, waitForShards} from './shards.js';
 import {pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
 import {readSpill} from './spill.js';
@@ -157,6 +157,8 @@ export async function reconcile(
   }
   const store = await openStore(ctx);
   const conn = cassandraConnection(ctx);
+  // one set of scan threads for every scan of the run, connecting while the run sets itself up
+  const threads = new ScanThreads(conn, options.workers ?? defaultWorkers());
   let cass: Client | undefined;
   let pool: Pool | undefined;
   try {
@@ -217,6 +219,7 @@ export async function reconcile(
           pool,
           cass,
           conn,
+          threads,
           table,
           runId,
           buckets,
@@ -233,6 +236,7 @@ export async function reconcile(
         : 'clean';
     return {runId, status, tables: results};
   } finally {
+    await threads.close();
     await cass?.shutdown().catch(() => {});
     await pool?.end().catch(() => {});
     await store.close().catch(() => {});
@@ -245,6 +249,8 @@ interface TableJob {
   pool: Pool;
   cass: Client;
   conn: CassandraConnection;
+  /** The run's scan threads, lent to each of its scans. */
+  threads: ScanThreads;
   table: ResolvedTable;
   runId: string;
   /** Given with --buckets or reconcile.buckets; otherwise the table's own (autoBuckets). */
@@ -278,7 +284,7 @@ async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: stri
 }
 
 async function reconcileTable(job: TableJob): Promise<TableResult> {
-  const {ctx, store, pool, cass, conn, table: t, runId, opts, hooks} = job;
+  const {ctx, store, pool, cass, conn, threads, table: t, runId, opts, hooks} = job;
   const shardLabel = `${opts.shard.index}/${opts.shard.count}`;
   const lock = await lockTable(pool, ctx, t.name, shardLabel);
   const started = Date.now();
@@ -373,13 +379,13 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
       );
       const estimate = await sampleTable({
         conn,
+        threads,
         pool,
         table: t,
         buckets,
         splits: Math.max(splits, 256),
         fraction: opts.sample,
         cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
-        workers: opts.workers,
         fetchSize,
         consistency: consistencyCode(opts.consistency),
         pgRows,
@@ -454,6 +460,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         // splits scanned by an earlier process on another machine: rescan them for these buckets only
         await runScan({
           conn,
+          threads,
           table: t,
           buckets,
           mode: 'collect',
@@ -462,7 +469,6 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
           consistency: consistencyCode(opts.consistency),
           splits: splitsToRead.filter((s) => missingSpill.includes(s.id)),
-          workers: opts.workers,
           onSplit: (r) => {
             for (const [k, b, h] of r.collected ?? []) keys.setHex(k, b, h);
           },
@@ -509,6 +515,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     try {
       await runScan({
         conn,
+        threads,
         table: t,
         buckets,
         mode: 'hash',
@@ -517,7 +524,6 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         spillDir,
         consistency: consistencyCode(opts.consistency),
         splits: todo,
-        workers: opts.workers,
         rateLimit: opts.rateLimit,
         onProgress: (n) => {
           scanned += n;
@@ -574,6 +580,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         await Promise.all([
           runScan({
             conn,
+            threads,
             table: t,
             buckets,
             mode: 'hash',
@@ -582,7 +589,6 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
             spillDir,
             consistency: consistencyCode(opts.consistency),
             splits: shuffledSplits(others),
-            workers: opts.workers,
             rateLimit: opts.rateLimit,
             onSplit: (r) => {
               if (r.sparse) addSparse(cAcc, r.sparse);

@@ -3,7 +3,7 @@ import type {CassandraConnection} from '../../clients/cassandra.js';
 import {type Split, tokenSplits} from './cassandra-side.js';
 import {pgRowHash} from './drill.js';
 import {pgFetch} from './pg-side.js';
-import {runScan} from './scan.js';
+import {runScan, type ScanThreads} from './scan.js';
 import type {ResolvedTable} from './spec.js';
 
 /**
@@ -33,6 +33,7 @@ export function sampleSplits(all: Split[], fraction: number): Split[] {
 
 export async function sampleTable(o: {
   conn: CassandraConnection;
+  threads?: ScanThreads;
   pool: Pool;
   table: ResolvedTable;
   buckets: number;
@@ -50,6 +51,7 @@ export async function sampleTable(o: {
   const rows = new Map<string, string>();
   await runScan({
     conn: o.conn,
+    threads: o.threads,
     table: o.table,
     buckets: o.buckets,
     mode: 'collect',

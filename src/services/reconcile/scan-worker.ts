@@ -4,7 +4,7 @@ import {parentPort, workerData} from 'node:worker_threads';
 import type {Client} from 'cassandra-driver';
 import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
 import {type Split, splitQuery} from './cassandra-side.js';
-import {canonicalTable, digestTable, installCanonicalDecoding} from './cell-canon.js';
+import {canonicalTable, digestTable, forgetTable, installCanonicalDecoding} from './cell-canon.js';
 import {bucketOf, newBuckets, rowHasher} from './hash.js';
 import {DIGEST, type DigestSpec, type PageDigest} from './page-digest.js';
 import {pgHashOut, pgHashOutHex} from './pg-hash.js';
@@ -15,15 +15,21 @@ import {SpillWriter} from './spill.js';
  * One scan worker thread: its own Cassandra client and prepared split query; it pulls one split at
  * a time from the main thread (back-pressure: the next split is asked for only when this one is done;
  * within a split the next page is requested while the current one is hashed, so at most two pages
- * are held). Modes:
+ * are held). It connects when it starts (workerData: WorkerStart) and then serves one scan after
+ * another: a scan's job (WorkerInput), then its splits, until it is told to stop. Modes:
  *   hash    — bucket sums per split (+ a spill file of bucket/hash/key for drill-down without a rescan);
  *             each page arrives reduced to its rows' buckets, hashes and keys (page-digest.ts)
  *   read    — decode to driver values only (the benchmark's baseline A: pages parsed the driver's way, or
  *             in place, cell by cell, as collect mode parses them)
  *   collect — keys and hashes of rows in the given buckets (drill-down when a spill file is missing)
  */
-export interface WorkerInput {
+/** What a worker is started with: the connection it opens once. */
+export interface WorkerStart {
   conn: CassandraConnection;
+}
+
+/** One scan's job, sent before its splits. */
+export interface WorkerInput {
   table: ResolvedTable;
   buckets: number;
   mode: 'hash' | 'read' | 'collect';
@@ -58,7 +64,9 @@ export type WorkerMessage =
     }
   | {type: 'error'; split?: number; message: string; name: string};
 
-const input = workerData as WorkerInput;
+const start = workerData as WorkerStart;
+/** The current scan's job (the main thread sends it before the scan's first split). */
+let input: WorkerInput;
 const port = parentPort;
 if (!port) throw new Error('scan-worker must run as a worker thread');
 
@@ -98,7 +106,7 @@ async function scanSplit(split: Split): Promise<void> {
   const withWt = input.cutoffUs !== undefined && input.mode !== 'read';
   const query = splitQuery(t, withWt);
   const hasher = rowHasher(t);
-  if (input.mode === 'hash' && !dense) {
+  if (input.mode === 'hash' && dense?.n.length !== input.buckets) {
     dense = newBuckets(input.buckets);
     touched = new Uint32Array(input.buckets);
   }
@@ -122,6 +130,7 @@ async function scanSplit(split: Split): Promise<void> {
     });
   } else if (input.mode === 'collect') decodeInPlace(driver, t, true);
   else if (input.readParse === 'in-place') decodeInPlace(driver, t, false);
+  else forgetTable(t.keyspace, t.table); // the driver's own parsing, even after an earlier scan's
   const params = [Long.fromString(split.start), Long.fromString(split.end)];
   const options = {prepare: true, fetchSize: input.fetchSize, consistency: input.consistency, autoPage: false};
   const c = client as Client;
@@ -237,23 +246,31 @@ function decodeInPlace(driver: unknown, t: ResolvedTable, mode: boolean | Digest
   else canonicalTable(t.keyspace, t.table, mode);
 }
 
-port.on('message', async (msg: {split?: Split; spare?: Spare; stop?: true}) => {
-  if (msg.stop) {
+/** From the main thread: a scan's job, one of its splits (with the last split's buffers), or stop. */
+export type ToWorker = {job: WorkerInput} | {split: Split; spare?: Spare} | {stop: true};
+
+port.on('message', async (msg: ToWorker) => {
+  if ('stop' in msg) {
     await client?.shutdown().catch(() => {});
     process.exit(0);
+  }
+  if ('job' in msg) {
+    input = msg.job;
+    return;
   }
   spare = msg.spare;
   const split = msg.split as Split;
   try {
     await scanSplit(split);
   } catch (err) {
+    dense = undefined; // it may hold part of the failed split's sums
     const e = err as Error;
     port.postMessage({type: 'error', split: split.id, message: e.message, name: e.name} satisfies WorkerMessage);
   }
 });
 
 try {
-  client = await clientFromConnection(input.conn);
+  client = await clientFromConnection(start.conn);
   await client.connect();
   port.postMessage({type: 'ready'} satisfies WorkerMessage);
 } catch (err) {
