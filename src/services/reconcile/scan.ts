@@ -74,6 +74,7 @@ export class ScanThreads {
         };
         worker.on('message', started);
         worker.once('error', reject);
+        worker.once('exit', (code) => reject(exitError(code)));
       });
       ready.catch(() => {}); // a failed start is reported by the scan that wanted the thread
       const thread: (typeof this.threads)[number] = {worker, ready};
@@ -92,6 +93,8 @@ export class ScanThreads {
     );
   }
 }
+
+const exitError = (code: number) => new ScanError(`scan worker thread exited (code ${code})`, 'Error');
 
 export async function runScan(options: ScanOptions): Promise<void> {
   const {splits, onSplit, onProgress, workers: wanted, rateLimit, conn, threads: lent, ...job} = options;
@@ -146,7 +149,7 @@ export async function runScan(options: ScanOptions): Promise<void> {
           }
         };
         const onError = (err: Error) => stop(err);
-        const onExit = (code: number) => stop(new ScanError(`scan worker thread exited (code ${code})`, 'Error'));
+        const onExit = (code: number) => stop(exitError(code));
         ready.then(
           () => {
             if (thread.exited !== undefined) return onExit(thread.exited); // ended between two scans
