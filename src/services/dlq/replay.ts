@@ -109,6 +109,11 @@ export interface ReplayResult {
  */
 export const DEFAULT_REPLAY_BATCH = 1000;
 
+/** Records per claim-and-produce step: the batch size, and no more than one second's worth at --rate. */
+function stepSize(req: ReplayRequest): number {
+  return Math.max(1, Math.min(req.batchSize ?? DEFAULT_REPLAY_BATCH, req.rate ?? Number.POSITIVE_INFINITY));
+}
+
 export function newRunId(): string {
   const t = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `r${t}-${randomBytes(3).toString('hex')}`;
@@ -348,8 +353,9 @@ export async function runReplay(
         if (foundIds.length) await confirmBatch(store, plan.runId, foundIds, checkpoints, true);
         recovered = foundIds.length;
         const again = doubt.filter((r) => !found.has(r.id));
-        for (let i = 0; i < again.length; i += req.batchSize ?? DEFAULT_REPLAY_BATCH) {
-          const part = again.slice(i, i + (req.batchSize ?? DEFAULT_REPLAY_BATCH));
+        const size = req.batchSize ?? DEFAULT_REPLAY_BATCH;
+        for (let i = 0; i < again.length; i += size) {
+          const part = again.slice(i, i + size);
           await sendAndConfirm(part);
           resent += part.length;
         }
@@ -358,7 +364,7 @@ export async function runReplay(
       }
     }
 
-    const limit = Math.max(1, Math.min(req.batchSize ?? DEFAULT_REPLAY_BATCH, req.rate ?? Number.POSITIVE_INFINITY));
+    const limit = stepSize(req);
     const filter = eligibleFilter(plan.filter, toTopic);
     const t0 = Date.now();
     let pacedCount = 0;
@@ -508,7 +514,7 @@ async function replayFromTopic(
   const t0 = Date.now();
   try {
     const filter = eligibleFilter(plan.filter, plan.toTopic);
-    const limit = Math.max(1, Math.min(req.batchSize ?? DEFAULT_REPLAY_BATCH, req.rate ?? Number.POSITIVE_INFINITY));
+    const limit = stepSize(req);
     await scanDlqTopic(
       ctx,
       req.fromTopic as string,
