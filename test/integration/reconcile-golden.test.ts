@@ -8,6 +8,7 @@ import {
   NULL_MARK,
   pgCanonExpr,
   pgFloatBitsExpr,
+  pgKeyFromCanon,
   T,
 } from '../../src/services/reconcile/canonical.js';
 import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/engine.js';
@@ -311,6 +312,44 @@ describe('reconcile golden canonical forms: Cassandra ⇄ PostgreSQL', () => {
         const forms = [bits(row.get('v')), bits(expected), pgBits?.c];
         if (new Set(forms).size !== 1) failures.push(`${name} as bits: driver, text, PostgreSQL = ${forms.join(', ')}`);
       }
+    }
+    assert.deepEqual(failures, []);
+  });
+});
+
+describe('reconcile key texts: back to the stored PostgreSQL value', () => {
+  it('a canonical key text converts back to exactly the value it came from (point lookups, repair)', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    // [Cassandra type, PostgreSQL type, stored value]: timestamps far from 1970 once came back µs off
+    const cases: Array<[CqlType, string, string]> = [
+      ...['timestamptz', 'timestamp without time zone'].flatMap(
+        (pgType): Array<[CqlType, string, string]> =>
+          [
+            '9999-12-31 23:59:59.999',
+            '1855-12-28 03:33:40.699',
+            '1969-12-31 23:59:59.999',
+            '1970-01-01 00:00:00',
+            '2024-02-29 12:34:56.789',
+            '0001-01-01 00:00:00.001',
+          ].map((v) => [L(T.timestamp), pgType, v]),
+      ),
+      [L(T.time), 'time without time zone', '23:59:59.999999'],
+      [L(T.blob), 'bytea', '\\x00ff'],
+      [L(T.bigint), 'bigint', '-9223372036854775808'],
+    ];
+    const failures: string[] = [];
+    for (const [type, pgType, value] of cases) {
+      const canon = pgCanonExpr('v', type, {type: pgType});
+      const back = pgKeyFromCanon('k', type, {type: pgType});
+      const [r] = await sql<{k: string; same: boolean; back: string}>(
+        'target',
+        `SELECT k, (${back}) = v AS same, (${back})::text AS back
+           FROM (SELECT v, ${canon} AS k FROM (SELECT $1::${pgType} AS v) x) y`,
+        [value],
+        SESSION,
+      );
+      if (!r?.same) failures.push(`${pgType} ${value}: canonical ${r?.k} converts back to ${r?.back}`);
     }
     assert.deepEqual(failures, []);
   });

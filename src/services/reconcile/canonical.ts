@@ -582,7 +582,12 @@ export function pgKeyFromCanon(textExpr: string, t: CqlType, pg: PgColumnInfo, h
   const type = pg.type;
   if (hint === 'epoch-ms') return `(${textExpr})::bigint`;
   if (t.code === T.timestamp && type.startsWith('timestamp')) {
-    const ts = `to_timestamp((${textExpr})::numeric / 1000)`;
+    // whole seconds through to_timestamp (exact: an integer times 10^6 is a float8 until about year 10,000),
+    // the milliseconds added as an interval. to_timestamp(ms / 1000) went through a fractional float8,
+    // and keys far from 1970 came back a few µs off (9999-12-31 23:59:59.999 as .999008): never found
+    const ms = `(${textExpr})::numeric`;
+    const s = `floor(${ms} / 1000)`;
+    const ts = `(to_timestamp(${s}::float8) + (${ms} - ${s} * 1000)::int * interval '1 millisecond')`;
     return type.includes('without') ? `(${ts} AT TIME ZONE 'UTC')` : ts;
   }
   if (t.code === T.blob) return `decode(${textExpr}, 'hex')`;
