@@ -7,6 +7,7 @@ import {
   cqlKeyFromCanon,
   decimalText,
   floatText,
+  jsonbNumber,
   NULL_MARK,
   pgCanonExpr,
   T,
@@ -121,6 +122,16 @@ describe('reconcile canonical forms (JS side)', () => {
     assert.equal(floatText(5e-324, false), '5e-324');
     assert.equal(decimalText('-150', 2), '-1.5');
     assert.equal(decimalText('7', 0), '7');
+  });
+
+  it('numbers in collections as jsonb prints them: plain digits, no exponent, no negative zero', () => {
+    assert.equal(jsonbNumber('1e-07'), '0.0000001');
+    assert.equal(jsonbNumber('-2.5e-05'), '-0.000025');
+    assert.equal(jsonbNumber('1.5e+21'), '1500000000000000000000');
+    assert.equal(jsonbNumber('-1.25e+2'), '-125');
+    assert.equal(jsonbNumber('-0'), '0');
+    assert.equal(jsonbNumber('0.12345678901234567891'), '0.12345678901234567891');
+    assert.equal(canonFor({code: T.list, info: {code: T.double}})([1e-7, 1e21]), '[0.0000001, 1000000000000000000000]');
   });
 
   it('double text: the String() fast path prints what the exponent-based formatting prints', () => {

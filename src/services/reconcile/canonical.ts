@@ -18,11 +18,12 @@
  *   blob                           → lower-case hex
  *   inet                           → address text (PostgreSQL host())
  *   list, set, map, tuple, UDT     → JSON in jsonb::text layout: sets sorted by their elements' bytes,
- *                                    object keys shorter-first then bytewise, ": " and ", " separators
+ *                                    object keys shorter-first then bytewise, ": " and ", " separators,
+ *                                    numbers as plain digits (no exponent, every decimal digit)
  * In the row hash only, a float or double column that PostgreSQL holds as a float enters as its IEEE 754
  * bits instead of its text (floatBitsCanon, pgFloatBitsExpr): the same equality, without the digits.
  */
-export const CANON_VERSION = 2;
+export const CANON_VERSION = 3;
 export const NULL_MARK = '\x1e';
 export const SEP = '\x1f';
 
@@ -314,7 +315,7 @@ function jsonCanon(t: CqlType): (v: unknown) => string {
       return (v) => {
         if (v === null || v === undefined) return 'null';
         const s = c(v);
-        return /^-?[\d.]+(e[+-]\d+)?$/.test(s) ? String(Number(s)) : JSON.stringify(s);
+        return /^-?[\d.]+(e[+-]\d+)?$/.test(s) ? jsonbNumber(s) : JSON.stringify(s); // NaN, ±Infinity: strings
       };
     }
     case T.boolean:
@@ -364,6 +365,29 @@ function jsonCanon(t: CqlType): (v: unknown) => string {
       return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(c(v)));
     }
   }
+}
+
+/**
+ * A number as jsonb prints it: numeric's plain digits, never an exponent (a double 1e-7 in a float8[] or
+ * a jsonb array reads back as 0.0000001), no negative zero. `s` is a canonical decimal (already plain,
+ * every digit kept) or a float's text (shortest digits, perhaps with an exponent). Going through
+ * Number() instead printed exponents jsonb never shows and cut decimals to 17 digits.
+ */
+export function jsonbNumber(s: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s === '-0' ? '0' : s;
+  const sign = m[1] as string;
+  const int = m[2] as string;
+  const frac = m[3] ?? '';
+  const point = int.length + Number(m[4]); // where the decimal point goes in int + frac
+  const digits = int + frac;
+  let text: string;
+  if (point <= 0) text = `0.${'0'.repeat(-point)}${digits}`;
+  else if (point >= digits.length) text = digits + '0'.repeat(point - digits.length);
+  else text = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  text = text.replace(/^0+(?=\d)/, '');
+  if (text.includes('.')) text = text.replace(/\.?0+$/, '');
+  return sign && /[1-9]/.test(text) ? sign + text : text;
 }
 
 function objectText(pairs: Array<[string, string]>): string {
