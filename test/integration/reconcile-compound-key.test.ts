@@ -101,3 +101,49 @@ describe('reconcile: a compound primary key (real stack)', () => {
     assert.deepEqual(readdirSync(spill), [], 'finished runs leave no spill files or directories');
   });
 });
+
+/**
+ * A decimal key: its canonical text (1.5) drops the scale that Cassandra's partition token depends on
+ * (1.50), so the drill-down and repair look such keys up again as PostgreSQL stores them.
+ */
+describe('reconcile: a decimal key stored with trailing zeros (real stack)', () => {
+  const dec = `rcd${process.pid}`;
+  const {env: decEnv} = stackConfig([
+    'reconcile:',
+    `  tables: [{name: ${dec}.prices, cassandra: ${dec}.prices, postgres: ${dec}.prices, key: [k]}]`,
+  ]);
+  const run = (args: string[]) => runCli(['reconcile', ...args], {env: decEnv});
+  const sides = scratchSides(dec, {createKeyspace: true});
+  before(async () => {
+    if (sides.skip) return;
+    await sides.cass.execute(`CREATE TABLE ${dec}.prices (k decimal PRIMARY KEY, v int)`);
+    await sql('target', `CREATE SCHEMA ${dec}`);
+    await sql('target', `CREATE TABLE ${dec}.prices (k numeric PRIMARY KEY, v integer)`);
+    for (const [k, v] of [
+      ['1.50', 1],
+      ['2.5', 1],
+      ['300', 1],
+    ] as const)
+      await sides.cass.execute(`INSERT INTO ${dec}.prices (k, v) VALUES (${k}, ${v})`);
+    await sql('target', `INSERT INTO ${dec}.prices VALUES (1.50, 2), (2.5, 1), (300, 1)`);
+  });
+  after(async () => {
+    if (sides.skip) return;
+    await sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [`${dec}.prices`]);
+  });
+
+  it('a changed column is a value difference (not an extra row), and repair fixes it', async (t) => {
+    if (sides.skip) return t.skip(sides.skip);
+    const flags = ['--recheck-after', '0', '--max-diff-ratio', '1', '--no-push', '--no-alert', '--json'];
+    const drift = await run(flags);
+    assert.equal(drift.code, 3, drift.stderr + drift.stdout);
+    const result = json<Result & {runId: string}>(drift);
+    const got = result.tables[0]?.mismatches.map((m) => `${m.kind} ${m.key.k} ${m.columns.map((c) => c.column)}`);
+    assert.deepEqual(got, ['value 1.5 v']);
+    const fix = await run(['repair', result.runId, '--yes', '--json']);
+    assert.equal(fix.code, 0, fix.stderr + fix.stdout);
+    assert.equal(json<{applied: number}>(fix).applied, 1);
+    const clean = await run(flags);
+    assert.equal(clean.code, 0, clean.stderr + clean.stdout);
+  });
+});

@@ -3,8 +3,9 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {candidatesOf} from '../../src/services/reconcile/drill.js';
+import {candidatesOf, vanishedWarning} from '../../src/services/reconcile/drill.js';
 import {KeyHashes} from '../../src/services/reconcile/key-hashes.js';
+import type {ResolvedTable} from '../../src/services/reconcile/spec.js';
 import {readSpill, SpillWriter} from '../../src/services/reconcile/spill.js';
 
 /** A spill file as a scan worker writes it; odd rows hand their keys over as UTF-8 bytes (digested pages). */
@@ -64,5 +65,13 @@ describe('reconcile drill-down', () => {
     });
     assert.deepEqual(Object.fromEntries(out), {changed: 2, extra: 4, missing: 3});
     assert.equal(cassandra.size, 0);
+  });
+
+  it('names a few of the keys found on neither side, joined compound keys split into their columns', () => {
+    const t = {name: 'demo.readings', key: [{name: 'tenant'}, {name: 'seq'}]} as unknown as ResolvedTable;
+    const keys = ['a\x1f1', 'b\x1f2', 'c\x1f3', 'd\x1f4', 'e\x1f5'];
+    const w = vanishedWarning(t, keys);
+    assert.match(w, /^demo\.readings: 5 key\(s\) of the differing buckets were on neither side/);
+    assert.match(w, /\(tenant=a seq=1, tenant=b seq=2, tenant=c seq=3 and 2 more\)/);
   });
 });

@@ -31,7 +31,7 @@ import {
   type TableStatus,
 } from '../../store/reconcile.js';
 import {type Split, tokenSplits} from './cassandra-side.js';
-import {candidatesOf, classify} from './drill.js';
+import {candidatesOf, classify, vanishedWarning} from './drill.js';
 import {
   addBuckets,
   type Buckets,
@@ -680,6 +680,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
           });
           mismatches = outcome.mismatches;
           skippedOnRecheck = outcome.skipped;
+          if (outcome.vanished.length > 0) warnings.push(vanishedWarning(t, outcome.vanished));
           ctx.log.debug(`${t.name}: read ${candidates.size} differing rows from both sides (${Date.now() - t1} ms)`);
         }
         status = mismatches.length > 0 ? 'drift' : 'clean';

@@ -6,7 +6,7 @@ import {mapAll} from '../../util/concurrency.js';
 import {pgKeyFromCanon, SEP} from './canonical.js';
 import {type Buckets, newBuckets} from './hash.js';
 import {PG_HASH_PROBES, pgHashHex, pgHashHexSql, pgHashSql} from './pg-hash.js';
-import {pgKeyCanonSql, pgRowCanonSql, pgScanSql, pgTableRef, type ResolvedTable} from './spec.js';
+import {pgKeyCanonSql, pgRowCanonSql, pgScanSql, pgStoredKeySql, pgTableRef, type ResolvedTable} from './spec.js';
 
 /**
  * The PostgreSQL side: one server-side GROUP BY per table computes every bucket's figures (almost
@@ -335,6 +335,8 @@ export interface PgRow {
   /** Canonical texts by Cassandra column name (null for NULL). */
   cols: Record<string, string | null>;
   updatedAt?: Date | null;
+  /** The key as stored, when it may differ from the canonical one (pgStoredKeySql). */
+  storedKey?: string;
 }
 
 const KEY_BATCH = 5000;
@@ -364,8 +366,10 @@ export async function pgFetch(pool: Pool, t: ResolvedTable, keys: string[]): Pro
     const cols = t.compared.map((c, j) => `${c.pgExpr} AS _c${j}`);
     const keyExpr = pgKeyCanonSql(t);
     const upd = t.updatedAt ? `, t.${quoteIdent(t.updatedAt)} AS _updated_at` : '';
-    const res = await pool.query<Record<string, string | null> & {_pk: string; _updated_at?: Date | null}>({
-      text: `SELECT ${keyExpr} AS _pk${cols.length ? `, ${cols.join(', ')}` : ''}${upd} FROM ${from}`,
+    const stored = pgStoredKeySql(t);
+    type Row = Record<string, string | null> & {_pk: string; _updated_at?: Date | null; _stored?: string};
+    const res = await pool.query<Row>({
+      text: `SELECT ${keyExpr} AS _pk${cols.length ? `, ${cols.join(', ')}` : ''}${upd}${stored ? `, ${stored} AS _stored` : ''} FROM ${from}`,
       values,
     });
     for (const r of res.rows) {
@@ -373,7 +377,7 @@ export async function pgFetch(pool: Pool, t: ResolvedTable, keys: string[]): Pro
       t.compared.forEach((col, j) => {
         c[col.name] = r[`_c${j}`] ?? null;
       });
-      out.set(r._pk, {cols: c, updatedAt: r._updated_at});
+      out.set(r._pk, {cols: c, updatedAt: r._updated_at, storedKey: r._stored});
     }
   }
   return out;

@@ -9,9 +9,11 @@ import {getRun, listMismatches, listTables, type MismatchRecord} from '../../sto
 import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, pgParamFromCql} from './canonical.js';
 import {cassFetch} from './cassandra-side.js';
+import {lookUpStoredKeys} from './drill.js';
 import {dataPool} from './engine.js';
 import {pgHashHexSql} from './pg-hash.js';
-import {pgRowCanonSql, pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
+import {pgFetch} from './pg-side.js';
+import {pgRowCanonSql, pgStoredKeySql, pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
 
 /**
  * `reconcile repair <run>`: Cassandra is the source of truth. Missing and differing rows are
@@ -96,12 +98,12 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
       }
       const mine = mismatches.filter((m) => m.table === name);
       let rows: Awaited<ReturnType<typeof cassFetch>>;
+      const wanted = mine.filter((m) => m.kind !== 'extra').map((m) => m.pk);
       try {
-        rows = await cassFetch(
-          cass,
-          t,
-          mine.filter((m) => m.kind !== 'extra').map((m) => m.pk),
-        );
+        rows = await cassFetch(cass, t, wanted);
+        const notFound = wanted.filter((pk) => !rows.has(pk));
+        if (notFound.length > 0 && pgStoredKeySql(t))
+          await lookUpStoredKeys(cass, t, notFound, rows, await pgFetch(pool, t, notFound));
       } catch (err) {
         throw cassandraError(err, conn.display, `reading rows of ${name}`);
       }

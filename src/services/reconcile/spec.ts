@@ -15,6 +15,7 @@ import {
   pgFloatBitsExpr,
   pgSetLateral,
   SEP,
+  T,
   type TypeHint,
   typeName,
 } from './canonical.js';
@@ -211,6 +212,16 @@ function hashExpr(c: ResolvedColumn, alias?: string): string {
 /** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
 export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
   return t.key.map((c) => expr(c, alias)).join(' || chr(31) || ');
+}
+
+/**
+ * The key as PostgreSQL stores it, joined like pk_canon, for a table with a decimal key column: there the
+ * canonical text (1.5) drops the scale that Cassandra's partition token depends on (1.50), so the
+ * drill-down looks such keys up again with PostgreSQL's own digits. undefined for other tables.
+ */
+export function pgStoredKeySql(t: ResolvedTable): string | undefined {
+  if (!t.key.some((c) => c.type.code === T.decimal)) return undefined;
+  return t.key.map((c) => (c.type.code === T.decimal ? `${quoteIdent(c.pg)}::text` : expr(c))).join(' || chr(31) || ');
 }
 
 /** row_canon: pk_canon, then every compared column (name order, in its row-hash form), NULL as \x1e. */
