@@ -10,6 +10,7 @@ import {
   jsonbNumber,
   NULL_MARK,
   pgCanonExpr,
+  pgParamFromCql,
   T,
 } from '../../src/services/reconcile/canonical.js';
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
@@ -170,6 +171,15 @@ describe('reconcile canonical forms (JS side)', () => {
     assert.equal(dec(bd('0', 4)), '0');
     assert.equal(dec(bd('12', -2)), '1200');
     assert.equal(dec(bd('1234567890123456789012', 4)), '123456789012345678.9012');
+  });
+
+  it('repair writes a time cut to µs like its canonical form (PostgreSQL would round it), or its nanoseconds', () => {
+    const time = (text: string) => driver.types.LocalTime.fromString(text);
+    const t = {code: T.time};
+    assert.equal(pgParamFromCql(time('12:00:00.123456789'), t, {type: 'time without time zone'}), '12:00:00.123456');
+    assert.equal(pgParamFromCql(time('23:59:59.999999999'), t, {type: 'time without time zone'}), '23:59:59.999999');
+    assert.equal(pgParamFromCql(time('00:00:01'), t, {type: 'time without time zone'}), '00:00:01.000000');
+    assert.equal(pgParamFromCql(time('00:00:01.000000007'), t, {type: 'bigint'}), '1000000007');
   });
 
   it('key texts parse back into driver values', () => {

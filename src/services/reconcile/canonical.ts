@@ -259,10 +259,7 @@ function scalarCanon(t: CqlType): Canon {
     case T.date:
       return (v) => dateText(v as LocalDateLike);
     case T.time:
-      return (v) => {
-        const ns = BigInt((v as {getTotalNanoseconds(): {toString(): string}}).getTotalNanoseconds().toString());
-        return (ns / 1000n).toString();
-      };
+      return (v) => (nanosOfDay(v) / 1000n).toString();
     case T.blob:
       return hexOf;
     case T.inet:
@@ -691,12 +688,24 @@ export function pgParamFromCql(value: unknown, t: CqlType, pg: PgColumnInfo, hin
     case T.blob:
       return value;
     case T.time:
-      return PG_INT.test(type) ? String(value) : scalarTimeText(value);
+      return PG_INT.test(type) ? String(nanosOfDay(value)) : scalarTimeText(value);
     default:
       return canonFor(t)(value);
   }
 }
 
+function nanosOfDay(v: unknown): bigint {
+  return BigInt((v as {getTotalNanoseconds(): {toString(): string}}).getTotalNanoseconds().toString());
+}
+
+/**
+ * A time as PostgreSQL's time takes it, cut to µs as the canonical form cuts it: LocalTime's own text
+ * has nanoseconds, which PostgreSQL rounds (.123456789 → .123457, 23:59:59.999999999 → 24:00:00), so a
+ * repaired row never matched its Cassandra row.
+ */
 function scalarTimeText(v: unknown): string {
-  return String(v); // LocalTime prints hh:MM:ss.nnnnnnnnn, which PostgreSQL parses (rounding to µs)
+  const us = nanosOfDay(v) / 1000n;
+  const s = us / 1000000n;
+  const two = (n: bigint) => n.toString().padStart(2, '0');
+  return `${two(s / 3600n)}:${two((s / 60n) % 60n)}:${two(s % 60n)}.${(us % 1000000n).toString().padStart(6, '0')}`;
 }
