@@ -379,6 +379,20 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
           : s,
       ),
     );
+    // extra rows go only with --delete-extras, and not one that Cassandra holds by now
+    const extras = (first.tables[0]?.mismatches ?? []).filter((m) => m.kind === 'extra');
+    assert.ok(extras.length >= 1, 'the seed made extra rows');
+    const nowInCassandra = extras[0] as Mismatch;
+    await cass.execute(`INSERT INTO ${ks}.accounts (id) VALUES (${nowInCassandra.key.id})`);
+    const del = await cli(['reconcile', 'repair', first.runId, '--delete-extras', '--yes', '--json']);
+    type Action = {key: {id: string}; kind: string; applied?: boolean; reason?: string};
+    const deletes = json<{actions: Action[]}>(del).actions.filter((a) => a.kind === 'extra');
+    assert.match(deletes.find((a) => a.key.id === nowInCassandra.key.id)?.reason ?? '', /now in Cassandra/);
+    assert.deepEqual(
+      deletes.filter((a) => a.key.id !== nowInCassandra.key.id && !a.applied),
+      [],
+      'the other extra rows are deleted',
+    );
   });
 
   it('unreachable Cassandra: exit 4 with a one-line error', async (t) => {

@@ -46,7 +46,9 @@ only with --delete-extras, after confirmation. --dry-run prints the exact statem
       deleteExtras: f['delete-extras'],
       dryRun: f['dry-run'],
     });
-    if (!result.dryRun && result.skipped > 0) this.exitWith(ExitCode.partial);
+    // rows left as they were (changed since the run, refused by PostgreSQL) make it partial; extra rows
+    // kept by default do not, or every repair of a run with extras would exit 5
+    if (!result.dryRun && result.skipped + result.failed > 0) this.exitWith(ExitCode.partial);
     return this.present(result, (wide) => {
       if (result.dryRun) {
         const lines = result.actions.map((a) =>
@@ -65,7 +67,11 @@ only with --delete-extras, after confirmation. --dry-run prints the exact statem
         ],
         wide,
       );
-      return `${table}\n\n${result.applied} row(s) repaired, ${result.skipped} left alone.`;
+      const more = [
+        result.failed ? `${result.failed} refused by PostgreSQL` : '',
+        result.kept ? `${result.kept} extra row(s) kept (--delete-extras deletes them)` : '',
+      ].filter(Boolean);
+      return `${table}\n\n${result.applied} row(s) repaired, ${result.skipped} left alone${more.map((m) => `, ${m}`).join('')}.`;
     });
   }
 }

@@ -39,6 +39,8 @@ export interface RepairAction {
   reason?: string;
   /** After a real run: whether the guarded statement changed a row. */
   applied?: boolean;
+  /** PostgreSQL refused the statement (its values: out of range, a constraint); the others still ran. */
+  error?: string;
 }
 
 export interface RepairResult {
@@ -46,7 +48,12 @@ export interface RepairResult {
   dryRun: boolean;
   actions: RepairAction[];
   applied: number;
+  /** Left alone: changed since the run (guard), or gone from Cassandra. */
   skipped: number;
+  /** Refused by PostgreSQL (see RepairAction.error). */
+  failed: number;
+  /** Extra rows kept because --delete-extras was not given. */
+  kept: number;
 }
 
 export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairResult> {
@@ -98,7 +105,8 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
       }
       const mine = mismatches.filter((m) => m.table === name);
       let rows: Awaited<ReturnType<typeof cassFetch>>;
-      const wanted = mine.filter((m) => m.kind !== 'extra').map((m) => m.pk);
+      // extras about to be deleted are read too: one that Cassandra holds by now is left alone
+      const wanted = mine.filter((m) => m.kind !== 'extra' || o.deleteExtras).map((m) => m.pk);
       try {
         rows = await cassFetch(cass, t, wanted);
         const notFound = wanted.filter((pk) => !rows.has(pk));
@@ -111,10 +119,14 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
         const base = {table: name, kind: m.kind, key: m.key};
         if (m.kind === 'extra') {
           if (!o.deleteExtras) {
-            actions.push({...base, action: 'skip', reason: 'extra row kept (pass --delete-extras to delete it)'});
+            actions.push({...base, action: 'skip', reason: KEPT});
             continue;
           }
-          actions.push({...base, action: 'delete', sql: deleteSql(t, m)});
+          if (rows.has(m.pk)) {
+            actions.push({...base, action: 'skip', reason: 'now in Cassandra too (run reconcile again)'});
+            continue;
+          }
+          actions.push({...base, action: 'delete', sql: deleteSql(t, m, run.startedAt)});
           continue;
         }
         const c = rows.get(m.pk);
@@ -137,7 +149,11 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
           a.applied = (res.rowCount ?? 0) > 0;
           if (!a.applied) a.reason = 'guard: the PostgreSQL row changed since the run (left alone)';
         } catch (err) {
-          throw pgError(err, store.target, `repairing ${a.table}`);
+          // a value PostgreSQL refuses fails its own row only (the others are still repaired)
+          if (!rowRefused(err)) throw pgError(err, store.target, `repairing ${a.table}`);
+          a.applied = false;
+          a.error = (err as Error).message;
+          a.reason = `failed: PostgreSQL refused it: ${a.error}`;
         }
       }
     }
@@ -146,13 +162,28 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
       dryRun: o.dryRun,
       actions,
       applied: actions.filter((a) => a.applied).length,
-      skipped: actions.filter((a) => a.action === 'skip' || a.applied === false).length,
+      skipped: actions.filter((a) => (a.action === 'skip' && !keptExtra(a)) || (a.applied === false && !a.error))
+        .length,
+      failed: actions.filter((a) => a.error !== undefined).length,
+      kept: actions.filter(keptExtra).length,
     };
   } finally {
     await cass?.shutdown().catch(() => {});
     await pool?.end().catch(() => {});
     await store.close().catch(() => {});
   }
+}
+
+const KEPT = 'extra row kept (pass --delete-extras to delete it)';
+const keptExtra = (a: RepairAction) => a.action === 'skip' && a.reason === KEPT;
+
+/**
+ * PostgreSQL refused the statement for its values: a data exception (class 22, e.g. a date out of
+ * range) or a constraint (class 23). Anything else (the connection, permissions) stops the repair.
+ */
+function rowRefused(err: unknown): boolean {
+  const code = (err as {code?: unknown}).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 /** A SQL literal for a pg parameter value (dry-run output and the statement that runs are the same text). */
@@ -177,8 +208,11 @@ function unchanged(t: ResolvedTable, hash: string | null, alias?: string): strin
   return hash ? `${pgHashHexSql(pgRowCanonSql(t, alias))} = ${literal(hash)}` : 'TRUE';
 }
 
-function deleteSql(t: ResolvedTable, m: MismatchRecord): string {
-  return `DELETE FROM ${pgTableRef(t)} WHERE ${keyWhere(t, m)} AND ${unchanged(t, m.pgHash)}`;
+/** Deletes an extra row unless it changed since the run: its hash, or an updatedAt after the run began. */
+function deleteSql(t: ResolvedTable, m: MismatchRecord, runStartedAt: string): string {
+  const u = t.updatedAt ? quoteIdent(t.updatedAt) : undefined;
+  const older = u ? ` AND (${u} IS NULL OR ${u} <= ${literal(runStartedAt)}::timestamptz)` : '';
+  return `DELETE FROM ${pgTableRef(t)} WHERE ${keyWhere(t, m)} AND ${unchanged(t, m.pgHash)}${older}`;
 }
 
 function upsertSql(t: ResolvedTable, m: MismatchRecord, row: Record<string, unknown>, writetimeUs?: number): string {
