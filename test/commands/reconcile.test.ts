@@ -18,12 +18,18 @@ const withTables = tempConfig(
 );
 
 describe('cdcctl reconcile (usage)', () => {
-  it('rejects a malformed --shard, --max-diff-ratio and --sample with exit 2', async () => {
+  it('rejects a malformed --shard, --max-diff-ratio, --sample and run id with exit 2', async () => {
     for (const args of [
       ['--shard', '2/2'],
       ['--max-diff-ratio', '0'],
       ['--sample', '2'],
       ['--sample', '0.1', '--shard', '0/2'],
+      // a run id names the spill directory that the run removes when it ends
+      ['--run-id', '../victim'],
+      ['--run-id', ''],
+      ['--resume', 'a b/../c'],
+      // checked before the scan, not found out as a Cassandra error by the first spill file
+      ['--spill-dir', withTables.path],
     ]) {
       const r = await runCli(['reconcile', ...args], {env: withTables.env});
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

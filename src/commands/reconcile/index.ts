@@ -4,7 +4,7 @@ import {ExitCode, UsageError} from '../../errors.js';
 import {durationFlag, parseDuration} from '../../flags.js';
 import {createLogger} from '../../output/log.js';
 import {renderRunResult} from '../../output/reconcile.js';
-import {type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
+import {checkRunId, type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
 
 export default class Reconcile extends BaseCommand<typeof Reconcile> {
   static override summary =
@@ -99,6 +99,8 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
     const f = this.flags;
     if (f.quiet) this.log$ = createLogger({format: f['log-format'], verbose: f.verbose, quiet: true});
     const shard = parseShard(f.shard);
+    if (f['run-id'] !== undefined) checkRunId(f['run-id'], '--run-id');
+    if (f.resume !== undefined) checkRunId(f.resume, '--resume');
     const maxDiffRatio = Number(f['max-diff-ratio']);
     if (!(maxDiffRatio > 0 && maxDiffRatio <= 1)) throw new UsageError('--max-diff-ratio must be in (0, 1]');
     const sample = f.sample === undefined ? undefined : Number(f.sample);

@@ -49,7 +49,7 @@ import {type SampleEstimate, sampleTable} from './sample.js';
 import {addSparse, defaultWorkers, runScan, ScanError, ScanThreads} from './scan.js';
 import {mergedBuckets, type ShardWait, waitForShards} from './shards.js';
 import {pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
-import {readSpill} from './spill.js';
+import {checkSpillRoot, readSpill} from './spill.js';
 
 /**
  * `cdcctl reconcile`: per table pair, PostgreSQL's bucket figures (one server-side query) run
@@ -144,6 +144,17 @@ export function newRunId(): string {
   return `rc-${d}-${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * Checks a run id given on the command line (--run-id, --resume). It names the run's spill directory,
+ * which is removed when the run ends: `../x` would have removed a directory outside the spill root.
+ */
+export function checkRunId(id: string, flag: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id) && !id.includes('..')) return id;
+  throw new UsageError(`invalid ${flag} "${id}"`, {
+    hint: 'A run id is 1–100 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. rc-20260101-030000-a1b2c3, or $JOB_NAME).',
+  });
+}
+
 export async function reconcile(
   ctx: RunContext,
   options: ReconcileOptions,
@@ -155,6 +166,7 @@ export async function reconcile(
       hint: 'Add contexts.<name>.reconcile.tables (see examples/config/local.yaml).',
     });
   }
+  if (options.spillDir) await checkSpillRoot(options.spillDir);
   const store = await openStore(ctx);
   const conn = cassandraConnection(ctx);
   // one set of scan threads for every scan of the run, connecting while the run sets itself up

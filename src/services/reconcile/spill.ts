@@ -1,5 +1,7 @@
-import {type FileHandle, mkdir, open, rename, writeFile} from 'node:fs/promises';
-import {join} from 'node:path';
+import {constants} from 'node:fs';
+import {access, type FileHandle, mkdir, open, rename, stat, writeFile} from 'node:fs/promises';
+import {dirname, join} from 'node:path';
+import {UsageError} from '../../errors.js';
 import type {KeyHashes} from './key-hashes.js';
 
 /**
@@ -7,6 +9,30 @@ import type {KeyHashes} from './key-hashes.js';
  * row), so that the drill-down reads the mismatched buckets' keys from disk instead of scanning
  * Cassandra again. One file per finished split; writer and reader of the format live here together.
  */
+
+/**
+ * A --spill-dir, checked before the run touches anything: a writable directory, made if missing. Found
+ * out only by the first split's spill file, a file in its place failed the scan as a Cassandra error
+ * (exit 4). Where its parent exists it is made without `recursive`, which loops forever on procfs.
+ */
+export async function checkSpillRoot(dir: string): Promise<void> {
+  try {
+    const found = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (found && !found.isDirectory()) throw new Error('it is not a directory');
+    if (!found) {
+      const parent = await stat(dirname(dir)).catch(() => undefined);
+      await mkdir(dir, {recursive: !parent});
+    }
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--spill-dir ${dir} cannot be used: ${(err as Error).message}`, {
+      hint: 'Give a directory this user can create files in (default: the system temp dir).',
+    });
+  }
+}
 
 /** First word of a spill file: "RCS3" (key lengths in bytes; RCS2 counted UTF-16 units). */
 export const SPILL_MAGIC = 0x33534352;
