@@ -300,6 +300,10 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     assert.ok((res.tables[0]?.splitsResumed ?? 0) >= done);
     assert.equal(res.tables[0]?.rowsCassandra, ROWS);
     assert.deepEqual(signature(res.tables[0]?.mismatches ?? []), expected);
+    // its id is taken: another run under it would overwrite its results
+    const reused = await cli(['reconcile', '--table', tableName, '--run-id', runId]);
+    assert.equal(reused.code, 2, reused.stderr);
+    assert.match(reused.stderr, new RegExp(`run ${runId} already exists .*\\n.*--resume ${runId}`));
   });
 
   it('overlapping runs of the same table are refused (advisory lock, exit 5)', async (t) => {

@@ -23,6 +23,7 @@ import {
   getTable,
   type MismatchRecord,
   publishDrillKeys,
+  type RunRecord,
   readDrillKeys,
   replaceMismatches,
   saveCheckpoint,
@@ -144,6 +145,32 @@ export function newRunId(): string {
   return `rc-${d}-${randomBytes(3).toString('hex')}`;
 }
 
+/** A run of another context is not this one's to resume or join (its tables are other tables). */
+function checkOwnRun(run: RunRecord, context: string): void {
+  if (run.context !== context)
+    throw new UsageError(`run ${run.runId} belongs to context "${run.context}", not "${context}"`, {
+      hint: `Use --context ${run.context}, or a new --run-id.`,
+    });
+}
+
+/**
+ * --run-id naming a run that exists: only the shards of one sharded run share a run id (an Indexed Job's
+ * pods, a shard started again). Anything else would overwrite that run's stored results.
+ */
+function checkJoin(run: RunRecord, context: string, shards: number): void {
+  checkOwnRun(run, context);
+  if (run.shards > 1 && run.shards === shards) return;
+  throw new UsageError(
+    `run ${run.runId} already exists (${run.status}, started ${run.startedAt}${run.shards > 1 ? `, ${run.shards} shards` : ''})`,
+    {
+      hint:
+        run.shards > 1
+          ? `Its shards run with --shard i/${run.shards}; continue it with --resume ${run.runId}, or give a new --run-id.`
+          : `Continue it with --resume ${run.runId}, or give a new --run-id.`,
+    },
+  );
+}
+
 /**
  * Checks a run id given on the command line (--run-id, --resume). It names the run's spill directory,
  * which is removed when the run ends: `../x` would have removed a directory outside the spill root.
@@ -178,11 +205,18 @@ export async function reconcile(
     let runId = options.resume ?? options.runId ?? newRunId();
     if (options.resume) {
       const prior = await getRun(store, options.resume);
-      if (!prior) throw new UsageError(`no reconcile run "${options.resume}" to resume`);
+      if (!prior)
+        throw new UsageError(`no reconcile run "${options.resume}" to resume`, {
+          hint: 'List runs with `cdcctl reconcile history`.',
+        });
+      checkOwnRun(prior, ctx.contextName);
       const saved = prior.options as Partial<ReconcileOptions>;
       // the split and bucket layout must be the one the checkpoint was taken with
       opts = {...options, splits: saved.splits ?? options.splits, buckets: saved.buckets ?? options.buckets};
       runId = prior.runId;
+    } else if (options.runId) {
+      const existing = await getRun(store, options.runId);
+      if (existing) checkJoin(existing, ctx.contextName, options.shard.count);
     }
     // explicit, or per table from its size (autoBuckets)
     const buckets = opts.buckets ?? cfg.buckets;
