@@ -190,8 +190,13 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     assert.match(line, /shard="0\/1"/);
     const alerts = (await (
       await fetch(`http://127.0.0.1:9093/api/v2/alerts?filter=${encodeURIComponent(`table="${tableName}"`)}`)
-    ).json()) as Array<{labels: Record<string, string>}>;
-    assert.ok(alerts.some((a) => a.labels.alertname === 'CdcReconciliationDrift' && a.labels.severity === 'warning'));
+    ).json()) as Array<{labels: Record<string, string>; annotations: Record<string, string>}>;
+    const alert = alerts.find(
+      (a) => a.labels.alertname === 'CdcReconciliationDrift' && a.labels.severity === 'warning',
+    );
+    assert.ok(alert, 'drift alert posted');
+    assert.equal(alert.annotations.run_id, driftRun);
+    assert.match(alert.annotations.description ?? '', new RegExp(`cdcctl reconcile show ${driftRun}\``));
   });
 
   it('two shards of one run together equal the full run', async (t) => {

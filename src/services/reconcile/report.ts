@@ -114,7 +114,7 @@ export async function publishTable(
             summary: gaveUp
               ? `${t.name}: too much drift to reconcile row by row`
               : `${t.name}: ${drift} rows differ between Cassandra and PostgreSQL`,
-            description: `missing ${result.missing}, extra ${result.extra}, value ${result.mismatched} (threshold ${t.driftThreshold}); run \`cdcctl reconcile show ${'<run>'}\``,
+            description: `missing ${result.missing}, extra ${result.extra}, value ${result.mismatched} (threshold ${t.driftThreshold}); see \`cdcctl reconcile show ${runId}\``,
             shard: grouping.shard,
             run_id: runId,
           },
