@@ -69,12 +69,13 @@ export function renderRunResult(r: ReconcileResult, wide: boolean): string {
     if (t.sample) {
       const e = t.sample;
       lines.push(
-        `${t.table}: estimate from ${n(e.rowsSampled)} rows (${(e.fraction * 100).toFixed(1)}% of the token ranges): ${(e.estimatedDriftRatio * 100).toFixed(3)}% of rows differ; ~${n(e.estimatedMissing)} missing, ~${n(e.estimatedMismatched)} differing, ~${n(e.estimatedExtra)} extra (from counts). Run without --sample for the exact list.`,
+        `${t.table}: estimate from ${n(e.rowsSampled)} rows (${(e.fraction * 100).toFixed(1)}% of the token ranges): ${(e.estimatedDriftRatio * 100).toFixed(3)}% of rows differ; ~${n(e.estimatedMissing)} missing, ~${n(e.estimatedMismatched)} differing, ~${n(e.estimatedExtra)} extra. Run without --sample for the exact list.`,
       );
     }
     if (t.mismatches.length > 0) lines.push('', renderMismatches(t.mismatches, wide, 20));
   }
-  if (r.status !== 'clean')
+  // repair acts on listed rows: a sample or a table given up on lists none
+  if (r.tables.some((t) => t.mismatches.length > 0))
     lines.push('', `Details: cdcctl reconcile show ${r.runId}; fix: cdcctl reconcile repair ${r.runId} --dry-run`);
   return lines.join('\n');
 }

@@ -1,16 +1,20 @@
+import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {CassandraConnection} from '../../clients/cassandra.js';
-import {type Split, tokenSplits} from './cassandra-side.js';
+import {quoteIdent} from '../../store/sql.js';
+import {cassFetch, type Split, tokenSplits} from './cassandra-side.js';
 import {pgRowHash} from './drill.js';
 import {pgFetch} from './pg-side.js';
 import {runScan, type ScanThreads} from './scan.js';
-import type {ResolvedTable} from './spec.js';
+import {pgKeyCanonSql, pgTableRef, type ResolvedTable} from './spec.js';
 
 /**
  * `--sample <fraction>`: a quick estimate instead of a full comparison. A deterministic fraction of
  * the token splits is read from Cassandra (keys and row hashes), those keys are looked up in
  * PostgreSQL by primary key, and the missing and differing rows found are scaled up by the fraction.
- * Extra rows cannot be sampled by key from the Cassandra side; they are estimated from the row counts.
+ * Extra rows are sampled from the other side: the same fraction of PostgreSQL's rows (TABLESAMPLE),
+ * looked up in Cassandra by key. (Estimating them from the row counts, PostgreSQL's against the
+ * sample's extrapolated, turned the sample's own spread into hundreds of extra rows on a clean table.)
  */
 export interface SampleEstimate {
   fraction: number;
@@ -20,7 +24,9 @@ export interface SampleEstimate {
   mismatchedInSample: number;
   estimatedMissing: number;
   estimatedMismatched: number;
-  /** PostgreSQL rows minus the Cassandra rows extrapolated from the sample (≈ extra − missing). */
+  /** PostgreSQL rows sampled, and those of them that Cassandra does not hold. */
+  pgRowsSampled: number;
+  extraInSample: number;
   estimatedExtra: number;
   estimatedDriftRatio: number;
 }
@@ -34,12 +40,15 @@ export function sampleSplits(all: Split[], fraction: number): Split[] {
 export async function sampleTable(o: {
   conn: CassandraConnection;
   threads?: ScanThreads;
+  cass: Client;
   pool: Pool;
   table: ResolvedTable;
   buckets: number;
   splits: number;
   fraction: number;
   cutoffUs?: number;
+  /** The min-age cut-off (PostgreSQL's side of cutoffUs). */
+  cutoff?: Date;
   workers?: number;
   fetchSize: number;
   consistency?: number;
@@ -74,19 +83,45 @@ export async function sampleTable(o: {
     if (!p) missing++;
     else if (pgRowHash(o.table, k, p) !== h) mismatched++;
   }
-  const estimatedRows = rows.size / fraction;
-  const estimatedMissing = Math.round(missing / fraction);
-  const estimatedMismatched = Math.round(mismatched / fraction);
-  const estimatedExtra = Math.max(0, Math.round(o.pgRows - (estimatedRows - estimatedMissing)));
+  const extras = await sampleExtras(o.cass, o.pool, o.table, fraction, o.cutoff);
   return {
     fraction,
     splitsSampled: chosen.length,
     rowsSampled: rows.size,
     missingInSample: missing,
     mismatchedInSample: mismatched,
-    estimatedMissing,
-    estimatedMismatched,
-    estimatedExtra,
-    estimatedDriftRatio: rows.size ? (missing + mismatched) / rows.size : 0,
+    estimatedMissing: Math.round(missing / fraction),
+    estimatedMismatched: Math.round(mismatched / fraction),
+    pgRowsSampled: extras.sampled,
+    extraInSample: extras.extra,
+    estimatedExtra: extras.sampled ? Math.round((extras.extra * o.pgRows) / extras.sampled) : 0,
+    estimatedDriftRatio:
+      (rows.size ? (missing + mismatched) / rows.size : 0) + (extras.sampled ? extras.extra / extras.sampled : 0),
   };
+}
+
+/**
+ * A repeatable `fraction` of PostgreSQL's rows (older than the min-age cut-off), and how many of their
+ * keys Cassandra does not hold.
+ */
+async function sampleExtras(
+  cass: Client,
+  pool: Pool,
+  t: ResolvedTable,
+  fraction: number,
+  cutoff?: Date,
+): Promise<{sampled: number; extra: number}> {
+  const values: unknown[] = [fraction * 100];
+  let where = '';
+  if (cutoff && t.updatedAt) {
+    values.push(cutoff);
+    where = ` WHERE ${quoteIdent(t.updatedAt)} IS NULL OR ${quoteIdent(t.updatedAt)} < $2`;
+  }
+  const res = await pool.query<{pk: string}>(
+    `SELECT ${pgKeyCanonSql(t)} AS pk FROM ${pgTableRef(t)} TABLESAMPLE BERNOULLI ($1) REPEATABLE (7)${where}`,
+    values,
+  );
+  const keys = res.rows.map((r) => r.pk);
+  const held = await cassFetch(cass, t, keys);
+  return {sampled: keys.length, extra: keys.filter((k) => !held.has(k)).length};
 }
