@@ -23,6 +23,11 @@ const config = tempConfig(
     `    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1, keyspace: no_such_ks_${process.pid}}`,
     '    reconcile:',
     '      tables: [{cassandra: system.local, postgres: public.nothing, key: [key]}]',
+    '  badcol:',
+    '    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: cdc}',
+    '    cassandra: {contactPoints: ["127.0.0.1:9042"], localDataCenter: datacenter1}',
+    '    reconcile:',
+    '      tables: [{cassandra: system.local, postgres: pg_catalog.pg_class, key: [key], ignore: [no_such_col]}]',
     '',
   ].join('\n'),
 );
@@ -53,6 +58,13 @@ describe('configuration the servers reject: exit 2 with the setting to fix', () 
       args: ['reconcile', '--no-alert'],
       error: /Cassandra .* has no such keyspace .*no_such_ks_/,
       hint: /cassandra\.keyspace/,
+    },
+    {
+      // a misspelt column name is found before any scan, not ignored or failed later as "unreachable"
+      context: 'badcol',
+      args: ['reconcile', '--no-alert'],
+      error: /ignore names no_such_col, not a column of system\.local/,
+      hint: /Its columns: .*cluster_name/,
     },
   ];
   for (const c of cases) {

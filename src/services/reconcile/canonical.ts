@@ -471,6 +471,15 @@ const PG_FLOAT = /^(real|double precision)$/;
 const PG_TEXT = /^(text|character varying|character|varchar|char|citext)/;
 const PG_JSON = /^jsonb?$/;
 
+/** Why a type hint cannot apply to a PostgreSQL column of this type (undefined: it can). */
+export function hintMisfit(hint: TypeHint, pgType: string): string | undefined {
+  if ((hint === 'epoch-ms' || hint === 'epoch-us') && !PG_INT.test(pgType) && !PG_NUMERIC.test(pgType))
+    return `${hint} needs an integer or numeric PostgreSQL column, not ${pgType}`;
+  if (hint === 'json' && !PG_JSON.test(pgType) && !PG_TEXT.test(pgType))
+    return `json needs a json, jsonb or text PostgreSQL column, not ${pgType}`;
+  return undefined;
+}
+
 /**
  * The SQL expression (text, NULL for null/empty) for a PostgreSQL column holding a Cassandra value
  * of type `t`, or `undefined` when the pair cannot be compared exactly ("lossy by configuration").

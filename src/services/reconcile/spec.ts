@@ -9,6 +9,7 @@ import {
   CANON_VERSION,
   type CqlType,
   hashesFloatBits,
+  hintMisfit,
   isCollection,
   NULL_MARK,
   pgCanonExpr,
@@ -119,6 +120,11 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
       });
     }
     const hint = cfg.types?.[c.name];
+    const misfit = hint && hintMisfit(hint, pgType);
+    if (misfit)
+      throw new ConfigError(`${name}: types.${c.name}: ${misfit}`, {
+        hint: 'Type hints: epoch-ms, epoch-us (integer columns), json, text, lossy (reconcile.tables[].types).',
+      });
     const type = plainType(c.type);
     const pgExpr = pgCanonExpr(quoteIdent(pg), type, {type: pgType}, hint);
     if (!pgExpr) {
@@ -129,6 +135,7 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
     return {name: c.name, pg, type, pgType, hint, pgExpr, floatBits};
   };
   const byName = new Map(meta.columns.map((c) => [c.name, c as unknown as {name: string; type: CqlType}]));
+  checkColumnNames(name, cfg, byName, pkNames);
   const key = wantKey.map((k) => {
     const col = resolve(byName.get(k) as {name: string; type: CqlType});
     if (!col || isCollection(col.type)) throw new ConfigError(`${name}: key column ${k} cannot be compared exactly`);
@@ -212,6 +219,40 @@ function hashExpr(c: ResolvedColumn, alias?: string): string {
 /** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
 export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
   return t.key.map((c) => expr(c, alias)).join(' || chr(31) || ');
+}
+
+/**
+ * The column names a table pair's config gives (ignore, columns, types, writetimeColumn) are columns of
+ * the Cassandra table, and usable where they are named: a misspelt one was ignored without a word, or
+ * failed the scan later as a Cassandra error (exit 4).
+ */
+function checkColumnNames(
+  name: string,
+  cfg: ReconcileTableConfig,
+  columns: Map<string, {name: string; type: CqlType}>,
+  pkNames: string[],
+): void {
+  const named: Array<[string, string]> = [
+    ...(cfg.ignore ?? []).map((c): [string, string] => ['ignore', c]),
+    ...Object.keys(cfg.columns ?? {}).map((c): [string, string] => ['columns', c]),
+    ...Object.keys(cfg.types ?? {}).map((c): [string, string] => ['types', c]),
+    ...(cfg.writetimeColumn ? [['writetimeColumn', cfg.writetimeColumn] as [string, string]] : []),
+  ];
+  const unknown = named.filter(([, c]) => !columns.has(c));
+  if (unknown.length > 0)
+    throw new ConfigError(
+      `${name}: ${unknown.map(([where, c]) => `${where} names ${c}`).join(', ')}, not a column of ${cfg.cassandra}`,
+      {hint: `Its columns: ${[...columns.keys()].join(', ')}.`},
+    );
+  const ignoredKeys = (cfg.ignore ?? []).filter((c) => pkNames.includes(c));
+  if (ignoredKeys.length > 0)
+    throw new ConfigError(`${name}: ignore lists key column(s) ${ignoredKeys.join(', ')}; the key is always compared`);
+  const wt = cfg.writetimeColumn ? columns.get(cfg.writetimeColumn) : undefined;
+  if (wt && (pkNames.includes(wt.name) || isCollection(plainType(wt.type)) || wt.type.code === 5) /* counter */)
+    throw new ConfigError(
+      `${name}: writetimeColumn ${wt.name} has no writetime() (a key, collection or counter column)`,
+      {hint: 'Name a regular column that every write sets.'},
+    );
 }
 
 /**
