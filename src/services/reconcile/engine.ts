@@ -212,7 +212,13 @@ export async function reconcile(
       checkOwnRun(prior, ctx.contextName);
       const saved = prior.options as Partial<ReconcileOptions>;
       // the split and bucket layout must be the one the checkpoint was taken with
-      opts = {...options, splits: saved.splits ?? options.splits, buckets: saved.buckets ?? options.buckets};
+      opts = {
+        ...options,
+        splits: saved.splits ?? options.splits,
+        buckets: saved.buckets ?? options.buckets,
+        // without --table: the run's own tables, not every table configured
+        tables: options.tables.length > 0 ? options.tables : (saved.tables ?? []),
+      };
       runId = prior.runId;
     } else if (options.runId) {
       const existing = await getRun(store, options.runId);
