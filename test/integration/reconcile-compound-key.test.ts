@@ -110,7 +110,7 @@ describe('reconcile: a decimal key stored with trailing zeros (real stack)', () 
   const dec = `rcd${process.pid}`;
   const {env: decEnv} = stackConfig([
     'reconcile:',
-    `  tables: [{name: ${dec}.prices, cassandra: ${dec}.prices, postgres: ${dec}.prices, key: [k]}]`,
+    `  tables: [{name: ${dec}-prices, cassandra: ${dec}.prices, postgres: ${dec}.prices, key: [k]}]`,
   ]);
   const run = (args: string[]) => runCli(['reconcile', ...args], {env: decEnv});
   const sides = scratchSides(dec, {createKeyspace: true});
@@ -129,7 +129,7 @@ describe('reconcile: a decimal key stored with trailing zeros (real stack)', () 
   });
   after(async () => {
     if (sides.skip) return;
-    await sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [`${dec}.prices`]);
+    await sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [`${dec}-prices`]);
   });
 
   it('a changed column is a value difference (not an extra row), and repair fixes it', async (t) => {
@@ -140,7 +140,11 @@ describe('reconcile: a decimal key stored with trailing zeros (real stack)', () 
     const result = json<Result & {runId: string}>(drift);
     const got = result.tables[0]?.mismatches.map((m) => `${m.kind} ${m.key.k} ${m.columns.map((c) => c.column)}`);
     assert.deepEqual(got, ['value 1.5 v']);
-    const fix = await run(['repair', result.runId, '--yes', '--json']);
+    // the table as `reconcile --table` takes it (keyspace.table), the run as "latest"
+    const shown = await run(['show', 'latest', '--table', `${dec}.prices`, '--json']);
+    assert.equal(json<{run: {runId: string}; mismatches: unknown[]}>(shown).run.runId, result.runId);
+    assert.equal(json<{mismatches: unknown[]}>(shown).mismatches.length, 1);
+    const fix = await run(['repair', 'latest', '--table', `${dec}.prices`, '--yes', '--json']);
     assert.equal(fix.code, 0, fix.stderr + fix.stdout);
     assert.equal(json<{applied: number}>(fix).applied, 1);
     const clean = await run(flags);

@@ -14,12 +14,12 @@ PostgreSQL. Every statement is guarded: it changes nothing when the PostgreSQL r
 (its row hash no longer matches) or is newer than Cassandra's write (updatedAt). Extra rows are deleted
 only with --delete-extras, after confirmation. --dry-run prints the exact statements and changes nothing.`;
   static override examples = [
-    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --dry-run',
+    '<%= config.bin %> <%= command.id %> latest --dry-run',
     '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --yes',
     '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --delete-extras',
   ];
   static override mutating = true;
-  static override args = {run: Args.string({description: 'Run id.', required: true})};
+  static override args = {run: Args.string({description: 'Run id, or "latest".', required: true})};
   static override flags = {
     ...mutationFlags,
     table: Flags.string({char: 't', summary: 'Only this table.'}),
@@ -37,7 +37,7 @@ only with --delete-extras, after confirmation. --dry-run prints the exact statem
     const ctx = await this.runContext();
     if (!f['dry-run']) {
       await this.confirm(
-        `write to PostgreSQL for the differences of run ${this.args.run}${f['delete-extras'] ? ', deleting extra rows,' : ''}?`,
+        `write to PostgreSQL for the differences of run ${this.args.run}${f['delete-extras'] ? ' (and delete its extra rows)' : ''}?`,
       );
     }
     const result = await repair(ctx, {

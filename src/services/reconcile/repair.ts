@@ -5,7 +5,7 @@ import {pgError} from '../../clients/postgres.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {openStore} from '../../store/index.js';
-import {getRun, listMismatches, listTables, type MismatchRecord} from '../../store/reconcile.js';
+import {getRun, latestRunId, listMismatches, listTables, type MismatchRecord} from '../../store/reconcile.js';
 import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, pgParamFromCql} from './canonical.js';
 import {cassFetch} from './cassandra-side.js';
@@ -13,7 +13,15 @@ import {lookUpStoredKeys} from './drill.js';
 import {dataPool} from './engine.js';
 import {pgHashHexSql} from './pg-hash.js';
 import {pgFetch} from './pg-side.js';
-import {pgRowCanonSql, pgStoredKeySql, pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
+import {
+  pgRowCanonSql,
+  pgStoredKeySql,
+  pgTableRef,
+  type ResolvedTable,
+  resolveTable,
+  selectTables,
+  storedTableName,
+} from './spec.js';
 
 /**
  * `reconcile repair <run>`: Cassandra is the source of truth. Missing and differing rows are
@@ -64,16 +72,23 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
   let cass: Client | undefined;
   const conn = cassandraConnection(ctx);
   try {
-    const run = await getRun(store, o.runId);
-    if (!run)
+    const runId = o.runId === 'latest' ? await latestRunId(store, ctx.contextName) : o.runId;
+    const run = runId ? await getRun(store, runId) : undefined;
+    if (!runId || !run)
       throw new UsageError(`no reconcile run "${o.runId}"`, {hint: 'List runs with `cdcctl reconcile history`.'});
+    if (run.context !== ctx.contextName) {
+      // its tables are another pipeline's: the keys would be written into this context's databases
+      throw new UsageError(`run ${runId} belongs to context "${run.context}", not "${ctx.contextName}"`, {
+        hint: `Repair it with --context ${run.context}.`,
+      });
+    }
     if (run.status === 'running') {
-      throw new CdcError('RECONCILE_RUNNING', ExitCode.usage, `run ${o.runId} has not finished`, {
+      throw new CdcError('RECONCILE_RUNNING', ExitCode.usage, `run ${runId} has not finished`, {
         hint: 'Repair a finished run.',
       });
     }
-    const mismatches = await listMismatches(store, o.runId, {table: o.table});
-    const tables = await listTables(store, o.runId);
+    const mismatches = await listMismatches(store, runId, {table: storedTableName(cfg.tables, o.table)});
+    const tables = await listTables(store, runId);
     pool = await dataPool(store.target);
     cass = await clientFromConnection(conn);
     try {
@@ -97,7 +112,7 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
         throw new CdcError(
           'RECONCILE_SCHEMA_CHANGED',
           ExitCode.usage,
-          `${name}: columns or types (or cdcctl's canonical form or row hash) changed since run ${o.runId}`,
+          `${name}: columns or types (or cdcctl's canonical form or row hash) changed since run ${runId}`,
           {
             hint: 'Run a new reconciliation and repair that one.',
           },
@@ -158,7 +173,7 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
       }
     }
     return {
-      runId: o.runId,
+      runId,
       dryRun: o.dryRun,
       actions,
       applied: actions.filter((a) => a.applied).length,

@@ -11,6 +11,7 @@ import {
   type RunRecord,
   type TableRecord,
 } from '../../store/reconcile.js';
+import {storedTableName} from './spec.js';
 
 /** Reading stored reconciliation results: `reconcile history` and `reconcile show`. */
 
@@ -22,7 +23,7 @@ export async function history(
   try {
     return await listRuns(store, {
       context: filter.all ? undefined : ctx.contextName,
-      table: filter.table,
+      table: storedTableName(ctx.config.reconcile?.tables, filter.table),
       limit: filter.limit,
     });
   } finally {
@@ -48,7 +49,9 @@ export async function showRun(
     if (!id || !run) {
       throw new UsageError(`no reconcile run "${runId}"`, {hint: 'List runs with `cdcctl reconcile history`.'});
     }
-    return {run, tables: await listTables(store, id), mismatches: await listMismatches(store, id, filter)};
+    const table = storedTableName(ctx.config.reconcile?.tables, filter.table);
+    const tables = (await listTables(store, id)).filter((t) => table === undefined || t.table === table);
+    return {run, tables, mismatches: await listMismatches(store, id, {...filter, table})};
   } finally {
     await store.close();
   }

@@ -75,6 +75,17 @@ export function selectTables(configs: ReconcileTableConfig[], wanted: string[]):
   });
 }
 
+/**
+ * The name results are stored under for a --table given to history, show or repair: a configured
+ * table's name, or its keyspace.table as `reconcile --table` takes it. Anything else is taken as given
+ * (a table no longer configured still has its history).
+ */
+export function storedTableName(configs: ReconcileTableConfig[] | undefined, given?: string): string | undefined {
+  if (given === undefined) return undefined;
+  const found = configs?.find((c) => tableName(c) === given || c.cassandra === given);
+  return found ? tableName(found) : given;
+}
+
 /** Reads both sides' metadata and checks the pair: key = Cassandra primary key, every column present. */
 export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool: Pool): Promise<ResolvedTable> {
   const name = tableName(cfg);
