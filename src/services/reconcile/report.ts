@@ -17,12 +17,18 @@ export const DRIFT_ALERT = 'CdcReconciliationDrift';
 /** Total lag of the sink connector's consumer group (connect-<name>), or null when none is configured. */
 export async function sinkLag(ctx: RunContext): Promise<string | null> {
   const sink = ctx.config.reconcile?.sinkConnector;
-  if (!sink || !ctx.config.kafka) return null;
-  const lag = withAdmin(ctx, (admin) => groupLag(admin, `connect-${sink}`));
+  if (!sink) return null;
+  if (!ctx.config.kafka) throw new Error(`reconcile.sinkConnector is ${sink} but the context has no kafka section`);
+  const group = `connect-${sink}`;
+  const lag = withAdmin(ctx, (admin) => groupLag(admin, group));
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(() => reject(new Error('Kafka did not answer within 10s')), 10_000).unref(),
   );
-  return (await Promise.race([lag, timeout])).total;
+  const found = await Promise.race([lag, timeout]);
+  // an unknown group has no offsets at all: a lag of 0 would say the sink is caught up
+  if (found.partitions.length === 0)
+    throw new Error(`consumer group ${group} has no committed offsets (is ${sink} the sink connector's name?)`);
+  return found.total;
 }
 
 export function metricFamilies(result: TableResult | undefined, t: ResolvedTable, now: number): MetricFamily[] {
