@@ -426,8 +426,15 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
         '',
       ].join('\n'),
     );
+    const started = Date.now();
     const r = await runCli(['reconcile', '--timeout', '3s'], {env: bad.env});
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /^Error: Cassandra at 127\.0\.0\.1:1 is unreachable/);
+    // nothing was checked, so nothing is recorded: no empty "partial" run in the history
+    const runs = json<Array<{startedAt: string}>>(await runCli(['reconcile', 'history', '--json'], {env: bad.env}));
+    assert.deepEqual(
+      runs.filter((run) => Date.parse(run.startedAt) >= started),
+      [],
+    );
   });
 });

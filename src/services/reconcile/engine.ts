@@ -230,6 +230,27 @@ export async function reconcile(
       throw new UsageError(`buckets must be a power of two (got ${buckets})`);
     }
     const configs = selectTables(cfg.tables, opts.tables);
+    pool = await dataPool(store.target);
+    await checkPgHash(pool).catch((err) => {
+      throw pgError(err, store.target, 'checking its text hash');
+    });
+    cass = await clientFromConnection(conn);
+    try {
+      await cass.connect();
+    } catch (err) {
+      throw cassandraError(err, conn.display, 'connecting');
+    }
+    // every pair checked before the run is recorded: an unreachable database or a configuration
+    // mistake leaves no empty run in the history
+    const tables: ResolvedTable[] = [];
+    for (const tc of configs) {
+      try {
+        tables.push(await resolveTable(tc, cass, pool));
+      } catch (err) {
+        if (err instanceof CdcError) throw err;
+        throw cassandraError(err, conn.display, `reading the metadata of ${tc.cassandra}`);
+      }
+    }
     await createRun(store, {
       runId,
       context: ctx.contextName,
@@ -245,25 +266,8 @@ export async function reconcile(
         consistency: opts.consistency,
       },
     });
-    pool = await dataPool(store.target);
-    await checkPgHash(pool).catch((err) => {
-      throw pgError(err, store.target, 'checking its text hash');
-    });
-    cass = await clientFromConnection(conn);
-    try {
-      await cass.connect();
-    } catch (err) {
-      throw cassandraError(err, conn.display, 'connecting');
-    }
     const results: TableResult[] = [];
-    for (const tc of configs) {
-      let table: ResolvedTable;
-      try {
-        table = await resolveTable(tc, cass, pool);
-      } catch (err) {
-        if (err instanceof CdcError) throw err;
-        throw cassandraError(err, conn.display, `reading the metadata of ${tc.cassandra}`);
-      }
+    for (const table of tables) {
       results.push(
         await reconcileTable({
           ctx,
