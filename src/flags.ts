@@ -40,6 +40,11 @@ export const durationFlag = Flags.custom<number>({
   parse: async (input) => parseDuration(input),
 });
 
+/** A duration where 0 means off (e.g. --min-age 0 overrides a configured one). */
+export const durationOrOffFlag = Flags.custom<number>({
+  parse: async (input) => (/^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input)),
+});
+
 /** `--wait` and `--wait-timeout`, shared by every state-changing verb. */
 export const waitFlags = {
   wait: Flags.boolean({

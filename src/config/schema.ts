@@ -215,7 +215,19 @@ export const reconcileTableSchema = z.strictObject({
 });
 
 export const reconcileSchema = z.strictObject({
-  tables: z.array(reconcileTableSchema).min(1),
+  // names key the stored results, metrics and locks: two pairs under one name would mix theirs
+  tables: z
+    .array(reconcileTableSchema)
+    .min(1)
+    .superRefine((tables, issue) => {
+      const seen = new Set<string>();
+      tables.forEach((t, i) => {
+        const name = t.name ?? t.cassandra;
+        if (seen.has(name))
+          issue.addIssue({code: 'custom', path: [i, 'name'], message: `a second table pair named ${name}`});
+        seen.add(name);
+      });
+    }),
   /** Kafka Connect sink connector whose consumer-group lag is recorded with each run. */
   sinkConnector: z.string().optional(),
   /** Buckets per table (a power of two; default by table size: 65536 up to 2M rows, then one per ~32 rows). */

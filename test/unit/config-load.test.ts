@@ -26,6 +26,23 @@ describe('configuration loading', () => {
     );
   });
 
+  it('refuses two reconcile table pairs under one name (results, metrics and locks go by name)', () => {
+    const yaml = [
+      'contexts:',
+      '  prod:',
+      '    reconcile:',
+      '      tables:',
+      '        - {name: t1, cassandra: ks.a, postgres: public.a, key: [id]}',
+      '        - {cassandra: ks.t1, postgres: public.b, key: [id]}',
+      '        - {name: t1, cassandra: ks.c, postgres: public.c, key: [id]}',
+      '',
+    ].join('\n');
+    assert.throws(
+      () => parseConfigFile('/x/c.yaml', yaml),
+      /contexts\.prod\.reconcile\.tables\.2\.name: a second table pair named t1/,
+    );
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     assert.throws(() => parseConfigFile('/x/c.yaml', 'contexts:\n  a: [\n'), /\/x\/c\.yaml:\d+:\d+: invalid YAML/);
   });

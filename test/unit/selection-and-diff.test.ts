@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {parseDuration} from '../../src/flags.js';
+import {durationOrOffFlag, parseDuration} from '../../src/flags.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';
 import {compileSelector} from '../../src/services/connectors/select.js';
@@ -105,5 +105,14 @@ describe('helpers', () => {
     assert.equal(parseDuration('2m'), 120_000);
     assert.equal(parseDuration('3'), 3000);
     assert.throws(() => parseDuration('soon'), /invalid duration/);
+    assert.throws(() => parseDuration('0s'), /must be positive/);
+  });
+
+  it('parses durations where 0 means off (--min-age 0 overrides a configured one)', async () => {
+    const parse = (v: string) => (durationOrOffFlag() as unknown as {parse: (v: string) => Promise<number>}).parse(v);
+    assert.equal(await parse('0'), 0);
+    assert.equal(await parse('0s'), 0);
+    assert.equal(await parse('90s'), 90_000);
+    await assert.rejects(parse('soon'), /invalid duration/);
   });
 });

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {ExitCode, UsageError} from '../../errors.js';
-import {durationFlag, parseDuration} from '../../flags.js';
+import {durationFlag, durationOrOffFlag} from '../../flags.js';
 import {createLogger} from '../../output/log.js';
 import {renderRunResult} from '../../output/reconcile.js';
 import {checkRunId, type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
@@ -31,8 +31,10 @@ Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). 
       summary: 'Table pair to check (name or keyspace.table); repeatable. Default: all.',
       multiple: true,
     }),
-    'min-age': durationFlag({summary: "Leave out rows written more recently than this (default: the table's minAge)."}),
-    'recheck-after': Flags.custom<number>({parse: async (v) => (/^0+(ms|s|m|h)?$/.test(v) ? 0 : parseDuration(v))})({
+    'min-age': durationOrOffFlag({
+      summary: "Leave out rows written more recently than this (0 = none; default: the table's minAge).",
+    }),
+    'recheck-after': durationOrOffFlag({
       summary: 'Re-read differing rows after this delay; report only those still different (0 = off).',
       default: 5000,
     }),

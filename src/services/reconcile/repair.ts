@@ -162,7 +162,11 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
         try {
           const res = await pool.query(a.sql);
           a.applied = (res.rowCount ?? 0) > 0;
-          if (!a.applied) a.reason = 'guard: the PostgreSQL row changed since the run (left alone)';
+          if (!a.applied)
+            a.reason =
+              a.action === 'insert'
+                ? 'already in PostgreSQL: written since the run (left alone)'
+                : 'guard: the PostgreSQL row changed since the run, or is newer than Cassandra’s write (left alone)';
         } catch (err) {
           // a value PostgreSQL refuses fails its own row only (the others are still repaired)
           if (!rowRefused(err)) throw pgError(err, store.target, `repairing ${a.table}`);

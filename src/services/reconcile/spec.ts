@@ -64,7 +64,7 @@ export function tableName(cfg: ReconcileTableConfig): string {
 
 export function selectTables(configs: ReconcileTableConfig[], wanted: string[]): ReconcileTableConfig[] {
   if (wanted.length === 0) return configs;
-  return wanted.map((w) => {
+  const chosen = wanted.map((w) => {
     const found = configs.find((c) => tableName(c) === w || c.cassandra === w);
     if (!found) {
       throw new UsageError(`no reconcile table "${w}" in this context`, {
@@ -73,6 +73,7 @@ export function selectTables(configs: ReconcileTableConfig[], wanted: string[]):
     }
     return found;
   });
+  return [...new Set(chosen)]; // -t a -t a, or a name and its keyspace.table: one check each
 }
 
 /**
