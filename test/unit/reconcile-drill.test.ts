@@ -5,8 +5,10 @@ import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {candidatesOf, vanishedWarning} from '../../src/services/reconcile/drill.js';
 import {KeyHashes} from '../../src/services/reconcile/key-hashes.js';
+import {runDrift} from '../../src/services/reconcile/report.js';
 import type {ResolvedTable} from '../../src/services/reconcile/spec.js';
 import {readSpill, SpillWriter} from '../../src/services/reconcile/spill.js';
+import type {TableRecord} from '../../src/store/reconcile.js';
 
 /** A spill file as a scan worker writes it; odd rows hand their keys over as UTF-8 bytes (digested pages). */
 async function spill(path: string, rows: Array<[bucket: number, hi: number, lo: number, key: string]>): Promise<void> {
@@ -73,5 +75,19 @@ describe('reconcile drill-down', () => {
     const w = vanishedWarning(t, keys);
     assert.match(w, /^demo\.readings: 5 key\(s\) of the differing buckets were on neither side/);
     assert.match(w, /\(tenant=a seq=1, tenant=b seq=2, tenant=c seq=3 and 2 more\)/);
+  });
+
+  it('the drift alert judges the whole run: all shards summed, and only once all have finished', () => {
+    const shard = (status: string, missing: number, extra: number, mismatched: number) =>
+      ({status, missing, extra, mismatched}) as unknown as TableRecord;
+    assert.equal(runDrift([shard('drift', 1, 2, 11)], 2), undefined, 'one of two shards finished');
+    assert.equal(runDrift([shard('drift', 1, 2, 11), shard('running', 0, 0, 0)], 2), undefined);
+    assert.deepEqual(runDrift([shard('drift', 1, 2, 11), shard('drift', 2, 0, 9)], 2), {
+      missing: 3,
+      extra: 2,
+      mismatched: 20,
+      gaveUp: false,
+    });
+    assert.equal(runDrift([shard('clean', 0, 0, 0), shard('gave_up', 0, 0, 0)], 2)?.gaveUp, true);
   });
 });

@@ -21,6 +21,7 @@ import {
   finishTable,
   getRun,
   getTable,
+  listTables,
   type MismatchRecord,
   publishDrillKeys,
   type RunRecord,
@@ -45,7 +46,7 @@ import {
 } from './hash.js';
 import {KeyHashes} from './key-hashes.js';
 import {checkPgHash, type PgFilter, pgBuckets, pgDrill, pgTableSize} from './pg-side.js';
-import {publishTable, sinkLag} from './report.js';
+import {publishTable, runDrift, sinkLag} from './report.js';
 import {type SampleEstimate, sampleTable} from './sample.js';
 import {addSparse, defaultWorkers, runScan, ScanError, ScanThreads} from './scan.js';
 import {mergedBuckets, type ShardWait, waitForShards} from './shards.js';
@@ -803,7 +804,14 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     // then the table's and the run's directories, once empty (other tables or shards may still use them)
     await rmdir(dirname(spillDir)).catch(() => {});
     await rmdir(dirname(dirname(spillDir))).catch(() => {});
-    await publishTable(ctx, opts, t, result, runId).then(
+    // the alert judges the whole run: a shard's figures alone only once every shard has finished
+    const totals = sharded
+      ? runDrift(
+          (await listTables(store, runId)).filter((r) => r.table === t.name),
+          opts.shard.count,
+        )
+      : {missing: result.missing, extra: result.extra, mismatched: result.mismatched, gaveUp: status === 'gave_up'};
+    await publishTable(ctx, opts, t, result, runId, totals).then(
       (w) => warnings.push(...w),
       (e: Error) => warnings.push(e.message),
     );

@@ -2,6 +2,7 @@ import {alertmanagerClient} from '../../clients/alertmanager.js';
 import {groupLag, withAdmin} from '../../clients/kafka.js';
 import {type MetricFamily, pushgatewayClient} from '../../clients/pushgateway.js';
 import type {RunContext} from '../../runtime.js';
+import type {TableRecord} from '../../store/reconcile.js';
 import type {ReconcileOptions, TableResult} from './engine.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -86,12 +87,41 @@ export function metricFamilies(result: TableResult | undefined, t: ResolvedTable
   return families;
 }
 
+/** What the drift alert judges: the table's figures over the whole run (every shard's). */
+export interface RunDrift {
+  missing: number;
+  extra: number;
+  mismatched: number;
+  gaveUp: boolean;
+}
+
+/**
+ * The table's drift over the whole run, once all its shards have finished (undefined before: the last
+ * shard to finish decides the alert; a threshold per shard let N shards each stay under it while the
+ * table as a whole was over).
+ */
+export function runDrift(shards: TableRecord[], count: number): RunDrift | undefined {
+  const done = shards.filter((s) => s.status !== 'running');
+  if (done.length < count) return undefined;
+  return {
+    missing: done.reduce((n, s) => n + s.missing, 0),
+    extra: done.reduce((n, s) => n + s.extra, 0),
+    mismatched: done.reduce((n, s) => n + s.mismatched, 0),
+    gaveUp: done.some((s) => s.status === 'gave_up'),
+  };
+}
+
+/**
+ * Pushes the table's metrics (per shard) and posts the drift alert when `drift` (the whole run's, see
+ * runDrift; undefined while other shards still run) is over the table's threshold.
+ */
 export async function publishTable(
   ctx: RunContext,
   opts: Pick<ReconcileOptions, 'push' | 'alert' | 'shard'>,
   t: ResolvedTable,
   result: TableResult | undefined,
   runId: string,
+  runTotals?: RunDrift,
 ): Promise<string[]> {
   const warnings: string[] = [];
   const grouping = {table: t.name, shard: `${opts.shard.index}/${opts.shard.count}`};
@@ -108,9 +138,9 @@ export async function publishTable(
       await pg.close();
     }
   }
-  const drift = result ? result.missing + result.extra + result.mismatched : 0;
-  const gaveUp = result?.status === 'gave_up';
-  if (opts.alert && ctx.config.alertmanager && result && (drift > t.driftThreshold || gaveUp)) {
+  const drift = runTotals ? runTotals.missing + runTotals.extra + runTotals.mismatched : 0;
+  const gaveUp = runTotals?.gaveUp === true;
+  if (opts.alert && ctx.config.alertmanager && runTotals && (drift > t.driftThreshold || gaveUp)) {
     const am = alertmanagerClient(ctx);
     try {
       await am.postAlerts([
@@ -120,8 +150,7 @@ export async function publishTable(
             summary: gaveUp
               ? `${t.name}: too much drift to reconcile row by row`
               : `${t.name}: ${drift} rows differ between Cassandra and PostgreSQL`,
-            description: `missing ${result.missing}, extra ${result.extra}, value ${result.mismatched} (threshold ${t.driftThreshold}); see \`cdcctl reconcile show ${runId}\``,
-            shard: grouping.shard,
+            description: `missing ${runTotals.missing}, extra ${runTotals.extra}, value ${runTotals.mismatched} (threshold ${t.driftThreshold}${opts.shard.count > 1 ? `, all ${opts.shard.count} shards` : ''}); see \`cdcctl reconcile show ${runId}\``,
             run_id: runId,
           },
           startsAt: new Date().toISOString(),
