@@ -108,6 +108,7 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     assert.equal(res.tables[0]?.rowsCassandra, ROWS);
     assert.equal(res.tables[0]?.rowsPostgres, ROWS);
     assert.deepEqual(res.tables[0]?.mismatches, []);
+    assert.equal(res.tables[0]?.bucketsReadInFull, 0, 'one --json shape, drift or not');
     const hist = json<Array<{runId: string; status: string}>>(
       await cli(['reconcile', 'history', '--table', tableName, '--json']),
     );

@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {candidatesOf, vanishedWarning} from '../../src/services/reconcile/drill.js';
 import {KeyHashes} from '../../src/services/reconcile/key-hashes.js';
-import {runDrift} from '../../src/services/reconcile/report.js';
+import {driftAlerts, runDrift} from '../../src/services/reconcile/report.js';
 import type {ResolvedTable} from '../../src/services/reconcile/spec.js';
 import {readSpill, SpillWriter} from '../../src/services/reconcile/spill.js';
 import type {TableRecord} from '../../src/store/reconcile.js';
@@ -89,5 +89,32 @@ describe('reconcile drill-down', () => {
       gaveUp: false,
     });
     assert.equal(runDrift([shard('clean', 0, 0, 0), shard('gave_up', 0, 0, 0)], 2)?.gaveUp, true);
+  });
+
+  it('a run over the threshold fires the drift alert; a run under it resolves it at both severities', () => {
+    const t = {name: 'demo.accounts', driftThreshold: 10};
+    const now = new Date('2026-01-01T03:00:00Z');
+    const [firing, ...more] = driftAlerts(t, {missing: 3, extra: 2, mismatched: 20, gaveUp: false}, 'r1', 2, now);
+    assert.deepEqual(more, []);
+    assert.deepEqual(firing?.labels, {
+      alertname: 'CdcReconciliationDrift',
+      table: 'demo.accounts',
+      severity: 'warning',
+    });
+    assert.equal(firing?.endsAt, undefined);
+    assert.match(
+      firing?.annotations?.description ?? '',
+      /threshold 10, all 2 shards\); see `cdcctl reconcile show r1`/,
+    );
+    const resolved = driftAlerts(t, {missing: 0, extra: 0, mismatched: 10, gaveUp: false}, 'r2', 1, now);
+    assert.deepEqual(
+      resolved.map((a) => [a.labels.severity, a.endsAt]),
+      [
+        ['warning', '2026-01-01T03:00:00.000Z'],
+        ['critical', '2026-01-01T03:00:00.000Z'],
+      ],
+    );
+    const gaveUp = driftAlerts(t, {missing: 0, extra: 0, mismatched: 0, gaveUp: true}, 'r3', 1, now);
+    assert.equal(gaveUp[0]?.labels.severity, 'critical');
   });
 });

@@ -95,9 +95,10 @@ export interface TableResult {
   mismatchedBuckets: number;
   /**
    * Mismatched buckets whose PostgreSQL rows had to be read by a scan of the table: the key lookups
-   * left rows unexplained there (extras, or rows deleted meanwhile). Absent when there was no drill-down.
+   * left rows unexplained there (extras, or rows deleted meanwhile). 0 without a drill-down (always
+   * present: --json keeps one shape whether or not the run found drift).
    */
-  bucketsReadInFull?: number;
+  bucketsReadInFull: number;
   missing: number;
   extra: number;
   mismatched: number;
@@ -476,6 +477,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
         rowsYoung: 0,
         buckets,
         mismatchedBuckets: 0,
+        bucketsReadInFull: 0,
         missing: estimate.estimatedMissing,
         extra: estimate.estimatedExtra,
         mismatched: estimate.estimatedMismatched,
@@ -672,7 +674,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     let recommendation: string | undefined;
     let mismatches: MismatchRecord[] = [];
     let skippedOnRecheck = 0;
-    let bucketsReadInFull: number | undefined;
+    let bucketsReadInFull = 0;
     const drillStarted = Date.now();
     if (differing.length > 0) {
       const rowsOf = (bs: number[]) => bs.reduce((s, b) => s + Math.max(cAcc.n[b] as number, pgAcc.n[b] as number), 0);

@@ -1,4 +1,4 @@
-import {alertmanagerClient} from '../../clients/alertmanager.js';
+import {type AlertInput, alertmanagerClient} from '../../clients/alertmanager.js';
 import {groupLag, withAdmin} from '../../clients/kafka.js';
 import {type MetricFamily, pushgatewayClient} from '../../clients/pushgateway.js';
 import type {RunContext} from '../../runtime.js';
@@ -112,6 +112,43 @@ export function runDrift(shards: TableRecord[], count: number): RunDrift | undef
 }
 
 /**
+ * The drift alert for a finished run: firing when the run's drift is over the table's threshold (or
+ * it gave up), else the same alert at both severities resolved now. A clean run ends an alert that an
+ * earlier run raised instead of leaving it to Alertmanager's resolve_timeout.
+ */
+export function driftAlerts(
+  t: Pick<ResolvedTable, 'name' | 'driftThreshold'>,
+  totals: RunDrift,
+  runId: string,
+  shards: number,
+  now: Date,
+): AlertInput[] {
+  const drift = totals.missing + totals.extra + totals.mismatched;
+  const labels = (severity: string) => ({alertname: DRIFT_ALERT, table: t.name, severity});
+  if (drift <= t.driftThreshold && !totals.gaveUp) {
+    const endsAt = now.toISOString();
+    return ['warning', 'critical'].map((severity) => ({
+      labels: labels(severity),
+      annotations: {run_id: runId},
+      endsAt,
+    }));
+  }
+  return [
+    {
+      labels: labels(totals.gaveUp ? 'critical' : 'warning'),
+      annotations: {
+        summary: totals.gaveUp
+          ? `${t.name}: too much drift to reconcile row by row`
+          : `${t.name}: ${drift} rows differ between Cassandra and PostgreSQL`,
+        description: `missing ${totals.missing}, extra ${totals.extra}, value ${totals.mismatched} (threshold ${t.driftThreshold}${shards > 1 ? `, all ${shards} shards` : ''}); see \`cdcctl reconcile show ${runId}\``,
+        run_id: runId,
+      },
+      startsAt: now.toISOString(),
+    },
+  ];
+}
+
+/**
  * Pushes the table's metrics (per shard) and posts the drift alert when `drift` (the whole run's, see
  * runDrift; undefined while other shards still run) is over the table's threshold.
  */
@@ -138,24 +175,10 @@ export async function publishTable(
       await pg.close();
     }
   }
-  const drift = runTotals ? runTotals.missing + runTotals.extra + runTotals.mismatched : 0;
-  const gaveUp = runTotals?.gaveUp === true;
-  if (opts.alert && ctx.config.alertmanager && runTotals && (drift > t.driftThreshold || gaveUp)) {
+  if (opts.alert && ctx.config.alertmanager && runTotals) {
     const am = alertmanagerClient(ctx);
     try {
-      await am.postAlerts([
-        {
-          labels: {alertname: DRIFT_ALERT, table: t.name, severity: gaveUp ? 'critical' : 'warning'},
-          annotations: {
-            summary: gaveUp
-              ? `${t.name}: too much drift to reconcile row by row`
-              : `${t.name}: ${drift} rows differ between Cassandra and PostgreSQL`,
-            description: `missing ${runTotals.missing}, extra ${runTotals.extra}, value ${runTotals.mismatched} (threshold ${t.driftThreshold}${opts.shard.count > 1 ? `, all ${opts.shard.count} shards` : ''}); see \`cdcctl reconcile show ${runId}\``,
-            run_id: runId,
-          },
-          startsAt: new Date().toISOString(),
-        },
-      ]);
+      await am.postAlerts(driftAlerts(t, runTotals, runId, opts.shard.count, new Date()));
     } catch (err) {
       warnings.push(`drift alert not posted: ${(err as Error).message}`);
     } finally {
