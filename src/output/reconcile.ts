@@ -9,7 +9,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 const paint = (s: string) => {
   const c = color();
   if (s === 'clean') return c.green(s);
-  if (s === 'drift' || s === 'gave_up' || s === 'partial') return c.yellow(s);
+  if (s === 'drift' || s === 'gave_up' || s === 'partial' || s === 'interrupted') return c.yellow(s);
   return paintState(s);
 };
 

@@ -6,8 +6,29 @@ import {inTransaction, type Store} from './index.js';
  * status is derived from them when read.
  */
 
-export type TableStatus = 'running' | 'clean' | 'drift' | 'gave_up' | 'error';
+export type TableStatus = 'running' | 'clean' | 'drift' | 'gave_up' | 'error' | 'interrupted';
 export type RunStatus = TableStatus | 'partial';
+
+/**
+ * SQL: whether a session holds the reconcile advisory lock named by the text expression (lockName:
+ * context/table/i/N): a table of a run is being worked on only while its run holds that lock.
+ */
+export function reconcileLockHeldSql(nameExpr: string): string {
+  return `EXISTS (SELECT 1 FROM pg_locks l
+     WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND l.classid = (hashtext('cdcctl.reconcile')::bigint & 4294967295)::oid
+       AND l.objid = (hashtext(${nameExpr})::bigint & 4294967295)::oid)`;
+}
+
+/**
+ * A table row's status as read: 'running' only while its run holds the table's lock; a run killed
+ * (kill -9, a lost pod) left 'running' behind for good, and repair refused its run as unfinished.
+ */
+const liveStatus = (t: string, r: string) =>
+  `CASE WHEN ${t}.status = 'running' AND NOT ${reconcileLockHeldSql(
+    `${r}.context || '/' || ${t}.table_name || '/' || ${t}.shard || '/' || ${r}.shards`,
+  )} THEN 'interrupted' ELSE ${t}.status END`;
 
 export interface RunRecord {
   runId: string;
@@ -83,7 +104,7 @@ export async function createRun(
 const RUN_SELECT = (store: Store) => `
   SELECT r.run_id, r.context, r.started_at, r.actor, r.shards, r.options,
          array_remove(array_agg(DISTINCT t.table_name), NULL) AS tables,
-         array_remove(array_agg(t.status), NULL) AS statuses,
+         array_remove(array_agg(${liveStatus('t', 'r')}), NULL) AS statuses,
          count(t.*)::int AS parts, max(t.finished_at) AS finished_at,
          coalesce(sum(t.missing), 0)::int AS missing, coalesce(sum(t.extra), 0)::int AS extra,
          coalesce(sum(t.mismatched), 0)::int AS mismatched,
@@ -112,6 +133,7 @@ function runStatus(r: RunRow): RunStatus {
   const s = r.statuses;
   const expected = r.shards * Math.max(1, ((r.options.tables as string[] | undefined) ?? r.tables).length);
   if (s.includes('running')) return 'running';
+  if (s.includes('interrupted')) return 'interrupted';
   if (s.includes('error')) return 'error';
   if (s.length < expected) return 'partial';
   if (s.includes('gave_up')) return 'gave_up';
@@ -216,7 +238,11 @@ const TABLE_COLS = `run_id, table_name, shard, status, fingerprint, buckets, spl
 
 export async function listTables(store: Store, runId: string): Promise<TableRecord[]> {
   const res = await store.pool.query<TableRow>(
-    `SELECT ${TABLE_COLS} FROM ${store.table('reconcile_tables')} WHERE run_id = $1 ORDER BY table_name, shard`,
+    `SELECT ${TABLE_COLS.split(/,\s*/)
+      .map((c) => (c === 'status' ? `${liveStatus('t', 'r')} AS status` : `t.${c}`))
+      .join(', ')}
+       FROM ${store.table('reconcile_tables')} t JOIN ${store.table('reconcile_runs')} r ON r.run_id = t.run_id
+      WHERE t.run_id = $1 ORDER BY t.table_name, t.shard`,
     [runId],
   );
   return res.rows.map(toTable);

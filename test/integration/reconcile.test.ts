@@ -307,6 +307,11 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
     child.kill('SIGKILL');
     await exited;
     assert.ok(done > 0 && done < 32, `killed after ${done} of 32 splits (stderr: ${stderr})`);
+    // nothing holds its lock any more: read back as interrupted, not running for good
+    const hist = json<Array<{runId: string; status: string}>>(
+      await cli(['reconcile', 'history', '--table', tableName, '--json']),
+    );
+    assert.equal(hist.find((h) => h.runId === runId)?.status, 'interrupted');
     const r = await cli(['reconcile', '--resume', runId, '--recheck-after', '0', '--json', '--no-alert']);
     assert.equal(r.code, 3, r.stderr);
     const res = json<RunResult>(r);

@@ -26,6 +26,7 @@ import {
   publishDrillKeys,
   type RunRecord,
   readDrillKeys,
+  reconcileLockHeldSql,
   replaceMismatches,
   saveCheckpoint,
   setShardPhase,
@@ -319,6 +320,7 @@ interface TableJob {
 }
 
 /** One advisory lock per (context, table, shard): overlapping cron runs of the same work refuse to start. */
+/** The advisory lock's name: context/table/i/N (the store reads it back: liveStatus in store/reconcile.ts). */
 const lockName = (ctx: RunContext, table: string, shard: string) => `${ctx.contextName}/${table}/${shard}`;
 
 async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: string): Promise<PoolClient> {
@@ -854,11 +856,7 @@ async function shardsRunning(
 ): Promise<number[]> {
   if (shards.length === 0) return [];
   const res = await pool.query<{i: number}>(
-    `SELECT s.i FROM unnest($1::int[], $2::text[]) AS s(i, name)
-      WHERE EXISTS (SELECT 1 FROM pg_locks l
-                     WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                       AND l.classid = (hashtext('cdcctl.reconcile')::bigint & 4294967295)::oid
-                       AND l.objid = (hashtext(s.name)::bigint & 4294967295)::oid)`,
+    `SELECT s.i FROM unnest($1::int[], $2::text[]) AS s(i, name) WHERE ${reconcileLockHeldSql('s.name')}`,
     [shards, shards.map((i) => lockName(ctx, table, `${i}/${count}`))],
   );
   return res.rows.map((r) => r.i);

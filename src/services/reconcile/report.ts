@@ -101,7 +101,7 @@ export interface RunDrift {
  * table as a whole was over).
  */
 export function runDrift(shards: TableRecord[], count: number): RunDrift | undefined {
-  const done = shards.filter((s) => s.status !== 'running');
+  const done = shards.filter((s) => s.status !== 'running' && s.status !== 'interrupted');
   if (done.length < count) return undefined;
   return {
     missing: done.reduce((n, s) => n + s.missing, 0),
