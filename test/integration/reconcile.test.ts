@@ -334,9 +334,18 @@ describe('reconcile (Cassandra ↔ PostgreSQL, real stack)', () => {
       await holder.query(`SELECT pg_advisory_lock(hashtext('cdcctl.reconcile'), hashtext($1))`, [
         `local/${tableName}/0/1`,
       ]);
+      const started = Date.now();
       const r = await cli(reconcileArgs);
       assert.equal(r.code, 5, r.stderr + r.stdout);
       assert.match(r.stdout, /another reconcile run/);
+      // refused before it began: no run of its own left behind as partial
+      const runs = json<Array<{startedAt: string}>>(
+        await cli(['reconcile', 'history', '--table', tableName, '--json']),
+      );
+      assert.deepEqual(
+        runs.filter((run) => Date.parse(run.startedAt) >= started),
+        [],
+      );
     } finally {
       await holder.end();
     }

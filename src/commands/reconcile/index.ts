@@ -16,7 +16,8 @@ are drilled into, only their keys are read for a column-level diff, and differen
 they persist after --recheck-after. Results are stored (reconcile history / show / repair), metrics are
 pushed to the Pushgateway and a drift alert is posted to Alertmanager above the table's threshold.
 
-Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). Exit 4: unreachable.`,
+Exit 0: no drift. Exit 3: drift found (or too much to drill into: re-snapshot). Exit 4: unreachable.
+Exit 5: another run holds one of the tables (nothing was done: runs of a table never overlap).`,
   );
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

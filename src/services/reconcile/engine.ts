@@ -254,6 +254,13 @@ export async function reconcile(
         throw cassandraError(err, conn.display, `reading the metadata of ${tc.cassandra}`);
       }
     }
+    // a table another run holds refuses this run before it starts anything (each table's lock is
+    // still taken when its turn comes): checked only then, a run of tables a, b with b busy did a,
+    // then failed without printing a's result, and left a partial run behind
+    for (const table of tables) {
+      if ((await shardsRunning(pool, ctx, table.name, [opts.shard.index], opts.shard.count)).length > 0)
+        throw lockedError(table.name, `${opts.shard.index}/${opts.shard.count}`);
+    }
     await createRun(store, {
       runId,
       context: ctx.contextName,
@@ -331,16 +338,20 @@ async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: stri
   );
   if (!res.rows[0]?.ok) {
     client.release();
-    throw new CdcError(
-      'RECONCILE_LOCKED',
-      ExitCode.partial,
-      `another reconcile run of ${table} (shard ${shard}) is in progress`,
-      {
-        hint: 'Wait for it to finish; overlapping runs of the same table are refused (PostgreSQL advisory lock).',
-      },
-    );
+    throw lockedError(table, shard);
   }
   return client;
+}
+
+function lockedError(table: string, shard: string): CdcError {
+  return new CdcError(
+    'RECONCILE_LOCKED',
+    ExitCode.partial,
+    `another reconcile run of ${table} (shard ${shard}) is in progress`,
+    {
+      hint: 'Wait for it to finish; overlapping runs of the same table are refused (PostgreSQL advisory lock).',
+    },
+  );
 }
 
 async function reconcileTable(job: TableJob): Promise<TableResult> {
@@ -839,7 +850,7 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
   } finally {
     await lock
       .query(`SELECT pg_advisory_unlock(hashtext('cdcctl.reconcile'), hashtext($1))`, [
-        `${ctx.contextName}/${t.name}/${shardLabel}`,
+        lockName(ctx, t.name, shardLabel),
       ])
       .catch(() => {});
     lock.release();
