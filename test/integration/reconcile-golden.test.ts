@@ -221,6 +221,8 @@ const cases: Case[] = [
   ['time', 'time', L(T.time), `'01:02:03.123456789'`, 'time', `'01:02:03.123456'`, '3723123456'],
   ['blob', 'blob', L(T.blob), '0x00ff10', 'bytea', `'\\x00ff10'`, '00ff10'],
   ['inet v4', 'inet', L(T.inet), `'10.1.2.3'`, 'inet', `'10.1.2.3'`, '10.1.2.3'],
+  ['inet v6, IPv4-compatible', 'inet', L(T.inet), `'::1.2.3.4'`, 'inet', `'::1.2.3.4'`, '::1.2.3.4'],
+  ['inet v6 ::1 (not IPv4-compatible)', 'inet', L(T.inet), `'::1'`, 'inet', `'::1'`, '::1'],
   [
     'inet v6',
     'inet',

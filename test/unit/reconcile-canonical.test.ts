@@ -191,6 +191,9 @@ describe('reconcile canonical forms (JS side)', () => {
     const time = cqlKeyFromCanon('3723123456', {code: T.time}, types);
     assert.equal(canonFor({code: T.time})(time), '3723123456');
     assert.equal(canonFor({code: T.bigint})(cqlKeyFromCanon('-42', {code: T.bigint}, types)), '-42');
+    // inet: PostgreSQL's IPv4-compatible form (::a.b.c.d), which the driver's parser refuses
+    for (const ip of ['::1.2.3.4', '::1', '10.0.0.1', '2001:db8::ff00:42:8329'])
+      assert.equal(canonFor({code: T.inet})(cqlKeyFromCanon(ip, {code: T.inet}, types)), ip);
   });
 
   it('pairs that cannot match exactly are lossy, not drift', () => {

@@ -86,6 +86,18 @@ export function isCollection(t: CqlType): boolean {
 
 // ---- scalars ------------------------------------------------------------------------------------------------
 
+/**
+ * An inet as PostgreSQL's host() prints it: the driver's text, except an IPv6 address whose first 96
+ * bits are zero and whose 7th word is not (IPv4-compatible), which PostgreSQL prints as ::a.b.c.d and
+ * the driver as ::102:304.
+ */
+function inetText(v: unknown): string {
+  const b = (v as {buffer?: Uint8Array}).buffer;
+  if (b?.length === 16 && (b[12] !== 0 || b[13] !== 0) && b.subarray(0, 12).every((x) => x === 0))
+    return `::${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  return String(v);
+}
+
 /** decimalText for an unscaled value that is a safe integer (the common case), without regular expressions. */
 export function decimalTextSafe(unscaled: number, scale: number): string {
   if (unscaled === 0) return '0';
@@ -263,7 +275,7 @@ function scalarCanon(t: CqlType): Canon {
     case T.blob:
       return hexOf;
     case T.inet:
-      return str;
+      return inetText;
     case T.duration:
       return str;
     default:
@@ -661,8 +673,12 @@ export function cqlKeyFromCanon(text: string, t: CqlType, types: typeof import('
       return new types.LocalTime(types.Long.fromString(text).multiply(1000));
     case T.blob:
       return Buffer.from(text, 'hex');
-    case T.inet:
-      return types.InetAddress.fromString(text);
+    case T.inet: {
+      // ::a.b.c.d (inetText's IPv4-compatible form) is refused by the driver's parser: as hex words
+      const v4 = /^::(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+      const word = (hi?: string, lo?: string) => ((Number(hi) << 8) | Number(lo)).toString(16);
+      return types.InetAddress.fromString(v4 ? `::${word(v4[1], v4[2])}:${word(v4[3], v4[4])}` : text);
+    }
     default:
       throw new Error(`key columns of type ${typeName(t)} are not supported`);
   }
