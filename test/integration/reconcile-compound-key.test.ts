@@ -151,3 +151,50 @@ describe('reconcile: a decimal key stored with trailing zeros (real stack)', () 
     assert.equal(clean.code, 0, clean.stderr + clean.stdout);
   });
 });
+
+/**
+ * Texts holding the row text's own separator (\x1f) or NULL mark (\x1e): in the row hash a text column
+ * is its byte length and the text, so neither a separator moved from one column to the next nor '\x1e'
+ * against NULL hashes the same, and equal such texts still match.
+ */
+describe('reconcile: texts that hold the separator or the NULL mark (real stack)', () => {
+  const sepId = `rcs${process.pid}`;
+  const {env: sepEnv} = stackConfig([
+    'reconcile:',
+    `  tables: [{cassandra: ${sepId}.notes, postgres: ${sepId}.notes, key: [id]}]`,
+  ]);
+  const sides = scratchSides(sepId, {createKeyspace: true});
+  const rows: Array<[id: number, cassandra: [string | null, string | null], postgres: [string | null, string | null]]> =
+    [
+      [1, ['p\x1fq', 'r'], ['p', 'q\x1fr']],
+      [2, ['\x1e', null], [null, null]],
+      [3, ['\x1e\x1f', 'é\x1f'], ['\x1e\x1f', 'é\x1f']],
+    ];
+  before(async () => {
+    if (sides.skip) return;
+    await sides.cass.execute(`CREATE TABLE ${sepId}.notes (id int PRIMARY KEY, x text, y text)`);
+    await sql('target', `CREATE SCHEMA ${sepId}`);
+    await sql('target', `CREATE TABLE ${sepId}.notes (id integer PRIMARY KEY, x text, y text)`);
+    for (const [id, c, p] of rows) {
+      await sides.cass.execute(`INSERT INTO ${sepId}.notes (id, x, y) VALUES (?, ?, ?)`, [id, ...c], {prepare: true});
+      await sql('target', `INSERT INTO ${sepId}.notes VALUES ($1, $2, $3)`, [id, ...p]);
+    }
+  });
+  after(async () => {
+    if (sides.skip) return;
+    await sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [`${sepId}.notes`]);
+  });
+
+  it('a separator moved across columns and a NULL-mark text against NULL are drift; equal such texts are not', async (t) => {
+    if (sides.skip) return t.skip(sides.skip);
+    const r = await runCli(
+      ['reconcile', '--recheck-after', '0', '--max-diff-ratio', '1', '--no-push', '--no-alert', '--json'],
+      {env: sepEnv},
+    );
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    const got = json<Result>(r).tables[0]?.mismatches.map(
+      (m) => `${m.kind} ${m.key.id} ${m.columns.map((c) => c.column).join('+')}`,
+    );
+    assert.deepEqual(got, ['value 1 x+y', 'value 2 x']);
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {type CqlType, T} from '../../src/services/reconcile/canonical.js';
+import {type CqlType, isText, T} from '../../src/services/reconcile/canonical.js';
 import {
   canonicalTable,
   digestTable,
@@ -45,7 +45,14 @@ describe('reconcile page digest (scan workers, hash mode)', () => {
   function page(keyTypes: CqlType[], rowCount: number, cutoffUs: number) {
     const key = keyTypes.map((type, i) => ({name: `k${i}`, type}));
     const compared = [
-      ...cases.map(([, type], j) => ({name: `c${j}`, type, gen: cases[j]?.[2] as () => unknown, floatBits: false})),
+      // text columns hashed as length:text, as resolveTable makes them
+      ...cases.map(([, type], j) => ({
+        name: `c${j}`,
+        type,
+        gen: cases[j]?.[2] as () => unknown,
+        floatBits: false,
+        lengthPrefixed: isText(type),
+      })),
       // float and double columns again, hashed as their bits (as when PostgreSQL holds them as floats)
       ...cases
         .filter(([, type]) => type.code === T.float || type.code === T.double)
@@ -127,6 +134,7 @@ describe('reconcile page digest (scan workers, hash mode)', () => {
         key: table.key.map((c) => c.name),
         compared: table.compared.map((c) => c.name),
         floatBits: table.compared.filter((c) => c.floatBits).map((c) => c.name),
+        lengthPrefixed: table.compared.filter((c) => c.lengthPrefixed).map((c) => c.name),
         mask,
         cutoffUs,
       };

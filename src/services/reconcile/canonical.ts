@@ -21,7 +21,9 @@
  *                                    object keys shorter-first then bytewise, ": " and ", " separators,
  *                                    numbers as plain digits (no exponent, every decimal digit)
  * In the row hash only, a float or double column that PostgreSQL holds as a float enters as its IEEE 754
- * bits instead of its text (floatBitsCanon, pgFloatBitsExpr): the same equality, without the digits.
+ * bits instead of its text (floatBitsCanon, pgFloatBitsExpr): the same equality, without the digits; and
+ * a text column as its byte length, ':' and the text (lengthPrefixCanon), so that separators inside
+ * a text cannot shift between columns.
  */
 export const CANON_VERSION = 3;
 export const NULL_MARK = '\x1e';
@@ -78,6 +80,23 @@ export function typeName(t: CqlType): string {
   if (t.code === T.tuple) return `tuple<${(t.info as CqlType[]).map(typeName).join(', ')}>`;
   if (t.code === T.udt) return `udt<${(t.info as {name: string}).name}>`;
   return name;
+}
+
+export function isText(t: CqlType): boolean {
+  return t.code === T.text || t.code === T.varchar || t.code === T.ascii;
+}
+
+/**
+ * The row-hash form of a text column (ResolvedColumn.lengthPrefixed): NULL_MARK for null, else the
+ * text's UTF-8 byte length, ':' and the text — from the driver's value or a canonical string.
+ */
+export function lengthPrefixCanon(t: CqlType): Canon {
+  const base = canonFor(t);
+  return (v) => {
+    if (v === null || v === undefined) return NULL_MARK;
+    const s = typeof v === 'string' ? v : base(v);
+    return `${Buffer.byteLength(s)}:${s}`;
+  };
 }
 
 export function isCollection(t: CqlType): boolean {

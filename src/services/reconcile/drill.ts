@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {MismatchRecord} from '../../store/reconcile.js';
-import {canonFor, NULL_MARK, SEP} from './canonical.js';
+import {canonFor, isText, NULL_MARK, SEP} from './canonical.js';
 import {type CassRow, cassFetch} from './cassandra-side.js';
 import {type RowHasher, rowHasher, rowHashText} from './hash.js';
 import type {KeyHashes} from './key-hashes.js';
@@ -92,7 +92,8 @@ export async function evaluate(
   const {table: t} = input;
   const [cRows, pRows] = await Promise.all([cassFetch(input.cass, t, keys), pgFetch(input.pool, t, keys)]);
   await lookUpStoredKeys(input.cass, t, keys, cRows, pRows);
-  const canons = t.compared.map((c) => [c.name, canonFor(c.type)] as const);
+  // a text that is the NULL mark itself is a value: only a missing value is null there
+  const canons = t.compared.map((c) => [c.name, canonFor(c.type), isText(c.type)] as const);
   const cutoffUs = input.cutoff ? input.cutoff.getTime() * 1000 : undefined;
   const out = new Map<string, MismatchRecord>();
   const vanished: string[] = [];
@@ -108,9 +109,10 @@ export async function evaluate(
     const kind: MismatchRecord['kind'] = !p ? 'missing' : !c ? 'extra' : 'value';
     const columns: MismatchRecord['columns'] = [];
     if (c && p) {
-      for (const [name, canon] of canons) {
-        const cv = canon(c.row[name]);
-        const cText = cv === NULL_MARK ? null : cv;
+      for (const [name, canon, text] of canons) {
+        const raw = c.row[name];
+        const cv = canon(raw);
+        const cText = raw === null || raw === undefined || (cv === NULL_MARK && !text) ? null : cv;
         const pText = p.cols[name] ?? null;
         if (cText !== pText) columns.push({column: name, cassandra: cText, postgres: pText});
       }

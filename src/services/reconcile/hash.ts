@@ -1,4 +1,4 @@
-import {type Canon, canonFor, floatBitsCanon, SEP} from './canonical.js';
+import {type Canon, canonFor, floatBitsCanon, lengthPrefixCanon, SEP} from './canonical.js';
 import {pgHashHex, pgHashInput, pgHashOut, pgHashText} from './pg-hash.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -22,11 +22,13 @@ export interface RowHasher {
 export function rowHasher(t: ResolvedTable): RowHasher {
   const keys: Array<[string, Canon]> = t.key.map((c) => [c.name, canonFor(c.type)]);
   const names = t.compared.map((c) => c.name);
-  const canons = t.compared.map((c) => (c.floatBits ? floatBitsCanon(c.type) : canonFor(c.type)));
-  // a string value is already canonical: text columns (their canonical form is the text), and every
-  // column of a scan worker's split query, decoded straight to canonical text (cell-canon.ts); but a
-  // float hashed as its bits is a text to convert
-  const asIs = t.compared.map((c) => !c.floatBits);
+  const canons = t.compared.map((c) =>
+    c.floatBits ? floatBitsCanon(c.type) : c.lengthPrefixed ? lengthPrefixCanon(c.type) : canonFor(c.type),
+  );
+  // a string value is already canonical: every column of a scan worker's split query is decoded
+  // straight to canonical text (cell-canon.ts); but a float hashed as its bits, and a text hashed with
+  // its length, are texts to convert
+  const asIs = t.compared.map((c) => !c.floatBits && !c.lengthPrefixed);
   const count = names.length;
   const [k0name, k0canon] = keys[0] as [string, Canon];
   return {

@@ -17,6 +17,8 @@ export interface DigestSpec {
   compared: string[];
   /** Compared float and double columns that enter the row hash as their bits (ResolvedColumn.floatBits). */
   floatBits?: string[];
+  /** Compared text columns that enter the row hash as length:text (ResolvedColumn.lengthPrefixed). */
+  lengthPrefixed?: string[];
   /** Buckets − 1. */
   mask: number;
   /** Rows whose writetime column (wt__) is after this (µs since the epoch) are counted as young and left out. */
@@ -46,6 +48,7 @@ export type EmptyText = () => unknown;
 type Writer = (buf: Buffer, at: number, len: number) => void;
 
 const SEP_BYTE = SEP.charCodeAt(0);
+const COLON = 0x3a;
 const NULL_BYTE = NULL_MARK.charCodeAt(0);
 const TWO32 = 4294967296;
 const MAX_DATE_MS = 8.64e15;
@@ -332,6 +335,7 @@ function planOf(cols: DigestColumns, spec: DigestSpec): Plan {
   const names = [...spec.key, ...spec.compared];
   const order = Int32Array.from(names.map(at));
   const bits = new Set(spec.floatBits);
+  const prefixed = new Set(spec.lengthPrefixed);
   const columns = names.map((name, i) => {
     const j = order[i] as number;
     const type = cols.types[j] as CqlType;
@@ -341,14 +345,24 @@ function planOf(cols: DigestColumns, spec: DigestSpec): Plan {
       return {writer: bitsWriter(type, (b, at, len) => pgHashInput.add(canon(text(b, at, len)))), canon};
     }
     const canon = cols.canons[j] as (v: unknown) => string;
-    return {writer: writerFor(type, cols.texts[j] as CellText, canon), canon};
+    const writer = writerFor(type, cols.texts[j] as CellText, canon);
+    if (i >= spec.key.length && prefixed.has(name)) {
+      // the cell's byte length is the UTF-8 length of its text (Cassandra checks text is UTF-8)
+      const withLength: Writer = (b, at, len) => {
+        addInteger(len);
+        addByte(COLON);
+        writer(b, at, len);
+      };
+      return {writer: withLength, canon, empty: () => '0:'};
+    }
+    return {writer, canon};
   });
   return {
     width: cols.names.length,
     order,
     keyCount: spec.key.length,
     writers: columns.map((c) => c.writer),
-    empties: [...order].map((j) => cols.empties[j] as EmptyText),
+    empties: [...order].map((j, i) => (columns[i] as {empty?: EmptyText}).empty ?? (cols.empties[j] as EmptyText)),
     canons: columns.map((c) => c.canon),
     wt: spec.cutoffUs === undefined ? -1 : (index.get('wt__') ?? -1),
   };

@@ -125,6 +125,7 @@ async function scanSplit(split: Split): Promise<void> {
       key: t.key.map((c) => c.name),
       compared: t.compared.map((c) => c.name),
       floatBits: t.compared.filter((c) => c.floatBits).map((c) => c.name),
+      lengthPrefixed: t.compared.filter((c) => c.lengthPrefixed).map((c) => c.name),
       mask,
       cutoffUs,
     });

@@ -11,6 +11,7 @@ import {
   hashesFloatBits,
   hintMisfit,
   isCollection,
+  isText,
   NULL_MARK,
   pgCanonExpr,
   pgFloatBitsExpr,
@@ -33,6 +34,12 @@ export interface ResolvedColumn {
   pgExpr?: string;
   /** A compared column that enters the row hash as its IEEE 754 bits (canonical.ts, hashesFloatBits). */
   floatBits?: boolean;
+  /**
+   * A compared text column that enters the row hash as its UTF-8 byte length, ':' and the text. A text
+   * may itself hold the separator or the NULL mark (\x1f, \x1e): without the length, 'p\x1fq' | 'r'
+   * hashed as 'p' | 'q\x1fr', and '\x1e' as NULL, so such changes went unseen.
+   */
+  lengthPrefixed?: boolean;
 }
 
 /** A table pair ready for both engines: structured-clone safe (it is sent to the scan workers). */
@@ -158,7 +165,8 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
     .map((c) => c.name)
     .sort()
     .map((n) => resolve(byName.get(n) as {name: string; type: CqlType}))
-    .filter((c): c is ResolvedColumn => c !== undefined);
+    .filter((c): c is ResolvedColumn => c !== undefined)
+    .map((c) => (isText(c.type) && !c.hint ? {...c, lengthPrefixed: true} : c));
   if (cfg.updatedAt && !pgTypes.has(cfg.updatedAt)) {
     throw new ConfigError(`${name}: updatedAt column ${cfg.postgres}.${cfg.updatedAt} does not exist`);
   }
@@ -222,10 +230,11 @@ function expr(c: ResolvedColumn, alias?: string): string {
   return pgCanonExpr(columnRef(c, alias), c.type, {type: c.pgType}, c.hint) as string;
 }
 
-/** A compared column's form in the row hash: its canonical text, or its bits (floatBits). */
+/** A compared column's form in the row hash: its canonical text, its bits (floatBits), or its length and text (lengthPrefixed). */
 function hashExpr(c: ResolvedColumn, alias?: string): string {
-  if (!c.floatBits) return expr(c, alias);
-  return pgFloatBitsExpr(columnRef(c, alias), c.type);
+  if (c.floatBits) return pgFloatBitsExpr(columnRef(c, alias), c.type);
+  const e = expr(c, alias);
+  return c.lengthPrefixed ? `(octet_length(${e})::text || ':' || ${e})` : e;
 }
 
 /** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
