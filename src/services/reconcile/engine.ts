@@ -326,8 +326,10 @@ interface TableJob {
   resume: boolean;
 }
 
-/** One advisory lock per (context, table, shard): overlapping cron runs of the same work refuse to start. */
-/** The advisory lock's name: context/table/i/N (the store reads it back: liveStatus in store/reconcile.ts). */
+/**
+ * One advisory lock per (context, table, shard): overlapping cron runs of the same work refuse to start.
+ * Its name is context/table/i/N; the store reads it back (liveStatus in store/reconcile.ts).
+ */
 const lockName = (ctx: RunContext, table: string, shard: string) => `${ctx.contextName}/${table}/${shard}`;
 
 async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: string): Promise<PoolClient> {
