@@ -149,8 +149,8 @@ export function driftAlerts(
 }
 
 /**
- * Pushes the table's metrics (per shard) and posts the drift alert when `drift` (the whole run's, see
- * runDrift; undefined while other shards still run) is over the table's threshold.
+ * Pushes the table's metrics (per shard), and posts the drift alert (driftAlerts) for `runTotals`: the
+ * whole run's figures (runDrift), undefined while other shards still run (then no alert is posted).
  */
 export async function publishTable(
   ctx: RunContext,
