@@ -382,11 +382,3 @@ export async function pgFetch(pool: Pool, t: ResolvedTable, keys: string[]): Pro
   }
   return out;
 }
-
-export async function pgCount(pool: Pool, t: ResolvedTable): Promise<number> {
-  const r = await pool.query<{n: number}>(
-    `SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = $1::regclass`,
-    [pgTableRef(t)],
-  );
-  return r.rows[0]?.n ?? 0;
-}

@@ -49,7 +49,6 @@ export async function sampleTable(o: {
   cutoffUs?: number;
   /** The min-age cut-off (PostgreSQL's side of cutoffUs). */
   cutoff?: Date;
-  workers?: number;
   fetchSize: number;
   consistency?: number;
   pgRows: number;
@@ -69,7 +68,6 @@ export async function sampleTable(o: {
     cutoffUs: o.cutoffUs,
     consistency: o.consistency,
     splits: chosen,
-    workers: o.workers,
     onProgress: o.onProgress,
     onSplit: (r) => {
       for (const [k, , h] of r.collected ?? []) rows.set(k, h);

@@ -72,7 +72,7 @@ export function tableName(cfg: ReconcileTableConfig): string {
 export function selectTables(configs: ReconcileTableConfig[], wanted: string[]): ReconcileTableConfig[] {
   if (wanted.length === 0) return configs;
   const chosen = wanted.map((w) => {
-    const found = configs.find((c) => tableName(c) === w || c.cassandra === w);
+    const found = findTable(configs, w);
     if (!found) {
       throw new UsageError(`no reconcile table "${w}" in this context`, {
         hint: `Configured: ${configs.map(tableName).join(', ') || 'none'} (contexts.<name>.reconcile.tables).`,
@@ -90,8 +90,13 @@ export function selectTables(configs: ReconcileTableConfig[], wanted: string[]):
  */
 export function storedTableName(configs: ReconcileTableConfig[] | undefined, given?: string): string | undefined {
   if (given === undefined) return undefined;
-  const found = configs?.find((c) => tableName(c) === given || c.cassandra === given);
+  const found = findTable(configs ?? [], given);
   return found ? tableName(found) : given;
+}
+
+/** The table pair a --table names: by its name, or by its Cassandra keyspace.table. */
+function findTable(configs: ReconcileTableConfig[], given: string): ReconcileTableConfig | undefined {
+  return configs.find((c) => tableName(c) === given || c.cassandra === given);
 }
 
 /** Reads both sides' metadata and checks the pair: key = Cassandra primary key, every column present. */
