@@ -148,11 +148,14 @@ export function newRunId(): string {
   return `rc-${d}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A run of another context is not this one's to resume or join (its tables are other tables). */
-function checkOwnRun(run: RunRecord, context: string): void {
+/**
+ * A run of another context is not this one's to resume, join or repair: its tables are another
+ * pipeline's, and its keys would be read or written in this context's databases.
+ */
+export function checkOwnRun(run: RunRecord, context: string): void {
   if (run.context !== context)
     throw new UsageError(`run ${run.runId} belongs to context "${run.context}", not "${context}"`, {
-      hint: `Use --context ${run.context}, or a new --run-id.`,
+      hint: `Use --context ${run.context}.`,
     });
 }
 

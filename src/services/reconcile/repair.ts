@@ -10,7 +10,7 @@ import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, pgParamFromCql} from './canonical.js';
 import {cassFetch} from './cassandra-side.js';
 import {lookUpStoredKeys} from './drill.js';
-import {dataPool} from './engine.js';
+import {checkOwnRun, dataPool} from './engine.js';
 import {pgHashHexSql} from './pg-hash.js';
 import {pgFetch} from './pg-side.js';
 import {
@@ -76,12 +76,7 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
     const run = runId ? await getRun(store, runId) : undefined;
     if (!runId || !run)
       throw new UsageError(`no reconcile run "${o.runId}"`, {hint: 'List runs with `cdcctl reconcile history`.'});
-    if (run.context !== ctx.contextName) {
-      // its tables are another pipeline's: the keys would be written into this context's databases
-      throw new UsageError(`run ${runId} belongs to context "${run.context}", not "${ctx.contextName}"`, {
-        hint: `Repair it with --context ${run.context}.`,
-      });
-    }
+    checkOwnRun(run, ctx.contextName);
     if (run.status === 'running') {
       throw new CdcError('RECONCILE_RUNNING', ExitCode.usage, `run ${runId} has not finished`, {
         hint: 'Repair a finished run.',
