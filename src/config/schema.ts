@@ -102,6 +102,11 @@ export const accessSchema = z.strictObject({
       jwks: z.string().regex(/^(https?:\/\/\S+|\/\S+)$/, 'an http(s):// URL or an absolute file path'),
       subjectClaim: z.string().optional(),
       groupsClaim: z.string().optional(),
+      /** The longest lifetime (exp − iat, or exp − now without iat) a token may have (default 24h); `exp` is required. */
+      maxLifetime: z
+        .string()
+        .regex(/^\d+(s|m|h)$/, 'a duration such as 15m or 12h')
+        .optional(),
     })
     .optional(),
   /** Custom roles (or redefinitions of admin/operator/viewer): role name → permissions. */

@@ -19,7 +19,7 @@ const dir = tempDir();
 const jwks = join(dir, 'jwks.json');
 let sign: (
   claims: Record<string, unknown>,
-  opts?: {aud?: string; exp?: string | number; key?: 'good' | 'other'},
+  opts?: {aud?: string; exp?: string | number | null; iat?: number; key?: 'good' | 'other'},
 ) => Promise<string>;
 
 const {env: cfgEnv} = tempConfig(
@@ -70,14 +70,15 @@ describe('access control (real PostgreSQL, generated keys)', () => {
     const other = await generateKeyPair('ES256', {extractable: true});
     const jwk = {...(await exportJWK(good.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig'};
     writeFileSync(jwks, JSON.stringify({keys: [jwk]}));
-    sign = (claims, opts = {}) =>
-      new SignJWT(claims)
+    sign = (claims, opts = {}) => {
+      const jwt = new SignJWT(claims)
         .setProtectedHeader({alg: 'ES256', kid: 'k1'})
         .setIssuer(ISSUER)
         .setAudience(opts.aud ?? AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime(opts.exp ?? '10m')
-        .sign(opts.key === 'other' ? other.privateKey : good.privateKey);
+        .setIssuedAt(opts.iat);
+      if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? '10m');
+      return jwt.sign(opts.key === 'other' ? other.privateKey : good.privateKey);
+    };
   });
   after(async () => {
     if (!skip) await sql('target', `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -124,12 +125,17 @@ describe('access control (real PostgreSQL, generated keys)', () => {
     assert.equal((await lastRecord()).role, 'historian');
   });
 
-  it('rejects a token with the wrong audience, an unknown key or past expiry (exit 6, audited)', async (t) => {
+  it('rejects a token with the wrong audience, an unknown key, past or no expiry, or too long a lifetime (exit 6, audited)', async (t) => {
     if (skip) return t.skip(skip);
+    const now = Math.floor(Date.now() / 1000);
     const cases = [
       await sign({sub: 'x', groups: ['sre']}, {aud: 'someone-else'}),
       await sign({sub: 'x', groups: ['sre']}, {key: 'other'}),
       await sign({sub: 'x', groups: ['sre']}, {exp: 946684800}),
+      await sign({sub: 'x', groups: ['sre']}, {exp: null}),
+      // unexpired, but issued for 48 h (the default maximum is 24 h) — also when issued long ago
+      await sign({sub: 'x', groups: ['sre']}, {exp: '48h'}),
+      await sign({sub: 'x', groups: ['sre']}, {iat: now - 30 * 86400, exp: now + 600}),
       'not-a-jwt',
     ];
     for (const token of cases) {
@@ -141,6 +147,17 @@ describe('access control (real PostgreSQL, generated keys)', () => {
       assert.equal(rec.result, 'denied');
       assert.match(rec.actor, /^unverified-token:/);
     }
+  });
+
+  it('store migrate changes the schema: a viewer may not run it', async (t) => {
+    if (skip) return t.skip(skip);
+    const viewer = await sign({sub: 'repo:org/app:ref:refs/heads/feature'});
+    const r = await runCli(['store', 'migrate'], {env: withToken(viewer)});
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /store:write/);
+    const operator = await sign({sub: 'job-44', groups: ['sre']});
+    const ok = await runCli(['store', 'migrate'], {env: withToken(operator)});
+    assert.equal(ok.code, 0, ok.stderr);
   });
 
   it('binds the OS user; an identity without a role is denied even read-only commands', async (t) => {

@@ -59,13 +59,29 @@ export async function resolveIdentity(
     : jose.createLocalJWKSet(await readJwksFile(jwt.jwks));
   let payload: Record<string, unknown>;
   try {
-    ({payload} = await jose.jwtVerify(token, keys, {issuer: jwt.issuer, audience: jwt.audience, clockTolerance: 30}));
+    ({payload} = await jose.jwtVerify(token, keys, {
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      clockTolerance: CLOCK_TOLERANCE_S,
+      requiredClaims: ['exp'],
+    }));
   } catch (err) {
     const e = err as Error & {code?: string};
     throw new ForbiddenError(`${TOKEN_ENV} was rejected: ${e.message}`, {
-      hint: `The token must be signed by a key of ${jwt.jwks}, issued by ${jwt.issuer} for audience ${[jwt.audience].flat().join(', ')}, and unexpired.`,
+      hint: `The token must be signed by a key of ${jwt.jwks}, issued by ${jwt.issuer} for audience ${[jwt.audience].flat().join(', ')}, and unexpired (with an exp claim).`,
       details: {reason: e.code ?? 'ERR_JWT_INVALID'},
     });
+  }
+  const lifetime = tokenLifetimeSeconds(payload);
+  const maxLifetime = lifetimeSeconds(jwt.maxLifetime ?? DEFAULT_MAX_LIFETIME);
+  if (lifetime > maxLifetime + CLOCK_TOLERANCE_S) {
+    throw new ForbiddenError(
+      `${TOKEN_ENV} was rejected: it is valid for ${lifetime} s, longer than access.jwt.maxLifetime (${jwt.maxLifetime ?? DEFAULT_MAX_LIFETIME})`,
+      {
+        hint: 'Issue a shorter-lived token, or raise access.jwt.maxLifetime in the context.',
+        details: {reason: 'ERR_JWT_LIFETIME'},
+      },
+    );
   }
   const subject = claimString(payload, jwt.subjectClaim ?? 'sub');
   if (!subject) throw new ForbiddenError(`${TOKEN_ENV} has no "${jwt.subjectClaim ?? 'sub'}" claim to identify it by`);
@@ -84,6 +100,21 @@ export async function resolveIdentity(
     groups,
     claims: payload,
   };
+}
+
+const CLOCK_TOLERANCE_S = 30;
+const DEFAULT_MAX_LIFETIME = '24h';
+
+/** How long a verified token is valid in all: from `iat` (or now, without one) to `exp`, in seconds. */
+function tokenLifetimeSeconds(payload: Record<string, unknown>): number {
+  const exp = payload.exp as number; // required and checked by jwtVerify
+  const iat = typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000;
+  return Math.max(0, Math.round(exp - Math.min(iat, Date.now() / 1000)));
+}
+
+function lifetimeSeconds(text: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(text)!;
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
 }
 
 async function readJwksFile(path: string): Promise<{keys: Array<Record<string, unknown>>}> {
