@@ -7,10 +7,11 @@ import {setCompatibilityConfig} from '../../../services/schemas/write.js';
 
 export default class SchemasConfigSet extends BaseCommand<typeof SchemasConfigSet> {
   static override summary = 'Set the compatibility level, globally or for one subject.';
-  static override description = 'Changing the global level affects every subject without its own level: it asks first.';
+  static override description =
+    'It asks first (--yes answers, and is required without a terminal); changing the global level affects every subject without its own level.';
   static override mutating = true;
   static override examples = [
-    '<%= config.bin %> <%= command.id %> BACKWARD --subject orders-value',
+    '<%= config.bin %> <%= command.id %> BACKWARD --subject orders-value --yes',
     '<%= config.bin %> <%= command.id %> FULL_TRANSITIVE --yes',
   ];
   static override args = {
@@ -24,8 +25,12 @@ export default class SchemasConfigSet extends BaseCommand<typeof SchemasConfigSe
   async run(): Promise<Awaited<ReturnType<typeof setCompatibilityConfig>>> {
     const ctx = await this.runContext();
     const level = this.args.level as CompatibilityLevel;
-    if (!this.flags.subject && !this.flags['dry-run'])
-      await this.confirm(`set the GLOBAL compatibility level to ${level}?`);
+    if (!this.flags['dry-run'])
+      await this.confirm(
+        this.flags.subject
+          ? `set the compatibility level of ${this.flags.subject} to ${level}?`
+          : `set the GLOBAL compatibility level to ${level}?`,
+      );
     const r = await setCompatibilityConfig(ctx, level, {subject: this.flags.subject, dryRun: this.flags['dry-run']});
     if (!this.jsonEnabled())
       process.stdout.write(`${renderSettingChange(r.subject ?? 'global', r.level ?? level, r)}\n`);
