@@ -69,6 +69,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * null = always allowed. Undefined: derived from the id and `mutating` (`<topic>:write` / `<topic>:read`).
    */
   static permission: string | null | undefined = undefined;
+  /** Flags whose value is a GDPR subject id: audit records keep only its pseudonym (see guardRun). */
+  static subjectFlags: readonly string[] = [];
 
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
@@ -120,6 +122,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       permission: requiredPermission(this.id, ctor.permission, ctor.mutating),
       dryRun: Boolean((this.flags as {'dry-run'?: boolean})['dry-run']),
       argv: this.argv,
+      positionals: this.rest.filter((a) => typeof a === 'string'),
+      subjectFlags: ctor.subjectFlags,
       version: this.config.version,
     });
   }

@@ -1,7 +1,14 @@
 import {readFileSync} from 'node:fs';
 import type {Agent as HttpAgent, IncomingMessage, RequestOptions} from 'node:http';
 import type {HttpEndpointConfig} from '../config/schema.js';
-import {redact, redactUrl, registerSecret, resolveSecretString, scrubKnownSecrets} from '../config/secrets.js';
+import {
+  redact,
+  redactText,
+  redactUrl,
+  registerSecret,
+  resolveSecretString,
+  scrubKnownSecrets,
+} from '../config/secrets.js';
 import {ConfigError, ServiceError, UsageError} from '../errors.js';
 
 /**
@@ -366,6 +373,6 @@ function describeNetworkError(e: NodeJS.ErrnoException & {cause?: NodeJS.ErrnoEx
 }
 
 function traceBody(body: unknown): string {
-  const text = typeof body === 'string' ? body : JSON.stringify(redact(body));
+  const text = typeof body === 'string' ? redactText(body) : JSON.stringify(redact(body));
   return text.length > 500 ? `${text.slice(0, 497)}...` : text;
 }

@@ -82,12 +82,27 @@ export function resolveSecrets<T>(value: T, where: string): T {
   return value;
 }
 
-/** Keys whose values are secrets, in cdcctl's config and in connector configs alike. */
+/**
+ * Keys whose values are secrets, in cdcctl's config and in connector configs alike: passwords and
+ * passphrases, secrets, tokens, credentials, user-info (the registry's `basic.auth.user.info`, which is
+ * `user:password`), JAAS configs (they embed passwords), Authorization headers and cookies, API,
+ * private and SSL-keystore keys, and cdcctl's own backup/report/HMAC/signing keys.
+ */
 const SECRET_KEY =
-  /(pass(word|wd)?|secret|token|credential|api[._-]?key|private[._-]?key|(backup|report|hmac|signing)[._-]?key|jaas\.config|authorization|ssl\.key|\.key$|^key$)/i;
+  /(passw(or)?d|passphrase|(^|[._-])pwd$|secret|token|credential|user[._-]?info|jaas\.config|authorization|cookie|api[._-]?key|private[._-]?key|(backup|report|hmac|signing|encryption)[._-]?key|(^|\.)ssl\.key$|keystore\.key$)/i;
 
+/**
+ * Keys that name where or what kind of thing a credential is, not the credential itself, although a
+ * secret word is in them: `basic.auth.credentials.source`, `sasl.oauthbearer.token.endpoint.url`,
+ * `ssl.keystore.type`, `…password.file`-style locations. (A URL's own password is removed from its
+ * value by redactUrl.)
+ */
+const DESCRIPTOR_KEY =
+  /[._-](url|uri|source|class|type|location|path|file|enabled?|ms|seconds|mechanism|provider|stdin)$/i;
+
+/** Whether the value under `key` is a secret (`key`, `key.converter`, `ssl.keystore.location` are not). */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  return SECRET_KEY.test(key) && !DESCRIPTOR_KEY.test(key);
 }
 
 /**
@@ -97,23 +112,34 @@ export function isSecretKey(key: string): boolean {
  */
 export function redactUrl(url: string): string {
   return url
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@:\s]+):([^/@\s]*)@/gi, (_m, scheme, user) => `${scheme}${user}:${REDACTED}@`)
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@:\s]+):([^/\s]*)@/gi, (_m, scheme, user) => `${scheme}${user}:${REDACTED}@`)
     .replace(SECRET_URL_PARAM, (_m, lead) => `${lead}${REDACTED}`);
 }
 
 const SECRET_URL_PARAM =
-  /([?&;](?:[a-z]*password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key)=)[^&;#\s]*/gi;
+  /([?&;](?:[a-z]*password|passwd|pwd|secret|client[_-]?secret|[a-z_]*token|api[_-]?key|user[_-]?info)=)[^&;#\s]*/gi;
+
+/** Free text made safe to show or keep: no URL password, and no secret value resolved in this process. */
+export function redactText(text: string): string {
+  return scrubKnownSecrets(redactUrl(text));
+}
 
 /**
- * A copy of `value` that is safe to print: values under secret-looking keys are masked unless they
- * are only references (a reference names where the secret lives, not the secret), and URLs lose
- * their passwords.
+ * The one rule for a value that is shown, logged, diffed, audited or stored: under a secret key it is
+ * masked unless it is only references (a reference names where the secret lives, not the secret);
+ * any value loses URL passwords and every secret resolved in this process. Pass the value as the user
+ * wrote it (references unresolved): a resolved reference in a non-secret key is only caught when it
+ * was resolved in this process.
  */
+export function redactValue(key: string, value: string): string {
+  if (value === '') return value;
+  if (isSecretKey(key) && !isOnlyReferences(value)) return REDACTED;
+  return redactText(value);
+}
+
+/** redactValue on every string of a JSON-like value, each under the key that holds it. */
 export function redact<T>(value: T, key = ''): T {
-  if (typeof value === 'string') {
-    if (key && isSecretKey(key) && value !== '' && !isOnlyReferences(value)) return REDACTED as T;
-    return redactUrl(value) as T;
-  }
+  if (typeof value === 'string') return redactValue(key, value) as T;
   if (Array.isArray(value)) return value.map((v) => redact(v, key)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -121,6 +147,40 @@ export function redact<T>(value: T, key = ''): T {
     return out as T;
   }
   return value;
+}
+
+/**
+ * Whether `value` could be what `written` became: `written` with its references resolved (when this
+ * process can resolve them, exactly; otherwise, and for masked parts, any text in their place). The
+ * text that fills those places is a secret this process now knows, and is scrubbed like one: a live
+ * config read back from the worker carries it resolved.
+ */
+export function couldBeWrittenAs(value: string, written: string, where: string): boolean {
+  if (!written.includes(REDACTED)) {
+    try {
+      return resolveSecretString(written, where) === value;
+    } catch {
+      // not resolvable here: compare the literal parts only
+    }
+  }
+  let pattern = '';
+  let last = 0;
+  for (const m of written.matchAll(HOLE)) {
+    pattern += escapeRegExp(written.slice(last, m.index));
+    pattern += m[0].startsWith('$$') ? escapeRegExp(m[0].slice(1)) : '([\\s\\S]*)';
+    last = m.index + m[0].length;
+  }
+  pattern += escapeRegExp(written.slice(last));
+  const match = new RegExp(`^${pattern}$`).exec(value);
+  for (const fill of match?.slice(1) ?? []) registerSecret(fill);
+  return match !== null;
+}
+
+/** A reference (or its `$${…}` escape) or a masked part: where a written value differs from the live one. */
+const HOLE = /\$?\$\{(?:env|file):[^}]*\}|\*{8}/g;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function isOnlyReferences(value: string): boolean {

@@ -131,6 +131,32 @@ describe('audit records', () => {
     ]);
   });
 
+  it('redacts registry credentials, URL query passwords and GDPR subjects in the command line', () => {
+    const out = redactArgv(
+      [
+        '--set',
+        'value.converter.basic.auth.user.info=u:Pw1x',
+        '--set=connection.url=jdbc:postgresql://h/db?user=u&password=Qpw2',
+        '--subject',
+        'alice@example.com',
+        '--subject=bob@example.com',
+        '--subject-stdin',
+        'x',
+      ],
+      {flags: ['subject'], rewrite: (v) => `hmac:${v.length}`},
+    );
+    assert.deepEqual(out, [
+      '--set',
+      `value.converter.basic.auth.user.info=${REDACTED}`,
+      `--set=connection.url=jdbc:postgresql://h/db?user=u&password=${REDACTED}`,
+      '--subject',
+      'hmac:17',
+      '--subject=hmac:15',
+      '--subject-stdin',
+      'x',
+    ]);
+  });
+
   it('maps outcomes to results', () => {
     assert.equal(resultOf({targets: []}, false), 'ok');
     assert.equal(resultOf({targets: []}, true), 'dry-run');

@@ -4,9 +4,12 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {
+  couldBeWrittenAs,
+  isSecretKey,
   REDACTED,
   redact,
   redactUrl,
+  redactValue,
   resolveSecretString,
   resolveSecrets,
   scrubKnownSecrets,
@@ -86,5 +89,91 @@ describe('secret references', () => {
       scrubKnownSecrets('server said: bad password very-secret-42'),
       `server said: bad password ${REDACTED}`,
     );
+  });
+});
+
+describe('the one secret-key rule and value redactor', () => {
+  it('treats Kafka, Connect, Debezium, JDBC and cdcctl credential keys as secrets', () => {
+    for (const key of [
+      'connection.password',
+      'database.password',
+      'ssl.key.password',
+      'ssl.keystore.password',
+      'producer.override.ssl.truststore.password',
+      'ssl.keystore.key',
+      'sasl.jaas.config',
+      'database.history.producer.sasl.jaas.config',
+      'value.converter.basic.auth.user.info',
+      'key.converter.basic.auth.user.info',
+      'schema.registry.basic.auth.user.info',
+      'bearer.auth.token',
+      'value.converter.bearer.auth.token',
+      'gcp.credentials.json',
+      'aws.secret.access.key',
+      'client.secret',
+      'api.key',
+      'private.key',
+      'passphrase',
+      'database.pwd',
+      'Authorization',
+      'backupKey',
+      'reportKey',
+      'hmacKey',
+      'password',
+      'token',
+    ]) {
+      assert.ok(isSecretKey(key), `${key} is a secret key`);
+    }
+  });
+
+  it('does not mask keys that only name a kind or place of credential, nor key/key.converter', () => {
+    for (const key of [
+      'key',
+      'key.converter',
+      'key.converter.schemas.enable',
+      'transforms.unwrap.key',
+      'message.key.columns',
+      'basic.auth.credentials.source',
+      'value.converter.basic.auth.credentials.source',
+      'sasl.oauthbearer.token.endpoint.url',
+      'ssl.keystore.type',
+      'ssl.keystore.location',
+      'sasl.mechanism',
+      'connection.user',
+      'connection.url',
+      'tasks.max',
+      'subject-stdin',
+    ]) {
+      assert.ok(!isSecretKey(key), `${key} is not a secret key`);
+    }
+  });
+
+  it('redactValue: masks secret keys (not bare references), removes URL credentials and known secrets', () => {
+    assert.equal(redactValue('value.converter.basic.auth.user.info', 'u:p4ss'), REDACTED);
+    assert.equal(redactValue('sasl.jaas.config', '${file:/run/jaas}'), '${file:/run/jaas}');
+    assert.equal(redactValue('sasl.jaas.config', 'x ${file:/run/jaas}'), REDACTED);
+    assert.equal(redactValue('url', 'http://u:UrlPw9@h:1/x'), `http://u:${REDACTED}@h:1/x`);
+    assert.equal(
+      redactValue('connection.url', 'jdbc:postgresql://h/db?password=Qp9&x=1'),
+      `jdbc:postgresql://h/db?password=${REDACTED}&x=1`,
+    );
+    assert.equal(redactValue('u', 'https://h/x?access_token=abcd'), `https://h/x?access_token=${REDACTED}`);
+    assert.equal(redactUrl('http://u:p@ss@h/x'), `http://u:${REDACTED}@h/x`, 'an @ inside the password');
+    process.env.CDCCTL_TEST_NOTE = 'note-secret-77';
+    resolveSecretString('${env:CDCCTL_TEST_NOTE}', 'k');
+    assert.equal(redactValue('note', 'a-note-secret-77-b'), `a-${REDACTED}-b`);
+    assert.equal(redactValue('note', 'prefix-${env:CDCCTL_TEST_NOTE}'), 'prefix-${env:CDCCTL_TEST_NOTE}');
+  });
+
+  it('couldBeWrittenAs: a resolvable reference must resolve to the value; otherwise the literal parts must match', () => {
+    process.env.CDCCTL_TEST_W = 'resolved-w';
+    assert.ok(couldBeWrittenAs('p-resolved-w-s', 'p-${env:CDCCTL_TEST_W}-s', 'k'));
+    assert.ok(!couldBeWrittenAs('p-other-s', 'p-${env:CDCCTL_TEST_W}-s', 'k'));
+    delete process.env.CDCCTL_TEST_UNSET;
+    assert.ok(couldBeWrittenAs('p-fill-in-here-s', 'p-${env:CDCCTL_TEST_UNSET}-s', 'k'));
+    assert.ok(!couldBeWrittenAs('q-fill-s', 'p-${env:CDCCTL_TEST_UNSET}-s', 'k'));
+    assert.equal(scrubKnownSecrets('x fill-in-here y'), `x ${REDACTED} y`, 'the fill is a known secret now');
+    assert.ok(couldBeWrittenAs('anything', REDACTED, 'k'));
+    assert.ok(couldBeWrittenAs('${file:/x}', '$${file:/x}', 'k'), 'an escaped reference is literal');
   });
 });

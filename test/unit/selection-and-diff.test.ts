@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {REDACTED} from '../../src/config/secrets.js';
 import {durationOrOffFlag, parseDuration} from '../../src/flags.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';
 import {compileSelector} from '../../src/services/connectors/select.js';
 import {describeFailure, rootCause} from '../../src/services/connectors/trace.js';
+import {restoreWrittenForms} from '../../src/services/history/recorder.js';
 
 describe('connector selection', () => {
   it('matches exact names, globs and /regex/', () => {
@@ -34,6 +36,49 @@ describe('config diff', () => {
     ]);
     assert.ok(!JSON.stringify(changes).includes('new'));
     assert.deepEqual(diffConfigs(undefined, {a: '1'}), [{key: 'a', change: 'added', after: '1'}]);
+  });
+
+  it('compares live values but shows them as written, through the one redactor', () => {
+    const before = {
+      note: 'p-Resolved1-s',
+      url: 'jdbc:postgresql://h/db?password=Old9',
+      'value.converter.basic.auth.user.info': 'u:a',
+    };
+    const after = {note: 'p-Resolved2-s', url: 'http://u:New9@h/x', 'value.converter.basic.auth.user.info': 'u:b'};
+    const changes = diffConfigs(before, after, {
+      before: {...before, note: 'p-${env:A}-s'},
+      after: {...after, note: 'p-${env:B}-s'},
+    });
+    assert.deepEqual(changes.map(formatChange), [
+      '~ note: p-${env:A}-s → p-${env:B}-s',
+      `~ url: jdbc:postgresql://h/db?password=${REDACTED} → http://u:${REDACTED}@h/x`,
+      '~ value.converter.basic.auth.user.info: (secret changed)',
+    ]);
+    assert.doesNotMatch(JSON.stringify(changes), /Resolved|Old9|New9|u:a|u:b/);
+  });
+});
+
+describe('written forms of a live config', () => {
+  it('shows a live value in the stored reference form when the reference could have produced it', () => {
+    process.env.CDCCTL_TEST_RW = 'rw-value';
+    delete process.env.CDCCTL_TEST_RW_UNSET;
+    const live = {a: 'x-rw-value', b: 'y-elsewhere-z', c: 'changed', d: 'plain', e: 'hunter22', f: 'x-other'};
+    const stored = {
+      a: 'x-${env:CDCCTL_TEST_RW}',
+      b: 'y-${env:CDCCTL_TEST_RW_UNSET}-z',
+      c: 'q-${env:CDCCTL_TEST_RW_UNSET}',
+      d: 'plain',
+      e: REDACTED,
+      f: 'x-${env:CDCCTL_TEST_RW}',
+    };
+    assert.deepEqual(restoreWrittenForms(live, stored), {
+      a: 'x-${env:CDCCTL_TEST_RW}',
+      b: 'y-${env:CDCCTL_TEST_RW_UNSET}-z',
+      c: 'changed',
+      d: 'plain',
+      e: REDACTED,
+      f: 'x-other',
+    });
   });
 });
 

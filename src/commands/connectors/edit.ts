@@ -10,13 +10,14 @@ import {messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {diffConfigs, formatChange} from '../../services/connectors/diff.js';
-import {editableText, parseEdited} from '../../services/connectors/edit.js';
+import {editableText, parseEdited, resolveEdited} from '../../services/connectors/edit.js';
 import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
   static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";
   static override description =
-    'Secret values appear as "<unchanged secret>" and keep their live value unless you replace them. ' +
+    'Values show as written (${env:…}/${file:…} references unresolved); secret values appear as "<unchanged secret>" ' +
+    'and keep their live value unless you replace them. ' +
     'Uses $VISUAL, $EDITOR or vi.';
   static override mutating = true;
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
@@ -33,12 +34,15 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
     try {
       const live = await connect.getConfig(name);
       if (!live) throw new CdcError('NOT_FOUND', ExitCode.usage, `no such connector: ${name}`);
-      const edited = parseEdited(this.openEditor(name, editableText(name, live)), live);
+      const history = configHistory(ctx, {message: this.flags.message});
+      const written = await history.writtenForm(name, live);
+      const edited = parseEdited(this.openEditor(name, editableText(name, written)), written);
       if (!edited) {
         this.log$.info('Empty file: nothing changed.');
         return undefined;
       }
-      const changes = diffConfigs(live, edited);
+      const desired = resolveEdited(edited, written, live);
+      const changes = diffConfigs(live, desired, {before: written, after: edited});
       if (changes.length === 0) {
         this.log$.info('No changes.');
         return {name, source: '$EDITOR', action: 'unchanged', applied: false, changes, errors: []};
@@ -49,8 +53,8 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
       }
       const result = await writeConfig(
         connect,
-        {name, source: '$EDITOR', desired: edited, live},
-        {dryRun: this.flags['dry-run'], history: configHistory(ctx, {message: this.flags.message})},
+        {name, source: '$EDITOR', desired, unresolved: edited, live, liveWritten: written},
+        {dryRun: this.flags['dry-run'], history},
       );
       if (!this.jsonEnabled()) process.stdout.write(renderApply([result], this.flags['dry-run']));
       this.exitWith(applyExitCode([result]));

@@ -41,21 +41,19 @@ export default class ConnectorsRollback extends BaseCommand<typeof ConnectorsRol
         unresolved: plan.unresolved,
         live: plan.live,
       };
+      const history = configHistory(ctx, {
+        message: this.flags.message ?? `rollback to version ${plan.to}`,
+        action: 'rollback',
+      });
       // Validate and diff first; confirm; then write (which validates again against the same worker).
-      let result = await writeConfig(connect, write, {dryRun: true});
+      let result = await writeConfig(connect, write, {dryRun: true, history});
       const planned = result.action === 'create' || result.action === 'update';
       if (planned && !this.flags['dry-run']) {
         process.stderr.write(`${result.changes.map((c) => `  ${formatChange(c)}`).join('\n')}\n`);
         await this.confirm(
           `roll ${plan.connector} back from version ${plan.from} to version ${plan.to} (${result.changes.length} change(s))?`,
         );
-        result = await writeConfig(connect, write, {
-          dryRun: false,
-          history: configHistory(ctx, {
-            message: this.flags.message ?? `rollback to version ${plan.to}`,
-            action: 'rollback',
-          }),
-        });
+        result = await writeConfig(connect, write, {dryRun: false, history});
       }
       if (!this.jsonEnabled()) process.stdout.write(renderApply([result], this.flags['dry-run']));
       this.exitWith(applyExitCode([result]));

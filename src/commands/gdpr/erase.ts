@@ -22,6 +22,7 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
     '<%= config.bin %> <%= command.id %> --subject 42 --dry-run',
     "echo -n 'alice@example.com' | <%= config.bin %> <%= command.id %> --subject-stdin --request-id DSR-2026-117 --reason 'Art. 17(1)(a)' --yes",
   ];
+  static override subjectFlags = ['subject'];
   static override flags = {
     subject: Flags.string({
       summary: 'The subject id (untrusted input: always a bound value).',

@@ -11,6 +11,7 @@ export default class GdprList extends BaseCommand<typeof GdprList> {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --state needs_operator --state cassandra_deleted -o wide',
   ];
+  static override subjectFlags = ['subject'];
   static override flags = {
     output: outputFlag,
     state: Flags.option({

@@ -12,6 +12,7 @@ export default class GdprVerify extends BaseCommand<typeof GdprVerify> {
   );
   static override examples = ['<%= config.bin %> <%= command.id %> DSR-2026-117'];
   static override args = {request: Args.string({required: true, description: 'Request id.'})};
+  static override subjectFlags = ['subject'];
   static override flags = {
     output: outputFlag,
     subject: Flags.string({summary: 'The subject id (needed once the request is closed).'}),

@@ -1,12 +1,14 @@
 import {randomUUID} from 'node:crypto';
 import {hostname} from 'node:os';
-import {scrubKnownSecrets} from '../../config/secrets.js';
+import {REDACTED, redactText} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {ForbiddenError, type Identity, osIdentity, resolveIdentity} from '../access/identity.js';
 import {type Decision, decide} from '../access/policy.js';
+import {reportKey} from '../gdpr/config.js';
+import {pseudonymise} from '../gdpr/crypto.js';
 import type {AuditEntry, AuditResult} from './record.js';
-import {redactArgv} from './redact-args.js';
+import {type PersonalFlags, personalValues, redactArgv} from './redact-args.js';
 import {AuditTrail, auditMode} from './trail.js';
 
 /**
@@ -20,6 +22,13 @@ export interface RunMeta {
   permission: string | null;
   dryRun: boolean;
   argv: string[];
+  /** The positional arguments (what a denied run names as its targets). */
+  positionals: string[];
+  /**
+   * Flags whose values are a GDPR subject id: recorded only as `hmac:<pseudonym>` (the same HMAC
+   * with gdpr.reportKey as the erasure journal's), or masked when the context has no report key.
+   */
+  subjectFlags?: readonly string[];
   version: string;
 }
 
@@ -45,6 +54,17 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
   const trail = new AuditTrail(ctx);
   if (meta.mutating) void trail.open(); // warm up the store while the command gets going
 
+  const personal: PersonalFlags | undefined = meta.subjectFlags?.length
+    ? {flags: meta.subjectFlags, rewrite: (subject) => subjectPseudonym(ctx, subject)}
+    : undefined;
+  const personalInArgv = personalValues(meta.argv, personal);
+  const errorOf = (err: unknown): {code: string; message: string} | null => {
+    if (!err) return null;
+    let message = redactText(err instanceof Error ? err.message : String(err));
+    for (const v of personalInArgv) message = message.split(v).join(personal!.rewrite(v));
+    return {code: err instanceof CdcError ? err.code : 'INTERNAL', message};
+  };
+
   const record = async (identity: Identity, role: string, result: AuditResult, outcome: RunOutcome) => {
     const entry: AuditEntry = {
       id: auditId,
@@ -53,7 +73,7 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
       role,
       context: ctx.contextName,
       command: meta.commandId,
-      args: redactArgv(meta.argv),
+      args: redactArgv(meta.argv, personal),
       targets: outcome.targets,
       result,
       error: errorOf(outcome.error),
@@ -78,7 +98,7 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
       const os = osIdentity();
       await record({...os, actor: `unverified-token:${os.actor}`}, 'none', 'denied', {
         error: err,
-        targets: meta.argv.filter((a) => !a.startsWith('-')),
+        targets: meta.positionals,
       });
     }
     throw err;
@@ -96,7 +116,7 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
         details: {permission: decision.permission, roles: decision.roles, actor: identity.actor},
       },
     );
-    await record(identity, role, 'denied', {error, targets: meta.argv.filter((a) => !a.startsWith('-'))});
+    await record(identity, role, 'denied', {error, targets: meta.positionals});
     throw error;
   }
 
@@ -137,12 +157,15 @@ export function resultOf(outcome: RunOutcome, dryRun: boolean): AuditResult {
   return dryRun ? 'dry-run' : 'ok';
 }
 
-function errorOf(err: unknown): {code: string; message: string} | null {
-  if (!err) return null;
-  if (err instanceof CdcError) return {code: err.code, message: scrubKnownSecrets(err.message)};
-  return {code: 'INTERNAL', message: scrubKnownSecrets(err instanceof Error ? err.message : String(err))};
+/** A subject id as the erasure journal keeps it: its HMAC pseudonym (masked without a report key). */
+function subjectPseudonym(ctx: RunContext, subject: string): string {
+  try {
+    return `hmac:${pseudonymise(reportKey(ctx), subject)}`;
+  } catch {
+    return REDACTED;
+  }
 }
 
 function messageOf(err: unknown): string {
-  return scrubKnownSecrets(err instanceof Error ? err.message : String(err));
+  return redactText(err instanceof Error ? err.message : String(err));
 }

@@ -1,35 +1,56 @@
-import {isSecretKey, REDACTED, redactUrl, scrubKnownSecrets} from '../../config/secrets.js';
+import {isSecretKey, REDACTED, redactText, redactValue} from '../../config/secrets.js';
+
+/** Flags whose values are personal data (a GDPR subject id): kept in a record only as `rewrite(value)`. */
+export interface PersonalFlags {
+  flags: readonly string[];
+  rewrite: (value: string) => string;
+}
 
 /**
  * The command line as it goes into an audit record: values of secret-looking flags
- * (`--password x`, `--token=x`), secret keys in `key=value` pairs (`--set connection.password=x`),
- * passwords in URLs and every secret value resolved in this process are replaced by ********.
+ * (`--password x`, `--token=x`) are masked, values of personal flags rewritten (pseudonymised),
+ * `key=value` pairs (`--set connection.password=x`) go through the one value redactor, and any
+ * other argument loses URL passwords and every secret value resolved in this process.
  */
-export function redactArgv(argv: string[]): string[] {
+export function redactArgv(argv: string[], personal?: PersonalFlags): string[] {
   const out: string[] = [];
-  let maskNext = false;
+  let rewriteNext: ((value: string) => string) | undefined;
   for (const arg of argv) {
-    if (maskNext) {
-      out.push(REDACTED);
-      maskNext = false;
+    if (rewriteNext) {
+      out.push(rewriteNext(arg));
+      rewriteNext = undefined;
       continue;
     }
     const flag = /^--?([A-Za-z][\w.-]*)(=(.*))?$/s.exec(arg);
-    if (flag && isSecretKey(flag[1]!)) {
-      if (flag[2] === undefined) {
-        out.push(arg);
-        maskNext = true;
-      } else out.push(`--${flag[1]}=${REDACTED}`);
+    if (!flag) {
+      out.push(redactArgument(arg));
       continue;
     }
-    out.push(redactValue(flag?.[2] ? `--${flag[1]}=${redactValue(flag[3] ?? '')}` : arg));
+    const name = flag[1]!;
+    const rewrite = isSecretKey(name) ? () => REDACTED : personal?.flags.includes(name) ? personal.rewrite : undefined;
+    if (flag[2] === undefined) {
+      out.push(arg);
+      rewriteNext = rewrite;
+    } else out.push(`--${name}=${rewrite ? rewrite(flag[3] ?? '') : redactArgument(flag[3] ?? '')}`);
   }
   return out;
 }
 
-function redactValue(value: string): string {
+/** The values of the personal flags on a command line (to keep them out of a recorded error message too). */
+export function personalValues(argv: string[], personal: PersonalFlags | undefined): string[] {
+  if (!personal) return [];
+  const values: string[] = [];
+  argv.forEach((arg, i) => {
+    const flag = /^--?([A-Za-z][\w.-]*)(=(.*))?$/s.exec(arg);
+    if (!flag || !personal.flags.includes(flag[1]!)) return;
+    const value = flag[2] === undefined ? argv[i + 1] : flag[3];
+    if (value) values.push(value);
+  });
+  return values;
+}
+
+function redactArgument(value: string): string {
   const pair = /^([^=\s]+)=(.*)$/s.exec(value);
-  if (pair && !pair[1]!.startsWith('-') && isSecretKey(pair[1]!) && !/^\$\{(env|file):[^}]*\}$/.test(pair[2]!))
-    return `${pair[1]}=${REDACTED}`;
-  return scrubKnownSecrets(value.replace(/[a-z][a-z0-9+.-]*:\/\/[^/@:\s]+:[^/@\s]*@/gi, (url) => redactUrl(url)));
+  if (pair && !pair[1]!.startsWith('-')) return `${pair[1]}=${redactValue(pair[1]!, pair[2]!)}`;
+  return redactText(value);
 }

@@ -1,6 +1,6 @@
 import type {ConfigValidation, ConnectClient} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
-import {resolveSecrets} from '../../config/secrets.js';
+import {redactText, resolveSecrets} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled, type Settled} from '../../util/concurrency.js';
@@ -69,8 +69,8 @@ export async function applyConnectors(
     const results = settledResults(settled, definitions);
     const prune = options.prune ?? [];
     const deleted = await mapSettled(prune, options.concurrency ?? 4, async (name): Promise<ApplyResult> => {
-      const live = await connect.getConfig(name);
-      const changes = diffConfigs(live, {});
+      const live = (await connect.getConfig(name)) ?? {};
+      const changes = diffConfigs(live, {}, {before: (await options.history?.writtenForm(name, live)) ?? live});
       if (!options.dryRun) {
         await connect.delete(name);
         await options.history?.recordDelete(name);
@@ -104,6 +104,8 @@ export interface ConfigWrite {
   unresolved?: Record<string, string>;
   /** The live config when the caller has it already. */
   live?: Record<string, string>;
+  /** The live config as written (references unresolved) when the caller has it already; see ConfigHistory.writtenForm. */
+  liveWritten?: Record<string, string>;
 }
 
 /**
@@ -122,7 +124,9 @@ export async function writeConfig(
   const validation = await connect.validate(desired['connector.class']!, desired);
   const errors = validationErrors(validation);
   const live = write.live ?? (await connect.getConfig(name));
-  const changes = diffConfigs(live, desired);
+  const liveWritten = write.liveWritten ?? (live && (await options.history?.writtenForm(name, live))) ?? live;
+  // compared as they are (or will be) live, shown as written: a resolved reference is never shown
+  const changes = diffConfigs(live, desired, {before: liveWritten, after: write.unresolved});
   if (errors.length > 0) return {...base, action: 'invalid', applied: false, changes, errors};
   if (live && changes.length === 0) return {...base, action: 'unchanged', applied: false, changes, errors};
   const action: ApplyAction = live ? 'update' : 'create';
@@ -150,14 +154,17 @@ export function settledResults(
     if (s.ok) return s.value;
     if (!(s.error instanceof CdcError) || s.error.exitCode === ExitCode.unreachable) throw s.error;
     const {name, source} = items[i]!;
-    const error = {code: s.error.code, message: s.error.message, exitCode: s.error.exitCode};
+    const error = {code: s.error.code, message: redactText(s.error.message), exitCode: s.error.exitCode};
     return {name, source, action: 'failed', applied: false, changes: [], errors: [], error};
   });
 }
 
 export function validationErrors(v: ConfigValidation): Array<{key: string; messages: string[]}> {
   if (v.error_count === 0) return [];
-  return v.configs.filter((c) => c.value.errors.length > 0).map((c) => ({key: c.value.name, messages: c.value.errors}));
+  // a plugin's message may quote the value it refused: the same redaction as any shown value
+  return v.configs
+    .filter((c) => c.value.errors.length > 0)
+    .map((c) => ({key: c.value.name, messages: c.value.errors.map((m) => redactText(m))}));
 }
 
 /**

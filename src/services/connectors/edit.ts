@@ -1,18 +1,18 @@
 import {parse, stringify} from 'yaml';
-import {isSecretKey} from '../../config/secrets.js';
+import {redactValue, resolveSecretString} from '../../config/secrets.js';
 import {UsageError} from '../../errors.js';
 
 /**
- * `connectors edit`: the live config as YAML for an editor, with every secret value replaced by a
- * placeholder (so secrets never reach the screen), and the edited text turned back into a config
- * in which untouched placeholders regain their live values.
+ * `connectors edit`: the live config as written (references unresolved) as YAML for an editor, with
+ * every value that would be redacted replaced by a placeholder (so secrets never reach the screen),
+ * and the edited text turned back into a config in which untouched placeholders regain their values.
  */
 export const SECRET_PLACEHOLDER = '<unchanged secret>';
 
 export function editableText(name: string, live: Record<string, string>): string {
   const shown: Record<string, string> = {};
   for (const key of Object.keys(live).sort())
-    shown[key] = isSecretKey(key) && live[key] ? SECRET_PLACEHOLDER : live[key]!;
+    shown[key] = redactValue(key, live[key]!) === live[key] ? live[key]! : SECRET_PLACEHOLDER;
   return (
     `# Editing connector ${name}. Save and quit to validate, review the diff and apply; an empty file aborts.\n` +
     `# Secret values show as "${SECRET_PLACEHOLDER}": leave them to keep them, or type a new value or a \${env:NAME} reference.\n` +
@@ -42,5 +42,20 @@ export function parseEdited(text: string, live: Record<string, string>): Record<
     if (typeof v === 'object') throw new UsageError(`config key "${k}" must be a string, number or boolean`);
     out[k] = v === SECRET_PLACEHOLDER ? (live[k] ?? '') : String(v);
   }
+  return out;
+}
+
+/**
+ * The config to write from the edited one (as written): values left as they were keep their live
+ * value, new ones have their references resolved (in memory only).
+ */
+export function resolveEdited(
+  edited: Record<string, string>,
+  written: Record<string, string>,
+  live: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(edited))
+    out[k] = v === written[k] && live[k] !== undefined ? live[k] : resolveSecretString(v, `$EDITOR: ${k}`);
   return out;
 }

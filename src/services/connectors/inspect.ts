@@ -3,10 +3,14 @@ import {connectClient} from '../../clients/factory.js';
 import {redact} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
+import {configHistory} from '../history/recorder.js';
 import {resolveSelection} from './control.js';
 import {describeFailure} from './trace.js';
 
-/** Read-only views of connectors: describe, status, config. Secrets are always redacted. */
+/**
+ * Read-only views of connectors: describe, status, config. Configs show as cdcctl wrote them
+ * (references unresolved, see ConfigHistory.writtenForm), secrets always redacted.
+ */
 
 export interface TaskView {
   id: number;
@@ -64,6 +68,7 @@ export async function connectorStatuses(ctx: RunContext, selector: string[]): Pr
 
 export async function describeConnectors(ctx: RunContext, selector: string[]): Promise<ConnectorDescription[]> {
   const statuses = await connectorStatuses(ctx, selector);
+  const history = configHistory(ctx);
   const connect = connectClient(ctx);
   try {
     const plugins = await connect.plugins();
@@ -76,7 +81,7 @@ export async function describeConnectors(ctx: RunContext, selector: string[]): P
           ...s,
           connectorClass: cls,
           pluginVersion: plugin?.version,
-          config: redact(info.config),
+          config: redact(await history.writtenForm(s.name, info.config)),
           topics: (await connect.topics(s.name)) ?? null,
           offsets: await offsetSummary(connect, s.name),
         };
@@ -104,7 +109,7 @@ export async function connectorConfig(ctx: RunContext, name: string, key?: strin
   try {
     const config = await connect.getConfig(name);
     if (!config) throw new CdcError('NOT_FOUND', ExitCode.usage, `no such connector: ${name}`);
-    const shown = redact(config);
+    const shown = redact(await configHistory(ctx).writtenForm(name, config));
     if (key === undefined) return shown;
     if (!(key in shown))
       throw new CdcError('NOT_FOUND', ExitCode.usage, `connector ${name} has no config key "${key}"`);

@@ -45,15 +45,17 @@ export async function patchConnectors(
     const settled = await mapSettled(names, options.concurrency, async (name) => {
       const live = await connect.getConfig(name);
       if (!live) throw new CdcError('NOT_FOUND', ExitCode.usage, `no such connector: ${name}`);
+      // the keys not patched keep the form they were written in (a reference stays a reference)
+      const liveWritten = (await options.history?.writtenForm(name, live)) ?? live;
       const desired = {...live, ...values};
-      const unresolved = {...live, ...patch.set};
+      const unresolved = {...liveWritten, ...patch.set};
       for (const key of patch.unset) {
         delete desired[key];
         delete unresolved[key];
       }
       return writeConfig(
         connect,
-        {name, source: 'patch', desired, unresolved, live},
+        {name, source: 'patch', desired, unresolved, live, liveWritten},
         {dryRun: options.dryRun, patch: true, history: options.history},
       );
     });

@@ -1,3 +1,4 @@
+import {redactText} from '../../config/secrets.js';
 /**
  * The root cause of a failed connector or task, from Kafka Connect's Java stack trace: the deepest
  * "Caused by:" line (or the first line), without the `at …` frames an operator does not need.
@@ -39,7 +40,9 @@ export function explainCause(cause: string | undefined): string | undefined {
 
 /** The root cause followed by what it likely means, when cdcctl knows. */
 export function describeFailure(trace: string | undefined): string | undefined {
-  const cause = rootCause(trace);
+  const raw = rootCause(trace);
+  // a driver's message may carry the connection URL (and its password)
+  const cause = raw === undefined ? undefined : redactText(raw);
   const meaning = explainCause(cause);
   return meaning ? `${cause} (likely: ${meaning})` : cause;
 }

@@ -1,12 +1,12 @@
 import {connectClient} from '../../clients/factory.js';
-import {resolveSecretString} from '../../config/secrets.js';
+import {couldBeWrittenAs, hasSecretReference, resolveSecretString} from '../../config/secrets.js';
 import {CdcError, ConfigError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {addVersion, type ConfigVersion, getVersion, latestVersions, listVersions} from '../../store/config-history.js';
 import {runStore, type Store} from '../../store/index.js';
 import {type ConfigChange, diffConfigs} from '../connectors/diff.js';
 import {compileSelector} from '../connectors/select.js';
-import {isMasked, storableConfig} from './recorder.js';
+import {isMasked, restoreWrittenForms, storableConfig} from './recorder.js';
 
 /**
  * Connector config history: list versions, diff two of them or one against the live config, plan
@@ -51,8 +51,9 @@ async function version(store: Store, ctx: RunContext, connector: string, n?: num
 }
 
 /**
- * A stored config made comparable with a live one: references resolved where they can be (else
- * kept), masked values taken as the live ones (their content was never stored, so it cannot differ).
+ * A stored config made comparable with a live one: a reference or masked value that the live value
+ * could be (see couldBeWrittenAs) is taken as the live value; other references are resolved where
+ * they can be (else kept).
  */
 export function comparable(
   stored: Record<string, string>,
@@ -60,10 +61,12 @@ export function comparable(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(stored)) {
-    if (isMasked(v)) {
-      if (live?.[k] !== undefined) out[k] = live[k];
+    const l = live?.[k];
+    if (l !== undefined && (isMasked(v) || hasSecretReference(v)) && couldBeWrittenAs(l, v, `history.${k}`)) {
+      out[k] = l;
       continue;
     }
+    if (isMasked(v)) continue;
     try {
       out[k] = resolveSecretString(v, `history.${k}`);
     } catch {
@@ -93,7 +96,9 @@ export async function diffHistory(
     const connect = connectClient(ctx);
     try {
       const live = (await connect.getConfig(connector)) ?? {};
-      return {connector, from: fromV.version, to, changes: diffConfigs(comparable(before, live), live)};
+      const latest = await version(store, ctx, connector);
+      const shown = {before, after: restoreWrittenForms(live, latest.config ?? before)};
+      return {connector, from: fromV.version, to, changes: diffConfigs(comparable(before, live), live, shown)};
     } finally {
       await connect.close();
     }
@@ -224,16 +229,14 @@ export async function syncHistory(
       );
       continue;
     }
-    const changes = diffConfigs(comparable(last.config, config), config);
+    // Keys that did not change keep their stored form (a reference stays a reference).
+    const written = restoreWrittenForms(config, last.config);
+    const changes = diffConfigs(comparable(last.config, config), config, {before: last.config, after: written});
     if (changes.length === 0) {
       results.push({connector: name, outcome: 'unchanged', version: last.version, changes});
       continue;
     }
-    // Keep the stored form (references) of keys that did not change.
-    const merged = storableConfig(config);
-    const changed = new Set(changes.map((c) => c.key));
-    for (const [k, v] of Object.entries(last.config)) if (!changed.has(k) && k in merged) merged[k] = v;
-    await record(name, merged, 'changed outside cdcctl', changes);
+    await record(name, storableConfig(written), 'changed outside cdcctl', changes);
   }
   for (const [name, last] of [...latest].sort(([a], [b]) => a.localeCompare(b))) {
     if (live[name] || last.config === null) continue;
