@@ -75,7 +75,16 @@ describe('schemas against Apicurio', {skip}, () => {
   });
 
   it('registers, evolves, diffs, shows history, and rejects an incompatible change', async () => {
-    let r = await runCli(['schemas', 'config', 'set', 'BACKWARD', '--subject', subject, '--yes'], {env});
+    // without a terminal, a subject's level is not changed unconfirmed either (exit 2, nothing set)
+    let r = await runCli(['schemas', 'config', 'set', 'FORWARD', '--subject', subject], {env});
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /without confirmation/);
+    const unset = await fetch(`${REGISTRY}/config/${encodeURIComponent(subject)}`);
+    assert.notEqual(
+      ((await unset.json().catch(() => ({}))) as {compatibilityLevel?: string}).compatibilityLevel,
+      'FORWARD',
+    );
+    r = await runCli(['schemas', 'config', 'set', 'BACKWARD', '--subject', subject, '--yes'], {env});
     assert.equal(r.code, 0, r.stderr);
     r = await runCli(['schemas', 'register', subject, '-f', v1, '--json'], {env});
     assert.equal(r.code, 0, r.stderr);
