@@ -79,7 +79,11 @@ describe('connector config history (real Connect + PostgreSQL)', () => {
       ],
     );
     assert.equal(versions[0]!.config?.['custom.password'], '${env:I5_HIST_PW}', 'the reference is kept');
-    assert.equal(versions[1]!.config?.['custom.password'], '********', 'a live secret value is masked, never stored');
+    assert.equal(
+      versions[1]!.config?.['custom.password'],
+      '${env:I5_HIST_PW}',
+      'a patch keeps the reference the live secret came from, never the value',
+    );
     assert.equal(versions[1]!.config?.['tasks.max'], '2');
     const raw = await sql('target', `SELECT config::text AS c FROM ${schema}.connector_config_history`);
     assert.ok(!raw.some((r) => String(r.c).includes(SECRET)), 'no resolved secret in the store');
