@@ -2,7 +2,7 @@ import {stripVTControlCharacters} from 'node:util';
 import {Command, Flags, type Interfaces} from '@oclif/core';
 import {selectContext} from './config/context.js';
 import {type LoadedConfig, loadConfig} from './config/load.js';
-import {scrubKnownSecrets, scrubKnownSecretsDeep} from './config/secrets.js';
+import {redactText, redactTextDeep} from './config/secrets.js';
 import {CdcError, ExitCode, UsageError} from './errors.js';
 import {durationFlag} from './flags.js';
 import {createLogger, type Logger} from './output/log.js';
@@ -286,20 +286,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const cdc = toCdcError(err);
     process.exitCode = cdc.exitCode;
     if (this.jsonEnabled()) {
-      // the same scrubbing as the text form: a resolved secret may sit in a server's or driver's message
-      process.stdout.write(`${JSON.stringify({error: scrubKnownSecretsDeep(cdc.toJSON())}, null, 2)}\n`);
+      // the same redaction as the text form: a resolved secret or a URL's password may sit in a server's or driver's message
+      process.stdout.write(`${JSON.stringify({error: redactTextDeep(cdc.toJSON())}, null, 2)}\n`);
     } else if (this.log$ && this.flags?.['log-format'] === 'json') {
       // log collectors read stderr as JSON lines: the error is one of them
       const {code, exitCode, hint} = cdc;
-      this.log$.error(cdc.message, scrubKnownSecretsDeep({code, exitCode, ...(hint ? {hint} : {})}));
+      this.log$.error(cdc.message, redactTextDeep({code, exitCode, ...(hint ? {hint} : {})}));
       if (verbose && err.stack) this.log$.debug(err.stack);
     } else {
-      const lines = [`Error: ${scrubKnownSecrets(cdc.message)}`];
-      if (cdc.hint) lines.push(`Hint: ${scrubKnownSecrets(cdc.hint)}`);
+      const lines = [`Error: ${redactText(cdc.message)}`];
+      if (cdc.hint) lines.push(`Hint: ${redactText(cdc.hint)}`);
       if (cdc.exitCode === ExitCode.bug) {
         lines.push('This is a bug in cdcctl. Please report it with the output of the same command run with --verbose.');
       }
-      if (verbose && err.stack) lines.push(scrubKnownSecrets(err.stack));
+      if (verbose && err.stack) lines.push(redactText(err.stack));
       process.stderr.write(`${lines.join('\n')}\n`);
     }
   }

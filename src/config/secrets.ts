@@ -22,13 +22,13 @@ export function scrubKnownSecrets(text: string): string {
   return scrub(text, knownSecrets);
 }
 
-/** scrubKnownSecrets on every string of a JSON-like value (an error's --json document). */
-export function scrubKnownSecretsDeep<T>(value: T): T {
-  if (typeof value === 'string') return scrubKnownSecrets(value) as T;
-  if (Array.isArray(value)) return value.map((v) => scrubKnownSecretsDeep(v)) as T;
+/** redactText on every string of a JSON-like value (an error's --json document). */
+export function redactTextDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactText(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactTextDeep(v)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = scrubKnownSecretsDeep(v);
+    for (const [k, v] of Object.entries(value)) out[k] = redactTextDeep(v);
     return out as T;
   }
   return value;

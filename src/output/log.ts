@@ -1,4 +1,4 @@
-import {scrubKnownSecrets} from '../config/secrets.js';
+import {redactText, redactTextDeep} from '../config/secrets.js';
 
 /**
  * Logs go to stderr, one line each: plain text for people, or JSON objects (`--log-format json`)
@@ -18,9 +18,9 @@ export function createLogger(options: {format: LogFormat; verbose: boolean; quie
   const write = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (level === 'debug' && !options.verbose) return;
     if (options.quiet && (level === 'info' || level === 'debug')) return;
-    const text = scrubKnownSecrets(message);
+    const text = redactText(message);
     if (options.format === 'json') {
-      process.stderr.write(`${JSON.stringify({time: new Date().toISOString(), level, message: text, ...fields})}\n`);
+      process.stderr.write(`${JSON.stringify({time: new Date().toISOString(), level, message: text, ...redactTextDeep(fields)})}\n`);
       return;
     }
     const prefix = level === 'warn' ? 'Warning: ' : level === 'error' ? 'Error: ' : '';

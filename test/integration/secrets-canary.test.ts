@@ -34,6 +34,10 @@ const {env: cfgEnv} = tempConfig(
     `      postgres: [{schema: i19_canary_absent_${process.pid}, table: t, column: id}]`,
     '      backupKey: "${env:I19_BACKUP_KEY}"',
     '      reportKey: "${env:I19_REPORT_KEY}"',
+    // credentials in the URLs of services that are down: every error names them
+    '  down:',
+    `    connect: {url: "http://u:${CANARY}down@127.0.0.1:1"}`,
+    `    postgres: {url: "postgres://cdc:${CANARY}pgurl@127.0.0.1:1/target", opsSchema: ${schema}}`,
     '',
   ].join('\n'),
 );
@@ -172,6 +176,14 @@ describe('no secret in any output, log line or store table (canary sweep)', () =
     assert.notEqual(refused.code, 0);
     const unresolvable = await run(['connectors', 'apply', '-f', definition, '--json'], {env: envWithoutRef});
     assert.equal(unresolvable.code, 2, unresolvable.stderr);
+
+    for (const format of ['text', 'json']) {
+      const down = ['--context', 'down', '--timeout', '2s', '--verbose', '--log-format', format];
+      assert.equal((await run(['connectors', 'describe', name, ...down])).code, 4);
+      assert.equal((await run(['connectors', 'describe', name, '--json', ...down])).code, 4);
+      assert.notEqual((await run(['connectors', 'apply', '-f', definition, ...down])).code, 0);
+      assert.notEqual((await run(['store', 'status', ...down])).code, 0);
+    }
 
     // history, diffs, sync, rollback
     ok(await run(['connectors', 'history', name]));
