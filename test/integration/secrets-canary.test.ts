@@ -34,6 +34,12 @@ const {env: cfgEnv} = tempConfig(
     `      postgres: [{schema: i19_canary_absent_${process.pid}, table: t, column: id}]`,
     '      backupKey: "${env:I19_BACKUP_KEY}"',
     '      reportKey: "${env:I19_REPORT_KEY}"',
+    // an access policy that grants nobody anything: every run is denied, and audited
+    '  locked:',
+    '    connect: {url: "http://127.0.0.1:8083"}',
+    `    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "\${env:CDC_PG_PASSWORD}", opsSchema: ${schema}}`,
+    '    access:',
+    '      bindings: [{roles: [admin], users: ["somebody-else"]}]',
     // credentials in the URLs of services that are down: every error names them
     '  down:',
     `    connect: {url: "http://u:${CANARY}down@127.0.0.1:1"}`,
@@ -184,6 +190,12 @@ describe('no secret in any output, log line or store table (canary sweep)', () =
       assert.notEqual((await run(['connectors', 'apply', '-f', definition, ...down])).code, 0);
       assert.notEqual((await run(['store', 'status', ...down])).code, 0);
     }
+
+    // denied runs are audited with their targets: the positional arguments, not flag values
+    const locked = ['--context', 'locked'];
+    const denied = await run(['connectors', 'patch', name, '--set', `custom.auth.token=${CANARY}denied`, ...locked]);
+    assert.equal(denied.code, 6, denied.stderr);
+    assert.equal((await run(['gdpr', 'list', '--subject', subject, ...locked])).code, 6);
 
     // history, diffs, sync, rollback
     ok(await run(['connectors', 'history', name]));
