@@ -4,6 +4,7 @@ import {REDACTED} from '../../src/config/secrets.js';
 import {durationOrOffFlag, parseDuration} from '../../src/flags.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';
+import {editableText, parseEdited, resolveEdited} from '../../src/services/connectors/edit.js';
 import {compileSelector} from '../../src/services/connectors/select.js';
 import {describeFailure, rootCause} from '../../src/services/connectors/trace.js';
 import {restoreWrittenForms} from '../../src/services/history/recorder.js';
@@ -159,5 +160,27 @@ describe('helpers', () => {
     assert.equal(await parse('0s'), 0);
     assert.equal(await parse('90s'), 90_000);
     await assert.rejects(parse('soon'), /invalid duration/);
+  });
+});
+
+describe('connectors edit', () => {
+  it('shows the config as written, secrets as placeholders, and resolves only what was edited', () => {
+    process.env.CDCCTL_TEST_EDIT = 'edit-secret-1';
+    const live = {
+      note: 'p-edit-secret-1',
+      'connection.url': 'jdbc:postgresql://h/db?password=EditPw9',
+      'sasl.jaas.config': 'x password="EditJaas"',
+      'tasks.max': '1',
+    };
+    const written = {...live, note: 'p-${env:CDCCTL_TEST_EDIT}'};
+    const text = editableText('c', written);
+    assert.match(text, /note: p-\$\{env:CDCCTL_TEST_EDIT\}/);
+    assert.doesNotMatch(text, /edit-secret-1|EditPw9|EditJaas/);
+    const edited = parseEdited(
+      text.replace('tasks.max: "1"', 'tasks.max: "2"').replace('p-${env', 'q-${env'),
+      written,
+    )!;
+    assert.deepEqual(edited, {...written, note: 'q-${env:CDCCTL_TEST_EDIT}', 'tasks.max': '2'});
+    assert.deepEqual(resolveEdited(edited, written, live), {...live, note: 'q-edit-secret-1', 'tasks.max': '2'});
   });
 });
