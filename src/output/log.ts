@@ -20,7 +20,9 @@ export function createLogger(options: {format: LogFormat; verbose: boolean; quie
     if (options.quiet && (level === 'info' || level === 'debug')) return;
     const text = redactText(message);
     if (options.format === 'json') {
-      process.stderr.write(`${JSON.stringify({time: new Date().toISOString(), level, message: text, ...redactTextDeep(fields)})}\n`);
+      process.stderr.write(
+        `${JSON.stringify({time: new Date().toISOString(), level, message: text, ...redactTextDeep(fields)})}\n`,
+      );
       return;
     }
     const prefix = level === 'warn' ? 'Warning: ' : level === 'error' ? 'Error: ' : '';
