@@ -39,3 +39,23 @@ done
 
 say "cdcctl pipeline status"
 cdcctl pipeline status
+
+# A new terminal has neither the shell function above nor CDCCTL_CONFIG/CDC_PG_PASSWORD: give it a user
+# config for the local stack (the password as a reference to the stack's own file), unless one exists.
+user_config="${XDG_CONFIG_HOME:-$HOME/.config}/cdcctl/config.yaml"
+password_file="${STACK_DIR:-$PWD/.stack}/secrets/pg-password"
+if [ -e "$user_config" ]; then
+  say "kept your $user_config; examples/config/local.yaml has the local context to add to it"
+else
+  mkdir -p "$(dirname "$user_config")"
+  (umask 077; sed "s|\${env:CDC_PG_PASSWORD}|\${file:$password_file}|" examples/config/local.yaml >"$user_config")
+  say "wrote $user_config (context local; the PostgreSQL password is read from $password_file)"
+fi
+cat <<EOT
+
+cdcctl from this clone, in any terminal (on the Node 22 the clone pins):
+  $PWD/bin/cdcctl pipeline status
+or put it on your PATH once:
+  mkdir -p ~/.local/bin && ln -sf "$PWD/bin/cdcctl" ~/.local/bin/cdcctl    # then: cdcctl pipeline status
+Stop the stack with: bash examples/stack/stack.sh down
+EOT

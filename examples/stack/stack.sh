@@ -264,6 +264,12 @@ after_pg() {  # seed once
     -f "$HERE/sql/seed.sql" >"$STACK/logs/pg-seed.log" 2>&1 || { cat "$STACK/logs/pg-seed.log"; die "pg: seeding failed"; }
   touch "$marker"; say "pg: seeded databases inventory + target (role cdc/cdc)"
 }
+# The password of the seeded role cdc (sql/seed.sql), as a file a config can reference with ${file:…}, so that
+# cdcctl works in any terminal without CDC_PG_PASSWORD exported (the demo's user config points at it).
+write_pg_password() {
+  mkdir -p "$STACK/secrets"; chmod 700 "$STACK/secrets"
+  (umask 077; printf 'cdc' >"$STACK/secrets/pg-password")
+}
 psql_bin() { if [ -x "$PGBIN/psql" ]; then "$PGBIN/psql" "$@"; else psql "$@"; fi; }
 
 start_alertmanager() {
@@ -403,6 +409,7 @@ cmd_up() {
   ensure kafka --nowait          # slowest JVM first; the small services start while it boots
   ensure pg
   after_pg                       # seed demo databases once
+  write_pg_password              # for configs that reference it: ${file:<stack>/secrets/pg-password}
   ensure alertmanager            # before Prometheus so the notifier finds it immediately
   ensure pushgateway
   ensure prometheus
