@@ -8,7 +8,7 @@ import {canonicalJson, isRawNumber, parseExact, scalarText} from './crypto.js';
  * The Cassandra side of an erasure: locate a subject's rows by full primary key, back them up with
  * per-cell writetime and TTL, delete them row by row `USING TIMESTAMP` (full-key deletes: Debezium
  * ignores range deletes), restore them with timestamps later than the delete's while keeping their
- * writetime order, and verify. Values travel as CQL JSON (`SELECT JSON` / `INSERT … JSON` /
+ * writetime order, and verify. Values travel as CQL JSON (`toJson()` / `SELECT JSON` / `INSERT … JSON` /
  * `fromJson(?)`) so every type round-trips exactly; identifiers are validated and quoted, values bound.
  */
 
@@ -175,30 +175,76 @@ export class CassandraSide {
     return cols.map((c) => cqlJson(key[jsonKey(c)] ?? null));
   }
 
-  /** Full rows with per-cell writetime/TTL for the given keys (rows already gone are skipped). */
+  /**
+   * Full rows with per-cell writetime/TTL for the given keys (rows already gone are skipped).
+   *
+   * Values are read with `toJson()` per column rather than `SELECT JSON`: Cassandra 5.0 cannot
+   * serialise `ttl()` of a non-frozen collection or UDT whose elements have no TTL as JSON (the
+   * server throws a NullPointerException), and the driver misreads that list when it has nulls.
+   * Writetimes of a non-frozen column are read per element as JSON (never null) and the newest is
+   * kept; its TTL comes from complexTtl.
+   */
   async backup(t: {keyspace: string; table: string}, keys: CqlKey[]): Promise<CassandraTableBackup> {
     const shape = await this.shape(t.keyspace, t.table);
     const {where, cols} = this.keyWhere(shape);
-    const meta = shape.regular.flatMap((c, i) => [
-      `writetime(${q(c.name)}) AS "_wt${i}"`,
-      `ttl(${q(c.name)}) AS "_ttl${i}"`,
-    ]);
-    const cql = `SELECT JSON ${[...cols, ...shape.regular.map((c) => c.name)].map(q).join(', ')}${meta.length ? `, ${meta.join(', ')}` : ''} FROM ${q(t.keyspace)}.${q(t.table)} WHERE ${where}`;
+    const from = `FROM ${q(t.keyspace)}.${q(t.table)} WHERE ${where}`;
+    const selectors = [
+      ...cols.map((c, i) => `toJson(${q(c)}) AS "k${i}"`),
+      ...shape.regular.flatMap((c, i) => [
+        `toJson(${q(c.name)}) AS "v${i}"`,
+        `toJson(writetime(${q(c.name)})) AS "w${i}"`,
+        ...(c.complex ? [] : [`ttl(${q(c.name)}) AS "t${i}"`]),
+      ]),
+    ];
+    const cql = `SELECT ${selectors.join(', ')} ${from}`;
     const rows: CassandraBackupRow[] = [];
     for (const key of keys) {
-      const [r] = await this.jsonRows(cql, this.keyParams(cols, key));
+      const params = this.keyParams(cols, key);
+      const [r] = (await this.exec(cql, params)).rows;
       if (!r) continue;
       const row: CassandraBackupRow = {key: {}, data: {}, cells: {}};
-      for (const c of cols) row.key[jsonKey(c)] = r[jsonKey(c)];
-      shape.regular.forEach((c, i) => {
-        const v = r[jsonKey(c.name)];
-        if (v === null || v === undefined) return;
-        row.data[jsonKey(c.name)] = v;
-        row.cells[jsonKey(c.name)] = {wt: maxOf(r[`_wt${i}`]), ttl: minOf(r[`_ttl${i}`])};
+      cols.forEach((c, i) => {
+        row.key[jsonKey(c)] = parseExact(String(r[`k${i}`]));
       });
+      for (const [i, c] of shape.regular.entries()) {
+        const v = parseExact(String(r[`v${i}`]));
+        if (v === null) continue;
+        row.data[jsonKey(c.name)] = v;
+        const ttl = c.complex
+          ? await this.complexTtl(`SELECT toJson(ttl(${q(c.name)})) AS "t" ${from}`, params)
+          : r[`t${i}`] === null || r[`t${i}`] === undefined
+            ? null
+            : Number(r[`t${i}`]);
+        row.cells[jsonKey(c.name)] = {wt: maxOf(parseExact(String(r[`w${i}`]))), ttl};
+      }
       rows.push(row);
     }
     return {keyspace: t.keyspace, table: t.table, rows};
+  }
+
+  /**
+   * The TTL a non-frozen collection or UDT is restored with (one for all its elements): the
+   * shortest remaining TTL when every element has one, none when any element has none (an element
+   * that never expired must not expire after a restore). Cassandra 5.0 answers `toJson(ttl(col))`
+   * with a server error when an element has no TTL; that answer, like a null in the list, means "none".
+   */
+  private async complexTtl(cql: string, params: string[]): Promise<number | null> {
+    let text: string;
+    try {
+      text = String((await this.exec(cql, params)).rows[0]?.t ?? 'null');
+    } catch (err) {
+      if ((err as {code?: number}).code === SERVER_ERROR) return null;
+      throw err;
+    }
+    // a list (collections) or an object of field TTLs (UDTs); the leaves are numbers or null
+    const leaves: unknown[] = [];
+    const walk = (v: unknown): void => {
+      if (v !== null && typeof v === 'object' && !isRawNumber(v)) Object.values(v).forEach(walk);
+      else leaves.push(v);
+    };
+    walk(parseExact(text));
+    if (leaves.length === 0 || leaves.some((x) => x === null)) return null;
+    return Math.min(...leaves.map((x) => Number(scalarText(x))));
   }
 
   /** Row deletes with the journalled timestamp: idempotent (same tombstone every time). */
@@ -274,6 +320,9 @@ export function cqlJson(value: unknown): string {
   return canonicalJson(walk(value));
 }
 
+/** The native protocol's "server error" (an exception inside Cassandra, e.g. its NullPointerException). */
+const SERVER_ERROR = 0x0000;
+
 const CONSISTENCY: Record<Consistency, number> = {
   ONE: 1,
   QUORUM: 4,
@@ -288,13 +337,6 @@ function maxOf(v: unknown): string {
   let best = 0n;
   for (const x of list) if (x !== null && x !== undefined && BigInt(scalarText(x)) > best) best = BigInt(scalarText(x));
   return best.toString();
-}
-
-function minOf(v: unknown): number | null {
-  const list = (Array.isArray(v) ? v : [v])
-    .filter((x) => x !== null && x !== undefined)
-    .map((x) => Number(scalarText(x)));
-  return list.length ? Math.min(...list) : null;
 }
 
 /** Distinct writetimes of a backup, ranked ascending from 2 (1 is the row marker). */
