@@ -100,11 +100,14 @@ export class CassandraSide {
     return shape;
   }
 
-  /** Full primary keys of the subject's rows in one table. */
-  async locate(t: CassandraTarget, subject: string): Promise<CqlKey[]> {
+  /**
+   * How a target's rows are found: by its partition key, or through its lookup table (the key
+   * columns the lookup holds and the contiguous prefix of them a WHERE can use). Throws a usage
+   * error when the subject map cannot work for this table.
+   */
+  private async route(t: CassandraTarget): Promise<{shape: Shape; lookup?: {prefix: string[]; restrict: string[]}}> {
     const shape = await this.shape(t.keyspace, t.table);
     const pk = [...shape.partition, ...shape.clustering];
-    const selectKeys = `SELECT JSON ${pk.map(q).join(', ')} FROM ${q(t.keyspace)}.${q(t.table)}`;
     if (!t.lookup) {
       const cols = [...t.subjectColumns].sort();
       if (cols.join(',') !== [...shape.partition].sort().join(',')) {
@@ -115,11 +118,7 @@ export class CassandraSide {
           },
         );
       }
-      const where = shape.partition.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
-      return this.jsonRows(
-        `${selectKeys} WHERE ${where}`,
-        shape.partition.map(() => JSON.stringify(subject)),
-      );
+      return {shape};
     }
     const lk = t.lookup;
     const lshape = await this.shape(lk.keyspace, lk.table);
@@ -129,26 +128,66 @@ export class CassandraSide {
       );
     }
     const lcols = new Set([...lshape.partition, ...lshape.clustering, ...lshape.regular.map((c) => c.name)]);
-    const prefix = pk.filter((c) => lcols.has(c));
     if (!shape.partition.every((c) => lcols.has(c))) {
       throw new UsageError(
         `gdpr: lookup table ${lk.keyspace}.${lk.table} lacks the partition key columns of ${t.keyspace}.${t.table} (${shape.partition.join(', ')})`,
       );
     }
-    const refs = await this.jsonRows(
-      `SELECT JSON ${prefix.map(q).join(', ')} FROM ${q(lk.keyspace)}.${q(lk.table)} WHERE ${q(lk.subjectColumn)} = fromJson(?)`,
-      [JSON.stringify(subject)],
-    );
-    const seen = new Map<string, CqlKey>();
+    const prefix = pk.filter((c) => lcols.has(c));
     // Key prefixes must be contiguous from the partition key for a WHERE without filtering.
     let usable = 0;
     while (usable < pk.length && prefix.includes(pk[usable] as string)) usable++;
-    const restrict = pk.slice(0, usable);
+    return {shape, lookup: {prefix, restrict: pk.slice(0, usable)}};
+  }
+
+  /** What is wrong with a target of the subject map (missing tables or columns, unusable keys); empty when it works. */
+  async problems(t: CassandraTarget): Promise<string[]> {
+    try {
+      const {shape} = await this.route(t);
+      const cols = new Set([...shape.partition, ...shape.clustering, ...shape.regular.map((c) => c.name)]);
+      const missing = t.subjectColumns.filter((c) => !cols.has(c));
+      return missing.length ? [`${t.keyspace}.${t.table} has no column ${missing.join(', ')} (subjectColumns)`] : [];
+    } catch (err) {
+      if (err instanceof UsageError) return [err.message.replace(/^gdpr: /, '')];
+      throw err;
+    }
+  }
+
+  /** Tables of a keyspace with a column of one of these names. */
+  async tablesWithColumns(keyspace: string, names: string[]): Promise<Array<{table: string; column: string}>> {
+    const res = await this.client.execute(
+      'SELECT table_name, column_name FROM system_schema.columns WHERE keyspace_name = ?',
+      [keyspace],
+      {prepare: true},
+    );
+    return res.rows
+      .map((r) => ({table: String(r.table_name), column: String(r.column_name)}))
+      .filter((r) => names.includes(r.column));
+  }
+
+  /** Full primary keys of the subject's rows in one table. */
+  async locate(t: CassandraTarget, subject: string): Promise<CqlKey[]> {
+    const {shape, lookup} = await this.route(t);
+    const pk = [...shape.partition, ...shape.clustering];
+    const selectKeys = `SELECT JSON ${pk.map(q).join(', ')} FROM ${q(t.keyspace)}.${q(t.table)}`;
+    if (!t.lookup || !lookup) {
+      const where = shape.partition.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
+      return this.jsonRows(
+        `${selectKeys} WHERE ${where}`,
+        shape.partition.map(() => JSON.stringify(subject)),
+      );
+    }
+    const lk = t.lookup;
+    const refs = await this.jsonRows(
+      `SELECT JSON ${lookup.prefix.map(q).join(', ')} FROM ${q(lk.keyspace)}.${q(lk.table)} WHERE ${q(lk.subjectColumn)} = fromJson(?)`,
+      [JSON.stringify(subject)],
+    );
+    const seen = new Map<string, CqlKey>();
     for (const ref of refs) {
-      const where = restrict.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
+      const where = lookup.restrict.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
       const keys = await this.jsonRows(
         `${selectKeys} WHERE ${where}`,
-        restrict.map((c) => cqlJson(ref[jsonKey(c)] ?? null)),
+        lookup.restrict.map((c) => cqlJson(ref[jsonKey(c)] ?? null)),
       );
       for (const k of keys) seen.set(canonicalJson(k), k);
     }
@@ -160,8 +199,14 @@ export class CassandraSide {
       const res = await this.exec(cql, params);
       return res.rows.map((r) => parseExact(String(r['[json]'])) as Record<string, unknown>);
     } catch (err) {
-      // A subject id that cannot be a value of the column's type (e.g. text for an int key) matches nothing.
-      if (/from JSON|Unable to make|Error decoding JSON|Invalid .* string/i.test((err as Error).message)) return [];
+      // A subject id that cannot be a value of the column's type (e.g. text for an int key), or that is
+      // longer than any key Cassandra can store (65,535 bytes), matches nothing.
+      if (
+        /from JSON|Unable to make|Error decoding JSON|Invalid .* string|Key length of \d+ is longer than maximum/i.test(
+          (err as Error).message,
+        )
+      )
+        return [];
       throw err;
     }
   }

@@ -58,6 +58,7 @@ import {
   primaryKey,
   restoreRows,
 } from './postgres-store.js';
+import {checkTargets, type UnmappedTable, unmappedTables} from './targets.js';
 
 /**
  * GDPR erasure as a saga with a write-ahead journal in the operational store:
@@ -167,6 +168,8 @@ export interface ErasePlan {
   cassandra: Array<{table: string; rows: number; region?: string; jurisdiction?: string}>;
   postgres: Array<{table: string; rows: number; region?: string; jurisdiction?: string}>;
   horizons: Horizon[];
+  /** Tables the map does not list that have a column named like a subject key: not erased. */
+  unmapped: UnmappedTable[];
   steps: string[];
 }
 
@@ -182,9 +185,19 @@ export function newRequestId(): string {
   return `gdpr-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * A bound on untrusted input, not a storage limit: the subject id is kept only sealed (bytea) and
+ * as an HMAC, and reaches the databases as a bound value. (An id longer than 65,535 bytes cannot
+ * key a Cassandra row, so it matches nothing there.)
+ */
+export const MAX_SUBJECT_BYTES = 1024 * 1024;
+
 function checkSubject(subject: string): void {
-  if (subject.length === 0 || subject.length > 1024) {
-    throw new UsageError('--subject must be 1 to 1024 characters');
+  if (subject.length === 0) throw new UsageError('--subject is empty');
+  if (Buffer.byteLength(subject, 'utf8') > MAX_SUBJECT_BYTES) {
+    throw new UsageError(`the subject id is longer than ${MAX_SUBJECT_BYTES} bytes (UTF-8)`, {
+      hint: 'Give the id the databases hold for the subject.',
+    });
   }
 }
 
@@ -204,6 +217,7 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
   const store = await openStore(ctx, BOUNDED);
   const saga = new Saga(ctx, store, map, key, o.hooks);
   try {
+    await saga.checkTargets();
     const {created, row} = await insertRequest(store, {
       requestId,
       context: ctx.contextName,
@@ -248,7 +262,9 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
   const store = await openStore(ctx, BOUNDED);
   const saga = new Saga(ctx, store, map, Buffer.alloc(32));
   try {
+    await saga.checkTargets();
     const side = map.cassandra.length ? await saga.cassandra() : undefined;
+    const unmapped = await unmappedTables(store, side, map);
     const cassandra = [];
     for (const t of map.cassandra) {
       const keys = await (side as CassandraSide).locate(t, subject).catch((e) => {
@@ -265,7 +281,9 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
     for (const t of map.postgres) {
       postgres.push({
         table: `${t.schema}.${t.table}`,
-        rows: await countRows(store.pool, t, subject),
+        rows: await countRows(store.pool, t, subject).catch((e) => {
+          throw pgError(e, store.target, `counting rows in ${t.schema}.${t.table}`);
+        }),
         region: t.region,
         jurisdiction: t.jurisdiction,
       });
@@ -276,6 +294,7 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
       cassandra,
       postgres,
       horizons: await saga.horizons(),
+      unmapped,
       steps: [
         'back up the rows above (encrypted, AES-256-GCM)',
         'delete them in Cassandra USING TIMESTAMP (full primary keys)',
@@ -375,6 +394,7 @@ export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: Sa
   const saga = new Saga(ctx, store, map, key, o.hooks);
   try {
     const open = await resumable(ctx, store, o.requestId);
+    if (open.some((r) => r.state !== 'needs_operator')) await saga.checkTargets();
     const result: ResumeResult = {dryRun: false, requests: [], needsOperator: []};
     for (const r of open) {
       if (r.state === 'needs_operator') {
@@ -520,6 +540,7 @@ export async function restore(
     if (['requested', 'located'].includes(r.state) || (r.state === 'backed_up' && r.deleteTsUs === null)) {
       throw new UsageError(`request ${requestId} has deleted nothing yet (state ${r.state}); nothing to restore`);
     }
+    await saga.checkTargets();
     await inTransaction(store, async (c) => {
       await appendJournal(
         c,
@@ -682,6 +703,11 @@ class Saga {
 
   async close(): Promise<void> {
     await this.cass?.client.shutdown().catch(() => {});
+  }
+
+  /** The subject map's tables and columns exist (exit 2 before anything is erased, see targets.ts). */
+  async checkTargets(): Promise<void> {
+    await checkTargets(this.ctx, this.store, this.map.cassandra.length ? await this.cassandra() : undefined, this.map);
   }
 
   private secret(): Buffer {
