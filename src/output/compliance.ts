@@ -127,7 +127,7 @@ export function renderHtml(p: ReportPayload): string {
 </head><body>
 <h1>GDPR erasure report</h1>
 <p class="meta">Context <b>${esc(p.context)}</b> · period ${esc(p.period.from ?? 'start')} → ${esc(p.period.to ?? 'now')} · generated ${esc(p.generatedAt)} by ${esc(p.generatedBy)}</p>
-<p>${p.summary.requests} request(s); ${p.summary.closedWithinDeadline} closed within the Art. 12(3) deadline; ${p.summary.overdue} overdue.</p>
+<p>${p.summary.requests} request(s); ${p.summary.closedWithinDeadline} closed within the Art. 12(3) deadline; ${p.summary.overdue} overdue; ${p.summary.failures} failed step attempt(s).</p>
 ${summarySvg(p.summary.byState)}
 <h2>Requests</h2>
 <table><thead><tr><th>Request</th><th>Subject (HMAC)</th><th>State</th><th>Received</th><th>Deadline</th><th>Closed</th><th>Rows deleted / located</th><th>Verification</th><th>Backup purged</th><th>Failures</th></tr></thead>

@@ -18,7 +18,12 @@ export function renderPlan(p: ErasePlan): string {
   const horizons = p.horizons
     .map((h) => `  ${h.topic}: ${h.note}${h.horizonAt ? ` (by ${h.horizonAt})` : ''}`)
     .join('\n');
-  return `Dry run in context "${p.context}": nothing was changed.\n\n${table}\n\nSteps:\n${p.steps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}${horizons ? `\n\nKafka horizons:\n${horizons}` : ''}`;
+  const unmapped = p.unmapped
+    .map(
+      (u) => `  ${u.store} ${u.table} has a column ${u.column} but is not in the subject map: its rows are not erased`,
+    )
+    .join('\n');
+  return `Dry run in context "${p.context}": nothing was changed.\n\n${table}\n\nSteps:\n${p.steps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}${horizons ? `\n\nKafka horizons:\n${horizons}` : ''}${unmapped ? `\n\nWarning: tables not erased that may hold the subject:\n${unmapped}` : ''}`;
 }
 
 export function renderRequest(v: RequestView, wide = false): string {

@@ -41,9 +41,23 @@ export function storeSchema(ctx: RunContext): string {
   return storeTarget(ctx).schema;
 }
 
+export interface StoreOptions {
+  /**
+   * Bound every statement of the pool's sessions, and every lock wait, by the run's timeout
+   * (--timeout, else the default): `statement_timeout` and `lock_timeout` set at connection start.
+   * For services that work on data tables through the store's database (GDPR erasure), where a
+   * table locked by someone else must fail the step within the timeout instead of waiting for it.
+   */
+  boundStatements?: boolean;
+}
+
 /** Opens the store and applies pending migrations (idempotent, safe under concurrency). */
-export async function openStore(ctx: RunContext): Promise<Store> {
+export async function openStore(ctx: RunContext, o: StoreOptions = {}): Promise<Store> {
   const {target, schema} = storeTarget(ctx);
+  if (o.boundStatements) {
+    const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    target.config = {...target.config, statement_timeout: ms, lock_timeout: ms};
+  }
   const pool = await createPool(target);
   try {
     await migrate(pool, schema, migrations);

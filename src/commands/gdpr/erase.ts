@@ -16,7 +16,14 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
       'settle (sink consumer group past the delete) → verify 0 rows → purge the backup after gdpr.backupRetention → closed. ' +
       'If the PostgreSQL delete fails after the Cassandra delete, --on-failure retry (default) leaves it for `gdpr resume`; ' +
       'restore puts the Cassandra rows back with later timestamps. The subject id is never stored or printed in clear ' +
-      '(HMAC pseudonym). Prefer --subject-stdin: command lines are visible to other users of the machine.',
+      '(HMAC pseudonym); it may be up to 1 MiB (an id longer than 65,535 bytes cannot key a Cassandra row and matches ' +
+      'nothing there). Prefer --subject-stdin: command lines are visible to other users of the machine. ' +
+      'The tables and columns of the subject map are checked first: one that does not exist exits 2 before anything is ' +
+      'erased; --dry-run also lists tables of the mapped keyspaces/schemas that the map leaves out but that have a ' +
+      'subject key column. Every PostgreSQL statement and lock wait is bounded by --timeout, so a locked table fails ' +
+      'the step within it (a failed step is journalled and shown by `compliance report`). A non-frozen collection or ' +
+      'UDT is backed up as its value, the newest writetime of its elements and one TTL (the shortest when every element ' +
+      'has one, none otherwise) and restored that way.',
   );
   static override examples = [
     '<%= config.bin %> <%= command.id %> --subject 42 --dry-run',

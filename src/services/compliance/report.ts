@@ -57,7 +57,14 @@ export interface ReportPayload {
   generatedBy: string;
   context: string;
   period: {from: string | null; to: string | null};
-  summary: {requests: number; byState: Record<string, number>; closedWithinDeadline: number; overdue: number};
+  summary: {
+    requests: number;
+    byState: Record<string, number>;
+    closedWithinDeadline: number;
+    overdue: number;
+    /** Failed step attempts journalled across the requests (each is listed under its request). */
+    failures: number;
+  };
   requests: ReportRequest[];
 }
 
@@ -86,6 +93,7 @@ export async function buildReport(
         closedWithinDeadline: requests.filter((r) => r.withinDeadline === true).length,
         overdue: requests.filter((r) => r.withinDeadline === false || (!r.closedAt && Date.parse(r.deadlineAt) < now))
           .length,
+        failures: requests.reduce((n, r) => n + r.failures.length, 0),
       },
       requests,
     };

@@ -8,7 +8,7 @@ import {canonicalJson, isRawNumber, parseExact, scalarText} from './crypto.js';
  * The Cassandra side of an erasure: locate a subject's rows by full primary key, back them up with
  * per-cell writetime and TTL, delete them row by row `USING TIMESTAMP` (full-key deletes: Debezium
  * ignores range deletes), restore them with timestamps later than the delete's while keeping their
- * writetime order, and verify. Values travel as CQL JSON (`SELECT JSON` / `INSERT … JSON` /
+ * writetime order, and verify. Values travel as CQL JSON (`toJson()` / `SELECT JSON` / `INSERT … JSON` /
  * `fromJson(?)`) so every type round-trips exactly; identifiers are validated and quoted, values bound.
  */
 
@@ -100,11 +100,14 @@ export class CassandraSide {
     return shape;
   }
 
-  /** Full primary keys of the subject's rows in one table. */
-  async locate(t: CassandraTarget, subject: string): Promise<CqlKey[]> {
+  /**
+   * How a target's rows are found: by its partition key, or through its lookup table (the key
+   * columns the lookup holds and the contiguous prefix of them a WHERE can use). Throws a usage
+   * error when the subject map cannot work for this table.
+   */
+  private async route(t: CassandraTarget): Promise<{shape: Shape; lookup?: {prefix: string[]; restrict: string[]}}> {
     const shape = await this.shape(t.keyspace, t.table);
     const pk = [...shape.partition, ...shape.clustering];
-    const selectKeys = `SELECT JSON ${pk.map(q).join(', ')} FROM ${q(t.keyspace)}.${q(t.table)}`;
     if (!t.lookup) {
       const cols = [...t.subjectColumns].sort();
       if (cols.join(',') !== [...shape.partition].sort().join(',')) {
@@ -115,11 +118,7 @@ export class CassandraSide {
           },
         );
       }
-      const where = shape.partition.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
-      return this.jsonRows(
-        `${selectKeys} WHERE ${where}`,
-        shape.partition.map(() => JSON.stringify(subject)),
-      );
+      return {shape};
     }
     const lk = t.lookup;
     const lshape = await this.shape(lk.keyspace, lk.table);
@@ -129,26 +128,66 @@ export class CassandraSide {
       );
     }
     const lcols = new Set([...lshape.partition, ...lshape.clustering, ...lshape.regular.map((c) => c.name)]);
-    const prefix = pk.filter((c) => lcols.has(c));
     if (!shape.partition.every((c) => lcols.has(c))) {
       throw new UsageError(
         `gdpr: lookup table ${lk.keyspace}.${lk.table} lacks the partition key columns of ${t.keyspace}.${t.table} (${shape.partition.join(', ')})`,
       );
     }
-    const refs = await this.jsonRows(
-      `SELECT JSON ${prefix.map(q).join(', ')} FROM ${q(lk.keyspace)}.${q(lk.table)} WHERE ${q(lk.subjectColumn)} = fromJson(?)`,
-      [JSON.stringify(subject)],
-    );
-    const seen = new Map<string, CqlKey>();
+    const prefix = pk.filter((c) => lcols.has(c));
     // Key prefixes must be contiguous from the partition key for a WHERE without filtering.
     let usable = 0;
     while (usable < pk.length && prefix.includes(pk[usable] as string)) usable++;
-    const restrict = pk.slice(0, usable);
+    return {shape, lookup: {prefix, restrict: pk.slice(0, usable)}};
+  }
+
+  /** What is wrong with a target of the subject map (missing tables or columns, unusable keys); empty when it works. */
+  async problems(t: CassandraTarget): Promise<string[]> {
+    try {
+      const {shape} = await this.route(t);
+      const cols = new Set([...shape.partition, ...shape.clustering, ...shape.regular.map((c) => c.name)]);
+      const missing = t.subjectColumns.filter((c) => !cols.has(c));
+      return missing.length ? [`${t.keyspace}.${t.table} has no column ${missing.join(', ')} (subjectColumns)`] : [];
+    } catch (err) {
+      if (err instanceof UsageError) return [err.message.replace(/^gdpr: /, '')];
+      throw err;
+    }
+  }
+
+  /** Tables of a keyspace with a column of one of these names. */
+  async tablesWithColumns(keyspace: string, names: string[]): Promise<Array<{table: string; column: string}>> {
+    const res = await this.client.execute(
+      'SELECT table_name, column_name FROM system_schema.columns WHERE keyspace_name = ?',
+      [keyspace],
+      {prepare: true},
+    );
+    return res.rows
+      .map((r) => ({table: String(r.table_name), column: String(r.column_name)}))
+      .filter((r) => names.includes(r.column));
+  }
+
+  /** Full primary keys of the subject's rows in one table. */
+  async locate(t: CassandraTarget, subject: string): Promise<CqlKey[]> {
+    const {shape, lookup} = await this.route(t);
+    const pk = [...shape.partition, ...shape.clustering];
+    const selectKeys = `SELECT JSON ${pk.map(q).join(', ')} FROM ${q(t.keyspace)}.${q(t.table)}`;
+    if (!t.lookup || !lookup) {
+      const where = shape.partition.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
+      return this.jsonRows(
+        `${selectKeys} WHERE ${where}`,
+        shape.partition.map(() => JSON.stringify(subject)),
+      );
+    }
+    const lk = t.lookup;
+    const refs = await this.jsonRows(
+      `SELECT JSON ${lookup.prefix.map(q).join(', ')} FROM ${q(lk.keyspace)}.${q(lk.table)} WHERE ${q(lk.subjectColumn)} = fromJson(?)`,
+      [JSON.stringify(subject)],
+    );
+    const seen = new Map<string, CqlKey>();
     for (const ref of refs) {
-      const where = restrict.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
+      const where = lookup.restrict.map((c) => `${q(c)} = fromJson(?)`).join(' AND ');
       const keys = await this.jsonRows(
         `${selectKeys} WHERE ${where}`,
-        restrict.map((c) => cqlJson(ref[jsonKey(c)] ?? null)),
+        lookup.restrict.map((c) => cqlJson(ref[jsonKey(c)] ?? null)),
       );
       for (const k of keys) seen.set(canonicalJson(k), k);
     }
@@ -160,8 +199,14 @@ export class CassandraSide {
       const res = await this.exec(cql, params);
       return res.rows.map((r) => parseExact(String(r['[json]'])) as Record<string, unknown>);
     } catch (err) {
-      // A subject id that cannot be a value of the column's type (e.g. text for an int key) matches nothing.
-      if (/from JSON|Unable to make|Error decoding JSON|Invalid .* string/i.test((err as Error).message)) return [];
+      // A subject id that cannot be a value of the column's type (e.g. text for an int key), or that is
+      // longer than any key Cassandra can store (65,535 bytes), matches nothing.
+      if (
+        /from JSON|Unable to make|Error decoding JSON|Invalid .* string|Key length of \d+ is longer than maximum/i.test(
+          (err as Error).message,
+        )
+      )
+        return [];
       throw err;
     }
   }
@@ -175,30 +220,76 @@ export class CassandraSide {
     return cols.map((c) => cqlJson(key[jsonKey(c)] ?? null));
   }
 
-  /** Full rows with per-cell writetime/TTL for the given keys (rows already gone are skipped). */
+  /**
+   * Full rows with per-cell writetime/TTL for the given keys (rows already gone are skipped).
+   *
+   * Values are read with `toJson()` per column rather than `SELECT JSON`: Cassandra 5.0 cannot
+   * serialise `ttl()` of a non-frozen collection or UDT whose elements have no TTL as JSON (the
+   * server throws a NullPointerException), and the driver misreads that list when it has nulls.
+   * Writetimes of a non-frozen column are read per element as JSON (never null) and the newest is
+   * kept; its TTL comes from complexTtl.
+   */
   async backup(t: {keyspace: string; table: string}, keys: CqlKey[]): Promise<CassandraTableBackup> {
     const shape = await this.shape(t.keyspace, t.table);
     const {where, cols} = this.keyWhere(shape);
-    const meta = shape.regular.flatMap((c, i) => [
-      `writetime(${q(c.name)}) AS "_wt${i}"`,
-      `ttl(${q(c.name)}) AS "_ttl${i}"`,
-    ]);
-    const cql = `SELECT JSON ${[...cols, ...shape.regular.map((c) => c.name)].map(q).join(', ')}${meta.length ? `, ${meta.join(', ')}` : ''} FROM ${q(t.keyspace)}.${q(t.table)} WHERE ${where}`;
+    const from = `FROM ${q(t.keyspace)}.${q(t.table)} WHERE ${where}`;
+    const selectors = [
+      ...cols.map((c, i) => `toJson(${q(c)}) AS "k${i}"`),
+      ...shape.regular.flatMap((c, i) => [
+        `toJson(${q(c.name)}) AS "v${i}"`,
+        `toJson(writetime(${q(c.name)})) AS "w${i}"`,
+        ...(c.complex ? [] : [`ttl(${q(c.name)}) AS "t${i}"`]),
+      ]),
+    ];
+    const cql = `SELECT ${selectors.join(', ')} ${from}`;
     const rows: CassandraBackupRow[] = [];
     for (const key of keys) {
-      const [r] = await this.jsonRows(cql, this.keyParams(cols, key));
+      const params = this.keyParams(cols, key);
+      const [r] = (await this.exec(cql, params)).rows;
       if (!r) continue;
       const row: CassandraBackupRow = {key: {}, data: {}, cells: {}};
-      for (const c of cols) row.key[jsonKey(c)] = r[jsonKey(c)];
-      shape.regular.forEach((c, i) => {
-        const v = r[jsonKey(c.name)];
-        if (v === null || v === undefined) return;
-        row.data[jsonKey(c.name)] = v;
-        row.cells[jsonKey(c.name)] = {wt: maxOf(r[`_wt${i}`]), ttl: minOf(r[`_ttl${i}`])};
+      cols.forEach((c, i) => {
+        row.key[jsonKey(c)] = parseExact(String(r[`k${i}`]));
       });
+      for (const [i, c] of shape.regular.entries()) {
+        const v = parseExact(String(r[`v${i}`]));
+        if (v === null) continue;
+        row.data[jsonKey(c.name)] = v;
+        const ttl = c.complex
+          ? await this.complexTtl(`SELECT toJson(ttl(${q(c.name)})) AS "t" ${from}`, params)
+          : r[`t${i}`] === null || r[`t${i}`] === undefined
+            ? null
+            : Number(r[`t${i}`]);
+        row.cells[jsonKey(c.name)] = {wt: maxOf(parseExact(String(r[`w${i}`]))), ttl};
+      }
       rows.push(row);
     }
     return {keyspace: t.keyspace, table: t.table, rows};
+  }
+
+  /**
+   * The TTL a non-frozen collection or UDT is restored with (one for all its elements): the
+   * shortest remaining TTL when every element has one, none when any element has none (an element
+   * that never expired must not expire after a restore). Cassandra 5.0 answers `toJson(ttl(col))`
+   * with a server error when an element has no TTL; that answer, like a null in the list, means "none".
+   */
+  private async complexTtl(cql: string, params: string[]): Promise<number | null> {
+    let text: string;
+    try {
+      text = String((await this.exec(cql, params)).rows[0]?.t ?? 'null');
+    } catch (err) {
+      if ((err as {code?: number}).code === SERVER_ERROR) return null;
+      throw err;
+    }
+    // a list (collections) or an object of field TTLs (UDTs); the leaves are numbers or null
+    const leaves: unknown[] = [];
+    const walk = (v: unknown): void => {
+      if (v !== null && typeof v === 'object' && !isRawNumber(v)) Object.values(v).forEach(walk);
+      else leaves.push(v);
+    };
+    walk(parseExact(text));
+    if (leaves.length === 0 || leaves.some((x) => x === null)) return null;
+    return Math.min(...leaves.map((x) => Number(scalarText(x))));
   }
 
   /** Row deletes with the journalled timestamp: idempotent (same tombstone every time). */
@@ -274,6 +365,9 @@ export function cqlJson(value: unknown): string {
   return canonicalJson(walk(value));
 }
 
+/** The native protocol's "server error" (an exception inside Cassandra, e.g. its NullPointerException). */
+const SERVER_ERROR = 0x0000;
+
 const CONSISTENCY: Record<Consistency, number> = {
   ONE: 1,
   QUORUM: 4,
@@ -288,13 +382,6 @@ function maxOf(v: unknown): string {
   let best = 0n;
   for (const x of list) if (x !== null && x !== undefined && BigInt(scalarText(x)) > best) best = BigInt(scalarText(x));
   return best.toString();
-}
-
-function minOf(v: unknown): number | null {
-  const list = (Array.isArray(v) ? v : [v])
-    .filter((x) => x !== null && x !== undefined)
-    .map((x) => Number(scalarText(x)));
-  return list.length ? Math.min(...list) : null;
 }
 
 /** Distinct writetimes of a backup, ranked ascending from 2 (1 is the row marker). */

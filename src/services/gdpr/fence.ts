@@ -22,7 +22,7 @@ export interface FenceResult {
 
 export async function installFence(ctx: RunContext, o: {dryRun: boolean}): Promise<FenceResult> {
   const map = subjectMap(ctx);
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, {boundStatements: true});
   try {
     const tables: FenceResult['tables'] = [];
     for (const t of map.postgres) {

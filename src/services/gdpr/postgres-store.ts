@@ -160,3 +160,39 @@ export async function fenceInstalled(db: Db, t: PostgresTarget): Promise<boolean
   );
   return (res.rowCount ?? 0) > 0;
 }
+
+/** The targets whose table or subject column does not exist, each with what is missing. */
+export async function missingTargets(db: Db, targets: PostgresTarget[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of targets) {
+    const res = await db.query<{rel: boolean; col: boolean}>(
+      `SELECT c.oid IS NOT NULL AS rel,
+              EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = $3 AND a.attnum > 0 AND NOT a.attisdropped) AS col
+         FROM (SELECT 1) one
+         LEFT JOIN (pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace)
+           ON n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'f')`,
+      [t.schema, t.table, t.column],
+    );
+    const r = res.rows[0];
+    if (!r?.rel) out.push(`${t.schema}.${t.table} does not exist`);
+    else if (!r.col) out.push(`${t.schema}.${t.table} has no column ${t.column}`);
+  }
+  return out;
+}
+
+/** Tables (not partitions) of these schemas with a column of one of these names. */
+export async function tablesWithColumns(
+  db: Db,
+  schemas: string[],
+  names: string[],
+): Promise<Array<{schema: string; table: string; column: string}>> {
+  const res = await db.query<{schema: string; table: string; column: string}>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1) AND a.attname = ANY($2) AND a.attnum > 0 AND NOT a.attisdropped
+        AND c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition
+      ORDER BY 1, 2, 3`,
+    [schemas, names],
+  );
+  return res.rows;
+}

@@ -58,6 +58,7 @@ import {
   primaryKey,
   restoreRows,
 } from './postgres-store.js';
+import {checkTargets, type UnmappedTable, unmappedTables} from './targets.js';
 
 /**
  * GDPR erasure as a saga with a write-ahead journal in the operational store:
@@ -167,19 +168,36 @@ export interface ErasePlan {
   cassandra: Array<{table: string; rows: number; region?: string; jurisdiction?: string}>;
   postgres: Array<{table: string; rows: number; region?: string; jurisdiction?: string}>;
   horizons: Horizon[];
+  /** Tables the map does not list that have a column named like a subject key: not erased. */
+  unmapped: UnmappedTable[];
   steps: string[];
 }
 
+/** Every statement of an erasure, on the data tables and the journal alike, fails within --timeout. */
+const BOUNDED = {boundStatements: true} as const;
+
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const PG_ATTEMPTS = 3;
+/** lock_not_available (lock_timeout) and query_canceled (statement_timeout). */
+const TIMED_OUT = new Set(['55P03', '57014']);
 
 export function newRequestId(): string {
   return `gdpr-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * A bound on untrusted input, not a storage limit: the subject id is kept only sealed (bytea) and
+ * as an HMAC, and reaches the databases as a bound value. (An id longer than 65,535 bytes cannot
+ * key a Cassandra row, so it matches nothing there.)
+ */
+export const MAX_SUBJECT_BYTES = 1024 * 1024;
+
 function checkSubject(subject: string): void {
-  if (subject.length === 0 || subject.length > 1024) {
-    throw new UsageError('--subject must be 1 to 1024 characters');
+  if (subject.length === 0) throw new UsageError('--subject is empty');
+  if (Buffer.byteLength(subject, 'utf8') > MAX_SUBJECT_BYTES) {
+    throw new UsageError(`the subject id is longer than ${MAX_SUBJECT_BYTES} bytes (UTF-8)`, {
+      hint: 'Give the id the databases hold for the subject.',
+    });
   }
 }
 
@@ -196,9 +214,10 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
   const key = backupKey(ctx);
   const pseudonym = pseudonymise(reportKey(ctx), o.subject);
   const requestId = o.requestId ?? newRequestId();
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   const saga = new Saga(ctx, store, map, key, o.hooks);
   try {
+    await saga.checkTargets();
     const {created, row} = await insertRequest(store, {
       requestId,
       context: ctx.contextName,
@@ -240,10 +259,12 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
 }
 
 async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<ErasePlan> {
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   const saga = new Saga(ctx, store, map, Buffer.alloc(32));
   try {
+    await saga.checkTargets();
     const side = map.cassandra.length ? await saga.cassandra() : undefined;
+    const unmapped = await unmappedTables(store, side, map);
     const cassandra = [];
     for (const t of map.cassandra) {
       const keys = await (side as CassandraSide).locate(t, subject).catch((e) => {
@@ -260,7 +281,9 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
     for (const t of map.postgres) {
       postgres.push({
         table: `${t.schema}.${t.table}`,
-        rows: await countRows(store.pool, t, subject),
+        rows: await countRows(store.pool, t, subject).catch((e) => {
+          throw pgError(e, store.target, `counting rows in ${t.schema}.${t.table}`);
+        }),
         region: t.region,
         jurisdiction: t.jurisdiction,
       });
@@ -271,6 +294,7 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
       cassandra,
       postgres,
       horizons: await saga.horizons(),
+      unmapped,
       steps: [
         'back up the rows above (encrypted, AES-256-GCM)',
         'delete them in Cassandra USING TIMESTAMP (full primary keys)',
@@ -327,7 +351,7 @@ export async function describe(store: Store, requestId: string): Promise<Request
 }
 
 export async function status(ctx: RunContext, requestId: string): Promise<RequestView> {
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   try {
     return await describe(store, requestId);
   } finally {
@@ -339,7 +363,7 @@ export async function list(
   ctx: RunContext,
   f: {states?: string[]; subject?: string; from?: Date; to?: Date} = {},
 ): Promise<RequestView[]> {
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   try {
     const rows = await listRequests(store, {
       context: ctx.contextName,
@@ -366,10 +390,11 @@ export interface ResumeResult {
 export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: SagaHooks} = {}): Promise<ResumeResult> {
   const map = subjectMap(ctx);
   const key = backupKey(ctx);
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   const saga = new Saga(ctx, store, map, key, o.hooks);
   try {
     const open = await resumable(ctx, store, o.requestId);
+    if (open.some((r) => r.state !== 'needs_operator')) await saga.checkTargets();
     const result: ResumeResult = {dryRun: false, requests: [], needsOperator: []};
     for (const r of open) {
       if (r.state === 'needs_operator') {
@@ -434,7 +459,7 @@ export interface ResumePlan {
 export async function planResume(ctx: RunContext, o: {requestId?: string} = {}): Promise<ResumePlan> {
   const map = subjectMap(ctx);
   backupKey(ctx); // a resume needs the key: fail the same way
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   try {
     const open = await resumable(ctx, store, o.requestId);
     const now = Date.now();
@@ -500,7 +525,7 @@ export async function restore(
 ): Promise<RequestView> {
   const map = subjectMap(ctx);
   const key = backupKey(ctx);
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   const saga = new Saga(ctx, store, map, key, o.hooks);
   try {
     const r = await getRequest(store, requestId);
@@ -515,6 +540,7 @@ export async function restore(
     if (['requested', 'located'].includes(r.state) || (r.state === 'backed_up' && r.deleteTsUs === null)) {
       throw new UsageError(`request ${requestId} has deleted nothing yet (state ${r.state}); nothing to restore`);
     }
+    await saga.checkTargets();
     await inTransaction(store, async (c) => {
       await appendJournal(
         c,
@@ -552,7 +578,7 @@ export interface VerifyResult {
 /** `gdpr verify`: re-checks (read-only) that an erased subject is still absent, e.g. 24 h later. */
 export async function verifyLater(ctx: RunContext, requestId: string, subject?: string): Promise<VerifyResult> {
   const map = subjectMap(ctx);
-  const store = await openStore(ctx);
+  const store = await openStore(ctx, BOUNDED);
   const saga = new Saga(ctx, store, map, undefined);
   try {
     const r = await getRequest(store, requestId);
@@ -640,6 +666,8 @@ export async function raiseNeedsOperatorAlert(
 
 class Saga {
   private cass?: {client: Client; side: CassandraSide};
+  /** Errors already journalled as a step failure (see step). */
+  private readonly journalled = new WeakSet<object>();
 
   constructor(
     private readonly ctx: RunContext,
@@ -675,6 +703,11 @@ class Saga {
 
   async close(): Promise<void> {
     await this.cass?.client.shutdown().catch(() => {});
+  }
+
+  /** The subject map's tables and columns exist (exit 2 before anything is erased, see targets.ts). */
+  async checkTargets(): Promise<void> {
+    await checkTargets(this.ctx, this.store, this.map.cassandra.length ? await this.cassandra() : undefined, this.map);
   }
 
   private secret(): Buffer {
@@ -728,7 +761,9 @@ class Saga {
     await this.hooks.afterDone?.(step);
   }
 
+  /** Journals a step's failure and keeps the request in `state` (default: where it is). */
   private async fail(requestId: string, step: Step, err: unknown, state?: GdprState): Promise<void> {
+    if (typeof err === 'object' && err !== null) this.journalled.add(err);
     const message = (err as Error).message;
     await inTransaction(this.store, async (c) => {
       await appendJournal(c, this.journalTable, requestId, step, 'failed', {error: message}, this.ctx.auditId);
@@ -792,33 +827,51 @@ class Saga {
     }
   }
 
-  /** Runs the step for the request's state; false when there is nothing more to do now. */
+  /**
+   * Runs the step for the request's state; false when there is nothing more to do now. Whatever
+   * makes a step fail is journalled as that step's failure (once: steps that move the request to
+   * another state on failure journal it themselves), so the journal and the compliance report show
+   * every failed attempt, not only the ones a step anticipated.
+   */
   private async step(r: RequestRow): Promise<boolean> {
-    switch (NEXT[r.state]?.step) {
-      case 'locate':
-        await this.locate(r);
-        return true;
-      case 'backup':
-        await this.backup(r);
-        return true;
-      case 'cassandra_delete':
-        await this.deleteCassandra(r);
-        return true;
-      case 'postgres_delete':
-        return this.deletePostgres(r);
-      case 'settle':
-        await this.settle(r);
-        return true;
-      case 'verify':
-        await this.verify(r);
-        return true;
-      case 'purge':
-        return this.purge(r);
-      case 'restore':
-        await this.compensate(r);
-        return true;
-      default:
-        return false;
+    const next = NEXT[r.state];
+    if (!next) return false;
+    try {
+      switch (next.step) {
+        case 'locate':
+          await this.locate(r);
+          return true;
+        case 'backup':
+          await this.backup(r);
+          return true;
+        case 'cassandra_delete':
+          await this.deleteCassandra(r);
+          return true;
+        case 'postgres_delete':
+          return await this.deletePostgres(r);
+        case 'settle':
+          await this.settle(r);
+          return true;
+        case 'verify':
+          await this.verify(r);
+          return true;
+        case 'purge':
+          return await this.purge(r);
+        case 'restore':
+          await this.compensate(r);
+          return true;
+        default:
+          return false;
+      }
+    } catch (err) {
+      if (!this.journalled.has(err as object)) {
+        await this.fail(r.requestId, next.step, err).catch((e) =>
+          this.ctx.log.warn(
+            `gdpr ${r.requestId}: could not journal the failure of ${next.step}: ${(e as Error).message}`,
+          ),
+        );
+      }
+      throw err;
     }
   }
 
@@ -895,7 +948,13 @@ class Saga {
         );
       }
     }
-    for (const t of this.map.postgres) doc.postgres.push(await backupRows(this.store.pool, t, subject));
+    for (const t of this.map.postgres) {
+      doc.postgres.push(
+        await backupRows(this.store.pool, t, subject).catch((e) => {
+          throw pgError(e, this.store.target, `backing up ${t.schema}.${t.table}`);
+        }),
+      );
+    }
     const plain = canonicalJson(doc);
     const sha256 = sha256Hex(plain);
     const sealed = seal(this.secret(), Buffer.from(plain, 'utf8'), `${r.requestId}:backup`);
@@ -1017,10 +1076,13 @@ class Saga {
         });
         return true;
       } catch (err) {
-        lastErr = err;
+        lastErr = pgError(err, this.store.target, "deleting the subject's rows");
         this.ctx.log.warn(
-          `gdpr ${r.requestId}: PostgreSQL delete failed (attempt ${attempt} of ${PG_ATTEMPTS}): ${(err as Error).message}`,
+          `gdpr ${r.requestId}: PostgreSQL delete failed (attempt ${attempt} of ${PG_ATTEMPTS}): ${(lastErr as Error).message}`,
         );
+        // A lock or statement that outlasted --timeout is not a blip: retrying it would keep the subject
+        // half-erased (Cassandra deleted, PostgreSQL not) for several timeouts before compensation starts.
+        if (TIMED_OUT.has((err as {code?: string}).code ?? '')) break;
         if (attempt < PG_ATTEMPTS) await new Promise((res) => setTimeout(res, 500 * attempt));
       }
     }
@@ -1031,7 +1093,7 @@ class Saga {
       return true;
     }
     await this.fail(r.requestId, 'postgres_delete', lastErr, 'cassandra_deleted');
-    throw new CdcError(
+    const incomplete = new CdcError(
       'GDPR_INCOMPLETE',
       ExitCode.partial,
       `erasure ${r.requestId} deleted the Cassandra rows but not the PostgreSQL rows: ${message}`,
@@ -1039,6 +1101,8 @@ class Saga {
         hint: `Fix PostgreSQL, then \`cdcctl gdpr resume\` retries (roll forward); \`cdcctl gdpr restore ${r.requestId}\` undoes it instead.`,
       },
     );
+    this.journalled.add(incomplete); // the same failure, journalled above
+    throw incomplete;
   }
 
   private async settle(r: RequestRow): Promise<void> {
@@ -1101,21 +1165,23 @@ class Saga {
       const side = await this.cassandra();
       for (const t of this.map.cassandra) {
         const keys = located?.cassandra.find((c) => c.keyspace === t.keyspace && c.table === t.table)?.keys ?? [];
-        const fresh = await side.locate(t, subject);
-        const all = new Map([...keys, ...fresh].map((k) => [canonicalJson(k), k]));
-        remaining.push({
-          store: 'cassandra',
-          table: `${t.keyspace}.${t.table}`,
-          rows: await side.remaining(t, [...all.values()]),
+        const name = `${t.keyspace}.${t.table}`;
+        const rows = await (async () => {
+          const fresh = await side.locate(t, subject);
+          const all = new Map([...keys, ...fresh].map((k) => [canonicalJson(k), k]));
+          return side.remaining(t, [...all.values()]);
+        })().catch((e) => {
+          throw cassandraError(e, 'cassandra', `checking ${name} for the subject's rows`);
         });
+        remaining.push({store: 'cassandra', table: name, rows});
       }
     }
     for (const t of this.map.postgres) {
-      remaining.push({
-        store: 'postgres',
-        table: `${t.schema}.${t.table}`,
-        rows: await countRows(this.store.pool, t, subject),
+      const name = `${t.schema}.${t.table}`;
+      const rows = await countRows(this.store.pool, t, subject).catch((e) => {
+        throw pgError(e, this.store.target, `checking ${name} for the subject's rows`);
       });
+      remaining.push({store: 'postgres', table: name, rows});
     }
     return {remaining};
   }
@@ -1287,9 +1353,11 @@ class Saga {
       alert,
       this.ctx.auditId,
     );
-    throw new NotOkError(`erasure ${requestId} needs an operator: the compensating restore failed: ${error}`, {
+    const out = new NotOkError(`erasure ${requestId} needs an operator: the compensating restore failed: ${error}`, {
       hint: `Inspect \`cdcctl gdpr status ${requestId}\`; when the cause is fixed, \`cdcctl gdpr restore ${requestId}\` tries again.`,
     });
+    this.journalled.add(out);
+    throw out;
   }
 
   /** Restored rows must equal the backup: same values, and cells in the same writetime order. */
