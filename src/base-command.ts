@@ -4,7 +4,7 @@ import {selectContext} from './config/context.js';
 import {type LoadedConfig, loadConfig} from './config/load.js';
 import {scrubKnownSecrets, scrubKnownSecretsDeep} from './config/secrets.js';
 import {CdcError, ExitCode, UsageError} from './errors.js';
-import {durationFlag} from './flags.js';
+import {timerFlag} from './flags.js';
 import {createLogger, type Logger} from './output/log.js';
 import {colorWanted, type OutputFormat, renderYaml, setColor} from './output/render.js';
 import type {RunContext} from './runtime.js';
@@ -50,7 +50,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       summary: 'Trace HTTP requests to stderr (credentials redacted) and show stack traces.',
       helpGroup: 'GLOBAL',
     }),
-    timeout: durationFlag({
+    timeout: timerFlag({
       summary: 'Per-request timeout for remote calls, e.g. 5s or 500ms (default 30s).',
       helpGroup: 'GLOBAL',
     }),
@@ -251,6 +251,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /**
    * Asks before a destructive action. `--yes` answers for the user; without a terminal and without
    * `--yes` the command refuses, so that cron and CI never hang on a prompt nor act unconfirmed.
+   * Ctrl-C or Ctrl-D at the prompt is an interruption (exit 130): nothing was changed.
    */
   protected async confirm(question: string): Promise<void> {
     if ((this.flags as {yes?: boolean}).yes) return;
@@ -262,7 +263,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const {createInterface} = await import('node:readline/promises');
     const rl = createInterface({input: process.stdin, output: process.stderr});
     try {
-      const answer = await rl.question(`${question} [y/N] `);
+      let answer: string;
+      try {
+        answer = await rl.question(`${question} [y/N] `);
+      } catch (err) {
+        // readline aborts the question on Ctrl-C (the terminal is in raw mode: no SIGINT) and on Ctrl-D / end of input
+        process.stderr.write('\n');
+        throw new CdcError(
+          'INTERRUPTED',
+          ExitCode.interrupted,
+          'interrupted at the confirmation prompt: nothing was changed',
+          {
+            cause: err,
+          },
+        );
+      }
       if (!/^y(es)?$/i.test(answer.trim()))
         throw new CdcError('ABORTED', ExitCode.usage, 'aborted: nothing was changed');
     } finally {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {messageFlag, mutationFlags} from '../../flags.js';
+import {integerFlag, messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyConnectors, applyExitCode, pruneCandidates} from '../../services/connectors/apply.js';
 import {loadDefinitions} from '../../services/connectors/definitions.js';
@@ -31,7 +31,7 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
       required: true,
       multiple: true,
     }),
-    concurrency: Flags.integer({summary: 'Connectors applied at once.', default: 4, min: 1, max: 64}),
+    concurrency: integerFlag({summary: 'Connectors applied at once.', default: 4, min: 1, max: 64}),
     prune: Flags.boolean({summary: 'Delete live connectors that the definitions do not declare (asks first).'}),
     selector: Flags.string({
       char: 's',
