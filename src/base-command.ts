@@ -77,6 +77,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected log$!: Logger;
   private loadedConfig?: LoadedConfig;
   private context?: RunContext;
+  /** The run uses the built-in `local` context: no config file exists (a first run). */
+  private builtInContext = false;
   private guard?: RunGuard;
   private targets?: string[];
   private stop?: {controller: AbortController; onFirst?: () => void};
@@ -236,6 +238,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async runContext(): Promise<RunContext> {
     if (this.context) return this.context;
     const entry = selectContext(await this.cdcConfig(), this.flags.context);
+    this.builtInContext = entry.source === 'built-in';
     this.context = {
       contextName: entry.name,
       config: entry.config,
@@ -290,11 +293,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = code;
   }
 
+  /**
+   * With no config file the built-in `local` context is used: when it cannot reach a service, or one
+   * of its references does not resolve, the hint says so and what to do, instead of pointing at a
+   * file that does not exist.
+   */
+  private withFirstRunHint(cdc: CdcError): CdcError {
+    if (!this.builtInContext || (cdc.exitCode !== ExitCode.unreachable && cdc.code !== 'CONFIG')) return cdc;
+    const firstRun =
+      'No cdcctl config file exists, so the built-in context "local" (the local stack on 127.0.0.1) was used: ' +
+      'start the stack (bash examples/stack/stack.sh up), or add your pipeline with ' +
+      '`cdcctl config set-context <name> --connect-url <url> --current`.';
+    const hint = cdc.exitCode === ExitCode.unreachable || !cdc.hint ? firstRun : `${cdc.hint} ${firstRun}`;
+    return new CdcError(cdc.code, cdc.exitCode, cdc.message, {hint, details: cdc.details, cause: cdc});
+  }
+
   public override async catch(err: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
     const verbose = this.argv.includes('--verbose');
     if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') throw err;
     if (this.exiting) return; // interrupted: what the aborted work threw on its way out is noise
-    const cdc = toCdcError(err);
+    const cdc = this.withFirstRunHint(toCdcError(err));
     process.exitCode = cdc.exitCode;
     if (this.jsonEnabled()) {
       // the same scrubbing as the text form: a resolved secret may sit in a server's or driver's message
