@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {describeMs, fitsDuration, MAX_DURATION_MS} from '../util/time.js';
+import {describeMs, fitsDuration, MAX_DURATION_MS, MAX_TIMER_MS} from '../util/time.js';
 
 /**
  * The shape of a cdcctl configuration file. A pure validator: no defaults or transforms, so a valid
@@ -31,7 +31,13 @@ export const httpEndpointSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   tls: tlsSchema.optional(),
   /** Per-request timeout in milliseconds (overridden by --timeout). */
-  timeoutMs: z.number().int().positive().optional(),
+  // a longer timer fires at once (setTimeout's limit)
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (${describeMs(MAX_TIMER_MS)})`)
+    .optional(),
 });
 
 export const kafkaSchema = z.strictObject({

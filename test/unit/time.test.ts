@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {gdprSchema} from '../../src/config/schema.js';
+import {gdprSchema, httpEndpointSchema} from '../../src/config/schema.js';
 import {parseInstant} from '../../src/dlq-command.js';
 import {CdcError} from '../../src/errors.js';
 import {parseDuration, parseTimerDuration} from '../../src/flags.js';
@@ -45,6 +45,9 @@ describe('durations and instants within range', () => {
     const parsed = gdprSchema.safeParse({backupRetention: '99999999999d'});
     assert.equal(parsed.success, false);
     assert.match(JSON.stringify(parsed.error?.issues), /a duration of at most/);
+    const timeout = httpEndpointSchema.safeParse({url: 'http://h', timeoutMs: MAX_TIMER_MS + 1});
+    assert.equal(timeout.success, false, 'a timeout a timer cannot wait');
+    assert.equal(httpEndpointSchema.safeParse({url: 'http://h', timeoutMs: MAX_TIMER_MS}).success, true);
   });
 });
 
