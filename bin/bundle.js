@@ -20,7 +20,13 @@ const schemaId = createHash('sha256')
   .digest('hex');
 
 const result = await build({
-  entryPoints: ['src/main.ts', ...workerEntries, ...globSync('src/commands/**/*.ts')],
+  entryPoints: [
+    'src/main.ts',
+    'src/help.ts',
+    'src/hooks/command-not-found.ts',
+    ...workerEntries,
+    ...globSync('src/commands/**/*.ts'),
+  ],
   outbase: 'src',
   outdir: 'dist',
   bundle: true,

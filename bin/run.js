@@ -3,9 +3,10 @@ import {readFileSync} from 'node:fs';
 import module from 'node:module';
 
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')) {
   // Answered without loading the framework: scripts and health probes call --version often, and
-  // loading oclif costs several times a bare Node start. Same text as oclif's own --version.
+  // loading oclif costs several times a bare Node start. Same text as oclif's own --version;
+  // `cdcctl version` is the same (kubectl's habit).
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.oclif.bin}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {

@@ -4,7 +4,7 @@ import {selectContext} from './config/context.js';
 import {type LoadedConfig, loadConfig} from './config/load.js';
 import {redactText, redactTextDeep} from './config/secrets.js';
 import {CdcError, ExitCode, UsageError} from './errors.js';
-import {durationFlag} from './flags.js';
+import {timerFlag} from './flags.js';
 import {createLogger, type Logger} from './output/log.js';
 import {colorWanted, type OutputFormat, renderYaml, setColor} from './output/render.js';
 import type {RunContext} from './runtime.js';
@@ -50,7 +50,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       summary: 'Trace HTTP requests to stderr (credentials redacted) and show stack traces.',
       helpGroup: 'GLOBAL',
     }),
-    timeout: durationFlag({
+    timeout: timerFlag({
       summary: 'Per-request timeout for remote calls, e.g. 5s or 500ms (default 30s).',
       helpGroup: 'GLOBAL',
     }),
@@ -79,6 +79,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected log$!: Logger;
   private loadedConfig?: LoadedConfig;
   private context?: RunContext;
+  /** The run uses the built-in `local` context: no config file exists (a first run). */
+  private builtInContext = false;
   private guard?: RunGuard;
   private targets?: string[];
   private stop?: {controller: AbortController; onFirst?: () => void};
@@ -240,6 +242,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async runContext(): Promise<RunContext> {
     if (this.context) return this.context;
     const entry = selectContext(await this.cdcConfig(), this.flags.context);
+    this.builtInContext = entry.source === 'built-in';
     this.context = {
       contextName: entry.name,
       config: entry.config,
@@ -255,6 +258,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /**
    * Asks before a destructive action. `--yes` answers for the user; without a terminal and without
    * `--yes` the command refuses, so that cron and CI never hang on a prompt nor act unconfirmed.
+   * Ctrl-C or Ctrl-D at the prompt is an interruption (exit 130): nothing was changed.
    */
   protected async confirm(question: string): Promise<void> {
     if ((this.flags as {yes?: boolean}).yes) return;
@@ -266,7 +270,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const {createInterface} = await import('node:readline/promises');
     const rl = createInterface({input: process.stdin, output: process.stderr});
     try {
-      const answer = await rl.question(`${question} [y/N] `);
+      let answer: string;
+      try {
+        answer = await rl.question(`${question} [y/N] `);
+      } catch (err) {
+        // readline aborts the question on Ctrl-C (the terminal is in raw mode: no SIGINT) and on Ctrl-D / end of input
+        process.stderr.write('\n');
+        throw new CdcError(
+          'INTERRUPTED',
+          ExitCode.interrupted,
+          'interrupted at the confirmation prompt: nothing was changed',
+          {
+            cause: err,
+          },
+        );
+      }
       if (!/^y(es)?$/i.test(answer.trim()))
         throw new CdcError('ABORTED', ExitCode.usage, 'aborted: nothing was changed');
     } finally {
@@ -279,11 +297,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = code;
   }
 
+  /**
+   * With no config file the built-in `local` context is used: when it cannot reach a service, or one
+   * of its references does not resolve, the hint says so and what to do, instead of pointing at a
+   * file that does not exist.
+   */
+  private withFirstRunHint(cdc: CdcError): CdcError {
+    if (!this.builtInContext || (cdc.exitCode !== ExitCode.unreachable && cdc.code !== 'CONFIG')) return cdc;
+    const firstRun =
+      'No cdcctl config file exists, so the built-in context "local" (the local stack on 127.0.0.1) was used: ' +
+      'start the stack (bash examples/stack/stack.sh up), or add your pipeline with ' +
+      '`cdcctl config set-context <name> --connect-url <url> --current`.';
+    const hint = cdc.exitCode === ExitCode.unreachable || !cdc.hint ? firstRun : `${cdc.hint} ${firstRun}`;
+    return new CdcError(cdc.code, cdc.exitCode, cdc.message, {hint, details: cdc.details, cause: cdc});
+  }
+
   public override async catch(err: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<void> {
     const verbose = this.argv.includes('--verbose');
     if (err.oclif?.exit !== undefined && err.constructor.name === 'ExitError') throw err;
     if (this.exiting) return; // interrupted: what the aborted work threw on its way out is noise
-    const cdc = toCdcError(err);
+    const cdc = this.withFirstRunHint(toCdcError(err));
     process.exitCode = cdc.exitCode;
     if (this.jsonEnabled()) {
       // the same redaction as the text form: a resolved secret or a URL's password may sit in a server's or driver's message

@@ -2,7 +2,7 @@ import {type Command, Flags} from '@oclif/core';
 import {BaseCommand} from './base-command.js';
 import {connectClient} from './clients/factory.js';
 import {UsageError} from './errors.js';
-import {mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
+import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
 import {renderControl} from './output/connectors.js';
 import {
   type ControlAction,
@@ -27,7 +27,7 @@ export abstract class ConnectorControlCommand<T extends typeof Command> extends 
 
   static override flags = {
     output: outputFlag,
-    concurrency: Flags.integer({summary: 'Requests in flight at once.', default: 8, min: 1, max: 64}),
+    concurrency: integerFlag({summary: 'Requests in flight at once.', default: 8, min: 1, max: 64}),
     ...waitFlags,
     'fail-fast': Flags.boolean({summary: 'Stop starting new requests after the first failure.'}),
     ...mutationFlags,

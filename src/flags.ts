@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core';
 import {UsageError} from './errors.js';
+import {type DurationUnit, durationMs, MAX_DURATION_MS, MAX_TIMER_MS} from './util/time.js';
 
 /** Flags shared by several commands: one definition each. */
 
@@ -25,25 +26,48 @@ export const messageFlag = Flags.string({
   summary: 'Why: a message stored with the config version this change creates.',
 });
 
-/** Parses "500ms", "30s", "2m", "1h" or a bare number of seconds into milliseconds. */
-export function parseDuration(input: string): number {
+/**
+ * Parses "500ms", "30s", "2m", "1h" or a bare number of seconds into milliseconds; longer than
+ * `maxMs` (default: the span of dates cdcctl accepts; MAX_TIMER_MS for what a timer waits) is a usage error.
+ */
+export function parseDuration(input: string, maxMs = MAX_DURATION_MS): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(input.trim());
   if (!m) throw new UsageError(`invalid duration "${input}"`, {hint: 'Use e.g. 500ms, 30s, 2m or 1h.'});
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  const ms = durationMs(Number(m[1]), (m[2] ?? 's') as DurationUnit, input, maxMs);
   if (ms <= 0) throw new UsageError(`duration must be positive: "${input}"`);
   return Math.round(ms);
+}
+
+/** A duration a timer waits (--wait-timeout, --interval, --keep-alive): at most MAX_TIMER_MS (24.8 days). */
+export function parseTimerDuration(input: string): number {
+  return parseDuration(input, MAX_TIMER_MS);
 }
 
 export const durationFlag = Flags.custom<number>({
   parse: async (input) => parseDuration(input),
 });
 
-/** A duration where 0 means off (e.g. --min-age 0 overrides a configured one). */
-export const durationOrOffFlag = Flags.custom<number>({
-  parse: async (input) => (/^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input)),
+/** A duration something waits for with a timer (--timeout, --interval): at most MAX_TIMER_MS (24.8 days). */
+export const timerFlag = Flags.custom<number>({
+  parse: async (input) => parseTimerDuration(input),
 });
+
+/** A duration where 0 means off (e.g. --min-age 0 overrides a configured one), at most `maxMs`. */
+const offOrDuration = (maxMs: number) =>
+  Flags.custom<number>({
+    parse: async (input) => (/^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input, maxMs)),
+  });
+export const durationOrOffFlag = offOrDuration(MAX_DURATION_MS);
+/** A timer's wait where 0 means off (--recheck-after). */
+export const timerOrOffFlag = offOrDuration(MAX_TIMER_MS);
+
+/**
+ * oclif's integer flag, bounded by default to the integers a number holds exactly (2^53 − 1): a
+ * larger one (`--limit 99999999999999999999`) is a usage error instead of a rounded value that a
+ * store or a service then refuses. Use it for every integer flag.
+ */
+export const integerFlag = ((options: Record<string, unknown> = {}) =>
+  Flags.integer({max: Number.MAX_SAFE_INTEGER, ...options})) as typeof Flags.integer;
 
 /** `--wait` and `--wait-timeout`, shared by every state-changing verb. */
 export const waitFlags = {
@@ -55,5 +79,5 @@ export const waitFlags = {
 
 /** The --wait budget in ms, or undefined without --wait. */
 export function waitBudget(flags: {wait?: boolean; 'wait-timeout'?: string}): number | undefined {
-  return flags.wait ? parseDuration(flags['wait-timeout'] ?? '60s') : undefined;
+  return flags.wait ? parseTimerDuration(flags['wait-timeout'] ?? '60s') : undefined;
 }

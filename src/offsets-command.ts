@@ -1,6 +1,6 @@
 import {Args, type Command, Flags} from '@oclif/core';
 import {BaseCommand} from './base-command.js';
-import {mutationFlags, parseDuration} from './flags.js';
+import {mutationFlags, parseTimerDuration} from './flags.js';
 import {color} from './output/render.js';
 import type {OffsetsChange} from './services/connectors/offsets.js';
 
@@ -22,7 +22,7 @@ export abstract class OffsetsChangeCommand<T extends typeof Command> extends Bas
     return {
       backupFile: f.backup ?? `${(this.args as {connector: string}).connector}-offsets-${stamp}.json`,
       dryRun: f['dry-run'],
-      waitMs: parseDuration(f['wait-timeout']),
+      waitMs: parseTimerDuration(f['wait-timeout']),
     };
   }
 

@@ -1,6 +1,6 @@
 import {type Command, Flags} from '@oclif/core';
 import {BaseCommand} from './base-command.js';
-import {mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
+import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
 import {renderControl} from './output/connectors.js';
 import type {ControlResult} from './services/connectors/control.js';
 import {controlExitCode} from './services/connectors/control.js';
@@ -30,7 +30,7 @@ export abstract class PipelineBulkCommand<T extends typeof Command> extends Base
       summary: 'Only connectors matching these names, globs or /regex/ (repeatable).',
       multiple: true,
     }),
-    concurrency: Flags.integer({summary: 'Requests in flight at once.', default: 8, min: 1, max: 64}),
+    concurrency: integerFlag({summary: 'Requests in flight at once.', default: 8, min: 1, max: 64}),
     ...waitFlags,
     'fail-fast': Flags.boolean({summary: 'Stop starting new requests after the first failure.'}),
     ...mutationFlags,

@@ -184,3 +184,57 @@ export async function scriptedServer(replies: ScriptedReply[]): Promise<{
       }),
   };
 }
+
+/** Drives a child on a pseudo-terminal: waits for `prompt`, types `keys`, returns the exit code and what the terminal showed. */
+const PTY_DRIVER = `
+import json, os, pty, select, sys, time
+args, keys, prompt = json.loads(sys.argv[1]), json.loads(sys.argv[2]).encode(), json.loads(sys.argv[3]).encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvpe(args[0], args, os.environ)
+out, sent, deadline = b'', False, time.time() + 60
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    if not sent and prompt in out:
+        time.sleep(0.3)
+        os.write(fd, keys)
+        sent = True
+else:
+    os.kill(pid, 9)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({'code': os.waitstatus_to_exitcode(status), 'sent': sent, 'output': out.decode('utf8', 'replace')}))
+`;
+
+/**
+ * Runs the built CLI on a real pseudo-terminal (python3's pty module), as a user at a keyboard: when
+ * `prompt` appears, types `keys` ("\u0003" is Ctrl-C, "\u0004" Ctrl-D). Undefined when python3 is missing.
+ */
+export async function runInTerminal(
+  args: string[],
+  options: {env?: Record<string, string | undefined>; keys: string; prompt?: string},
+): Promise<{code: number; sent: boolean; output: string} | undefined> {
+  const r = await new Promise<{code: number | null; stdout: string}>((resolve) => {
+    execFile(
+      'python3',
+      [
+        '-c',
+        PTY_DRIVER,
+        JSON.stringify([process.execPath, bin, ...args]),
+        JSON.stringify(options.keys),
+        JSON.stringify(options.prompt ?? '[y/N]'),
+      ],
+      {env: cliEnv(options.env), cwd: tmpdir(), timeout: 90_000},
+      (error, stdout) => resolve({code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout}),
+    );
+  });
+  if (r.code !== 0) return undefined;
+  return JSON.parse(r.stdout) as {code: number; sent: boolean; output: string};
+}

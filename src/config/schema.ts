@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {describeMs, fitsDuration, MAX_DURATION_MS, MAX_TIMER_MS} from '../util/time.js';
 
 /**
  * The shape of a cdcctl configuration file. A pure validator: no defaults or transforms, so a valid
@@ -30,7 +31,13 @@ export const httpEndpointSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   tls: tlsSchema.optional(),
   /** Per-request timeout in milliseconds (overridden by --timeout). */
-  timeoutMs: z.number().int().positive().optional(),
+  // a longer timer fires at once (setTimeout's limit)
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TIMER_MS, `at most ${MAX_TIMER_MS} ms (${describeMs(MAX_TIMER_MS)})`)
+    .optional(),
 });
 
 export const kafkaSchema = z.strictObject({
@@ -141,7 +148,11 @@ const gdprIdent = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, "_"')
   .max(48);
 const residencySchema = z.strictObject({region: z.string().min(1), jurisdiction: z.string().min(1)});
-const gdprDuration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 12h or 30d');
+const TOO_LONG = `a duration of at most ${describeMs(MAX_DURATION_MS)}`;
+const gdprDuration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 12h or 30d')
+  .refine(fitsDuration, TOO_LONG);
 
 export const gdprSchema = z.strictObject({
   cassandra: z
@@ -190,7 +201,10 @@ export const gdprSchema = z.strictObject({
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier: letters, digits, "_"');
 const qualifiedName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'name.table');
-const durationText = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 1h');
+const durationText = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 1h')
+  .refine(fitsDuration, TOO_LONG);
 
 /**
  * One Cassandra table and its PostgreSQL replica (`cdcctl reconcile`). Column names are Cassandra's;

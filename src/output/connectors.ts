@@ -14,7 +14,13 @@ export function renderApply(results: ApplyResult[], dryRun: boolean): string {
   const lines: string[] = [];
   for (const r of results) {
     const planned = r.action === 'create' || r.action === 'update' || r.action === 'delete';
-    const verb = r.applied ? past[r.action]! : dryRun && planned ? `${r.action} (dry run)` : r.action;
+    const verb = r.applied
+      ? past[r.action]!
+      : r.skipped && planned
+        ? `${r.action} (not applied)`
+        : dryRun && planned
+          ? `${r.action} (dry run)`
+          : r.action;
     lines.push(`${c.bold(r.name)}: ${paintState(verb)}${r.source === 'stdin' ? '' : c.dim(`  (${r.source})`)}`);
     if (r.action !== 'unchanged' && r.action !== 'delete')
       for (const ch of r.changes) lines.push(`    ${formatChange(ch)}`);
@@ -22,11 +28,17 @@ export function renderApply(results: ApplyResult[], dryRun: boolean): string {
     if (r.error) lines.push(c.red(`    ! ${r.error.message}`));
   }
   const count = (a: string) => results.filter((r) => r.action === a).length;
-  const verbs = dryRun ? ['to create', 'to update', 'to delete'] : ['created', 'updated', 'deleted'];
+  const held = results.some((r) => r.skipped);
+  const verbs = dryRun || held ? ['to create', 'to update', 'to delete'] : ['created', 'updated', 'deleted'];
   const pruned = count('delete') ? `, ${count('delete')} ${verbs[2]}` : '';
+  const tail = held
+    ? ' — nothing was written: fix the invalid definition(s) first'
+    : dryRun
+      ? ' — dry run, nothing changed'
+      : '';
   lines.push(
     `${results.length} connector(s): ${count('create')} ${verbs[0]}, ${count('update')} ${verbs[1]}${pruned}, ` +
-      `${count('unchanged')} unchanged, ${count('invalid')} invalid, ${count('failed')} failed${dryRun ? ' — dry run, nothing changed' : ''}`,
+      `${count('unchanged')} unchanged, ${count('invalid')} invalid, ${count('failed')} failed${tail}`,
   );
   return `${lines.join('\n')}\n`;
 }

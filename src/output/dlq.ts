@@ -1,4 +1,5 @@
 import type {
+  DiscardResult,
   DlqListItem,
   ExportRow,
   ListResult,
@@ -170,6 +171,7 @@ export function renderPlan(p: ReplayPlan, dryRun: boolean): string {
   }
   if (p.source === 'topic')
     lines.push('  note: without the store nothing records this replay; running it again sends again');
+  if (p.notFound.length) lines.push(`  ${notFoundLine(p.notFound)}`);
   return lines.join('\n');
 }
 
@@ -187,7 +189,23 @@ export function renderReplay(r: ReplayResult): string {
     }`;
   }
   if (r.state === 'interrupted') line += `\nResume with: cdcctl dlq replay --run-id ${r.runId}`;
+  if (r.notFound.length) line += `\n${notFoundLine(r.notFound)}`;
   return line;
+}
+
+export function renderDiscard(r: DiscardResult): string {
+  const ids = r.ids.length > 20 ? `${r.ids.slice(0, 20).join(', ')} …` : r.ids.join(', ');
+  const lines = [
+    r.count === 0
+      ? 'No record to discard (new or replayed) matches.'
+      : `${r.dryRun ? 'Would discard' : 'Discarded'} ${r.count} record(s)${ids ? `: ${ids}` : ''}`,
+  ];
+  if (r.notFound.length) lines.push(notFoundLine(r.notFound));
+  return lines.join('\n');
+}
+
+function notFoundLine(ids: string[]): string {
+  return `Not found: ${ids.length > 20 ? `${ids.slice(0, 20).join(', ')} …` : ids.join(', ')} (no such record)`;
 }
 
 export function renderPurge(r: PurgeResult): string {

@@ -6,6 +6,7 @@ import {
   recordHash,
 } from '../services/audit/record.js';
 import type {Store} from './index.js';
+import {bigintId} from './sql.js';
 
 /**
  * The audit log table (`_cdc_audit_log`) and its chain head (`_cdc_audit_head`, one row). Appends
@@ -172,12 +173,12 @@ export async function* streamAudit(
 }
 
 export async function getAudit(store: Store, idOrSeq: string): Promise<AuditRecord | undefined> {
-  const bySeq = /^\d+$/.test(idOrSeq);
+  const seq = /^\d+$/.test(idOrSeq) ? bigintId(idOrSeq) : undefined;
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSeq);
-  if (!bySeq && !isUuid) return undefined;
+  if (seq === undefined && !isUuid) return undefined; // a number beyond bigint names no record
   const rows = await store.pool.query<Row>(
-    `SELECT ${COLUMNS} FROM ${store.table(LOG)} WHERE ${bySeq ? 'seq' : 'id'} = $1`,
-    [bySeq ? Number(idOrSeq) : idOrSeq],
+    `SELECT ${COLUMNS} FROM ${store.table(LOG)} WHERE ${seq !== undefined ? 'seq' : 'id'} = $1`,
+    [seq ?? idOrSeq],
   );
   return rows.rows[0] ? toRecord(rows.rows[0]) : undefined;
 }

@@ -1,4 +1,5 @@
 import {inTransaction, type Store} from './index.js';
+import {bigintId} from './sql.js';
 
 /**
  * Dead-letter records copied from Kafka Connect's DLQ topics (`_cdc_dlq_records`: coordinates, error
@@ -147,7 +148,12 @@ export function whereOf(filter: DlqFilter, first = 1): {sql: string; values: unk
     values.push(v);
     parts.push(cond(`$${first + values.length - 1}`));
   };
-  if (filter.ids?.length) add((n) => `id = ANY(${n}::bigint[])`, filter.ids);
+  // ids that cannot be a row's select nothing (rather than failing the cast)
+  if (filter.ids?.length)
+    add(
+      (n) => `id = ANY(${n}::bigint[])`,
+      filter.ids.map(bigintId).filter((id) => id !== undefined),
+    );
   if (filter.connector) add((n) => `connector = ${n}`, filter.connector);
   if (filter.topic) add((n) => `src_topic = ${n}`, filter.topic);
   if (filter.dlqTopic) add((n) => `dlq_topic = ${n}`, filter.dlqTopic);
@@ -391,8 +397,19 @@ export async function summarizeDlq(store: Store, filter: DlqFilter): Promise<Dlq
 }
 
 export async function getDlq(store: Store, id: string): Promise<DlqRow | undefined> {
+  if (bigintId(id) === undefined) return undefined;
   const res = await store.pool.query<RawRow>(`SELECT ${COLUMNS} FROM ${recordsWithBytes(store)} WHERE id = $1`, [id]);
   return res.rows[0] ? fromRaw(res.rows[0]) : undefined;
+}
+
+/** The ids among `ids` that name no record (in the order given). */
+export async function missingDlqIds(store: Store, ids: string[]): Promise<string[]> {
+  const res = await store.pool.query<{id: string}>(
+    `SELECT id FROM ${store.table(DLQ_TABLE)} WHERE id = ANY($1::bigint[])`,
+    [ids.map(bigintId).filter((id) => id !== undefined)],
+  );
+  const found = new Set(res.rows.map((r) => String(r.id)));
+  return ids.filter((id) => !found.has(bigintId(id) ?? ''));
 }
 
 /** Marks the selected records discarded (never ones in the middle of a replay). */

@@ -24,3 +24,15 @@ export function quoteIdent(name: string, what?: string): string {
 export function qualified(schema: string, table: string): string {
   return `${quoteIdent(schema, 'schema')}.${quoteIdent(table, 'table')}`;
 }
+
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/**
+ * The canonical text of a row id that fits PostgreSQL's bigint (1 to 2^63 − 1), or undefined: an id
+ * that cannot exist ("abc", 99999999999999999999) is then simply not found, never an SQL error.
+ */
+export function bigintId(text: string): string | undefined {
+  if (!/^\d{1,19}$/.test(text.trim())) return undefined;
+  const n = BigInt(text.trim());
+  return n >= 1n && n <= MAX_BIGINT ? n.toString() : undefined;
+}

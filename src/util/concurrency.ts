@@ -38,3 +38,13 @@ export async function mapAll<T, R>(
     return r.value;
   });
 }
+
+/**
+ * For a promise started now and awaited later (prefetching the next page while this one is worked
+ * on): marks it handled, so that a rejection before the await is not an unhandled rejection — which
+ * ends the process with a raw stack trace — while the await still throws it.
+ */
+export function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {REDACTED} from '../../src/config/secrets.js';
 import {durationOrOffFlag, parseDuration} from '../../src/flags.js';
+import {type ApplyResult, applyExitCode, namesPlugin} from '../../src/services/connectors/apply.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';
 import {editableText, parseEdited, resolveEdited} from '../../src/services/connectors/edit.js';
@@ -182,5 +183,33 @@ describe('connectors edit', () => {
     )!;
     assert.deepEqual(edited, {...written, note: 'q-${env:CDCCTL_TEST_EDIT}', 'tasks.max': '2'});
     assert.deepEqual(resolveEdited(edited, written, live), {...live, note: 'q-edit-secret-1', 'tasks.max': '2'});
+  });
+});
+
+describe('connectors apply: plugin names and exit codes', () => {
+  it('knows a plugin by its class, simple name or alias, as Connect does', () => {
+    const cls = 'org.apache.kafka.connect.file.FileStreamSinkConnector';
+    for (const name of [cls, 'FileStreamSinkConnector', 'FileStreamSink']) assert.equal(namesPlugin(name, cls), true);
+    for (const name of ['FileStream', 'com.example.FileStreamSinkConnector', 'filestreamsink'])
+      assert.equal(namesPlugin(name, cls), false, name);
+  });
+
+  it('a run held back by an invalid definition is exit 2, not partial; a partial write is 5', () => {
+    const r = (action: ApplyResult['action'], extra: Partial<ApplyResult> = {}): ApplyResult => ({
+      name: action,
+      source: 'f',
+      action,
+      applied: false,
+      changes: [],
+      errors: [],
+      ...extra,
+    });
+    assert.equal(applyExitCode([r('create', {skipped: 'not applied'}), r('invalid')]), 2);
+    assert.equal(applyExitCode([r('unchanged', {skipped: 'not applied'}), r('invalid')]), 2);
+    assert.equal(
+      applyExitCode([r('create', {applied: true}), r('failed', {error: {code: 'X', message: 'm', exitCode: 2}})]),
+      5,
+    );
+    assert.equal(applyExitCode([r('unchanged'), r('create', {applied: true})]), 0);
   });
 });

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {integerFlag, outputFlag} from '../../flags.js';
 import {renderAuditList} from '../../output/audit.js';
 import {listAuditRecords, parseTime} from '../../services/audit/query.js';
 import {AUDIT_RESULTS, type AuditRecord, type AuditResult} from '../../services/audit/record.js';
@@ -38,7 +38,7 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
     'Newest last. Every mutating command (and every denied one) writes a record to the hash-chained audit log in the operational store.';
   static override flags = {
     ...auditFilterFlags,
-    limit: Flags.integer({summary: 'At most this many (the newest).', default: 100, min: 1}),
+    limit: integerFlag({summary: 'At most this many (the newest).', default: 100, min: 1}),
     output: outputFlag,
   };
   static override examples = [

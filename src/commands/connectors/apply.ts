@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {messageFlag, mutationFlags} from '../../flags.js';
+import {integerFlag, messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyConnectors, applyExitCode, pruneCandidates} from '../../services/connectors/apply.js';
 import {loadDefinitions} from '../../services/connectors/definitions.js';
@@ -9,8 +9,9 @@ import {configHistory} from '../../services/history/recorder.js';
 export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply> {
   static override summary = 'Create or update connectors from JSON or YAML files.';
   static override description = withExitCodes(
-    'Each definition ({name, config}, a list of them, or YAML documents) is validated by the worker’s plugin, ' +
-      'diffed against the live config (secrets never shown) and applied. ${env:NAME} and ${file:/path} references ' +
+    'Each definition ({name, config}, a list of them, or YAML documents) is validated by the worker’s plugin ' +
+      'and diffed against the live config (secrets never shown); only when every one is valid are they applied — ' +
+      'one invalid file (an unknown connector.class included) writes nothing, and each file gets its result. ${env:NAME} and ${file:/path} references ' +
       'in values are resolved in memory only; write $${…} to pass a Kafka Connect config-provider reference through. ' +
       '--dry-run stops after the diff. --prune also deletes live connectors the files do not declare (limit it with ' +
       '--selector; it asks first, and needs --yes without a terminal).',
@@ -30,7 +31,7 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
       required: true,
       multiple: true,
     }),
-    concurrency: Flags.integer({summary: 'Connectors applied at once.', default: 4, min: 1, max: 64}),
+    concurrency: integerFlag({summary: 'Connectors applied at once.', default: 4, min: 1, max: 64}),
     prune: Flags.boolean({summary: 'Delete live connectors that the definitions do not declare (asks first).'}),
     selector: Flags.string({
       char: 's',
@@ -47,16 +48,19 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
     const ctx = await this.runContext();
     this.auditTargets(definitions.map((d) => d.name));
     const prune = this.flags.prune ? await pruneCandidates(ctx, definitions, this.flags.selector ?? []) : [];
-    if (prune.length > 0 && !this.flags['dry-run']) {
-      await this.confirm(
-        `--prune deletes ${prune.length} connector(s) not declared in the files: ${prune.join(', ')}?`,
-      );
-    }
     const results = await applyConnectors(ctx, definitions, {
       dryRun: this.flags['dry-run'],
       concurrency: this.flags.concurrency,
       prune,
       history: configHistory(ctx, {message: this.flags.message}),
+      // asked once every definition is known valid, before anything is written
+      beforeWrite: async () => {
+        if (prune.length > 0) {
+          await this.confirm(
+            `--prune deletes ${prune.length} connector(s) not declared in the files: ${prune.join(', ')}?`,
+          );
+        }
+      },
     });
     if (!this.jsonEnabled()) process.stdout.write(renderApply(results, this.flags['dry-run']));
     this.exitWith(applyExitCode(results));

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
+import {integerFlag} from '../../flags.js';
 import {renderHistoryDiff} from '../../output/history.js';
 import {diffHistory, type HistoryDiff} from '../../services/history/versions.js';
 
@@ -10,7 +11,7 @@ export default class ConnectorsDiff extends BaseCommand<typeof ConnectorsDiff> {
     'Defaults: --from the latest version, --to live. Secret values are never shown; references such as ${env:NAME} are resolved only to compare.';
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
   static override flags = {
-    from: Flags.integer({summary: 'Version to diff from (default: the latest).', min: 1}),
+    from: integerFlag({summary: 'Version to diff from (default: the latest).', min: 1}),
     to: Flags.string({summary: 'Version to diff to, or "live" (default).', default: 'live'}),
   };
   static override examples = [

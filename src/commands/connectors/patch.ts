@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
-import {messageFlag, mutationFlags} from '../../flags.js';
+import {integerFlag, messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode} from '../../services/connectors/apply.js';
 import {parsePatch, patchConnectors} from '../../services/connectors/patch.js';
@@ -19,7 +19,7 @@ export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch>
   static override flags = {
     set: Flags.string({summary: 'key=value to set (repeatable).', multiple: true}),
     unset: Flags.string({summary: 'Key to remove (repeatable).', multiple: true}),
-    concurrency: Flags.integer({summary: 'Connectors patched at once.', default: 4, min: 1, max: 64}),
+    concurrency: integerFlag({summary: 'Connectors patched at once.', default: 4, min: 1, max: 64}),
     message: messageFlag,
     'dry-run': mutationFlags['dry-run'],
   };

@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core';
+import {Args} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {connectClient} from '../../clients/factory.js';
-import {messageFlag, mutationFlags} from '../../flags.js';
+import {integerFlag, messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {formatChange} from '../../services/connectors/diff.js';
@@ -19,7 +19,7 @@ export default class ConnectorsRollback extends BaseCommand<typeof ConnectorsRol
   static override mutating = true;
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
   static override flags = {
-    to: Flags.integer({summary: 'Version to roll back to (default: the one before the latest).', min: 1}),
+    to: integerFlag({summary: 'Version to roll back to (default: the one before the latest).', min: 1}),
     message: messageFlag,
     ...mutationFlags,
   };

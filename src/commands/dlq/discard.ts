@@ -1,14 +1,16 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-command.js';
-import {UsageError} from '../../errors.js';
+import {ExitCode, UsageError} from '../../errors.js';
 import {mutationFlags, outputFlag} from '../../flags.js';
+import {renderDiscard} from '../../output/dlq.js';
 import {type DiscardResult, discardRecords} from '../../services/dlq/browse.js';
 
 export default class DlqDiscard extends BaseCommand<typeof DlqDiscard> {
   static override summary = 'Mark dead-letter records discarded, with a reason (they are then never replayed).';
   static override description =
-    'Needs the store: a topic cannot carry marks (with --from-topic, use purge to delete old records from the topic).';
+    'Needs the store: a topic cannot carry marks (with --from-topic, use purge to delete old records from the topic). ' +
+    'Named ids that no record has are listed: exit 2 when none exists (nothing is done), 5 when some do (those are discarded).';
   static override mutating = true;
   static override strict = false;
   static override examples = [
@@ -36,16 +38,16 @@ export default class DlqDiscard extends BaseCommand<typeof DlqDiscard> {
       throw new UsageError('name the records to discard', {hint: 'Give ids, filter flags or --all.'});
     }
     const ctx = await this.runContext();
-    const dry = this.flags['dry-run'];
+    const dry = Boolean(this.flags['dry-run']);
+    const finish = (r: DiscardResult) => {
+      if (r.notFound.length > 0) this.exitWith(ExitCode.partial); // some named ids do not exist
+      return this.present(r, () => renderDiscard(r));
+    };
     if (!dry) {
       const plan = await discardRecords(ctx, filter, this.flags.reason, true);
-      if (plan.count === 0) return this.present(plan, () => 'No record to discard (new or replayed) matches.');
+      if (plan.count === 0) return finish(plan);
       await this.confirm(`Discard ${plan.count} record(s)?`);
     }
-    const result = await discardRecords(ctx, filter, this.flags.reason, dry);
-    return this.present(result, () => {
-      const ids = result.ids.length > 20 ? `${result.ids.slice(0, 20).join(', ')} …` : result.ids.join(', ');
-      return `${dry ? 'Would discard' : 'Discarded'} ${result.count} record(s)${ids ? `: ${ids}` : ''}`;
-    });
+    return finish(await discardRecords(ctx, filter, this.flags.reason, dry));
   }
 }

@@ -1,7 +1,6 @@
-import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../dlq-command.js';
-import {outputFlag} from '../../flags.js';
+import {integerFlag, outputFlag} from '../../flags.js';
 import {renderList} from '../../output/dlq.js';
 import {type ListResult, listRecords} from '../../services/dlq/browse.js';
 
@@ -17,8 +16,8 @@ export default class DlqList extends BaseCommand<typeof DlqList> {
     output: outputFlag,
     ...dlqFilterFlags,
     ...fromTopicFlag,
-    limit: Flags.integer({summary: 'Records per page.', default: 50, min: 1, max: 10_000}),
-    offset: Flags.integer({summary: 'Skip this many records (next page).', default: 0, min: 0}),
+    limit: integerFlag({summary: 'Records per page.', default: 50, min: 1, max: 10_000}),
+    offset: integerFlag({summary: 'Skip this many records (next page).', default: 0, min: 0}),
   };
 
   async run(): Promise<ListResult> {

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-command.js';
-import {UsageError} from '../../errors.js';
-import {mutationFlags, outputFlag} from '../../flags.js';
+import {ExitCode, UsageError} from '../../errors.js';
+import {integerFlag, mutationFlags, outputFlag} from '../../flags.js';
 import {progressLine, renderPlan, renderReplay} from '../../output/dlq.js';
 import {
   DEFAULT_REPLAY_BATCH,
@@ -19,7 +19,9 @@ export default class DlqReplay extends BaseCommand<typeof DlqReplay> {
 
 If the command is killed, resume with the same --run-id: it waits for the dead process's last send to settle, looks in the target topic for records the run wrote but had not marked, marks those, and sends only the rest. A completed run has written every selected record exactly once. Ctrl-C stops after the current batch (resume later the same way).
 
-With --from-topic (no store) there is no journal: every run sends what it selects.`;
+With --from-topic (no store) there is no journal: every run sends what it selects.
+
+Named ids that no record has are listed: exit 2 when none exists (nothing is sent), 5 when some do (those are replayed).`;
   static override mutating = true;
   static override strict = false;
   static override examples = [
@@ -38,14 +40,14 @@ With --from-topic (no store) there is no journal: every run sends what it select
     'to-topic': Flags.string({summary: "Send to this topic instead of each record's original topic."}),
     'run-id': Flags.string({summary: 'Name the run, or resume an interrupted one.'}),
     force: Flags.boolean({summary: 'Also replay records that were already replayed (by other runs).'}),
-    rate: Flags.integer({summary: 'At most this many records per second.', min: 1}),
-    'batch-size': Flags.integer({
+    rate: integerFlag({summary: 'At most this many records per second.', min: 1}),
+    'batch-size': integerFlag({
       summary: 'Records per produce request and journal step.',
       default: DEFAULT_REPLAY_BATCH,
       min: 1,
       max: 50_000,
     }),
-    settle: Flags.integer({
+    settle: integerFlag({
       summary: "Seconds to wait after an interrupted run's last progress before resuming it.",
       default: 5,
       min: 0,
@@ -73,6 +75,7 @@ With --from-topic (no store) there is no journal: every run sends what it select
       fromTopic: this.flags['from-topic'],
     };
     const plan = await planReplay(ctx, req);
+    if (plan.notFound.length > 0) this.exitWith(ExitCode.partial); // some named ids do not exist (none: exit 2 above)
     if (this.flags['dry-run']) return this.present(plan, () => renderPlan(plan, true));
     if (plan.eligible + plan.inDoubt === 0) {
       return this.present(plan, () => `${renderPlan(plan, true)}\nNothing to replay.`);
@@ -94,7 +97,7 @@ With --from-topic (no store) there is no journal: every run sends what it select
       },
     });
     if (tty) process.stderr.write('\n');
-    if (result.state === 'interrupted') this.exitWith(130);
+    if (result.state === 'interrupted') this.exitWith(ExitCode.interrupted);
     return this.present(result, () => renderReplay(result));
   }
 }

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
 import {eventSourceFlags, startOf} from '../../events-command.js';
-import {parseDuration} from '../../flags.js';
+import {integerFlag, parseTimerDuration} from '../../flags.js';
 import {type SseResult, serveEvents} from '../../services/events/sse.js';
 import {resolveEventTopics} from '../../services/events/stream.js';
 
@@ -18,7 +18,7 @@ export default class EventsSse extends BaseCommand<typeof EventsSse> {
   static override args = {topic: Args.string({description: 'Topic to serve (or --connector).'})};
   static override flags = {
     ...eventSourceFlags,
-    port: Flags.integer({summary: 'Port to listen on (0 picks a free one).', required: true, min: 0, max: 65_535}),
+    port: integerFlag({summary: 'Port to listen on (0 picks a free one).', required: true, min: 0, max: 65_535}),
     host: Flags.string({summary: 'Address to bind.', default: '127.0.0.1'}),
     'keep-alive': Flags.string({summary: 'Interval of keep-alive comments.', default: '15s'}),
   };
@@ -32,7 +32,7 @@ export default class EventsSse extends BaseCommand<typeof EventsSse> {
       topics,
       host: this.flags.host,
       port: this.flags.port,
-      keepAliveMs: parseDuration(this.flags['keep-alive']),
+      keepAliveMs: parseTimerDuration(this.flags['keep-alive']),
       start: startOf(this.flags),
       signal,
       onListening: (url) => this.log$.info(`serving ${topics.join(', ')} on ${url}`),

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
 import {eventSourceFlags, startOf} from '../../events-command.js';
+import {integerFlag} from '../../flags.js';
 import {eventHeader, eventLine, eventNdjson} from '../../output/events.js';
 import {
   type ChangeOp,
@@ -32,7 +33,7 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
     key: Flags.string({summary: "Only events with this key (the key text, its JSON, or a one-field key's value)."}),
     op: Flags.string({summary: 'Only these operations: c, u, d, r (snapshot read), t (truncate); comma-separated.'}),
     filter: Flags.string({summary: 'Only events for which this expression is true (see description).'}),
-    max: Flags.integer({summary: 'Stop after this many matching events.', min: 1}),
+    max: integerFlag({summary: 'Stop after this many matching events.', min: 1}),
     format: Flags.option({
       summary: 'Output: a table on a terminal and NDJSON otherwise (auto), or force one.',
       options: ['auto', 'table', 'ndjson'] as const,

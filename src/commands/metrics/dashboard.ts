@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
-import {durationFlag} from '../../flags.js';
+import {timerFlag} from '../../flags.js';
 import {renderDashboard} from '../../output/metrics.js';
 import {type DashboardRow, dashboard, parseSpan, type RangeWindow, rangeWindow} from '../../services/metrics/query.js';
 
@@ -19,7 +19,7 @@ export default class MetricsDashboard extends BaseCommand<typeof MetricsDashboar
   static override flags = {
     since: Flags.string({summary: 'Trend window (default 1h).', default: '1h'}),
     watch: Flags.boolean({char: 'w', summary: 'Refresh until interrupted.'}),
-    interval: durationFlag({summary: 'Refresh interval with --watch (default 10s).', default: 10_000}),
+    interval: timerFlag({summary: 'Refresh interval with --watch (default 10s).', default: 10_000}),
   };
 
   async run(): Promise<Snapshot> {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {outputFlag, parseDuration} from '../../flags.js';
+import {integerFlag, outputFlag, parseTimerDuration} from '../../flags.js';
 import {color, paintState, renderTable} from '../../output/render.js';
 import {type PipelineStatus, pipelineStatus, verdictExitCode} from '../../services/pipeline/status.js';
 
@@ -19,7 +19,7 @@ export default class PipelineStatusCommand extends BaseCommand<typeof PipelineSt
   ];
   static override flags = {
     output: outputFlag,
-    'max-lag': Flags.integer({summary: 'Sink consumer lag (messages) above which the pipeline is degraded.', min: 0}),
+    'max-lag': integerFlag({summary: 'Sink consumer lag (messages) above which the pipeline is degraded.', min: 0}),
     watch: Flags.boolean({char: 'w', summary: 'Refresh every --interval until interrupted (terminal only).'}),
     interval: Flags.string({summary: 'Refresh interval for --watch.', default: '5s'}),
   };
@@ -34,7 +34,7 @@ export default class PipelineStatusCommand extends BaseCommand<typeof PipelineSt
   /** Redraws the status in place on a terminal; elsewhere prints one document (or table) per round. */
   private async watch(): Promise<PipelineStatus> {
     const ctx = await this.runContext();
-    const every = parseDuration(this.flags.interval);
+    const every = parseTimerDuration(this.flags.interval);
     const tty = Boolean(process.stdout.isTTY) && this.outputFormat() !== 'json';
     for (;;) {
       const status = await pipelineStatus(ctx, {maxLag: this.flags['max-lag']});

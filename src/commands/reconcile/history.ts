@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {integerFlag, outputFlag} from '../../flags.js';
 import {renderHistory} from '../../output/reconcile.js';
 import {history} from '../../services/reconcile/results.js';
 import type {RunRecord} from '../../store/reconcile.js';
@@ -13,7 +13,7 @@ export default class ReconcileHistory extends BaseCommand<typeof ReconcileHistor
   ];
   static override flags = {
     table: Flags.string({char: 't', summary: 'Only runs that checked this table.'}),
-    limit: Flags.integer({summary: 'At most this many runs.', default: 20, min: 1}),
+    limit: integerFlag({summary: 'At most this many runs.', default: 20, min: 1}),
     'all-contexts': Flags.boolean({summary: 'Runs of every context stored in this database.'}),
     output: outputFlag,
   };

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {ExitCode, UsageError} from '../../errors.js';
-import {durationFlag, durationOrOffFlag} from '../../flags.js';
+import {durationOrOffFlag, integerFlag, timerFlag, timerOrOffFlag} from '../../flags.js';
 import {createLogger} from '../../output/log.js';
 import {renderRunResult} from '../../output/reconcile.js';
 import {checkRunId, type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
@@ -35,7 +35,7 @@ Exit 5: another run holds one of the tables (nothing was done: runs of a table n
     'min-age': durationOrOffFlag({
       summary: "Leave out rows written more recently than this (0 = none; default: the table's minAge).",
     }),
-    'recheck-after': durationOrOffFlag({
+    'recheck-after': timerOrOffFlag({
       summary: 'Re-read differing rows after this delay; report only those still different (0 = off).',
       default: 5000,
     }),
@@ -51,29 +51,29 @@ Exit 5: another run holds one of the tables (nothing was done: runs of a table n
         'Shard i reads only the token splits whose number is i modulo N, so the Cassandra read divides by N, and compares and drills into its own block of the buckets. The shards of a run (same --run-id) meet twice in the store: when all have saved their scan, and when all have published the keys the other shards need for their drill-down — so they are meant to run at the same time (Indexed Job: parallelism = completions). A running shard is waited for however long it takes; one that has not been running for --shard-timeout has its token splits read by the waiting shard itself (the cost of an unsharded run), which says so in its warnings.',
       default: '0/1',
     }),
-    'shard-timeout': durationFlag({
+    'shard-timeout': timerFlag({
       summary:
         'How long a shard waits for other shards of its run that are not running before reading their part itself (default 10m).',
     }),
-    buckets: Flags.integer({
+    buckets: integerFlag({
       summary:
         'Buckets per table (power of two; default reconcile.buckets, or by table size: 65536 up to 2M rows, then one per ~32 rows, at most 2^20).',
       min: 16,
       max: 1_048_576,
     }),
-    splits: Flags.integer({
+    splits: integerFlag({
       summary: 'Token splits of the Cassandra scan (default: ~1 per 25,000 rows, ≥ 4 per worker).',
       min: 1,
     }),
     // each worker holds a Cassandra session and its spill buffers: a typo such as 1000 exhausted the heap
-    workers: Flags.integer({summary: 'Scan worker threads (default: CPUs, at most 8).', min: 1, max: 64}),
-    'fetch-size': Flags.integer({
+    workers: integerFlag({summary: 'Scan worker threads (default: CPUs, at most 8).', min: 1, max: 64}),
+    'fetch-size': integerFlag({
       summary:
         "Cassandra page size in rows (default: pages of about 2 MiB by the table's row width, at most 10,000 rows).",
       min: 1,
       max: 100_000,
     }),
-    'rate-limit': Flags.integer({summary: 'Global Cassandra read limit in rows per second.', min: 1}),
+    'rate-limit': integerFlag({summary: 'Global Cassandra read limit in rows per second.', min: 1}),
     consistency: Flags.option({
       summary: 'Cassandra read consistency (ALL for an authoritative diff).',
       options: ['ONE', 'LOCAL_ONE', 'LOCAL_QUORUM', 'QUORUM', 'ALL'] as const,

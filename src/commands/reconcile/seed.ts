@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
-import {dryRunFlag, durationFlag} from '../../flags.js';
+import {dryRunFlag, durationFlag, integerFlag} from '../../flags.js';
 import {renderSeedPlan} from '../../output/reconcile.js';
 import {renderTable} from '../../output/render.js';
 import {planSeed, type SeedPlan, type SeedResult, seed} from '../../services/reconcile/seed.js';
@@ -26,12 +26,12 @@ changes nothing and needs no --yes.`;
   static override flags = {
     cassandra: Flags.string({summary: 'Cassandra keyspace.table.', default: 'demo.accounts'}),
     postgres: Flags.string({summary: "PostgreSQL schema.table (in the context's database).", default: 'demo.accounts'}),
-    rows: Flags.integer({summary: 'Rows to load.', default: 10_000, min: 1}),
+    rows: integerFlag({summary: 'Rows to load.', default: 10_000, min: 1}),
     drift: Flags.string({summary: 'Fraction of rows to make differ (0 … 1).', default: '0'}),
     age: durationFlag({summary: 'Date the writes this far back (writetime, updated_at).', default: 3_600_000}),
     recreate: Flags.boolean({summary: 'Drop and re-create both tables first.'}),
     seed: Flags.string({summary: 'Data seed (same seed, same rows).', default: 'cdcctl'}),
-    concurrency: Flags.integer({summary: 'Cassandra inserts in flight.', default: 128, min: 1, max: 4096}),
+    concurrency: integerFlag({summary: 'Cassandra inserts in flight.', default: 128, min: 1, max: 4096}),
     cdc: Flags.boolean({
       summary: 'Create the Cassandra table with cdc = true (--no-cdc for benchmarks without a CDC consumer).',
       default: true,

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
+import {integerFlag} from '../../flags.js';
 import {mismatchesCsv, renderMismatches, renderTables} from '../../output/reconcile.js';
 import {type RunDetails, showRun} from '../../services/reconcile/results.js';
 
@@ -14,7 +15,7 @@ export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
   static override flags = {
     table: Flags.string({char: 't', summary: 'Only this table.'}),
     kind: Flags.option({summary: 'Only this kind of difference.', options: ['missing', 'extra', 'value'] as const})(),
-    limit: Flags.integer({summary: 'At most this many differences.', min: 1}),
+    limit: integerFlag({summary: 'At most this many differences.', min: 1}),
     output: Flags.option({
       char: 'o',
       summary: 'Output format.',

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {UsageError} from '../../errors.js';
+import {integerFlag} from '../../flags.js';
 import {renderSchema} from '../../output/schemas.js';
 import {parseVersion, type SchemaView, showSchema} from '../../services/schemas/read.js';
 
@@ -17,7 +18,7 @@ export default class SchemasShow extends BaseCommand<typeof SchemasShow> {
   static override args = {subject: Args.string({description: 'Subject name.'})};
   static override flags = {
     version: Flags.string({char: 'V', summary: 'Version number or "latest".', default: 'latest'}),
-    id: Flags.integer({summary: 'Global schema id instead of subject/version.', min: 0}),
+    id: integerFlag({summary: 'Global schema id instead of subject/version.', min: 0}),
     deleted: Flags.boolean({summary: 'Allow reading a soft-deleted version.'}),
     raw: Flags.boolean({summary: 'Print only the schema text, pretty-printed.'}),
   };

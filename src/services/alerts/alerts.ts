@@ -8,6 +8,7 @@ import {
 } from '../../clients/alertmanager.js';
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
+import {instantAt} from '../../util/time.js';
 import {formatMatcher, parseMatcher} from './matchers.js';
 
 /** CDC alerts, groups, status, silences and test alerts from Alertmanager. */
@@ -188,7 +189,8 @@ export function buildSilence(ctx: RunContext, s: NewSilence, now = new Date()) {
   if (!s.matchers.length) throw new UsageError('a silence needs at least one matcher');
   if (!s.comment.trim()) throw new UsageError('a silence needs a comment (--comment): say why');
   const startsAt = s.startsAt ?? now;
-  const endsAt = s.endsAt ?? new Date(startsAt.getTime() + (s.durationMs ?? 3_600_000));
+  const endsAt =
+    s.endsAt ?? instantAt(startsAt.getTime() + (s.durationMs ?? 3_600_000), 'the end of the silence (--duration)');
   if (endsAt <= startsAt) throw new UsageError('the silence must end after it starts');
   return {
     matchers: s.matchers,
@@ -296,7 +298,10 @@ export function buildTestAlert(
       summary: options.summary ?? `Test alert from cdcctl (${ctx.actor}, context ${ctx.contextName})`,
     },
     startsAt: now.toISOString(),
-    endsAt: new Date(now.getTime() + (options.durationMs ?? 300_000)).toISOString(),
+    endsAt: instantAt(
+      now.getTime() + (options.durationMs ?? 300_000),
+      'the end of the alert (--duration)',
+    ).toISOString(),
   };
 }
 

@@ -1,7 +1,7 @@
 import type {ConfigValidation, ConnectClient} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
 import {redactText, resolveSecrets} from '../../config/secrets.js';
-import {CdcError, ExitCode} from '../../errors.js';
+import {CdcError, ExitCode, ServiceError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled, type Settled} from '../../util/concurrency.js';
 import type {ConfigHistory} from '../history/recorder.js';
@@ -11,8 +11,9 @@ import {compileSelector} from './select.js';
 
 /**
  * `connectors apply`: for each definition, resolve secret references in memory, validate it with
- * the worker's plugin (`PUT /connector-plugins/{class}/config/validate`), diff it against the live
- * config, and create or update it — or, with dryRun, stop after the diff.
+ * the worker's plugin (`PUT /connector-plugins/{class}/config/validate`) and diff it against the live
+ * config — every definition first, writing nothing — then, only when all of them are valid, create or
+ * update them (or, with dryRun, stop after the diff).
  */
 
 export type ApplyAction = 'create' | 'update' | 'unchanged' | 'invalid' | 'failed' | 'delete';
@@ -28,6 +29,8 @@ export interface ApplyResult {
   errors: Array<{key: string; messages: string[]}>;
   /** Why it failed (action "failed"). */
   error?: {code: string; message: string; exitCode: ExitCode};
+  /** Why a valid definition was not written: another definition of the run is invalid or failed. */
+  skipped?: string;
 }
 
 export interface ApplyOptions {
@@ -37,6 +40,8 @@ export interface ApplyOptions {
   prune?: string[];
   /** Records each written config (and pruned deletion) as a version. */
   history?: ConfigHistory;
+  /** Called once every definition is known valid, right before the first write (not on dry runs). */
+  beforeWrite?: () => Promise<void>;
 }
 
 /**
@@ -58,40 +63,62 @@ export async function pruneCandidates(
   }
 }
 
+/**
+ * Validates and diffs every definition (and every connector to prune) before writing any: one
+ * invalid file writes nothing, and each file gets its own result. Then writes what changed.
+ */
 export async function applyConnectors(
   ctx: RunContext,
   definitions: ConnectorDefinition[],
   options: ApplyOptions,
 ): Promise<ApplyResult[]> {
   const connect = connectClient(ctx);
+  const limit = options.concurrency ?? 4;
   try {
-    const settled = await mapSettled(definitions, options.concurrency ?? 4, (d) => applyOne(connect, d, options));
-    const results = settledResults(settled, definitions);
+    const writes: ConfigWrite[] = [];
+    const planned = settledResults(
+      await mapSettled(definitions, limit, async (d, i) => {
+        const desired = resolveSecrets(d.config, `${d.source}: ${d.name}.config`);
+        writes[i] = {name: d.name, source: d.source, desired, unresolved: d.config};
+        return planConfig(connect, writes[i], options.history);
+      }),
+      definitions,
+    );
     const prune = options.prune ?? [];
-    const deleted = await mapSettled(prune, options.concurrency ?? 4, async (name): Promise<ApplyResult> => {
-      const live = (await connect.getConfig(name)) ?? {};
-      const changes = diffConfigs(live, {}, {before: (await options.history?.writtenForm(name, live)) ?? live});
-      if (!options.dryRun) {
-        await connect.delete(name);
-        await options.history?.recordDelete(name);
-      }
-      return {name, source: 'prune', action: 'delete', applied: !options.dryRun, changes, errors: []};
+    const deletions = settledResults(
+      await mapSettled(prune, limit, async (name): Promise<ApplyResult> => {
+        const live = (await connect.getConfig(name)) ?? {};
+        const changes = diffConfigs(live, {}, {before: (await options.history?.writtenForm(name, live)) ?? live});
+        return {name, source: 'prune', action: 'delete', applied: false, changes, errors: []};
+      }),
+      prune.map((name) => ({name, source: 'prune'})),
+    );
+    const results = [...planned, ...deletions];
+    const bad = results.filter(isBad);
+    if (bad.length > 0) return holdBack(results, bad);
+    if (options.dryRun) return results;
+    await options.beforeWrite?.();
+    const written = await mapSettled(planned, limit, (r, i) => commitConfig(connect, writes[i]!, r, options));
+    const deleted = await mapSettled(deletions, limit, async (r): Promise<ApplyResult> => {
+      await connect.delete(r.name);
+      await options.history?.recordDelete(r.name);
+      return {...r, applied: true};
     });
-    return [
-      ...results,
-      ...settledResults(
-        deleted,
-        prune.map((name) => ({name, source: 'prune'})),
-      ),
-    ];
+    return [...settledResults(written, planned), ...settledResults(deleted, deletions)];
   } finally {
     await connect.close();
   }
 }
 
-async function applyOne(connect: ConnectClient, def: ConnectorDefinition, options: ApplyOptions): Promise<ApplyResult> {
-  const desired = resolveSecrets(def.config, `${def.source}: ${def.name}.config`);
-  return writeConfig(connect, {name: def.name, source: def.source, desired, unresolved: def.config}, options);
+function isBad(r: ApplyResult): boolean {
+  return r.action === 'invalid' || r.action === 'failed';
+}
+
+/** The results of a run that writes nothing because of `bad`: every other result says why it was skipped. */
+function holdBack(results: ApplyResult[], bad: ApplyResult[]): ApplyResult[] {
+  const which = bad.map((r) => (r.source === 'stdin' || r.source === 'prune' ? r.name : r.source));
+  const skipped = `not applied: ${bad.length} other definition(s) are invalid or failed (${[...new Set(which)].join(', ')}); nothing was written`;
+  return results.map((r) => (isBad(r) ? r : {...r, skipped}));
 }
 
 export interface ConfigWrite {
@@ -110,36 +137,87 @@ export interface ConfigWrite {
 
 /**
  * The one path every config change takes: validate with the worker's plugin, diff against the live
- * config, then write — PUT for a whole config, or PATCH (Kafka ≥ 3.8) with just the changed keys
- * when `patch` is asked (falling back to PUT on older workers) — and record the written config as a
- * new version in the config history.
+ * config (planConfig), then write (commitConfig) — PUT for a whole config, or PATCH (Kafka ≥ 3.8)
+ * with just the changed keys when `patch` is asked (falling back to PUT on older workers) — and
+ * record the written config as a new version in the config history.
  */
 export async function writeConfig(
   connect: ConnectClient,
   write: ConfigWrite,
   options: {dryRun: boolean; patch?: boolean; history?: ConfigHistory},
 ): Promise<ApplyResult> {
+  const planned = await planConfig(connect, write, options.history);
+  return options.dryRun ? planned : commitConfig(connect, write, planned, options);
+}
+
+/** Validates and diffs one config, writing nothing: the action it needs ("invalid" with the plugin's errors). */
+export async function planConfig(
+  connect: ConnectClient,
+  write: ConfigWrite,
+  history?: ConfigHistory,
+): Promise<ApplyResult> {
   const {name, source, desired} = write;
   const base = {name, source};
-  const validation = await connect.validate(desired['connector.class']!, desired);
-  const errors = validationErrors(validation);
+  const errors = await pluginErrors(connect, desired);
   const live = write.live ?? (await connect.getConfig(name));
-  const liveWritten = write.liveWritten ?? (live && (await options.history?.writtenForm(name, live))) ?? live;
+  const liveWritten = write.liveWritten ?? (live && (await history?.writtenForm(name, live))) ?? live;
   // compared as they are (or will be) live, shown as written: a resolved reference is never shown
   const changes = diffConfigs(live, desired, {before: liveWritten, after: write.unresolved});
   if (errors.length > 0) return {...base, action: 'invalid', applied: false, changes, errors};
   if (live && changes.length === 0) return {...base, action: 'unchanged', applied: false, changes, errors};
-  const action: ApplyAction = live ? 'update' : 'create';
-  if (options.dryRun) return {...base, action, applied: false, changes, errors};
-  if (live && options.patch && (await connect.supports('patchConfig'))) {
+  return {...base, action: live ? 'update' : 'create', applied: false, changes, errors};
+}
+
+/** Writes a planned create or update (anything else is returned as it is). */
+export async function commitConfig(
+  connect: ConnectClient,
+  write: ConfigWrite,
+  planned: ApplyResult,
+  options: {patch?: boolean; history?: ConfigHistory},
+): Promise<ApplyResult> {
+  if (planned.action !== 'create' && planned.action !== 'update') return planned;
+  const {name, desired} = write;
+  if (planned.action === 'update' && options.patch && (await connect.supports('patchConfig'))) {
     const body: Record<string, string | null> = {};
-    for (const c of changes) body[c.key] = c.change === 'removed' ? null : desired[c.key]!;
+    for (const c of planned.changes) body[c.key] = c.change === 'removed' ? null : desired[c.key]!;
     await connect.patchConfig(name, body);
   } else {
     await connect.putConfig(name, desired);
   }
-  await options.history?.recordWrite(name, action, write.unresolved ?? desired);
-  return {...base, action, applied: true, changes, errors};
+  await options.history?.recordWrite(name, planned.action, write.unresolved ?? desired);
+  return {...planned, applied: true};
+}
+
+/**
+ * The plugin's validation errors per key. A connector.class the worker does not have is an error of
+ * that key (Connect answers it with a 500 naming every plugin): told apart from a failing worker by
+ * the worker's own plugin list.
+ */
+async function pluginErrors(
+  connect: ConnectClient,
+  desired: Record<string, string>,
+): Promise<Array<{key: string; messages: string[]}>> {
+  const pluginClass = desired['connector.class']!;
+  try {
+    return validationErrors(await connect.validate(pluginClass, desired));
+  } catch (err) {
+    if (!(err instanceof ServiceError) || err.status === undefined) throw err;
+    const installed = await connect.plugins().catch(() => undefined);
+    if (!installed || installed.some((p) => namesPlugin(pluginClass, p.class))) throw err;
+    const names = installed.map((p) => p.class).sort();
+    return [
+      {
+        key: 'connector.class',
+        messages: [`no connector plugin ${pluginClass} on the worker (installed: ${names.join(', ') || 'none'})`],
+      },
+    ];
+  }
+}
+
+/** Connect finds a plugin by its class name, its simple name, or the simple name without "Connector". */
+export function namesPlugin(name: string, pluginClass: string): boolean {
+  const simple = pluginClass.slice(pluginClass.lastIndexOf('.') + 1);
+  return name === pluginClass || name === simple || name === simple.replace(/Connector$/, '');
 }
 
 /**
@@ -168,12 +246,13 @@ export function validationErrors(v: ConfigValidation): Array<{key: string; messa
 }
 
 /**
- * The exit code of an apply run: 0 when every connector is fine; 5 when some were fine and some
- * not; when none was fine, 2 for invalid definitions, else the first failure's own code.
+ * The exit code of an apply run: 0 when every connector is fine; 5 when some were done and some
+ * not; when none was (a run held back by an invalid definition writes nothing), 2 for invalid
+ * definitions, else the first failure's own code.
  */
 export function applyExitCode(results: ApplyResult[]): ExitCode {
-  const bad = results.filter((r) => r.action === 'invalid' || r.action === 'failed');
+  const bad = results.filter(isBad);
   if (bad.length === 0) return ExitCode.ok;
-  if (bad.length < results.length) return ExitCode.partial;
+  if (results.some((r) => !isBad(r) && !r.skipped)) return ExitCode.partial;
   return bad.find((r) => r.error)?.error?.exitCode ?? ExitCode.usage;
 }

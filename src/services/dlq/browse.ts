@@ -10,6 +10,7 @@ import {
   discardDlq,
   getDlq,
   listDlq,
+  missingDlqIds,
   purgeDlq,
   summarizeDlq,
 } from '../../store/dlq-records.js';
@@ -275,6 +276,34 @@ export interface DiscardResult {
   reason: string;
   ids: string[];
   count: number;
+  /** Ids named on the command line that no record has. */
+  notFound: string[];
+}
+
+/**
+ * The ids a selection names that the store does not hold; when it names some and holds none of
+ * them, a usage error (exit 2) before anything is done. `where` names a topic read instead of the store.
+ */
+export function checkNamedIds(ids: string[] | undefined, notFound: string[], where?: string): string[] {
+  if (ids?.length && notFound.length === ids.length) {
+    throw new CdcError(
+      'NOT_FOUND',
+      ExitCode.usage,
+      `no dead-letter record ${notFound.join(', ')}${where ? ` in ${where}` : ''}`,
+      {
+        hint: where
+          ? 'Topic records are named partition:offset (see cdcctl dlq list --from-topic).'
+          : 'See cdcctl dlq list.',
+        details: {notFound},
+      },
+    );
+  }
+  return notFound;
+}
+
+/** checkNamedIds against the store. */
+export async function namedIdsNotFound(store: Store, filter: DlqFilter): Promise<string[]> {
+  return checkNamedIds(filter.ids, filter.ids?.length ? await missingDlqIds(store, filter.ids) : []);
 }
 
 export async function discardRecords(
@@ -284,6 +313,7 @@ export async function discardRecords(
   dryRun: boolean,
 ): Promise<DiscardResult> {
   return withStore(ctx, async (store) => {
+    const notFound = await namedIdsNotFound(store, filter);
     if (dryRun) {
       const statuses: DlqStatus[] = ['new', 'replayed'];
       const eligible = {...filter, status: filter.status?.filter((s) => statuses.includes(s)) ?? statuses};
@@ -295,10 +325,10 @@ export async function discardRecords(
         if (page.length < 5000) break;
         after = page.at(-1)?.id ?? after;
       }
-      return {dryRun, reason, ids, count: ids.length};
+      return {dryRun, reason, ids, count: ids.length, notFound};
     }
     const {ids} = await discardDlq(store, filter, reason, ctx.actor);
-    return {dryRun, reason, ids, count: ids.length};
+    return {dryRun, reason, ids, count: ids.length, notFound};
   });
 }
 

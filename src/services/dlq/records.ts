@@ -78,8 +78,9 @@ export function matchesFilter(r: DlqRow, f: DlqFilter): boolean {
 }
 
 export function parseTopicId(id: string): {partition: number; offset: string} {
-  const m = /^(\d+):(\d+)$/.exec(id);
-  if (!m) {
+  const m = /^(\d{1,10}):(\d{1,19})$/.exec(id);
+  // a Kafka partition is an int32 and an offset an int64
+  if (!m || Number(m[1]) > 2_147_483_647 || BigInt(m[2] as string) > 9_223_372_036_854_775_807n) {
     throw new UsageError(`invalid record id "${id}" for --from-topic`, {
       hint: 'Records read from a topic are named partition:offset, e.g. 0:42 (see dlq list --from-topic).',
     });

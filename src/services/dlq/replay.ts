@@ -28,7 +28,8 @@ import {
   setRunState,
 } from '../../store/dlq-records.js';
 import type {Store} from '../../store/index.js';
-import {dlqStore} from './browse.js';
+import {awaitedLater} from '../../util/concurrency.js';
+import {checkNamedIds, dlqStore, namedIdsNotFound} from './browse.js';
 import {REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';
 
 /**
@@ -83,6 +84,8 @@ export interface ReplayPlan {
   withoutTopic: number;
   /** Other runs that were interrupted and still hold records in doubt. */
   otherRunsInDoubt: Array<{runId: string; count: number}>;
+  /** Ids named on the command line that no record has (a run with some of them is a partial one, exit 5). */
+  notFound: string[];
 }
 
 export interface ReplayResult {
@@ -100,6 +103,8 @@ export interface ReplayResult {
   account?: Record<DlqStatus, number>;
   durationMs: number;
   recordsPerSecond: number;
+  /** As in the plan: named ids that no record has. */
+  notFound: string[];
 }
 
 /**
@@ -140,6 +145,8 @@ export async function planReplay(ctx: RunContext, req: ReplayRequest): Promise<R
 
 async function planStore(store: Store, req: ReplayRequest): Promise<ReplayPlan> {
   const existing = req.runId ? await getRun(store, req.runId) : undefined;
+  // a resumed run's selection was checked when it started
+  const notFound = existing ? [] : await namedIdsNotFound(store, req.filter);
   const filter = existing ? existing.selection : req.filter;
   const toTopic = existing ? existing.toTopic : (req.toTopic ?? null);
   const force = existing ? existing.force : req.force;
@@ -177,6 +184,7 @@ async function planStore(store: Store, req: ReplayRequest): Promise<ReplayPlan> 
     skipped,
     withoutTopic: Math.max(0, withoutTopic),
     otherRunsInDoubt: await runsInDoubt(store, runId),
+    notFound,
   };
 }
 
@@ -199,8 +207,10 @@ async function planFromTopic(ctx: RunContext, req: ReplayRequest): Promise<Repla
   const counts = new Map<string, number>();
   let eligible = 0;
   let withoutTopic = 0;
+  const seen = new Set<string>();
   await scanDlqTopic(ctx, req.fromTopic as string, {...req.filter, requireSrcTopic: undefined}, (rows) => {
     for (const r of rows) {
+      seen.add(r.id);
       if (filter.requireSrcTopic && !r.srcTopic) {
         withoutTopic++;
         continue;
@@ -224,6 +234,11 @@ async function planFromTopic(ctx: RunContext, req: ReplayRequest): Promise<Repla
     skipped: {},
     withoutTopic,
     otherRunsInDoubt: [],
+    notFound: checkNamedIds(
+      req.filter.ids,
+      (req.filter.ids ?? []).filter((id) => !seen.has(id)),
+      req.fromTopic,
+    ),
   };
 }
 
@@ -381,7 +396,7 @@ export async function runReplay(
       ctx.log.debug(`claimed ${rows.length} in ${Date.now() - tc} ms`);
       return rows;
     };
-    let pending = claim();
+    let pending = awaitedLater(claim());
     for (;;) {
       const tw = Date.now();
       const batch = await pending;
@@ -391,7 +406,7 @@ export async function runReplay(
       if (await ensureTopics([...new Set(batch.map((r) => toTopic ?? (r.srcTopic as string)))])) {
         await setRunState(store, plan.runId, 'running', {checkpoints});
       }
-      pending = stopping ? Promise.resolve([]) : claim();
+      pending = stopping ? Promise.resolve([]) : awaitedLater(claim()); // fetched while this batch is sent
       await sendAndConfirm(batch);
       produced += batch.length;
       pacedCount += batch.length;
@@ -458,6 +473,7 @@ export async function runReplay(
       account,
       durationMs: ms,
       recordsPerSecond: rate(produced + resent, ms),
+      notFound: plan.notFound,
     };
   } finally {
     await store.close().catch(() => {});
@@ -552,5 +568,6 @@ async function replayFromTopic(
     resent: 0,
     durationMs: ms,
     recordsPerSecond: rate(produced, ms),
+    notFound: plan.notFound,
   };
 }

@@ -4,6 +4,7 @@ import {resolveSecretString} from '../../config/secrets.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {assertIdentifier} from '../../store/sql.js';
+import {type DurationUnit, durationMs} from '../../util/time.js';
 import {canonicalJson} from '../audit/record.js';
 import {parseAesKey} from './crypto.js';
 
@@ -49,8 +50,7 @@ export interface SubjectMap {
 export function parseGdprDuration(text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
   if (!m) throw new UsageError(`invalid duration "${text}"`, {hint: 'Use e.g. 30s, 15m, 12h or 30d.'});
-  const unit = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
+  return durationMs(Number(m[1]), m[2] as DurationUnit, text);
 }
 
 /** What an unset gdpr key means (the config schema is a pure validator and sets no defaults). */

@@ -3,6 +3,7 @@ import {UsageError} from '../../errors.js';
 import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
+import {durationMs, instantAt} from '../../util/time.js';
 import {type CatalogEntry, catalog, catalogEntry} from './catalog.js';
 
 /** PromQL instant and range queries, the named CDC catalog, the dashboard, targets and rules. */
@@ -44,16 +45,16 @@ export interface RangeResult {
 /** A time given as unix seconds, ISO-8601, or "now". */
 export function parseTime(input: string): number {
   if (input === 'now') return Date.now() / 1000;
-  if (/^\d+(\.\d+)?$/.test(input)) return Number(input);
+  if (/^\d+(\.\d+)?$/.test(input)) return instantAt(Number(input) * 1000, `time ${input}`).getTime() / 1000;
   const t = Date.parse(input);
   if (Number.isNaN(t)) throw new UsageError(`bad time "${input}"`, {hint: 'Use unix seconds, ISO-8601 or "now".'});
-  return t / 1000;
+  return instantAt(t, `time ${input}`).getTime() / 1000;
 }
 
 /** Parses "1h", "30m", "2d" (days too) into seconds. */
 export function parseSpan(input: string): number {
   const d = /^(\d+(?:\.\d+)?)d$/.exec(input.trim());
-  return d ? Number(d[1]) * 86_400 : parseDuration(input) / 1000;
+  return (d ? durationMs(Number(d[1]), 'd', input) : parseDuration(input)) / 1000;
 }
 
 /** --since/--start/--end/--step → a window; the step defaults to about 60 points (at least 1 s). */
@@ -62,7 +63,10 @@ export function rangeWindow(
   now = Date.now() / 1000,
 ): RangeWindow {
   const end = o.end ? parseTime(o.end) : now;
-  const start = o.start ? parseTime(o.start) : end - parseSpan(o.since ?? '1h');
+  const start = o.start
+    ? parseTime(o.start)
+    : instantAt((end - parseSpan(o.since ?? '1h')) * 1000, `the start of the range (--since ${o.since})`).getTime() /
+      1000;
   if (start >= end) throw new UsageError('the range must start before it ends');
   const step = o.step ? parseSpan(o.step) : Math.max(1, Math.round((end - start) / 60));
   if ((end - start) / step > 11_000)

@@ -63,24 +63,14 @@ export async function pipelineStatus(ctx: RunContext, options: StatusOptions = {
   const problems: Problem[] = [];
   const connect = connectClient(ctx);
   try {
-    const others = Promise.all([debeziumHealth(ctx), databaseHealth(ctx)]);
-    const entry = await probeWorker(connect, workerIdOf(connect.http.baseUrl));
-    const workers = [entry];
-    let connectors: ConnectorHealth[] = [];
-    let sinks: Array<{name: string; groupId: string}> = [];
-    if (entry.reachable) {
-      const expanded = await connect.listExpanded();
-      connectors = connectorHealth(expanded, problems);
-      sinks = Object.entries(expanded)
-        .filter(([, e]) => (e.status?.type ?? e.info?.type) === 'sink')
-        .map(([name, e]) => ({name, groupId: e.info?.config['consumer.override.group.id'] ?? `connect-${name}`}));
-      const otherIds = [...new Set(connectors.flatMap((c) => [c.workerId, ...c.tasks.map((t) => t.workerId)]))].filter(
-        (id): id is string => Boolean(id) && id !== entry.id,
-      );
-      workers.push(...(await Promise.all(otherIds.map((id) => probeOtherWorker(ctx, connect, id)))));
-    }
-    const [kafka, [debezium, databases]] = await Promise.all([kafkaHealth(ctx, sinks), others]);
-    for (const w of workers) workerProblems(w, w === entry, problems);
+    // Every check runs at once and is awaited together: a check that fails early (a password
+    // reference that does not resolve) is that failure, never an unhandled rejection while another waits.
+    const [{workers, connectors, kafka}, debezium, databases] = await Promise.all([
+      connectSide(ctx, connect, problems),
+      debeziumHealth(ctx),
+      databaseHealth(ctx),
+    ]);
+    for (const w of workers) workerProblems(w, w === workers[0], problems);
     componentProblems({kafka, debezium, databases}, options, problems);
     return {
       context: ctx.contextName,
@@ -96,6 +86,30 @@ export async function pipelineStatus(ctx: RunContext, options: StatusOptions = {
   } finally {
     await connect.close();
   }
+}
+
+/** The workers (the configured one first), their connectors, and Kafka with the sinks' consumer lag. */
+async function connectSide(
+  ctx: RunContext,
+  connect: ConnectClient,
+  problems: Problem[],
+): Promise<{workers: WorkerStatus[]; connectors: ConnectorHealth[]; kafka?: KafkaHealth}> {
+  const entry = await probeWorker(connect, workerIdOf(connect.http.baseUrl));
+  const workers = [entry];
+  let connectors: ConnectorHealth[] = [];
+  let sinks: Array<{name: string; groupId: string}> = [];
+  if (entry.reachable) {
+    const expanded = await connect.listExpanded();
+    connectors = connectorHealth(expanded, problems);
+    sinks = Object.entries(expanded)
+      .filter(([, e]) => (e.status?.type ?? e.info?.type) === 'sink')
+      .map(([name, e]) => ({name, groupId: e.info?.config['consumer.override.group.id'] ?? `connect-${name}`}));
+    const otherIds = [...new Set(connectors.flatMap((c) => [c.workerId, ...c.tasks.map((t) => t.workerId)]))].filter(
+      (id): id is string => Boolean(id) && id !== entry.id,
+    );
+    workers.push(...(await Promise.all(otherIds.map((id) => probeOtherWorker(ctx, connect, id)))));
+  }
+  return {workers, connectors, kafka: await kafkaHealth(ctx, sinks)};
 }
 
 function componentProblems(

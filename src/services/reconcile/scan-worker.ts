@@ -3,6 +3,7 @@ import {join} from 'node:path';
 import {parentPort, workerData} from 'node:worker_threads';
 import type {Client} from 'cassandra-driver';
 import {type CassandraConnection, clientFromConnection} from '../../clients/cassandra.js';
+import {awaitedLater} from '../../util/concurrency.js';
 import {type Split, splitQuery} from './cassandra-side.js';
 import {canonicalTable, digestTable, forgetTable, installCanonicalDecoding} from './cell-canon.js';
 import {bucketOf, newBuckets, rowHasher} from './hash.js';
@@ -138,11 +139,11 @@ async function scanSplit(split: Split): Promise<void> {
   let rows = 0;
   let young = 0;
   const started = Date.now();
-  let pending = c.execute(query, params, options);
+  let pending = awaitedLater(c.execute(query, params, options));
   while (pending) {
     const res = await pending;
     pending = res.pageState
-      ? c.execute(query, params, {...options, pageState: res.pageState})
+      ? awaitedLater(c.execute(query, params, {...options, pageState: res.pageState}))
       : (undefined as unknown as typeof pending);
     const page = res.rows;
     const digest = (page as unknown as {[DIGEST]?: PageDigest})[DIGEST];

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import {execFile, spawnSync} from 'node:child_process';
+import {mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describe, it} from 'node:test';
+import {json, repoRoot, runCli, tempConfig} from '../helpers.js';
+
+/**
+ * The first seconds with cdcctl: global flags before the command, a typo's suggestion outside a
+ * terminal, `cdcctl` alone and `cdcctl version`, and a first command with no config and no stack.
+ */
+const {env} = tempConfig('current-context: a\ncontexts:\n  a: {connect: {url: "http://127.0.0.1:9"}}\n');
+const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at /, 'no stack trace');
+
+describe('the command line', () => {
+  it('accepts global flags before the command', async () => {
+    const r = await runCli(['--context', 'nosuch', 'connectors', 'list'], {env});
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^Error: unknown context "nosuch"$/m, 'the flag reached the command');
+    const j = await runCli(['--json', '--context=nosuch', 'connectors', 'list'], {env});
+    assert.equal(j.code, 2, j.stderr);
+    assert.equal(json<{error: {code: string}}>(j).error.code, 'CONFIG');
+    const t = await runCli(['--timeout', '1s', '--verbose', 'connectors', 'list'], {env});
+    assert.equal(t.code, 4, t.stderr);
+    assert.match(t.stderr, /→ GET http:\/\/127\.0\.0\.1:9\/connectors/, '--verbose traced');
+  });
+
+  it('suggests the command a typo meant, without a terminal, and exits 127', async () => {
+    const r = await runCli(['conectors', 'list'], {env});
+    assert.equal(r.code, 127);
+    assert.match(r.stderr, /^Error: conectors list is not a cdcctl command\. Did you mean cdcctl connectors list\?$/m);
+    assert.match(r.stderr, /^Hint: Run cdcctl help for a list of commands\.$/m);
+    const topic = await runCli(['pipeline', 'stauts'], {env});
+    assert.equal(topic.code, 127);
+    assert.match(topic.stderr, /Did you mean cdcctl pipeline status\?/);
+    assert.match(topic.stderr, /Run cdcctl help pipeline/);
+    const far = await runCli(['frobnicate'], {env});
+    assert.equal(far.code, 127);
+    assert.doesNotMatch(far.stderr, /Did you mean/);
+  });
+
+  it('`cdcctl` alone shows where to start; `cdcctl version` is --version', async () => {
+    const r = await runCli([], {env});
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /START HERE\n {2}cdcctl config get-contexts .*\n {2}cdcctl pipeline status /);
+    const v = await runCli(['version']);
+    const flag = await runCli(['--version']);
+    assert.equal(v.code, 0);
+    assert.equal(v.stdout, flag.stdout);
+    assert.match(v.stdout, /^cdcctl\/\d+\.\d+\.\d+ /);
+  });
+});
+
+/** Runs the CLI with no config at all in a network namespace of its own: nothing listens, as with the stack down. */
+function runIsolated(args: string[]): Promise<{code: number; stdout: string; stderr: string} | undefined> {
+  if (spawnSync('unshare', ['-rn', 'true']).status !== 0) return Promise.resolve(undefined);
+  const home = mkdtempSync(join(tmpdir(), 'cdcctl-first-'));
+  const cmd = `ip link set lo up 2>/dev/null; exec "$0" "$@"`;
+  return new Promise((resolve) => {
+    execFile(
+      'unshare',
+      ['-rn', 'sh', '-c', cmd, process.execPath, join(repoRoot, 'bin', 'run.js'), ...args],
+      {
+        env: {PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, NO_COLOR: '1'},
+        cwd: home,
+      },
+      (error, stdout, stderr) =>
+        resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr}),
+    );
+  });
+}
+
+describe('no config at all, stack down', () => {
+  it('the first command: one line and a hint that says what to do, never a trace', async (t) => {
+    for (const [args, code, message] of [
+      [['connectors', 'list'], 4, /^Error: Kafka Connect at http:\/\/127\.0\.0\.1:8083 is unreachable/],
+      [
+        ['pipeline', 'status'],
+        2,
+        /^Error: contexts\.local\.postgres\.password: the environment variable CDC_PG_PASSWORD is not set$/,
+      ],
+      [['dlq', 'list'], 2, /CDC_PG_PASSWORD is not set/],
+    ] as const) {
+      const r = await runIsolated([...args]);
+      if (!r) return t.skip('unshare -rn (a network namespace) is not available');
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 2, r.stderr);
+      assert.match(lines[0]!, message);
+      assert.match(
+        lines[1]!,
+        /^Hint: .*No cdcctl config file exists, so the built-in context "local" .*stack\.sh up.*config set-context/,
+      );
+      noStack(r.stderr);
+    }
+  });
+});
