@@ -40,9 +40,14 @@ export const durationFlag = Flags.custom<number>({
   parse: async (input) => parseDuration(input),
 });
 
+/** A duration where 0 (in any unit) means off: 0, else parseDuration's milliseconds. */
+export function parseDurationOrOff(input: string): number {
+  return /^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input);
+}
+
 /** A duration where 0 means off (e.g. --min-age 0 overrides a configured one). */
 export const durationOrOffFlag = Flags.custom<number>({
-  parse: async (input) => (/^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input)),
+  parse: async (input) => parseDurationOrOff(input),
 });
 
 /** `--wait` and `--wait-timeout`, shared by every state-changing verb. */

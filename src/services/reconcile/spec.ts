@@ -3,7 +3,7 @@ import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {ReconcileTableConfig} from '../../config/schema.js';
 import {ConfigError, UsageError} from '../../errors.js';
-import {parseDuration} from '../../flags.js';
+import {parseDurationOrOff} from '../../flags.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
 import {
   CANON_VERSION,
@@ -200,7 +200,8 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
     lossy,
     writetimeColumn,
     updatedAt: cfg.updatedAt,
-    minAgeMs: cfg.minAge ? parseDuration(cfg.minAge) : undefined,
+    // minAge: 0s is off, as --min-age 0 is (parseDuration refused it: every run exited 2)
+    minAgeMs: cfg.minAge ? parseDurationOrOff(cfg.minAge) : undefined,
     driftThreshold: cfg.driftThreshold ?? 0,
     fingerprint,
   };
