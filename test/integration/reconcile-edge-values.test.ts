@@ -43,7 +43,6 @@ async function repairRun(env: Record<string, string>, more: string[] = []): Prom
 const forget = (name: string) =>
   sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [name]).catch(() => {});
 
-
 describe('reconcile: minAge 0s in the config is no min-age (real stack)', () => {
   const id = `rcm${process.pid}`;
   const env = pairConfig(id, 'fresh', ['id'], ', minAge: 0s');
@@ -64,5 +63,40 @@ describe('reconcile: minAge 0s in the config is no min-age (real stack)', () => 
     assert.equal(valid.code, 0, valid.stderr + valid.stdout);
     const run = await reconcileRun(env, 0);
     assert.deepEqual([run.tables[0]?.rowsCassandra, run.tables[0]?.rowsYoung], [1, 0]);
+  });
+});
+
+describe('reconcile: float values whose shortest digits are a tie (real stack)', () => {
+  const id = `rcf${process.pid}`;
+  const env = pairConfig(id, 'floats', ['k']);
+  const sides = scratchSides(id, {createKeyspace: true});
+  // float32 values whose shortest digits end in a tie (…125), or whose rounding interval's bound is a
+  // short decimal: PostgreSQL prints 224.45312, 24.289062, 5.3669888e+07
+  const values = [224.453125, 24.2890625, 53669888, -177.140625, 0.1];
+  before(async () => {
+    if (sides.skip) return;
+    await sides.cass.execute(`CREATE TABLE ${id}.floats (k float PRIMARY KEY, f float, note text)`);
+    await sql('target', `CREATE SCHEMA ${id}`);
+    await sql('target', `CREATE TABLE ${id}.floats (k real PRIMARY KEY, f real, note text)`);
+    for (const v of values) {
+      await sides.cass.execute(`INSERT INTO ${id}.floats (k, f, note) VALUES (?, ?, 'same')`, [v, v], {prepare: true});
+      await sql('target', `INSERT INTO ${id}.floats VALUES ($1, $1, 'same')`, [v]);
+    }
+  });
+  after(() => (sides.skip ? undefined : forget(`${id}-floats`)));
+
+  it('float keys match; a row differing in another column lists only that column', async (t) => {
+    if (sides.skip) return t.skip(sides.skip);
+    await reconcileRun(env, 0);
+    await sql('target', `UPDATE ${id}.floats SET note = 'changed'`);
+    const drift = await reconcileRun(env, 3);
+    const got = drift.tables[0]?.mismatches.map((m) => `${m.kind} ${m.key.k} ${m.columns.map((c) => c.column)}`);
+    assert.deepEqual(got?.sort(), [
+      'value -177.14062 note',
+      'value 0.1 note',
+      'value 224.45312 note',
+      'value 24.289062 note',
+      'value 5.3669888e+07 note',
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import {
   type CqlType,
   canonFor,
   floatBitsCanon,
+  floatText,
   hashesFloatBits,
   NULL_MARK,
   pgCanonExpr,
@@ -65,6 +66,8 @@ const cases: Case[] = [
     '12345678901234567890.1234',
   ],
   ['float', 'float', L(T.float), '1.1', 'real', '1.1', '1.1'],
+  ['float, shortest digits a tie (to even)', 'float', L(T.float), '224.453125', 'real', '224.453125', '224.45312'],
+  ['float, a bound of its interval short', 'float', L(T.float), '53669888', 'real', '53669888', '5.3669888e+07'],
   ['float exponent', 'float', L(T.float), '1234567', 'real', '1234567', '1.234567e+06'],
   ['float in double precision', 'float', L(T.float), '0.3', 'double precision', '0.30000001192092896', '0.3'],
   ['double', 'double', L(T.double), '0.1', 'double precision', '0.1', '0.1'],
@@ -383,6 +386,44 @@ describe('reconcile key texts: back to the stored PostgreSQL value', () => {
     assert.deepEqual(failures, []);
   });
 });
+
+describe('reconcile canonical forms over many values: JS = PostgreSQL', () => {
+  const seeded = (seed: number) => () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed;
+  };
+
+  it('float32: floatText prints what PostgreSQL prints for 200,000 float32 values', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    const next = seeded(21);
+    const view = new DataView(new ArrayBuffer(4));
+    const values: number[] = [224.453125, 24.2890625, 53669888];
+    for (let e = 0; e < 255; e++)
+      for (const m of [0, 1, 2, 0x7ffffe, 0x7fffff]) values.push(bitsToFloat(view, (e << 23) | m));
+    while (values.length < 200_000) {
+      const f = bitsToFloat(view, next() ^ (next() << 16));
+      if (Number.isFinite(f)) values.push(f);
+    }
+    // 9 significant digits read back to the same float32 (PostgreSQL's float4in rounds correctly)
+    const rows = await sql<{t: string}>(
+      'target',
+      'SELECT v::real::text AS t FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i',
+      [values.map((v) => v.toPrecision(9))],
+      SESSION,
+    );
+    const differ = values.filter((v, i) => floatText(v, true) !== rows[i]?.t);
+    assert.deepEqual(
+      differ.slice(0, 5).map((v) => `${v}: ${floatText(v, true)}`),
+      [],
+    );
+  });
+});
+
+function bitsToFloat(view: DataView, bits: number): number {
+  view.setUint32(0, bits >>> 0);
+  return view.getFloat32(0);
+}
 
 describe('reconcile row hash: JS = PostgreSQL', () => {
   it('hashtextextended of 2,000 random texts (every length to 200, ASCII and not) equals pg-hash.ts', async (t) => {

@@ -203,6 +203,39 @@ describe('reconcile canonical forms (JS side)', () => {
   });
 });
 
+describe('reconcile canonical forms that once differed between the sides', () => {
+  it('float32 digits as PostgreSQL prints them: ties to even, interval bounds excluded, small integers whole', () => {
+    // PostgreSQL 15's float4out (extra_float_digits = 1) for each value
+    const pg: Array<[number, string]> = [
+      [224.453125, '224.45312'],
+      [24.2890625, '24.289062'],
+      [-177.140625, '-177.14062'],
+      [53669888, '5.3669888e+07'],
+      [239828992, '2.3982899e+08'],
+      [16777215, '1.6777215e+07'],
+      [1.1, '1.1'],
+      [0.1, '0.1'],
+      [1234567, '1.234567e+06'],
+      [3.4028234663852886e38, '3.4028235e+38'],
+      [1.401298464324817e-45, '1e-45'],
+      [1.1754943508222875e-38, '1.1754944e-38'],
+    ];
+    for (const [v, text] of pg) assert.equal(floatText(v, true), text, String(v));
+    // every text round-trips to its float32, and has at most 9 significant digits
+    const view = new DataView(new ArrayBuffer(4));
+    let seed = 3;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      view.setUint32(0, seed);
+      const f = view.getFloat32(0);
+      if (!Number.isFinite(f)) continue;
+      const text = floatText(f, true);
+      assert.equal(Math.fround(Number(text)), f, text);
+      assert.ok(text.replace(/^-|e.*$|\./g, '').replace(/^0+/, '').length <= 9, text);
+    }
+  });
+});
+
 describe('reconcile work splitting', () => {
   it('token splits cover the ring without gaps', () => {
     const s = tokenSplits(7);
