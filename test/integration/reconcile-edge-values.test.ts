@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
+import driver from 'cassandra-driver';
 import {json, runCli} from '../helpers.js';
 import {scratchSides, sql, stackConfig} from './stack.js';
 
@@ -42,6 +43,83 @@ async function repairRun(env: Record<string, string>, more: string[] = []): Prom
 
 const forget = (name: string) =>
   sql('target', `DELETE FROM cdc_ops.reconcile_runs WHERE options->'tables' ? $1`, [name]).catch(() => {});
+
+/** An address's bytes in a form PostgreSQL parses without any shortening: a.b.c.d, or eight hex words. */
+function fullInet(b: Buffer): string {
+  if (b.length === 4) return [...b].join('.');
+  return Array.from({length: 8}, (_, w) => b.readUInt16BE(w * 2).toString(16)).join(':');
+}
+
+describe('reconcile: IPv6 addresses as PostgreSQL prints them, ::ffff:a.b.c.d written as 16 bytes (real stack)', () => {
+  const id = `rci${process.pid}`;
+  const env = pairConfig(id, 'hosts', ['ip']);
+  const sides = scratchSides(id, {createKeyspace: true});
+  // [key, value]: IPv4-mapped and IPv4-compatible written as 16 bytes, plain IPv4, IPv6
+  const hex = (h: string) => Buffer.from(h.replace(/:/g, ''), 'hex');
+  const rows: Array<[Buffer, Buffer | null]> = [
+    [hex('0000:0000:0000:0000:0000:ffff:0102:0304'), hex('0000:0000:0000:0000:0000:ffff:0a00:0001')],
+    [hex('0000:0000:0000:0000:0000:ffff:0000:0000'), hex('0000:0000:0000:0000:0000:ffff:c0a8:0101')],
+    [hex('0000:0000:0000:0000:0000:0000:0102:0304'), hex('0000:0000:0000:0000:0000:ffff:0000:0001')],
+    [hex('0a000001'), hex('0000:0000:0000:0000:0000:ffff:0a00:0001')],
+    [hex('2001:0db8:0000:0000:0001:0000:0000:0001'), hex('0000:0000:0000:0000:0000:0000:0000:0001')],
+    [hex('0000:0000:0000:0000:0000:0000:0000:0002'), null],
+    [hex('0001:0000:0000:0002:0003:0004:0000:0000'), hex('0000:0000:0000:0000:0000:0000:0000:0000')],
+  ];
+  before(async () => {
+    if (sides.skip) return;
+    await sides.cass.execute(`CREATE TABLE ${id}.hosts (ip inet PRIMARY KEY, seen inet, n int)`);
+    await sql('target', `CREATE SCHEMA ${id}`);
+    await sql('target', `CREATE TABLE ${id}.hosts (ip inet PRIMARY KEY, seen inet, n integer)`);
+    const inet = (b: Buffer | null) => (b ? new driver.types.InetAddress(b) : null);
+    for (const [i, [ip, seen]] of rows.entries()) {
+      await sides.cass.execute(`INSERT INTO ${id}.hosts (ip, seen, n) VALUES (?, ?, ?)`, [inet(ip), inet(seen), i], {
+        prepare: true,
+      });
+      await sql('target', `INSERT INTO ${id}.hosts VALUES ($1::inet, $2::inet, $3)`, [
+        fullInet(ip),
+        seen && fullInet(seen),
+        i,
+      ]);
+    }
+  });
+  after(() => (sides.skip ? undefined : forget(`${id}-hosts`)));
+
+  /** Every Cassandra row has a PostgreSQL row with the same bytes (compared by PostgreSQL as inet), and no more. */
+  async function sameTables(): Promise<void> {
+    const cass = (await sides.cass.execute(`SELECT ip, seen, n FROM ${id}.hosts`)).rows;
+    // the driver's InetAddress holds the bytes it read in .buffer (not in its typings)
+    const bytes = (v: unknown) => fullInet((v as {buffer: Buffer}).buffer);
+    const ips = cass.map((r) => bytes(r.get('ip')));
+    const seen = cass.map((r) => (r.get('seen') ? bytes(r.get('seen')) : null));
+    const [m] = await sql<{matched: number; pg: number}>(
+      'target',
+      `SELECT (SELECT count(*) FROM ${id}.hosts t JOIN unnest($1::inet[], $2::inet[], $3::int[]) u(ip, seen, n)
+                 ON t.ip = u.ip AND t.seen IS NOT DISTINCT FROM u.seen AND t.n = u.n)::int AS matched,
+              (SELECT count(*) FROM ${id}.hosts)::int AS pg`,
+      [ips, seen, cass.map((r) => r.get('n'))],
+    );
+    assert.deepEqual(m, {matched: cass.length, pg: cass.length});
+  }
+
+  it('a correct replica is clean; drift in an address is repaired to equal bytes', async (t) => {
+    if (sides.skip) return t.skip(sides.skip);
+    await sameTables();
+    const clean = await reconcileRun(env, 0);
+    assert.equal(clean.tables[0]?.rowsCassandra, rows.length);
+
+    // PostgreSQL loses the IPv4-mapped key's row and holds another address in a second one
+    await sql('target', `DELETE FROM ${id}.hosts WHERE ip = '::ffff:1.2.3.4'`);
+    await sql('target', `UPDATE ${id}.hosts SET seen = '10.0.0.1' WHERE ip = '::ffff:0.0.0.0'`);
+    const drift = await reconcileRun(env, 3);
+    const got = drift.tables[0]?.mismatches.map(
+      (m) => `${m.kind} ${m.key.ip} ${m.columns.map((c) => `${c.column}:${c.cassandra}/${c.postgres}`).join(' ')}`,
+    );
+    assert.deepEqual(got?.sort(), ['missing ::ffff:1.2.3.4 ', 'value ::ffff:0.0.0.0 seen:::ffff:192.168.1.1/10.0.0.1']);
+    assert.equal((await repairRun(env)).applied, 2);
+    await sameTables();
+    await reconcileRun(env, 0);
+  });
+});
 
 describe('reconcile: minAge 0s in the config is no min-age (real stack)', () => {
   const id = `rcm${process.pid}`;

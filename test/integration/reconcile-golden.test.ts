@@ -6,6 +6,7 @@ import {
   floatBitsCanon,
   floatText,
   hashesFloatBits,
+  inetText,
   NULL_MARK,
   pgCanonExpr,
   pgFloatBitsExpr,
@@ -417,6 +418,29 @@ describe('reconcile canonical forms over many values: JS = PostgreSQL', () => {
       differ.slice(0, 5).map((v) => `${v}: ${floatText(v, true)}`),
       [],
     );
+  });
+
+  it('inet: inetText prints what host() prints for 20,000 IPv6 addresses, most of them zero-heavy', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    const next = seeded(5);
+    const addresses = Array.from({length: 20_000}, () => {
+      const b = Buffer.alloc(16);
+      for (let w = 0; w < 8; w++) {
+        const r = next() % 10;
+        b.writeUInt16BE(r < 6 ? 0 : r === 6 ? 0xffff : r === 7 ? 1 : next() & 0xffff, w * 2);
+      }
+      return b;
+    });
+    // eight hex words each: PostgreSQL parses them without any shortening
+    const full = (b: Buffer) => Array.from({length: 8}, (_, w) => b.readUInt16BE(w * 2).toString(16)).join(':');
+    const rows = await sql<{t: string}>(
+      'target',
+      'SELECT host(v::inet) AS t FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i',
+      [addresses.map(full)],
+    );
+    const differ = addresses.filter((b, i) => inetText({buffer: b}) !== rows[i]?.t);
+    assert.deepEqual(differ.slice(0, 5).map(full), []);
   });
 });
 

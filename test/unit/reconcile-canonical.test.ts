@@ -7,6 +7,7 @@ import {
   cqlKeyFromCanon,
   decimalText,
   floatText,
+  inetText,
   jsonbNumber,
   NULL_MARK,
   pgCanonExpr,
@@ -232,6 +233,30 @@ describe('reconcile canonical forms that once differed between the sides', () =>
       const text = floatText(f, true);
       assert.equal(Math.fround(Number(text)), f, text);
       assert.ok(text.replace(/^-|e.*$|\./g, '').replace(/^0+/, '').length <= 9, text);
+    }
+  });
+
+  it('inet as PostgreSQL host() prints it, from 4 or 16 bytes, and back to the same bytes', () => {
+    const ip = (hex: string) => ({buffer: Buffer.from(hex.replace(/:/g, ''), 'hex')});
+    const pg: Array<[string, string]> = [
+      ['0000:0000:0000:0000:0000:ffff:0102:0304', '::ffff:1.2.3.4'],
+      ['0000:0000:0000:0000:0000:ffff:0000:0000', '::ffff:0.0.0.0'],
+      ['0000:0000:0000:0000:0000:0000:0102:0304', '::1.2.3.4'],
+      ['0000:0000:0000:0000:0000:0000:0000:0001', '::1'],
+      ['0000:0000:0000:0000:0000:0000:0000:0002', '::2'],
+      ['0000:0000:0000:0000:0000:0000:0000:0000', '::'],
+      ['0001:0000:0000:0002:0003:0004:0000:0000', '1::2:3:4:0:0'],
+      ['2001:0db8:0000:0001:0000:0000:0000:0001', '2001:db8:0:1::1'],
+      ['0000:0000:0000:0000:ffff:0000:0102:0304', '::ffff:0:102:304'],
+      ['0a000001', '10.0.0.1'],
+    ];
+    for (const [hex, text] of pg) {
+      assert.equal(inetText(ip(hex)), text, hex);
+      assert.equal(canonFor({code: T.inet})(new types.InetAddress(ip(hex).buffer)), text);
+      const back = cqlKeyFromCanon(text, {code: T.inet}, types) as {buffer: Buffer};
+      assert.equal(back.buffer.toString('hex'), ip(hex).buffer.toString('hex'), text);
+      // repair writes the canonical text, which PostgreSQL reads as these bytes and prints back
+      assert.equal(pgParamFromCql(new types.InetAddress(ip(hex).buffer), {code: T.inet}, {type: 'inet'}), text);
     }
   });
 });

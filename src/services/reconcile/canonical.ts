@@ -17,7 +17,7 @@
  *   date                           → YYYY-MM-DD
  *   time                           → microseconds of the day (PostgreSQL `time` holds µs)
  *   blob                           → lower-case hex
- *   inet                           → address text (PostgreSQL host())
+ *   inet                           → address text as PostgreSQL's host() prints it (inetText: ::ffff:1.2.3.4)
  *   list, set, map, tuple, UDT     → JSON in jsonb::text layout: sets sorted by their elements' bytes,
  *                                    object keys shorter-first then bytewise, ": " and ", " separators,
  *                                    numbers as plain digits (no exponent, every decimal digit)
@@ -25,9 +25,9 @@
  * bits instead of its text (floatBitsCanon, pgFloatBitsExpr): the same equality, without the digits; and
  * a text column as its byte length, ':' and the text (lengthPrefixCanon), so that separators inside
  * a text cannot shift between columns.
- * Version 4: float32 digits as PostgreSQL's (ties to even).
+ * Version 4: float32 digits as PostgreSQL's (ties to even). 5: inet as host() prints it in every case.
  */
-export const CANON_VERSION = 4;
+export const CANON_VERSION = 5;
 export const NULL_MARK = '\x1e';
 export const SEP = '\x1f';
 
@@ -108,15 +108,43 @@ export function isCollection(t: CqlType): boolean {
 // ---- scalars ------------------------------------------------------------------------------------------------
 
 /**
- * An inet as PostgreSQL's host() prints it: the driver's text, except an IPv6 address whose first 96
- * bits are zero and whose 7th word is not (IPv4-compatible), which PostgreSQL prints as ::a.b.c.d and
- * the driver as ::102:304.
+ * An inet as PostgreSQL's host() prints it (inet_net_ntop_ipv6 in src/port/inet_net_ntop.c), from its
+ * bytes: IPv4 as a.b.c.d; IPv6 as lower-case hex words without leading zeros, the first longest run of
+ * two or more zero words as ::, and the last 32 bits as a.b.c.d when the address is IPv4-compatible
+ * (::a.b.c.d: the first six words zero, the seventh not) or IPv4-mapped (::ffff:a.b.c.d: the first
+ * five zero, the sixth ffff). The driver prints ::ffff:1.2.3.4 (16 bytes) as ::ffff:102:304 and
+ * ::1.2.3.4 as ::102:304: such values were drift on a correct replica, and repair wrote them again
+ * in the same form.
  */
-function inetText(v: unknown): string {
+export function inetText(v: unknown): string {
   const b = (v as {buffer?: Uint8Array}).buffer;
-  if (b?.length === 16 && (b[12] !== 0 || b[13] !== 0) && b.subarray(0, 12).every((x) => x === 0))
-    return `::${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  return String(v);
+  if (b?.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  if (b?.length !== 16) return String(v);
+  const words = Array.from({length: 8}, (_, i) => ((b[2 * i] as number) << 8) | (b[2 * i + 1] as number));
+  let best = {base: -1, len: 0};
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > best.len) best = {base: i, len: j - i};
+    i = j;
+  }
+  if (best.len < 2) best = {base: -1, len: 0};
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (best.base >= 0 && i >= best.base && i < best.base + best.len) {
+      if (i === best.base) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    if (i === 6 && best.base === 0 && (best.len === 6 || (best.len === 5 && words[5] === 0xffff)))
+      return `${out}${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+    out += (words[i] as number).toString(16);
+  }
+  return best.base >= 0 && best.base + best.len === 8 ? `${out}:` : out;
 }
 
 /** decimalText for an unscaled value that is a safe integer (the common case), without regular expressions. */
@@ -750,10 +778,11 @@ export function cqlKeyFromCanon(text: string, t: CqlType, types: typeof import('
     case T.blob:
       return Buffer.from(text, 'hex');
     case T.inet: {
-      // ::a.b.c.d (inetText's IPv4-compatible form) is refused by the driver's parser: as hex words
-      const v4 = /^::(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+      // an IPv6 address ending in a.b.c.d (inetText's ::a.b.c.d and ::ffff:a.b.c.d): the driver's parser
+      // refuses ::a.b.c.d, so the dotted tail goes in as two hex words
+      const v4 = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
       const word = (hi?: string, lo?: string) => ((Number(hi) << 8) | Number(lo)).toString(16);
-      return types.InetAddress.fromString(v4 ? `::${word(v4[1], v4[2])}:${word(v4[3], v4[4])}` : text);
+      return types.InetAddress.fromString(v4 ? `${v4[1]}${word(v4[2], v4[3])}:${word(v4[4], v4[5])}` : text);
     }
     default:
       throw new Error(`key columns of type ${typeName(t)} are not supported`);
