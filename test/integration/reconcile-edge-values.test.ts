@@ -121,6 +121,119 @@ describe('reconcile: IPv6 addresses as PostgreSQL prints them, ::ffff:a.b.c.d wr
   });
 });
 
+describe('reconcile: text keys holding the separator \\x1f or a backslash (real stack)', () => {
+  const id = `rcx${process.pid}`;
+  const env = pairConfig(id, 'notes', ['k', 'c']);
+  const sides = scratchSides(id, {createKeyspace: true});
+  // ('a\x1fb', 'c') and ('a', 'b\x1fc') joined naively are one key; 'p\\x1fq' is how an escaped \x1f reads
+  const rows: Array<[string, string, number]> = [
+    ['a\x1fb', 'c', 1],
+    ['a', 'b\x1fc', 2],
+    ['p\x1fq', '', 3],
+    ['p\\x1fq', '\\', 4],
+    ['\x1f', '\x1f\x1f', 5],
+    ['plain', 'x', 6],
+  ];
+  before(async () => {
+    if (sides.skip) return;
+    await sides.cass.execute(`CREATE TABLE ${id}.notes (k text, c text, v int, PRIMARY KEY ((k), c))`);
+    await sql('target', `CREATE SCHEMA ${id}`);
+    await sql('target', `CREATE TABLE ${id}.notes (k text, c text, v integer, PRIMARY KEY (k, c))`);
+    for (const r of rows) {
+      await sides.cass.execute(`INSERT INTO ${id}.notes (k, c, v) VALUES (?, ?, ?)`, r, {prepare: true});
+      await sql('target', `INSERT INTO ${id}.notes VALUES ($1, $2, $3)`, r);
+    }
+  });
+  after(() => (sides.skip ? undefined : forget(`${id}-notes`)));
+
+  async function sameTables(): Promise<void> {
+    const cass = (await sides.cass.execute(`SELECT k, c, v FROM ${id}.notes`)).rows.map((r) =>
+      JSON.stringify([r.get('k'), r.get('c'), r.get('v')]),
+    );
+    const pg = (await sql<{k: string; c: string; v: number}>('target', `SELECT k, c, v FROM ${id}.notes`)).map((r) =>
+      JSON.stringify([r.k, r.c, r.v]),
+    );
+    assert.deepEqual(pg.sort(), cass.sort());
+  }
+
+  it('a correct replica is clean; differing rows are found by their exact keys and repaired', async (t) => {
+    if (sides.skip) return t.skip(sides.skip);
+    await reconcileRun(env, 0);
+    await sql('target', `UPDATE ${id}.notes SET v = v + 10 WHERE v IN (1, 4)`);
+    await sql('target', `DELETE FROM ${id}.notes WHERE v = 2`);
+    await sql('target', `INSERT INTO ${id}.notes VALUES ($1, $2, 7)`, ['\x1fonly', 'here\\']);
+    const drift = await reconcileRun(env, 3);
+    const got = drift.tables[0]?.mismatches.map((m) => JSON.stringify([m.kind, m.key.k, m.key.c]));
+    assert.deepEqual(got?.sort(), [
+      JSON.stringify(['extra', '\x1fonly', 'here\\']),
+      JSON.stringify(['missing', 'a', 'b\x1fc']),
+      JSON.stringify(['value', 'a\x1fb', 'c']),
+      JSON.stringify(['value', 'p\\x1fq', '\\']),
+    ]);
+    assert.equal((await repairRun(env, ['--delete-extras'])).applied, 4);
+    await sameTables();
+    await reconcileRun(env, 0);
+  });
+});
+
+describe('reconcile: a PostgreSQL timestamp key less than 1 ms from another (real stack)', () => {
+  const id = `rct${process.pid}`;
+  const env = pairConfig(id, 'events', ['ts']);
+  const sides = scratchSides(id, {createKeyspace: true});
+  // whole milliseconds in Cassandra: 2024 (PostgreSQL's float8 path), before 1970 and before 1900 (its numeric path)
+  const keys = ['2024-02-29 12:34:56.789+00', '1969-12-31 23:59:59.999+00', '1850-06-01 12:00:00.123+00'];
+  before(async () => {
+    if (sides.skip) return;
+    await sides.cass.execute(`CREATE TABLE ${id}.events (ts timestamp PRIMARY KEY, v int)`);
+    await sql('target', `CREATE SCHEMA ${id}`);
+    await sql('target', `CREATE TABLE ${id}.events (ts timestamptz PRIMARY KEY, v integer)`);
+    for (const [i, k] of keys.entries()) {
+      await sides.cass.execute(`INSERT INTO ${id}.events (ts, v) VALUES (?, ?)`, [new Date(k), i], {prepare: true});
+      await sql('target', `INSERT INTO ${id}.events VALUES ($1, $2)`, [k, i]);
+    }
+  });
+  after(() => (sides.skip ? undefined : forget(`${id}-events`)));
+
+  async function sameTables(): Promise<void> {
+    const cass = (await sides.cass.execute(`SELECT ts, v FROM ${id}.events`)).rows.map(
+      (r) => `${(r.get('ts') as Date).getTime() * 1000} ${r.get('v')}`,
+    );
+    const pg = await sql<{r: string}>(
+      'target',
+      `SELECT (extract(epoch FROM ts) * 1000000)::numeric(30,0) || ' ' || v AS r FROM ${id}.events`,
+    );
+    assert.deepEqual(
+      pg.map((x) => x.r).sort(),
+      cass.sort(),
+      'the same keys to the µs (Cassandra has whole ms), the same values',
+    );
+  }
+
+  it('extra rows 1 µs … 999 µs from an existing key are found and deleted by repair --delete-extras', async (t) => {
+    if (sides.skip) return t.skip(sides.skip);
+    await reconcileRun(env, 0);
+    await sql(
+      'target',
+      `INSERT INTO ${id}.events VALUES ('2024-02-29 12:34:56.789500+00', 0), ('2024-02-29 12:34:56.789001+00', 0),
+         ('1969-12-31 23:59:59.999999+00', 1), ('1850-06-01 12:00:00.122001+00', 2)`,
+    );
+    const drift = await reconcileRun(env, 3);
+    assert.equal(drift.tables[0]?.rowsPostgres, keys.length + 4);
+    const got = drift.tables[0]?.mismatches.map((m) => `${m.kind} ${m.key.ts}`);
+    assert.deepEqual(got?.sort(), [
+      'extra -0.001',
+      'extra -3773735999877.999',
+      'extra 1709210096789.001',
+      'extra 1709210096789.5',
+    ]);
+    const fixed = await repairRun(env, ['--delete-extras']);
+    assert.deepEqual(fixed, {...fixed, applied: 4, failed: 0});
+    await sameTables();
+    const clean = await reconcileRun(env, 0);
+    assert.equal(clean.tables[0]?.rowsPostgres, clean.tables[0]?.rowsCassandra);
+  });
+});
+
 describe('reconcile: minAge 0s in the config is no min-age (real stack)', () => {
   const id = `rcm${process.pid}`;
   const env = pairConfig(id, 'fresh', ['id'], ', minAge: 0s');

@@ -7,9 +7,11 @@ import {
   floatText,
   hashesFloatBits,
   inetText,
+  keyCanonFor,
   NULL_MARK,
   pgCanonExpr,
   pgFloatBitsExpr,
+  pgKeyCanonExpr,
   pgKeyFromCanon,
   T,
 } from '../../src/services/reconcile/canonical.js';
@@ -371,9 +373,23 @@ describe('reconcile key texts: back to the stored PostgreSQL value', () => {
       [L(T.blob), 'bytea', '\\x00ff'],
       [L(T.bigint), 'bigint', '-9223372036854775808'],
     ];
+    // PostgreSQL timestamp keys Cassandra cannot have: with µs (exact decimal milliseconds)
+    cases.push(
+      ...['timestamptz', 'timestamp without time zone'].flatMap(
+        (pgType): Array<[CqlType, string, string]> =>
+          [
+            '2024-02-29 12:34:56.789001',
+            '2024-02-29 12:34:56.7895',
+            '1969-12-31 23:59:59.999999',
+            '1850-06-01 12:00:00.122001',
+            '2150-01-01 00:00:00.000001',
+            '9999-12-31 23:59:59.999999',
+          ].map((v) => [L(T.timestamp), pgType, v]),
+      ),
+    );
     const failures: string[] = [];
     for (const [type, pgType, value] of cases) {
-      const canon = pgCanonExpr('v', type, {type: pgType});
+      const canon = pgKeyCanonExpr('v', type, {type: pgType});
       const back = pgKeyFromCanon('k', type, {type: pgType});
       const [r] = await sql<{k: string; same: boolean; back: string}>(
         'target',
@@ -441,6 +457,27 @@ describe('reconcile canonical forms over many values: JS = PostgreSQL', () => {
     );
     const differ = addresses.filter((b, i) => inetText({buffer: b}) !== rows[i]?.t);
     assert.deepEqual(differ.slice(0, 5).map(full), []);
+  });
+
+  it('text keys: the escaped key text in SQL is the one in JS, for 2,000 texts of backslashes, separators, x1f and others', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    const next = seeded(13);
+    const alphabet = ['a', '\\', '\x1f', 'x', '1', 'f', '\x1e', 'é', "'"];
+    const texts = Array.from({length: 2000}, (_, i) => {
+      let s = '';
+      for (let n = i % 9; n > 0; n--) s += alphabet[next() % alphabet.length];
+      return s;
+    });
+    const rows = await sql<{k: string}>(
+      'target',
+      `SELECT ${pgKeyCanonExpr('v', L(T.text), {type: 'text'})} AS k FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i`,
+      [texts],
+      SESSION,
+    );
+    const js = keyCanonFor(L(T.text));
+    const differ = texts.filter((s, i) => js(s) !== rows[i]?.k);
+    assert.deepEqual(differ.slice(0, 5), []);
   });
 });
 

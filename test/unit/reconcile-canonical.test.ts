@@ -4,19 +4,26 @@ import driver from 'cassandra-driver';
 import {parseShard} from '../../src/commands/reconcile/index.js';
 import {
   canonFor,
+  cassandraCanHold,
   cqlKeyFromCanon,
   decimalText,
+  escapeKeyText,
   floatText,
   inetText,
   jsonbNumber,
+  keyCanonFor,
   NULL_MARK,
   pgCanonExpr,
+  pgKeyCanonExpr,
   pgParamFromCql,
+  SEP,
+  splitKey,
   T,
 } from '../../src/services/reconcile/canonical.js';
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
 import {autoBuckets, autoFetchSize, shardRange} from '../../src/services/reconcile/engine.js';
-import {shardOfBucket} from '../../src/services/reconcile/hash.js';
+import {rowHasher, shardOfBucket} from '../../src/services/reconcile/hash.js';
+import type {ResolvedTable} from '../../src/services/reconcile/spec.js';
 
 const {types} = driver;
 
@@ -258,6 +265,58 @@ describe('reconcile canonical forms that once differed between the sides', () =>
       // repair writes the canonical text, which PostgreSQL reads as these bytes and prints back
       assert.equal(pgParamFromCql(new types.InetAddress(ip(hex).buffer), {code: T.inet}, {type: 'inet'}), text);
     }
+  });
+
+  it('text keys: the separator and the backslash escaped, so that every key tuple is one pk_canon and splits back', () => {
+    const text = {type: {code: T.text}};
+    const alphabet = ['a', '\\', SEP, 'x', '1', 'f', '\x1e', 'é'];
+    let seed = 11;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 5000; i++) {
+      const parts = [0, 1].map(() => {
+        let s = '';
+        for (let n = next() % 6; n > 0; n--) s += alphabet[next() % alphabet.length];
+        return s;
+      });
+      const pk = parts.map(escapeKeyText).join(SEP);
+      assert.deepEqual(splitKey(pk, [text, text]), parts);
+      const before = seen.get(pk);
+      assert.ok(before === undefined || before === JSON.stringify(parts), `${JSON.stringify(parts)} and ${before}`);
+      seen.set(pk, JSON.stringify(parts));
+    }
+    assert.equal(escapeKeyText('a\x1fb'), 'a\\x1fb');
+    assert.equal(escapeKeyText('a\\x1fb'), 'a\\\\x1fb'); // a backslash, then x1f: not the separator
+    // the scan's key (rowHasher) and a point read's key (keyCanonFor) are the escaped text
+    const table = {
+      key: [
+        {name: 'k', type: {code: T.text}},
+        {name: 'n', type: {code: T.int}},
+      ],
+      compared: [],
+    };
+    const hasher = rowHasher(table as unknown as ResolvedTable);
+    assert.equal(hasher.keyOf({k: `p${SEP}q`, n: 1}), `p\\x1fq${SEP}1`);
+    assert.equal(keyCanonFor({code: T.text})(`p${SEP}q`), 'p\\x1fq');
+    assert.deepEqual(splitKey(`p\\x1fq${SEP}1`, table.key), [`p${SEP}q`, '1']);
+    assert.match(pgKeyCanonExpr('"k"', {code: T.text}, {type: 'text'}) ?? '', /^replace\(replace\("k"::text/);
+  });
+
+  it("timestamp keys: PostgreSQL sub-millisecond keys are their own keys, never Cassandra's", () => {
+    assert.equal(cassandraCanHold('1709210096789', {code: T.timestamp}), true);
+    assert.equal(cassandraCanHold('-1', {code: T.timestamp}), true);
+    assert.equal(cassandraCanHold('1709210096789.5', {code: T.timestamp}), false);
+    assert.equal(cassandraCanHold('-0.001', {code: T.timestamp}), false);
+    assert.equal(cassandraCanHold('1.5', {code: T.decimal}), true);
+    assert.match(pgKeyCanonExpr('"ts"', {code: T.timestamp}, {type: 'timestamp with time zone'}) ?? '', /trim_scale/);
+    // a value column keeps its millisecond form
+    assert.doesNotMatch(
+      pgCanonExpr('"ts"', {code: T.timestamp}, {type: 'timestamp with time zone'}) ?? '',
+      /trim_scale/,
+    );
   });
 });
 

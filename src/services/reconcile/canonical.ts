@@ -25,9 +25,12 @@
  * bits instead of its text (floatBitsCanon, pgFloatBitsExpr): the same equality, without the digits; and
  * a text column as its byte length, ':' and the text (lengthPrefixCanon), so that separators inside
  * a text cannot shift between columns.
+ * In pk_canon, a text key has its backslashes doubled and its \x1f written as \x1f (escapeKeyText), and
+ * a PostgreSQL timestamp key with a sub-millisecond part is exact decimal milliseconds (pgKeyCanonExpr).
  * Version 4: float32 digits as PostgreSQL's (ties to even). 5: inet as host() prints it in every case.
+ * 6: the key forms above (escaped text keys, PostgreSQL timestamp keys to the µs).
  */
-export const CANON_VERSION = 5;
+export const CANON_VERSION = 6;
 export const NULL_MARK = '\x1e';
 export const SEP = '\x1f';
 
@@ -524,6 +527,68 @@ export function canonFor(t: CqlType): Canon {
   return (v) => (v === null || v === undefined ? NULL_MARK : c(v));
 }
 
+// ---- key texts ----------------------------------------------------------------------------------------------
+
+/**
+ * A key column's text in pk_canon: its canonical text, where a text key's backslashes are doubled and
+ * its \x1f (the separator) written as the four characters \x1f, so that SEP only ever separates
+ * columns. Unescaped, 'a\x1fb' | 'c' and 'a' | 'b\x1fc' were one key, and a key holding \x1f split
+ * into too many parts when it was read back (the run crashed on the drill-down of such a row).
+ */
+export function escapeKeyText(s: string): string {
+  return s.includes('\\') || s.includes(SEP) ? s.replaceAll('\\', '\\\\').replaceAll(SEP, '\\x1f') : s;
+}
+
+export function unescapeKeyText(s: string): string {
+  return s.includes('\\') ? s.replace(/\\(\\|x1f)/g, (_, x: string) => (x === '\\' ? '\\' : SEP)) : s;
+}
+
+/** A key column's canonical text from a value's canonical text (escapeKeyText for text types). */
+export function keyTextOf(t: CqlType): (canon: string) => string {
+  return isText(t) ? escapeKeyText : (s) => s;
+}
+
+/** The canonicaliser of a key column: driver value → its text in pk_canon. */
+export function keyCanonFor(t: CqlType): Canon {
+  const canon = canonFor(t);
+  return isText(t) ? (v) => escapeKeyText(canon(v)) : canon;
+}
+
+/** pk_canon's parts: each key column's canonical text (unescaped), in key order. */
+export function splitKey(pk: string, key: ReadonlyArray<{type: CqlType}>): string[] {
+  const parts = key.length === 1 ? [pk] : pk.split(SEP);
+  return parts.map((p, i) => (key[i] && isText(key[i].type) ? unescapeKeyText(p) : p));
+}
+
+/**
+ * Whether Cassandra can hold a key column with this canonical text. A timestamp key that PostgreSQL
+ * holds with a sub-millisecond part (pgKeyCanonExpr: 1709210096789.5) cannot be one of Cassandra's:
+ * it is looked up nowhere there, so it stays what it is, a PostgreSQL row without a Cassandra row.
+ */
+export function cassandraCanHold(text: string, t: CqlType): boolean {
+  return t.code !== T.timestamp || /^-?\d+$/.test(text);
+}
+
+/**
+ * The SQL of a key column's text in pk_canon: pgCanonExpr, with a text's separator escaped
+ * (escapeKeyText), and a timestamp to the µs: whole milliseconds print as pgCanonExpr prints them
+ * (Cassandra's keys), anything finer as exact decimal milliseconds (1709210096789.5). Cut to the
+ * millisecond, a PostgreSQL key 1–999 µs from another was the same key: that row went unseen, and a
+ * run after repair was clean with a row more in PostgreSQL than in Cassandra.
+ */
+export function pgKeyCanonExpr(col: string, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): string | undefined {
+  const expr = pgCanonExpr(col, t, pg, hint);
+  if (expr === undefined) return undefined;
+  if (isText(t)) return `replace(replace(${expr}, chr(92), chr(92) || chr(92)), chr(31), chr(92) || 'x1f')`;
+  if (t.code !== T.timestamp) return expr;
+  if (hint === 'epoch-us')
+    return `CASE WHEN ${col} % 1000 = 0 THEN (${col}::bigint / 1000)::text ELSE trim_scale(${col}::numeric / 1000)::text END`;
+  if (hint || !pg.type.startsWith('timestamp')) return expr;
+  // date_part() rounded to µs is exact from 1900 to 2100 (pgCanonExpr), extract() everywhere
+  const us = `round(date_part('epoch', ${col}) * 1000000)::bigint`;
+  return `CASE WHEN ${col} >= '1900-01-01 00:00:00+00' AND ${col} < '2100-01-01 00:00:00+00' THEN CASE WHEN ${us} % 1000 = 0 THEN (${us} / 1000)::text ELSE trim_scale(${us}::numeric / 1000)::text END ELSE trim_scale(extract(epoch FROM ${col}) * 1000)::text END`;
+}
+
 // ---- floats in the row hash ---------------------------------------------------------------------------------
 
 /**
@@ -727,13 +792,15 @@ export function pgSetLateral(
 export function pgKeyFromCanon(textExpr: string, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): string {
   const type = pg.type;
   if (hint === 'epoch-ms') return `(${textExpr})::bigint`;
+  if (hint === 'epoch-us') return `round((${textExpr})::numeric * 1000)::bigint`;
   if (t.code === T.timestamp && type.startsWith('timestamp')) {
     // whole seconds through to_timestamp (exact: an integer times 10^6 is a float8 until about year 10,000),
-    // the milliseconds added as an interval. to_timestamp(ms / 1000) went through a fractional float8,
-    // and keys far from 1970 came back a few µs off (9999-12-31 23:59:59.999 as .999008): never found
+    // the rest added as µs (a key's text may have them: pgKeyCanonExpr). to_timestamp(ms / 1000) went
+    // through a fractional float8, and keys far from 1970 came back a few µs off (9999-12-31
+    // 23:59:59.999 as .999008): never found
     const ms = `(${textExpr})::numeric`;
     const s = `floor(${ms} / 1000)`;
-    const ts = `(to_timestamp(${s}::float8) + (${ms} - ${s} * 1000)::int * interval '1 millisecond')`;
+    const ts = `(to_timestamp(${s}::float8) + round((${ms} - ${s} * 1000) * 1000)::bigint * interval '1 microsecond')`;
     return type.includes('without') ? `(${ts} AT TIME ZONE 'UTC')` : ts;
   }
   if (t.code === T.blob) return `decode(${textExpr}, 'hex')`;

@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {MismatchRecord} from '../../store/reconcile.js';
-import {canonFor, floatText, isText, NULL_MARK, SEP, T} from './canonical.js';
+import {canonFor, floatText, isText, NULL_MARK, splitKey, T} from './canonical.js';
 import {type CassRow, cassFetch} from './cassandra-side.js';
 import {type RowHasher, rowHasher, rowHashText} from './hash.js';
 import type {KeyHashes} from './key-hashes.js';
@@ -185,7 +185,7 @@ export function vanishedWarning(t: ResolvedTable, keys: string[]): string {
 }
 
 export function keyObject(t: ResolvedTable, pk: string): Record<string, string> {
-  const parts = pk.split(SEP);
+  const parts = splitKey(pk, t.key);
   return Object.fromEntries(t.key.map((c, i) => [c.name, parts[i] as string]));
 }
 

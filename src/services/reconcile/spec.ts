@@ -15,6 +15,7 @@ import {
   NULL_MARK,
   pgCanonExpr,
   pgFloatBitsExpr,
+  pgKeyCanonExpr,
   pgSetLateral,
   SEP,
   T,
@@ -243,9 +244,14 @@ function hashExpr(c: ResolvedColumn, alias?: string): string {
   return c.lengthPrefixed ? `(octet_length(${e})::text || ':' || ${e})` : e;
 }
 
-/** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
+/** A key column's text in pk_canon (pgKeyCanonExpr), qualified with `alias` when given. */
+function keyExpr(c: ResolvedColumn, alias?: string): string {
+  return pgKeyCanonExpr(columnRef(c, alias), c.type, {type: c.pgType}, c.hint) as string;
+}
+
+/** pk_canon: the key columns' texts (keyExpr) joined by \x1f (columns qualified with `alias` when given). */
 export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
-  return t.key.map((c) => expr(c, alias)).join(' || chr(31) || ');
+  return t.key.map((c) => keyExpr(c, alias)).join(' || chr(31) || ');
 }
 
 /**
@@ -289,7 +295,9 @@ function checkColumnNames(
  */
 export function pgStoredKeySql(t: ResolvedTable): string | undefined {
   if (!t.key.some((c) => c.type.code === T.decimal)) return undefined;
-  return t.key.map((c) => (c.type.code === T.decimal ? `${quoteIdent(c.pg)}::text` : expr(c))).join(' || chr(31) || ');
+  return t.key
+    .map((c) => (c.type.code === T.decimal ? `${quoteIdent(c.pg)}::text` : keyExpr(c)))
+    .join(' || chr(31) || ');
 }
 
 /** row_canon: pk_canon, then every compared column (name order, in its row-hash form), NULL as \x1e. */
