@@ -279,6 +279,17 @@ describe('reconcile: float values whose shortest digits are a tie (real stack)',
   it('float keys match; a row differing in another column lists only that column', async (t) => {
     if (sides.skip) return t.skip(sides.skip);
     await reconcileRun(env, 0);
+    // clean means equal: the same float32 values on both sides (PostgreSQL's as float8, exactly)
+    const cass = (await sides.cass.execute(`SELECT k, f FROM ${id}.floats`)).rows.map(
+      (r) => `${r.get('k')} ${r.get('f')}`,
+    );
+    const pg = await sql<{r: string}>(
+      'target',
+      `SELECT k::float8 || ' ' || f::float8 AS r FROM ${id}.floats`,
+      [],
+      '-c extra_float_digits=1',
+    );
+    assert.deepEqual(pg.map((x) => x.r).sort(), cass.sort());
     await sql('target', `UPDATE ${id}.floats SET note = 'changed'`);
     const drift = await reconcileRun(env, 3);
     const got = drift.tables[0]?.mismatches.map((m) => `${m.kind} ${m.key.k} ${m.columns.map((c) => c.column)}`);
