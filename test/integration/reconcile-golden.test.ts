@@ -3,6 +3,7 @@ import {describe, it} from 'node:test';
 import {
   type CqlType,
   canonFor,
+  cassandraCanHold,
   floatBitsCanon,
   floatText,
   hashesFloatBits,
@@ -14,6 +15,7 @@ import {
   pgKeyCanonExpr,
   pgKeyFromCanon,
   T,
+  type TypeHint,
 } from '../../src/services/reconcile/canonical.js';
 import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/engine.js';
 import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
@@ -268,6 +270,15 @@ const cases: Case[] = [
     '[0.0000001, 1000000000000000000000, 0, 123456789012345680]',
   ],
   [
+    'list<float> as real[], a tie in its shortest digits',
+    'list<float>',
+    {code: T.list, info: L(T.float)},
+    '[224.453125]',
+    'real[]',
+    'ARRAY[224.453125]',
+    '[224.45312]',
+  ],
+  [
     'list<float> as real[] at its extremes',
     'list<float>',
     {code: T.list, info: L(T.float)},
@@ -374,6 +385,14 @@ describe('reconcile key texts: back to the stored PostgreSQL value', () => {
       [L(T.bigint), 'bigint', '-9223372036854775808'],
     ];
     // PostgreSQL timestamp keys Cassandra cannot have: with µs (exact decimal milliseconds)
+    // [..., hint, whether the value has a sub-millisecond part]
+    const hinted: Array<[CqlType, string, string, TypeHint, boolean]> = [
+      [L(T.timestamp), 'numeric', '1709210096789.5', 'epoch-ms', true],
+      [L(T.timestamp), 'numeric(20,3)', '1709210096789.000', 'epoch-ms', false],
+      [L(T.timestamp), 'bigint', '1709210096789001', 'epoch-us', true],
+      [L(T.timestamp), 'bigint', '-1', 'epoch-us', true],
+      [L(T.timestamp), 'bigint', '-1000', 'epoch-us', false],
+    ];
     cases.push(
       ...['timestamptz', 'timestamp without time zone'].flatMap(
         (pgType): Array<[CqlType, string, string]> =>
@@ -388,9 +407,9 @@ describe('reconcile key texts: back to the stored PostgreSQL value', () => {
       ),
     );
     const failures: string[] = [];
-    for (const [type, pgType, value] of cases) {
-      const canon = pgKeyCanonExpr('v', type, {type: pgType});
-      const back = pgKeyFromCanon('k', type, {type: pgType});
+    for (const [type, pgType, value, hint, hintedSubMs] of [...cases, ...hinted]) {
+      const canon = pgKeyCanonExpr('v', type, {type: pgType}, hint);
+      const back = pgKeyFromCanon('k', type, {type: pgType}, hint);
       const [r] = await sql<{k: string; same: boolean; back: string}>(
         'target',
         `SELECT k, (${back}) = v AS same, (${back})::text AS back
@@ -399,6 +418,10 @@ describe('reconcile key texts: back to the stored PostgreSQL value', () => {
         SESSION,
       );
       if (!r?.same) failures.push(`${pgType} ${value}: canonical ${r?.k} converts back to ${r?.back}`);
+      // a key with a sub-millisecond part is one Cassandra cannot hold; a whole millisecond is Cassandra's
+      const subMs = hintedSubMs ?? /\.\d{3}\d*[1-9]/.test(value);
+      if (type.code === T.timestamp && r && cassandraCanHold(r.k, type) === subMs)
+        failures.push(`${pgType} ${value}: canonical ${r.k} is ${subMs ? '' : 'not '}a Cassandra key`);
     }
     assert.deepEqual(failures, []);
   });

@@ -28,9 +28,10 @@
  * In pk_canon, a text key has its backslashes doubled and its \x1f written as \x1f (escapeKeyText), and
  * a PostgreSQL timestamp key with a sub-millisecond part is exact decimal milliseconds (pgKeyCanonExpr).
  * Version 4: float32 digits as PostgreSQL's (ties to even). 5: inet as host() prints it in every case.
- * 6: the key forms above (escaped text keys, PostgreSQL timestamp keys to the µs).
+ * 6: the key forms above (escaped text keys, PostgreSQL timestamp keys to the µs). 7: numeric epoch-ms
+ * keys with their fraction.
  */
-export const CANON_VERSION = 6;
+export const CANON_VERSION = 7;
 export const NULL_MARK = '\x1e';
 export const SEP = '\x1f';
 
@@ -572,7 +573,8 @@ export function cassandraCanHold(text: string, t: CqlType): boolean {
 /**
  * The SQL of a key column's text in pk_canon: pgCanonExpr, with a text's separator escaped
  * (escapeKeyText), and a timestamp to the µs: whole milliseconds print as pgCanonExpr prints them
- * (Cassandra's keys), anything finer as exact decimal milliseconds (1709210096789.5). Cut to the
+ * (Cassandra's keys), anything finer as exact decimal milliseconds (1709210096789.5), from a
+ * timestamp column, a number with an epoch-us hint, or a numeric one with epoch-ms. Cut to the
  * millisecond, a PostgreSQL key 1–999 µs from another was the same key: that row went unseen, and a
  * run after repair was clean with a row more in PostgreSQL than in Cassandra.
  */
@@ -583,6 +585,7 @@ export function pgKeyCanonExpr(col: string, t: CqlType, pg: PgColumnInfo, hint?:
   if (t.code !== T.timestamp) return expr;
   if (hint === 'epoch-us')
     return `CASE WHEN ${col} % 1000 = 0 THEN (${col}::bigint / 1000)::text ELSE trim_scale(${col}::numeric / 1000)::text END`;
+  if (hint === 'epoch-ms' && PG_NUMERIC.test(pg.type)) return `trim_scale(${col})::text`;
   if (hint || !pg.type.startsWith('timestamp')) return expr;
   // date_part() rounded to µs is exact from 1900 to 2100 (pgCanonExpr), extract() everywhere
   const us = `round(date_part('epoch', ${col}) * 1000000)::bigint`;
@@ -791,7 +794,7 @@ export function pgSetLateral(
  */
 export function pgKeyFromCanon(textExpr: string, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): string {
   const type = pg.type;
-  if (hint === 'epoch-ms') return `(${textExpr})::bigint`;
+  if (hint === 'epoch-ms') return `(${textExpr})::${PG_NUMERIC.test(type) ? 'numeric' : 'bigint'}`;
   if (hint === 'epoch-us') return `round((${textExpr})::numeric * 1000)::bigint`;
   if (t.code === T.timestamp && type.startsWith('timestamp')) {
     // whole seconds through to_timestamp (exact: an integer times 10^6 is a float8 until about year 10,000),
