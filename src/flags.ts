@@ -52,11 +52,14 @@ export const timerFlag = Flags.custom<number>({
   parse: async (input) => parseTimerDuration(input),
 });
 
+/** A duration where 0 (in any unit) means off: 0, else parseDuration's milliseconds (at most `maxMs`). */
+export function parseDurationOrOff(input: string, maxMs = MAX_DURATION_MS): number {
+  return /^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input, maxMs);
+}
+
 /** A duration where 0 means off (e.g. --min-age 0 overrides a configured one), at most `maxMs`. */
 const offOrDuration = (maxMs: number) =>
-  Flags.custom<number>({
-    parse: async (input) => (/^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input, maxMs)),
-  });
+  Flags.custom<number>({parse: async (input) => parseDurationOrOff(input, maxMs)});
 export const durationOrOffFlag = offOrDuration(MAX_DURATION_MS);
 /** A timer's wait where 0 means off (--recheck-after). */
 export const timerOrOffFlag = offOrDuration(MAX_TIMER_MS);

@@ -228,6 +228,7 @@ export const reconcileTableSchema = z.strictObject({
   updatedAt: identifier.optional(),
   /** Cassandra column whose writetime() dates a row (min-age; default: the first compared scalar column). */
   writetimeColumn: identifier.optional(),
+  /** Rows written more recently than this are left out of a run (0s: none, as --min-age 0). */
   minAge: durationText.optional(),
   /** Alert when missing + extra + mismatched rows exceed this (default 0: any drift alerts). */
   driftThreshold: z.number().int().nonnegative().optional(),

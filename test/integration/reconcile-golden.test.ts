@@ -3,13 +3,19 @@ import {describe, it} from 'node:test';
 import {
   type CqlType,
   canonFor,
+  cassandraCanHold,
   floatBitsCanon,
+  floatText,
   hashesFloatBits,
+  inetText,
+  keyCanonFor,
   NULL_MARK,
   pgCanonExpr,
   pgFloatBitsExpr,
+  pgKeyCanonExpr,
   pgKeyFromCanon,
   T,
+  type TypeHint,
 } from '../../src/services/reconcile/canonical.js';
 import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/engine.js';
 import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
@@ -65,6 +71,8 @@ const cases: Case[] = [
     '12345678901234567890.1234',
   ],
   ['float', 'float', L(T.float), '1.1', 'real', '1.1', '1.1'],
+  ['float, shortest digits a tie (to even)', 'float', L(T.float), '224.453125', 'real', '224.453125', '224.45312'],
+  ['float, a bound of its interval short', 'float', L(T.float), '53669888', 'real', '53669888', '5.3669888e+07'],
   ['float exponent', 'float', L(T.float), '1234567', 'real', '1234567', '1.234567e+06'],
   ['float in double precision', 'float', L(T.float), '0.3', 'double precision', '0.30000001192092896', '0.3'],
   ['double', 'double', L(T.double), '0.1', 'double precision', '0.1', '0.1'],
@@ -262,6 +270,15 @@ const cases: Case[] = [
     '[0.0000001, 1000000000000000000000, 0, 123456789012345680]',
   ],
   [
+    'list<float> as real[], a tie in its shortest digits',
+    'list<float>',
+    {code: T.list, info: L(T.float)},
+    '[224.453125]',
+    'real[]',
+    'ARRAY[224.453125]',
+    '[224.45312]',
+  ],
+  [
     'list<float> as real[] at its extremes',
     'list<float>',
     {code: T.list, info: L(T.float)},
@@ -367,10 +384,32 @@ describe('reconcile key texts: back to the stored PostgreSQL value', () => {
       [L(T.blob), 'bytea', '\\x00ff'],
       [L(T.bigint), 'bigint', '-9223372036854775808'],
     ];
+    // PostgreSQL timestamp keys Cassandra cannot have: with µs (exact decimal milliseconds)
+    // [..., hint, whether the value has a sub-millisecond part]
+    const hinted: Array<[CqlType, string, string, TypeHint, boolean]> = [
+      [L(T.timestamp), 'numeric', '1709210096789.5', 'epoch-ms', true],
+      [L(T.timestamp), 'numeric(20,3)', '1709210096789.000', 'epoch-ms', false],
+      [L(T.timestamp), 'bigint', '1709210096789001', 'epoch-us', true],
+      [L(T.timestamp), 'bigint', '-1', 'epoch-us', true],
+      [L(T.timestamp), 'bigint', '-1000', 'epoch-us', false],
+    ];
+    cases.push(
+      ...['timestamptz', 'timestamp without time zone'].flatMap(
+        (pgType): Array<[CqlType, string, string]> =>
+          [
+            '2024-02-29 12:34:56.789001',
+            '2024-02-29 12:34:56.7895',
+            '1969-12-31 23:59:59.999999',
+            '1850-06-01 12:00:00.122001',
+            '2150-01-01 00:00:00.000001',
+            '9999-12-31 23:59:59.999999',
+          ].map((v) => [L(T.timestamp), pgType, v]),
+      ),
+    );
     const failures: string[] = [];
-    for (const [type, pgType, value] of cases) {
-      const canon = pgCanonExpr('v', type, {type: pgType});
-      const back = pgKeyFromCanon('k', type, {type: pgType});
+    for (const [type, pgType, value, hint, hintedSubMs] of [...cases, ...hinted]) {
+      const canon = pgKeyCanonExpr('v', type, {type: pgType}, hint);
+      const back = pgKeyFromCanon('k', type, {type: pgType}, hint);
       const [r] = await sql<{k: string; same: boolean; back: string}>(
         'target',
         `SELECT k, (${back}) = v AS same, (${back})::text AS back
@@ -379,10 +418,96 @@ describe('reconcile key texts: back to the stored PostgreSQL value', () => {
         SESSION,
       );
       if (!r?.same) failures.push(`${pgType} ${value}: canonical ${r?.k} converts back to ${r?.back}`);
+      // a key with a sub-millisecond part is one Cassandra cannot hold; a whole millisecond is Cassandra's
+      const subMs = hintedSubMs ?? /\.\d{3}\d*[1-9]/.test(value);
+      if (type.code === T.timestamp && r && cassandraCanHold(r.k, type) === subMs)
+        failures.push(`${pgType} ${value}: canonical ${r.k} is ${subMs ? '' : 'not '}a Cassandra key`);
     }
     assert.deepEqual(failures, []);
   });
 });
+
+describe('reconcile canonical forms over many values: JS = PostgreSQL', () => {
+  const seeded = (seed: number) => () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed;
+  };
+
+  it('float32: floatText prints what PostgreSQL prints for 200,000 float32 values', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    const next = seeded(21);
+    const view = new DataView(new ArrayBuffer(4));
+    const values: number[] = [224.453125, 24.2890625, 53669888];
+    for (let e = 0; e < 255; e++)
+      for (const m of [0, 1, 2, 0x7ffffe, 0x7fffff]) values.push(bitsToFloat(view, (e << 23) | m));
+    while (values.length < 200_000) {
+      const f = bitsToFloat(view, next() ^ (next() << 16));
+      if (Number.isFinite(f)) values.push(f);
+    }
+    // 9 significant digits read back to the same float32 (PostgreSQL's float4in rounds correctly)
+    const rows = await sql<{t: string}>(
+      'target',
+      'SELECT v::real::text AS t FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i',
+      [values.map((v) => v.toPrecision(9))],
+      SESSION,
+    );
+    const differ = values.filter((v, i) => floatText(v, true) !== rows[i]?.t);
+    assert.deepEqual(
+      differ.slice(0, 5).map((v) => `${v}: ${floatText(v, true)}`),
+      [],
+    );
+  });
+
+  it('inet: inetText prints what host() prints for 20,000 IPv6 addresses, most of them zero-heavy', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    const next = seeded(5);
+    const addresses = Array.from({length: 20_000}, () => {
+      const b = Buffer.alloc(16);
+      for (let w = 0; w < 8; w++) {
+        const r = next() % 10;
+        b.writeUInt16BE(r < 6 ? 0 : r === 6 ? 0xffff : r === 7 ? 1 : next() & 0xffff, w * 2);
+      }
+      return b;
+    });
+    // eight hex words each: PostgreSQL parses them without any shortening
+    const full = (b: Buffer) => Array.from({length: 8}, (_, w) => b.readUInt16BE(w * 2).toString(16)).join(':');
+    const rows = await sql<{t: string}>(
+      'target',
+      'SELECT host(v::inet) AS t FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i',
+      [addresses.map(full)],
+    );
+    const differ = addresses.filter((b, i) => inetText({buffer: b}) !== rows[i]?.t);
+    assert.deepEqual(differ.slice(0, 5).map(full), []);
+  });
+
+  it('text keys: the escaped key text in SQL is the one in JS, for 2,000 texts of backslashes, separators, x1f and others', async (t) => {
+    const skip = await requireStack();
+    if (skip) return t.skip(skip);
+    const next = seeded(13);
+    const alphabet = ['a', '\\', '\x1f', 'x', '1', 'f', '\x1e', 'é', "'"];
+    const texts = Array.from({length: 2000}, (_, i) => {
+      let s = '';
+      for (let n = i % 9; n > 0; n--) s += alphabet[next() % alphabet.length];
+      return s;
+    });
+    const rows = await sql<{k: string}>(
+      'target',
+      `SELECT ${pgKeyCanonExpr('v', L(T.text), {type: 'text'})} AS k FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i`,
+      [texts],
+      SESSION,
+    );
+    const js = keyCanonFor(L(T.text));
+    const differ = texts.filter((s, i) => js(s) !== rows[i]?.k);
+    assert.deepEqual(differ.slice(0, 5), []);
+  });
+});
+
+function bitsToFloat(view: DataView, bits: number): number {
+  view.setUint32(0, bits >>> 0);
+  return view.getFloat32(0);
+}
 
 describe('reconcile row hash: JS = PostgreSQL', () => {
   it('hashtextextended of 2,000 random texts (every length to 200, ASCII and not) equals pg-hash.ts', async (t) => {

@@ -93,7 +93,7 @@ export const cases: Array<[string, CqlType, () => unknown]> = [
         int(-70, 71),
       ),
   ],
-  ['text', {code: T.text}, () => pick(['', 'a', 'héllo', 'x\x1fy', '中文', '\x1e', 'é\x1e\x1f'])],
+  ['text', {code: T.text}, () => pick(['', 'a', 'héllo', 'x\x1fy', '中文', '\x1e', 'é\x1e\x1f', 'p\\x1fq', '\\'])],
   ['ascii', {code: T.ascii}, () => pick(['', 'abc'])],
   ['date', {code: T.date}, () => new types.LocalDate(int(1900, 2100), int(1, 13), int(1, 29))],
   [

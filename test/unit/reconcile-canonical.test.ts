@@ -4,18 +4,26 @@ import driver from 'cassandra-driver';
 import {parseShard} from '../../src/commands/reconcile/index.js';
 import {
   canonFor,
+  cassandraCanHold,
   cqlKeyFromCanon,
   decimalText,
+  escapeKeyText,
   floatText,
+  inetText,
   jsonbNumber,
+  keyCanonFor,
   NULL_MARK,
   pgCanonExpr,
+  pgKeyCanonExpr,
   pgParamFromCql,
+  SEP,
+  splitKey,
   T,
 } from '../../src/services/reconcile/canonical.js';
 import {tokenSplits} from '../../src/services/reconcile/cassandra-side.js';
 import {autoBuckets, autoFetchSize, shardRange} from '../../src/services/reconcile/engine.js';
-import {shardOfBucket} from '../../src/services/reconcile/hash.js';
+import {rowHasher, shardOfBucket} from '../../src/services/reconcile/hash.js';
+import type {ResolvedTable} from '../../src/services/reconcile/spec.js';
 
 const {types} = driver;
 
@@ -200,6 +208,115 @@ describe('reconcile canonical forms (JS side)', () => {
     assert.equal(pgCanonExpr('"c"', {code: T.decimal}, {type: 'double precision'}), undefined);
     assert.equal(pgCanonExpr('"c"', {code: T.text}, {type: 'text'}, 'lossy'), undefined);
     assert.equal(pgCanonExpr('"c"', {code: T.timestamp}, {type: 'bigint'}, 'epoch-ms'), '"c"::bigint::text');
+  });
+});
+
+describe('reconcile canonical forms that once differed between the sides', () => {
+  it('float32 digits as PostgreSQL prints them: ties to even, interval bounds excluded, small integers whole', () => {
+    // PostgreSQL 15's float4out (extra_float_digits = 1) for each value
+    const pg: Array<[number, string]> = [
+      [224.453125, '224.45312'],
+      [24.2890625, '24.289062'],
+      [-177.140625, '-177.14062'],
+      [53669888, '5.3669888e+07'],
+      [239828992, '2.3982899e+08'],
+      [16777215, '1.6777215e+07'],
+      [1.1, '1.1'],
+      [0.1, '0.1'],
+      [1234567, '1.234567e+06'],
+      [3.4028234663852886e38, '3.4028235e+38'],
+      [1.401298464324817e-45, '1e-45'],
+      [1.1754943508222875e-38, '1.1754944e-38'],
+    ];
+    for (const [v, text] of pg) assert.equal(floatText(v, true), text, String(v));
+    // every text round-trips to its float32, and has at most 9 significant digits
+    const view = new DataView(new ArrayBuffer(4));
+    let seed = 3;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      view.setUint32(0, seed);
+      const f = view.getFloat32(0);
+      if (!Number.isFinite(f)) continue;
+      const text = floatText(f, true);
+      assert.equal(Math.fround(Number(text)), f, text);
+      assert.ok(text.replace(/^-|e.*$|\./g, '').replace(/^0+/, '').length <= 9, text);
+    }
+  });
+
+  it('inet as PostgreSQL host() prints it, from 4 or 16 bytes, and back to the same bytes', () => {
+    const ip = (hex: string) => ({buffer: Buffer.from(hex.replace(/:/g, ''), 'hex')});
+    const pg: Array<[string, string]> = [
+      ['0000:0000:0000:0000:0000:ffff:0102:0304', '::ffff:1.2.3.4'],
+      ['0000:0000:0000:0000:0000:ffff:0000:0000', '::ffff:0.0.0.0'],
+      ['0000:0000:0000:0000:0000:0000:0102:0304', '::1.2.3.4'],
+      ['0000:0000:0000:0000:0000:0000:0000:0001', '::1'],
+      ['0000:0000:0000:0000:0000:0000:0000:0002', '::2'],
+      ['0000:0000:0000:0000:0000:0000:0000:0000', '::'],
+      ['0001:0000:0000:0002:0003:0004:0000:0000', '1::2:3:4:0:0'],
+      ['2001:0db8:0000:0001:0000:0000:0000:0001', '2001:db8:0:1::1'],
+      ['0000:0000:0000:0000:ffff:0000:0102:0304', '::ffff:0:102:304'],
+      ['0a000001', '10.0.0.1'],
+    ];
+    for (const [hex, text] of pg) {
+      assert.equal(inetText(ip(hex)), text, hex);
+      assert.equal(canonFor({code: T.inet})(new types.InetAddress(ip(hex).buffer)), text);
+      const back = cqlKeyFromCanon(text, {code: T.inet}, types) as {buffer: Buffer};
+      assert.equal(back.buffer.toString('hex'), ip(hex).buffer.toString('hex'), text);
+      // repair writes the canonical text, which PostgreSQL reads as these bytes and prints back
+      assert.equal(pgParamFromCql(new types.InetAddress(ip(hex).buffer), {code: T.inet}, {type: 'inet'}), text);
+    }
+  });
+
+  it('text keys: the separator and the backslash escaped, so that every key tuple is one pk_canon and splits back', () => {
+    const text = {type: {code: T.text}};
+    const alphabet = ['a', '\\', SEP, 'x', '1', 'f', '\x1e', 'é'];
+    let seed = 11;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 5000; i++) {
+      const parts = [0, 1].map(() => {
+        let s = '';
+        for (let n = next() % 6; n > 0; n--) s += alphabet[next() % alphabet.length];
+        return s;
+      });
+      const pk = parts.map(escapeKeyText).join(SEP);
+      assert.deepEqual(splitKey(pk, [text, text]), parts);
+      const before = seen.get(pk);
+      assert.ok(before === undefined || before === JSON.stringify(parts), `${JSON.stringify(parts)} and ${before}`);
+      seen.set(pk, JSON.stringify(parts));
+    }
+    assert.equal(escapeKeyText('a\x1fb'), 'a\\x1fb');
+    assert.equal(escapeKeyText('a\\x1fb'), 'a\\\\x1fb'); // a backslash, then x1f: not the separator
+    // the scan's key (rowHasher) and a point read's key (keyCanonFor) are the escaped text
+    const table = {
+      key: [
+        {name: 'k', type: {code: T.text}},
+        {name: 'n', type: {code: T.int}},
+      ],
+      compared: [],
+    };
+    const hasher = rowHasher(table as unknown as ResolvedTable);
+    assert.equal(hasher.keyOf({k: `p${SEP}q`, n: 1}), `p\\x1fq${SEP}1`);
+    assert.equal(keyCanonFor({code: T.text})(`p${SEP}q`), 'p\\x1fq');
+    assert.deepEqual(splitKey(`p\\x1fq${SEP}1`, table.key), [`p${SEP}q`, '1']);
+    assert.match(pgKeyCanonExpr('"k"', {code: T.text}, {type: 'text'}) ?? '', /^replace\(replace\("k"::text/);
+  });
+
+  it("timestamp keys: PostgreSQL sub-millisecond keys are their own keys, never Cassandra's", () => {
+    assert.equal(cassandraCanHold('1709210096789', {code: T.timestamp}), true);
+    assert.equal(cassandraCanHold('-1', {code: T.timestamp}), true);
+    assert.equal(cassandraCanHold('1709210096789.5', {code: T.timestamp}), false);
+    assert.equal(cassandraCanHold('-0.001', {code: T.timestamp}), false);
+    assert.equal(cassandraCanHold('1.5', {code: T.decimal}), true);
+    assert.match(pgKeyCanonExpr('"ts"', {code: T.timestamp}, {type: 'timestamp with time zone'}) ?? '', /trim_scale/);
+    // a value column keeps its millisecond form
+    assert.doesNotMatch(
+      pgCanonExpr('"ts"', {code: T.timestamp}, {type: 'timestamp with time zone'}) ?? '',
+      /trim_scale/,
+    );
   });
 });
 

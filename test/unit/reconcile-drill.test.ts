@@ -3,6 +3,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
+import {T} from '../../src/services/reconcile/canonical.js';
 import {candidatesOf, vanishedWarning} from '../../src/services/reconcile/drill.js';
 import {KeyHashes} from '../../src/services/reconcile/key-hashes.js';
 import {driftAlerts, runDrift} from '../../src/services/reconcile/report.js';
@@ -70,7 +71,11 @@ describe('reconcile drill-down', () => {
   });
 
   it('names a few of the keys found on neither side, joined compound keys split into their columns', () => {
-    const t = {name: 'demo.readings', key: [{name: 'tenant'}, {name: 'seq'}]} as unknown as ResolvedTable;
+    const key = [
+      {name: 'tenant', type: {code: T.text}},
+      {name: 'seq', type: {code: T.bigint}},
+    ];
+    const t = {name: 'demo.readings', key} as unknown as ResolvedTable;
     const keys = ['a\x1f1', 'b\x1f2', 'c\x1f3', 'd\x1f4', 'e\x1f5'];
     const w = vanishedWarning(t, keys);
     assert.match(w, /^demo\.readings: 5 key\(s\) of the differing buckets were on neither side/);

@@ -10,13 +10,14 @@
  *   tinyint … bigint, varint       → decimal digits
  *   decimal                        → plain decimal without trailing zeros (1.50 → 1.5, 0.00 → 0)
  *   float, double                  → shortest round-trip digits in PostgreSQL's text format
- *                                    (float32 via Math.fround; exponent form as PostgreSQL prints it)
+ *                                    (float32: the digits of PostgreSQL's float4out, float32Exponential;
+ *                                    exponent form as PostgreSQL prints it)
  *   uuid, timeuuid                 → lower-case 8-4-4-4-12
  *   timestamp                      → epoch milliseconds
  *   date                           → YYYY-MM-DD
  *   time                           → microseconds of the day (PostgreSQL `time` holds µs)
  *   blob                           → lower-case hex
- *   inet                           → address text (PostgreSQL host())
+ *   inet                           → address text as PostgreSQL's host() prints it (inetText: ::ffff:1.2.3.4)
  *   list, set, map, tuple, UDT     → JSON in jsonb::text layout: sets sorted by their elements' bytes,
  *                                    object keys shorter-first then bytewise, ": " and ", " separators,
  *                                    numbers as plain digits (no exponent, every decimal digit)
@@ -24,8 +25,13 @@
  * bits instead of its text (floatBitsCanon, pgFloatBitsExpr): the same equality, without the digits; and
  * a text column as its byte length, ':' and the text (lengthPrefixCanon), so that separators inside
  * a text cannot shift between columns.
+ * In pk_canon, a text key has its backslashes doubled and its \x1f written as \x1f (escapeKeyText), and
+ * a PostgreSQL timestamp key with a sub-millisecond part is exact decimal milliseconds (pgKeyCanonExpr).
+ * Version 4: float32 digits as PostgreSQL's (ties to even). 5: inet as host() prints it in every case.
+ * 6: the key forms above (escaped text keys, PostgreSQL timestamp keys to the µs). 7: numeric epoch-ms
+ * keys with their fraction.
  */
-export const CANON_VERSION = 3;
+export const CANON_VERSION = 7;
 export const NULL_MARK = '\x1e';
 export const SEP = '\x1f';
 
@@ -106,15 +112,43 @@ export function isCollection(t: CqlType): boolean {
 // ---- scalars ------------------------------------------------------------------------------------------------
 
 /**
- * An inet as PostgreSQL's host() prints it: the driver's text, except an IPv6 address whose first 96
- * bits are zero and whose 7th word is not (IPv4-compatible), which PostgreSQL prints as ::a.b.c.d and
- * the driver as ::102:304.
+ * An inet as PostgreSQL's host() prints it (inet_net_ntop_ipv6 in src/port/inet_net_ntop.c), from its
+ * bytes: IPv4 as a.b.c.d; IPv6 as lower-case hex words without leading zeros, the first longest run of
+ * two or more zero words as ::, and the last 32 bits as a.b.c.d when the address is IPv4-compatible
+ * (::a.b.c.d: the first six words zero, the seventh not) or IPv4-mapped (::ffff:a.b.c.d: the first
+ * five zero, the sixth ffff). The driver prints ::ffff:1.2.3.4 (16 bytes) as ::ffff:102:304 and
+ * ::1.2.3.4 as ::102:304: such values were drift on a correct replica, and repair wrote them again
+ * in the same form.
  */
-function inetText(v: unknown): string {
+export function inetText(v: unknown): string {
   const b = (v as {buffer?: Uint8Array}).buffer;
-  if (b?.length === 16 && (b[12] !== 0 || b[13] !== 0) && b.subarray(0, 12).every((x) => x === 0))
-    return `::${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  return String(v);
+  if (b?.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  if (b?.length !== 16) return String(v);
+  const words = Array.from({length: 8}, (_, i) => ((b[2 * i] as number) << 8) | (b[2 * i + 1] as number));
+  let best = {base: -1, len: 0};
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > best.len) best = {base: i, len: j - i};
+    i = j;
+  }
+  if (best.len < 2) best = {base: -1, len: 0};
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (best.base >= 0 && i >= best.base && i < best.base + best.len) {
+      if (i === best.base) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    if (i === 6 && best.base === 0 && (best.len === 6 || (best.len === 5 && words[5] === 0xffff)))
+      return `${out}${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+    out += (words[i] as number).toString(16);
+  }
+  return best.base >= 0 && best.base + best.len === 8 ? `${out}:` : out;
 }
 
 /** decimalText for an unscaled value that is a safe integer (the common case), without regular expressions. */
@@ -237,20 +271,75 @@ function uuidText(v: unknown): string {
   return `${x(0)}${x(1)}${x(2)}${x(3)}-${x(4)}${x(5)}-${x(6)}${x(7)}-${x(8)}${x(9)}-${x(10)}${x(11)}${x(12)}${x(13)}${x(14)}${x(15)}`;
 }
 
-/** Shortest significant digits (1…9) that round-trip through float32, by binary search. */
-function float32Exponential(f: number): string {
-  let lo = 1;
-  let hi = 9;
-  let best = f.toExponential(8);
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = f.toExponential(mid - 1);
-    if (Math.fround(Number(s)) === f) {
-      best = s;
-      hi = mid - 1;
-    } else lo = mid + 1;
+const f32View = new DataView(new ArrayBuffer(4));
+
+/**
+ * A float32's digits as PostgreSQL's float4out prints them (src/common/f2s.c, Ryu): an integer below
+ * 2^24 exactly; otherwise the fewest digits strictly inside the value's rounding interval (the
+ * interval's bounds never count, even for an even mantissa) and, of those, the one closest to the
+ * value, a tie going to the even digit. In exponent form (d[.ddd]e±x) for floatText. Exact (BigInt):
+ * toExponential rounds ties up, and its shortest digits were a different number in about 4 % of
+ * float32 values (224.453125: 224.45313 here, 224.45312 in PostgreSQL).
+ */
+export function float32Exponential(f: number): string {
+  f32View.setFloat32(0, f);
+  const bits = f32View.getUint32(0);
+  const sign = bits >>> 31 ? '-' : '';
+  const mantissa = bits & 0x7fffff;
+  const exponent = (bits >>> 23) & 0xff;
+  const e2 = exponent === 0 ? -149 : exponent - 150;
+  const m2 = exponent === 0 ? mantissa : mantissa | 0x800000;
+  if (exponent !== 0 && e2 <= 0 && e2 >= -23 && (m2 & ((1 << -e2) - 1)) === 0)
+    return sign + (m2 >>> -e2).toExponential(); // an integer below 2^24: all its digits
+  // value, lower and upper bound of the rounding interval, in units of 2^(e2 − 2)
+  const mv = BigInt(4 * m2);
+  const mp = mv + 2n;
+  const mm = mv - 1n - (mantissa !== 0 || exponent <= 1 ? 1n : 0n);
+  const scale = e2 - 2;
+  // x · 2^scale / 10^q as a fraction num/den of BigInts
+  const frac = (x: bigint, q: number): [bigint, bigint] => {
+    let num = scale >= 0 ? x << BigInt(scale) : x;
+    let den = scale >= 0 ? 1n : 1n << BigInt(-scale);
+    if (q >= 0) den *= pow10(q);
+    else num *= pow10(-q);
+    return [num, den];
+  };
+  // the multiples of 10^q strictly inside the interval: [lo, hi], empty when lo > hi
+  const inside = (q: number): [bigint, bigint] => {
+    const [ln, ld] = frac(mm, q);
+    const [un, ud] = frac(mp, q);
+    return [ln / ld + 1n, (un + ud - 1n) / ud - 1n];
+  };
+  // the largest power of ten with a multiple inside gives the fewest digits; every smaller one has
+  // one too. Nine significant digits always do: up from there (down, if the estimate was high)
+  let q = Math.floor(Math.log10(Math.abs(f))) - 8;
+  let [lo, hi] = inside(q);
+  while (lo > hi) [lo, hi] = inside(--q);
+  for (let [l, h] = inside(q + 1); l <= h; [l, h] = inside(q + 1)) {
+    q++;
+    [lo, hi] = [l, h];
   }
-  return best;
+  // the multiple nearest the value (a tie to the even one), kept inside the interval
+  const [vn, vd] = frac(mv, q);
+  let c = vn / vd;
+  const twice = 2n * (vn - c * vd);
+  if (twice > vd || (twice === vd && c % 2n === 1n)) c++;
+  if (c < lo) c = lo;
+  if (c > hi) c = hi;
+  const digits = c.toString();
+  const exp = q + digits.length - 1;
+  const d = digits.replace(/0+$/, '');
+  return `${sign}${d[0]}${d.length > 1 ? `.${d.slice(1)}` : ''}e${exp < 0 ? '-' : '+'}${Math.abs(exp)}`;
+}
+
+const POW10: bigint[] = [];
+function pow10(n: number): bigint {
+  let p = POW10[n];
+  if (p === undefined) {
+    p = 10n ** BigInt(n);
+    POW10[n] = p;
+  }
+  return p;
 }
 
 function scalarCanon(t: CqlType): Canon {
@@ -437,6 +526,70 @@ export function canonFor(t: CqlType): Canon {
   }
   const c = scalarCanon(t);
   return (v) => (v === null || v === undefined ? NULL_MARK : c(v));
+}
+
+// ---- key texts ----------------------------------------------------------------------------------------------
+
+/**
+ * A key column's text in pk_canon: its canonical text, where a text key's backslashes are doubled and
+ * its \x1f (the separator) written as the four characters \x1f, so that SEP only ever separates
+ * columns. Unescaped, 'a\x1fb' | 'c' and 'a' | 'b\x1fc' were one key, and a key holding \x1f split
+ * into too many parts when it was read back (the run crashed on the drill-down of such a row).
+ */
+export function escapeKeyText(s: string): string {
+  return s.includes('\\') || s.includes(SEP) ? s.replaceAll('\\', '\\\\').replaceAll(SEP, '\\x1f') : s;
+}
+
+export function unescapeKeyText(s: string): string {
+  return s.includes('\\') ? s.replace(/\\(\\|x1f)/g, (_, x: string) => (x === '\\' ? '\\' : SEP)) : s;
+}
+
+/** A key column's canonical text from a value's canonical text (escapeKeyText for text types). */
+export function keyTextOf(t: CqlType): (canon: string) => string {
+  return isText(t) ? escapeKeyText : (s) => s;
+}
+
+/** The canonicaliser of a key column: driver value → its text in pk_canon. */
+export function keyCanonFor(t: CqlType): Canon {
+  const canon = canonFor(t);
+  return isText(t) ? (v) => escapeKeyText(canon(v)) : canon;
+}
+
+/** pk_canon's parts: each key column's canonical text (unescaped), in key order. */
+export function splitKey(pk: string, key: ReadonlyArray<{type: CqlType}>): string[] {
+  const parts = key.length === 1 ? [pk] : pk.split(SEP);
+  return parts.map((p, i) => (key[i] && isText(key[i].type) ? unescapeKeyText(p) : p));
+}
+
+/**
+ * Whether Cassandra can hold a key column with this canonical text. A timestamp key that PostgreSQL
+ * holds with a sub-millisecond part (pgKeyCanonExpr: 1709210096789.5) cannot be one of Cassandra's:
+ * it is looked up nowhere there, so it stays what it is, a PostgreSQL row without a Cassandra row.
+ */
+export function cassandraCanHold(text: string, t: CqlType): boolean {
+  return t.code !== T.timestamp || /^-?\d+$/.test(text);
+}
+
+/**
+ * The SQL of a key column's text in pk_canon: pgCanonExpr, with a text's separator escaped
+ * (escapeKeyText), and a timestamp to the µs: whole milliseconds print as pgCanonExpr prints them
+ * (Cassandra's keys), anything finer as exact decimal milliseconds (1709210096789.5), from a
+ * timestamp column, a number with an epoch-us hint, or a numeric one with epoch-ms. Cut to the
+ * millisecond, a PostgreSQL key 1–999 µs from another was the same key: that row went unseen, and a
+ * run after repair was clean with a row more in PostgreSQL than in Cassandra.
+ */
+export function pgKeyCanonExpr(col: string, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): string | undefined {
+  const expr = pgCanonExpr(col, t, pg, hint);
+  if (expr === undefined) return undefined;
+  if (isText(t)) return `replace(replace(${expr}, chr(92), chr(92) || chr(92)), chr(31), chr(92) || 'x1f')`;
+  if (t.code !== T.timestamp) return expr;
+  if (hint === 'epoch-us')
+    return `CASE WHEN ${col} % 1000 = 0 THEN (${col}::bigint / 1000)::text ELSE trim_scale(${col}::numeric / 1000)::text END`;
+  if (hint === 'epoch-ms' && PG_NUMERIC.test(pg.type)) return `trim_scale(${col})::text`;
+  if (hint || !pg.type.startsWith('timestamp')) return expr;
+  // date_part() rounded to µs is exact from 1900 to 2100 (pgCanonExpr), extract() everywhere
+  const us = `round(date_part('epoch', ${col}) * 1000000)::bigint`;
+  return `CASE WHEN ${col} >= '1900-01-01 00:00:00+00' AND ${col} < '2100-01-01 00:00:00+00' THEN CASE WHEN ${us} % 1000 = 0 THEN (${us} / 1000)::text ELSE trim_scale(${us}::numeric / 1000)::text END ELSE trim_scale(extract(epoch FROM ${col}) * 1000)::text END`;
 }
 
 // ---- floats in the row hash ---------------------------------------------------------------------------------
@@ -641,14 +794,16 @@ export function pgSetLateral(
  */
 export function pgKeyFromCanon(textExpr: string, t: CqlType, pg: PgColumnInfo, hint?: TypeHint): string {
   const type = pg.type;
-  if (hint === 'epoch-ms') return `(${textExpr})::bigint`;
+  if (hint === 'epoch-ms') return `(${textExpr})::${PG_NUMERIC.test(type) ? 'numeric' : 'bigint'}`;
+  if (hint === 'epoch-us') return `round((${textExpr})::numeric * 1000)::bigint`;
   if (t.code === T.timestamp && type.startsWith('timestamp')) {
     // whole seconds through to_timestamp (exact: an integer times 10^6 is a float8 until about year 10,000),
-    // the milliseconds added as an interval. to_timestamp(ms / 1000) went through a fractional float8,
-    // and keys far from 1970 came back a few µs off (9999-12-31 23:59:59.999 as .999008): never found
+    // the rest added as µs (a key's text may have them: pgKeyCanonExpr). to_timestamp(ms / 1000) went
+    // through a fractional float8, and keys far from 1970 came back a few µs off (9999-12-31
+    // 23:59:59.999 as .999008): never found
     const ms = `(${textExpr})::numeric`;
     const s = `floor(${ms} / 1000)`;
-    const ts = `(to_timestamp(${s}::float8) + (${ms} - ${s} * 1000)::int * interval '1 millisecond')`;
+    const ts = `(to_timestamp(${s}::float8) + round((${ms} - ${s} * 1000) * 1000)::bigint * interval '1 microsecond')`;
     return type.includes('without') ? `(${ts} AT TIME ZONE 'UTC')` : ts;
   }
   if (t.code === T.blob) return `decode(${textExpr}, 'hex')`;
@@ -693,10 +848,11 @@ export function cqlKeyFromCanon(text: string, t: CqlType, types: typeof import('
     case T.blob:
       return Buffer.from(text, 'hex');
     case T.inet: {
-      // ::a.b.c.d (inetText's IPv4-compatible form) is refused by the driver's parser: as hex words
-      const v4 = /^::(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+      // an IPv6 address ending in a.b.c.d (inetText's ::a.b.c.d and ::ffff:a.b.c.d): the driver's parser
+      // refuses ::a.b.c.d, so the dotted tail goes in as two hex words
+      const v4 = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
       const word = (hi?: string, lo?: string) => ((Number(hi) << 8) | Number(lo)).toString(16);
-      return types.InetAddress.fromString(v4 ? `::${word(v4[1], v4[2])}:${word(v4[3], v4[4])}` : text);
+      return types.InetAddress.fromString(v4 ? `${v4[1]}${word(v4[2], v4[3])}:${word(v4[4], v4[5])}` : text);
     }
     default:
       throw new Error(`key columns of type ${typeName(t)} are not supported`);

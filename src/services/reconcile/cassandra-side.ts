@@ -1,8 +1,8 @@
 import type {Client, types} from 'cassandra-driver';
 import {invalidQuery} from '../../clients/cassandra.js';
 import {mapAll} from '../../util/concurrency.js';
-import {canonFor, cqlKeyFromCanon, SEP} from './canonical.js';
-import type {ResolvedTable} from './spec.js';
+import {type CqlType, cassandraCanHold, cqlKeyFromCanon, keyCanonFor, splitKey, T} from './canonical.js';
+import type {ResolvedColumn, ResolvedTable} from './spec.js';
 
 /**
  * The Cassandra side: the Murmur3 ring cut into token splits (start-exclusive, end-inclusive), the
@@ -70,40 +70,57 @@ const IN_FLIGHT = 8;
 /**
  * Reads the rows with these canonical keys. A table keyed by its partition key alone (one column) is
  * read 100 keys per prepared `IN ?` query: a round trip and a request per key made 1,000 point reads
- * cost ~0.4 s, against ~0.1 s this way. Other tables, and clusters that refuse such a list (the
- * partition_keys_in_select guardrail): prepared point reads, 32 in flight.
+ * cost ~0.4 s, against ~0.1 s this way. Other tables, keys an IN list cannot carry (inListAlters), and
+ * clusters that refuse such a list (the partition_keys_in_select guardrail): prepared point reads, 32
+ * in flight. Keys Cassandra cannot hold (cassandraCanHold) are not asked for.
  */
-export async function cassFetch(client: Client, t: ResolvedTable, keys: string[]): Promise<Map<string, CassRow>> {
+export async function cassFetch(client: Client, t: ResolvedTable, all: string[]): Promise<Map<string, CassRow>> {
   const {types: cql} = (await import('cassandra-driver')).default;
   const out = new Map<string, CassRow>();
+  const keys = all.filter((key) =>
+    splitKey(key, t.key).every((part, i) => cassandraCanHold(part, (t.key[i] as ResolvedColumn).type)),
+  );
   const keep = (key: string, row: types.Row) => {
     const wt = row.get('wt__') as {toNumber(): number} | null | undefined;
     out.set(key, {row: row as unknown as Record<string, unknown>, writetimeUs: wt ? Number(wt.toString()) : undefined});
   };
   const single = t.key.length === 1 && t.partitionKey.length === 1 ? t.key[0] : undefined;
+  let pointKeys = keys;
   if (single) {
-    const canon = canonFor(single.type);
+    const canon = keyCanonFor(single.type);
     const query = keyInQuery(t);
+    const listed = keys.filter((key) => !inListAlters(key, single.type));
+    pointKeys = keys.filter((key) => inListAlters(key, single.type));
     const batches: string[][] = [];
-    for (let i = 0; i < keys.length; i += IN_BATCH) batches.push(keys.slice(i, i + IN_BATCH));
+    for (let i = 0; i < listed.length; i += IN_BATCH) batches.push(listed.slice(i, i + IN_BATCH));
     try {
       await mapAll(batches, IN_FLIGHT, async (batch) => {
-        const params = [batch.map((key) => cqlKeyFromCanon(key, single.type, cql))];
+        const params = [batch.map((key) => cqlKeyFromCanon(splitKey(key, t.key)[0] as string, single.type, cql))];
         const res = await client.execute(query, params, {prepare: true, fetchSize: IN_BATCH * 2});
         for (const row of res.rows) keep(canon(row.get(single.name)), row);
       });
-      return out;
     } catch (err) {
       if (!invalidQuery(err)) throw err;
       out.clear(); // refused: read them one by one instead
+      pointKeys = keys;
     }
   }
   const query = keyQuery(t);
-  await mapAll(keys, 32, async (key) => {
-    const parts = key.split(SEP);
+  await mapAll(pointKeys, 32, async (key) => {
+    const parts = splitKey(key, t.key);
     const params = t.key.map((c, i) => cqlKeyFromCanon(parts[i] as string, c.type, cql));
     const row = (await client.execute(query, params, {prepare: true})).first();
     if (row) keep(key, row);
   });
   return out;
+}
+
+/**
+ * Whether Cassandra changes this key in an `IN ?` list: it decodes the list's elements into Java values
+ * and encodes them again, and Java makes an IPv4-mapped IPv6 address (::ffff:1.2.3.4, 16 bytes) the
+ * IPv4 address (1.2.3.4, 4 bytes), another key: such a row was never found that way (checked on
+ * Cassandra 5.0; `ip = ?` keeps the 16 bytes).
+ */
+export function inListAlters(key: string, t: CqlType): boolean {
+  return t.code === T.inet && /^::ffff:\d+\.\d+\.\d+\.\d+$/.test(key);
 }

@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {MismatchRecord} from '../../store/reconcile.js';
-import {canonFor, isText, NULL_MARK, SEP} from './canonical.js';
+import {canonFor, floatText, isText, NULL_MARK, splitKey, T} from './canonical.js';
 import {type CassRow, cassFetch} from './cassandra-side.js';
 import {type RowHasher, rowHasher, rowHashText} from './hash.js';
 import type {KeyHashes} from './key-hashes.js';
@@ -93,7 +93,7 @@ export async function evaluate(
   const [cRows, pRows] = await Promise.all([cassFetch(input.cass, t, keys), pgFetch(input.pool, t, keys)]);
   await lookUpStoredKeys(input.cass, t, keys, cRows, pRows);
   // a text that is the NULL mark itself is a value: only a missing value is null there
-  const canons = t.compared.map((c) => [c.name, canonFor(c.type), isText(c.type)] as const);
+  const canons = t.compared.map((c) => [c.name, canonFor(c.type), isText(c.type), pgDiffText(c)] as const);
   const cutoffUs = input.cutoff ? input.cutoff.getTime() * 1000 : undefined;
   const out = new Map<string, MismatchRecord>();
   const vanished: string[] = [];
@@ -109,11 +109,11 @@ export async function evaluate(
     const kind: MismatchRecord['kind'] = !p ? 'missing' : !c ? 'extra' : 'value';
     const columns: MismatchRecord['columns'] = [];
     if (c && p) {
-      for (const [name, canon, text] of canons) {
+      for (const [name, canon, text, pgText] of canons) {
         const raw = c.row[name];
         const cv = canon(raw);
         const cText = raw === null || raw === undefined || (cv === NULL_MARK && !text) ? null : cv;
-        const pText = p.cols[name] ?? null;
+        const pText = pgText(p.cols[name] ?? null);
         if (cText !== pText) columns.push({column: name, cassandra: cText, postgres: pText});
       }
       if (columns.length === 0) continue;
@@ -131,6 +131,18 @@ export async function evaluate(
     });
   }
   return {found: out, vanished};
+}
+
+/**
+ * How the column diff reads PostgreSQL's canonical text of a column: a float or double as the number
+ * it is, printed by floatText as the Cassandra side is, so that one formatter prints both sides and
+ * values equal as float32 (or float64) are equal texts, whatever the server's float output; any
+ * other column as PostgreSQL gave it.
+ */
+function pgDiffText(c: ResolvedTable['compared'][number]): (text: string | null) => string | null {
+  if (c.hint || (c.type.code !== T.float && c.type.code !== T.double)) return (text) => text;
+  const single = c.type.code === T.float;
+  return (text) => (text === null ? null : floatText(Number(text), single));
 }
 
 /**
@@ -173,7 +185,7 @@ export function vanishedWarning(t: ResolvedTable, keys: string[]): string {
 }
 
 export function keyObject(t: ResolvedTable, pk: string): Record<string, string> {
-  const parts = pk.split(SEP);
+  const parts = splitKey(pk, t.key);
   return Object.fromEntries(t.key.map((c, i) => [c.name, parts[i] as string]));
 }
 

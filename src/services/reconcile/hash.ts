@@ -1,4 +1,4 @@
-import {type Canon, canonFor, floatBitsCanon, lengthPrefixCanon, SEP} from './canonical.js';
+import {type Canon, canonFor, floatBitsCanon, keyCanonFor, keyTextOf, lengthPrefixCanon, SEP} from './canonical.js';
 import {pgHashHex, pgHashInput, pgHashOut, pgHashText} from './pg-hash.js';
 import type {ResolvedTable} from './spec.js';
 
@@ -20,7 +20,12 @@ export interface RowHasher {
 }
 
 export function rowHasher(t: ResolvedTable): RowHasher {
-  const keys: Array<[string, Canon]> = t.key.map((c) => [c.name, canonFor(c.type)]);
+  // a key column: its text in pk_canon, from the driver's value or from its canonical text
+  const keys: Array<[string, Canon, (canon: string) => string]> = t.key.map((c) => [
+    c.name,
+    keyCanonFor(c.type),
+    keyTextOf(c.type),
+  ]);
   const names = t.compared.map((c) => c.name);
   const canons = t.compared.map((c) =>
     c.floatBits ? floatBitsCanon(c.type) : c.lengthPrefixed ? lengthPrefixCanon(c.type) : canonFor(c.type),
@@ -30,19 +35,19 @@ export function rowHasher(t: ResolvedTable): RowHasher {
   // its length, are texts to convert
   const asIs = t.compared.map((c) => !c.floatBits && !c.lengthPrefixed);
   const count = names.length;
-  const [k0name, k0canon] = keys[0] as [string, Canon];
+  const [k0name, k0canon, k0text] = keys[0] as (typeof keys)[number];
   return {
     keyOf:
       keys.length === 1
         ? (row) => {
             const v = row[k0name];
-            return typeof v === 'string' ? v : k0canon(v);
+            return typeof v === 'string' ? k0text(v) : k0canon(v);
           }
         : (row) =>
             keys
-              .map(([n, c]) => {
+              .map(([n, c, text]) => {
                 const v = row[n];
-                return typeof v === 'string' ? v : c(v);
+                return typeof v === 'string' ? text(v) : c(v);
               })
               .join(SEP),
     rowOf: (row, key) => {

@@ -1,5 +1,15 @@
 import type {Buffer} from 'node:buffer';
-import {type CqlType, civilFromDays, floatBitsCanon, NAN_BITS, NULL_MARK, SEP, T} from './canonical.js';
+import {
+  type CqlType,
+  civilFromDays,
+  escapeKeyText,
+  floatBitsCanon,
+  isText,
+  NAN_BITS,
+  NULL_MARK,
+  SEP,
+  T,
+} from './canonical.js';
 import {pgHashBytes, pgHashInput, pgHashOut} from './pg-hash.js';
 
 /**
@@ -49,6 +59,7 @@ type Writer = (buf: Buffer, at: number, len: number) => void;
 
 const SEP_BYTE = SEP.charCodeAt(0);
 const COLON = 0x3a;
+const BACKSLASH = 0x5c;
 const NULL_BYTE = NULL_MARK.charCodeAt(0);
 const TWO32 = 4294967296;
 const MAX_DATE_MS = 8.64e15;
@@ -346,6 +357,18 @@ function planOf(cols: DigestColumns, spec: DigestSpec): Plan {
     }
     const canon = cols.canons[j] as (v: unknown) => string;
     const writer = writerFor(type, cols.texts[j] as CellText, canon);
+    if (i < spec.key.length && isText(type)) {
+      // a key text holding a backslash or the separator enters pk_canon escaped (escapeKeyText)
+      const text = cols.texts[j] as CellText;
+      const escaping: Writer = (b, at, len) => {
+        for (let k = at; k < at + len; k++) {
+          const c = b[k] as number;
+          if (c === BACKSLASH || c === SEP_BYTE) return pgHashInput.add(escapeKeyText(text(b, at, len) as string));
+        }
+        writer(b, at, len);
+      };
+      return {writer: escaping, canon};
+    }
     if (i >= spec.key.length && prefixed.has(name)) {
       // the cell's byte length is the UTF-8 length of its text (Cassandra checks text is UTF-8)
       const withLength: Writer = (b, at, len) => {

@@ -3,7 +3,7 @@ import type {Pool, PoolClient} from 'pg';
 import {CdcError, ExitCode} from '../../errors.js';
 import {quoteIdent} from '../../store/sql.js';
 import {mapAll} from '../../util/concurrency.js';
-import {pgKeyFromCanon, SEP} from './canonical.js';
+import {pgKeyFromCanon, splitKey} from './canonical.js';
 import {type Buckets, newBuckets} from './hash.js';
 import {PG_HASH_PROBES, pgHashHex, pgHashHexSql, pgHashSql} from './pg-hash.js';
 import {pgKeyCanonSql, pgRowCanonSql, pgScanSql, pgStoredKeySql, pgTableRef, type ResolvedTable} from './spec.js';
@@ -346,7 +346,8 @@ const KEY_BATCH = 5000;
  * onto `params`): index lookups, each key converted to the column's type (pgKeyFromCanon).
  */
 function keyedRows(t: ResolvedTable, keys: string[], params: unknown[]): string {
-  const parts = t.key.map((_, k) => keys.map((key) => key.split(SEP)[k] as string));
+  const split = keys.map((key) => splitKey(key, t.key));
+  const parts = t.key.map((_, k) => split.map((p) => p[k] as string));
   const first = params.length + 1;
   params.push(...parts);
   const unnest = `unnest(${parts.map((_, k) => `$${first + k}::text[]`).join(', ')}) AS _rk(${parts.map((_, k) => `_rk${k}`).join(', ')})`;

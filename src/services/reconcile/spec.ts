@@ -3,7 +3,7 @@ import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {ReconcileTableConfig} from '../../config/schema.js';
 import {ConfigError, UsageError} from '../../errors.js';
-import {parseDuration} from '../../flags.js';
+import {parseDurationOrOff} from '../../flags.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
 import {
   CANON_VERSION,
@@ -15,6 +15,7 @@ import {
   NULL_MARK,
   pgCanonExpr,
   pgFloatBitsExpr,
+  pgKeyCanonExpr,
   pgSetLateral,
   SEP,
   T,
@@ -200,7 +201,8 @@ export async function resolveTable(cfg: ReconcileTableConfig, cass: Client, pool
     lossy,
     writetimeColumn,
     updatedAt: cfg.updatedAt,
-    minAgeMs: cfg.minAge ? parseDuration(cfg.minAge) : undefined,
+    // minAge: 0s is off, as --min-age 0 is (parseDuration refused it: every run exited 2)
+    minAgeMs: cfg.minAge ? parseDurationOrOff(cfg.minAge) : undefined,
     driftThreshold: cfg.driftThreshold ?? 0,
     fingerprint,
   };
@@ -242,9 +244,14 @@ function hashExpr(c: ResolvedColumn, alias?: string): string {
   return c.lengthPrefixed ? `(octet_length(${e})::text || ':' || ${e})` : e;
 }
 
-/** pk_canon: canonical key values joined by \x1f (columns qualified with `alias` when given). */
+/** A key column's text in pk_canon (pgKeyCanonExpr), qualified with `alias` when given. */
+function keyExpr(c: ResolvedColumn, alias?: string): string {
+  return pgKeyCanonExpr(columnRef(c, alias), c.type, {type: c.pgType}, c.hint) as string;
+}
+
+/** pk_canon: the key columns' texts (keyExpr) joined by \x1f (columns qualified with `alias` when given). */
 export function pgKeyCanonSql(t: ResolvedTable, alias?: string): string {
-  return t.key.map((c) => expr(c, alias)).join(' || chr(31) || ');
+  return t.key.map((c) => keyExpr(c, alias)).join(' || chr(31) || ');
 }
 
 /**
@@ -288,7 +295,9 @@ function checkColumnNames(
  */
 export function pgStoredKeySql(t: ResolvedTable): string | undefined {
   if (!t.key.some((c) => c.type.code === T.decimal)) return undefined;
-  return t.key.map((c) => (c.type.code === T.decimal ? `${quoteIdent(c.pg)}::text` : expr(c))).join(' || chr(31) || ');
+  return t.key
+    .map((c) => (c.type.code === T.decimal ? `${quoteIdent(c.pg)}::text` : keyExpr(c)))
+    .join(' || chr(31) || ');
 }
 
 /** row_canon: pk_canon, then every compared column (name order, in its row-hash form), NULL as \x1e. */
