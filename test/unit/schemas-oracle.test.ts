@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {describe, it} from 'node:test';
+import {diffAvro} from '../../src/services/schemas/avro.js';
+import {repoRoot} from '../helpers.js';
+
+/**
+ * cdcctl's Avro evolution analysis against Avro's own checker: every writer/reader pair of the corpus
+ * (test/avro-oracle/corpus.json) is judged at test time by org.apache.avro.SchemaCompatibility (Java,
+ * test/avro-oracle/AvroOracle.java on the classpath test/avro-oracle/fetch.sh resolves from Maven Central),
+ * and cdcctl's backward/forward verdicts, and the verdicts its list of changes implies, must equal Avro's.
+ */
+interface Case {
+  name: string;
+  expected: {backward: boolean; forward: boolean};
+  old: unknown;
+  new: unknown;
+}
+const dir = join(repoRoot, 'test', 'avro-oracle');
+const corpusFile = join(dir, 'corpus.json');
+const corpus = JSON.parse(readFileSync(corpusFile, 'utf8')) as Case[];
+
+function oracleVerdicts(): Array<{name: string; backward?: boolean; forward?: boolean; error?: string}> | string {
+  let classpathFile: string;
+  try {
+    classpathFile = execFileSync('bash', [join(dir, 'fetch.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+  } catch (err) {
+    return `cannot resolve Avro from Maven (test/avro-oracle/fetch.sh): ${(err as {stderr?: string}).stderr ?? err}`;
+  }
+  const classpath = readFileSync(classpathFile, 'utf8').trim();
+  try {
+    const out = execFileSync('java', ['-cp', classpath, join(dir, 'AvroOracle.java'), corpusFile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 120_000,
+    });
+    return JSON.parse(out);
+  } catch (err) {
+    return `java AvroOracle.java failed: ${(err as Error).message}`;
+  }
+}
+
+const oracle = oracleVerdicts();
+const skip = typeof oracle === 'string' ? oracle : undefined;
+if (skip && process.env.CI) throw new Error(skip);
+
+describe('Avro evolution analysis = Avro SchemaCompatibility', {skip}, () => {
+  const verdicts = new Map((oracle as Exclude<typeof oracle, string>).map((v) => [v.name, v]));
+
+  it('covers the corpus with at least 60 valid evolutions, and its recorded verdicts are Avro’s', () => {
+    assert.ok(corpus.length >= 60, `${corpus.length} cases`);
+    assert.equal(new Set(corpus.map((c) => c.name)).size, corpus.length, 'case names are unique');
+    for (const c of corpus) {
+      const v = verdicts.get(c.name);
+      assert.equal(v?.error, undefined, `${c.name}: Avro rejects a schema: ${v?.error}`);
+      assert.deepEqual({backward: v?.backward, forward: v?.forward}, c.expected, `${c.name}: recorded verdict`);
+    }
+  });
+
+  for (const c of corpus)
+    it(c.name, () => {
+      const v = verdicts.get(c.name);
+      const want = {backward: v?.backward, forward: v?.forward};
+      const d = diffAvro(JSON.stringify(c.old), JSON.stringify(c.new));
+      assert.deepEqual({backward: d.backward, forward: d.forward}, want, 'overall verdict');
+      // the change list explains the verdict: some change fails a direction exactly when Avro does
+      const implied = {backward: d.changes.every((ch) => ch.backward), forward: d.changes.every((ch) => ch.forward)};
+      assert.deepEqual(
+        implied,
+        want,
+        `changes: ${JSON.stringify(d.changes.map((ch) => [ch.kind, ch.path, ch.backward, ch.forward]))}`,
+      );
+      if (!want.backward || !want.forward) assert.ok(d.changes.length > 0, 'an incompatible evolution shows a change');
+    });
+});
