@@ -216,7 +216,8 @@ describe('schemas: recursion, references, verdicts and levels against Apicurio',
     return name;
   };
   after(async () => {
-    for (const name of mine) await rawDelete(name);
+    // newest first: a subject that others reference can only go after them
+    for (const name of [...mine].reverse()) await rawDelete(name);
   });
   const setLevel = async (subject: string, level: string) => {
     const r = await runCli(['schemas', 'config', 'set', level, '--subject', subject, '--yes', '--json'], {env});

@@ -22,6 +22,15 @@ function avro(version: number): string {
       })),
     },
   }));
+  // a union of many records (each reader branch is a candidate for each writer branch)
+  records.push({
+    name: 'choice',
+    type: Array.from({length: RECORDS * 3}, (_, i) => ({
+      type: 'record',
+      name: `Choice${i}`,
+      fields: [{name: 'c', type: version === 2 && i === 7 ? 'string' : 'int'}],
+    })) as never,
+  });
   // a recursive record as well
   records.push({
     name: 'tree',

@@ -126,7 +126,12 @@ export class Checker {
     writerBranch: AvroNode,
     path: string,
   ): Incompatibility[] {
-    for (const b of r.branches) if (this.check(b, writerBranch, path).length === 0) return [];
+    const w = deref(writerBranch, this.writer.named);
+    for (const b of r.branches) {
+      // only a branch that can pass the first test is checked: a union of many records stays linear in memo
+      if (!mayRead(deref(b, this.reader.named), w)) continue;
+      if (this.check(b, writerBranch, path).length === 0) return [];
+    }
     return [
       {
         path: path || '(root)',
@@ -134,6 +139,19 @@ export class Checker {
       },
     ];
   }
+}
+
+/** A cheap necessary condition for `reader` to read `writer` (the kinds and names Avro's checks start with). */
+function mayRead(reader: Exclude<AvroNode, {kind: 'ref'}>, writer: Exclude<AvroNode, {kind: 'ref'}>): boolean {
+  if (writer.kind === 'union') return true;
+  if (reader.kind === 'primitive')
+    return (
+      writer.kind === 'primitive' && (reader.name === writer.name || !!PROMOTIONS[reader.name]?.includes(writer.name))
+    );
+  if (reader.kind !== writer.kind) return reader.kind === 'union';
+  if (reader.kind === 'record' || reader.kind === 'enum' || reader.kind === 'fixed')
+    return namesMatch(reader, writer as AvroNamed);
+  return true;
 }
 
 /** Avro's name check: unqualified names equal, or the writer's full name among the reader's aliases. */
