@@ -188,3 +188,47 @@ describe('line diff', () => {
     );
   });
 });
+
+describe('Avro parser leniency matches Avro 1.12', () => {
+  it('accepts what Avro 1.12 accepts', () => {
+    for (const schema of [
+      {type: 'record', name: 'R', fields: [{name: 'a', type: ['null', 'string'], default: 'x'}]},
+      {type: 'record', name: 'R', fields: [{name: 'a', type: ['string', 'null'], default: null}]},
+      {type: 'record', name: 'Città', fields: []},
+      {type: 'enum', name: 'E', symbols: ['A'], default: null},
+      {type: 'record', name: 'R', fields: [{name: 'a', type: 'float', default: 1}]},
+      {
+        type: 'record',
+        name: 'R',
+        fields: [
+          {name: 'a', type: {type: 'record', name: 'X', fields: []}},
+          {name: 'b', type: {type: 'record', name: 'X', fields: []}},
+        ],
+      },
+      {type: 'record', name: 'R', fields: [{name: 'a', type: {type: 'bytes', logicalType: 'decimal'}}]},
+    ])
+      assert.doesNotThrow(() => parseAvroSchema(JSON.stringify(schema)), JSON.stringify(schema));
+  });
+
+  it('rejects what Avro 1.12 rejects', () => {
+    for (const schema of [
+      {type: 'record', name: 'R', fields: [{name: 'a', type: 'int', default: 1.5}]},
+      {type: 'record', name: 'R', fields: [{name: 'a', type: 'R2'}]},
+      {type: 'record', name: 'R', fields: [{name: 'a-b', type: 'int'}]},
+      ['int', 'int'],
+      {type: 'fixed', name: 'F', size: -1},
+      {type: 'record', name: 'R', fields: [], aliases: ['bad-alias']},
+      {type: 'enum', name: 'E', symbols: ['A', 'B'], default: 'C'},
+      {type: 'record', name: 'R', fields: [{name: 'a', type: {type: 'array', items: 'int'}, default: {}}]},
+      {
+        type: 'record',
+        name: 'R',
+        fields: [
+          {name: 'a', type: {type: 'record', name: 'X', fields: []}},
+          {name: 'b', type: {type: 'record', name: 'X', fields: [{name: 'y', type: 'int'}]}},
+        ],
+      },
+    ])
+      assert.throws(() => parseAvroSchema(JSON.stringify(schema)), /invalid Avro schema/, JSON.stringify(schema));
+  });
+});

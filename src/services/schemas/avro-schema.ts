@@ -53,7 +53,8 @@ export interface AvroSchema {
   named: Map<string, AvroNamed>;
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Avro 1.12's default name validator accepts Unicode letters and digits. */
+const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 function invalid(message: string): never {
   throw new UsageError(`invalid Avro schema: ${message}`);
@@ -131,6 +132,14 @@ class Parser {
     if (t === null || typeof t !== 'object') invalid(`${JSON.stringify(t)} is not a type`);
     const o = t as Record<string, unknown>;
     const type = o.type;
+    if ((type === 'record' || type === 'error' || type === 'enum' || type === 'fixed') && typeof o.name === 'string') {
+      const fullName = qualify(o.name, namespaceFor(o, ns));
+      const earlier = this.definitions.get(fullName);
+      // compared only on a redefinition, so the cost stays linear
+      if (earlier && earlier.ns === ns && JSON.stringify(earlier.json) === JSON.stringify(o))
+        return {kind: 'ref', fullName};
+      if (!earlier) this.definitions.set(fullName, {json: o, ns});
+    }
     if (type === 'record' || type === 'error') return this.record(o, ns);
     if (type === 'enum') return this.enumType(o, ns);
     if (type === 'fixed') return this.fixed(o, ns);
@@ -149,20 +158,22 @@ class Parser {
     return this.node(type, ns);
   }
 
+  /** The JSON object of each definition: Avro accepts a named type defined again identically. */
+  private readonly definitions = new Map<string, {json: unknown; ns?: string}>();
+
   private define<T extends AvroNamed>(
     o: Record<string, unknown>,
     ns: string | undefined,
     make: (base: NamedBase) => T,
   ): T {
     if (typeof o.name !== 'string') invalid(`a ${o.type} has no "name"`);
-    const namespace =
-      typeof o.namespace === 'string' && o.namespace !== '' ? o.namespace : o.namespace === '' ? undefined : ns;
-    const fullName = qualify(o.name, namespace);
+    const fullName = qualify(o.name, namespaceFor(o, ns));
     checkFullName(fullName, `${o.type} name`);
     if (PRIMITIVES.has(o.name)) invalid(`"${o.name}" cannot be redefined`);
     if (this.named.has(fullName)) invalid(`"${fullName}" is defined twice`);
     const space = namespaceOf(fullName);
     const aliases = Array.isArray(o.aliases) ? o.aliases.map((a) => qualify(String(a), space)) : [];
+    for (const a of aliases) checkFullName(a, 'alias');
     const node = make({
       fullName,
       name: fullName.slice(fullName.lastIndexOf('.') + 1),
@@ -219,7 +230,7 @@ class Parser {
       if (seen.has(s)) invalid(`enum "${String(o.name)}" has the symbol "${s}" twice`);
       seen.add(s);
     }
-    if (o.default !== undefined && (typeof o.default !== 'string' || !seen.has(o.default)))
+    if (o.default !== undefined && o.default !== null && (typeof o.default !== 'string' || !seen.has(o.default)))
       invalid(`the default ${JSON.stringify(o.default)} of enum "${String(o.name)}" is not one of its symbols`);
     return this.define(o, ns, (base) => ({
       ...base,
@@ -233,6 +244,12 @@ class Parser {
     if (!Number.isInteger(o.size) || (o.size as number) < 0) invalid(`fixed "${String(o.name)}" has no valid "size"`);
     return this.define(o, ns, (base) => ({...base, kind: 'fixed' as const, size: o.size as number, ...logical(o)}));
   }
+}
+
+/** The namespace a definition's name is in: its own (an empty one is the null namespace), else the enclosing one. */
+function namespaceFor(o: Record<string, unknown>, ns: string | undefined): string | undefined {
+  if (typeof o.namespace === 'string') return o.namespace === '' ? undefined : o.namespace;
+  return ns;
 }
 
 function logical(o: Record<string, unknown>): Logical {
@@ -251,7 +268,7 @@ export function deref(node: AvroNode, named: Map<string, AvroNamed>): Exclude<Av
   return def;
 }
 
-/** Avro's default-value validation (a union's default matches its first branch). Bounded by the value's size. */
+/** Avro's default-value validation. Bounded by the value's size (a record default nests no deeper than the value). */
 function validDefault(type: AvroNode, value: unknown, named: Map<string, AvroNamed>): boolean {
   const t = deref(type, named);
   switch (t.kind) {
@@ -289,7 +306,8 @@ function validDefault(type: AvroNode, value: unknown, named: Map<string, AvroNam
       return t.fields.every((f) => (f.name in obj ? validDefault(f.type, obj[f.name], named) : f.hasDefault));
     }
     case 'union':
-      return t.branches.length > 0 && validDefault(t.branches[0] as AvroNode, value, named);
+      // Avro 1.12 accepts a default matching any branch
+      return t.branches.some((b) => validDefault(b, value, named));
   }
 }
 
