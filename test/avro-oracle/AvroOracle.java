@@ -12,7 +12,8 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
  * Avro schemas as JSON values) and prints a JSON array of {name, backward, forward}, where backward means
  * the new schema reads data written with the old one (SchemaCompatibility.checkReaderWriterCompatibility
  * with reader = new, writer = old) and forward the other way round. A schema Avro's parser rejects yields
- * {name, error}. Run: java -cp "$(cat classpath)" AvroOracle.java corpus.json
+ * {name, error}. An entry {name, schema} is a parse-only case: {name, valid} says whether Avro's parser accepts it.
+ * Run: java -cp "$(cat classpath)" AvroOracle.java corpus.json
  */
 public class AvroOracle {
   public static void main(String[] args) throws Exception {
@@ -22,6 +23,16 @@ public class AvroOracle {
     for (JsonNode c : corpus) {
       ObjectNode r = out.addObject();
       r.put("name", c.get("name").asText());
+      if (c.has("schema")) { // a parse-only case: does Avro's parser accept it?
+        try {
+          new Schema.Parser().parse(mapper.writeValueAsString(c.get("schema")));
+          r.put("valid", true);
+        } catch (Exception e) {
+          r.put("valid", false);
+          r.put("error", e.getMessage());
+        }
+        continue;
+      }
       try {
         Schema before = new Schema.Parser().parse(mapper.writeValueAsString(c.get("old")));
         Schema after = new Schema.Parser().parse(mapper.writeValueAsString(c.get("new")));

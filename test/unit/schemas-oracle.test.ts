@@ -3,7 +3,7 @@ import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {diffAvro} from '../../src/services/schemas/avro.js';
+import {diffAvro, parseAvroSchema} from '../../src/services/schemas/avro.js';
 import {repoRoot} from '../helpers.js';
 
 /**
@@ -21,8 +21,13 @@ interface Case {
 const dir = join(repoRoot, 'test', 'avro-oracle');
 const corpusFile = join(dir, 'corpus.json');
 const corpus = JSON.parse(readFileSync(corpusFile, 'utf8')) as Case[];
+/** Parse-only cases: cdcctl must accept exactly the schemas Avro's parser accepts. */
+const parseCorpusFile = join(dir, 'parse-corpus.json');
+const parseCorpus = JSON.parse(readFileSync(parseCorpusFile, 'utf8')) as Array<{name: string; schema: unknown}>;
 
-function oracleVerdicts(): Array<{name: string; backward?: boolean; forward?: boolean; error?: string}> | string {
+type Verdict = {name: string; backward?: boolean; forward?: boolean; valid?: boolean; error?: string};
+
+function oracleVerdicts(file: string): Verdict[] | string {
   let classpathFile: string;
   try {
     classpathFile = execFileSync('bash', [join(dir, 'fetch.sh')], {
@@ -34,7 +39,7 @@ function oracleVerdicts(): Array<{name: string; backward?: boolean; forward?: bo
   }
   const classpath = readFileSync(classpathFile, 'utf8').trim();
   try {
-    const out = execFileSync('java', ['-cp', classpath, join(dir, 'AvroOracle.java'), corpusFile], {
+    const out = execFileSync('java', ['-cp', classpath, join(dir, 'AvroOracle.java'), file], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 120_000,
@@ -45,12 +50,13 @@ function oracleVerdicts(): Array<{name: string; backward?: boolean; forward?: bo
   }
 }
 
-const oracle = oracleVerdicts();
-const skip = typeof oracle === 'string' ? oracle : undefined;
+const oracle = oracleVerdicts(corpusFile);
+const parseOracle = typeof oracle === 'string' ? oracle : oracleVerdicts(parseCorpusFile);
+const skip = typeof oracle === 'string' ? oracle : typeof parseOracle === 'string' ? parseOracle : undefined;
 if (skip && process.env.CI) throw new Error(skip);
 
 describe('Avro evolution analysis = Avro SchemaCompatibility', {skip}, () => {
-  const verdicts = new Map((oracle as Exclude<typeof oracle, string>).map((v) => [v.name, v]));
+  const verdicts = new Map((oracle as Verdict[]).map((v) => [v.name, v]));
 
   it('covers the corpus with at least 60 valid evolutions, and its recorded verdicts are Avro’s', () => {
     assert.ok(corpus.length >= 60, `${corpus.length} cases`);
@@ -76,5 +82,21 @@ describe('Avro evolution analysis = Avro SchemaCompatibility', {skip}, () => {
         `changes: ${JSON.stringify(d.changes.map((ch) => [ch.kind, ch.path, ch.backward, ch.forward]))}`,
       );
       if (!want.backward || !want.forward) assert.ok(d.changes.length > 0, 'an incompatible evolution shows a change');
+    });
+});
+
+describe('Avro schema validation = Avro Schema.Parser', {skip}, () => {
+  const verdicts = new Map((parseOracle as Verdict[]).map((v) => [v.name, v]));
+  for (const c of parseCorpus)
+    it(c.name, () => {
+      const v = verdicts.get(c.name);
+      assert.equal(typeof v?.valid, 'boolean', `${c.name}: no verdict from Avro`);
+      let error: string | undefined;
+      try {
+        parseAvroSchema(JSON.stringify(c.schema));
+      } catch (err) {
+        error = (err as Error).message;
+      }
+      assert.equal(error === undefined, v?.valid, `Avro: ${v?.error ?? 'valid'}; cdcctl: ${error ?? 'valid'}`);
     });
 });

@@ -290,7 +290,7 @@ function validDefault(type: AvroNode, value: unknown, named: Map<string, AvroNam
     case 'fixed':
       return typeof value === 'string';
     case 'enum':
-      return typeof value === 'string' && t.symbols.includes(value);
+      return typeof value === 'string'; // Avro 1.12 does not check the symbol here
     case 'array':
       return Array.isArray(value) && value.every((v) => validDefault(t.items, v, named));
     case 'map':
