@@ -1,3 +1,5 @@
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,6 +20,10 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 public class AvroOracle {
   public static void main(String[] args) throws Exception {
     ObjectMapper mapper = new ObjectMapper();
+    // the corpus itself may nest deeper than Jackson's defaults: only Avro's own parser may refuse a schema
+    mapper.getFactory()
+        .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000_000).build())
+        .setStreamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(1_000_000).build());
     JsonNode corpus = mapper.readTree(new File(args[0]));
     ArrayNode out = mapper.createArrayNode();
     for (JsonNode c : corpus) {

@@ -88,8 +88,8 @@ export function parseAvroSchema(text: string, references: string[] = []): AvroSc
     }
   };
   const parser = new Parser(named, pendingRefs);
-  for (const r of references) parser.node(json(r), undefined);
-  const root = parser.node(json(text), undefined);
+  for (const r of references) parser.node(nestingChecked(json(r)), undefined);
+  const root = parser.node(nestingChecked(json(text)), undefined);
   for (const p of pendingRefs) {
     // a bare name is looked up in the enclosing namespace first, then in the null namespace (as Avro does)
     const full = named.has(qualify(p.name, p.namespace)) ? qualify(p.name, p.namespace) : p.name;
@@ -258,6 +258,23 @@ function logical(o: Record<string, unknown>): Logical {
     ...(typeof o.precision === 'number' ? {precision: o.precision} : {}),
     ...(typeof o.scale === 'number' ? {scale: o.scale} : {}),
   };
+}
+
+/** Avro's parser (Jackson) refuses JSON nested deeper than this; so does cdcctl, which keeps every walk's recursion bounded. */
+export const MAX_NESTING = 1000;
+
+/** The value, when its objects and arrays nest at most MAX_NESTING deep (checked without recursion). */
+export function nestingChecked(value: unknown): unknown {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (!v || typeof v !== 'object') continue;
+    if (depth > MAX_NESTING)
+      throw new UsageError(`the schema's JSON nests deeper than ${MAX_NESTING} levels (the registry's parser limit)`);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return value;
 }
 
 /** The named type a node stands for (references followed), or the node itself. */

@@ -14,6 +14,7 @@ import {
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {canonicalJson, diffAvro, type FieldChange, type Incompatibility, parseAvroSchema} from './avro.js';
+import {nestingChecked} from './avro-schema.js';
 import {compareSchemas} from './evolution.js';
 import {parseVersion, referencedTexts, withRegistry} from './read.js';
 
@@ -44,8 +45,9 @@ export function loadSchemaFile(file: string, type?: SchemaType, references: stri
   if (schemaType !== 'PROTOBUF') {
     try {
       // registries store the text as given: send it compact so identical schemas dedupe
-      text = JSON.stringify(JSON.parse(text));
+      text = JSON.stringify(nestingChecked(JSON.parse(text)));
     } catch (err) {
+      if (err instanceof UsageError) throw new UsageError(`${file}: ${err.message}`);
       throw new UsageError(`${file} is not valid JSON (${schemaType} schema): ${(err as Error).message}`);
     }
   }
