@@ -371,6 +371,12 @@ describe('schemas: recursion, references, verdicts and levels against Apicurio',
     assert.equal(r.code, 0, r.stdout + r.stderr);
     r = await runCli(['schemas', 'register', customer, '-f', c1, ...ref, '--json'], {env});
     assert.equal(json<{action: string}>(r).action, 'unchanged');
+    // a reference to a version that does not exist: a usage error naming it
+    r = await runCli(['schemas', 'check', customer, '-f', c1, '--reference', `acme.Address=${address}:9`, '--json'], {
+      env,
+    });
+    assert.equal(r.code, 2);
+    assert.match(json<{error: {message: string}}>(r).error.message, /reference acme.Address → .* version 9/);
     // without the reference the type is unknown: refused before the registry
     r = await runCli(['schemas', 'check', customer, '-f', c1, '--json'], {env});
     assert.equal(r.code, 2);

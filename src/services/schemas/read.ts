@@ -61,7 +61,13 @@ export async function referencedTexts(sr: SchemaRegistryClient, references: Sche
       seen.add(key);
       if (seen.size > MAX_REFERENCED)
         throw new UsageError(`more than ${MAX_REFERENCED} referenced schemas (at ${r.subject} version ${r.version})`);
-      const v = await sr.version(r.subject, r.version);
+      const v = await sr.version(r.subject, r.version).catch((err) => {
+        if (err instanceof RegistryError && err.notFound)
+          throw new UsageError(`reference ${r.name} → ${r.subject} version ${r.version}: ${err.serverMessage}`, {
+            hint: `List the versions with \`cdcctl schemas versions ${r.subject}\`.`,
+          });
+        throw err;
+      });
       await visit(v.references);
       texts.push(v.schema);
     }
