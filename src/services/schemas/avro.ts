@@ -329,13 +329,15 @@ class Differ {
       writer.byName.get(reader.name) ?? reader.aliases.map((a) => writer.byName.get(a)).find((x) => x);
     const pairs = new Map<AvroField, AvroField>(); // old → new
     const pairedNew = new Set<AvroField>();
-    for (const nf of n.fields) {
-      const of = lookup(nf, o);
-      if (of && !pairs.has(of)) {
-        pairs.set(of, nf);
-        pairedNew.add(nf);
+    // fields that kept their name first, then renames through the new field's aliases, then the old one's
+    for (const byName of [true, false])
+      for (const nf of n.fields) {
+        const of = byName ? o.byName.get(nf.name) : lookup(nf, o);
+        if (of && !pairs.has(of) && !pairedNew.has(nf)) {
+          pairs.set(of, nf);
+          pairedNew.add(nf);
+        }
       }
-    }
     for (const of of o.fields) {
       const nf = lookup(of, n);
       if (nf && !pairs.has(of) && !pairedNew.has(nf)) {
@@ -346,16 +348,21 @@ class Differ {
     for (const nf of n.fields) {
       const fieldPath = join(path, nf.name);
       if (pairedNew.has(nf)) continue;
+      // an alias naming an old field that is kept as well: new readers fill this one from it too
+      const source = lookup(nf, o);
+      const fromSource = source && dirs.backward ? this.bw.check(nf.type, source.type, fieldPath).length === 0 : false;
       this.push(
         {
           kind: 'added',
           path: fieldPath,
           after: this.text(nf.type, 'after'),
-          backward: nf.hasDefault,
+          backward: source ? fromSource : nf.hasDefault,
           forward: true,
-          reason: nf.hasDefault
-            ? 'added with a default: new readers fill it in for old data'
-            : 'added without a default: new readers cannot read old data that lacks it',
+          reason: source
+            ? `added with the alias ${source.name}: new readers fill it from the old field ${source.name}${fromSource ? '' : ', whose type they cannot read'}`
+            : nf.hasDefault
+              ? 'added with a default: new readers fill it in for old data'
+              : 'added without a default: new readers cannot read old data that lacks it',
         },
         dirs,
       );
