@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {diffAvro, parseAvroSchema} from '../../src/services/schemas/avro.js';
+import {randomEvolutions} from '../avro-oracle/random-evolutions.js';
 import {repoRoot} from '../helpers.js';
 
 /**
@@ -63,9 +64,16 @@ function oracleVerdicts(file: string): Verdict[] | string {
   return JSON.parse(out);
 }
 
+// seeded random evolutions, judged by Avro at test time too (CDCCTL_AVRO_SEED explores other seeds)
+const seed = Number(process.env.CDCCTL_AVRO_SEED ?? 19);
+const randomCases = randomEvolutions(seed, 300);
+const randomFile = join(mkdtempSync(join(tmpdir(), 'cdcctl-avro-oracle-')), 'random.json');
+writeFileSync(randomFile, JSON.stringify(randomCases));
+
 const oracle = oracleVerdicts(corpusFile);
 const parseOracle = typeof oracle === 'string' ? oracle : oracleVerdicts(generatedParseCorpus);
-const skip = typeof oracle === 'string' ? oracle : typeof parseOracle === 'string' ? parseOracle : undefined;
+const randomOracle = typeof oracle === 'string' ? oracle : oracleVerdicts(randomFile);
+const skip = [oracle, parseOracle, randomOracle].find((o): o is string => typeof o === 'string');
 if (skip && process.env.CI) throw new Error(skip);
 
 describe('Avro evolution analysis = Avro SchemaCompatibility', {skip}, () => {
@@ -111,5 +119,34 @@ describe('Avro schema validation = Avro Schema.Parser', {skip}, () => {
         error = (err as Error).message;
       }
       assert.equal(error === undefined, v?.valid, `Avro: ${v?.error ?? 'valid'}; cdcctl: ${error ?? 'valid'}`);
+    });
+});
+
+describe(`random Avro evolutions (seed ${seed}) = Avro SchemaCompatibility`, {skip}, () => {
+  const verdicts = new Map((randomOracle as Verdict[]).map((v) => [v.name, v]));
+
+  it('most generated evolutions are valid Avro', () => {
+    const valid = randomCases.filter((c) => verdicts.get(c.name)?.error === undefined).length;
+    assert.ok(valid >= randomCases.length * 0.8, `${valid} of ${randomCases.length} valid`);
+  });
+
+  for (const c of randomCases)
+    it(c.name, () => {
+      const v = verdicts.get(c.name);
+      assert.ok(v, 'a verdict from Avro');
+      if (v.error !== undefined) {
+        // Avro refuses one of the schemas: so must cdcctl
+        assert.throws(() => diffAvro(JSON.stringify(c.old), JSON.stringify(c.new)), /invalid Avro schema/, v.error);
+        return;
+      }
+      const d = diffAvro(JSON.stringify(c.old), JSON.stringify(c.new));
+      const want = {backward: v.backward, forward: v.forward};
+      assert.deepEqual({backward: d.backward, forward: d.forward}, want, 'overall verdict');
+      const implied = {backward: d.changes.every((ch) => ch.backward), forward: d.changes.every((ch) => ch.forward)};
+      assert.deepEqual(
+        implied,
+        want,
+        `changes: ${JSON.stringify(d.changes.map((ch) => [ch.kind, ch.path, ch.backward, ch.forward]))}`,
+      );
     });
 });
