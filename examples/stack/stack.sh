@@ -202,6 +202,10 @@ fetch_connect_plugins() {
 # from this classpath with the JVM flags of conf/jvm17-server.options.
 fetch_cassandra_libs() { fetch_pom_libs "Cassandra jars" "$HERE/cassandra-libs.pom.xml" "$STACK/cassandra/lib" 'cassandra-all-*.jar'; }
 
+# Avro's own SchemaCompatibility for the schema tests (test/unit/schemas-oracle.test.ts): its classpath,
+# resolved by Maven into ~/.m2, listed in $STACK/avro-oracle/classpath.
+fetch_avro_oracle() { STACK_DIR="$STACK" bash "$ROOT/test/avro-oracle/fetch.sh" >/dev/null || die "fetch: Avro oracle classpath"; }
+
 cmd_fetch() {
   mkdir -p "$STACK"/{dl,run,logs,conf,data}
   fetch_tools
@@ -210,6 +214,7 @@ cmd_fetch() {
   fetch_connect_plugins
   fetch_apicurio
   fetch_cassandra_libs
+  fetch_avro_oracle
   say "fetch: done"
 }
 

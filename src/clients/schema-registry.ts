@@ -339,6 +339,39 @@ export class SchemaRegistryClient {
     }
   }
 
+  /**
+   * A subject's own level. Confluent answers 40408 when it has none; Apicurio's ccompat answers the global
+   * level instead, so an answer equal to the global level is settled with Apicurio's core API (the
+   * subject's artifact rules); where that is not available the answer stays `known: false`.
+   */
+  async ownCompatibility(subject: string): Promise<{level?: CompatibilityLevel; known: boolean}> {
+    const own = await this.getCompatibility(subject);
+    if (own === undefined) return {known: true};
+    if (own !== (await this.getCompatibility())) return {level: own, known: true};
+    const rules = await this.apicurioArtifactRules(subject);
+    return rules === undefined
+      ? {level: own, known: false}
+      : {level: rules.includes('COMPATIBILITY') ? own : undefined, known: true};
+  }
+
+  /** Apicurio 3 only: the rules set on the artifact behind a ccompat subject, or undefined elsewhere. */
+  private async apicurioArtifactRules(subject: string): Promise<string[] | undefined> {
+    if (!/\/apis\/ccompat\/v[67]\/?$/.test(this.http.baseUrl.pathname)) return undefined;
+    try {
+      const res = await this.http.request<unknown>({
+        method: 'GET',
+        path: `../../registry/v3/groups/default/artifacts/${enc(subject)}/rules`,
+        accept: [404],
+      });
+      return res.status === 200 && Array.isArray(res.body) && res.body.every((r) => typeof r === 'string')
+        ? (res.body as string[])
+        : undefined;
+    } catch (err) {
+      if (err instanceof CdcError) return undefined; // best effort: the level stays "not known"
+      throw err;
+    }
+  }
+
   async setCompatibility(level: CompatibilityLevel, subject?: string): Promise<CompatibilityLevel> {
     const body = await this.call({
       method: 'PUT',

@@ -33,14 +33,15 @@ export function renderVersions(versions: VersionInfo[], wide: boolean): string {
     versions,
     [
       {header: 'VERSION', value: (v) => v.version},
-      {header: 'ID', value: (v) => v.id},
-      {header: 'TYPE', value: (v) => v.schemaType},
+      {header: 'ID', value: (v) => v.id ?? '?'},
+      {header: 'TYPE', value: (v) => v.schemaType ?? '?'},
       {
         header: 'STATE',
         value: (v) => (v.deleted ? 'soft-deleted' : 'live'),
         paint: (t) => (t === 'live' ? t : color().yellow(t)),
       },
-      {header: 'REFERENCES', value: (v) => v.references, wide: true},
+      {header: 'REFERENCES', value: (v) => v.references ?? '?', wide: true},
+      {header: 'ERROR', value: (v) => v.error, wide: true},
     ],
     wide,
   );
@@ -103,10 +104,26 @@ export function renderDiff(d: SchemaDiff): string {
   if (d.schemaType === 'AVRO') {
     lines.push(`backward compatible: ${yesNo(!!d.backward)}   forward compatible: ${yesNo(!!d.forward)}`, '');
     lines.push(renderChanges(d.changes));
+    lines.push(...renderIncompatibilities(d.incompatibilities));
   } else {
-    lines.push('(text diff: no field model for this schema type)', '', renderTextDiff(d.text));
+    lines.push('(text diff: no field model for this schema type)', '', renderTextDiff(d.text ?? []));
+    if (d.textExact === false)
+      lines.push(color().dim('  (too large for a line-by-line match: the changed part is shown as a block)'));
   }
   return lines.join('\n');
+}
+
+function renderIncompatibilities(i: SchemaDiff['incompatibilities']): string[] {
+  const lines: string[] = [];
+  for (const [dir, list] of [
+    ['backward (new reads old)', i?.backward ?? []],
+    ['forward (old reads new)', i?.forward ?? []],
+  ] as const) {
+    if (!list.length) continue;
+    lines.push('', `Avro resolution, ${dir}:`);
+    for (const x of list) lines.push(`  - ${x.path}: ${x.message}`);
+  }
+  return lines;
 }
 
 export function renderHistory(h: SchemaHistory): string {
@@ -150,10 +167,24 @@ export function renderCheck(r: CheckResult): string {
   const c = color();
   const lines: string[] = [];
   const verdict = r.compatible ? c.green('compatible') : c.red('INCOMPATIBLE');
-  lines.push(`${r.subject}: ${verdict} (level ${r.level ?? 'unknown'}${r.subjectExists ? '' : ', new subject'})`);
-  if (r.existing) lines.push(`Already registered as version ${r.existing.version} (id ${r.existing.id}).`);
+  const level = `level ${r.level ?? 'unknown'}${r.levelIsGlobal ? ' (global)' : ''}`;
+  lines.push(`${r.subject}: ${verdict} (${level}${r.subjectExists ? '' : ', new subject'})`);
+  if (r.verdictSource === 'cdcctl') lines.push(c.dim(`Verdict by cdcctl: ${r.verdictNote ?? ''}`));
+  if (!r.subjectExists && r.validated === 'none')
+    lines.push(c.dim('Not validated: the registry validates a new subject only when the schema is registered.'));
+  if (r.existing?.exact) lines.push(`Already registered as version ${r.existing.version} (id ${r.existing.id}).`);
+  else if (r.existing) {
+    lines.push(
+      c.yellow(
+        `The registry matches this schema to version ${r.existing.version} (id ${r.existing.id}), ignoring what differs: registering returns that version and drops these changes:`,
+      ),
+    );
+    lines.push(
+      r.existing.differences.length ? renderChanges(r.existing.differences) : '  (differences outside the field model)',
+    );
+  }
   if (r.registryMessages.length) {
-    lines.push('', 'Registry says:');
+    lines.push('', r.verdictSource === 'cdcctl' ? 'Reasons:' : 'Registry says:');
     for (const m of r.registryMessages) lines.push(`  - ${m}`);
   } else if (!r.compatible) lines.push('', 'Registry gave no reasons (no verbose messages from this server).');
   if (r.analysis) {
@@ -162,6 +193,10 @@ export function renderCheck(r: CheckResult): string {
     if (r.analysis.violations.length) {
       lines.push('', `Changes that break ${r.level}:`);
       for (const v of r.analysis.violations) lines.push(`  - ${v.path}: ${v.reason}`);
+    }
+    if (r.analysis.incompatibilities.length) {
+      lines.push('', `Avro resolution against version ${r.analysis.againstVersion}:`);
+      for (const i of r.analysis.incompatibilities) lines.push(`  - ${i.path}: ${i.message}`);
     }
   }
   return lines.join('\n');

@@ -3,13 +3,15 @@ import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {ExitCode} from '../../errors.js';
 import {renderCheck} from '../../output/schemas.js';
 import {type CheckResult, checkSchema, loadSchemaFile} from '../../services/schemas/write.js';
-import {schemaTypeFlag} from './register.js';
+import {referenceFlag, schemaTypeFlag} from './register.js';
 
 export default class SchemasCheck extends BaseCommand<typeof SchemasCheck> {
   static override summary = 'Test a schema file for compatibility with a subject, with the reasons.';
   static override description = withExitCodes(
     "Asks the registry (verbose) and adds cdcctl's own field-level analysis against the latest version, so " +
-      'that registries which give no reasons (Apicurio, Karapace) still explain themselves. Exit 3 when incompatible.',
+      'that registries which give no reasons (Apicurio, Karapace) still explain themselves. An Avro schema is ' +
+      'validated first (exit 2 when invalid), also for a new subject. With --reference, where the registry ' +
+      "cannot check (Apicurio's ccompat), cdcctl judges with Avro's resolution rules. Exit 3 when incompatible.",
   );
   static override examples = [
     '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc',
@@ -19,10 +21,11 @@ export default class SchemasCheck extends BaseCommand<typeof SchemasCheck> {
   static override flags = {
     file: Flags.string({char: 'f', required: true, summary: 'Schema file (- for stdin).'}),
     type: schemaTypeFlag,
+    reference: referenceFlag,
   };
 
   async run(): Promise<CheckResult> {
-    const schema = loadSchemaFile(this.flags.file, this.flags.type);
+    const schema = loadSchemaFile(this.flags.file, this.flags.type, this.flags.reference);
     const r = await checkSchema(await this.runContext(), this.args.subject, schema);
     if (!this.jsonEnabled()) process.stdout.write(`${renderCheck(r)}\n`);
     if (!r.compatible) this.exitWith(ExitCode.notOk);

@@ -7,9 +7,11 @@ export default class SchemasDiff extends BaseCommand<typeof SchemasDiff> {
   static override summary =
     'Field-level evolution diff between two versions, with backward/forward compatibility per change.';
   static override description =
-    'AVRO: fields added, removed, renamed (aliases), type changed (with Avro promotions), default/doc changed; ' +
-    'each judged by Avro schema resolution. JSON Schema and Protobuf: a line diff of the pretty-printed schemas. ' +
-    'Defaults: --to latest, --from the version before it.';
+    'AVRO: record/enum/fixed names and aliases, fields added, removed and renamed (aliases on either side), type ' +
+    'changes (with Avro promotions), records inside arrays, maps and unions, enum symbols and defaults, fixed ' +
+    'sizes, logical types (decimal precision/scale), defaults and docs; each change is judged by Avro schema ' +
+    "resolution and the overall verdicts are Avro's own check of the two schemas (recursive schemas included). " +
+    'JSON Schema and Protobuf: a line diff of the pretty-printed schemas. Defaults: --to latest, --from the version before it.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> orders-value',
     '<%= config.bin %> <%= command.id %> orders-value --from 1 --to 3 --json',

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import type {SchemaType} from '../../clients/schema-registry.js';
-import {NotOkError} from '../../errors.js';
+import {ExitCode, NotOkError} from '../../errors.js';
 import {mutationFlags} from '../../flags.js';
-import {renderCheck} from '../../output/schemas.js';
+import {renderChanges, renderCheck} from '../../output/schemas.js';
 import {checkSchema, loadSchemaFile, type RegisterResult, registerSchema} from '../../services/schemas/write.js';
 
 export const schemaTypeFlag = Flags.option({
@@ -11,30 +11,41 @@ export const schemaTypeFlag = Flags.option({
   options: ['AVRO', 'JSON', 'PROTOBUF'] as const,
 })();
 
+export const referenceFlag = Flags.string({
+  summary: 'A schema this one references, as name=subject:version (repeatable).',
+  description:
+    'The name is how the schema refers to it: an Avro full name (com.acme.Address), a JSON Schema $ref or a .proto import path.',
+  multiple: true,
+});
+
 export default class SchemasRegister extends BaseCommand<typeof SchemasRegister> {
   static override summary = 'Register a schema under a subject, after a compatibility check.';
   static override description = withExitCodes(
     'Checks first. An incompatible schema is refused (exit 3) unless --force, which asks for confirmation and ' +
-      'then lets the registry decide (it still rejects what its level forbids). Registering an identical schema ' +
-      'is a no-op that returns the existing version.',
+      'then lets the registry decide (it still rejects what its level forbids; --dry-run says so, exit 3). ' +
+      'Registering an identical schema is a no-op that returns the existing version; a schema the registry ' +
+      'matches to an existing version although it differs (aliases, doc, an enum default) is not registered: ' +
+      'the differences are listed and the exit code is 3. --reference adds the schemas it uses.',
   );
   static override mutating = true;
   static override examples = [
     '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc',
     '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc --dry-run',
     '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc --force --yes',
+    '<%= config.bin %> <%= command.id %> orders-value -f order.avsc --reference com.acme.Address=address-value:1',
   ];
   static override args = {subject: Args.string({required: true, description: 'Subject name.'})};
   static override flags = {
     file: Flags.string({char: 'f', required: true, summary: 'Schema file (- for stdin).'}),
     type: schemaTypeFlag,
+    reference: referenceFlag,
     force: Flags.boolean({summary: 'Register even when the check says incompatible (asks first).'}),
     normalize: Flags.boolean({summary: 'Ask the registry to normalise the schema (?normalize=true).'}),
     ...mutationFlags,
   };
 
   async run(): Promise<RegisterResult> {
-    const schema = loadSchemaFile(this.flags.file, this.flags.type as SchemaType | undefined);
+    const schema = loadSchemaFile(this.flags.file, this.flags.type as SchemaType | undefined, this.flags.reference);
     const ctx = await this.runContext();
     const check = await checkSchema(ctx, this.args.subject, schema);
     if (!check.compatible && !check.existing) {
@@ -55,15 +66,22 @@ export default class SchemasRegister extends BaseCommand<typeof SchemasRegister>
       dryRun: this.flags['dry-run'],
       normalize: this.flags.normalize,
     });
+    const dropped = r.action === 'unchanged' && check.existing && !check.existing.exact;
     if (!this.jsonEnabled()) {
       const line =
         r.action === 'unchanged'
-          ? `${r.subject}: unchanged (already version ${r.version}, id ${r.id})`
+          ? dropped
+            ? `${r.subject}: NOT registered: the registry matches this schema to version ${r.version} (id ${r.id}) and ignores what differs; the changes were dropped:\n${renderChanges(check.existing?.differences ?? [])}`
+            : `${r.subject}: unchanged (already version ${r.version}, id ${r.id})`
           : r.action === 'would-register'
-            ? `${r.subject}: would register a new version (${check.compatible ? 'compatible' : 'INCOMPATIBLE'}, level ${check.level ?? 'unknown'})`
-            : `${r.subject}: registered version ${r.version ?? '?'} (id ${r.id})`;
+            ? `${r.subject}: would register a new version (compatible, level ${check.level ?? 'unknown'})`
+            : r.action === 'would-be-rejected'
+              ? `${r.subject}: would be rejected by the registry (INCOMPATIBLE under level ${check.level ?? 'unknown'}); nothing registered`
+              : `${r.subject}: registered version ${r.version ?? '?'} (id ${r.id})`;
       process.stdout.write(`${line}\n`);
     }
+    // the change the user asked for did not land: not OK
+    if (dropped || r.action === 'would-be-rejected') this.exitWith(ExitCode.notOk);
     return r;
   }
 }

@@ -2,8 +2,8 @@ import type {SchemaRegistryClient, SchemaType, SubjectVersion} from '../../clien
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
-import {avroFields, canonicalJson, diffAvro, type FieldChange} from './avro.js';
-import {parseVersion, withRegistry} from './read.js';
+import {avroFields, canonicalJson, diffAvro, type FieldChange, type FieldInfo, type Incompatibility} from './avro.js';
+import {parseVersion, referencedTexts, withRegistry} from './read.js';
 import {type DiffLine, lineDiff} from './text-diff.js';
 
 /** How a subject's schema evolved: a field-level diff between two versions, and a fields × versions matrix. */
@@ -15,12 +15,22 @@ export interface SchemaDiff {
   schemaType: SchemaType;
   /** Field-level changes (AVRO only). */
   changes: FieldChange[];
-  /** Line diff of the pretty-printed schemas (always present; the only diff for JSON and PROTOBUF). */
-  text: DiffLine[];
-  /** Every change compatible in that direction (AVRO; undefined for other types). */
+  /** Line diff of the pretty-printed schemas: JSON and PROTOBUF only (AVRO has the field model). */
+  text?: DiffLine[];
+  /** False when the text diff was too large for an exact LCS and shows the changed middle as a block. */
+  textExact?: boolean;
+  /** Avro's verdicts on the whole schemas (AVRO; undefined for other types). */
   backward?: boolean;
   forward?: boolean;
+  /** Avro's reasons when a direction is incompatible (AVRO). */
+  incompatibilities?: {backward: Incompatibility[]; forward: Incompatibility[]};
   identical: boolean;
+}
+
+/** Texts of the schemas each side references (AVRO named types defined in other subjects). */
+export interface ReferencedTexts {
+  before?: string[];
+  after?: string[];
 }
 
 /** The diff of two schema texts of one type, without the registry (used by diff and check). */
@@ -28,20 +38,15 @@ export function compareSchemas(
   type: SchemaType,
   before: string,
   after: string,
-): Pick<SchemaDiff, 'changes' | 'text' | 'backward' | 'forward' | 'identical'> {
-  const pretty = (s: string) => (type === 'PROTOBUF' ? s.trim() : prettyJson(s));
-  const text = lineDiff(pretty(before), pretty(after));
+  references: ReferencedTexts = {},
+): Pick<SchemaDiff, 'changes' | 'text' | 'textExact' | 'backward' | 'forward' | 'incompatibilities' | 'identical'> {
   const identical =
     type === 'PROTOBUF' ? before.trim() === after.trim() : canonicalJson(before) === canonicalJson(after);
-  if (type !== 'AVRO') return {changes: [], text, identical};
-  const changes = diffAvro(before, after);
-  return {
-    changes,
-    text,
-    identical,
-    backward: changes.every((c) => c.backward),
-    forward: changes.every((c) => c.forward),
-  };
+  if (type === 'AVRO') return {...diffAvro(before, after, references), identical};
+  // the line diff only where it is shown (no field model): bounded by lineDiff itself
+  const pretty = (s: string) => (type === 'PROTOBUF' ? s.trim() : prettyJson(s));
+  const {lines, exact} = lineDiff(pretty(before), pretty(after));
+  return {changes: [], text: lines, textExact: exact, identical};
 }
 
 function prettyJson(s: string): string {
@@ -86,7 +91,10 @@ export async function diffSubject(
       from: a.version,
       to: b.version,
       schemaType: b.schemaType,
-      ...compareSchemas(b.schemaType, a.schema, b.schema),
+      ...compareSchemas(b.schemaType, a.schema, b.schema, {
+        before: await referencedTexts(sr, a.references),
+        after: await referencedTexts(sr, b.references),
+      }),
     };
   });
 }
@@ -121,10 +129,12 @@ export async function subjectHistory(ctx: RunContext, subject: string): Promise<
       throw new UsageError(`schemas history needs AVRO schemas; "${subject}" is ${type}`, {
         hint: `Use \`cdcctl schemas diff ${subject} --from N --to M\` for a text diff.`,
       });
-    const perVersion = versions.map((v) => new Map(avroFields(v.schema).map((f) => [f.path, f])));
-    const order: string[] = [];
-    for (const m of perVersion) for (const p of m.keys()) if (!order.includes(p)) order.push(p);
-    const fields = order.map((path) => ({
+    const perVersion: Array<Map<string, FieldInfo>> = [];
+    for (const v of versions)
+      perVersion.push(new Map(avroFields(v.schema, await referencedTexts(sr, v.references)).map((f) => [f.path, f])));
+    const order = new Set<string>();
+    for (const m of perVersion) for (const p of m.keys()) order.add(p);
+    const fields = [...order].map((path) => ({
       path,
       cells: perVersion.map((m, i): HistoryCell => {
         const f = m.get(path);

@@ -44,6 +44,38 @@ export async function withRegistry<T>(ctx: RunContext, fn: (sr: SchemaRegistryCl
   }
 }
 
+/** At most this many schemas are fetched for one schema's references (their references included). */
+const MAX_REFERENCED = 500;
+
+/**
+ * The texts of the schemas `references` name, their own references first, each fetched once (a cycle or a
+ * diamond costs nothing twice), for parsing a schema that uses named types defined in other subjects.
+ */
+export async function referencedTexts(sr: SchemaRegistryClient, references: SchemaReference[]): Promise<string[]> {
+  const texts: string[] = [];
+  const seen = new Set<string>();
+  const visit = async (refs: SchemaReference[]): Promise<void> => {
+    for (const r of refs) {
+      const key = `${r.subject}\u0000${r.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (seen.size > MAX_REFERENCED)
+        throw new UsageError(`more than ${MAX_REFERENCED} referenced schemas (at ${r.subject} version ${r.version})`);
+      const v = await sr.version(r.subject, r.version).catch((err) => {
+        if (err instanceof RegistryError && err.notFound)
+          throw new UsageError(`reference ${r.name} → ${r.subject} version ${r.version}: ${err.serverMessage}`, {
+            hint: `List the versions with \`cdcctl schemas versions ${r.subject}\`.`,
+          });
+        throw err;
+      });
+      await visit(v.references);
+      texts.push(v.schema);
+    }
+  };
+  await visit(references);
+  return texts;
+}
+
 /** A list exactly as long as a known server cap was probably truncated by it. */
 export function capWarning(length: number, what: 'subjects' | 'versions', where: string): string | undefined {
   const cap = LIST_CAPS[what];
@@ -100,10 +132,13 @@ export async function listSubjects(
 
 export interface VersionInfo {
   version: number;
-  id: number;
-  schemaType: SchemaType;
+  /** Undefined when the registry would not serve the version (e.g. Apicurio: any version of a soft-deleted subject). */
+  id?: number;
+  schemaType?: SchemaType;
   deleted: boolean;
-  references: number;
+  references?: number;
+  /** Why id, type and references are unknown. */
+  error?: string;
 }
 
 export async function listVersions(
@@ -122,20 +157,20 @@ export async function listVersions(
       const v = await sr.version(subject, version, {deleted});
       return {version, id: v.id, schemaType: v.schemaType, deleted, references: v.references.length};
     });
-    const versions = settled.map((s, i) =>
-      s.ok
-        ? s.value
-        : {
-            version: all[i] as number,
-            id: -1,
-            schemaType: 'AVRO' as SchemaType,
-            deleted: !liveSet.has(all[i] as number),
-            references: 0,
-          },
-    );
-    const warnings = [capWarning(all.length, 'versions', `GET /subjects/${subject}/versions`)].filter(
-      (w): w is string => !!w,
-    );
+    const versions = settled.map((s, i): VersionInfo => {
+      if (s.ok) return s.value;
+      if (!(s.error instanceof RegistryError)) throw s.error;
+      return {version: all[i] as number, deleted: !liveSet.has(all[i] as number), error: s.error.serverMessage};
+    });
+    const unreadable = versions.filter((v) => v.error).length;
+    const warnings = [
+      capWarning(all.length, 'versions', `GET /subjects/${subject}/versions`),
+      unreadable
+        ? `${unreadable} version(s) listed but not readable (the registry does not serve them${
+            live?.length === 0 ? ': the whole subject is soft-deleted' : ''
+          }); their id and type are unknown`
+        : undefined,
+    ].filter((w): w is string => !!w);
     return {subject, versions, warnings};
   });
 }

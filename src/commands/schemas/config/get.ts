@@ -15,7 +15,7 @@ export default class SchemasConfigGet extends BaseCommand<typeof SchemasConfigGe
     if (!this.jsonEnabled()) {
       process.stdout.write(
         c.subject
-          ? `${c.subject}: ${c.level ?? '(none set)'}   effective: ${c.effective ?? 'unknown'}   global: ${c.global ?? 'unknown'}\n`
+          ? `${c.subject}: ${c.levelKnown === false ? '(unknown: the registry answers the global level)' : (c.level ?? '(none set: follows global)')}   effective: ${c.effective ?? 'unknown'}   global: ${c.global ?? 'unknown'}\n`
           : `global: ${c.global ?? 'unknown'}\n`,
       );
     }
