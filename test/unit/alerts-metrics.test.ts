@@ -96,7 +96,9 @@ describe('metrics', () => {
       ],
     };
     assert.deepEqual(sumByStep(r, w), [1, 5, 4]);
+    assert.deepEqual(sumByStep({...r, series: [{labels: {}, values: [[10, Number.NaN]]}]}, w), [null, null, null]);
     assert.equal(sparkline([0, 7, Number.NaN, 3.5]), '▁█ ▅');
+    assert.equal(sparkline([0, null, 7]), '▁ █');
   });
   it('the committed Grafana dashboard is generated from the catalog', () => {
     const committed = JSON.parse(readFileSync(join(repoRoot, 'examples/grafana/cdc-overview.json'), 'utf8'));

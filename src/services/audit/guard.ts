@@ -20,6 +20,8 @@ export interface RunMeta {
   permission: string | null;
   dryRun: boolean;
   argv: string[];
+  /** The run's targets as the command line names them: its positional arguments, never flag values. */
+  targets: string[];
   version: string;
 }
 
@@ -78,7 +80,7 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
       const os = osIdentity();
       await record({...os, actor: `unverified-token:${os.actor}`}, 'none', 'denied', {
         error: err,
-        targets: meta.argv.filter((a) => !a.startsWith('-')),
+        targets: meta.targets,
       });
     }
     throw err;
@@ -96,7 +98,7 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
         details: {permission: decision.permission, roles: decision.roles, actor: identity.actor},
       },
     );
-    await record(identity, role, 'denied', {error, targets: meta.argv.filter((a) => !a.startsWith('-'))});
+    await record(identity, role, 'denied', {error, targets: meta.targets});
     throw error;
   }
 
