@@ -29,7 +29,9 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
   static override args = {topic: Args.string({description: 'Topic to follow (or --connector).'})};
   static override flags = {
     ...eventSourceFlags,
-    key: Flags.string({summary: "Only events with this key: its text, its JSON (any spacing or key order), or a one-field key's value."}),
+    key: Flags.string({
+      summary: "Only events with this key: its text, its JSON (any spacing or key order), or a one-field key's value.",
+    }),
     op: Flags.string({summary: 'Only these operations: c, u, d, r (snapshot read), t (truncate); comma-separated.'}),
     filter: Flags.string({summary: 'Only events for which this expression is true (see description).'}),
     max: Flags.integer({summary: 'Stop after this many matching events.', min: 1}),
