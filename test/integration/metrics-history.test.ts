@@ -205,6 +205,17 @@ describe('metrics over a fixed history (private Prometheus)', {skip}, () => {
       range.series.find((s) => s.labels.connector === 'src')?.values.map(([, v]) => v),
       ['NaN', '+Inf', '+Inf'],
     );
+    r = await runCli(
+      ['metrics', 'range', promql, '--start', window.start, '--end', window.end, '--step', '60s', '-o', 'csv'],
+      {env},
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const cells = r.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .flatMap((line) => line.split(',').slice(1));
+    assert.deepEqual([...new Set(cells)].sort(), ['+Inf', '-Inf', 'NaN'], 'csv writes them as Prometheus does too');
   });
 
   it('dashboard: exit 5 when some panels failed, the failure itself when all did', async () => {

@@ -74,7 +74,7 @@ export async function serveEvents(ctx: RunContext, opts: SseOptions): Promise<Ss
   /** Passes the event for the client once (a replayed or held event may come twice); false if already passed. */
   const give = (c: Client, ev: ChangeEvent): boolean => {
     if (!c.cursor?.advance(ev.topic, ev.partition, ev.offset)) return false;
-    if (!c.match(ev)) return true;
+    if (!c.match(ev) || c.res.destroyed || c.res.writableEnded) return true;
     const ok = c.res.write(`id: ${c.cursor.id(ev.topic, ev.partition)}\nevent: change\ndata: ${data(ev)}\n\n`);
     sent++;
     if (!ok && c.res.writableLength > MAX_BUFFERED) {
@@ -83,6 +83,21 @@ export async function serveEvents(ctx: RunContext, opts: SseOptions): Promise<Ss
     }
     return ok;
   };
+
+  /** Resolves when the client can take more (drained), is gone, or its replay was stopped. */
+  const writable = (c: Client) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        c.res.off('drain', done);
+        c.res.off('close', done);
+        c.replay.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      c.res.once('drain', done);
+      c.res.once('close', done);
+      c.replay.signal.addEventListener('abort', done, {once: true});
+      if (c.res.destroyed || c.replay.signal.aborted) done();
+    });
 
   /** The live consumer's events: to live clients now, held for those still replaying. */
   const fanOut = (ev: ChangeEvent) => {
@@ -113,13 +128,7 @@ export async function serveEvents(ctx: RunContext, opts: SseOptions): Promise<Ss
         ctx,
         {topics: opts.topics, start: {offsets: c.cursor.offsets()}, stopAtEnd: true, signal: c.replay.signal},
         () => true,
-        (ev) => {
-          if (give(c, ev) || c.res.destroyed) return;
-          return new Promise<void>((resolve) => {
-            c.res.once('drain', resolve);
-            c.res.once('close', resolve);
-          });
-        },
+        (ev) => (give(c, ev) || c.res.destroyed ? undefined : writable(c)),
       );
       if (c.replay.signal.aborted) return;
     } while (c.held.overflowed);
