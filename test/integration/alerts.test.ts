@@ -181,6 +181,14 @@ describe('alerts from a Prometheus rule, silenced and expired', {skip}, () => {
     assert.match(amtool, /^ID/);
     let r = await runCli(['alerts', 'list', 'alertname=~"(?i)cdc.*"', '--all', '--json'], {env});
     assert.equal(r.code, 0, r.stderr);
+    // --receiver is compiled by Alertmanager too
+    const receiverRes = await fetch(`${AM}/api/v2/alerts?receiver=${encodeURIComponent('(?=x)')}`);
+    assert.equal(receiverRes.status, 400);
+    r = await runCli(['alerts', 'list', '--receiver', '(?=x)'], {env});
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /bad regex in --receiver/);
+    r = await runCli(['alerts', 'groups', '--receiver', '(?i)DEFAULT.*', '--json'], {env});
+    assert.equal(r.code, 0, r.stderr);
 
     // dry runs answer as the server would: every case the server refuses, the dry run refuses (exit 2)
     const refusedSilences: Array<{args: string[]; matchers: unknown[]}> = [

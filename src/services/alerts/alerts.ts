@@ -8,7 +8,7 @@ import {
 } from '../../clients/alertmanager.js';
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {formatMatcher, LABEL_NAME, parseMatcher, silenceMatcherMatchesEmpty} from './matchers.js';
+import {checkRegex, formatMatcher, LABEL_NAME, parseMatcher, silenceMatcherMatchesEmpty} from './matchers.js';
 
 /** CDC alerts, groups, status, silences and test alerts from Alertmanager. */
 
@@ -67,6 +67,7 @@ export function stateOf(a: GettableAlert): AlertState {
 }
 
 function filters(ctx: RunContext, sel: AlertSelection): string[] {
+  if (sel.receiver !== undefined) checkRegex(sel.receiver, `--receiver "${sel.receiver}"`); // Alertmanager compiles it (RE2)
   const base = sel.all ? [] : cdcMatchers(ctx).map((m) => formatMatcher(parseMatcher(m)));
   return [...base, ...sel.matchers.map(formatMatcher)];
 }

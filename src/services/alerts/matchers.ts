@@ -27,17 +27,17 @@ export function parseMatcher(text: string): Matcher {
     }
   }
   const isRegex = op === '=~' || op === '!~';
-  if (isRegex) checkRegex(value, text);
+  if (isRegex) checkRegex(value, `matcher "${text}"`);
   return {name, value, isRegex, isEqual: op === '=' || op === '=~'};
 }
 
-/** Throws a usage error, in Go's words, for a regex Alertmanager would not compile. */
-function checkRegex(value: string, matcherText: string): {matchesEmpty: boolean} {
+/** Throws a usage error, in Go's words, for a regex Alertmanager would not compile (`where`: what holds it). */
+export function checkRegex(value: string, where: string): {matchesEmpty: boolean} {
   try {
     return checkRe2(value);
   } catch (err) {
     if (!(err instanceof Re2SyntaxError)) throw err;
-    throw new UsageError(`bad regex in matcher "${matcherText}": ${err.message}`, {
+    throw new UsageError(`bad regex in ${where}: ${err.message}`, {
       hint: 'Alertmanager uses RE2 (Go) syntax: no lookarounds or backreferences; flags as (?i), classes as \\pL.',
     });
   }
@@ -50,7 +50,7 @@ function checkRegex(value: string, matcherText: string): {matchesEmpty: boolean}
  */
 export function silenceMatcherMatchesEmpty(m: Matcher): boolean {
   if (!m.isEqual) return false;
-  return m.isRegex ? checkRegex(m.value, formatMatcher(m)).matchesEmpty : m.value === '';
+  return m.isRegex ? checkRegex(m.value, `matcher ${formatMatcher(m)}`).matchesEmpty : m.value === '';
 }
 
 /** Matchers from the command line; a first argument without an operator is an alert name (amtool). */
