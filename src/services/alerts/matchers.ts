@@ -67,10 +67,3 @@ export function formatMatcher(m: Matcher): string {
   const op = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';
   return `${m.name}${op}${JSON.stringify(m.value)}`;
 }
-
-/** Does a label set satisfy the matcher? (Alertmanager semantics: regexes are anchored; missing = "".) */
-export function matches(m: Matcher, labels: Record<string, string>): boolean {
-  const v = labels[m.name] ?? '';
-  const hit = m.isRegex ? new RegExp(`^(?:${m.value})$`).test(v) : v === m.value;
-  return m.isEqual ? hit : !hit;
-}
