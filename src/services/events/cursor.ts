@@ -35,8 +35,11 @@ export class EventCursor {
   /** The id of the event just passed at (topic, partition). */
   id(topic: string, partition: number): string {
     const own = slot(topic, partition);
-    const entries = [...this.next.entries()].sort(([a], [b]) => (a === own ? -1 : b === own ? 1 : 0));
-    return entries.map(([, e]) => `${e.topic}:${e.partition}:${(e.next - 1n).toString()}`).join(',');
+    const entry = (e: {topic: string; partition: number; next: bigint}) =>
+      `${e.topic}:${e.partition}:${(e.next - 1n).toString()}`;
+    const first = this.next.get(own);
+    const rest = [...this.next].filter(([k]) => k !== own).map(([, e]) => entry(e));
+    return (first ? [entry(first), ...rest] : rest).join(',');
   }
 }
 
