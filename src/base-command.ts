@@ -6,7 +6,7 @@ import {redactText, redactTextDeep} from './config/secrets.js';
 import {CdcError, ExitCode, UsageError} from './errors.js';
 import {timerFlag} from './flags.js';
 import {createLogger, type Logger} from './output/log.js';
-import {colorWanted, type OutputFormat, renderYaml, setColor} from './output/render.js';
+import {colorWanted, jsonText, type OutputFormat, renderYaml, setColor} from './output/render.js';
 import type {RunContext} from './runtime.js';
 import {osIdentity} from './services/access/identity.js';
 import {requiredPermission} from './services/access/permissions.js';
@@ -124,7 +124,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       permission: requiredPermission(this.id, ctor.permission, ctor.mutating),
       dryRun: Boolean((this.flags as {'dry-run'?: boolean})['dry-run']),
       argv: this.argv,
-      positionals: this.rest.filter((a) => typeof a === 'string'),
+      targets: this.auditedTargets(),
       subjectFlags: ctor.subjectFlags,
       version: this.config.version,
     });
@@ -194,10 +194,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * The JSON document on stdout. oclif's own printer tokenises the whole text to colour it, a token
    * object per value: for reconcile's 5,000 mismatches (2.7 MB) that took 379 ms and 75 MB, against
    * 18 ms for the same text (two-space indentation). Only a terminal gets it coloured, while it is small.
+   * Non-finite numbers keep their meaning (jsonText).
    */
   public override logJson(json: unknown): void {
-    const text = JSON.stringify(json, null, 2);
-    if (process.stdout.isTTY && text.length < 256 * 1024) super.logJson(json);
+    const text = jsonText(json, 2);
+    if (process.stdout.isTTY && text.length < 256 * 1024) super.logJson(JSON.parse(text));
     else process.stdout.write(`${text}\n`);
   }
 

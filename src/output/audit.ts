@@ -14,7 +14,7 @@ export function renderAuditList(records: AuditRecord[], wide: boolean): string {
       {header: 'CONTEXT', value: (r) => r.context, wide: true},
       {header: 'COMMAND', value: (r) => r.command.replace(/:/g, ' ')},
       {header: 'TARGETS', value: (r) => abbreviate(r.targets)},
-      {header: 'RESULT', value: (r) => r.result, paint: (t) => paintState(t === 'dry-run' ? 'unchanged' : t)},
+      {header: 'RESULT', value: (r) => r.result, paint: paintState},
       {header: 'MS', value: (r) => r.durationMs, wide: true},
       {header: 'ID', value: (r) => r.id, wide: true},
     ],

@@ -13,14 +13,14 @@ const PALETTE = [
   asciichart.red,
 ];
 
-export function sparkline(values: number[]): string {
-  const finite = values.filter(Number.isFinite);
+export function sparkline(values: Array<number | null>): string {
+  const finite = values.filter((v): v is number => Number.isFinite(v));
   if (!finite.length) return '';
   const min = Math.min(...finite);
   const max = Math.max(...finite);
   return values
     .map((v) => {
-      if (!Number.isFinite(v)) return ' ';
+      if (v === null || !Number.isFinite(v)) return ' ';
       const i = max === min ? 0 : Math.round(((v - min) / (max - min)) * (SPARKS.length - 1));
       return SPARKS[i];
     })

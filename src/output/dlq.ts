@@ -36,10 +36,15 @@ export function renderList(result: ListResult, wide: boolean): string {
     wide,
   );
   const end = Math.min(result.offset + result.records.length, result.total);
+  const next = result.next
+    ? ` (next page: ${result.next.after ? `--after ${result.next.after}` : `--offset ${result.next.offset}`})`
+    : '';
   const foot =
     result.total === 0
       ? 'No dead-letter records match.'
-      : `${result.offset + 1}–${end} of ${result.total}${end < result.total ? ` (next page: --offset ${end})` : ''}`;
+      : result.records.length === 0
+        ? `no records on this page (${result.total} in all)`
+        : `${result.offset + 1}–${end} of ${result.total}${next}`;
   return result.records.length ? `${table}\n${foot}` : foot;
 }
 

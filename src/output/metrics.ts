@@ -56,7 +56,8 @@ export function renderRangeTable(r: RangeResult): string {
 }
 
 function csvCell(v: string | number): string {
-  const s = String(v);
+  // NaN and the infinities as Prometheus writes them (String() would say "Infinity")
+  const s = typeof v === 'number' && !Number.isFinite(v) ? formatNumber(v) : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

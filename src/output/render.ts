@@ -86,6 +86,19 @@ export function displayWidth(text: string): number {
   return width;
 }
 
+/**
+ * JSON for stdout. JSON has no NaN or infinities and JSON.stringify would write them as null, which
+ * reads as "no value": they are written in Prometheus's string form instead ("NaN", "+Inf", "-Inf").
+ */
+export function jsonText(data: unknown, indent?: number): string {
+  return JSON.stringify(data, nonFiniteAsString, indent);
+}
+
+function nonFiniteAsString(_key: string, v: unknown): unknown {
+  if (typeof v !== 'number' || Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
+}
+
 export function renderYaml(data: unknown): string {
   return stringify(data, {lineWidth: 0});
 }
@@ -95,6 +108,7 @@ export function paintState(state: string): string {
   const c = color();
   if (/^(RUNNING|healthy|ok|created|updated)$/i.test(state)) return c.green(state);
   if (/^(FAILED|down|unhealthy|error|failed)$/i.test(state)) return c.red(state);
-  if (/^(PAUSED|STOPPED|UNASSIGNED|RESTARTING|degraded|starting|unchanged)$/i.test(state)) return c.yellow(state);
+  if (/^(PAUSED|STOPPED|UNASSIGNED|RESTARTING|degraded|starting|unchanged|dry-run)$/i.test(state))
+    return c.yellow(state);
   return state;
 }

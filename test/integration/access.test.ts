@@ -55,12 +55,21 @@ let skip: string | undefined;
 
 const withToken = (token: string) => ({...env, CDCCTL_TOKEN: token});
 
-async function lastRecord(): Promise<{actor: string; result: string; command: string; role: string; error: unknown}> {
+interface LastRecord {
+  actor: string;
+  result: string;
+  command: string;
+  role: string;
+  error: unknown;
+  targets: string[];
+}
+
+async function lastRecord(): Promise<LastRecord> {
   const rows = await sql(
     'target',
-    `SELECT actor, result, command, role, error FROM ${schema}._cdc_audit_log ORDER BY seq DESC LIMIT 1`,
+    `SELECT actor, result, command, role, error, targets FROM ${schema}._cdc_audit_log ORDER BY seq DESC LIMIT 1`,
   );
-  return rows[0] as {actor: string; result: string; command: string; role: string; error: unknown};
+  return rows[0] as LastRecord;
 }
 
 describe('access control (real PostgreSQL, generated keys)', () => {
@@ -169,8 +178,17 @@ describe('access control (real PostgreSQL, generated keys)', () => {
     const denied = await runCli(['connectors', 'list', '--context', 'nobody'], {env});
     assert.equal(denied.code, 6, denied.stderr);
     assert.match(denied.stderr, /has no role in this context/);
-    const rec = await lastRecord();
+    let rec = await lastRecord();
     assert.deepEqual([rec.result, rec.command], ['denied', 'connectors:list']);
+    assert.deepEqual(rec.targets, [], 'the value of --context is no target');
+    // a denied run's targets are its positional arguments, never flag values
+    const deniedSync = await runCli(
+      ['connectors', 'history', 'sync', '--context', 'nobody', none, '--timeout', '10s', '--dry-run'],
+      {env},
+    );
+    assert.equal(deniedSync.code, 6, deniedSync.stderr);
+    rec = await lastRecord();
+    assert.deepEqual([rec.result, rec.command, rec.targets], ['denied', 'connectors:history:sync', [none]]);
     // auth commands themselves stay usable, to find out why.
     assert.equal((await runCli(['auth', 'whoami', '--context', 'nobody'], {env})).code, 0);
   });

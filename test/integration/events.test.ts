@@ -22,6 +22,8 @@ interface Ev {
   before: {id: number; status: string} | null;
   after: {id: number; status: string} | null;
   key: unknown;
+  keyFormat: string;
+  valueFormat: string;
   table: string;
   source: {lsn?: number};
 }
@@ -138,6 +140,24 @@ describe('events on the real stack', {timeout: 240_000}, () => {
     assert.equal(events[3]?.after, null);
     assert.ok(typeof events[0]?.source.lsn === 'number');
     assert.match(r.stderr, /4 event\(s\) shown/);
+    assert.ok(
+      events.every((e) => e.keyFormat === 'json' && e.valueFormat === 'json'),
+      'each event says how its key and value are to be read',
+    );
+
+    // --key as the key's JSON, in any spacing: the same two events for id 1
+    for (const key of ['{"id":1}', '{ "id" : 1 }', '1']) {
+      const byJsonKey = await runCli(['events', 'tail', TOPIC, '--from-beginning', '--until-end', '--key', key], {env});
+      assert.equal(byJsonKey.code, 0, byJsonKey.stderr);
+      assert.deepEqual(
+        byJsonKey.stdout
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as Ev).op),
+        ['c', 'u'],
+        `--key ${key}`,
+      );
+    }
 
     const filtered = await runCli(
       ['events', 'tail', TOPIC, '--from-beginning', '--until-end', '--filter', 'after.status == "shipped"'],

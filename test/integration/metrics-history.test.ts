@@ -38,6 +38,7 @@ async function freePort(): Promise<number> {
 
 const T0 = 1_700_000_000;
 let prom: ChildProcess | undefined;
+let promUrl = '';
 let env: Record<string, string> = {};
 
 describe('metrics over a fixed history (private Prometheus)', {skip}, () => {
@@ -64,7 +65,8 @@ describe('metrics over a fixed history (private Prometheus)', {skip}, () => {
       ],
       {stdio: 'ignore'},
     );
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, 20_000);
+    promUrl = `http://127.0.0.1:${port}`;
+    await eventually(async () => (await fetch(`${promUrl}/-/ready`)).ok, 20_000);
     env = tempConfig(
       [
         'current-context: hist',
@@ -165,5 +167,94 @@ describe('metrics over a fixed history (private Prometheus)', {skip}, () => {
     r = await runCli(['metrics', 'show', 'nope'], {env});
     assert.equal(r.code, 2);
     assert.match(r.stderr, /Known: /);
+  });
+
+  it('NaN and ±Inf keep the string form Prometheus answers with (query and range --json)', async () => {
+    // 0/0, 2/0, -2/0 … at T0, T0+60, T0+120 (the src series is 0, 2, 4 there)
+    const promql = '(cdc_fixed{connector="src"} / 0) or (-cdc_fixed{connector="sink"} / 0)';
+    const raw = async (path: string, params: Record<string, string>) => {
+      const res = await fetch(`${promUrl}/api/v1/${path}?${new URLSearchParams({query: promql, ...params})}`);
+      const body = (await res.json()) as {
+        data: {result: Array<{metric: {connector: string}; value?: unknown; values?: unknown}>};
+      };
+      return Object.fromEntries(body.data.result.map((s) => [s.metric.connector, s.value ?? s.values]));
+    };
+    let r = await runCli(['metrics', 'query', promql, '--time', String(T0 + 60), '--json'], {env});
+    assert.equal(r.code, 0, r.stderr);
+    const instant = json<{series: Array<{labels: {connector: string}; value: unknown}>}>(r);
+    const expectedNow = await raw('query', {time: String(T0 + 60)});
+    assert.deepEqual(
+      Object.fromEntries(instant.series.map((s) => [s.labels.connector, s.value])),
+      Object.fromEntries(Object.entries(expectedNow).map(([k, v]) => [k, (v as [number, string])[1]])),
+    );
+    assert.deepEqual(instant.series.map((s) => s.value).sort(), ['+Inf', '-Inf']);
+    const window = {start: String(T0), end: String(T0 + 120), step: '60'};
+    r = await runCli(
+      ['metrics', 'range', promql, '--start', window.start, '--end', window.end, '--step', '60s', '--json'],
+      {env},
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const range = json<{series: Array<{labels: {connector: string}; values: Array<[number, unknown]>}>}>(r);
+    const expected = await raw('query_range', window);
+    assert.deepEqual(
+      Object.fromEntries(range.series.map((s) => [s.labels.connector, s.values])),
+      expected,
+      'every value as Prometheus wrote it: NaN, +Inf, -Inf as strings, finite values as numbers',
+    );
+    assert.deepEqual(
+      range.series.find((s) => s.labels.connector === 'src')?.values.map(([, v]) => v),
+      ['NaN', '+Inf', '+Inf'],
+    );
+    r = await runCli(
+      ['metrics', 'range', promql, '--start', window.start, '--end', window.end, '--step', '60s', '-o', 'csv'],
+      {env},
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const cells = r.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .flatMap((line) => line.split(',').slice(1));
+    assert.deepEqual([...new Set(cells)].sort(), ['+Inf', '-Inf', 'NaN'], 'csv writes them as Prometheus does too');
+  });
+
+  it('dashboard: exit 5 when some panels failed, the failure itself when all did', async () => {
+    const withBroken = tempConfig(
+      [
+        'current-context: hist',
+        'contexts:',
+        '  hist:',
+        `    prometheus: {url: "${promUrl}"}`,
+        '    metrics: {queries: {broken: {query: "sum((", description: "a bad query"}}}',
+        '',
+      ].join('\n'),
+    ).env;
+    let r = await runCli(['metrics', 'dashboard', '--json'], {env: withBroken});
+    assert.equal(r.code, 5, r.stderr);
+    const d = json<{failed: number; rows: Array<{name: string; error?: string; errorCode?: string; trend: unknown[]}>}>(
+      r,
+    );
+    assert.equal(d.failed, 1);
+    const broken = d.rows.find((row) => row.name === 'broken');
+    assert.match(broken?.error ?? '', /parse error/);
+    assert.equal(broken?.errorCode, 'PROMQL_BAD_DATA');
+    assert.ok(
+      d.rows.filter((row) => !row.error).every((row) => row.trend.every((v) => v === null || typeof v === 'number')),
+      'a step without data is null in the trend',
+    );
+    r = await runCli(['metrics', 'dashboard'], {env});
+    assert.equal(r.code, 0, r.stderr);
+    const dead = tempConfig(
+      ['current-context: d', 'contexts:', '  d:', '    prometheus: {url: "http://127.0.0.1:9"}', ''].join('\n'),
+    ).env;
+    r = await runCli(['metrics', 'dashboard'], {env: dead});
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(
+      r.stderr,
+      /^Error: all \d+ dashboard panels failed; the first: Prometheus at http:\/\/127\.0\.0\.1:9 is unreachable/,
+    );
+    r = await runCli(['metrics', 'dashboard', '--json'], {env: dead});
+    assert.equal(r.code, 4);
+    assert.equal(json<{error: {exitCode: number}}>(r).error.exitCode, 4);
   });
 });

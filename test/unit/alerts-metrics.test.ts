@@ -8,7 +8,7 @@ import {sparkline} from '../../src/output/chart.js';
 import {createLogger} from '../../src/output/log.js';
 import type {RunContext} from '../../src/runtime.js';
 import {buildSilence, isLocalContext} from '../../src/services/alerts/alerts.js';
-import {formatMatcher, matches, parseMatcher, parseMatchers} from '../../src/services/alerts/matchers.js';
+import {formatMatcher, parseMatcher, parseMatchers} from '../../src/services/alerts/matchers.js';
 import {BUILTIN_QUERIES} from '../../src/services/metrics/catalog.js';
 import {rangeWindow, sumByStep} from '../../src/services/metrics/query.js';
 import {repoRoot} from '../helpers.js';
@@ -36,11 +36,6 @@ describe('amtool matchers', () => {
     ]);
     assert.throws(() => parseMatcher('nope'), /bad matcher/);
     assert.throws(() => parseMatcher('a=~"("'), /bad regex/);
-  });
-  it('matches like Alertmanager (anchored regex, missing label = "")', () => {
-    assert.equal(matches(parseMatcher('c=~"pg"'), {c: 'pg-sink'}), false);
-    assert.equal(matches(parseMatcher('c=~"pg.*"'), {c: 'pg-sink'}), true);
-    assert.equal(matches(parseMatcher('foo=""'), {}), true);
   });
 });
 
@@ -96,7 +91,9 @@ describe('metrics', () => {
       ],
     };
     assert.deepEqual(sumByStep(r, w), [1, 5, 4]);
+    assert.deepEqual(sumByStep({...r, series: [{labels: {}, values: [[10, Number.NaN]]}]}, w), [null, null, null]);
     assert.equal(sparkline([0, 7, Number.NaN, 3.5]), '▁█ ▅');
+    assert.equal(sparkline([0, null, 7]), '▁ █');
   });
   it('the committed Grafana dashboard is generated from the catalog', () => {
     const committed = JSON.parse(readFileSync(join(repoRoot, 'examples/grafana/cdc-overview.json'), 'utf8'));

@@ -6,7 +6,7 @@ import {fromDlqMessage, matchesFilter, topicRow} from '../../src/services/dlq/re
 import {replayMessage} from '../../src/services/dlq/replay.js';
 import {decodeBytes, decodePlain} from '../../src/services/events/decode.js';
 import {compileFilter, parseFilter} from '../../src/services/events/filter.js';
-import {eventMatcher, keyMatches, toChangeEvent} from '../../src/services/events/stream.js';
+import {eventMatcher, keyMatcher, toChangeEvent} from '../../src/services/events/stream.js';
 import {whereOf} from '../../src/store/dlq-records.js';
 
 const ev = {
@@ -180,8 +180,40 @@ describe('change events', () => {
     assert.equal(eventMatcher({ops: ['u'], key: '1', filter: 'after.status == "x"'})(e), true);
     assert.equal(eventMatcher({ops: ['d']})(e), false);
     assert.throws(() => eventMatcher({ops: ['z' as never]}), /unknown op/);
-    assert.equal(keyMatches({id: 1}, '{"id":1}'), true);
-    assert.equal(keyMatches({a: 1, b: 2}, '1'), false);
+    assert.equal(keyMatcher('{"id":1}')({id: 1}), true);
+    assert.equal(keyMatcher('1')({a: 1, b: 2}), false);
+    assert.equal(e.keyFormat, 'json');
+    assert.equal(e.valueFormat, 'json');
+  });
+  it('--key matches the key as text, or as JSON in any spacing and key order', () => {
+    const compound = {region: 'eu', id: 1001};
+    for (const wanted of ['{"region":"eu","id":1001}', '{ "region": "eu", "id": 1001 }', '{"id":1001,"region":"eu"}'])
+      assert.equal(keyMatcher(wanted)(compound), true, wanted);
+    assert.equal(keyMatcher('{"id": 1001, "region": "us"}')(compound), false);
+    assert.equal(keyMatcher('{"id": 1001}')({id: 1001}), true);
+    assert.equal(keyMatcher('1001')({id: 1001}), true, "a one-field key's value");
+    assert.equal(keyMatcher('order-7')('order-7'), true, 'a text key by its text');
+    assert.equal(keyMatcher('"order-7"')('order-7'), true, 'or by its JSON');
+    assert.equal(keyMatcher('{not json')('{not json'), true);
+    assert.equal(keyMatcher('[1, 2]')([1, 2]), true);
+    assert.equal(keyMatcher('1001')(1001), true);
+    assert.equal(keyMatcher('null')(null), false, 'no key never matches');
+  });
+  it('marks how a key and a value are to be read: json, text or base64', async () => {
+    const base = {topic: 't', partition: 0, offset: '1', timestamp: '0', headers: []};
+    const text = await toChangeEvent({...base, key: Buffer.from('order-7'), value: Buffer.from('plain text')});
+    assert.deepEqual(
+      [text?.keyFormat, text?.valueFormat, text?.key, text?.after],
+      ['text', 'text', 'order-7', 'plain text'],
+    );
+    const bytes = Buffer.from([0xff, 0x00, 0x01, 0x80]);
+    const binary = await toChangeEvent({...base, key: null, value: bytes});
+    assert.deepEqual(
+      [binary?.keyFormat, binary?.valueFormat, binary?.after],
+      [null, 'base64', bytes.toString('base64')],
+    );
+    const quoted = await toChangeEvent({...base, key: Buffer.from('"x"'), value: Buffer.from('"plain text"')});
+    assert.deepEqual([quoted?.keyFormat, quoted?.valueFormat, quoted?.after], ['json', 'json', 'plain text']);
   });
   it('skips tombstones and passes non-Debezium values through as after', async () => {
     const base = {topic: 't', partition: 0, offset: '1', timestamp: '0', key: null, headers: []};

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
-import {displayWidth, paintState, renderTable, setColor} from '../../src/output/render.js';
+import {stripVTControlCharacters} from 'node:util';
+import {renderAuditList} from '../../src/output/audit.js';
+import {displayWidth, jsonText, paintState, renderTable, setColor} from '../../src/output/render.js';
+import {AUDIT_RESULTS, type AuditRecord} from '../../src/services/audit/record.js';
 
 describe('renderTable', () => {
   after(() => setColor(false));
@@ -43,5 +46,43 @@ describe('renderTable', () => {
       renderTable([{name: 'x\ny', state: 'PAUSED'}], columns),
       ['NAME   STATE', 'x      PAUSED', 'y'].join('\n'),
     );
+  });
+});
+
+describe('renderers keep the words they colour', () => {
+  after(() => setColor(false));
+  it('audit list shows every result as stored (a dry run is "dry-run", never "unchanged")', () => {
+    setColor(true);
+    const records: AuditRecord[] = AUDIT_RESULTS.map((result, i) => ({
+      id: `id-${i}`,
+      seq: i + 1,
+      time: '2026-12-01T00:00:00.000Z',
+      actor: 'me@host',
+      role: 'admin',
+      context: 'local',
+      command: 'dlq:discard',
+      args: [],
+      targets: [],
+      result,
+      error: null,
+      durationMs: 1,
+      version: '0.0.0',
+      host: 'host',
+      prevHash: '',
+      hash: '',
+    }));
+    const shown = stripVTControlCharacters(renderAuditList(records, false))
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/).at(-1));
+    assert.deepEqual(shown, [...AUDIT_RESULTS]);
+  });
+});
+
+describe('jsonText', () => {
+  it('writes NaN and the infinities in Prometheus form, everything else as JSON.stringify does', () => {
+    const data = {a: Number.NaN, b: [1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY], c: 'x', d: null, e: -0.5};
+    assert.equal(jsonText(data), '{"a":"NaN","b":[1,"+Inf","-Inf"],"c":"x","d":null,"e":-0.5}');
+    assert.equal(jsonText({x: 1}, 2), JSON.stringify({x: 1}, null, 2));
   });
 });

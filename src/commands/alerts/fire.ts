@@ -8,7 +8,8 @@ export default class AlertsFire extends BaseCommand<typeof AlertsFire> {
   static override summary = 'Post a test alert to Alertmanager, to check routing and receivers.';
   static override description =
     'The alert resolves by itself after --duration. Outside local contexts (a non-loopback Alertmanager, unless ' +
-    'alerts.local is set) it asks first: a test alert may page someone.';
+    'alerts.local is set) it asks first: a test alert may page someone. Label and annotation names are checked ' +
+    "with Alertmanager's rules ([a-zA-Z_][a-zA-Z0-9_]*) before anything is sent, --dry-run included.";
   static override mutating = true;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -19,7 +19,7 @@ export default class AlertsList extends BaseCommand<typeof AlertsList> {
   static override summary = 'List alerts: by default the active CDC alerts of this context.';
   static override description =
     'Matchers use amtool syntax (name=value, name!=value, name=~regex, name!~regex; a first bare word is the ' +
-    'alert name). "CDC alerts" are those matching the context\'s alerts.matchers (default: alert names of ' +
+    'alert name); regexes, --receiver included, are RE2 as Alertmanager compiles them. "CDC alerts" are those matching the context\'s alerts.matchers (default: alert names of ' +
     'connectors, tasks, replication, reconciliation, Debezium, DLQ, schemas); --all drops that filter.';
   static override strict = false;
   static override examples = [

@@ -1,3 +1,4 @@
+import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../dlq-command.js';
 import {integerFlag, outputFlag} from '../../flags.js';
@@ -11,6 +12,7 @@ export default class DlqList extends BaseCommand<typeof DlqList> {
     '<%= config.bin %> <%= command.id %> --stage VALUE_CONVERTER --since 2h -o wide',
     '<%= config.bin %> <%= command.id %> --limit 100 --offset 100 --json',
     '<%= config.bin %> <%= command.id %> --from-topic dlq-orders',
+    '<%= config.bin %> <%= command.id %> --from-topic dlq-orders --limit 100 --after 1:5713',
   ];
   static override flags = {
     output: outputFlag,
@@ -18,6 +20,12 @@ export default class DlqList extends BaseCommand<typeof DlqList> {
     ...fromTopicFlag,
     limit: integerFlag({summary: 'Records per page.', default: 50, min: 1, max: 10_000}),
     offset: integerFlag({summary: 'Skip this many records (next page).', default: 0, min: 0}),
+    after: Flags.string({
+      summary:
+        'With --from-topic: the records after this one (partition:offset), in (partition, offset) order — the next page, stable while the topic grows.',
+      dependsOn: ['from-topic'],
+      exclusive: ['offset'],
+    }),
   };
 
   async run(): Promise<ListResult> {
@@ -25,7 +33,7 @@ export default class DlqList extends BaseCommand<typeof DlqList> {
       await this.runContext(),
       {fromTopic: this.flags['from-topic']},
       dlqFilterOf(this.flags),
-      {limit: this.flags.limit, offset: this.flags.offset},
+      {limit: this.flags.limit, offset: this.flags.offset, after: this.flags.after},
     );
     return this.present(result, (wide) => renderList(result, wide));
   }

@@ -9,7 +9,11 @@ import {resolveEventTopics} from '../../services/events/stream.js';
 export default class EventsSse extends BaseCommand<typeof EventsSse> {
   static override summary = 'Serve the change stream as Server-Sent Events for dashboards.';
   static override description =
-    `Listens on 127.0.0.1 by default. Clients connect to /events and choose their own filter in the query string: op=c,u · key=1001 · table=inventory.public.orders · topic=… · filter=<expression> (as events tail --filter). Each event is sent as "id: topic:partition:offset", "event: change", "data: <JSON>"; a ": keep-alive" comment is sent every --keep-alive. /healthz answers 200. Ctrl-C closes every stream and stops.`;
+    `Listens on 127.0.0.1 by default. Clients connect to /events and choose their own filter in the query string: op=c,u · key=1001 · table=inventory.public.orders · topic=… · filter=<expression> (as events tail --filter).
+
+Every client gets the stream from the same start, whenever it connects: with --from-beginning or --since its history first (read for it alone), then the live events; without them, the events from its connection on. Each event is sent as "id: <position>", "event: change", "data: <JSON>" (as events tail writes it, with keyFormat/valueFormat). The id is the position after the event in every partition ("topic:partition:offset" entries joined by commas, the event's own first): a client reconnecting with Last-Event-ID (EventSource does so by itself; or ?lastEventId=) resumes exactly after it, nothing lost or repeated.
+
+A ": keep-alive" comment is sent every --keep-alive. /healthz answers 200. Ctrl-C closes every stream and stops.`;
   static override enableJsonFlag = false;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --connector inventory-source --port 8787',
@@ -37,6 +41,7 @@ export default class EventsSse extends BaseCommand<typeof EventsSse> {
       signal,
       onListening: (url) => this.log$.info(`serving ${topics.join(', ')} on ${url}`),
       onClient: (event, n) => this.log$.info(`client ${event === 'connect' ? 'connected' : 'left'} (${n} connected)`),
+      onClientError: (message) => this.log$.warn(message),
     });
     this.log$.info(`stopped: ${result.clientsServed} client(s) served, ${result.eventsSent} event(s) sent`);
     return result;

@@ -15,7 +15,7 @@ import {
 export default class EventsTail extends BaseCommand<typeof EventsTail> {
   static override summary = 'Stream change events as they arrive: decoded Debezium envelopes.';
   static override description =
-    `One compact line per change on a terminal (op, table, key, changed columns); NDJSON when piped ({topic, partition, offset, timestamp, key, op, before, after, source, table, tsMs, sourceTsMs}). Tombstones are skipped.
+    `One compact line per change on a terminal (op, table, key, changed columns); NDJSON when piped ({topic, partition, offset, timestamp, key, keyFormat, valueFormat, op, before, after, source, table, tsMs, sourceTsMs}; keyFormat/valueFormat: json, text or base64 — how to read the key and the value). Tombstones are skipped.
 
 --filter takes a small expression language (no code is run): paths like after.status or source.table, literals "x" 'x' 42 true false null, == != < <= > >= in [..], && || ! and parentheses. Example: --filter 'after.status == "shipped" && after.qty > 10'.
 
@@ -30,7 +30,9 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
   static override args = {topic: Args.string({description: 'Topic to follow (or --connector).'})};
   static override flags = {
     ...eventSourceFlags,
-    key: Flags.string({summary: "Only events with this key (the key text, its JSON, or a one-field key's value)."}),
+    key: Flags.string({
+      summary: "Only events with this key: its text, its JSON (any spacing or key order), or a one-field key's value.",
+    }),
     op: Flags.string({summary: 'Only these operations: c, u, d, r (snapshot read), t (truncate); comma-separated.'}),
     filter: Flags.string({summary: 'Only events for which this expression is true (see description).'}),
     max: integerFlag({summary: 'Stop after this many matching events.', min: 1}),

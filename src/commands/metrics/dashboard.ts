@@ -1,16 +1,18 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
+import {CdcError, ExitCode} from '../../errors.js';
 import {timerFlag} from '../../flags.js';
 import {renderDashboard} from '../../output/metrics.js';
-import {type DashboardRow, dashboard, parseSpan, type RangeWindow, rangeWindow} from '../../services/metrics/query.js';
-
-type Snapshot = {at: string; window: RangeWindow; rows: DashboardRow[]};
+import {jsonText} from '../../output/render.js';
+import {type DashboardSnapshot, dashboard, parseSpan, rangeWindow} from '../../services/metrics/query.js';
 
 export default class MetricsDashboard extends BaseCommand<typeof MetricsDashboard> {
   static override summary = 'One screen with the key CDC numbers and their trend (sparklines); --watch to refresh.';
   static override description =
     'Every catalog entry (built-in and metrics.queries, unless dashboard: false). With --watch the screen ' +
-    'redraws on a terminal; without one, each refresh prints a new block (or, with --json, one JSON line).';
+    'redraws on a terminal; without one, each refresh prints a new block (or, with --json, one JSON line). ' +
+    'Exit 5 when some panels failed (their rows say why); when every panel failed, the first failure is the ' +
+    'error (4 when Prometheus is unreachable). With --watch a failed refresh is logged and the next one tried.';
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --watch --interval 5s --since 30m',
@@ -22,7 +24,7 @@ export default class MetricsDashboard extends BaseCommand<typeof MetricsDashboar
     interval: timerFlag({summary: 'Refresh interval with --watch (default 10s).', default: 10_000}),
   };
 
-  async run(): Promise<Snapshot> {
+  async run(): Promise<DashboardSnapshot> {
     const ctx = await this.runContext();
     // about 30 points per sparkline
     const step = `${Math.max(1, Math.round(parseSpan(this.flags.since) / 30))}s`;
@@ -30,13 +32,17 @@ export default class MetricsDashboard extends BaseCommand<typeof MetricsDashboar
     if (!this.flags.watch) {
       const d = await once();
       if (!this.jsonEnabled()) process.stdout.write(`${renderDashboard(d)}\n`);
+      if (d.failed > 0) this.exitWith(ExitCode.partial);
       return d;
     }
     const tty = Boolean(process.stdout.isTTY);
     for (;;) {
-      const d = await once();
-      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(d)}\n`);
-      else process.stdout.write(`${tty ? '\x1b[2J\x1b[H' : ''}${renderDashboard(d)}\n${tty ? '' : '\n'}`);
+      const d = await once().catch((err: unknown) => {
+        if (!(err instanceof CdcError) || err.exitCode === ExitCode.bug) throw err;
+        this.log$.error(err.message); // every panel failed this time: say so and try again
+      });
+      if (d && this.jsonEnabled()) process.stdout.write(`${jsonText(d)}\n`);
+      else if (d) process.stdout.write(`${tty ? '\x1b[2J\x1b[H' : ''}${renderDashboard(d)}\n${tty ? '' : '\n'}`);
       await new Promise((r) => setTimeout(r, this.flags.interval));
     }
   }

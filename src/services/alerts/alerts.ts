@@ -9,7 +9,7 @@ import {
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {instantAt} from '../../util/time.js';
-import {formatMatcher, parseMatcher} from './matchers.js';
+import {checkRegex, formatMatcher, LABEL_NAME, parseMatcher, silenceMatcherMatchesEmpty} from './matchers.js';
 
 /** CDC alerts, groups, status, silences and test alerts from Alertmanager. */
 
@@ -68,6 +68,7 @@ export function stateOf(a: GettableAlert): AlertState {
 }
 
 function filters(ctx: RunContext, sel: AlertSelection): string[] {
+  if (sel.receiver !== undefined) checkRegex(sel.receiver, `--receiver "${sel.receiver}"`); // Alertmanager compiles it (RE2)
   const base = sel.all ? [] : cdcMatchers(ctx).map((m) => formatMatcher(parseMatcher(m)));
   return [...base, ...sel.matchers.map(formatMatcher)];
 }
@@ -91,9 +92,14 @@ export function toRow(a: GettableAlert, now = Date.now()): AlertRow {
   };
 }
 
-/** Alerts matching the selection; by default only active ones (amtool's default). */
+/** The states a selection asks for: by default only active alerts (amtool's default, and the documented one). */
+function statesOf(sel: AlertSelection): Set<AlertState> {
+  return new Set<AlertState>(sel.states?.length ? sel.states : ['active']);
+}
+
+/** Alerts matching the selection; by default only active ones. */
 export async function listAlerts(ctx: RunContext, sel: AlertSelection): Promise<AlertRow[]> {
-  const states = new Set(sel.states?.length ? sel.states : ['active']);
+  const states = statesOf(sel);
   return withAlertmanager(ctx, async (am) => {
     const alerts = await am.alerts({filter: filters(ctx, sel), receiver: sel.receiver});
     const now = Date.now();
@@ -121,10 +127,10 @@ export async function listGroups(ctx: RunContext, sel: AlertSelection): Promise<
   return withAlertmanager(ctx, async (am) => {
     const groups: AlertGroup[] = await am.groups({filter: filters(ctx, sel), receiver: sel.receiver});
     const now = Date.now();
-    const states = sel.states?.length ? new Set(sel.states) : undefined;
+    const states = statesOf(sel);
     return groups
       .map((g) => {
-        const alerts = g.alerts.map((a) => toRow(a, now)).filter((r) => !states || states.has(r.state));
+        const alerts = g.alerts.map((a) => toRow(a, now)).filter((r) => states.has(r.state));
         const counts = {active: 0, silenced: 0, inhibited: 0, unprocessed: 0};
         for (const a of alerts) counts[a.state]++;
         return {labels: g.labels, receiver: g.receiver.name, alerts, counts};
@@ -185,8 +191,24 @@ export interface NewSilence {
   author?: string;
 }
 
+/**
+ * The silence to post, checked with Alertmanager's own rules (silence validation in 0.25) so that a
+ * dry run never approves what the server would refuse: at least one matcher, valid label names
+ * and RE2 regexes, not every `=`/`=~` matcher matching the empty string, an end after the start.
+ */
 export function buildSilence(ctx: RunContext, s: NewSilence, now = new Date()) {
   if (!s.matchers.length) throw new UsageError('a silence needs at least one matcher');
+  for (const m of s.matchers) {
+    if (!LABEL_NAME.test(m.name))
+      throw new UsageError(`invalid label name "${m.name}" in a matcher`, {
+        hint: 'Label names match [a-zA-Z_][a-zA-Z0-9_]*.',
+      });
+  }
+  if (s.matchers.every(silenceMatcherMatchesEmpty))
+    throw new UsageError(
+      `every matcher of the silence matches the empty string (${s.matchers.map(formatMatcher).join(', ')}): Alertmanager refuses it`,
+      {hint: 'Add a matcher that names something, e.g. alertname=ConnectorDown; a silence must not match every alert.'},
+    );
   if (!s.comment.trim()) throw new UsageError('a silence needs a comment (--comment): say why');
   const startsAt = s.startsAt ?? now;
   const endsAt =
@@ -282,10 +304,38 @@ export interface TestAlert {
   endsAt: string;
 }
 
+/**
+ * The test alert, checked with Alertmanager's own rules (alert validation in 0.25) so that a dry
+ * run never approves what the server would refuse: label and annotation names, at least one label
+ * with a value (empty values are dropped by the server), a start before the end.
+ */
 export function buildTestAlert(
   ctx: RunContext,
   options: {name?: string; severity?: string; labels?: Record<string, string>; summary?: string; durationMs?: number},
   now = new Date(),
+): TestAlert {
+  const alert = testAlertOf(ctx, options, now);
+  for (const [what, set] of [
+    ['label', alert.labels],
+    ['annotation', alert.annotations],
+  ] as const) {
+    for (const name of Object.keys(set))
+      if (!LABEL_NAME.test(name))
+        throw new UsageError(`invalid ${what} name "${name}": Alertmanager refuses it`, {
+          hint: 'Names match [a-zA-Z_][a-zA-Z0-9_]* (no dots, dashes or colons).',
+        });
+  }
+  if (!Object.values(alert.labels).some((v) => v !== ''))
+    throw new UsageError('the alert has no label with a value: Alertmanager refuses it');
+  if (Date.parse(alert.endsAt) <= Date.parse(alert.startsAt))
+    throw new UsageError('the alert must end after it starts (--duration)');
+  return alert;
+}
+
+function testAlertOf(
+  ctx: RunContext,
+  options: {name?: string; severity?: string; labels?: Record<string, string>; summary?: string; durationMs?: number},
+  now: Date,
 ): TestAlert {
   return {
     labels: {

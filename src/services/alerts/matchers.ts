@@ -1,10 +1,15 @@
 import type {Matcher} from '../../clients/alertmanager.js';
 import {UsageError} from '../../errors.js';
+import {checkRe2, Re2SyntaxError} from './re2.js';
 
 /**
  * Label matchers in amtool syntax: `name=value`, `name="value"`, `name!=value`, `name=~regex`,
- * `name!~regex`, and a first bare word meaning `alertname=<word>`.
+ * `name!~regex`, and a first bare word meaning `alertname=<word>`. Regexes are RE2 (Go) as
+ * Alertmanager compiles them (re2.ts), never JavaScript's.
  */
+
+/** Alertmanager's (Prometheus model's) label name rule; the installed 0.25 has no UTF-8 names. */
+export const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 
@@ -22,14 +27,30 @@ export function parseMatcher(text: string): Matcher {
     }
   }
   const isRegex = op === '=~' || op === '!~';
-  if (isRegex) {
-    try {
-      new RegExp(value);
-    } catch (err) {
-      throw new UsageError(`bad regex in matcher "${text}": ${(err as Error).message}`);
-    }
-  }
+  if (isRegex) checkRegex(value, `matcher "${text}"`);
   return {name, value, isRegex, isEqual: op === '=' || op === '=~'};
+}
+
+/** Throws a usage error, in Go's words, for a regex Alertmanager would not compile (`where`: what holds it). */
+export function checkRegex(value: string, where: string): {matchesEmpty: boolean} {
+  try {
+    return checkRe2(value);
+  } catch (err) {
+    if (!(err instanceof Re2SyntaxError)) throw err;
+    throw new UsageError(`bad regex in ${where}: ${err.message}`, {
+      hint: 'Alertmanager uses RE2 (Go) syntax: no lookarounds or backreferences; flags as (?i), classes as \\pL.',
+    });
+  }
+}
+
+/**
+ * Alertmanager's test of a silence's matcher (0.25 `matchesEmpty`): does `=` / `=~` match the empty
+ * string? A negative matcher (`!=`, `!~`) never counts, whatever it would match — the server's rule,
+ * checked against it (test/integration/alerts.test.ts).
+ */
+export function silenceMatcherMatchesEmpty(m: Matcher): boolean {
+  if (!m.isEqual) return false;
+  return m.isRegex ? checkRegex(m.value, `matcher ${formatMatcher(m)}`).matchesEmpty : m.value === '';
 }
 
 /** Matchers from the command line; a first argument without an operator is an alert name (amtool). */
@@ -45,11 +66,4 @@ export function parseMatchers(args: string[]): Matcher[] {
 export function formatMatcher(m: Matcher): string {
   const op = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';
   return `${m.name}${op}${JSON.stringify(m.value)}`;
-}
-
-/** Does a label set satisfy the matcher? (Alertmanager semantics: regexes are anchored; missing = "".) */
-export function matches(m: Matcher, labels: Record<string, string>): boolean {
-  const v = labels[m.name] ?? '';
-  const hit = m.isRegex ? new RegExp(`^(?:${m.value})$`).test(v) : v === m.value;
-  return m.isEqual ? hit : !hit;
 }

@@ -22,8 +22,8 @@ export interface RunMeta {
   permission: string | null;
   dryRun: boolean;
   argv: string[];
-  /** The positional arguments (what a denied run names as its targets). */
-  positionals: string[];
+  /** The run's targets as the command line names them: its positional arguments, never flag values. */
+  targets: string[];
   /**
    * Flags whose values are a GDPR subject id: recorded only as `hmac:<pseudonym>` (the same HMAC
    * with gdpr.reportKey as the erasure journal's), or masked when the context has no report key.
@@ -98,7 +98,7 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
       const os = osIdentity();
       await record({...os, actor: `unverified-token:${os.actor}`}, 'none', 'denied', {
         error: err,
-        targets: meta.positionals,
+        targets: meta.targets,
       });
     }
     throw err;
@@ -116,7 +116,7 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
         details: {permission: decision.permission, roles: decision.roles, actor: identity.actor},
       },
     );
-    await record(identity, role, 'denied', {error, targets: meta.positionals});
+    await record(identity, role, 'denied', {error, targets: meta.targets});
     throw error;
   }
 

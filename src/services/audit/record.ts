@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto';
+import {canonicalJson} from '../../util/canonical-json.js';
 
 /**
  * One audit record and its place in the hash chain. Each record stores the SHA-256 of its
@@ -39,16 +40,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 const CANONICAL_VERSION = 1;
 
 /** JSON with object keys sorted, arrays in order: the same bytes for the same record, always. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-    .join(',')}}`;
-}
+export {canonicalJson};
 
 export function recordHash(entry: AuditEntry, prevHash: string): string {
   return createHash('sha256').update(canonicalRecord(entry, prevHash)).digest('hex');

@@ -16,7 +16,7 @@ import {
 } from '../../store/dlq-records.js';
 import {openStore, type Store} from '../../store/index.js';
 import {type Decoded, decodeBytes, registrySchemaLookup} from '../events/decode.js';
-import {isErrorHeader, scanDlqTopic} from './records.js';
+import {isErrorHeader, parseTopicId, scanDlqTopic} from './records.js';
 
 /**
  * Reading and curating dead-letter records, from the store or (`fromTopic`) straight from a DLQ
@@ -38,8 +38,21 @@ export interface ListResult {
   source: 'store' | 'topic';
   total: number;
   limit: number;
+  /** Matching records before this page. */
   offset: number;
   records: DlqListItem[];
+  /**
+   * The next page, null on the last: the --offset to give, and for a topic the --after position
+   * (the last record's id), which stays right while the topic grows.
+   */
+  next: {offset: number; after?: string} | null;
+}
+
+/** A page: `limit` records after `offset` of them, or (topics only) after the record `after` (partition:offset). */
+export interface Page {
+  limit: number;
+  offset: number;
+  after?: string;
 }
 
 export function listItem(r: DlqRow): DlqListItem {
@@ -72,32 +85,75 @@ function rejectStatusOnTopic(filter: DlqFilter): void {
   }
 }
 
-export async function listRecords(
-  ctx: RunContext,
-  src: DlqSource,
-  filter: DlqFilter,
-  page: {limit: number; offset: number},
-): Promise<ListResult> {
+export async function listRecords(ctx: RunContext, src: DlqSource, filter: DlqFilter, page: Page): Promise<ListResult> {
   if (src.fromTopic) {
     rejectStatusOnTopic(filter);
-    const records: DlqListItem[] = [];
-    let total = 0;
-    await scanDlqTopic(ctx, src.fromTopic, filter, (rows) => {
-      for (const r of rows) {
-        if (total >= page.offset && records.length < page.limit) records.push(listItem(r));
-        total++;
-      }
-      return true;
-    });
-    return {source: 'topic', total, limit: page.limit, offset: page.offset, records};
+    return listTopicPage(ctx, src.fromTopic, filter, page);
   }
-  return withStore(ctx, async (store) => ({
-    source: 'store',
-    total: await countDlq(store, filter),
+  if (page.after !== undefined) {
+    throw new UsageError('--after pages through a topic (--from-topic); the store pages with --offset');
+  }
+  return withStore(ctx, async (store) => {
+    const total = await countDlq(store, filter);
+    const records = (await listDlq(store, filter, page)).map(listItem);
+    const end = page.offset + records.length;
+    return {
+      source: 'store',
+      total,
+      limit: page.limit,
+      offset: page.offset,
+      records,
+      next: end < total ? {offset: end} : null,
+    };
+  });
+}
+
+/**
+ * A page of a DLQ topic in one stable order, (partition, offset) — not the order the partitions'
+ * batches happen to arrive in, which differs from read to read. Each partition keeps only the
+ * records that can still be on the page (they arrive in offset order), so memory is bounded by the
+ * page, not the topic.
+ */
+async function listTopicPage(ctx: RunContext, topic: string, filter: DlqFilter, page: Page): Promise<ListResult> {
+  const after = page.after === undefined ? undefined : parseTopicId(page.after);
+  const keep = after ? page.limit : page.offset + page.limit;
+  const byPartition = new Map<number, DlqListItem[]>();
+  let total = 0;
+  let before = 0;
+  await scanDlqTopic(ctx, topic, filter, (rows) => {
+    for (const r of rows) {
+      total++;
+      if (after && comparePosition(r, after) <= 0) {
+        before++;
+        continue;
+      }
+      const kept = byPartition.get(r.dlqPartition) ?? [];
+      if (kept.length < keep) kept.push(listItem(r));
+      byPartition.set(r.dlqPartition, kept);
+    }
+    return true;
+  });
+  const ordered = [...byPartition.values()].flat().sort((a, b) => comparePosition(a, parseTopicId(b.id)));
+  const offset = after ? before : page.offset;
+  const records = ordered.slice(after ? 0 : page.offset).slice(0, page.limit);
+  const end = offset + records.length;
+  const last = records.at(-1);
+  return {
+    source: 'topic',
+    total,
     limit: page.limit,
-    offset: page.offset,
-    records: (await listDlq(store, filter, page)).map(listItem),
-  }));
+    offset,
+    records,
+    next: end < total && last ? {offset: end, after: last.id} : null,
+  };
+}
+
+/** Order of topic records: partition, then offset (offsets compared as 64-bit numbers). */
+function comparePosition(r: {dlqPartition: number; dlqOffset: string}, p: {partition: number; offset: string}): number {
+  if (r.dlqPartition !== p.partition) return r.dlqPartition - p.partition;
+  const a = BigInt(r.dlqOffset);
+  const b = BigInt(p.offset);
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export interface SummaryResult {

@@ -2,6 +2,7 @@ import {connectClient} from '../../clients/factory.js';
 import {type ConsumedMessage, type ConsumeStart, consumeTopics, withAdmin} from '../../clients/kafka.js';
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
+import {canonicalJson} from '../../util/canonical-json.js';
 import {type Decoded, decodeBytes, decodePlain, registrySchemaLookup, type SchemaLookup} from './decode.js';
 import {compileFilter} from './filter.js';
 
@@ -19,6 +20,10 @@ export interface ChangeEvent {
   /** Kafka record timestamp (ISO-8601 UTC). */
   timestamp: string;
   key: unknown;
+  /** How `key` is to be read: decoded data (json), a string of text, or a string of base64 bytes; null for no key. */
+  keyFormat: ValueFormat | null;
+  /** How the value (`before`/`after`) is to be read, as keyFormat. */
+  valueFormat: ValueFormat;
   /** Debezium op; null when the value is not a Debezium envelope (then `after` holds the value). */
   op: ChangeOp | null;
   before: unknown;
@@ -30,6 +35,27 @@ export interface ChangeEvent {
   /** When Debezium processed the change (envelope ts_ms) and when the database made it (source.ts_ms). */
   tsMs: number | null;
   sourceTsMs: number | null;
+}
+
+/**
+ * The form a key or value takes in an event: `json` — decoded data (JSON, Avro and JSON Schema
+ * records alike); `text` — a string holding the UTF-8 text of the bytes; `base64` — a string
+ * holding the bytes in base64 (binary, Protobuf, or what could not be decoded).
+ */
+export type ValueFormat = 'json' | 'text' | 'base64';
+
+export function valueFormatOf(d: Decoded): ValueFormat | null {
+  switch (d.format) {
+    case 'null':
+      return null;
+    case 'text':
+      return 'text';
+    case 'binary':
+    case 'protobuf':
+      return 'base64';
+    default:
+      return 'json';
+  }
 }
 
 export interface EventSelection {
@@ -114,6 +140,8 @@ function envelopeOf(m: ConsumedMessage, k: Decoded, v: Decoded): ChangeEvent {
     offset: m.offset,
     timestamp: new Date(Number(m.timestamp)).toISOString(),
     key: k.value,
+    keyFormat: valueFormatOf(k),
+    valueFormat: valueFormatOf(v) ?? 'json',
     op,
     before: op ? (env?.before ?? null) : null,
     after: op ? (env?.after ?? null) : value,
@@ -128,17 +156,26 @@ function numberOr(v: unknown): number | null {
   return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : null;
 }
 
-/** --key matches the key's text, its JSON, or the value of a single-field key ({"id": 1001} ← 1001). */
-export function keyMatches(key: unknown, wanted: string): boolean {
-  if (typeof key === 'string' || typeof key === 'number') return String(key) === wanted;
-  if (key && typeof key === 'object') {
-    if (JSON.stringify(key) === wanted) return true;
-    const vals = Object.values(key as Record<string, unknown>);
-    return (
-      vals.length === 1 && (typeof vals[0] === 'string' || typeof vals[0] === 'number') && String(vals[0]) === wanted
-    );
-  }
-  return false;
+/**
+ * --key matches the key's text (a string key, a number), its JSON in any spacing or key order
+ * (compared canonically), or the value of a single-field key ({"id": 1001} ← 1001).
+ */
+export function keyMatcher(wanted: string): (key: unknown) => boolean {
+  let asJson: string | undefined;
+  try {
+    asJson = canonicalJson(JSON.parse(wanted));
+  } catch {}
+  const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number') && String(v) === wanted;
+  return (key) => {
+    if (key === null || key === undefined) return false;
+    if (scalar(key)) return true;
+    if (asJson !== undefined && canonicalJson(key) === asJson) return true;
+    if (typeof key === 'object' && !Array.isArray(key)) {
+      const vals = Object.values(key as Record<string, unknown>);
+      return vals.length === 1 && scalar(vals[0]);
+    }
+    return false;
+  };
 }
 
 /** Builds the matcher for a selection; throws a usage error for a bad filter or op. */
@@ -151,11 +188,9 @@ export function eventMatcher(sel: EventSelection): (ev: ChangeEvent) => boolean 
   }
   const ops = sel.ops?.length ? new Set<string>(sel.ops) : undefined;
   const pred = sel.filter ? compileFilter(sel.filter) : undefined;
-  const key = sel.key;
+  const key = sel.key === undefined ? undefined : keyMatcher(sel.key);
   return (ev) =>
-    (!ops || (ev.op !== null && ops.has(ev.op))) &&
-    (key === undefined || keyMatches(ev.key, key)) &&
-    (!pred || pred(ev));
+    (!ops || (ev.op !== null && ops.has(ev.op))) && (key === undefined || key(ev.key)) && (!pred || pred(ev));
 }
 
 export interface StreamOptions {

@@ -1,5 +1,5 @@
 import {type PrometheusClient, prometheusClient, type RuleGroup, type Target} from '../../clients/prometheus.js';
-import {UsageError} from '../../errors.js';
+import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
@@ -130,15 +130,22 @@ export interface DashboardRow {
   unit?: string;
   /** Current value per series (label set summarised). */
   current: Array<{labels: Record<string, string>; value: number | string | null}>;
-  /** Sum of all series per step, for the sparkline. */
-  trend: number[];
+  /** Sum of all series per step, for the sparkline; null where no series had a value. */
+  trend: Array<number | null>;
+  /** Why the panel has no numbers: the query failed (errorCode: the error's machine code). */
   error?: string;
+  errorCode?: string;
 }
 
-export async function dashboard(
-  ctx: RunContext,
-  w: RangeWindow,
-): Promise<{at: string; window: RangeWindow; rows: DashboardRow[]}> {
+export interface DashboardSnapshot {
+  at: string;
+  window: RangeWindow;
+  rows: DashboardRow[];
+  /** Panels whose query failed. */
+  failed: number;
+}
+
+export async function dashboard(ctx: RunContext, w: RangeWindow): Promise<DashboardSnapshot> {
   const entries = catalog(ctx).filter((e) => e.dashboard !== false);
   return withPrometheus(ctx, async (p) => {
     const settled = await mapSettled(entries, 4, async (e): Promise<DashboardRow> => {
@@ -151,6 +158,7 @@ export async function dashboard(
         trend: sumByStep(range, w),
       };
     });
+    const errors = settled.flatMap((s) => (s.ok ? [] : [s.error]));
     const rows = settled.map((s, i) =>
       s.ok
         ? s.value
@@ -160,20 +168,34 @@ export async function dashboard(
             current: [],
             trend: [],
             error: (s.error as Error).message,
+            errorCode: s.error instanceof CdcError ? s.error.code : 'INTERNAL',
           },
     );
-    return {at: iso(w.end), window: w, rows};
+    if (rows.length > 0 && errors.length === rows.length) throw allPanelsFailed(errors);
+    return {at: iso(w.end), window: w, rows, failed: errors.length};
   });
 }
 
-/** All series added up on a common time grid (missing points count as nothing; all-missing = NaN). */
-export function sumByStep(r: RangeResult, w: RangeWindow): number[] {
+/**
+ * Every panel failed: nothing on the screen would be a number, so the run is the first failure
+ * (Prometheus unreachable → 4, a bad query → 2 …), said once rather than once per row.
+ */
+function allPanelsFailed(errors: unknown[]): CdcError {
+  const first = errors[0];
+  const message = `all ${errors.length} dashboard panels failed; the first: ${(first as Error).message}`;
+  return first instanceof CdcError
+    ? new CdcError(first.code, first.exitCode, message, {hint: first.hint, details: first.details, cause: first})
+    : new CdcError('INTERNAL', ExitCode.bug, message, {cause: first});
+}
+
+/** All series added up on a common time grid (missing and non-finite points count as nothing; none at all = null). */
+export function sumByStep(r: RangeResult, w: RangeWindow): Array<number | null> {
   const n = Math.floor((w.end - w.start) / w.step) + 1;
-  const out = new Array<number>(n).fill(Number.NaN);
+  const out = new Array<number | null>(n).fill(null);
   for (const s of r.series)
     for (const [t, v] of s.values) {
       const i = Math.round((t - w.start) / w.step);
-      if (i >= 0 && i < n && Number.isFinite(v)) out[i] = (Number.isNaN(out[i] as number) ? 0 : (out[i] as number)) + v;
+      if (i >= 0 && i < n && Number.isFinite(v)) out[i] = (out[i] ?? 0) + v;
     }
   return out;
 }

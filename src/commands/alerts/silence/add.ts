@@ -9,7 +9,9 @@ export default class AlertsSilenceAdd extends BaseCommand<typeof AlertsSilenceAd
   static override summary = 'Silence alerts matching the matchers, for a duration or until a time.';
   static override description =
     'amtool syntax: name=value, name!=value, name=~regex, name!~regex; a first bare word is the alert name. ' +
-    'The author defaults to the current user@host. Prints the silence id.';
+    'Regexes are RE2, as Alertmanager compiles them ((?i)… for case-insensitive). The silence is checked with ' +
+    "Alertmanager's own rules before anything is sent, --dry-run included: valid label names and regexes, and not " +
+    'every =/=~ matcher matching the empty string. The author defaults to the current user@host. Prints the silence id.';
   static override strict = false;
   static override mutating = true;
   static override examples = [
