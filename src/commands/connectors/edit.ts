@@ -41,7 +41,7 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
         this.log$.info('Empty file: nothing changed.');
         return undefined;
       }
-      const desired = resolveEdited(edited, written, live);
+      const desired = await resolveEdited(ctx, edited, written, live);
       const changes = diffConfigs(live, desired, {before: written, after: edited});
       if (changes.length === 0) {
         this.log$.info('No changes.');
