@@ -70,12 +70,20 @@ export class VaultClient {
       .split('/')
       .map((s) => pathSegment(s, 'Vault path segment'))
       .join('/');
-    const res = await this.http.request<unknown>({
-      method: 'GET',
-      path: apiPath,
-      accept: [400, 401, 403, 404, 405],
-      ...(this.namespace ? {headers: {'X-Vault-Namespace': this.namespace}} : {}),
-    });
+    const res = await this.http
+      .request<unknown>({
+        method: 'GET',
+        path: apiPath,
+        accept: [400, 401, 403, 404, 405],
+        ...(this.namespace ? {headers: {'X-Vault-Namespace': this.namespace}} : {}),
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof ServiceError) || err.status === undefined || err.hint) throw err;
+        throw new ServiceError(
+          {service: 'Vault', url: err.url, status: err.status, serverMessage: err.serverMessage, message: err.message},
+          {hint: 'Vault is unwell (sealed, a standby without an active node, or overloaded): check `vault status`.'},
+        );
+      });
     const url = `${this.displayUrl}/${apiPath}`;
     const answer = kvReadAnswer.safeParse(res.body);
     if (res.status === 200) {
