@@ -1,8 +1,7 @@
 import {parse, stringify} from 'yaml';
 import {redactValue, resolveSecretString} from '../../config/secrets.js';
 import {UsageError} from '../../errors.js';
-import type {RunContext} from '../../runtime.js';
-import {fetchVaultSecrets} from '../secrets/vault.js';
+import {fetchVaultSecrets, type SecretsRun} from '../secrets/vault.js';
 
 /**
  * `connectors edit`: the live config as written (references unresolved) as YAML for an editor, with
@@ -52,7 +51,7 @@ export function parseEdited(text: string, live: Record<string, string>): Record<
  * value, new ones have their references resolved (in memory only).
  */
 export async function resolveEdited(
-  ctx: RunContext,
+  ctx: SecretsRun,
   edited: Record<string, string>,
   written: Record<string, string>,
   live: Record<string, string>,
