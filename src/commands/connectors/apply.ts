@@ -10,8 +10,8 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
   static override summary = 'Create or update connectors from JSON or YAML files.';
   static override description = withExitCodes(
     'Each definition ({name, config}, a list of them, or YAML documents) is validated by the worker’s plugin, ' +
-      'diffed against the live config (secrets never shown) and applied. ${env:NAME} and ${file:/path} references ' +
-      'in values are resolved in memory only; write $${…} to pass a Kafka Connect config-provider reference through. ' +
+      'diffed against the live config (secrets never shown) and applied. ${env:NAME}, ${file:/path} and ${vault:<mount>/data/<path>#<key>} ' +
+      'references in values are resolved in memory only; write $${…} to pass a Kafka Connect config-provider reference through. ' +
       '--dry-run stops after the diff. --prune also deletes live connectors the files do not declare (limit it with ' +
       '--selector; it asks first, and needs --yes without a terminal).',
   );

@@ -16,7 +16,7 @@ import {configHistory} from '../../services/history/recorder.js';
 export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
   static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";
   static override description =
-    'Values show as written (${env:…}/${file:…} references unresolved); secret values appear as "<unchanged secret>" ' +
+    'Values show as written (${env:…}/${file:…}/${vault:…} references unresolved); secret values appear as "<unchanged secret>" ' +
     'and keep their live value unless you replace them. ' +
     'Uses $VISUAL, $EDITOR or vi.';
   static override mutating = true;
