@@ -253,19 +253,29 @@ export const reconcileSchema = z.strictObject({
  * environment the vault CLI reads (VAULT_ADDR, VAULT_NAMESPACE, VAULT_TOKEN then ~/.vault-token,
  * VAULT_CACERT, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY, VAULT_SKIP_VERIFY).
  */
-export const vaultSchema = z.strictObject({
-  address: url.optional(),
-  /** Vault Enterprise / HCP namespace (sent as X-Vault-Namespace). */
-  namespace: z.string().min(1).optional(),
-  /** The token, as an ${env:…} or ${file:…} reference (a Vault reference cannot unlock Vault). */
-  token: z
-    .string()
-    .min(1)
-    .refine((v) => !v.includes('${vault:'), 'an ${env:…} or ${file:…} reference: Vault cannot hold its own token')
-    .optional(),
-  tls: tlsSchema.optional(),
-  timeoutMs: z.number().int().positive().optional(),
-});
+export const vaultSchema = z
+  .strictObject({
+    address: url.optional(),
+    /** Vault Enterprise / HCP namespace (sent as X-Vault-Namespace). */
+    namespace: z.string().min(1).optional(),
+    /** The token, usually an ${env:…} or ${file:…} reference. */
+    token: z.string().min(1).optional(),
+    tls: tlsSchema.optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  })
+  .superRefine((vault, issue) => {
+    // Vault's own settings are needed to read Vault: none of them can come from it
+    const walk = (value: unknown, path: Array<string | number>): void => {
+      if (typeof value === 'string' && /(^|[^$])\$\{vault:/.test(value))
+        issue.addIssue({
+          code: 'custom',
+          path,
+          message: 'an ${env:…} or ${file:…} reference: Vault cannot hold its own settings',
+        });
+      else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    };
+    walk(vault, []);
+  });
 
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),

@@ -80,6 +80,13 @@ describe('configuration loading', () => {
       issues('contexts:\n  ok:\n    postgres: {url: "postgres://u@h/db", password: "${vault:kv/data/pg#pw}"}\n'),
       [],
     );
+    assert.deepEqual(
+      issues('contexts:\n  v:\n    vault: {token: "${vault:kv/data/t#t}", tls: {ca: "${vault:kv/data/ca#path}"}}\n'),
+      [
+        'contexts.v.vault.token: an ${env:…} or ${file:…} reference: Vault cannot hold its own settings',
+        'contexts.v.vault.tls.ca: an ${env:…} or ${file:…} reference: Vault cannot hold its own settings',
+      ],
+    );
   });
 
   it('refuses relative TLS files (they would depend on the working directory), naming the key path', () => {
