@@ -1,4 +1,5 @@
-import {createServer, type IncomingHttpHeaders, type Server} from 'node:http';
+import {createServer, type IncomingHttpHeaders, type RequestListener, type Server} from 'node:http';
+import {createServer as createTlsServer} from 'node:https';
 import type {AddressInfo} from 'node:net';
 
 /**
@@ -18,10 +19,11 @@ export interface FakeVault {
   close(): Promise<void>;
 }
 
-export async function startFakeVault(token: string): Promise<FakeVault> {
+/** `tls`: serve HTTPS with this PEM key and certificate. */
+export async function startFakeVault(token: string, tls?: {key: string; cert: string}): Promise<FakeVault> {
   const requests: FakeVault['requests'] = [];
   const secrets = new Map<string, Record<string, unknown>>();
-  const server: Server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     requests.push({method: req.method ?? '', url: req.url ?? '', headers: req.headers});
     const json = (status: number, body: unknown) => {
       res.writeHead(status, {'content-type': 'application/json', 'cache-control': 'no-store'});
@@ -54,11 +56,12 @@ export async function startFakeVault(token: string): Promise<FakeVault> {
     const data = secrets.get(namespace ? `${namespace}/${path}` : path);
     if (!data) return json(404, {errors: []});
     json(200, {...envelope(), data: {data, metadata}});
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const {port} = server.address() as AddressInfo;
   return {
-    address: `http://127.0.0.1:${port}`,
+    address: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     secrets,
     close: () => new Promise((resolve) => server.close(() => resolve())),

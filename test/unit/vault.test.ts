@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {REDACTED, resolveSecretString, resolveSecrets, scrubKnownSecrets} from '../../src/config/secrets.js';
 import {vaultReferenceProblem} from '../../src/config/vault.js';
@@ -187,6 +191,64 @@ describe('${vault:…} references (KV v2 over HTTP)', () => {
       for (const k of ['VAULT_ADDR', 'VAULT_TOKEN', 'VAULT_NAMESPACE'])
         if (saved[k] === undefined) delete process.env[k];
         else process.env[k] = saved[k];
+    }
+  });
+
+  it('talks TLS: verifies Vault with the CA file (vault.tls.ca), refuses an unknown certificate (exit 4)', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdcctl-vault-tls-'));
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        {stdio: 'ignore'},
+      );
+    } catch {
+      return t.skip('openssl is not available to make a certificate');
+    }
+    const https = await startFakeVault(TOKEN, {key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8')});
+    try {
+      https.secrets.set('secret/data/tls', {k: 'over-tls'});
+      const ref = '${vault:secret/data/tls#k}';
+      await fetchVaultSecrets(run({address: https.address, tls: {ca: cert}}), ref);
+      assert.equal(resolveSecretString(ref, 'k'), 'over-tls');
+      assert.equal(https.requests.length, 1);
+
+      https.secrets.set('secret/data/tls-untrusted', {k: 'x'});
+      const untrusted = '${vault:secret/data/tls-untrusted#k}';
+      await fetchVaultSecrets(run({address: https.address}), untrusted);
+      const err = failure(() => resolveSecretString(untrusted, 'contexts.unit.postgres.password'));
+      assert.equal(err.exitCode, 4, err.message);
+      assert.match(err.message, /^contexts\.unit\.postgres\.password: Vault at https:.* is unreachable .*TLS error/);
+
+      const missingCa = '${vault:secret/data/tls-missing-ca#k}';
+      await fetchVaultSecrets(run({address: https.address, tls: {ca: join(dir, 'absent.pem')}}), missingCa);
+      const err2 = failure(() => resolveSecretString(missingCa, 'k'));
+      assert.equal(err2.exitCode, 2);
+      assert.ok(
+        err2.message.includes(`contexts.unit.vault.tls.ca: cannot read ${join(dir, 'absent.pem')} (ENOENT)`),
+        err2.message,
+      );
+    } finally {
+      await https.close();
     }
   });
 
