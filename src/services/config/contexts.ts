@@ -193,7 +193,7 @@ function collectContextIssues(value: unknown, path: string, file: string, issues
       issues.push(issueOf(err, file, path));
     }
   } else if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) collectContextIssues(v, `${path}[${i}]`, file, issues);
+    for (const [i, v] of value.entries()) collectContextIssues(v, `${path}.${i}`, file, issues);
   } else if (value && typeof value === 'object') {
     if (key === 'tls' || key === 'ssl') collectTlsFileIssues(value as Record<string, unknown>, path, file, issues);
     for (const [k, v] of Object.entries(value)) collectContextIssues(v, `${path}.${k}`, file, issues, k);
