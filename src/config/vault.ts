@@ -94,13 +94,14 @@ function truthy(value: string | undefined): boolean | undefined {
 /** What reading one secret path gave: its key/value data, or the error to report where it is used. */
 export type VaultRead = {data: Record<string, unknown>} | {error: CdcError};
 
-/** Every Vault path read in this process, by Vault (address and namespace) and path. */
+/** Every Vault path read in this process, by Vault (address, namespace, token) and path. */
 const reads = new Map<string, VaultRead>();
 /** The Vault of the run's context, set when its references are fetched; references resolve against it. */
 let current: VaultSettings | undefined;
 
+/** Reads are shared by Vault, namespace and token (as written: contexts with other tokens read for themselves). */
 function readKey(settings: VaultSettings, path: string): string {
-  return `${settings.address ?? ''}\n${settings.namespace ?? ''}\n${path}`;
+  return [settings.address ?? '', settings.namespace ?? '', settings.token ?? '', path].join('\n');
 }
 
 export function useVault(settings: VaultSettings): void {
