@@ -75,6 +75,16 @@ describe('${vault:…} references (KV v2 over HTTP)', () => {
     assert.equal(resolveSecretString('${vault:secret/data/cdc/connect#token}', 'k'), 'connect-token-ns');
   });
 
+  it('does not share a read between contexts with different tokens (one token cannot vouch for another)', async () => {
+    vault.secrets.set('secret/data/shared', {k: 'shared-value'});
+    const ref = '${vault:secret/data/shared#k}';
+    await fetchVaultSecrets(run(), ref);
+    assert.equal(resolveSecretString(ref, 'k'), 'shared-value');
+    process.env.CDCCTL_TEST_VAULT_TOKEN_3 = 'hvs.another-token-without-rights';
+    await fetchVaultSecrets(run({token: '${env:CDCCTL_TEST_VAULT_TOKEN_3}'}), ref);
+    assert.match(failure(() => resolveSecretString(ref, 'k')).message, /Vault denied reading secret\/data\/shared/);
+  });
+
   it('scrubs the values it resolves, and only those (a user name beside a password is not hidden everywhere)', async () => {
     vault.secrets.set('secret/data/scrub', {password: 'scrub-me-please', username: 'visible-user'});
     await fetchVaultSecrets(run(), '${vault:secret/data/scrub#password}');
