@@ -13,9 +13,12 @@ import {build} from 'esbuild';
 const workerEntries = ['src/services/reconcile/scan-worker.ts'];
 
 // The configuration schema's identity: a file validated by one schema is not assumed valid by another
-// (src/config/validated-cache.ts).
+// (src/config/validated-cache.ts). Validation is the zod schema plus the secret-reference syntax check.
 const schemaId = createHash('sha256')
   .update(readFileSync('src/config/schema.ts'))
+  .update(readFileSync('src/config/validate.ts'))
+  .update(readFileSync('src/config/secrets.ts'))
+  .update(readFileSync('src/config/vault.ts'))
   .update(JSON.parse(readFileSync('node_modules/zod/package.json', 'utf8')).version)
   .digest('hex');
 

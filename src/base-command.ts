@@ -11,6 +11,7 @@ import type {RunContext} from './runtime.js';
 import {osIdentity} from './services/access/identity.js';
 import {requiredPermission} from './services/access/permissions.js';
 import {guardRun, type RunGuard} from './services/audit/guard.js';
+import {fetchVaultSecrets} from './services/secrets/vault.js';
 import {closeRunStore} from './store/index.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -253,6 +254,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       userAgent: `cdcctl/${this.config.version}`,
       actor: osIdentity().actor,
     };
+    // Vault is read over HTTP and resolution is synchronous: read the context's Vault secrets now,
+    // once; a failed read is reported where its reference is used (services/secrets/vault.ts).
+    await fetchVaultSecrets(this.context, entry.config);
     return this.context;
   }
 

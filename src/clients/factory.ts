@@ -15,6 +15,7 @@ export function httpClientFor(ctx: RunContext, key: HttpServiceKey, url?: string
   return new HttpClient({
     service: httpServices[key],
     endpoint: url === undefined ? endpoint : {...endpoint, url},
+    keyPath: `contexts.${ctx.contextName}.${key}`,
     timeoutMs: ctx.timeoutMs ?? endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     trace: ctx.trace,
     userAgent: ctx.userAgent,

@@ -9,7 +9,7 @@ import {
   resolveSecretString,
   scrubKnownSecrets,
 } from '../config/secrets.js';
-import {ConfigError, ServiceError, UsageError} from '../errors.js';
+import {CdcError, ConfigError, ServiceError, UsageError} from '../errors.js';
 
 /**
  * The one HTTP layer under every REST client (Kafka Connect, Schema Registry, Alertmanager,
@@ -53,6 +53,8 @@ export interface HttpClientOptions {
   /** Human name of the service, used in errors ("Kafka Connect"). */
   service: string;
   endpoint: HttpEndpointConfig;
+  /** Where the endpoint is configured (`contexts.<name>.connect`), named by configuration errors. */
+  keyPath?: string;
   /** Per-attempt timeout (connect + headers + body). */
   timeoutMs: number;
   retry?: Partial<RetryPolicy>;
@@ -66,6 +68,8 @@ export interface HttpRequest {
   path: string;
   query?: Record<string, string | number | boolean | Array<string | number | boolean> | undefined>;
   body?: unknown;
+  /** Extra headers of this request; not secrets (those belong in the endpoint's auth or headers). */
+  headers?: Record<string, string>;
   /** Content type of a string body (default application/json), e.g. Prometheus text exposition format. */
   contentType?: string;
   /** Status codes that are answers, not errors (e.g. 503 from a health endpoint). */
@@ -99,6 +103,11 @@ export class HttpClient {
     this.service = options.service;
     this.baseUrl = new URL(options.endpoint.url.endsWith('/') ? options.endpoint.url : `${options.endpoint.url}/`);
     this.retry = {...defaultRetryPolicy, ...options.retry};
+  }
+
+  /** Where the endpoint's settings are, for configuration errors: the key path, else the service. */
+  private get where(): string {
+    return this.options.keyPath ?? `${this.service} endpoint`;
   }
 
   /** The base URL as it may be shown: without credentials. */
@@ -165,6 +174,7 @@ export class HttpClient {
   private async once<T>(req: HttpRequest, url: URL, shown: string): Promise<HttpResponse<T>> {
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
     const headers: Record<string, string> = {accept: 'application/json', ...this.requestHeaders()};
+    for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
     let body: string | undefined;
     if (req.body !== undefined) {
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
@@ -208,20 +218,20 @@ export class HttpClient {
   private requestHeaders(): Record<string, string> {
     if (this.headers) return this.headers;
     const {endpoint} = this.options;
-    const where = `${this.service} endpoint`;
+    const where = this.where;
     const headers: Record<string, string> = {'user-agent': this.options.userAgent ?? 'cdcctl'};
     for (const [k, v] of Object.entries(endpoint.headers ?? {})) {
-      const value = resolveSecretString(v, `${where} header ${k}`);
+      const value = resolveSecretString(v, `${where}.headers.${k}`);
       registerSecret(value);
       headers[k.toLowerCase()] = value;
     }
     if (endpoint.auth?.type === 'basic') {
-      const password = resolveSecretString(endpoint.auth.password, `${where} auth.password`);
+      const password = resolveSecretString(endpoint.auth.password, `${where}.auth.password`);
       registerSecret(password);
-      const username = resolveSecretString(endpoint.auth.username, `${where} auth.username`);
+      const username = resolveSecretString(endpoint.auth.username, `${where}.auth.username`);
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     } else if (endpoint.auth?.type === 'bearer') {
-      const token = resolveSecretString(endpoint.auth.token, `${where} auth.token`);
+      const token = resolveSecretString(endpoint.auth.token, `${where}.auth.token`);
       registerSecret(token);
       headers.authorization = `Bearer ${token}`;
     }
@@ -243,13 +253,14 @@ export class HttpClient {
     const tls = this.options.endpoint.tls;
     const readPem = (file: string | undefined, key: string) => {
       if (!file) return undefined;
+      const where = `${this.where}.tls.${key}`;
+      const path = resolveSecretString(file, where);
       try {
-        return readFileSync(resolveSecretString(file, `${this.service} tls.${key}`));
+        return readFileSync(path);
       } catch (err) {
-        if (err instanceof ConfigError) throw err;
-        throw new ConfigError(
-          `${this.service} tls.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
-        );
+        throw new ConfigError(`${where}: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`, {
+          hint: `Point ${where} at the absolute path of a readable PEM file.`,
+        });
       }
     };
     return new (builtin('https').Agent)({
@@ -262,7 +273,7 @@ export class HttpClient {
   }
 
   private networkError(err: unknown, req: HttpRequest, shown: string): ServiceError {
-    if (err instanceof ServiceError || err instanceof ConfigError) throw err;
+    if (err instanceof CdcError) throw err; // e.g. a secret reference that does not resolve
     const e = err as NodeJS.ErrnoException & {cause?: NodeJS.ErrnoException};
     // AbortSignal.timeout() rejects with a DOMException whose numeric `code` means nothing here.
     const code = ['TimeoutError', 'AbortError'].includes(e.name) ? e.name : (e.code ?? e.cause?.code);
@@ -347,10 +358,16 @@ export function backoff(attempt: number, policy: RetryPolicy): number {
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
-/** The server's own words from an error body: `message` (Connect, registries), `error` (Prometheus), or text. */
+/**
+ * The server's own words from an error body: `message` (Connect, registries), `error` (Prometheus),
+ * `errors: ["…"]` (Vault), or text.
+ */
 export function serverMessageOf(body: unknown): string {
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;
+    if (Array.isArray(b.errors) && b.errors.length > 0 && b.errors.every((e) => typeof e === 'string')) {
+      return firstLine(b.errors.map((e: string) => e.replace(/^\d+ errors? occurred:\s*\*\s*/, '').trim()).join('; '));
+    }
     for (const key of ['message', 'error', 'detail', 'title']) {
       if (typeof b[key] === 'string' && b[key]) return firstLine(b[key] as string);
     }

@@ -5,7 +5,8 @@ import {describeMs, fitsDuration, MAX_DURATION_MS, MAX_TIMER_MS} from '../util/t
  * The shape of a cdcctl configuration file. A pure validator: no defaults or transforms, so a valid
  * file's data is its own parse result (validated-cache.ts relies on it; defaults live where the
  * values are used). Strings may hold secret references (`${env:NAME}`,
- * `${file:/path}`), resolved only at the moment of use (secrets.ts).
+ * `${file:/path}`, `${vault:<mount>/data/<path>#<key>}`), resolved only at the moment of use
+ * (secrets.ts); their syntax is checked with the schema (validate.ts).
  */
 
 const url = z.string().regex(/^https?:\/\/[^\s]+$/, 'an http:// or https:// URL');
@@ -15,12 +16,20 @@ export const authSchema = z.discriminatedUnion('type', [
   z.strictObject({type: z.literal('bearer'), token: z.string().min(1)}),
 ]);
 
+/**
+ * A file cdcctl reads: an absolute path (a relative one would depend on the directory cdcctl runs
+ * in), or a reference that yields one. Whether it exists is checked by `config validate` and on use.
+ */
+const filePath = z
+  .string()
+  .regex(/^(\/|\$\{)/, 'an absolute path (a relative one would depend on the directory cdcctl runs in)');
+
 export const tlsSchema = z.strictObject({
   /** PEM CA bundle file. */
-  ca: z.string().optional(),
+  ca: filePath.optional(),
   /** PEM client certificate and key files (mutual TLS). */
-  cert: z.string().optional(),
-  key: z.string().optional(),
+  cert: filePath.optional(),
+  key: filePath.optional(),
   insecureSkipTlsVerify: z.boolean().optional(),
 });
 
@@ -254,6 +263,35 @@ export const reconcileSchema = z.strictObject({
   buckets: z.number().int().min(16).max(1_048_576).optional(),
 });
 
+/**
+ * HashiCorp Vault, for `${vault:<mount>/data/<path>#<key>}` references. Every field falls back to the
+ * environment the vault CLI reads (VAULT_ADDR, VAULT_NAMESPACE, VAULT_TOKEN then ~/.vault-token,
+ * VAULT_CACERT, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY, VAULT_SKIP_VERIFY).
+ */
+export const vaultSchema = z
+  .strictObject({
+    address: url.optional(),
+    /** Vault Enterprise / HCP namespace (sent as X-Vault-Namespace). */
+    namespace: z.string().min(1).optional(),
+    /** The token, usually an ${env:…} or ${file:…} reference. */
+    token: z.string().min(1).optional(),
+    tls: tlsSchema.optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  })
+  .superRefine((vault, issue) => {
+    // Vault's own settings are needed to read Vault: none of them can come from it
+    const walk = (value: unknown, path: Array<string | number>): void => {
+      if (typeof value === 'string' && /(^|[^$])\$\{vault:/.test(value))
+        issue.addIssue({
+          code: 'custom',
+          path,
+          message: 'an ${env:…} or ${file:…} reference: Vault cannot hold its own settings',
+        });
+      else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    };
+    walk(vault, []);
+  });
+
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),
   schemaRegistry: httpEndpointSchema.optional(),
@@ -277,6 +315,7 @@ export const contextSchema = z.strictObject({
   access: accessSchema.optional(),
   gdpr: gdprSchema.optional(),
   reconcile: reconcileSchema.optional(),
+  vault: vaultSchema.optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -296,5 +335,6 @@ export type ReconcileConfig = z.infer<typeof reconcileSchema>;
 export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;
+export type VaultConfig = z.infer<typeof vaultSchema>;
 export type AccessConfig = z.infer<typeof accessSchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;

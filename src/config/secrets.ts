@@ -1,12 +1,20 @@
 import {readFileSync} from 'node:fs';
 import {ConfigError} from '../errors.js';
+import {vaultReferenceProblem, vaultSecret} from './vault.js';
 
 /**
- * Secret references: `${env:NAME}` and `${file:/absolute/path}` inside any string. They are resolved
- * only when a value is about to be used, kept in memory only, and never written back or printed.
- * `$${` escapes a literal `${` (e.g. to pass a Kafka Connect config-provider reference through).
+ * Secret references: `${env:NAME}`, `${file:/absolute/path}` and `${vault:<mount>/data/<path>#<key>}`
+ * (HashiCorp Vault KV v2) inside any string. They are resolved only when a value is about to be used,
+ * kept in memory only, and never written back or printed. `$${` escapes a literal `${` (e.g. to pass
+ * a Kafka Connect config-provider reference through). Vault is read over HTTP, so its references are
+ * fetched beforehand (services/secrets/prefetch.ts) and resolved here from what was fetched.
  */
-const REFERENCE = /\$?\$\{(env|file):([^}]*)\}/g;
+const REFERENCE = /\$?\$\{(env|file|vault):([^}]*)\}/g;
+
+/** Anything written like a reference, `${scheme:…}`, known scheme or not (an escaped `$${` is not one). */
+const REFERENCE_LIKE = /\$?\$\{([A-Za-z][A-Za-z0-9_.-]*):([^}]*)\}/g;
+
+const KNOWN_FORMS = '${env:NAME}, ${file:/absolute/path} or ${vault:<mount>/data/<path>#<key>}';
 
 export const REDACTED = '********';
 
@@ -54,6 +62,11 @@ export function resolveSecretString(value: string, where: string): string {
       registerSecret(resolved);
       return resolved;
     }
+    if (kind === 'vault') {
+      const resolved = vaultSecret(ref, where);
+      registerSecret(resolved);
+      return resolved;
+    }
     if (!ref.startsWith('/')) {
       throw new ConfigError(`${where}: \${file:${ref}} must name an absolute path`);
     }
@@ -68,6 +81,41 @@ export function resolveSecretString(value: string, where: string): string {
       });
     }
   });
+}
+
+/**
+ * What is wrong with the references written in `value`, if anything: an unknown scheme (it would be
+ * sent as a literal), an empty variable name, a relative file path, a malformed Vault reference.
+ * Checked when a configuration file is validated, so that no run starts with one.
+ */
+export function referenceProblem(value: string): string | undefined {
+  for (const m of value.matchAll(REFERENCE_LIKE)) {
+    if (m[0].startsWith('$$')) continue;
+    const [, scheme = '', ref = ''] = m;
+    if (scheme === 'env') {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(ref)) return `\${env:${ref}} must name an environment variable`;
+    } else if (scheme === 'file') {
+      if (!ref.startsWith('/')) return `\${file:${ref}} must name an absolute path`;
+    } else if (scheme === 'vault') {
+      const problem = vaultReferenceProblem(ref);
+      if (problem) return problem;
+    } else {
+      return `unknown secret reference scheme "${scheme}" in \${${scheme}:…}: write ${KNOWN_FORMS} (or $\${…} for a literal \${…})`;
+    }
+  }
+  return undefined;
+}
+
+/** The `${vault:…}` references (the text after `vault:`) in every string of a JSON-like value. */
+export function vaultReferencesIn(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(REFERENCE)) if (m[1] === 'vault' && !m[0].startsWith('$$')) into.add(m[2]!);
+  } else if (Array.isArray(value)) {
+    for (const v of value) vaultReferencesIn(v, into);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) vaultReferencesIn(v, into);
+  }
+  return into;
 }
 
 /** Resolves references in every string of a JSON-like value (objects, arrays). */
@@ -177,7 +225,7 @@ export function couldBeWrittenAs(value: string, written: string, where: string):
 }
 
 /** A reference (or its `$${…}` escape) or a masked part: where a written value differs from the live one. */
-const HOLE = /\$?\$\{(?:env|file):[^}]*\}|\*{8}/g;
+const HOLE = /\$?\$\{(?:env|file|vault):[^}]*\}|\*{8}/g;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

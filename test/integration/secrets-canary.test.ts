@@ -3,6 +3,7 @@ import {randomBytes} from 'node:crypto';
 import {rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
+import {type FakeVault, startFakeVault} from '../fake-vault.js';
 import {type CliResult, runCli, tempConfig, tempDir} from '../helpers.js';
 import {connectRaw, deleteConnectors, requireStack, sql} from './stack.js';
 
@@ -54,8 +55,11 @@ const env: Record<string, string | undefined> = {
   I19_BACKUP_KEY: '11'.repeat(32),
   I19_REPORT_KEY: 'report-key-for-the-canary-test',
 };
-/** The same context, in a process that never sees the env reference's value. */
-const envWithoutRef = {...env, I19_CANARY_ENV: undefined};
+/** The same context, in a process that never sees the env reference's value nor can read Vault. */
+const envWithoutRef: Record<string, string | undefined> = {...env, I19_CANARY_ENV: undefined};
+/** A Vault on loopback (answering like Vault's HTTP API) that holds the canary too. */
+const VAULT_TOKEN = `hvs.canary-${process.pid}`;
+let vault: FakeVault | undefined;
 
 const definition = join(dir, 'canary.yaml');
 writeFileSync(secretFile, `${CANARY}file\n`);
@@ -73,6 +77,9 @@ writeFileSync(
     `  comment: "from-file-\${file:${secretFile}}"`,
     // references as whole secret values
     '  connection.password: ${env:I19_CANARY_ENV}',
+    // a Vault reference, whole and inside a non-secret key
+    '  vault.secret: ${vault:secret/data/canary#value}',
+    '  vault.note: "v-${vault:secret/data/canary#value}"',
     // literal credentials of every kind
     `  value.converter.basic.auth.user.info: "registry:${CANARY}ui"`,
     `  sasl.jaas.config: 'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="${CANARY}jaas";'`,
@@ -109,12 +116,17 @@ function assertNoCanary(): void {
 describe('no secret in any output, log line or store table (canary sweep)', () => {
   before(async () => {
     skip = await requireStack();
+    vault = await startFakeVault(VAULT_TOKEN);
+    vault.secrets.set('secret/data/canary', {value: `${CANARY}vault`});
+    Object.assign(env, {VAULT_ADDR: vault.address, VAULT_TOKEN});
+    envWithoutRef.VAULT_ADDR = vault.address;
   });
   after(async () => {
     if (skip) return;
     await deleteConnectors([name]);
     await sql('target', `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     rmSync(dir, {recursive: true, force: true});
+    await vault?.close();
   });
 
   it('apply, patch, describe, config get, diff, history, rollback, audit and gdpr never show or keep it', async (t) => {
@@ -128,6 +140,7 @@ describe('no secret in any output, log line or store table (canary sweep)', () =
     ok(await run(['connectors', 'apply', '-f', definition, '--json']));
     const live = (await connectRaw('GET', `/connectors/${name}/config`)).body as Record<string, string>;
     assert.equal(live.note, `prefix-${CANARY}env-suffix`, 'the worker got the resolved value');
+    assert.equal(live['vault.note'], `v-${CANARY}vault`, 'the worker got the value read from Vault');
 
     // read back, in a process that resolved nothing and one that can resolve the reference
     for (const e of [env, envWithoutRef]) {
@@ -145,6 +158,9 @@ describe('no secret in any output, log line or store table (canary sweep)', () =
     ok(patched);
     // change the values themselves: references, literal credentials on the command line, URLs
     ok(await run(['connectors', 'patch', name, '--set', 'note=${env:I19_CANARY_ENV}-changed', '--dry-run']));
+    ok(
+      await run(['connectors', 'patch', name, '--set', 'vault.note=w-${vault:secret/data/canary#value}', '--dry-run']),
+    );
     ok(
       await run([
         'connectors',
@@ -254,6 +270,8 @@ describe('no secret in any output, log line or store table (canary sweep)', () =
     );
     assert.equal(versions[1]?.config?.note, 'prefix-${env:I19_CANARY_ENV}-suffix', 'patch kept the reference');
     assert.equal(versions[1]?.config?.comment, `from-file-\${file:${secretFile}}`);
+    assert.equal(versions[1]?.config?.['vault.note'], 'v-${vault:secret/data/canary#value}');
+    assert.equal(versions[1]?.config?.['vault.secret'], '${vault:secret/data/canary#value}');
     const erased = await sql<{args: string[]}>(
       'target',
       `SELECT args FROM ${schema}._cdc_audit_log WHERE command = 'gdpr:erase' ORDER BY seq`,

@@ -43,6 +43,77 @@ describe('configuration loading', () => {
     );
   });
 
+  it('refuses every malformed or unknown secret reference, in any string, naming the key path', () => {
+    const issues = (yaml: string) => {
+      try {
+        parseConfigFile('/x/c.yaml', yaml);
+        return [];
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return ((err.details?.issues as Array<{path: string; message: string}> | undefined) ?? []).map(
+          (i) => `${i.path}: ${i.message}`,
+        );
+      }
+    };
+    const found = issues(
+      [
+        'contexts:',
+        '  prod:',
+        '    connect: {url: "http://a", auth: {type: bearer, token: "${foo:bar}"}}',
+        '    prometheus: {url: "http://p", headers: {X-Api-Key: "k-${vault:secret/cdc/prom#key}"}}',
+        '    postgres: {url: "postgres://u@h/db", password: "${file:relative/pw}"}',
+        '    kafka: {brokers: ["k:9092"], sasl: {mechanism: plain, username: "${env:}", password: "${Env:PW}"}}',
+        '    cassandra: {contactPoints: ["c"], localDataCenter: dc, password: "${vault:secret/data/c}"}',
+        '    metrics: {queries: {lag: {query: "sum(x)", description: "$${foo:literal} is fine"}}}',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(found, [
+      'contexts.prod.connect.auth.token: unknown secret reference scheme "foo" in ${foo:…}: write ${env:NAME}, ${file:/absolute/path} or ${vault:<mount>/data/<path>#<key>} (or $${…} for a literal ${…})',
+      'contexts.prod.prometheus.headers.X-Api-Key: ${vault:secret/cdc/prom#key} is not a KV v2 API path (did you mean secret/data/cdc/prom?): write ${vault:<mount>/data/<path>#<key>}, e.g. ${vault:secret/data/cdc/postgres#password}',
+      'contexts.prod.postgres.password: ${file:relative/pw} must name an absolute path',
+      'contexts.prod.kafka.sasl.username: ${env:} must name an environment variable',
+      'contexts.prod.kafka.sasl.password: unknown secret reference scheme "Env" in ${Env:…}: write ${env:NAME}, ${file:/absolute/path} or ${vault:<mount>/data/<path>#<key>} (or $${…} for a literal ${…})',
+      'contexts.prod.cassandra.password: ${vault:secret/data/c} names no key: write ${vault:<mount>/data/<path>#<key>}, e.g. ${vault:secret/data/cdc/postgres#password}',
+    ]);
+    assert.deepEqual(
+      issues('contexts:\n  ok:\n    postgres: {url: "postgres://u@h/db", password: "${vault:kv/data/pg#pw}"}\n'),
+      [],
+    );
+    assert.deepEqual(
+      issues('contexts:\n  v:\n    vault: {token: "${vault:kv/data/t#t}", tls: {ca: "${vault:kv/data/ca#path}"}}\n'),
+      [
+        'contexts.v.vault.token: an ${env:…} or ${file:…} reference: Vault cannot hold its own settings',
+        'contexts.v.vault.tls.ca: an ${env:…} or ${file:…} reference: Vault cannot hold its own settings',
+      ],
+    );
+  });
+
+  it('refuses relative TLS files (they would depend on the working directory), naming the key path', () => {
+    const yaml = [
+      'contexts:',
+      '  prod:',
+      '    connect: {url: "https://a", tls: {ca: "certs/ca.pem", cert: "/abs/c.pem", key: "${env:KEY_PATH}"}}',
+      '    kafka: {brokers: ["k:9092"], ssl: {ca: "ca.pem"}}',
+      '    vault: {address: "https://vault:8200", tls: {ca: "~/vault-ca.pem"}}',
+      '',
+    ].join('\n');
+    assert.throws(
+      () => parseConfigFile('/x/c.yaml', yaml),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /^\/x\/c\.yaml: contexts\.prod\.connect\.tls\.ca: an absolute path/);
+        const paths = ((err.details?.issues as Array<{path: string}> | undefined) ?? []).map((i) => i.path);
+        assert.deepEqual(paths, [
+          'contexts.prod.connect.tls.ca',
+          'contexts.prod.kafka.ssl.ca',
+          'contexts.prod.vault.tls.ca',
+        ]);
+        return true;
+      },
+    );
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     assert.throws(() => parseConfigFile('/x/c.yaml', 'contexts:\n  a: [\n'), /\/x\/c\.yaml:\d+:\d+: invalid YAML/);
   });

@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {
   couldBeWrittenAs,
+  hasSecretReference,
   isSecretKey,
   REDACTED,
   redact,
@@ -24,6 +25,24 @@ describe('secret references', () => {
     assert.equal(resolveSecretString('a ${env:CDCCTL_TEST_SECRET} b', 'k'), 'a s3cr3t-value b');
     assert.equal(resolveSecretString(`\${file:${join(dir, 'pw')}}`, 'k'), 'from-file');
     assert.deepEqual(resolveSecrets({x: ['${env:CDCCTL_TEST_SECRET}'], n: 1}, 'root'), {x: ['s3cr3t-value'], n: 1});
+  });
+
+  it('treats ${vault:…} as a reference everywhere: shown under secret keys, a hole when comparing, never resolved into output', () => {
+    const ref = '${vault:secret/data/cdc/connect#token}';
+    assert.equal(hasSecretReference(ref), true);
+    assert.equal(hasSecretReference(`$${ref}`), false);
+    assert.equal(redactValue('connection.password', ref), ref);
+    assert.equal(redactValue('connection.password', `x${ref}`), REDACTED);
+    assert.deepEqual(redact({auth: {token: ref}}), {auth: {token: ref}});
+    // not read in this process: the literal parts must match, the hole takes any value (and is then scrubbed)
+    assert.equal(couldBeWrittenAs('Bearer vault-held-abc', `Bearer ${ref}`, 'k'), true);
+    assert.equal(couldBeWrittenAs('Basic vault-held-abc', `Bearer ${ref}`, 'k'), false);
+    assert.equal(scrubKnownSecrets('got vault-held-abc'), `got ${REDACTED}`);
+    assert.equal(
+      resolveSecretString(`$${ref}`, 'k'),
+      ref,
+      '$${vault:…} passes a Connect config-provider reference through',
+    );
   });
 
   it('keeps $${…} as a literal reference for Kafka Connect config providers', () => {

@@ -168,7 +168,7 @@ describe('helpers', () => {
 });
 
 describe('connectors edit', () => {
-  it('shows the config as written, secrets as placeholders, and resolves only what was edited', () => {
+  it('shows the config as written, secrets as placeholders, and resolves only what was edited', async () => {
     process.env.CDCCTL_TEST_EDIT = 'edit-secret-1';
     const live = {
       note: 'p-edit-secret-1',
@@ -185,7 +185,12 @@ describe('connectors edit', () => {
       written,
     )!;
     assert.deepEqual(edited, {...written, note: 'q-${env:CDCCTL_TEST_EDIT}', 'tasks.max': '2'});
-    assert.deepEqual(resolveEdited(edited, written, live), {...live, note: 'q-edit-secret-1', 'tasks.max': '2'});
+    const run = {contextName: 't', userAgent: 'cdcctl-test', config: {}};
+    assert.deepEqual(await resolveEdited(run, edited, written, live), {
+      ...live,
+      note: 'q-edit-secret-1',
+      'tasks.max': '2',
+    });
   });
 });
 

@@ -9,7 +9,7 @@ export default class ConfigSetContext extends BaseCommand<typeof ConfigSetContex
   static override summary = 'Create a context or update its endpoints.';
   static override description =
     'Writes to CDCCTL_CONFIG or the user file ($XDG_CONFIG_HOME/cdcctl/config.yaml), keeping comments, and ' +
-    'validates the result before replacing the file. Give secrets as references (${env:NAME} or ${file:/path}) ' +
+    'validates the result before replacing the file. Give secrets as references (${env:NAME}, ${file:/path} or ${vault:<mount>/data/<path>#<key>}) ' +
     'so that they never land in the file or in shell history. --set reaches any key of the context.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> local --connect-url http://127.0.0.1:8083 --kafka-brokers 127.0.0.1:9092 --current',
@@ -28,7 +28,9 @@ export default class ConfigSetContext extends BaseCommand<typeof ConfigSetContex
       helpGroup: 'ENDPOINTS',
     }),
     'postgres-url': Flags.string({summary: 'PostgreSQL URL (postgres://user@host:port/db).', helpGroup: 'ENDPOINTS'}),
-    'postgres-password': Flags.string({summary: 'PostgreSQL password; prefer a ${env:…} or ${file:…} reference.'}),
+    'postgres-password': Flags.string({
+      summary: 'PostgreSQL password; prefer a ${env:…}, ${file:…} or ${vault:…} reference.',
+    }),
     'cassandra-contact-points': Flags.string({summary: 'Cassandra contact points, comma-separated host:port.'}),
     'cassandra-dc': Flags.string({summary: 'Cassandra local data center.'}),
     set: Flags.string({summary: 'Set any key of the context: path=value (repeatable).', multiple: true}),
@@ -58,7 +60,9 @@ export default class ConfigSetContext extends BaseCommand<typeof ConfigSetContex
       set[pair.slice(0, eq)] = parseScalar(pair.slice(eq + 1));
     }
     if (f['postgres-password'] && !f['postgres-password'].includes('${')) {
-      this.log$.warn('the password is stored in plain text; a ${env:NAME} or ${file:/path} reference is safer.');
+      this.log$.warn(
+        'the password is stored in plain text; a ${env:NAME}, ${file:/path} or ${vault:…} reference is safer.',
+      );
     }
     const result = setContext(await this.cdcConfig(), this.args.name, {set, unset: f.unset ?? []}, f.current);
     this.log$.info(`${result.created ? 'Created' : 'Updated'} context "${result.name}" in ${result.file}.`);

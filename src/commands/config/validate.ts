@@ -1,13 +1,13 @@
 import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {ExitCode} from '../../errors.js';
-import {type ValidationReport, validateConfiguration} from '../../services/config/contexts.js';
+import {type ValidationReport, validateConfiguration, validationExitCode} from '../../services/config/contexts.js';
 
 export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   static override summary = 'Check the configuration files and that every secret reference resolves.';
   static override description = withExitCodes(
-    'Validates every configuration file against the schema, then resolves every ${env:…} and ${file:…} ' +
-      'reference (values are never printed). Exit 0 when all is well, 2 when anything is wrong. ' +
-      'With --context, only that context’s references are checked.',
+    'Validates every configuration file against the schema (including the form of every secret reference), ' +
+      'then resolves every ${env:…}, ${file:…} and ${vault:…} reference — reading Vault — and checks that TLS ' +
+      'files are readable (values are never printed). Exit 0 when all is well, 2 when anything is wrong, 4 when ' +
+      'the only problems are that Vault was unreachable. With --context, only that context’s references are checked.',
   );
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -15,13 +15,17 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   ];
 
   async run(): Promise<ValidationReport> {
-    const report = await validateConfiguration(() => this.cdcConfig(), this.flags.context);
+    const report = await validateConfiguration(() => this.cdcConfig(), this.flags.context, {
+      timeoutMs: this.flags.timeout,
+      trace: this.flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+      userAgent: `cdcctl/${this.config.version}`,
+    });
     if (!this.jsonEnabled()) {
       for (const i of report.issues) process.stderr.write(`${i.file}: ${i.path}: ${i.message}\n`);
       const files = report.files.length ? report.files.join(', ') : 'no file (built-in defaults)';
       process.stdout.write(report.valid ? `OK: ${files}\n` : `${report.issues.length} problem(s) in ${files}\n`);
     }
-    if (!report.valid) this.exitWith(ExitCode.usage);
+    if (!report.valid) this.exitWith(validationExitCode(report));
     return report;
   }
 }

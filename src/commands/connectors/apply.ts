@@ -11,8 +11,9 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
   static override description = withExitCodes(
     'Each definition ({name, config}, a list of them, or YAML documents) is validated by the worker’s plugin ' +
       'and diffed against the live config (secrets never shown); only when every one is valid are they applied — ' +
-      'one invalid file (an unknown connector.class included) writes nothing, and each file gets its result. ${env:NAME} and ${file:/path} references ' +
-      'in values are resolved in memory only; write $${…} to pass a Kafka Connect config-provider reference through. ' +
+      'one invalid file (an unknown connector.class included) writes nothing, and each file gets its result. ' +
+      '${env:NAME}, ${file:/path} and ${vault:<mount>/data/<path>#<key>} ' +
+      'references in values are resolved in memory only; write $${…} to pass a Kafka Connect config-provider reference through. ' +
       '--dry-run stops after the diff. --prune also deletes live connectors the files do not declare (limit it with ' +
       '--selector; it asks first, and needs --yes without a terminal).',
   );

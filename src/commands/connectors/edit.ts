@@ -16,7 +16,7 @@ import {configHistory} from '../../services/history/recorder.js';
 export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
   static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";
   static override description =
-    'Values show as written (${env:…}/${file:…} references unresolved); secret values appear as "<unchanged secret>" ' +
+    'Values show as written (${env:…}/${file:…}/${vault:…} references unresolved); secret values appear as "<unchanged secret>" ' +
     'and keep their live value unless you replace them. ' +
     'Uses $VISUAL, $EDITOR or vi.';
   static override mutating = true;
@@ -41,7 +41,7 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
         this.log$.info('Empty file: nothing changed.');
         return undefined;
       }
-      const desired = resolveEdited(edited, written, live);
+      const desired = await resolveEdited(ctx, edited, written, live);
       const changes = diffConfigs(live, desired, {before: written, after: edited});
       if (changes.length === 0) {
         this.log$.info('No changes.');

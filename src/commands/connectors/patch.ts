@@ -11,7 +11,7 @@ export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch>
   static override summary = 'Change some keys of live connector configs.';
   static override description = withExitCodes(
     'The new config is validated by the plugin and diffed before it is written — with PATCH where the worker ' +
-      'supports it (Kafka Connect ≥ 3.8), otherwise GET + PUT. Values may be ${env:…}/${file:…} references.',
+      'supports it (Kafka Connect ≥ 3.8), otherwise GET + PUT. Values may be ${env:…}/${file:…}/${vault:…} references.',
   );
   static override strict = false;
   static override mutating = true;

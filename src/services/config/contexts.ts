@@ -1,4 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs';
+import {accessSync, constants, existsSync, readFileSync} from 'node:fs';
 import {parseDocument} from 'yaml';
 import {CONTEXT_NAME} from '../../config/constants.js';
 import {selectContext} from '../../config/context.js';
@@ -7,7 +7,8 @@ import type {ContextConfig} from '../../config/schema.js';
 import {hasSecretReference, redact, resolveSecrets} from '../../config/secrets.js';
 import {type ConfigIssue, validateConfig} from '../../config/validate.js';
 import {editConfigFile} from '../../config/write.js';
-import {ConfigError, UsageError} from '../../errors.js';
+import {CdcError, ConfigError, ExitCode, UsageError} from '../../errors.js';
+import {fetchVaultSecrets, type SecretsRun} from '../secrets/vault.js';
 
 /** Contexts: listing, viewing (redacted), editing and validating the configuration files. */
 
@@ -130,6 +131,7 @@ export interface ValidationReport {
 export async function validateConfiguration(
   load: () => Promise<LoadedConfig>,
   onlyContext?: string,
+  run: Pick<SecretsRun, 'timeoutMs' | 'trace' | 'userAgent'> = {userAgent: 'cdcctl'},
 ): Promise<ValidationReport> {
   let config: LoadedConfig;
   try {
@@ -139,14 +141,19 @@ export async function validateConfiguration(
     if (!issues) throw err;
     return {valid: false, files: [...new Set(issues.map((i) => i.file))], issues};
   }
-  return validateAll(config, onlyContext);
+  return validateAll(config, onlyContext, run);
 }
 
 /**
- * Checks every configuration file against the schema and every secret reference of every context
- * (or of one) for resolvability — without ever printing a resolved value.
+ * Checks every configuration file against the schema, and for every context (or one) that each
+ * secret reference resolves — Vault references read from Vault — and that each TLS file can be
+ * read, without ever printing a resolved value. An issue that is Vault being unreachable says so.
  */
-export function validateAll(config: LoadedConfig, onlyContext?: string): ValidationReport {
+export async function validateAll(
+  config: LoadedConfig,
+  onlyContext?: string,
+  run: Pick<SecretsRun, 'timeoutMs' | 'trace' | 'userAgent'> = {userAgent: 'cdcctl'},
+): Promise<ValidationReport> {
   const issues: ConfigIssue[] = [];
   for (const file of config.files) {
     try {
@@ -157,7 +164,10 @@ export function validateAll(config: LoadedConfig, onlyContext?: string): Validat
     }
   }
   const entries = onlyContext ? [selectContext(config, onlyContext)] : [...config.contexts.values()];
-  for (const entry of entries) collectReferenceIssues(entry.config, `contexts.${entry.name}`, entry.source, issues);
+  for (const entry of entries) {
+    await fetchVaultSecrets({...run, contextName: entry.name, config: entry.config}, entry.config);
+    collectContextIssues(entry.config, `contexts.${entry.name}`, entry.source, issues);
+  }
   if (onlyContext === undefined && config.currentContext && !config.contexts.has(config.currentContext)) {
     issues.push({
       file: config.writablePath,
@@ -168,18 +178,50 @@ export function validateAll(config: LoadedConfig, onlyContext?: string): Validat
   return {valid: issues.length === 0, files: config.files.map((f) => f.path), issues};
 }
 
-function collectReferenceIssues(value: unknown, path: string, file: string, issues: ConfigIssue[]): void {
+/** The exit code of a report: 0 when valid, 4 when the only problems are unreachable services, else 2. */
+export function validationExitCode(report: ValidationReport): ExitCode {
+  if (report.valid) return ExitCode.ok;
+  return report.issues.every((i) => i.unreachable) ? ExitCode.unreachable : ExitCode.usage;
+}
+
+function collectContextIssues(value: unknown, path: string, file: string, issues: ConfigIssue[], key = ''): void {
   if (typeof value === 'string') {
     if (!hasSecretReference(value)) return;
     try {
       resolveSecrets(value, path);
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      issues.push({file, path, message: err.message.slice(path.length + 2)});
+      issues.push(issueOf(err, file, path));
     }
   } else if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) collectReferenceIssues(v, `${path}[${i}]`, file, issues);
+    for (const [i, v] of value.entries()) collectContextIssues(v, `${path}.${i}`, file, issues);
   } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) collectReferenceIssues(v, `${path}.${k}`, file, issues);
+    if (key === 'tls' || key === 'ssl') collectTlsFileIssues(value as Record<string, unknown>, path, file, issues);
+    for (const [k, v] of Object.entries(value)) collectContextIssues(v, `${path}.${k}`, file, issues, k);
   }
+}
+
+/** The CA bundle, certificate and key files of a TLS section must be readable. */
+function collectTlsFileIssues(tls: Record<string, unknown>, path: string, file: string, issues: ConfigIssue[]): void {
+  for (const key of ['ca', 'cert', 'key']) {
+    const written = tls[key];
+    if (typeof written !== 'string') continue;
+    const where = `${path}.${key}`;
+    let target: string;
+    try {
+      target = resolveSecrets(written, where);
+    } catch {
+      continue; // the reference itself is reported by collectContextIssues
+    }
+    try {
+      accessSync(target, constants.R_OK);
+    } catch (err) {
+      issues.push({file, path: where, message: `cannot read ${target} (${(err as NodeJS.ErrnoException).code})`});
+    }
+  }
+}
+
+function issueOf(err: unknown, file: string, path: string): ConfigIssue {
+  if (!(err instanceof CdcError) || err.exitCode === ExitCode.bug) throw err;
+  const message = err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message;
+  return {file, path, message, ...(err.exitCode === ExitCode.unreachable ? {unreachable: true} : {})};
 }

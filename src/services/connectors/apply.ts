@@ -5,6 +5,7 @@ import {CdcError, ExitCode, ServiceError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled, type Settled} from '../../util/concurrency.js';
 import type {ConfigHistory} from '../history/recorder.js';
+import {fetchVaultSecrets} from '../secrets/vault.js';
 import type {ConnectorDefinition} from './definitions.js';
 import {type ConfigChange, diffConfigs} from './diff.js';
 import {compileSelector} from './select.js';
@@ -72,6 +73,10 @@ export async function applyConnectors(
   definitions: ConnectorDefinition[],
   options: ApplyOptions,
 ): Promise<ApplyResult[]> {
+  await fetchVaultSecrets(
+    ctx,
+    definitions.map((d) => d.config),
+  );
   const connect = connectClient(ctx);
   const limit = options.concurrency ?? 4;
   try {

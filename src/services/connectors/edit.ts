@@ -1,6 +1,7 @@
 import {parse, stringify} from 'yaml';
 import {redactValue, resolveSecretString} from '../../config/secrets.js';
 import {UsageError} from '../../errors.js';
+import {fetchVaultSecrets, type SecretsRun} from '../secrets/vault.js';
 
 /**
  * `connectors edit`: the live config as written (references unresolved) as YAML for an editor, with
@@ -49,11 +50,13 @@ export function parseEdited(text: string, live: Record<string, string>): Record<
  * The config to write from the edited one (as written): values left as they were keep their live
  * value, new ones have their references resolved (in memory only).
  */
-export function resolveEdited(
+export async function resolveEdited(
+  ctx: SecretsRun,
   edited: Record<string, string>,
   written: Record<string, string>,
   live: Record<string, string>,
-): Record<string, string> {
+): Promise<Record<string, string>> {
+  await fetchVaultSecrets(ctx, edited);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(edited))
     out[k] = v === written[k] && live[k] !== undefined ? live[k] : resolveSecretString(v, `$EDITOR: ${k}`);

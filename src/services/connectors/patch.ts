@@ -4,6 +4,7 @@ import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
 import type {ConfigHistory} from '../history/recorder.js';
+import {fetchVaultSecrets} from '../secrets/vault.js';
 import {type ApplyResult, settledResults, writeConfig} from './apply.js';
 import {resolveSelection} from './control.js';
 
@@ -41,6 +42,7 @@ export async function patchConnectors(
   const connect = connectClient(ctx);
   try {
     const names = Object.keys(await resolveSelection(connect, selector, {info: false})).sort();
+    await fetchVaultSecrets(ctx, patch.set);
     const values = resolveSecrets(patch.set, '--set');
     const settled = await mapSettled(names, options.concurrency, async (name) => {
       const live = await connect.getConfig(name);

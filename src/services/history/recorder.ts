@@ -5,7 +5,7 @@ import {runStore} from '../../store/index.js';
 
 /**
  * Records connector config versions as cdcctl writes them (apply, patch, edit, rollback, delete).
- * What is stored is the config as written with secret references kept (`${env:…}`, `${file:…}`);
+ * What is stored is the config as written with secret references kept (`${env:…}`, `${file:…}`, `${vault:…}`);
  * any other value under a secret key, and any secret value resolved in this run, is masked — a
  * resolved secret never reaches the store. Without a store in the context, history is skipped with
  * one warning; a store failure after a successful write is a warning too (the change did happen).

@@ -6,6 +6,7 @@ import {addVersion, type ConfigVersion, getVersion, latestVersions, listVersions
 import {runStore, type Store} from '../../store/index.js';
 import {type ConfigChange, diffConfigs} from '../connectors/diff.js';
 import {compileSelector} from '../connectors/select.js';
+import {fetchVaultSecrets} from '../secrets/vault.js';
 import {isMasked, restoreWrittenForms, storableConfig} from './recorder.js';
 
 /**
@@ -97,6 +98,7 @@ export async function diffHistory(
     try {
       const live = (await connect.getConfig(connector)) ?? {};
       const latest = await version(store, ctx, connector);
+      await fetchVaultSecrets(ctx, before);
       const shown = {before, after: restoreWrittenForms(live, latest.config ?? before)};
       return {connector, from: fromV.version, to, changes: diffConfigs(comparable(before, live), live, shown)};
     } finally {
@@ -144,6 +146,7 @@ export async function planRollback(ctx: RunContext, connector: string, to?: numb
   } finally {
     await connect.close();
   }
+  await fetchVaultSecrets(ctx, target.config);
   const desired: Record<string, string> = {};
   for (const [k, v] of Object.entries(target.config)) {
     if (isMasked(v)) {
@@ -153,7 +156,7 @@ export async function planRollback(ctx: RunContext, connector: string, to?: numb
           ExitCode.usage,
           `version ${target.version} of ${connector} masks the secret "${k}" and the live config has none to keep`,
           {
-            hint: 'Secrets are stored only as ${env:…}/${file:…} references; apply a definition that references it instead.',
+            hint: 'Secrets are stored only as ${env:…}/${file:…}/${vault:…} references; apply a definition that references it instead.',
           },
         );
       }

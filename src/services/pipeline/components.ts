@@ -66,14 +66,15 @@ export interface EndpointHealth {
 
 export async function debeziumHealth(ctx: RunContext): Promise<EndpointHealth[]> {
   const endpoints = ctx.config.debezium?.health ?? [];
-  return Promise.all(endpoints.map((e) => probeDebezium(ctx, e)));
+  return Promise.all(endpoints.map((e, i) => probeDebezium(ctx, e, i)));
 }
 
-async function probeDebezium(ctx: RunContext, e: DebeziumHealthConfig): Promise<EndpointHealth> {
+async function probeDebezium(ctx: RunContext, e: DebeziumHealthConfig, i: number): Promise<EndpointHealth> {
   const service = e.kind === 'server' ? 'Debezium Server' : 'Debezium Cassandra agent';
   const http = new HttpClient({
     service,
     endpoint: e,
+    keyPath: `contexts.${ctx.contextName}.debezium.health.${i}`,
     timeoutMs: Math.min(ctx.timeoutMs ?? e.timeoutMs ?? DEFAULT_TIMEOUT_MS, 10_000),
     retry: {maxAttempts: 1},
     trace: ctx.trace,

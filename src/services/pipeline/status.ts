@@ -216,6 +216,7 @@ async function probeOtherWorker(ctx: RunContext, connect: ConnectClient, id: str
     new HttpClient({
       service: 'Kafka Connect',
       endpoint: {...endpoint, url},
+      keyPath: `contexts.${ctx.contextName}.connect`,
       timeoutMs: Math.min(ctx.timeoutMs ?? endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS, 5000),
       retry: {maxAttempts: 1},
       trace: ctx.trace,
