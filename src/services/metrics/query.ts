@@ -1,5 +1,11 @@
-import {type PrometheusClient, prometheusClient, type RuleGroup, type Target} from '../../clients/prometheus.js';
-import {UsageError} from '../../errors.js';
+import {
+  type PrometheusClient,
+  PromQueryError,
+  prometheusClient,
+  type RuleGroup,
+  type Target,
+} from '../../clients/prometheus.js';
+import {ExitCode, UsageError} from '../../errors.js';
 import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
@@ -147,6 +153,12 @@ export async function dashboard(
         trend: sumByStep(range, w),
       };
     });
+    // a query Prometheus refuses is that row's error; Prometheus unreachable, answering garbage or not
+    // configured usably is the whole screen's
+    const down = settled.find(
+      (s) => !s.ok && !(s.error instanceof PromQueryError && s.error.exitCode === ExitCode.usage),
+    );
+    if (down && !down.ok) throw down.error;
     const rows = settled.map((s, i) =>
       s.ok
         ? s.value
