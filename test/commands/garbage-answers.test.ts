@@ -303,6 +303,13 @@ function problemsOf(id: string, r: CliResult): string[] {
   if (/bug in cdcctl/.test(r.stderr)) problems.push('"bug in cdcctl"');
   const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('Error: '));
   if (r.code !== 0 && !REPORTS.has(id) && errorLines.length !== 1) problems.push(`${errorLines.length} error lines`);
+  // the error's message and hint are one line each: nothing but other messages may follow them
+  const lines = r.stderr.split('\n');
+  const after = lines.findIndex((l) => l.startsWith('Error: '));
+  if (after >= 0 && !REPORTS.has(id)) {
+    const next = lines[after + 1] ?? '';
+    if (next !== '' && !/^(Hint|Warning|Error): /.test(next)) problems.push(`error continues on a second line: "${next}"`);
+  }
   return problems;
 }
 
