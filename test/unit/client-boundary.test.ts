@@ -6,7 +6,8 @@ import {HttpClient} from '../../src/clients/http.js';
 import {PrometheusClient} from '../../src/clients/prometheus.js';
 import {PushgatewayClient} from '../../src/clients/pushgateway.js';
 import {RegistryError, SchemaRegistryClient} from '../../src/clients/schema-registry.js';
-import {BadAnswerError, ExitCode} from '../../src/errors.js';
+import {BadAnswerError, ExitCode, ServiceError} from '../../src/errors.js';
+import {ForbiddenError, resolveIdentity} from '../../src/services/access/identity.js';
 import {type ScriptedReply, scriptedServer} from '../helpers.js';
 
 /**
@@ -215,4 +216,55 @@ describe('client boundary: every method of every REST client', () => {
       assert.deepEqual(escaped, []);
     });
   }
+});
+
+/**
+ * The JWKS URL of `access.jwt` is an HTTP dependency too: when it is unreachable or answers garbage,
+ * the token was not rejected — the key set could not be had (exit 4, not a denial, exit 6).
+ */
+describe('client boundary: the JWKS endpoint of access.jwt', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const token = `${b64({alg: 'RS256', kid: 'k1'})}.${b64({sub: 'ci', iss: 'https://idp', aud: 'cdcctl'})}.c2ln`;
+  const identity = (jwks: string) =>
+    resolveIdentity({jwt: {issuer: 'https://idp', audience: 'cdcctl', jwks}}, 'prod', token);
+
+  for (const [name, reply, pattern] of [
+    ['an HTML page', html, /^the JWKS endpoint http:\S+\/jwks answered 200 with something that is not JSON$/],
+    [
+      'JSON of another shape',
+      {status: 200, body: {unexpected: true}},
+      /answered 200 with JSON that is not a JSON Web Key Set$/,
+    ],
+    ['an error page', {...html, status: 502}, /answered with an error status, not a JSON Web Key Set$/],
+  ] as Array<[string, ScriptedReply, RegExp]>) {
+    it(`${name}: exit 4 naming the endpoint and the config key`, async () => {
+      const server = await serving(reply);
+      await assert.rejects(identity(`${server.url}/jwks`), (err: unknown) => {
+        assert.ok(err instanceof ServiceError, String(err));
+        assert.equal(err.exitCode, ExitCode.unreachable);
+        assert.match(err.message, pattern);
+        assert.match(err.hint ?? '', /contexts\.prod\.access\.jwt\.jwks/);
+        return true;
+      });
+    });
+  }
+
+  it('unreachable: exit 4', async () => {
+    const server = await scriptedServer([{status: 200}]);
+    await server.close();
+    await assert.rejects(
+      identity(`${server.url}/jwks`),
+      (err: unknown) =>
+        err instanceof ServiceError &&
+        err.exitCode === ExitCode.unreachable &&
+        /is unreachable: connection refused$/.test(err.message),
+    );
+  });
+
+  it("a key set without the token's key is still a denial (exit 6)", async () => {
+    const jose = await import('jose');
+    const {publicKey} = await jose.generateKeyPair('RS256');
+    const server = await serving({status: 200, body: {keys: [{...(await jose.exportJWK(publicKey)), kid: 'other'}]}});
+    await assert.rejects(identity(`${server.url}/jwks`), (err: unknown) => err instanceof ForbiddenError);
+  });
 });
