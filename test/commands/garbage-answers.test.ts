@@ -308,7 +308,8 @@ function problemsOf(id: string, r: CliResult): string[] {
   const after = lines.findIndex((l) => l.startsWith('Error: '));
   if (after >= 0 && !REPORTS.has(id)) {
     const next = lines[after + 1] ?? '';
-    if (next !== '' && !/^(Hint|Warning|Error): /.test(next)) problems.push(`error continues on a second line: "${next}"`);
+    if (next !== '' && !/^(Hint|Warning|Error): /.test(next))
+      problems.push(`error continues on a second line: "${next}"`);
   }
   return problems;
 }
