@@ -54,6 +54,26 @@ export function notJson(text: string, contentType: string, source: AnswerSource)
   );
 }
 
+/**
+ * A redirect where the API answers: an SSO gateway sending the client to its login page (REST APIs
+ * do not redirect; cdcctl does not follow). Names where it points, without its query (a SAML or OAuth
+ * request) and credentials.
+ */
+export function redirected(location: string, source: AnswerSource): BadAnswerError {
+  let target = '';
+  try {
+    const url = new URL(location, source.url.replace(/\/\/[^/@]*@/, '//'));
+    target = ` to ${url.origin}${url.pathname}`;
+  } catch {
+    // no Location, or not a URL: the status says enough
+  }
+  return badAnswer(
+    source,
+    `a redirect${target}, not JSON`,
+    `Is a proxy or a login page in front of ${source.service}? Check ${whereConfigured(source)}.`,
+  );
+}
+
 export function looksLikeHtml(text: string, contentType = ''): boolean {
   return /html/i.test(contentType) || /^\s*</.test(text);
 }

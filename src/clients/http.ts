@@ -3,7 +3,7 @@ import type {Agent as HttpAgent, IncomingMessage, RequestOptions} from 'node:htt
 import type {HttpEndpointConfig} from '../config/schema.js';
 import {redact, redactUrl, registerSecret, resolveSecretString, scrubKnownSecrets} from '../config/secrets.js';
 import {BadAnswerError, ConfigError, ServiceError, UsageError} from '../errors.js';
-import {type AnswerSource, htmlTitle, looksLikeHtml, notJson, parseAnswer, type Shape} from './answer.js';
+import {type AnswerSource, htmlTitle, looksLikeHtml, notJson, parseAnswer, redirected, type Shape} from './answer.js';
 
 /**
  * The one HTTP layer under every REST client (Kafka Connect, Schema Registry, Alertmanager,
@@ -308,6 +308,8 @@ export class HttpClient {
   }
 
   private statusError(res: HttpResponse, req: HttpRequest, shown: string): ServiceError {
+    if (res.status >= 300 && res.status < 400)
+      return redirected(String(res.headers.location ?? ''), this.answerSource(res));
     const serverMessage = scrubKnownSecrets(serverMessageOf(res.body));
     return new ServiceError(
       {

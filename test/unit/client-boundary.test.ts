@@ -83,6 +83,19 @@ describe('client boundary: answers that are not what the API returns', () => {
     );
   });
 
+  it('a redirect to a login page: exit 4 naming where it points, without its query (it was exit 2)', async () => {
+    const server = await serving({
+      status: 302,
+      body: '',
+      headers: {location: 'https://sso.example.com/login?SAMLRequest=secret-ish&RelayState=x'},
+    });
+    await assert.rejects(new ConnectClient(http(server.url)).listNames(), (err: unknown) => {
+      badAnswer(/answered 302 with a redirect to https:\/\/sso\.example\.com\/login, not JSON$/)(err);
+      assert.match((err as BadAnswerError).hint ?? '', /proxy or a login page/);
+      return true;
+    });
+  });
+
   it('malformed JSON exits 4 like any garbage (it was exit 2)', async () => {
     const server = await serving({status: 200, body: '{"version": ', headers: {'content-type': 'application/json'}});
     await assert.rejects(new ConnectClient(http(server.url)).serverInfo(), badAnswer(/malformed JSON body/));
