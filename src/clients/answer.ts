@@ -130,11 +130,22 @@ export function describeIssue(issue: Issue, body: unknown): string {
     : `${at}: expected ${expected}, got ${kindOf(value)}`;
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  array: 'an array',
+  object: 'an object',
+  record: 'an object',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  tuple: 'an array',
+  undefined: 'no body',
+};
+
 function expectedOf(issue: Issue): string | undefined {
   const items = issue.origin === 'array' ? ' items' : '';
   switch (issue.code) {
     case 'invalid_type':
-      return issue.expected;
+      return issue.expected && (TYPE_NAMES[issue.expected] ?? issue.expected);
     case 'invalid_value':
       return (issue.values ?? []).map((v) => JSON.stringify(v)).join(' or ');
     case 'invalid_union': {

@@ -106,9 +106,9 @@ describe('client boundary: answers that are not what the API returns', () => {
       [
         {unexpected: true},
         (c) => c.listNames(),
-        /JSON of an unexpected shape \(at the top level: expected array, got an object\)$/,
+        /JSON of an unexpected shape \(at the top level: expected an array, got an object\)$/,
       ],
-      [['a', 7], (c) => c.listNames(), /\(at \[1\]: expected string, got number 7\)$/],
+      [['a', 7], (c) => c.listNames(), /\(at \[1\]: expected a string, got number 7\)$/],
       [
         {name: 'x', connector: {state: 'ZOMBIE', worker_id: 'w:8083'}, tasks: [], type: 'sink'},
         (c) => c.status('x'),
