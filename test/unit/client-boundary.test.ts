@@ -185,6 +185,8 @@ describe('client boundary: every method of every REST client', () => {
     'Pushgateway.pushAdd',
     'Pushgateway.delete',
   ]);
+  /** Their API answers an empty body in some cases: restart without tasks (204), a cluster-wide logger level (204), posted alerts (200). */
+  const mayBeEmpty = new Set(['Kafka Connect.restart', 'Kafka Connect.setLogger', 'Alertmanager.postAlerts']);
   const notCalls = new Set(['constructor', 'close', 'url', 'call', 'api']);
   const placeholder = ['x', {}, {schema: '"string"'}, [{name: 'cdc_sweep', help: 'h', type: 'gauge', samples: []}]];
   const args: Record<string, unknown[]> = {
@@ -204,6 +206,7 @@ describe('client boundary: every method of every REST client', () => {
     ['an HTML page', html],
     ['a JSON object of another shape', {status: 200, body: {unexpected: true}}],
     ['a JSON array of another shape', {status: 200, body: [{unexpected: true}]}],
+    ['an empty body', {status: 200}],
   ] as Array<[string, ScriptedReply]>) {
     it(`answers that are ${name} never leave a client as data`, async () => {
       const server = await serving(body);
@@ -217,6 +220,7 @@ describe('client boundary: every method of every REST client', () => {
         for (const method of methods) {
           const id = `${service}.${method}`;
           if (body !== html && bodyless.has(id)) continue;
+          if (body.body === undefined && mayBeEmpty.has(id)) continue;
           const fn = (client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!;
           try {
             const value = await fn.apply(client, args[id] ?? ['x', 'x', 'x']);
