@@ -27,7 +27,7 @@ const EXIT_CODES_HELP = `EXIT CODES
   1    internal error (a bug in cdcctl)
   2    usage error, invalid input or invalid configuration
   3    the command worked and the answer is "not OK" (unhealthy, drift, verification failed)
-  4    a dependency was unreachable or timed out
+  4    a dependency was unreachable, timed out or answered garbage
   5    partial failure: some targets succeeded, others failed
   6    forbidden by the access policy
   130  interrupted`;

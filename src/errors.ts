@@ -89,13 +89,23 @@ export class ServiceError extends CdcError {
   readonly serverMessage?: string;
 
   constructor(
-    init: {service: string; url: string; status?: number; serverMessage?: string; message: string; code?: string},
+    init: {
+      service: string;
+      url: string;
+      status?: number;
+      serverMessage?: string;
+      message: string;
+      code?: string;
+      /** Overrides the exit code the status maps to (a 200 with a garbage body is not a usage error). */
+      exitCode?: ExitCode;
+    },
     options: CdcErrorOptions = {},
   ) {
     const exit =
-      init.status === undefined || init.status >= 500 || init.status === 408 || init.status === 429
+      init.exitCode ??
+      (init.status === undefined || init.status >= 500 || init.status === 408 || init.status === 429
         ? ExitCode.unreachable
-        : ExitCode.usage;
+        : ExitCode.usage);
     super(init.code ?? (init.status === undefined ? 'UNREACHABLE' : `HTTP_${init.status}`), exit, init.message, {
       ...options,
       details: {
@@ -115,6 +125,18 @@ export class ServiceError extends CdcError {
 
   get unreachable(): boolean {
     return this.status === undefined;
+  }
+}
+
+/**
+ * A service answered, but not the way its API does: an HTML page (a proxy or an SSO login page in
+ * front of it), plain text, malformed JSON, or JSON of another shape. The dependency is not usable
+ * as configured: exit 4, like an unreachable one, and never taken as data.
+ */
+export class BadAnswerError extends ServiceError {
+  constructor(init: {service: string; url: string; status: number; message: string}, options: CdcErrorOptions = {}) {
+    super({...init, code: 'BAD_RESPONSE', exitCode: ExitCode.unreachable}, options);
+    this.name = 'BadAnswerError';
   }
 }
 

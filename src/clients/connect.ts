@@ -1,4 +1,6 @@
+import * as z from 'zod/mini';
 import {ServiceError} from '../errors.js';
+import {parseAnswer, type Shape} from './answer.js';
 import {type HttpClient, pathSegment} from './http.js';
 
 /**
@@ -65,7 +67,7 @@ export interface ConfigKeyInfo {
   importance: string;
   documentation: string;
   group: string | null;
-  order: number;
+  order_in_group?: number;
   width: string;
   display_name: string;
   dependents: string[];
@@ -80,6 +82,114 @@ export interface PluginInfo {
   type: string;
   version?: string;
 }
+
+export interface TaskConfig {
+  id: {connector: string; task: number};
+  config: Record<string, string>;
+}
+
+export type Loggers = Record<string, {level: string; last_modified?: number | null}>;
+
+/**
+ * What Kafka Connect answers (service-apis.md §1.3, checked against the local 4.3 worker): the
+ * fields cdcctl reads are required, every object stays open to fields newer workers add.
+ */
+const stringMap = z.record(z.string(), z.string());
+const connectorState = z.enum(['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING']);
+const connectorType = z.enum(['source', 'sink', 'unknown']);
+const serverInfoShape: Shape<ServerInfo> = z.looseObject({
+  version: z.string(),
+  commit: z.string(),
+  kafka_cluster_id: z.string(),
+});
+const workerHealthShape: Shape<WorkerHealth> = z.looseObject({status: z.string(), message: z.string()});
+const connectorStatusShape: Shape<ConnectorStatus> = z.looseObject({
+  name: z.string(),
+  connector: z.looseObject({
+    state: connectorState,
+    worker_id: z.string(),
+    trace: z.optional(z.string()),
+    version: z.optional(z.string()),
+  }),
+  tasks: z.array(
+    z.looseObject({
+      id: z.number(),
+      state: connectorState,
+      worker_id: z.string(),
+      trace: z.optional(z.string()),
+      version: z.optional(z.string()),
+    }),
+  ),
+  type: connectorType,
+});
+const connectorInfoShape: Shape<ConnectorInfo> = z.looseObject({
+  name: z.string(),
+  config: stringMap,
+  tasks: z.array(z.looseObject({connector: z.string(), task: z.number()})),
+  type: connectorType,
+});
+const expandedShape: Shape<Record<string, ExpandedConnector>> = z.record(
+  z.string(),
+  z.looseObject({status: z.optional(connectorStatusShape), info: z.optional(connectorInfoShape)}),
+);
+const configValidationShape: Shape<ConfigValidation> = z.looseObject({
+  name: z.string(),
+  error_count: z.number(),
+  groups: z.array(z.string()),
+  configs: z.array(
+    z.looseObject({
+      definition: z.looseObject({
+        name: z.string(),
+        type: z.string(),
+        required: z.boolean(),
+        default_value: z.nullable(z.string()),
+        documentation: z.string(),
+      }),
+      value: z.looseObject({
+        name: z.string(),
+        value: z.nullable(z.string()),
+        recommended_values: z.array(z.string()),
+        errors: z.array(z.string()),
+        visible: z.boolean(),
+      }),
+    }),
+  ),
+});
+const configKeysShape: Shape<ConfigKeyInfo[]> = z.array(
+  z.looseObject({
+    name: z.string(),
+    type: z.string(),
+    required: z.boolean(),
+    default_value: z.nullable(z.string()),
+    importance: z.string(),
+    documentation: z.string(),
+    group: z.nullable(z.string()),
+    order_in_group: z.optional(z.number()),
+    width: z.string(),
+    display_name: z.string(),
+    dependents: z.array(z.string()),
+  }),
+);
+const pluginsShape: Shape<PluginInfo[]> = z.array(
+  z.looseObject({class: z.string(), type: z.string(), version: z.optional(z.string())}),
+);
+const tasksShape: Shape<TaskConfig[]> = z.array(
+  z.looseObject({id: z.looseObject({connector: z.string(), task: z.number()}), config: stringMap}),
+);
+const topicsShape = z.record(z.string(), z.looseObject({topics: z.array(z.string())}));
+const offsetsShape: Shape<ConnectorOffsets> = z.looseObject({
+  offsets: z.array(
+    z.looseObject({
+      partition: z.record(z.string(), z.unknown()),
+      offset: z.nullable(z.record(z.string(), z.unknown())),
+    }),
+  ),
+});
+const messageShape = z.looseObject({message: z.string()});
+const loggersShape: Shape<Loggers> = z.record(
+  z.string(),
+  z.looseObject({level: z.string(), last_modified: z.optional(z.nullable(z.number()))}),
+);
 
 /**
  * Kafka Connect's transient answers: rebalance conflicts (409), staged timeouts (500) and the 500 a
@@ -130,7 +240,7 @@ export class ConnectClient {
   }
 
   async serverInfo(): Promise<ServerInfo> {
-    this.info ??= await this.http.get<ServerInfo>('/');
+    this.info ??= await this.http.get('/', undefined, {expect: serverInfoShape});
     return this.info;
   }
 
@@ -141,40 +251,51 @@ export class ConnectClient {
 
   /** `GET /health` (Kafka ≥ 3.9): 200 healthy, 503 starting, 500 unhealthy — all three are answers. */
   async health(): Promise<WorkerHealth & {httpStatus: number}> {
-    const res = await this.http.request<WorkerHealth>({
+    const res = await this.http.request({
       method: 'GET',
       path: '/health',
       accept: [500, 503],
       idempotent: false,
+      expect: workerHealthShape,
     });
-    return {...(res.body ?? {status: 'unknown', message: ''}), httpStatus: res.status};
+    // 500 and 503 carry the same document (the HTTP layer checks only 2xx answers against `expect`)
+    const body =
+      res.status === 200 || res.body === undefined
+        ? res.body
+        : parseAnswer(workerHealthShape, res.body, this.http.answerSource(res));
+    return {...(body ?? {status: 'unknown', message: ''}), httpStatus: res.status};
   }
 
   async listNames(): Promise<string[]> {
-    return this.http.get<string[]>('/connectors', undefined, {retryOn: isTransientConnectAnswer});
+    return this.http.get('/connectors', undefined, {
+      retryOn: isTransientConnectAnswer,
+      expect: z.array(z.string()),
+    });
   }
 
   /** Every connector with its status and config in one call (`expand=status&expand=info`). */
   /** Every connector with its status and (unless `info` is false: it costs the worker a config read each) its info. */
   async listExpanded(options: {info?: boolean} = {}): Promise<Record<string, ExpandedConnector>> {
-    return this.http.get<Record<string, ExpandedConnector>>(
+    return this.http.get(
       '/connectors',
       {expand: options.info === false ? ['status'] : ['status', 'info']},
-      {
-        retryOn: isTransientConnectAnswer,
-      },
+      {retryOn: isTransientConnectAnswer, expect: expandedShape},
     );
   }
 
   async get(name: string): Promise<ConnectorInfo> {
-    return this.http.get<ConnectorInfo>(`/connectors/${enc(name)}`, undefined, {retryOn: isTransientConnectAnswer});
+    return this.http.get(`/connectors/${enc(name)}`, undefined, {
+      retryOn: isTransientConnectAnswer,
+      expect: connectorInfoShape,
+    });
   }
 
   /** The live config, or undefined when the connector does not exist. */
   async getConfig(name: string): Promise<Record<string, string> | undefined> {
     try {
-      return await this.http.get<Record<string, string>>(`/connectors/${enc(name)}/config`, undefined, {
+      return await this.http.get(`/connectors/${enc(name)}/config`, undefined, {
         retryOn: isTransientConnectAnswer,
+        expect: stringMap,
       });
     } catch (err) {
       if (err instanceof ServiceError && err.status === 404) return undefined;
@@ -183,50 +304,54 @@ export class ConnectClient {
   }
 
   async status(name: string): Promise<ConnectorStatus> {
-    return this.http.get<ConnectorStatus>(`/connectors/${enc(name)}/status`, undefined, {
+    return this.http.get(`/connectors/${enc(name)}/status`, undefined, {
       retryOn: isTransientConnectAnswer,
+      expect: connectorStatusShape,
     });
   }
 
   /** Creates or updates (idempotent). Returns whether it was created. */
   async putConfig(name: string, config: Record<string, string>): Promise<{created: boolean; info: ConnectorInfo}> {
-    const res = await this.http.request<ConnectorInfo>({
+    const res = await this.http.request({
       method: 'PUT',
       path: `/connectors/${enc(name)}/config`,
       body: config,
       retryOn: isTransientConnectAnswer,
+      expect: connectorInfoShape,
     });
     return {created: res.status === 201, info: res.body};
   }
 
   async validate(pluginClass: string, config: Record<string, string>): Promise<ConfigValidation> {
     return (
-      await this.http.request<ConfigValidation>({
+      await this.http.request({
         method: 'PUT',
         path: `/connector-plugins/${enc(pluginClass)}/config/validate`,
         body: config,
         retryOn: isTransientConnectAnswer,
+        expect: configValidationShape,
       })
     ).body;
   }
 
   async plugins(connectorsOnly = true): Promise<PluginInfo[]> {
-    return this.http.get<PluginInfo[]>('/connector-plugins', {connectorsOnly});
+    return this.http.get('/connector-plugins', {connectorsOnly}, {expect: pluginsShape});
   }
 
   async pluginConfig(pluginClass: string): Promise<ConfigKeyInfo[]> {
-    return this.http.get<ConfigKeyInfo[]>(`/connector-plugins/${enc(pluginClass)}/config`);
+    return this.http.get(`/connector-plugins/${enc(pluginClass)}/config`, undefined, {expect: configKeysShape});
   }
 
   /** PATCH (Kafka ≥ 3.8): `null` removes a key. */
   async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
     return (
-      await this.http.request<ConnectorInfo>({
+      await this.http.request({
         method: 'PATCH',
         path: `/connectors/${enc(name)}/config`,
         body: patch,
         idempotent: true,
         retryOn: isTransientConnectAnswer,
+        expect: connectorInfoShape,
       })
     ).body;
   }
@@ -252,12 +377,13 @@ export class ConnectClient {
     name: string,
     options: {includeTasks?: boolean; onlyFailed?: boolean} = {},
   ): Promise<ConnectorStatus | undefined> {
-    const res = await this.http.request<ConnectorStatus>({
+    const res = await this.http.request({
       method: 'POST',
       path: `/connectors/${enc(name)}/restart`,
       query: {includeTasks: options.includeTasks ?? false, onlyFailed: options.onlyFailed ?? false},
       idempotent: true,
       retryOn: isTransientConnectAnswer,
+      expect: z.optional(connectorStatusShape),
     });
     return res.status === 202 ? res.body : undefined;
   }
@@ -266,8 +392,11 @@ export class ConnectClient {
     await this.http.request({method: 'DELETE', path: `/connectors/${enc(name)}`, retryOn: isTransientConnectAnswer});
   }
 
-  async tasks(name: string): Promise<Array<{id: {connector: string; task: number}; config: Record<string, string>}>> {
-    return this.http.get(`/connectors/${enc(name)}/tasks`, undefined, {retryOn: isTransientConnectAnswer});
+  async tasks(name: string): Promise<TaskConfig[]> {
+    return this.http.get(`/connectors/${enc(name)}/tasks`, undefined, {
+      retryOn: isTransientConnectAnswer,
+      expect: tasksShape,
+    });
   }
 
   async restartTask(name: string, task: number): Promise<void> {
@@ -282,7 +411,7 @@ export class ConnectClient {
   /** Topics the connector has used (KIP-558), or undefined when topic tracking is disabled. */
   async topics(name: string): Promise<string[] | undefined> {
     try {
-      const body = await this.http.get<Record<string, {topics: string[]}>>(`/connectors/${enc(name)}/topics`);
+      const body = await this.http.get(`/connectors/${enc(name)}/topics`, undefined, {expect: topicsShape});
       return body[name]?.topics ?? [];
     } catch (err) {
       if (err instanceof ServiceError && err.status === 403) return undefined;
@@ -291,41 +420,45 @@ export class ConnectClient {
   }
 
   async offsets(name: string): Promise<ConnectorOffsets> {
-    return this.http.get<ConnectorOffsets>(`/connectors/${enc(name)}/offsets`, undefined, {
+    return this.http.get(`/connectors/${enc(name)}/offsets`, undefined, {
       retryOn: isTransientConnectAnswer,
+      expect: offsetsShape,
     });
   }
 
   async alterOffsets(name: string, offsets: ConnectorOffsets): Promise<string> {
-    const res = await this.http.request<{message: string}>({
+    const res = await this.http.request({
       method: 'PATCH',
       path: `/connectors/${enc(name)}/offsets`,
       body: offsets,
       retryOn: isTransientConnectAnswer,
+      expect: messageShape,
     });
-    return res.body?.message ?? '';
+    return res.body.message;
   }
 
   async resetOffsets(name: string): Promise<string> {
-    const res = await this.http.request<{message: string}>({
+    const res = await this.http.request({
       method: 'DELETE',
       path: `/connectors/${enc(name)}/offsets`,
       retryOn: isTransientConnectAnswer,
+      expect: messageShape,
     });
-    return res.body?.message ?? '';
+    return res.body.message;
   }
 
-  async loggers(): Promise<Record<string, {level: string; last_modified: number | null}>> {
-    return this.http.get('/admin/loggers');
+  async loggers(): Promise<Loggers> {
+    return this.http.get('/admin/loggers', undefined, {expect: loggersShape});
   }
 
   /** Sets a logger's level on this worker (default) or the whole cluster (Kafka ≥ 3.7). */
   async setLogger(logger: string, level: string, scope: 'worker' | 'cluster'): Promise<string[]> {
-    const res = await this.http.request<string[]>({
+    const res = await this.http.request({
       method: 'PUT',
       path: `/admin/loggers/${enc(logger)}`,
       query: scope === 'cluster' ? {scope} : undefined,
       body: {level},
+      expect: z.optional(z.array(z.string())),
     });
     return res.body ?? [];
   }

@@ -19,6 +19,7 @@ export function httpClientFor(ctx: RunContext, key: HttpServiceKey, url?: string
     timeoutMs: ctx.timeoutMs ?? endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     trace: ctx.trace,
     userAgent: ctx.userAgent,
+    origin: `contexts.${ctx.contextName}.${key}.url`,
   });
 }
 

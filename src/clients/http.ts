@@ -9,7 +9,8 @@ import {
   resolveSecretString,
   scrubKnownSecrets,
 } from '../config/secrets.js';
-import {CdcError, ConfigError, ServiceError, UsageError} from '../errors.js';
+import {BadAnswerError, CdcError, ConfigError, ServiceError, UsageError} from '../errors.js';
+import {type AnswerSource, htmlTitle, looksLikeHtml, notJson, parseAnswer, redirected, type Shape} from './answer.js';
 
 /**
  * The one HTTP layer under every REST client (Kafka Connect, Schema Registry, Alertmanager,
@@ -61,9 +62,11 @@ export interface HttpClientOptions {
   /** Receives one line per request and answer (`--verbose`); credentials never reach it. */
   trace?: (line: string) => void;
   userAgent?: string;
+  /** The configuration key the URL comes from (`contexts.local.connect.url`), named in hints. */
+  origin?: string;
 }
 
-export interface HttpRequest {
+export interface HttpRequest<T = unknown> {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   query?: Record<string, string | number | boolean | Array<string | number | boolean> | undefined>;
@@ -79,12 +82,19 @@ export interface HttpRequest {
   /** Extra retry rule for answers this service documents as transient (e.g. Connect's 409 rebalance). */
   retryOn?: (status: number, body: unknown) => boolean;
   timeoutMs?: number;
+  /**
+   * The shape of a 2xx answer's body (client boundary, see answer.ts). Without it a 2xx answer may
+   * be anything but an HTML page (a proxy's or a login page is never the service's answer).
+   */
+  expect?: Shape<T>;
 }
 
 export interface HttpResponse<T = unknown> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: T;
+  /** The request's URL, without credentials. */
+  url: string;
 }
 
 const TRANSIENT_STATUS = new Set([502, 503, 504]);
@@ -115,7 +125,7 @@ export class HttpClient {
     return redactUrl(this.baseUrl.toString().replace(/\/$/, ''));
   }
 
-  async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+  async request<T = unknown>(req: HttpRequest<T>): Promise<HttpResponse<T>> {
     const url = this.urlFor(req);
     const shown = redactUrl(url.toString());
     const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
@@ -137,7 +147,7 @@ export class HttpClient {
       } else {
         this.trace(`← ${outcome.status} ${req.method} ${shown} (${elapsed} ms)`);
         const ok = (outcome.status >= 200 && outcome.status < 300) || req.accept?.includes(outcome.status);
-        if (ok) return outcome;
+        if (ok) return this.checked(outcome, req);
         const transient =
           (idempotent && TRANSIENT_STATUS.has(outcome.status)) ||
           (req.retryOn?.(outcome.status, outcome.body) ?? false);
@@ -149,13 +159,28 @@ export class HttpClient {
     }
   }
 
-  async get<T = unknown>(path: string, query?: HttpRequest['query'], extra: Partial<HttpRequest> = {}): Promise<T> {
+  async get<T = unknown>(path: string, query?: HttpRequest['query'], extra: Partial<HttpRequest<T>> = {}): Promise<T> {
     return (await this.request<T>({method: 'GET', path, query, ...extra})).body;
   }
 
   async close(): Promise<void> {
     this.agent?.destroy();
     this.agent = undefined;
+  }
+
+  /** Where an answer came from, for the errors that refuse it. */
+  answerSource(res: Pick<HttpResponse, 'status' | 'url'>): AnswerSource {
+    return {service: this.service, url: res.url, status: res.status, origin: this.options.origin};
+  }
+
+  /** A 2xx answer as its caller declared it (`expect`), and never an HTML page; other accepted answers are the caller's to read. */
+  private checked<T>(res: HttpResponse<T>, req: HttpRequest<T>): HttpResponse<T> {
+    if (res.status < 200 || res.status >= 300) return res;
+    const type = String(res.headers['content-type'] ?? '');
+    if (typeof res.body === 'string' && (req.expect || looksLikeHtml(res.body, type))) {
+      throw notJson(res.body, type, this.answerSource(res));
+    }
+    return req.expect ? {...res, body: parseAnswer(req.expect, res.body, this.answerSource(res))} : res;
   }
 
   private mayRetry(attempt: number, started: number): boolean {
@@ -171,7 +196,7 @@ export class HttpClient {
     return url;
   }
 
-  private async once<T>(req: HttpRequest, url: URL, shown: string): Promise<HttpResponse<T>> {
+  private async once<T>(req: HttpRequest<T>, url: URL, shown: string): Promise<HttpResponse<T>> {
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs;
     const headers: Record<string, string> = {accept: 'application/json', ...this.requestHeaders()};
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -200,19 +225,21 @@ export class HttpClient {
         parsed = JSON.parse(text);
       } catch {
         if (type.includes('json')) {
-          throw new ServiceError({
-            service: this.service,
-            url: shown,
-            status,
-            message: `${this.service} at ${shown} answered ${status} with a malformed JSON body`,
-            code: 'BAD_RESPONSE',
-          });
+          throw new BadAnswerError(
+            {
+              service: this.service,
+              url: shown,
+              status,
+              message: `${this.service} at ${shown} answered ${status} with a malformed JSON body`,
+            },
+            {hint: `Check that ${this.options.origin ?? "the context's URL"} points at ${this.service} itself.`},
+          );
         }
       }
     } else if (text === '') {
       parsed = undefined;
     }
-    return {status, headers: resHeaders, body: parsed as T};
+    return {status, headers: resHeaders, body: parsed as T, url: shown};
   }
 
   private requestHeaders(): Record<string, string> {
@@ -299,6 +326,8 @@ export class HttpClient {
   }
 
   private statusError(res: HttpResponse, req: HttpRequest, shown: string): ServiceError {
+    if (res.status >= 300 && res.status < 400)
+      return redirected(String(res.headers.location ?? ''), this.answerSource(res));
     const serverMessage = scrubKnownSecrets(serverMessageOf(res.body));
     return new ServiceError(
       {
@@ -373,7 +402,12 @@ export function serverMessageOf(body: unknown): string {
     }
     return firstLine(JSON.stringify(body));
   }
-  return typeof body === 'string' ? firstLine(body) : '';
+  if (typeof body !== 'string') return '';
+  if (looksLikeHtml(body)) {
+    const title = htmlTitle(body);
+    return `an HTML page${title ? ` ("${title}")` : ''}`;
+  }
+  return firstLine(body);
 }
 
 function firstLine(text: string): string {

@@ -1,7 +1,9 @@
+import * as z from 'zod/mini';
 import {CdcError, ExitCode} from '../errors.js';
 import type {RunContext} from '../runtime.js';
+import type {Shape} from './answer.js';
 import {httpClientFor} from './factory.js';
-import type {HttpClient} from './http.js';
+import {type HttpClient, serverMessageOf} from './http.js';
 
 /**
  * Prometheus HTTP API (`/api/v1`): instant and range queries, targets, rules, alerts, build info.
@@ -55,12 +57,68 @@ export interface RuleGroup {
   rules: Rule[];
 }
 
-interface Envelope<T> {
-  status: 'success' | 'error';
-  data?: T;
+/**
+ * What Prometheus answers (service-apis.md §6, checked against the local 2.42): a success envelope
+ * around each endpoint's data; objects stay open to the fields newer servers add.
+ */
+function envelope<T>(data: Shape<T>) {
+  return z.looseObject({
+    status: z.literal('success'),
+    data,
+    warnings: z.optional(z.array(z.string())),
+    infos: z.optional(z.array(z.string())),
+  });
+}
+const labels = z.record(z.string(), z.string());
+const point = z.tuple([z.number(), z.string()]);
+const rawResultShape = z.discriminatedUnion('resultType', [
+  z.looseObject({resultType: z.literal('vector'), result: z.array(z.looseObject({metric: labels, value: point}))}),
+  z.looseObject({
+    resultType: z.literal('matrix'),
+    result: z.array(z.looseObject({metric: labels, values: z.array(point)})),
+  }),
+  z.looseObject({resultType: z.enum(['scalar', 'string']), result: point}),
+]);
+type RawResult = z.infer<typeof rawResultShape>;
+const targetShape: Shape<Target> = z.looseObject({
+  scrapePool: z.string(),
+  scrapeUrl: z.string(),
+  labels,
+  health: z.enum(['up', 'down', 'unknown']),
+  lastError: z.string(),
+  lastScrape: z.string(),
+  lastScrapeDuration: z.number(),
+  scrapeInterval: z.optional(z.string()),
+});
+const ruleShape: Shape<Rule> = z.looseObject({
+  type: z.enum(['alerting', 'recording']),
+  name: z.string(),
+  query: z.string(),
+  health: z.string(),
+  state: z.optional(z.enum(['inactive', 'pending', 'firing'])),
+  duration: z.optional(z.number()),
+  labels: z.optional(labels),
+  annotations: z.optional(labels),
+  alerts: z.optional(z.array(z.looseObject({labels, state: z.string(), activeAt: z.string(), value: z.string()}))),
+  lastError: z.optional(z.string()),
+  evaluationTime: z.optional(z.number()),
+  lastEvaluation: z.optional(z.string()),
+});
+const ruleGroupShape: Shape<RuleGroup> = z.looseObject({
+  name: z.string(),
+  file: z.string(),
+  interval: z.number(),
+  rules: z.array(ruleShape),
+});
+const queryAnswer = envelope(rawResultShape);
+const targetsAnswer = envelope(z.looseObject({activeTargets: z.array(targetShape)}));
+const rulesAnswer = envelope(z.looseObject({groups: z.array(ruleGroupShape)}));
+const buildInfoAnswer = envelope(z.looseObject({version: z.string()}));
+
+/** Prometheus's error envelope (400, 422, 503). */
+interface ErrorEnvelope {
   errorType?: string;
   error?: string;
-  warnings?: string[];
 }
 
 /** Prometheus refused the query (bad PromQL 400, cannot execute 422) or timed out evaluating it (503). */
@@ -108,83 +166,86 @@ export class PrometheusClient {
    * GET with the query in the URL (HttpClient sends JSON bodies only; Prometheus wants a form for POST).
    * 400/422/503 carry Prometheus's own error envelope.
    */
-  private async api<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
+  private async api<T>(
+    path: string,
+    params: Record<string, string | undefined>,
+    answer: Shape<{data: T; warnings?: string[]; infos?: string[]}>,
+  ): Promise<T> {
     const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<
       string,
       string
     >;
-    const res = await this.http.request<Envelope<T>>({
+    const res = await this.http.request({
       method: 'GET',
       path: `/api/v1/${path}`,
       query: clean,
       accept: [400, 422, 503],
+      expect: answer,
     });
-    const body = res.body;
-    if (res.status >= 400 || body?.status !== 'success') {
-      throw new PromQueryError(body?.errorType ?? 'unknown', body?.error ?? `HTTP ${res.status}`, res.status);
+    if (res.status >= 400) {
+      const error: ErrorEnvelope = res.body && typeof res.body === 'object' ? (res.body as ErrorEnvelope) : {};
+      const message = typeof error.error === 'string' ? error.error : serverMessageOf(res.body);
+      throw new PromQueryError(
+        typeof error.errorType === 'string' ? error.errorType : 'unknown',
+        message || `HTTP ${res.status}`,
+        res.status,
+      );
     }
-    this.warnings = [...(body.warnings ?? []), ...((body as {infos?: string[]}).infos ?? [])];
-    return body.data as T;
+    this.warnings = [...(res.body.warnings ?? []), ...(res.body.infos ?? [])];
+    return res.body.data;
   }
 
   async query(promql: string, time?: number): Promise<QueryResult> {
     return normalise(
-      await this.api<RawResult>('query', {query: promql, time: time === undefined ? undefined : String(time)}),
+      await this.api('query', {query: promql, time: time === undefined ? undefined : String(time)}, queryAnswer),
     );
   }
 
   async queryRange(promql: string, start: number, end: number, stepSeconds: number): Promise<Series[]> {
     const r = normalise(
-      await this.api<RawResult>('query_range', {
-        query: promql,
-        start: String(start),
-        end: String(end),
-        step: String(stepSeconds),
-      }),
+      await this.api(
+        'query_range',
+        {query: promql, start: String(start), end: String(end), step: String(stepSeconds)},
+        queryAnswer,
+      ),
     );
     return r.resultType === 'matrix' ? r.result : [];
   }
 
   async targets(state: 'active' | 'dropped' | 'any' = 'active'): Promise<Target[]> {
-    const d = await this.api<{activeTargets: Target[]}>('targets', {state});
-    return d.activeTargets ?? [];
+    return (await this.api('targets', {state}, targetsAnswer)).activeTargets;
   }
 
   async rules(type?: 'alert' | 'record'): Promise<RuleGroup[]> {
-    return (await this.api<{groups: RuleGroup[]}>('rules', {type})).groups;
+    return (await this.api('rules', {type}, rulesAnswer)).groups;
   }
 
   async buildInfo(): Promise<{version: string}> {
-    return this.api('status/buildinfo', {});
+    return this.api('status/buildinfo', {}, buildInfoAnswer);
   }
 }
-
-type RawResult = {resultType: string; result: unknown};
 
 function normalise(raw: RawResult): QueryResult {
   switch (raw.resultType) {
     case 'vector':
       return {
         resultType: 'vector',
-        result: (raw.result as Array<{metric: Labels; value: [number, string]}>).map((s) => ({
-          metric: s.metric,
-          value: [s.value[0], toNumber(s.value[1])],
-        })),
+        result: raw.result.map((s) => ({metric: s.metric, value: [s.value[0], toNumber(s.value[1])]})),
       };
     case 'matrix':
       return {
         resultType: 'matrix',
-        result: (raw.result as Array<{metric: Labels; values: Array<[number, string]>}>).map((s) => ({
+        result: raw.result.map((s) => ({
           metric: s.metric,
           values: s.values.map(([t, v]) => [t, toNumber(v)] as [number, number]),
         })),
       };
     case 'scalar': {
-      const [t, v] = raw.result as [number, string];
+      const [t, v] = raw.result;
       return {resultType: 'scalar', result: [t, toNumber(v)]};
     }
     default:
-      return {resultType: 'string', result: raw.result as [number, string]};
+      return {resultType: 'string', result: raw.result};
   }
 }
 

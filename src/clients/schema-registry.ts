@@ -1,7 +1,9 @@
+import * as z from 'zod/mini';
 import {CdcError, ExitCode} from '../errors.js';
 import type {RunContext} from '../runtime.js';
+import type {Shape} from './answer.js';
 import {httpClientFor} from './factory.js';
-import {type HttpClient, type HttpRequest, pathSegment} from './http.js';
+import {type HttpClient, type HttpRequest, pathSegment, serverMessageOf} from './http.js';
 
 /**
  * The Confluent Schema Registry REST API as served by Confluent, Apicurio (`/apis/ccompat/v7`) and
@@ -140,6 +142,36 @@ export function normaliseErrorCode(status: number, body: unknown): number {
 /** Answers whose body carries the registry's own error (502/503/504 stay with the HTTP layer's retries). */
 const ERROR_STATUSES = [400, 401, 403, 404, 405, 406, 409, 412, 415, 422, 500];
 
+/**
+ * What the registry answers (service-apis.md §4.2, checked against the local Apicurio 3.3): `schemaType`
+ * and `references` may be omitted, an id, version and schema text may not (without them a listing
+ * showed NaN rows). Objects stay open to the fields newer servers add.
+ */
+const schemaType = z.enum(['AVRO', 'JSON', 'PROTOBUF']);
+const referencesShape = z.optional(
+  z.array(z.looseObject({name: z.string(), subject: z.string(), version: z.number()})),
+);
+const subjectVersionShape = z.looseObject({
+  subject: z.optional(z.string()),
+  id: z.number(),
+  version: z.number(),
+  schema: z.string(),
+  schemaType: z.optional(schemaType),
+  references: referencesShape,
+});
+/** A lookup's answer: some servers leave out the schema text the caller already has. */
+const lookupShape = z.looseObject({...subjectVersionShape.shape, schema: z.optional(z.string())});
+const schemaByIdShape = z.looseObject({
+  schema: z.string(),
+  schemaType: z.optional(schemaType),
+  references: referencesShape,
+});
+const level = z.enum(COMPATIBILITY_LEVELS);
+/** `compatibilityLevel` on GET and DELETE, `compatibility` on PUT: one of them. */
+const levelShape = z.union([z.looseObject({compatibilityLevel: level}), z.looseObject({compatibility: level})]);
+const modeShape = z.looseObject({mode: z.enum(REGISTRY_MODES)});
+const numbers = z.array(z.number());
+
 /** Compatibility level from either spelling (`compatibilityLevel` on GET, `compatibility` on PUT). */
 export function levelOf(body: unknown): CompatibilityLevel | undefined {
   const b = (body ?? {}) as {compatibilityLevel?: string; compatibility?: string};
@@ -158,22 +190,23 @@ export class SchemaRegistryClient {
   }
 
   /** Every request goes through here so that error bodies keep their `error_code`. */
-  private async call<T>(req: HttpRequest, hint?: (code: number) => string | undefined): Promise<T> {
-    const res = await this.http.request<T>({...req, accept: ERROR_STATUSES});
+  private async call<T>(
+    req: HttpRequest<T> & {expect: Shape<T>},
+    hint?: (code: number) => string | undefined,
+  ): Promise<T> {
+    const res = await this.http.request({...req, accept: ERROR_STATUSES});
     if (res.status >= 200 && res.status < 300) return res.body;
     const code = normaliseErrorCode(res.status, res.body);
-    const message =
-      typeof res.body === 'string'
-        ? res.body.trim()
-        : String((res.body as {message?: unknown} | undefined)?.message ?? JSON.stringify(res.body ?? ''));
+    const message = serverMessageOf(res.body);
     throw new RegistryError(code, res.status, message, `${req.method} ${req.path}`, hint?.(code));
   }
 
   /** Subjects; the prefix is also applied here because Apicurio 3.3 ignores `subjectPrefix`. */
   async subjects(options: {prefix?: string; deleted?: boolean; deletedOnly?: boolean} = {}): Promise<string[]> {
-    const names = await this.call<string[]>({
+    const names = await this.call({
       method: 'GET',
       path: '/subjects',
+      expect: z.array(z.string()),
       query: {
         subjectPrefix: options.prefix,
         deleted: options.deleted || undefined,
@@ -184,9 +217,10 @@ export class SchemaRegistryClient {
   }
 
   async versions(subject: string, options: {deleted?: boolean} = {}): Promise<number[]> {
-    return this.call<number[]>({
+    return this.call({
       method: 'GET',
       path: `/subjects/${enc(subject)}/versions`,
+      expect: numbers,
       query: {deleted: options.deleted || undefined},
     });
   }
@@ -197,38 +231,43 @@ export class SchemaRegistryClient {
     version: number | 'latest',
     options: {deleted?: boolean} = {},
   ): Promise<SubjectVersion> {
-    const body = await this.call<Partial<SubjectVersion>>({
+    const body = await this.call({
       method: 'GET',
       path: `/subjects/${enc(subject)}/versions/${version}`,
       query: {deleted: options.deleted || undefined},
+      expect: subjectVersionShape,
     });
     return {
       subject: body.subject ?? subject,
-      id: Number(body.id),
-      version: Number(body.version),
-      schema: body.schema ?? '',
-      schemaType: (body.schemaType ?? 'AVRO') as SchemaType,
+      id: body.id,
+      version: body.version,
+      schema: body.schema,
+      schemaType: body.schemaType ?? 'AVRO',
       references: body.references ?? [],
     };
   }
 
   async schemaById(id: number): Promise<SchemaById> {
-    const body = await this.call<Partial<SchemaById>>({method: 'GET', path: `/schemas/ids/${id}`});
+    const body = await this.call({method: 'GET', path: `/schemas/ids/${id}`, expect: schemaByIdShape});
     return {
       id,
-      schema: body.schema ?? '',
-      schemaType: (body.schemaType ?? 'AVRO') as SchemaType,
+      schema: body.schema,
+      schemaType: body.schemaType ?? 'AVRO',
       references: body.references ?? [],
     };
   }
 
   /** Where a schema id is used: `[{subject, version}]`. */
   async idVersions(id: number): Promise<Array<{subject: string; version: number}>> {
-    return this.call({method: 'GET', path: `/schemas/ids/${id}/versions`});
+    return this.call({
+      method: 'GET',
+      path: `/schemas/ids/${id}/versions`,
+      expect: z.array(z.looseObject({subject: z.string(), version: z.number()})),
+    });
   }
 
   async types(): Promise<string[]> {
-    return this.call({method: 'GET', path: '/schemas/types'});
+    return this.call({method: 'GET', path: '/schemas/types', expect: z.array(z.string())});
   }
 
   /** Registers (idempotent: an identical schema returns its existing id). */
@@ -239,6 +278,7 @@ export class SchemaRegistryClient {
         path: `/subjects/${enc(subject)}/versions`,
         query: {normalize: options.normalize || undefined},
         body: schemaBody(schema),
+        expect: z.looseObject({id: z.number()}),
       },
       (code) =>
         code === RegistryCode.incompatible
@@ -250,18 +290,19 @@ export class SchemaRegistryClient {
   /** The version under `subject` holding exactly this schema, or undefined. */
   async lookup(subject: string, schema: NewSchema): Promise<SubjectVersion | undefined> {
     try {
-      const body = await this.call<Partial<SubjectVersion>>({
+      const body = await this.call({
         method: 'POST',
         path: `/subjects/${enc(subject)}`,
         body: schemaBody(schema),
         idempotent: true,
+        expect: lookupShape,
       });
       return {
         subject,
-        id: Number(body.id),
-        version: Number(body.version),
+        id: body.id,
+        version: body.version,
         schema: body.schema ?? schema.schema,
-        schemaType: (body.schemaType ?? schema.schemaType ?? 'AVRO') as SchemaType,
+        schemaType: body.schemaType ?? schema.schemaType ?? 'AVRO',
         references: body.references ?? [],
       };
     } catch (err) {
@@ -284,12 +325,13 @@ export class SchemaRegistryClient {
         ? `/compatibility/subjects/${enc(subject)}/versions`
         : `/compatibility/subjects/${enc(subject)}/versions/${version}`;
     try {
-      const body = await this.call<{is_compatible?: boolean; messages?: string[]}>({
+      const body = await this.call({
         method: 'POST',
         path,
         query: {verbose: true},
         body: schemaBody(schema),
         idempotent: true,
+        expect: z.looseObject({is_compatible: z.boolean(), messages: z.optional(z.array(z.string()))}),
       });
       return {compatible: body.is_compatible === true, messages: body.messages ?? []};
     } catch (err) {
@@ -305,6 +347,7 @@ export class SchemaRegistryClient {
       method: 'DELETE',
       path: `/subjects/${enc(subject)}`,
       query: {permanent: permanent || undefined},
+      expect: numbers,
     });
   }
 
@@ -313,6 +356,7 @@ export class SchemaRegistryClient {
       method: 'DELETE',
       path: `/subjects/${enc(subject)}/versions/${version}`,
       query: {permanent: permanent || undefined},
+      expect: z.number(),
     });
   }
 
@@ -326,6 +370,7 @@ export class SchemaRegistryClient {
         method: 'GET',
         path: subject ? `/config/${enc(subject)}` : '/config',
         query: {defaultToGlobal: (subject && effective) || undefined},
+        expect: levelShape,
       });
       return levelOf(body);
     } catch (err) {
@@ -348,14 +393,14 @@ export class SchemaRegistryClient {
     const own = await this.getCompatibility(subject);
     if (own === undefined) return {known: true};
     if (own !== (await this.getCompatibility())) return {level: own, known: true};
-    const rules = await this.apicurioArtifactRules(subject);
+    const rules = await this.#apicurioArtifactRules(subject);
     return rules === undefined
       ? {level: own, known: false}
       : {level: rules.includes('COMPATIBILITY') ? own : undefined, known: true};
   }
 
-  /** Apicurio 3 only: the rules set on the artifact behind a ccompat subject, or undefined elsewhere. */
-  private async apicurioArtifactRules(subject: string): Promise<string[] | undefined> {
+  /** Apicurio 3 only: the rules set on the artifact behind a ccompat subject, or undefined elsewhere (best effort: not a client method of its own, so a garbage answer leaves the level "not known"). */
+  async #apicurioArtifactRules(subject: string): Promise<string[] | undefined> {
     if (!/\/apis\/ccompat\/v[67]\/?$/.test(this.http.baseUrl.pathname)) return undefined;
     try {
       const res = await this.http.request<unknown>({
@@ -377,20 +422,22 @@ export class SchemaRegistryClient {
       method: 'PUT',
       path: subject ? `/config/${enc(subject)}` : '/config',
       body: {compatibility: level},
+      expect: levelShape,
     });
     return levelOf(body) ?? level;
   }
 
   /** Removes a subject's own level (it then follows the global one); returns the level removed. */
   async deleteCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
-    return levelOf(await this.call({method: 'DELETE', path: `/config/${enc(subject)}`}));
+    return levelOf(await this.call({method: 'DELETE', path: `/config/${enc(subject)}`, expect: levelShape}));
   }
 
   async getMode(subject?: string): Promise<RegistryMode | undefined> {
     try {
-      const body = await this.call<{mode?: RegistryMode}>({
+      const body = await this.call({
         method: 'GET',
         path: subject ? `/mode/${enc(subject)}` : '/mode',
+        expect: modeShape,
       });
       return body.mode;
     } catch (err) {
@@ -400,11 +447,12 @@ export class SchemaRegistryClient {
   }
 
   async setMode(mode: RegistryMode, subject?: string, force = false): Promise<RegistryMode> {
-    const body = await this.call<{mode?: RegistryMode}>({
+    const body = await this.call({
       method: 'PUT',
       path: subject ? `/mode/${enc(subject)}` : '/mode',
       query: {force: force || undefined},
       body: {mode},
+      expect: modeShape,
     });
     return body.mode ?? mode;
   }

@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises';
 import {hostname, userInfo} from 'node:os';
 import type {AccessConfig} from '../../config/schema.js';
-import {registerSecret} from '../../config/secrets.js';
-import {CdcError, ConfigError, ExitCode} from '../../errors.js';
+import {redactUrl, registerSecret} from '../../config/secrets.js';
+import {BadAnswerError, CdcError, ConfigError, ExitCode, ServiceError} from '../../errors.js';
 
 /**
  * Who runs cdcctl: a verified JWT when `CDCCTL_TOKEN` is set (issuer, audience and JWKS from the
@@ -54,7 +54,8 @@ export async function resolveIdentity(
     });
   }
   const jose = await import('jose');
-  const keys = /^https?:\/\//.test(jwt.jwks)
+  const remote = /^https?:\/\//.test(jwt.jwks);
+  const keys = remote
     ? jose.createRemoteJWKSet(new URL(jwt.jwks), {timeoutDuration: 10_000})
     : jose.createLocalJWKSet(await readJwksFile(jwt.jwks));
   let payload: Record<string, unknown>;
@@ -67,6 +68,10 @@ export async function resolveIdentity(
     }));
   } catch (err) {
     const e = err as Error & {code?: string};
+    if (remote) {
+      const unusable = keySetFailure(e, jwt.jwks, `contexts.${contextName}.access.jwt.jwks`);
+      if (unusable) throw unusable;
+    }
     throw new ForbiddenError(`${TOKEN_ENV} was rejected: ${e.message}`, {
       hint: `The token must be signed by a key of ${jwt.jwks}, issued by ${jwt.issuer} for audience ${[jwt.audience].flat().join(', ')}, and unexpired (with an exp claim).`,
       details: {reason: e.code ?? 'ERR_JWT_INVALID'},
@@ -115,6 +120,45 @@ function tokenLifetimeSeconds(payload: Record<string, unknown>): number {
 function lifetimeSeconds(text: string): number {
   const m = /^(\d+)(s|m|h)$/.exec(text)!;
   return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+/**
+ * The key set could not be had — the JWKS URL unreachable, timing out, or answering something that
+ * is not a JSON Web Key Set (a proxy's login page, an error page) — which says nothing of the token:
+ * a dependency failure (exit 4), not a denial. Undefined for the token's own failures.
+ */
+function keySetFailure(
+  e: Error & {code?: string; cause?: unknown},
+  jwks: string,
+  origin: string,
+): CdcError | undefined {
+  const service = 'JWKS endpoint';
+  const url = redactUrl(jwks);
+  if (e.code === 'ERR_JWKS_TIMEOUT' || (e.name === 'TypeError' && /fetch failed/.test(e.message))) {
+    const inner = e.cause as {code?: string; message?: string} | undefined;
+    const cause = inner?.code === 'ECONNREFUSED' ? 'connection refused' : (inner?.code ?? inner?.message);
+    return new ServiceError(
+      {
+        service,
+        url,
+        message: `the ${service} ${url} is unreachable: ${e.code === 'ERR_JWKS_TIMEOUT' ? 'no answer within 10 s' : (cause ?? e.message)}`,
+        code: e.code === 'ERR_JWKS_TIMEOUT' ? 'TIMEOUT' : 'UNREACHABLE',
+      },
+      {hint: `Check that the identity provider is reachable and that ${origin} is right.`, cause: e},
+    );
+  }
+  const hint = `Is a proxy or a login page in front of it? Check ${origin} (\`cdcctl config view\`).`;
+  if (/Expected 200 OK/.test(e.message)) {
+    // jose does not say which status came back
+    const message = `the ${service} ${url} answered with an error status, not a JSON Web Key Set`;
+    return new ServiceError({service, url, message, code: 'BAD_RESPONSE'}, {hint, cause: e});
+  }
+  if (e.code === 'ERR_JWKS_INVALID' || /JSON Web Key Set HTTP response/.test(e.message)) {
+    const what = e.code === 'ERR_JWKS_INVALID' ? 'JSON that is not a JSON Web Key Set' : 'something that is not JSON';
+    const message = `the ${service} ${url} answered 200 with ${what}`;
+    return new BadAnswerError({service, url, status: 200, message}, {hint, cause: e});
+  }
+  return undefined;
 }
 
 async function readJwksFile(path: string): Promise<{keys: Array<Record<string, unknown>>}> {

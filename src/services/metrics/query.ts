@@ -1,4 +1,10 @@
-import {type PrometheusClient, prometheusClient, type RuleGroup, type Target} from '../../clients/prometheus.js';
+import {
+  type PrometheusClient,
+  PromQueryError,
+  prometheusClient,
+  type RuleGroup,
+  type Target,
+} from '../../clients/prometheus.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
@@ -158,6 +164,12 @@ export async function dashboard(ctx: RunContext, w: RangeWindow): Promise<Dashbo
         trend: sumByStep(range, w),
       };
     });
+    // a query Prometheus refuses is that row's error; Prometheus unreachable, answering garbage or not
+    // configured usably is the whole screen's
+    const down = settled.find(
+      (s) => !s.ok && !(s.error instanceof PromQueryError && s.error.exitCode === ExitCode.usage),
+    );
+    if (down && !down.ok) throw down.error;
     const errors = settled.flatMap((s) => (s.ok ? [] : [s.error]));
     const rows = settled.map((s, i) =>
       s.ok

@@ -1,3 +1,5 @@
+import * as z from 'zod/mini';
+import {parseAnswer, type Shape} from '../../clients/answer.js';
 import {cassandraClient, cassandraError} from '../../clients/cassandra.js';
 import {HttpClient} from '../../clients/http.js';
 import {clusterInfo, groupLag, withAdmin} from '../../clients/kafka.js';
@@ -79,16 +81,21 @@ async function probeDebezium(ctx: RunContext, e: DebeziumHealthConfig, i: number
     retry: {maxAttempts: 1},
     trace: ctx.trace,
     userAgent: ctx.userAgent,
+    origin: `the url of contexts.${ctx.contextName}.debezium.health "${e.name}"`,
   });
   const base = {name: e.name, kind: e.kind, url: http.displayUrl};
   try {
     const path = e.kind === 'server' ? '/q/health' : '/health';
-    const res = await http.request<unknown>({method: 'GET', path, accept: [404, 500, 503]});
+    const shape: Shape<unknown> = e.kind === 'server' ? serverHealthShape : agentHealthShape;
+    const res = await http.request<unknown>({method: 'GET', path, accept: [404, 500, 503], expect: shape});
     if (res.status === 404)
       return {...base, status: 'disabled', detail: `${path} answered 404: health checks are not enabled`};
+    // 500 and 503 carry the same document as 200 (the HTTP layer checks only 2xx answers against `expect`)
+    const body =
+      res.status === 200 || res.body === undefined ? res.body : parseAnswer(shape, res.body, http.answerSource(res));
     return {
       ...base,
-      ...(e.kind === 'server' ? readServerHealth(res.status, res.body) : readAgentHealth(res.status, res.body)),
+      ...(e.kind === 'server' ? readServerHealth(res.status, body) : readAgentHealth(res.status, body)),
     };
   } catch (err) {
     if (!(err instanceof CdcError)) throw err;
@@ -97,6 +104,16 @@ async function probeDebezium(ctx: RunContext, e: DebeziumHealthConfig, i: number
     await http.close();
   }
 }
+
+/** What the health endpoints answer (service-apis.md §2.4); objects stay open to newer fields. */
+const serverHealthShape = z.looseObject({
+  status: z.string(),
+  checks: z.optional(z.array(z.looseObject({name: z.string(), status: z.string()}))),
+});
+const agentHealthShape = z.record(
+  z.string(),
+  z.looseObject({healthy: z.optional(z.boolean()), message: z.optional(z.nullable(z.string()))}),
+);
 
 /** Quarkus SmallRye health: `{"status": "UP|DOWN", "checks": [{name, status}]}`. */
 export function readServerHealth(status: number, body: unknown): Pick<EndpointHealth, 'status' | 'detail'> {

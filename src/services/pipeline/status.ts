@@ -221,6 +221,7 @@ async function probeOtherWorker(ctx: RunContext, connect: ConnectClient, id: str
       retry: {maxAttempts: 1},
       trace: ctx.trace,
       userAgent: ctx.userAgent,
+      origin: `the REST address worker ${id} advertises (its rest.advertised.host.name and port)`,
     }),
   );
   try {
