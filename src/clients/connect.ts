@@ -55,7 +55,13 @@ export interface ConfigValidation {
   groups: string[];
   configs: Array<{
     definition: {name: string; type: string; required: boolean; default_value: string | null; documentation: string};
-    value: {name: string; value: string | null; recommended_values: string[]; errors: string[]; visible: boolean};
+    value: {
+      name: string;
+      value: string | null;
+      recommended_values: string[];
+      errors: string[];
+      visible: boolean;
+    } | null;
   }>;
 }
 
@@ -145,13 +151,16 @@ const configValidationShape: Shape<ConfigValidation> = z.looseObject({
         default_value: z.nullable(z.string()),
         documentation: z.string(),
       }),
-      value: z.looseObject({
-        name: z.string(),
-        value: z.nullable(z.string()),
-        recommended_values: z.array(z.string()),
-        errors: z.array(z.string()),
-        visible: z.boolean(),
-      }),
+      // null for some keys (seen: Debezium 3.6's internal.legacy.snapshot.max.threads)
+      value: z.nullable(
+        z.looseObject({
+          name: z.string(),
+          value: z.nullable(z.string()),
+          recommended_values: z.array(z.string()),
+          errors: z.array(z.string()),
+          visible: z.boolean(),
+        }),
+      ),
     }),
   ),
 });

@@ -132,6 +132,36 @@ describe('client boundary: answers that are not what the API returns', () => {
     assert.deepEqual(await new ConnectClient(http(server.url)).serverInfo(), info);
   });
 
+  it('accepts a plugin validation whose config has a null value (as Debezium 3.6 answers for some keys)', async () => {
+    // recorded from the stack's Connect: PUT /connector-plugins/…PostgresConnector/config/validate
+    const validation = {
+      name: 'io.debezium.connector.postgresql.PostgresConnector',
+      error_count: 0,
+      groups: ['Connector'],
+      configs: [
+        {
+          definition: {
+            name: 'internal.legacy.snapshot.max.threads',
+            type: 'BOOLEAN',
+            required: false,
+            default_value: 'false',
+            importance: 'LOW',
+            documentation: 'When enabled, uses the legacy table-per-thread parallel snapshot algorithm.',
+            group: 'Connector',
+            order_in_group: 13,
+            width: 'SHORT',
+            display_name: 'Enforces using a single thread per table regardless of table size',
+            dependents: [],
+          },
+          value: null,
+        },
+      ],
+    };
+    const server = await serving({status: 200, body: validation});
+    const connect = new ConnectClient(http(server.url));
+    assert.deepEqual(await connect.validate(validation.name, {'connector.class': validation.name}), validation);
+  });
+
   it('checks only 2xx answers against the shape: a registry error stays a registry error, on one line', async () => {
     const json = await serving({status: 404, body: {error_code: 40401, message: "Subject 'x' not found."}});
     await assert.rejects(

@@ -246,8 +246,8 @@ export function validationErrors(v: ConfigValidation): Array<{key: string; messa
   if (v.error_count === 0) return [];
   // a plugin's message may quote the value it refused: the same redaction as any shown value
   return v.configs
-    .filter((c) => c.value.errors.length > 0)
-    .map((c) => ({key: c.value.name, messages: c.value.errors.map((m) => redactText(m))}));
+    .flatMap((c) => (c.value && c.value.errors.length > 0 ? [c.value] : []))
+    .map((v) => ({key: v.name, messages: v.errors.map((m) => redactText(m))}));
 }
 
 /**
