@@ -54,7 +54,13 @@ export interface ConfigValidation {
   error_count: number;
   groups: string[];
   configs: Array<{
-    definition: {name: string; type: string; required: boolean; default_value: string | null; documentation: string};
+    definition: {
+      name: string;
+      type: string;
+      required: boolean;
+      default_value: string | null;
+      documentation: string;
+    } | null;
     value: {
       name: string;
       value: string | null;
@@ -144,14 +150,18 @@ const configValidationShape: Shape<ConfigValidation> = z.looseObject({
   groups: z.array(z.string()),
   configs: z.array(
     z.looseObject({
-      definition: z.looseObject({
-        name: z.string(),
-        type: z.string(),
-        required: z.boolean(),
-        default_value: z.nullable(z.string()),
-        documentation: z.string(),
-      }),
-      // null for some keys (seen: Debezium 3.6's internal.legacy.snapshot.max.threads)
+      // Either side may be null: no definition for keys the plugin does not declare (seen:
+      // consumer.override.*), no value for some it does (seen: Debezium 3.6's
+      // internal.legacy.snapshot.max.threads).
+      definition: z.nullable(
+        z.looseObject({
+          name: z.string(),
+          type: z.string(),
+          required: z.boolean(),
+          default_value: z.nullable(z.string()),
+          documentation: z.string(),
+        }),
+      ),
       value: z.nullable(
         z.looseObject({
           name: z.string(),

@@ -132,7 +132,7 @@ describe('client boundary: answers that are not what the API returns', () => {
     assert.deepEqual(await new ConnectClient(http(server.url)).serverInfo(), info);
   });
 
-  it('accepts a plugin validation whose config has a null value (as Debezium 3.6 answers for some keys)', async () => {
+  it('accepts a plugin validation with a null value or definition (as Connect and Debezium 3.6 answer)', async () => {
     // recorded from the stack's Connect: PUT /connector-plugins/…PostgresConnector/config/validate
     const validation = {
       name: 'io.debezium.connector.postgresql.PostgresConnector',
@@ -154,6 +154,10 @@ describe('client boundary: answers that are not what the API returns', () => {
             dependents: [],
           },
           value: null,
+        },
+        {
+          definition: null,
+          value: {name: 'consumer.override.group.id', value: 'g', recommended_values: [], errors: [], visible: true},
         },
       ],
     };
