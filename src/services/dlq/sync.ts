@@ -138,6 +138,9 @@ export async function syncDlq(
         stopAtEnd: true,
         signal: opts.signal,
         clientIdSuffix: 'dlq-sync',
+        // The next batch is fetched while this one is written; offsets are still committed only
+        // after the batch is stored.
+        overlap: true,
         onBatch: async (messages) => {
           const t = Date.now();
           const n = await insertDlqRecords(store, messages.map(fromDlqMessage));
