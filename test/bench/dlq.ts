@@ -345,9 +345,11 @@ async function main(): Promise<void> {
   const replayShare = kcatProduceMs / replayWallMs;
   const targets: Target[] = [
     {
-      name: 'replay ≥ 50% of kcat produce throughput',
-      ok: replayShare >= 0.5,
-      detail: `${(replayShare * 100).toFixed(0)}% (${rate(replayWallMs)}/s vs ${rate(kcatProduceMs)}/s, whole process); loop at ${((platformaticMs / replay.durationMs) * 100).toFixed(0)}% of its bare client; its PostgreSQL journal alone takes ${((journalMs / kcatProduceMs) * 100).toFixed(0)}% of kcat's time; the bare Node client itself reaches ${((kcatProduceMs / platformaticMs) * 100).toFixed(0)}% of kcat`,
+      // Issue 20 retired the target against kcat (a per-record journal cannot reach it); kcat's share
+      // stays in the detail for information.
+      name: 'replay ≥ 25k records/s (whole process)',
+      ok: rate(replayWallMs) >= 25_000,
+      detail: `${rate(replayWallMs)}/s, ${(replayShare * 100).toFixed(0)}% of kcat produce's ${rate(kcatProduceMs)}/s; loop at ${((platformaticMs / replay.durationMs) * 100).toFixed(0)}% of its bare client; its PostgreSQL journal alone takes ${((journalMs / kcatProduceMs) * 100).toFixed(0)}% of kcat's time; the bare Node client itself reaches ${((kcatProduceMs / platformaticMs) * 100).toFixed(0)}% of kcat`,
     },
     {
       name: 'events tail keeps up with ≥ 20k events/s to a pipe',
