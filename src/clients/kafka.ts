@@ -230,6 +230,13 @@ export interface ConsumeOptions {
   signal?: AbortSignal;
   /** Called once per fetched batch, in offset order per partition. Return false to stop reading. */
   onBatch: (messages: ConsumedMessage[]) => Promise<boolean | undefined> | boolean | undefined;
+  /**
+   * Fetch the next batch while `onBatch` still works on this one (at most one batch in hand): the
+   * handler calls stay one after the other, and a batch's offsets are still committed, and it is
+   * counted, only once its handler has resolved. A crash loses nothing: what was not handled was
+   * not committed.
+   */
+  overlap?: boolean;
   clientIdSuffix?: string;
 }
 
@@ -328,6 +335,8 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
   const admin = kafka.admin();
   let consumer: import('kafkajs').Consumer | undefined;
   let count = 0;
+  /** With `overlap`: the batch being handled, resolved once handled and committed (never rejects). */
+  let inHand: Promise<void> = Promise.resolve();
   try {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
@@ -399,6 +408,38 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
             headers: headerList(m.headers),
           }));
           if (messages.length === 0) return;
+          // What follows a handled batch: count it, commit its offsets, stop at the end.
+          const handled = async (more: boolean | undefined) => {
+            count += messages.length;
+            const next = (BigInt(messages.at(-1)?.offset ?? '0') + 1n).toString();
+            if (!ephemeral) {
+              await c.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}]);
+            }
+            if (more === false) return finish('handler');
+            const id = `${batch.topic}:${batch.partition}`;
+            const end = pending.get(id);
+            if (opts.stopAtEnd && end !== undefined && BigInt(next) >= end) {
+              pending.delete(id);
+              if (pending.size === 0) finish('end');
+            }
+          };
+          if (opts.overlap) {
+            // The batch before this one is handled (and committed) first; this one is handed over
+            // and the fetch of the next begins while it is being handled.
+            await inHand;
+            if (settled) return;
+            inHand = (async () => {
+              let more: boolean | undefined;
+              try {
+                more = await opts.onBatch(messages);
+              } catch (err) {
+                return finish('handler', err);
+              }
+              await handled(more);
+            })().catch((err) => finish('end', err));
+            await heartbeat();
+            return;
+          }
           let more: boolean | undefined;
           try {
             more = await opts.onBatch(messages);
@@ -406,19 +447,8 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
             finish('handler', err);
             return;
           }
-          count += messages.length;
-          const next = (BigInt(messages.at(-1)?.offset ?? '0') + 1n).toString();
-          if (!ephemeral) {
-            await c.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}]);
-          }
+          await handled(more);
           await heartbeat();
-          if (more === false) return finish('handler');
-          const id = `${batch.topic}:${batch.partition}`;
-          const end = pending.get(id);
-          if (opts.stopAtEnd && end !== undefined && BigInt(next) >= end) {
-            pending.delete(id);
-            if (pending.size === 0) finish('end');
-          }
         },
       }).catch((err) => finish('end', err));
       // Positions not given by a committed offset: an explicit seek per partition (applied when
@@ -430,6 +460,9 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
   } catch (err) {
     throw kafkaError(err, brokers);
   } finally {
+    // A batch still in hand (the read stopped by a signal or another batch's error) is finished
+    // first: its handler is not cut off, and what it stored is committed.
+    await inHand;
     if (consumer) {
       await consumer.stop().catch(() => {});
       await consumer.disconnect().catch(() => {});

@@ -1,3 +1,4 @@
+import {copyBytea, copyLines, copyText} from './copy.js';
 import {inTransaction, type Store} from './index.js';
 import {bigintId} from './sql.js';
 
@@ -243,46 +244,57 @@ function decodeHeaders(raw: Array<{k: string; v: string | null}>): StoredHeader[
  */
 export async function insertDlqRecords(store: Store, records: DlqRecordInput[]): Promise<number> {
   if (records.length === 0) return 0;
-  const col = <T>(f: (r: DlqRecordInput) => T) => records.map(f);
-  // One statement: the records new to the store, then their bytes (joined back by DLQ coordinates).
-  const res = await store.pool.query(
-    `WITH t AS (
-       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[], $5::text[], $6::int[], $7::bigint[],
-                            $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                            $15::bytea[], $16::bytea[], $17::text[], $18::text[])
-                AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r)),
-     ins AS (
-       INSERT INTO ${store.table(DLQ_TABLE)} (dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_topic,
-         src_partition, src_offset, connector, task_id, stage, class_name, exception_class)
-       SELECT t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l FROM t
-       ON CONFLICT (dlq_topic, dlq_partition, dlq_offset) DO NOTHING
-       RETURNING id, dlq_topic, dlq_partition, dlq_offset)
-     INSERT INTO ${store.table(DLQ_PAYLOADS_TABLE)} (id, exception_message, stacktrace, record_key, record_value,
-       headers, replay_headers)
-     SELECT DISTINCT ON (ins.id) ins.id, t.m, t.n, t.o, t.p, t.q::jsonb, t.r::jsonb
-       FROM ins JOIN t ON t.a = ins.dlq_topic AND t.b = ins.dlq_partition AND t.c = ins.dlq_offset`,
-    [
-      col((r) => r.dlqTopic),
-      col((r) => r.dlqPartition),
-      col((r) => r.dlqOffset),
-      col((r) => r.dlqTimestamp),
-      col((r) => r.srcTopic),
-      col((r) => r.srcPartition),
-      col((r) => r.srcOffset),
-      col((r) => r.connector),
-      col((r) => r.taskId),
-      col((r) => r.stage),
-      col((r) => r.className),
-      col((r) => r.exceptionClass),
-      col((r) => r.exceptionMessage),
-      col((r) => r.stacktrace),
-      col((r) => r.key),
-      col((r) => r.value),
-      col((r) => encodeHeaders(r.headers)),
-      col((r) => encodeHeaders(r.headers.filter((h) => sentOnReplay(h.key)))),
-    ],
-  );
-  return res.rowCount ?? 0;
+  // COPY into a staging table of the session (emptied at commit), then one statement: the records
+  // new to the store, then their bytes (joined back by DLQ coordinates). One transaction: a batch is
+  // stored whole or not at all. Measured against one INSERT … SELECT FROM unnest($1 … $18) of the
+  // same batch: COPY parses the rows as they stream in and binds no 18 arrays of 8,000 values.
+  return inTransaction(store, async (client) => {
+    await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${DLQ_STAGING} (${STAGING_COLUMNS}) ON COMMIT DELETE ROWS`);
+    await copyLines(client, DLQ_STAGING, records.map(stagingLine));
+    const res = await client.query(
+      `WITH ins AS (
+         INSERT INTO ${store.table(DLQ_TABLE)} (dlq_topic, dlq_partition, dlq_offset, dlq_timestamp, src_topic,
+           src_partition, src_offset, connector, task_id, stage, class_name, exception_class)
+         SELECT t.a, t.b, t.c, t.d, t.e, t.f, t.g, t.h, t.i, t.j, t.k, t.l FROM ${DLQ_STAGING} t
+         ON CONFLICT (dlq_topic, dlq_partition, dlq_offset) DO NOTHING
+         RETURNING id, dlq_topic, dlq_partition, dlq_offset)
+       INSERT INTO ${store.table(DLQ_PAYLOADS_TABLE)} (id, exception_message, stacktrace, record_key, record_value,
+         headers, replay_headers)
+       SELECT DISTINCT ON (ins.id) ins.id, t.m, t.n, t.o, t.p, t.q, t.r
+         FROM ins JOIN ${DLQ_STAGING} t ON t.a = ins.dlq_topic AND t.b = ins.dlq_partition AND t.c = ins.dlq_offset`,
+    );
+    return res.rowCount ?? 0;
+  });
+}
+
+/** The session's staging table of `insertDlqRecords` (temporary: one per connection, never shared). */
+const DLQ_STAGING = 'pg_temp._cdc_dlq_staging';
+const STAGING_COLUMNS = `a text, b int, c bigint, d timestamptz, e text, f int, g bigint, h text, i int, j text,
+  k text, l text, m text, n text, o bytea, p bytea, q jsonb, r jsonb`;
+
+/** A record as one line of COPY text for the staging table; each header's bytes are encoded once. */
+function stagingLine(r: DlqRecordInput): string {
+  const headers = r.headers.map((h) => ({k: h.key, v: h.value === null ? null : h.value.toString('base64')}));
+  return `${[
+    copyText(r.dlqTopic),
+    r.dlqPartition,
+    copyText(r.dlqOffset),
+    copyText(r.dlqTimestamp),
+    copyText(r.srcTopic),
+    copyText(r.srcPartition),
+    copyText(r.srcOffset),
+    copyText(r.connector),
+    copyText(r.taskId),
+    copyText(r.stage),
+    copyText(r.className),
+    copyText(r.exceptionClass),
+    copyText(r.exceptionMessage),
+    copyText(r.stacktrace),
+    copyBytea(r.key),
+    copyBytea(r.value),
+    copyText(JSON.stringify(headers)),
+    copyText(JSON.stringify(headers.filter((h) => sentOnReplay(h.k)))),
+  ].join('\t')}\n`;
 }
 
 /** Fresh planner statistics after a bulk load (replays walk the primary key only if it knows). */

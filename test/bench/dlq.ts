@@ -2,9 +2,12 @@ import {spawnSync} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {Readable} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
 import {compatibilityPartitioner, Producer} from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
 import {createLogger} from '../../src/output/log.js';
 import type {RunContext} from '../../src/runtime.js';
 import {DEFAULT_REPLAY_BATCH} from '../../src/services/dlq/replay.js';
@@ -24,6 +27,8 @@ import {report, type Target} from './lib.js';
  */
 
 const N = Number(process.env.BENCH_DLQ_RECORDS ?? 100_000);
+/** `BENCH_DLQ_ONLY=sync`: only the sync part (with its kcat baseline), to iterate on it. */
+const ONLY_SYNC = process.env.BENCH_DLQ_ONLY === 'sync';
 const P = `bench${process.pid}`;
 const DLQ = `${P}.dlq`;
 const SRC = `${P}.orders`;
@@ -113,26 +118,27 @@ async function main(): Promise<void> {
       '__connect.errors.exception.stacktrace': 'org.apache.kafka.connect.errors.DataException: …\n\tat …'.repeat(4),
     },
   }));
-  await produce(EVENTS, (i) => ({
-    key: JSON.stringify({schema: {}, payload: {id: i}}),
-    value: JSON.stringify({
-      schema: {},
-      payload: {
-        op: i % 3 === 0 ? 'c' : 'u',
-        before: i % 3 === 0 ? null : {id: i, status: 'new', qty: i % 50},
-        after: {id: i, status: i % 2 ? 'shipped' : 'new', qty: i % 50},
-        source: {
-          connector: 'postgresql',
-          db: 'inventory',
-          schema: 'public',
-          table: 'orders',
-          lsn: 1000 + i,
+  if (!ONLY_SYNC)
+    await produce(EVENTS, (i) => ({
+      key: JSON.stringify({schema: {}, payload: {id: i}}),
+      value: JSON.stringify({
+        schema: {},
+        payload: {
+          op: i % 3 === 0 ? 'c' : 'u',
+          before: i % 3 === 0 ? null : {id: i, status: 'new', qty: i % 50},
+          after: {id: i, status: i % 2 ? 'shipped' : 'new', qty: i % 50},
+          source: {
+            connector: 'postgresql',
+            db: 'inventory',
+            schema: 'public',
+            table: 'orders',
+            lsn: 1000 + i,
+            ts_ms: 1_700_000_000_000 + i,
+          },
           ts_ms: 1_700_000_000_000 + i,
         },
-        ts_ms: 1_700_000_000_000 + i,
-      },
-    }),
-  }));
+      }),
+    }));
 
   // --- sync: cdcctl dlq sync vs kcat consuming the same topic ----------------------------------
   const kcatConsumeMs = timed('kcat consume', 'sh', [
@@ -153,6 +159,32 @@ async function main(): Promise<void> {
       ...(process.env.BENCH_VERBOSE ? ['--verbose'] : []),
     ]),
   );
+
+  const copyFloorMs = await copyFloor();
+  const rate = (ms: number) => Math.round((N / ms) * 1000);
+  const syncShare = kcatConsumeMs / syncMs;
+  const syncTargets: Target[] = [
+    {
+      name: 'dlq sync ≥ 50k records/s and ≥ 30% of kcat consume',
+      ok: rate(syncMs) >= 50_000 && syncShare >= 0.3,
+      detail: `${rate(syncMs)}/s, ${(syncShare * 100).toFixed(0)}% of kcat's ${rate(kcatConsumeMs)}/s (whole process); PostgreSQL alone COPYs the same rows into a bare table at ${rate(copyFloorMs)}/s`,
+    },
+  ];
+  if (ONLY_SYNC) {
+    console.log(`\ndlq sync benchmark: ${N} records, one partition, local broker (wall times include process start)`);
+    for (const [label, ms] of [
+      ['kcat consume (baseline)', kcatConsumeMs],
+      ['cdcctl dlq sync (Kafka → store)', syncMs],
+      ['PostgreSQL COPY of the rows (floor)', copyFloorMs],
+    ] as const) {
+      console.log(
+        `  ${label.padEnd(38)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${String(rate(ms)).padStart(8)} records/s`,
+      );
+    }
+    report(`Load ${(await import('node:os')).loadavg()[0]!.toFixed(1)} at the end of the run`, [], syncTargets);
+    await cleanup(admin);
+    return;
+  }
 
   // --- replay: cdcctl dlq replay vs kcat producing the same records ------------------------------
   const file = join(dir, 'records.txt');
@@ -290,7 +322,6 @@ async function main(): Promise<void> {
   );
   if (tailCount !== N) throw new Error(`events tail printed ${tailCount} lines, expected ${N}`);
 
-  const rate = (ms: number) => Math.round((N / ms) * 1000);
   const rows = [
     ['kcat consume (baseline)', kcatConsumeMs],
     ['cdcctl dlq sync (Kafka → store)', syncMs],
@@ -314,23 +345,46 @@ async function main(): Promise<void> {
   const replayShare = kcatProduceMs / replayWallMs;
   const targets: Target[] = [
     {
-      name: 'replay ≥ 50% of kcat produce throughput',
-      ok: replayShare >= 0.5,
-      detail: `${(replayShare * 100).toFixed(0)}% (${rate(replayWallMs)}/s vs ${rate(kcatProduceMs)}/s, whole process); loop at ${((platformaticMs / replay.durationMs) * 100).toFixed(0)}% of its bare client; its PostgreSQL journal alone takes ${((journalMs / kcatProduceMs) * 100).toFixed(0)}% of kcat's time; the bare Node client itself reaches ${((kcatProduceMs / platformaticMs) * 100).toFixed(0)}% of kcat`,
+      // Issue 20 retired the target against kcat (a per-record journal cannot reach it); kcat's share
+      // stays in the detail for information.
+      name: 'replay ≥ 25k records/s (whole process)',
+      ok: rate(replayWallMs) >= 25_000,
+      detail: `${rate(replayWallMs)}/s, ${(replayShare * 100).toFixed(0)}% of kcat produce's ${rate(kcatProduceMs)}/s; loop at ${((platformaticMs / replay.durationMs) * 100).toFixed(0)}% of its bare client; its PostgreSQL journal alone takes ${((journalMs / kcatProduceMs) * 100).toFixed(0)}% of kcat's time; the bare Node client itself reaches ${((kcatProduceMs / platformaticMs) * 100).toFixed(0)}% of kcat`,
     },
     {
       name: 'events tail keeps up with ≥ 20k events/s to a pipe',
       ok: rate(tailMs) >= 20_000,
       detail: `${rate(tailMs)} events/s (kcat ${rate(kcatEventsMs)}/s)`,
     },
-    {
-      name: 'dlq sync vs kcat consume (information)',
-      ok: true,
-      detail: `${((kcatConsumeMs / syncMs) * 100).toFixed(0)}% of kcat (sync also writes every record to PostgreSQL)`,
-    },
+    ...syncTargets,
   ];
   report(`Load ${(await import('node:os')).loadavg()[0]!.toFixed(1)} at the end of the run`, [], targets);
   await cleanup(admin);
+}
+
+/**
+ * The store's floor: the rows sync stored (records and their bytes, as COPY text in memory) written
+ * again by COPY alone into a table with the same columns and no index, key or constraint.
+ */
+async function copyFloor(): Promise<number> {
+  const c = new pg.Client({host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc', database: 'target'});
+  await c.connect();
+  try {
+    const select = `SELECT r.dlq_topic, r.dlq_partition, r.dlq_offset, r.dlq_timestamp, r.src_topic, r.src_partition,
+        r.src_offset, r.connector, r.task_id, r.stage, r.class_name, r.exception_class, p.exception_message,
+        p.stacktrace, p.record_key, p.record_value, p.headers, p.replay_headers
+      FROM ${OPS}._cdc_dlq_records r JOIN ${OPS}._cdc_dlq_payloads p USING (id)`;
+    await c.query(`CREATE TABLE ${OPS}.copy_floor AS ${select} WITH NO DATA`);
+    const chunks: Buffer[] = [];
+    await pipeline(c.query(copyStreams.to(`COPY (${select}) TO STDOUT`)), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) chunks.push(chunk);
+    });
+    const t0 = process.hrtime.bigint();
+    await pipeline(Readable.from(chunks), c.query(copyStreams.from(`COPY ${OPS}.copy_floor FROM STDIN`)));
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  } finally {
+    await c.end();
+  }
 }
 
 async function cleanup(admin: kafkajs.Admin): Promise<void> {

@@ -122,6 +122,51 @@ describe('dlq store tables (real PostgreSQL)', () => {
     assert.deepEqual(await migrate(pool, schema, migrations), []);
   });
 
+  it('keeps every field exact through COPY: escapes, NULLs, non-UTF-8 bytes, unicode', async (t) => {
+    if (skip) return t.skip(skip);
+    // Every byte value once, and each character COPY's text format escapes or treats specially.
+    const awkward = 'tab\there\nnew line\r\\N \\ back\\slash \\. end\\x00 héllo ✓ 𝄞 "quote" \'apos\'';
+    const allBytes = Buffer.from(Array.from({length: 256}, (_, i) => i));
+    const rec = {
+      dlqTopic: `t\tcopy\\${process.pid}`,
+      dlqPartition: 3,
+      dlqOffset: '9223372036854775806',
+      dlqTimestamp: '2026-01-02T03:04:05.678Z',
+      srcTopic: awkward,
+      srcPartition: null,
+      srcOffset: null,
+      connector: 'c-copy',
+      taskId: null,
+      stage: null,
+      className: awkward,
+      exceptionClass: null,
+      exceptionMessage: awkward,
+      stacktrace: `${awkward}\n\tat x`,
+      key: allBytes,
+      value: Buffer.alloc(0),
+      headers: [
+        {key: 'k\\with\tescapes\n', value: allBytes},
+        {key: '__connect.errors.stage', value: null},
+        {key: 'empty', value: Buffer.alloc(0)},
+      ],
+    };
+    const keyNull = {...rec, dlqOffset: '0', key: null, value: null, headers: []};
+    assert.equal(await insertDlqRecords(store, [rec, keyNull]), 2);
+    const rows = await listDlq(store, {connector: 'c-copy'}, {limit: 10});
+    const byOffset = new Map(rows.map((r) => [r.dlqOffset, r]));
+    const got = byOffset.get('9223372036854775806');
+    assert.ok(got);
+    const {id: _id, firstSeen: _f, status: _s, replayRun: _r, replayCount: _c, replayedAt: _a, ...fields} = got;
+    const {discardReason: _d, discardedAt: _da, ...stored} = fields;
+    assert.deepEqual(stored, rec);
+    const none = byOffset.get('0');
+    assert.deepEqual([none?.key, none?.value, none?.headers], [null, null, []]);
+    // What a replay sends: the headers without the Connect error context, bytes intact.
+    const claimed = await claimBatch(store, 'r-copy', {connector: 'c-copy'}, false, 10);
+    const sent = claimed.find((r) => r.dlqOffset === '9223372036854775806');
+    assert.deepEqual(sent?.headers, [rec.headers[0], rec.headers[2]]);
+  });
+
   it('inserts records with their bytes once (repeats in a batch too), and purging removes the bytes', async (t) => {
     if (skip) return t.skip(skip);
     const rec = (offset: string) => ({

@@ -113,6 +113,8 @@ export async function syncDlq(
   opts: SyncOptions & {
     signal?: AbortSignal;
     onProgress?: (read: number, inserted: number) => void;
+    /** Test hook (the CLI never sets it): called before the n-th batch (from 1) is stored. */
+    beforeStore?: (batch: number) => Promise<void> | void;
   },
 ): Promise<SyncResult> {
   const started = Date.now();
@@ -122,6 +124,7 @@ export async function syncDlq(
   const counts = new Map(targets.map((t) => [t.topic, {read: 0, inserted: 0}]));
   let read = 0;
   let inserted = 0;
+  let batches = 0;
   let stoppedBy: SyncResult['stoppedBy'] = 'end';
   try {
     const topics = targets.filter((t) => t.exists).map((t) => t.topic);
@@ -138,7 +141,11 @@ export async function syncDlq(
         stopAtEnd: true,
         signal: opts.signal,
         clientIdSuffix: 'dlq-sync',
+        // The next batch is fetched while this one is written; offsets are still committed only
+        // after the batch is stored.
+        overlap: true,
         onBatch: async (messages) => {
+          await opts.beforeStore?.(++batches);
           const t = Date.now();
           const n = await insertDlqRecords(store, messages.map(fromDlqMessage));
           ctx.log.debug(`stored ${messages.length} records (${n} new) in ${Date.now() - t} ms`);

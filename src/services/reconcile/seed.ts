@@ -8,6 +8,7 @@ import {cassandraConnection, cassandraError, clientFromConnection} from '../../c
 import {createPool, type PgTarget, pgError, pgTarget} from '../../clients/postgres.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
+import {copyText} from '../../store/copy.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
 
 /**
@@ -316,12 +317,6 @@ async function cassInsert(c: Client, ks: string, table: string, o: SeedOptions, 
       raiseOnFirstError: true,
     });
   }
-}
-
-function copyText(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  const s = v instanceof Date ? v.toISOString() : String(v);
-  return s.replace(/[\\\t\n\r]/g, (ch) => ({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})[ch] as string);
 }
 
 export function pgValues(r: DemoRow): unknown[] {
