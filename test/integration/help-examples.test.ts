@@ -37,7 +37,7 @@ const NEEDS_MORE_THAN_THE_DEMO: Array<[RegExp, string]> = [
   [/^curl /, 'a client of a running `events sse` server'],
   [/^(EDITOR=\S+ )?cdcctl connectors edit /, 'an interactive editor in a terminal'],
   [/…/, 'a placeholder id for the reader to fill in'],
-  [/\brc-20260101-030000-a1b2c3\b|r20261127034500-1a2b3c/, 'the id of a run the reader has'],
+  [/--resume rc-20260101-030000-a1b2c3/, 'an interrupted run to resume'],
 ];
 
 /** Commands that follow a stream until interrupted: run, then Ctrl-C after a few seconds (exit 0 or 130). */
