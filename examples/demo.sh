@@ -13,13 +13,12 @@ export CDCCTL_CONFIG="$PWD/examples/config/local.yaml" CDC_PG_PASSWORD=cdc
 cdcctl() { node bin/run.js "$@"; }
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-say "cdcctl connectors apply -f examples/connectors/"
-cdcctl connectors apply -f examples/connectors/
-
-say "waiting for the pipeline to be healthy"
-for _ in $(seq 1 90); do
-  if cdcctl pipeline status --json >/dev/null 2>&1; then break; fi
-  sleep 1
+stack_dir="${STACK_DIR:-$PWD/.stack}"
+say "examples/demo-setup.sh: the demo connectors, the demo.accounts table, the GDPR keys"
+CDCCTL="node bin/run.js" bash examples/demo-setup.sh
+for key in BACKUP REPORT SIGNING; do
+  file="$stack_dir/secrets/gdpr-$(echo "$key" | tr A-Z a-z)-key"
+  export "CDC_GDPR_${key}_KEY=$(cat "$file")"
 done
 cdcctl connectors list -o wide
 
@@ -43,12 +42,14 @@ cdcctl pipeline status
 # A new terminal has neither the shell function above nor CDCCTL_CONFIG/CDC_PG_PASSWORD: give it a user
 # config for the local stack (the password as a reference to the stack's own file), unless one exists.
 user_config="${XDG_CONFIG_HOME:-$HOME/.config}/cdcctl/config.yaml"
-password_file="${STACK_DIR:-$PWD/.stack}/secrets/pg-password"
+password_file="$stack_dir/secrets/pg-password"
 if [ -e "$user_config" ]; then
   say "kept your $user_config; examples/config/local.yaml has the local context to add to it"
 else
   mkdir -p "$(dirname "$user_config")"
-  (umask 077; sed "s|\${env:CDC_PG_PASSWORD}|\${file:$password_file}|" examples/config/local.yaml >"$user_config")
+  (umask 077; sed -e "s|\${env:CDC_PG_PASSWORD}|\${file:$password_file}|" \
+    -e "s|\${env:CDC_GDPR_\([A-Z]*\)_KEY}|\${file:$stack_dir/secrets/gdpr-\L\1\E-key}|" \
+    examples/config/local.yaml >"$user_config")
   say "wrote $user_config (context local; the PostgreSQL password is read from $password_file)"
 fi
 cat <<EOT

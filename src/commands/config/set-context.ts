@@ -14,7 +14,7 @@ export default class ConfigSetContext extends BaseCommand<typeof ConfigSetContex
   static override examples = [
     '<%= config.bin %> <%= command.id %> local --connect-url http://127.0.0.1:8083 --kafka-brokers 127.0.0.1:9092 --current',
     "<%= config.bin %> <%= command.id %> prod --postgres-url postgres://cdc@db:5432/cdc --postgres-password '${env:PROD_PG_PASSWORD}'",
-    "<%= config.bin %> <%= command.id %> prod --set connect.auth.type=bearer --set 'connect.auth.token=${file:/run/secrets/connect}'",
+    "<%= config.bin %> <%= command.id %> prod --connect-url https://connect.prod:8083 --set connect.auth.type=bearer --set 'connect.auth.token=${file:/run/secrets/connect}'",
   ];
   static override args = {name: Args.string({required: true, description: 'Context name.'})};
   static override flags = {

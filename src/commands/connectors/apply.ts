@@ -19,10 +19,10 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
   );
   static override examples = [
     '<%= config.bin %> <%= command.id %> -f examples/connectors/',
-    '<%= config.bin %> <%= command.id %> -f inventory-sink.yaml --dry-run',
-    "<%= config.bin %> <%= command.id %> -f 'connectors/*.json' --json",
-    'cat sink.json | <%= config.bin %> <%= command.id %> -f -',
-    "<%= config.bin %> <%= command.id %> -f connectors/ --prune --selector 'inventory-*' --dry-run",
+    '<%= config.bin %> <%= command.id %> -f examples/connectors/inventory-sink.json --dry-run',
+    "<%= config.bin %> <%= command.id %> -f 'examples/connectors/*.json' --json",
+    'cat examples/connectors/inventory-sink.json | <%= config.bin %> <%= command.id %> -f -',
+    "<%= config.bin %> <%= command.id %> -f examples/connectors/ --prune --selector 'inventory-*' --dry-run",
   ];
   static override mutating = true;
   static override flags = {

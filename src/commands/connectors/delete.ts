@@ -9,7 +9,7 @@ export default class ConnectorsDelete extends ConnectorControlCommand<typeof Con
   static override args = {connector: Args.string({description: 'Names, globs or /regex/ (any number).'})};
   static override flags = {...ConnectorControlCommand.flags, message: messageFlag};
   static override examples = [
-    '<%= config.bin %> <%= command.id %> old-sink --yes',
+    '<%= config.bin %> <%= command.id %> inventory-sink --yes',
     "<%= config.bin %> <%= command.id %> '/-sink$/' --dry-run --json",
   ];
 }

@@ -16,7 +16,7 @@ export default class ConnectorsDiff extends BaseCommand<typeof ConnectorsDiff> {
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %> inventory-sink',
-    '<%= config.bin %> <%= command.id %> inventory-sink --from 3 --to 5',
+    '<%= config.bin %> <%= command.id %> inventory-sink --from 1 --to live',
   ];
 
   async run(): Promise<HistoryDiff> {

@@ -25,8 +25,8 @@ export default class ConnectorsRollback extends BaseCommand<typeof ConnectorsRol
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %> inventory-sink',
-    '<%= config.bin %> <%= command.id %> inventory-sink --to 3 -m "batch.size 5000 overloaded the sink" --yes',
-    '<%= config.bin %> <%= command.id %> inventory-sink --to 3 --dry-run',
+    '<%= config.bin %> <%= command.id %> inventory-sink --to 1 -m "batch.size 5000 overloaded the sink" --yes',
+    '<%= config.bin %> <%= command.id %> inventory-sink --to 1 --dry-run',
   ];
 
   async run(): Promise<ApplyResult & {from: number; to: number}> {

@@ -15,8 +15,8 @@ PostgreSQL. Every statement is guarded: it changes nothing when the PostgreSQL r
 only with --delete-extras, after confirmation. --dry-run prints the exact statements and changes nothing.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> latest --dry-run',
-    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --yes',
-    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --delete-extras',
+    '<%= config.bin %> <%= command.id %> latest --yes',
+    '<%= config.bin %> <%= command.id %> latest --delete-extras',
   ];
   static override mutating = true;
   static override args = {run: Args.string({description: 'Run id, or "latest".', required: true})};

@@ -8,8 +8,8 @@ export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
   static override summary = 'Show one reconciliation run: per-table figures and every difference, column by column.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> latest',
-    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --kind value -o csv > drift.csv',
-    '<%= config.bin %> <%= command.id %> rc-20260101-030000-a1b2c3 --json',
+    '<%= config.bin %> <%= command.id %> latest --kind value -o csv > drift.csv',
+    '<%= config.bin %> <%= command.id %> latest --json',
   ];
   static override args = {run: Args.string({description: 'Run id, or "latest".', required: true})};
   static override flags = {

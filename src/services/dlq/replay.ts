@@ -30,6 +30,7 @@ import {
 import type {Store} from '../../store/index.js';
 import {awaitedLater} from '../../util/concurrency.js';
 import {checkNamedIds, dlqStore, namedIdsNotFound} from './browse.js';
+import {advanceCheckpoints, claimableStatuses, settleDelayMs, settleInDoubt} from './journal.js';
 import {REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';
 
 /**
@@ -152,7 +153,7 @@ async function planStore(store: Store, req: ReplayRequest): Promise<ReplayPlan> 
   const force = existing ? existing.force : req.force;
   const runId = existing?.runId ?? req.runId ?? newRunId();
   const sel = eligibleFilter(filter, toTopic);
-  const statuses: DlqStatus[] = force ? ['new', 'replayed'] : ['new'];
+  const statuses = claimableStatuses(force);
   const eligibleNow = {...sel, status: intersect(sel.status, statuses)};
   // Every count in one scan of the table (each count of its own was a scan).
   const wanted: Record<string, DlqFilter> = {eligible: eligibleNow};
@@ -357,17 +358,16 @@ export async function runReplay(
     // Resume: settle what a crashed process may have sent.
     if (plan.resume) {
       const settle = req.settleMs ?? 5000;
-      const wait = Date.parse(run.updatedAt) + settle - Date.now();
+      const wait = settleDelayMs(run.updatedAt, settle, Date.now());
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const doubt = await inDoubt(store, plan.runId);
       if (doubt.length) {
         const targets = [...new Set(doubt.map((r) => toTopic ?? (r.srcTopic as string)))];
         await ensureTopics(targets);
         const found = await findReplayed(ctx, plan.runId, targets, checkpoints, new Set(doubt.map((r) => r.id)));
-        const foundIds = doubt.filter((r) => found.has(r.id)).map((r) => r.id);
+        const {confirm: foundIds, resend: again} = settleInDoubt(doubt, found);
         if (foundIds.length) await confirmBatch(store, plan.runId, foundIds, checkpoints, true);
         recovered = foundIds.length;
-        const again = doubt.filter((r) => !found.has(r.id));
         const size = req.batchSize ?? DEFAULT_REPLAY_BATCH;
         for (let i = 0; i < again.length; i += size) {
           const part = again.slice(i, i + size);
@@ -431,14 +431,7 @@ export async function runReplay(
       await confirming; // the previous batch's confirmation (it ran during this send)
       const t3 = Date.now();
       await hooks.afterSend?.(batch.length);
-      for (const r of sent.results) {
-        checkpoints[r.topic] ??= {};
-        const cp = checkpoints[r.topic] as Record<number, string>;
-        const prev = cp[r.partition];
-        if (r.baseOffset !== '-1' && (prev === undefined || BigInt(r.baseOffset) > BigInt(prev))) {
-          cp[r.partition] = r.baseOffset;
-        }
-      }
+      advanceCheckpoints(checkpoints, sent.results);
       const snapshot = structuredClone(checkpoints);
       const ids = batch.map((r) => r.id);
       const tm = Date.now();

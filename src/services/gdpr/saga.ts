@@ -59,6 +59,15 @@ import {
   restoreRows,
 } from './postgres-store.js';
 import {checkTargets, type UnmappedTable, unmappedTables} from './targets.js';
+import {
+  afterPostgresFailure,
+  NEXT,
+  purgeDue,
+  restoreCheck,
+  resumeAction,
+  resumePath,
+  type Step,
+} from './transitions.js';
 
 /**
  * GDPR erasure as a saga with a write-ahead journal in the operational store:
@@ -70,36 +79,7 @@ import {checkTargets, type UnmappedTable, unmappedTables} from './targets.js';
  * change commit in one transaction.
  */
 
-export type Step =
-  | 'locate'
-  | 'backup'
-  | 'cassandra_delete'
-  | 'postgres_delete'
-  | 'settle'
-  | 'verify'
-  | 'purge'
-  | 'restore'
-  | 'verify_restore';
-
-/**
- * The step that moves a request on from each state, the state it leads to, and the steps that run
- * with it. Saga.step dispatches on it and `gdpr resume --dry-run` plans with it.
- */
-const NEXT: Partial<Record<GdprState, {step: Step; to: GdprState; with?: Step[]}>> = {
-  requested: {step: 'locate', to: 'located'},
-  located: {step: 'backup', to: 'backed_up'},
-  backed_up: {step: 'cassandra_delete', to: 'cassandra_deleted'},
-  cassandra_deleted: {step: 'postgres_delete', to: 'postgres_deleted'},
-  postgres_deleted: {step: 'settle', to: 'settled'},
-  settled: {step: 'verify', to: 'verified'},
-  verified: {step: 'purge', to: 'closed'},
-  compensating: {step: 'restore', to: 'restored', with: ['verify_restore']},
-};
-
-/** The backup may be purged (and the request closed): its grace period is over, or it is gone. */
-function purgeDue(backup: BackupRow | undefined, now = Date.now()): boolean {
-  return !backup || backup.purgedAt !== null || new Date(backup.expiresAt).getTime() <= now;
-}
+export type {Step} from './transitions.js';
 
 /** Test seams (never set by the CLI): called right after a step's intent / completion is durable. */
 export interface SagaHooks {
@@ -467,25 +447,12 @@ export async function planResume(ctx: RunContext, o: {requestId?: string} = {}):
     for (const r of open) {
       const backup = await getBackup(store, r.requestId);
       const last = (await journalEntries(store, r.requestId)).at(-1);
-      const steps: Step[] = [];
-      let to = r.state;
-      for (let next = NEXT[to]; next; next = NEXT[to]) {
-        // the purge waits for the backup's grace period (a backup made on the way expires after backupRetention)
-        if (next.step === 'purge' && !(backup ? purgeDue(backup, now) : map.backupRetentionMs <= 0)) break;
-        steps.push(next.step, ...(next.with ?? []));
-        to = next.to;
-      }
+      // the purge waits for the backup's grace period (a backup made on the way expires after backupRetention)
+      const {steps, to} = resumePath(r.state, backup ? purgeDue(backup, now) : map.backupRetentionMs <= 0);
       requests.push({
         requestId: r.requestId,
         state: r.state,
-        action:
-          r.state === 'needs_operator'
-            ? 'needs_operator'
-            : TERMINAL_STATES.includes(r.state)
-              ? 'finished'
-              : steps.length
-                ? 'resume'
-                : 'wait',
+        action: resumeAction(r.state, steps),
         step: steps[0] ?? null,
         steps,
         to,
@@ -531,13 +498,14 @@ export async function restore(
     const r = await getRequest(store, requestId);
     if (!r) throw new UsageError(`no erasure request "${requestId}"`);
     const backup = await getBackup(store, requestId);
-    if (r.state === 'restored') return await describe(store, requestId);
-    if (!backup?.ciphertext || r.state === 'closed') {
+    const check = restoreCheck(r.state, Boolean(backup?.ciphertext), r.deleteTsUs);
+    if (check === 'already') return await describe(store, requestId);
+    if (check === 'no-backup') {
       throw new UsageError(
         `request ${requestId} cannot be restored: its backup was ${backup?.purgedAt ? `purged at ${backup.purgedAt}` : 'never made'}`,
       );
     }
-    if (['requested', 'located'].includes(r.state) || (r.state === 'backed_up' && r.deleteTsUs === null)) {
+    if (check === 'nothing-deleted') {
       throw new UsageError(`request ${requestId} has deleted nothing yet (state ${r.state}); nothing to restore`);
     }
     await saga.checkTargets();
@@ -1087,7 +1055,7 @@ class Saga {
       }
     }
     const message = (lastErr as Error).message;
-    if (r.onFailure === 'restore') {
+    if (afterPostgresFailure(r.onFailure) === 'compensating') {
       await this.fail(r.requestId, 'postgres_delete', lastErr, 'compensating');
       this.ctx.log.warn(`gdpr ${r.requestId}: compensating: restoring Cassandra from the backup (on-failure restore)`);
       return true;

@@ -11,7 +11,7 @@ export default class ConnectorsConfigGet extends BaseCommand<typeof ConnectorsCo
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %> inventory-sink',
-    '<%= config.bin %> <%= command.id %> inventory-sink batch.size',
+    '<%= config.bin %> <%= command.id %> inventory-sink insert.mode',
   ];
 
   async run(): Promise<Record<string, string>> {

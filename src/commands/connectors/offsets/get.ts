@@ -6,7 +6,7 @@ import {getOffsets} from '../../../services/connectors/offsets.js';
 export default class ConnectorsOffsetsGet extends BaseCommand<typeof ConnectorsOffsetsGet> {
   static override summary = "Print a connector's offsets (the document `offsets set` accepts).";
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
-  static override examples = ['<%= config.bin %> <%= command.id %> inventory-source > offsets.json'];
+  static override examples = ['<%= config.bin %> <%= command.id %> inventory-sink > offsets.json'];
 
   async run(): Promise<ConnectorOffsets> {
     const offsets = await getOffsets(await this.runContext(), this.args.connector);

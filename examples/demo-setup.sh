@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The demo state, on a running local stack (examples/stack): what every example of `cdcctl <command> --help`
+# runs against. Used by `npm run demo` and by test/integration/help-examples.test.ts; safe to run again.
+#   - the demo pipeline: the PostgreSQL source and JDBC sink of examples/connectors, running, their
+#     config history recorded;
+#   - demo.accounts in Cassandra and PostgreSQL (`cdcctl reconcile seed`): the table of the reconcile
+#     section and of the gdpr subject map of examples/config/local.yaml;
+#   - random GDPR keys in <stack>/secrets/ (backups, pseudonyms, report signatures), kept once written.
+# Needs: `cdcctl` on PATH (or CDCCTL=<command>), CDCCTL_CONFIG/CDC_PG_PASSWORD for the context, STACK_DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cdcctl() { ${CDCCTL:-command cdcctl} "$@"; }
+secrets="${STACK_DIR:-$PWD/.stack}/secrets"
+rows="${DEMO_ROWS:-1000}"
+
+mkdir -p "$secrets"
+for key in gdpr-backup-key gdpr-report-key gdpr-signing-key; do
+  [ -s "$secrets/$key" ] || (umask 077; node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' >"$secrets/$key")
+done
+
+cdcctl connectors apply -f examples/connectors/
+for _ in $(seq 1 90); do
+  if cdcctl pipeline status --json >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+# the connectors' config history starts with their live config (`cdcctl connectors history|diff|rollback`)
+cdcctl connectors history sync 'inventory-*'
+
+# the reconcile/gdpr demo table (the same rows each time: the seed is fixed), then one reconcile run of it
+# so that `cdcctl reconcile show latest` has something to show (exit 3 would be drift: an answer, not a failure)
+cdcctl reconcile seed --rows "$rows" --yes
+cdcctl reconcile --table demo.accounts --min-age 0s || [ "$?" = 3 ]
