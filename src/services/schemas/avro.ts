@@ -250,16 +250,13 @@ class Differ {
         forward: true,
         reason: 'aliases only matter to readers resolving a renamed type',
       });
-    if ((o.doc ?? '') !== (n.doc ?? ''))
-      this.push({
-        kind: 'doc-changed',
-        path,
-        before: o.doc,
-        after: n.doc,
-        backward: true,
-        forward: true,
-        reason: 'documentation only',
-      });
+    this.docChange(o.doc, n.doc, path);
+  }
+
+  /** A changed doc: compatible both ways, shown so that a reader sees every difference. */
+  private docChange(before: string | undefined, after: string | undefined, path: string): void {
+    if ((before ?? '') === (after ?? '')) return;
+    this.push({kind: 'doc-changed', path, before, after, backward: true, forward: true, reason: 'documentation only'});
   }
 
   private logical(o: Logical, n: Logical, path: string): void {
@@ -426,16 +423,7 @@ class Differ {
         reason: 'a field default matters only when the field is missing on the other side',
       });
     }
-    if ((o.doc ?? '') !== (n.doc ?? ''))
-      this.push({
-        kind: 'doc-changed',
-        path,
-        before: o.doc,
-        after: n.doc,
-        backward: true,
-        forward: true,
-        reason: 'documentation only',
-      });
+    this.docChange(o.doc, n.doc, path);
     // a renamed field's new aliases are part of its rename
     if (o.name === n.name && o.aliases.join(',') !== n.aliases.join(','))
       this.push({
