@@ -26,7 +26,8 @@ done
 # the connectors' config history starts with their live config (`cdcctl connectors history|diff|rollback`)
 cdcctl connectors history sync 'inventory-*'
 
-# the reconcile/gdpr demo table (the same rows each time: the seed is fixed), then one reconcile run of it
-# so that `cdcctl reconcile show latest` has something to show (exit 3 would be drift: an answer, not a failure)
-cdcctl reconcile seed --rows "$rows" --yes
+# the reconcile/gdpr demo table (the same rows each time: the seed is fixed; re-created, so that rows an
+# earlier run or example added in Cassandra do not stay), then one reconcile run of it so that
+# `cdcctl reconcile show latest` has something to show (exit 3 would be drift: an answer, not a failure)
+cdcctl reconcile seed --rows "$rows" --recreate --yes
 cdcctl reconcile --table demo.accounts --min-age 0s || [ "$?" = 3 ]

@@ -19,6 +19,16 @@ export function keyText(m: Pick<MismatchRecord, 'key'>): string {
     .join(',');
 }
 
+/**
+ * What `reconcile show` says under the tables when it lists no differing row: a table that gave up
+ * had too many to drill into, which is not "no differences".
+ */
+export function noMismatchesLine(tables: Array<{table: string; status: string}>): string {
+  const gaveUp = tables.filter((t) => t.status === 'gave_up').map((t) => t.table);
+  if (gaveUp.length === 0) return 'No differences.';
+  return `No rows listed: ${gaveUp.join(', ')} gave up (more rows in differing buckets than --max-diff-ratio allows to drill into); re-snapshot such a table instead of repairing row by row.`;
+}
+
 export function renderMismatches(rows: MismatchRecord[], wide: boolean, limit = Number.POSITIVE_INFINITY): string {
   const shown = rows.slice(0, limit);
   const flat = shown.flatMap((m) =>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
 import {stripVTControlCharacters} from 'node:util';
 import {renderAuditList} from '../../src/output/audit.js';
+import {noMismatchesLine} from '../../src/output/reconcile.js';
 import {displayWidth, jsonText, paintState, renderTable, setColor} from '../../src/output/render.js';
 import {AUDIT_RESULTS, type AuditRecord} from '../../src/services/audit/record.js';
 
@@ -84,5 +85,17 @@ describe('jsonText', () => {
     const data = {a: Number.NaN, b: [1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY], c: 'x', d: null, e: -0.5};
     assert.equal(jsonText(data), '{"a":"NaN","b":[1,"+Inf","-Inf"],"c":"x","d":null,"e":-0.5}');
     assert.equal(jsonText({x: 1}, 2), JSON.stringify({x: 1}, null, 2));
+  });
+});
+
+describe('reconcile show: the line under the tables when no row is listed', () => {
+  it('says a table gave up instead of "No differences."', () => {
+    assert.equal(noMismatchesLine([{table: 'demo.accounts', status: 'clean'}]), 'No differences.');
+    const line = noMismatchesLine([
+      {table: 'demo.accounts', status: 'gave_up'},
+      {table: 'demo.orders', status: 'clean'},
+    ]);
+    assert.doesNotMatch(line, /No differences/);
+    assert.match(line, /^No rows listed: demo\.accounts gave up/);
   });
 });

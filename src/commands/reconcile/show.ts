@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
 import {integerFlag} from '../../flags.js';
-import {mismatchesCsv, renderMismatches, renderTables} from '../../output/reconcile.js';
+import {mismatchesCsv, noMismatchesLine, renderMismatches, renderTables} from '../../output/reconcile.js';
 import {type RunDetails, showRun} from '../../services/reconcile/results.js';
 
 export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
@@ -37,7 +37,9 @@ export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
     return this.present(details, (wide) => {
       const r = details.run;
       const head = `Run ${r.runId} (${r.context}, ${r.actor}) started ${r.startedAt}: ${r.status}`;
-      const diffs = details.mismatches.length ? renderMismatches(details.mismatches, wide) : 'No differences.';
+      const diffs = details.mismatches.length
+        ? renderMismatches(details.mismatches, wide)
+        : noMismatchesLine(details.tables);
       return `${head}\n\n${renderTables(details.tables, wide)}\n\n${diffs}`;
     });
   }
