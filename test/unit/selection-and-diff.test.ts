@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {durationOrOffFlag, parseDuration, parseDurationOrOff} from '../../src/cli/flags/common.js';
 import {REDACTED} from '../../src/config/secrets.js';
-import {durationOrOffFlag, parseDuration, parseDurationOrOff} from '../../src/flags.js';
 import {type ApplyResult, applyExitCode, namesPlugin} from '../../src/services/connectors/apply.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {parseDuration, parseTimerDuration} from '../../src/cli/flags/common.js';
+import {parseInstant} from '../../src/cli/flags/dlq.js';
 import {gdprSchema, httpEndpointSchema} from '../../src/config/schema.js';
-import {parseInstant} from '../../src/dlq-command.js';
 import {CdcError} from '../../src/errors.js';
-import {parseDuration, parseTimerDuration} from '../../src/flags.js';
 import {parseTime as auditTime} from '../../src/services/audit/query.js';
 import {parseGdprDuration} from '../../src/services/gdpr/config.js';
 import {parseSpan, parseTime as promTime, rangeWindow} from '../../src/services/metrics/query.js';

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderGroups} from '../../output/alerts.js';
 import {type AlertState, type GroupRow, listGroups} from '../../services/alerts/alerts.js';
 import {parseMatchers} from '../../services/alerts/matchers.js';

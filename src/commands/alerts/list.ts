@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderAlerts} from '../../output/alerts.js';
 import {ALERT_STATES, type AlertRow, type AlertState, listAlerts} from '../../services/alerts/alerts.js';
 import {parseMatchers} from '../../services/alerts/matchers.js';

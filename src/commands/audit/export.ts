@@ -2,7 +2,7 @@ import {once} from 'node:events';
 import {createWriteStream} from 'node:fs';
 import type {Writable} from 'node:stream';
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {csvHeader, csvRows} from '../../output/audit.js';
 import {exportAuditRecords} from '../../services/audit/query.js';
 import {auditFilter, auditFilterFlags} from './list.js';

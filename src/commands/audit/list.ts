@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {integerFlag, outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag, outputFlag} from '../../cli/flags/common.js';
 import {renderAuditList} from '../../output/audit.js';
 import {listAuditRecords, parseTime} from '../../services/audit/query.js';
 import {AUDIT_RESULTS, type AuditRecord, type AuditResult} from '../../services/audit/record.js';

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, parseInstant} from '../../dlq-command.js';
-import {mutationFlags, outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {mutationFlags, outputFlag} from '../../cli/flags/common.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, parseInstant} from '../../cli/flags/dlq.js';
 import {renderPurge} from '../../output/dlq.js';
 import {type PurgeResult, purgeRecords} from '../../services/dlq/browse.js';
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {timerFlag} from '../../cli/flags/common.js';
 import {CdcError, ExitCode} from '../../errors.js';
-import {timerFlag} from '../../flags.js';
 import {renderDashboard} from '../../output/metrics.js';
 import {jsonText} from '../../output/render.js';
 import {type DashboardSnapshot, dashboard, parseSpan, rangeWindow} from '../../services/metrics/query.js';

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderInstant} from '../../output/metrics.js';
 import {type InstantResult, instantQuery, parseTime} from '../../services/metrics/query.js';
 

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {renderRangeChart, renderRangeCsv, renderRangeTable} from '../../output/metrics.js';
 import {type RangeResult, rangeQuery, rangeWindow} from '../../services/metrics/query.js';
 

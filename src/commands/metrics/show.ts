@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {formatNumber, seriesName} from '../../output/chart.js';
 import {type NamedMetric, rangeWindow, showMetric} from '../../services/metrics/query.js';
 import {printRange, rangeOutputFlag, windowFlags} from './range.js';

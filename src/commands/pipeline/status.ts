@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {integerFlag, outputFlag, parseTimerDuration} from '../../flags.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {integerFlag, outputFlag, parseTimerDuration} from '../../cli/flags/common.js';
 import {color, paintState, renderTable} from '../../output/render.js';
 import {type PipelineStatus, pipelineStatus, verdictExitCode} from '../../services/pipeline/status.js';
 

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {ExitCode} from '../../errors.js';
 import {renderCheck} from '../../output/schemas.js';
 import {type CheckResult, checkSchema, loadSchemaFile} from '../../services/schemas/write.js';

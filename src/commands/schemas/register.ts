@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {mutationFlags} from '../../cli/flags/common.js';
 import type {SchemaType} from '../../clients/schema-registry.js';
 import {ExitCode, NotOkError} from '../../errors.js';
-import {mutationFlags} from '../../flags.js';
 import {renderChanges, renderCheck} from '../../output/schemas.js';
 import {checkSchema, loadSchemaFile, type RegisterResult, registerSchema} from '../../services/schemas/write.js';
 

@@ -1,5 +1,5 @@
+import {parseDuration} from '../../cli/flags/common.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
-import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
 import {type AuditFilter, getAudit, listAudit, streamAudit} from '../../store/audit-log.js';
 import {openStore} from '../../store/index.js';

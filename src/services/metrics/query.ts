@@ -1,3 +1,4 @@
+import {parseDuration} from '../../cli/flags/common.js';
 import {
   type PrometheusClient,
   PromQueryError,
@@ -6,7 +7,6 @@ import {
   type Target,
 } from '../../clients/prometheus.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
-import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
 import {durationMs, instantAt} from '../../util/time.js';

@@ -1,9 +1,9 @@
 import {createHash} from 'node:crypto';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
+import {parseDurationOrOff} from '../../cli/flags/common.js';
 import type {ReconcileTableConfig} from '../../config/schema.js';
 import {ConfigError, UsageError} from '../../errors.js';
-import {parseDurationOrOff} from '../../flags.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
 import {
   CANON_VERSION,

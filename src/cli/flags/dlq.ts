@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core';
-import {UsageError} from './errors.js';
-import {parseDuration} from './flags.js';
-import {DLQ_STATUSES, type DlqFilter, type DlqStatus} from './store/dlq-records.js';
-import {durationMs, instantAgo, instantAt} from './util/time.js';
+import {UsageError} from '../../errors.js';
+import {DLQ_STATUSES, type DlqFilter, type DlqStatus} from '../../store/dlq-records.js';
+import {durationMs, instantAgo, instantAt} from '../../util/time.js';
+import {parseDuration} from './common.js';
 
 /**
  * Flags shared by the `dlq` commands: the record filter (same meaning on the store and on a topic)

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {UsageError} from './errors.js';
-import {type DurationUnit, durationMs, MAX_DURATION_MS, MAX_TIMER_MS} from './util/time.js';
+import {UsageError} from '../../errors.js';
+import {type DurationUnit, durationMs, MAX_DURATION_MS, MAX_TIMER_MS} from '../../util/time.js';
 
 /** Flags shared by several commands: one definition each. */
 
