@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {parseTime} from '../../services/audit/query.js';
 import {AUDIT_RESULTS, type AuditResult} from '../../services/audit/record.js';
+import {parseAuditTime} from '../../util/time.js';
 
 /** Flags shared by `audit list` and `audit export`: the record filter, and the filter they give. */
 
@@ -22,8 +22,8 @@ export function auditFilter(flags: {
   result?: AuditResult;
 }) {
   return {
-    ...(flags.since ? {since: parseTime(flags.since, '--since')} : {}),
-    ...(flags.until ? {until: parseTime(flags.until, '--until')} : {}),
+    ...(flags.since ? {since: parseAuditTime(flags.since, '--since')} : {}),
+    ...(flags.until ? {until: parseAuditTime(flags.until, '--until')} : {}),
     actor: flags.actor,
     action: flags.action,
     target: flags.target,

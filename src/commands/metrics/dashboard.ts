@@ -4,7 +4,8 @@ import {timerFlag} from '../../cli/flags/common.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import {renderDashboard} from '../../output/metrics.js';
 import {jsonText} from '../../output/render.js';
-import {type DashboardSnapshot, dashboard, parseSpan, rangeWindow} from '../../services/metrics/query.js';
+import {type DashboardSnapshot, dashboard, rangeWindow} from '../../services/metrics/query.js';
+import {parseSpan} from '../../util/time.js';
 
 export default class MetricsDashboard extends BaseCommand<typeof MetricsDashboard> {
   static override summary = 'One screen with the key CDC numbers and their trend (sparklines); --watch to refresh.';

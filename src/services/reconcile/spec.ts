@@ -1,10 +1,10 @@
 import {createHash} from 'node:crypto';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
-import {parseDurationOrOff} from '../../cli/flags/common.js';
 import type {ReconcileTableConfig} from '../../config/schema.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
+import {parseDurationOrOff} from '../../util/time.js';
 import {
   CANON_VERSION,
   type CqlType,
