@@ -80,6 +80,21 @@ export function renderRangeChart(r: RangeResult, unit?: string): string {
   return [`${r.query}   ${r.start} → ${r.end}  step ${r.step}s`, lineChart(series), ...legend].join('\n');
 }
 
+/** Prints a range result in the chosen form; returns true when it printed (json/yaml are left to present()). */
+export function printRange(r: RangeResult, format: string | undefined, unit?: string): boolean {
+  const chosen = format ?? (process.stdout.isTTY ? 'chart' : 'table');
+  const text =
+    chosen === 'chart'
+      ? renderRangeChart(r, unit)
+      : chosen === 'csv'
+        ? renderRangeCsv(r)
+        : chosen === 'table' || chosen === 'wide'
+          ? renderRangeTable(r)
+          : undefined;
+  if (text !== undefined) process.stdout.write(`${text}\n`);
+  return text !== undefined;
+}
+
 export function renderDashboard(d: {at: string; rows: DashboardRow[]}): string {
   const c = color();
   const rows = d.rows.map((r) => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {parseErrorLine, toCdcError} from '../../src/base-command.js';
+import {parseErrorLine, toCdcError} from '../../src/cli/base-command.js';
 import {ExitCode, UsageError} from '../../src/errors.js';
 
 /** oclif's parse errors become one line that still says what was wrong (not just the heading). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {durationOrOffFlag} from '../../src/cli/flags/common.js';
 import {REDACTED} from '../../src/config/secrets.js';
-import {durationOrOffFlag, parseDuration, parseDurationOrOff} from '../../src/flags.js';
 import {type ApplyResult, applyExitCode, namesPlugin} from '../../src/services/connectors/apply.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';
@@ -9,6 +9,7 @@ import {editableText, parseEdited, resolveEdited} from '../../src/services/conne
 import {compileSelector} from '../../src/services/connectors/select.js';
 import {describeFailure, rootCause} from '../../src/services/connectors/trace.js';
 import {restoreWrittenForms} from '../../src/services/history/recorder.js';
+import {parseDuration, parseDurationOrOff} from '../../src/util/time.js';
 
 describe('connector selection', () => {
   it('matches exact names, globs and /regex/', () => {

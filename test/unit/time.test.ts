@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {gdprSchema, httpEndpointSchema} from '../../src/config/schema.js';
-import {parseInstant} from '../../src/dlq-command.js';
 import {CdcError} from '../../src/errors.js';
-import {parseDuration, parseTimerDuration} from '../../src/flags.js';
-import {parseTime as auditTime} from '../../src/services/audit/query.js';
-import {parseGdprDuration} from '../../src/services/gdpr/config.js';
-import {parseSpan, parseTime as promTime, rangeWindow} from '../../src/services/metrics/query.js';
+import {rangeWindow} from '../../src/services/metrics/query.js';
 import {bigintId} from '../../src/store/sql.js';
-import {instantAt, MAX_TIMER_MS} from '../../src/util/time.js';
+import {
+  parseAuditTime as auditTime,
+  instantAt,
+  MAX_TIMER_MS,
+  parseDuration,
+  parseGdprDuration,
+  parseInstant,
+  parseSpan,
+  parseTimerDuration,
+  parsePromTime as promTime,
+} from '../../src/util/time.js';
 
 /** Every parser of durations, instants and store ids rejects what does not fit with a usage error (exit 2). */
 const usage = (fn: () => unknown, message: RegExp) =>

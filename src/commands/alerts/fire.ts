@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {durationFlag, mutationFlags} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {durationFlag, mutationFlags} from '../../flags.js';
 import {buildTestAlert, fireTestAlert, isLocalContext, type TestAlert} from '../../services/alerts/alerts.js';
 
 export default class AlertsFire extends BaseCommand<typeof AlertsFire> {

@@ -1,9 +1,9 @@
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {selectionFlags} from '../../cli/flags/alerts.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderGroups} from '../../output/alerts.js';
 import {type AlertState, type GroupRow, listGroups} from '../../services/alerts/alerts.js';
 import {parseMatchers} from '../../services/alerts/matchers.js';
-import {selectionFlags} from './list.js';
 
 export default class AlertsGroups extends BaseCommand<typeof AlertsGroups> {
   static override summary = 'Alert groups as Alertmanager routes them (group labels, receiver, counts by state).';

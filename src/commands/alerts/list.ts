@@ -1,19 +1,9 @@
-import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {selectionFlags} from '../../cli/flags/alerts.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderAlerts} from '../../output/alerts.js';
-import {ALERT_STATES, type AlertRow, type AlertState, listAlerts} from '../../services/alerts/alerts.js';
+import {type AlertRow, type AlertState, listAlerts} from '../../services/alerts/alerts.js';
 import {parseMatchers} from '../../services/alerts/matchers.js';
-
-export const selectionFlags = {
-  all: Flags.boolean({summary: "All alerts, not only the context's CDC alerts (alerts.matchers)."}),
-  state: Flags.option({
-    summary: 'Only alerts in this state (repeatable; default active).',
-    options: [...ALERT_STATES],
-    multiple: true,
-  })(),
-  receiver: Flags.string({summary: 'Only alerts routed to receivers matching this regex.'}),
-};
 
 export default class AlertsList extends BaseCommand<typeof AlertsList> {
   static override summary = 'List alerts: by default the active CDC alerts of this context.';

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {renderStatus} from '../../output/alerts.js';
 import {type AlertmanagerOverview, alertmanagerStatus} from '../../services/alerts/alerts.js';
 

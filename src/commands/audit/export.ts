@@ -2,10 +2,10 @@ import {once} from 'node:events';
 import {createWriteStream} from 'node:fs';
 import type {Writable} from 'node:stream';
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {auditFilter, auditFilterFlags} from '../../cli/flags/audit.js';
 import {csvHeader, csvRows} from '../../output/audit.js';
 import {exportAuditRecords} from '../../services/audit/query.js';
-import {auditFilter, auditFilterFlags} from './list.js';
 
 export default class AuditExport extends BaseCommand<typeof AuditExport> {
   static override summary = 'Export audit records as JSON, NDJSON or CSV (for CI, SIEM or auditors).';

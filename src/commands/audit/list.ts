@@ -1,36 +1,9 @@
-import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {integerFlag, outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {auditFilter, auditFilterFlags} from '../../cli/flags/audit.js';
+import {integerFlag, outputFlag} from '../../cli/flags/common.js';
 import {renderAuditList} from '../../output/audit.js';
-import {listAuditRecords, parseTime} from '../../services/audit/query.js';
-import {AUDIT_RESULTS, type AuditRecord, type AuditResult} from '../../services/audit/record.js';
-
-export const auditFilterFlags = {
-  since: Flags.string({summary: 'Only records from this long ago (24h, 7d) or this date/time on.'}),
-  until: Flags.string({summary: 'Only records before this date/time (or this long ago).'}),
-  actor: Flags.string({summary: 'Only actors containing this text (case-insensitive).'}),
-  action: Flags.string({summary: 'Only this command or topic, e.g. "connectors patch" or connectors.'}),
-  target: Flags.string({summary: 'Only records naming this target (e.g. a connector).'}),
-  result: Flags.option({summary: 'Only records with this result.', options: AUDIT_RESULTS})(),
-};
-
-export function auditFilter(flags: {
-  since?: string;
-  until?: string;
-  actor?: string;
-  action?: string;
-  target?: string;
-  result?: AuditResult;
-}) {
-  return {
-    ...(flags.since ? {since: parseTime(flags.since, '--since')} : {}),
-    ...(flags.until ? {until: parseTime(flags.until, '--until')} : {}),
-    actor: flags.actor,
-    action: flags.action,
-    target: flags.target,
-    result: flags.result,
-  };
-}
+import {listAuditRecords} from '../../services/audit/query.js';
+import type {AuditRecord} from '../../services/audit/record.js';
 
 export default class AuditList extends BaseCommand<typeof AuditList> {
   static override summary = 'List audit records: who ran which mutating command, on what, with what result.';

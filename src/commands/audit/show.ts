@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {renderAuditRecord} from '../../output/audit.js';
 import {showAuditRecord} from '../../services/audit/query.js';
 import type {AuditRecord} from '../../services/audit/record.js';

@@ -1,4 +1,4 @@
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {ExitCode} from '../../errors.js';
 import {renderVerify} from '../../output/audit.js';
 import {type VerifyResult, verifyAudit} from '../../services/audit/verify.js';

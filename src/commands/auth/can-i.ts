@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {ExitCode, UsageError} from '../../errors.js';
 import {requiredPermission} from '../../services/access/permissions.js';
 import {canI} from '../../services/access/whoami.js';

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderRoles} from '../../output/access.js';
 import {listRoles} from '../../services/access/whoami.js';
 

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {renderWhoami} from '../../output/access.js';
 import {type WhoAmI, whoami} from '../../services/access/whoami.js';
 

@@ -1,6 +1,6 @@
 import {writeFileSync} from 'node:fs';
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {UsageError} from '../../errors.js';
 import {renderCsv, renderHtml, renderReportSummary} from '../../output/compliance.js';
 import {buildReport, type ReportPayload, signReport} from '../../services/compliance/report.js';

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderResidency} from '../../output/compliance.js';
 import {type ResidencyRow, residency} from '../../services/compliance/residency.js';
 

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {renderReportVerification} from '../../output/compliance.js';
 import {type ReportVerification, verifyReportFile} from '../../services/compliance/report.js';
 

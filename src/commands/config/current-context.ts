@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {selectContext} from '../../config/context.js';
 
 export default class ConfigCurrentContext extends BaseCommand<typeof ConfigCurrentContext> {

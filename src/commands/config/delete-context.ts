@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {deleteContext} from '../../services/config/contexts.js';
 
 export default class ConfigDeleteContext extends BaseCommand<typeof ConfigDeleteContext> {

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {UsageError} from '../../errors.js';
 import {setContext} from '../../services/config/contexts.js';
 

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {useContext} from '../../services/config/contexts.js';
 
 export default class ConfigUseContext extends BaseCommand<typeof ConfigUseContext> {

@@ -1,4 +1,4 @@
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {type ValidationReport, validateConfiguration, validationExitCode} from '../../services/config/contexts.js';
 
 export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {renderYaml} from '../../output/render.js';
 import {type ConfigView, viewConfig} from '../../services/config/contexts.js';
 

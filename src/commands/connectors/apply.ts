@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {integerFlag, messageFlag, mutationFlags} from '../../flags.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyConnectors, applyExitCode, pruneCandidates} from '../../services/connectors/apply.js';
 import {loadDefinitions} from '../../services/connectors/definitions.js';

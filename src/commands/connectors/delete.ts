@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core';
-import {ConnectorControlCommand} from '../../connector-control-command.js';
-import {messageFlag} from '../../flags.js';
+import {ConnectorControlCommand} from '../../cli/connector-control-command.js';
+import {messageFlag} from '../../cli/flags/common.js';
 
 export default class ConnectorsDelete extends ConnectorControlCommand<typeof ConnectorsDelete> {
   static override summary = 'Delete connectors (asks first; --yes without a terminal). Source offsets remain in Kafka.';

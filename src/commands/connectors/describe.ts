@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {outputFlag} from '../../flags.js';
 import {renderDescriptions} from '../../output/connectors.js';
 import {type ConnectorDescription, describeConnectors} from '../../services/connectors/inspect.js';
 

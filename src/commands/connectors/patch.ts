@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {integerFlag, messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode} from '../../services/connectors/apply.js';
 import {parsePatch, patchConnectors} from '../../services/connectors/patch.js';

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {ConnectorControlCommand} from '../../connector-control-command.js';
+import {ConnectorControlCommand} from '../../cli/connector-control-command.js';
 
 export default class ConnectorsPause extends ConnectorControlCommand<typeof ConnectorsPause> {
   static override summary = 'Pause connectors and their tasks (they keep their place; resume continues).';

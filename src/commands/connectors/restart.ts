@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {ConnectorControlCommand} from '../../connector-control-command.js';
+import {ConnectorControlCommand} from '../../cli/connector-control-command.js';
 
 export default class ConnectorsRestart extends ConnectorControlCommand<typeof ConnectorsRestart> {
   static override summary = 'Restart connectors, optionally with their tasks or only what failed.';

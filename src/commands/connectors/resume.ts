@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {ConnectorControlCommand} from '../../connector-control-command.js';
+import {ConnectorControlCommand} from '../../cli/connector-control-command.js';
 
 export default class ConnectorsResume extends ConnectorControlCommand<typeof ConnectorsResume> {
   static override summary = 'Resume paused or stopped connectors.';

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {connectClient} from '../../clients/factory.js';
-import {integerFlag, messageFlag, mutationFlags} from '../../flags.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {formatChange} from '../../services/connectors/diff.js';

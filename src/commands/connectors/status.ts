@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {ExitCode} from '../../errors.js';
-import {outputFlag} from '../../flags.js';
 import {renderStatuses} from '../../output/connectors.js';
 import {type ConnectorStatusView, connectorStatuses} from '../../services/connectors/inspect.js';
 

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {ConnectorControlCommand} from '../../connector-control-command.js';
+import {ConnectorControlCommand} from '../../cli/connector-control-command.js';
 
 export default class ConnectorsStop extends ConnectorControlCommand<typeof ConnectorsStop> {
   static override summary = 'Stop connectors: no tasks run and offsets may be changed (Kafka Connect ≥ 3.5).';

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {mutationFlags, outputFlag} from '../../cli/flags/common.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../cli/flags/dlq.js';
 import {ExitCode, UsageError} from '../../errors.js';
-import {mutationFlags, outputFlag} from '../../flags.js';
 import {renderDiscard} from '../../output/dlq.js';
 import {type DiscardResult, discardRecords} from '../../services/dlq/browse.js';
 

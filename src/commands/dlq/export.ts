@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../dlq-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../cli/flags/dlq.js';
 import {csvHeader, csvLine, ndjsonLine} from '../../output/dlq.js';
 import {exportRecords} from '../../services/dlq/browse.js';
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../dlq-command.js';
-import {integerFlag, outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag, outputFlag} from '../../cli/flags/common.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../cli/flags/dlq.js';
 import {renderList} from '../../output/dlq.js';
 import {type ListResult, listRecords} from '../../services/dlq/browse.js';
 

@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, parseInstant} from '../../dlq-command.js';
-import {mutationFlags, outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {mutationFlags, outputFlag} from '../../cli/flags/common.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../cli/flags/dlq.js';
 import {renderPurge} from '../../output/dlq.js';
 import {type PurgeResult, purgeRecords} from '../../services/dlq/browse.js';
+import {parseInstant} from '../../util/time.js';
 
 export default class DlqPurge extends BaseCommand<typeof DlqPurge> {
   static override summary = 'Delete discarded records discarded before a date (asks first).';

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../dlq-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag, mutationFlags, outputFlag} from '../../cli/flags/common.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../cli/flags/dlq.js';
 import {ExitCode, UsageError} from '../../errors.js';
-import {integerFlag, mutationFlags, outputFlag} from '../../flags.js';
 import {progressLine, renderPlan, renderReplay} from '../../output/dlq.js';
 import {
   DEFAULT_REPLAY_BATCH,

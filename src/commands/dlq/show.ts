@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {fromTopicFlag} from '../../dlq-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {fromTopicFlag} from '../../cli/flags/dlq.js';
 import {renderDetail} from '../../output/dlq.js';
 import {type RecordDetail, showRecord} from '../../services/dlq/browse.js';
 

@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../base-command.js';
-import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../dlq-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
+import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../cli/flags/dlq.js';
 import {renderSummary} from '../../output/dlq.js';
 import {type SummaryResult, summarizeRecords} from '../../services/dlq/browse.js';
 

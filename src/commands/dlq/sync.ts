@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {dryRunFlag, outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {dryRunFlag, outputFlag} from '../../cli/flags/common.js';
 import {progressLine, renderSync, renderSyncPlan} from '../../output/dlq.js';
 import {planDlqSync, type SyncPlan, type SyncResult, syncDlq} from '../../services/dlq/sync.js';
 

@@ -1,10 +1,11 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag} from '../../cli/flags/common.js';
+import {eventSourceFlags, startOf} from '../../cli/flags/events.js';
 import {UsageError} from '../../errors.js';
-import {eventSourceFlags, startOf} from '../../events-command.js';
-import {integerFlag, parseTimerDuration} from '../../flags.js';
 import {type SseResult, serveEvents} from '../../services/events/sse.js';
 import {resolveEventTopics} from '../../services/events/stream.js';
+import {parseTimerDuration} from '../../util/time.js';
 
 export default class EventsSse extends BaseCommand<typeof EventsSse> {
   static override summary = 'Serve the change stream as Server-Sent Events for dashboards.';

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag} from '../../cli/flags/common.js';
+import {eventSourceFlags, startOf} from '../../cli/flags/events.js';
 import {UsageError} from '../../errors.js';
-import {eventSourceFlags, startOf} from '../../events-command.js';
-import {integerFlag} from '../../flags.js';
 import {eventHeader, eventLine, eventNdjson} from '../../output/events.js';
 import {
   type ChangeOp,

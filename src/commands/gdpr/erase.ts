@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs';
 import {Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {mutationFlags} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {mutationFlags} from '../../flags.js';
 import {renderPlan, renderRequest} from '../../output/gdpr.js';
 import {type ErasePlan, erase, type RequestView} from '../../services/gdpr/saga.js';
 

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderList} from '../../output/gdpr.js';
 import {list, type RequestView} from '../../services/gdpr/saga.js';
 import {GDPR_STATES} from '../../store/gdpr-journal.js';

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {mutationFlags} from '../../flags.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {mutationFlags} from '../../cli/flags/common.js';
 import {renderRequest} from '../../output/gdpr.js';
 import {type RequestView, restore, status} from '../../services/gdpr/saga.js';
 

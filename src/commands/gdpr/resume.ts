@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {dryRunFlag, outputFlag} from '../../flags.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {dryRunFlag, outputFlag} from '../../cli/flags/common.js';
 import {renderResume, renderResumePlan} from '../../output/gdpr.js';
 import {planResume, type ResumePlan, type ResumeResult, resume} from '../../services/gdpr/saga.js';
 

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderRequest} from '../../output/gdpr.js';
 import {type RequestView, status} from '../../services/gdpr/saga.js';
 

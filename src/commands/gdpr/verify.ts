@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderVerify} from '../../output/gdpr.js';
 import {type VerifyResult, verifyLater} from '../../services/gdpr/saga.js';
 

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {timerFlag} from '../../cli/flags/common.js';
 import {CdcError, ExitCode} from '../../errors.js';
-import {timerFlag} from '../../flags.js';
 import {renderDashboard} from '../../output/metrics.js';
 import {jsonText} from '../../output/render.js';
-import {type DashboardSnapshot, dashboard, parseSpan, rangeWindow} from '../../services/metrics/query.js';
+import {type DashboardSnapshot, dashboard, rangeWindow} from '../../services/metrics/query.js';
+import {parseSpan} from '../../util/time.js';
 
 export default class MetricsDashboard extends BaseCommand<typeof MetricsDashboard> {
   static override summary = 'One screen with the key CDC numbers and their trend (sparklines); --watch to refresh.';

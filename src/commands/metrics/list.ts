@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderCatalog} from '../../output/metrics.js';
 import {type CatalogEntry, catalog} from '../../services/metrics/catalog.js';
 

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderInstant} from '../../output/metrics.js';
-import {type InstantResult, instantQuery, parseTime} from '../../services/metrics/query.js';
+import {type InstantResult, instantQuery} from '../../services/metrics/query.js';
+import {parsePromTime} from '../../util/time.js';
 
 export default class MetricsQuery extends BaseCommand<typeof MetricsQuery> {
   static override summary = 'Run an instant PromQL query.';
@@ -21,7 +22,7 @@ export default class MetricsQuery extends BaseCommand<typeof MetricsQuery> {
     const r = await instantQuery(
       await this.runContext(),
       this.args.promql,
-      this.flags.time ? parseTime(this.flags.time) : undefined,
+      this.flags.time ? parsePromTime(this.flags.time) : undefined,
     );
     for (const w of r.warnings) this.log$.warn(w);
     return this.present(r, () => renderInstant(r));

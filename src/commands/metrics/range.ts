@@ -1,36 +1,8 @@
-import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {renderRangeChart, renderRangeCsv, renderRangeTable} from '../../output/metrics.js';
+import {Args} from '@oclif/core';
+import {BaseCommand} from '../../cli/base-command.js';
+import {rangeOutputFlag, windowFlags} from '../../cli/flags/metrics.js';
+import {printRange} from '../../output/metrics.js';
 import {type RangeResult, rangeQuery, rangeWindow} from '../../services/metrics/query.js';
-
-export const windowFlags = {
-  since: Flags.string({summary: 'How far back, e.g. 15m, 1h, 2d (default 1h).', exclusive: ['start']}),
-  start: Flags.string({summary: 'Start time: unix seconds or ISO-8601.'}),
-  end: Flags.string({summary: 'End time: unix seconds, ISO-8601 or now (default now).'}),
-  step: Flags.string({summary: 'Resolution, e.g. 15s, 1m (default: about 60 points).'}),
-};
-
-export const rangeOutputFlag = Flags.option({
-  char: 'o',
-  summary: 'Output: a chart (default on a terminal), table (default otherwise), csv, json, yaml.',
-  options: ['chart', 'table', 'wide', 'csv', 'json', 'yaml'] as const,
-  helpGroup: 'OUTPUT',
-})();
-
-/** Prints a range result in the chosen form; returns true when it printed (json/yaml are left to present()). */
-export function printRange(r: RangeResult, format: string | undefined, unit?: string): boolean {
-  const chosen = format ?? (process.stdout.isTTY ? 'chart' : 'table');
-  const text =
-    chosen === 'chart'
-      ? renderRangeChart(r, unit)
-      : chosen === 'csv'
-        ? renderRangeCsv(r)
-        : chosen === 'table' || chosen === 'wide'
-          ? renderRangeTable(r)
-          : undefined;
-  if (text !== undefined) process.stdout.write(`${text}\n`);
-  return text !== undefined;
-}
 
 export default class MetricsRange extends BaseCommand<typeof MetricsRange> {
   static override summary = 'Run a PromQL range query: a line chart in the terminal, or the data as table/csv/json.';

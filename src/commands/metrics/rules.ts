@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import type {RuleGroup} from '../../clients/prometheus.js';
-import {outputFlag} from '../../flags.js';
 import {renderRules} from '../../output/metrics.js';
 import {listRules} from '../../services/metrics/query.js';
 

@@ -1,8 +1,9 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {rangeOutputFlag, windowFlags} from '../../cli/flags/metrics.js';
 import {formatNumber, seriesName} from '../../output/chart.js';
+import {printRange} from '../../output/metrics.js';
 import {type NamedMetric, rangeWindow, showMetric} from '../../services/metrics/query.js';
-import {printRange, rangeOutputFlag, windowFlags} from './range.js';
 
 export default class MetricsShow extends BaseCommand<typeof MetricsShow> {
   static override summary = 'Show a named CDC metric from the catalog: its current value and its history.';

@@ -1,7 +1,7 @@
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import type {Target} from '../../clients/prometheus.js';
 import {ExitCode} from '../../errors.js';
-import {outputFlag} from '../../flags.js';
 import {renderTargets} from '../../output/metrics.js';
 import {listTargets} from '../../services/metrics/query.js';
 

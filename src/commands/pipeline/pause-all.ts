@@ -1,4 +1,4 @@
-import {PipelineBulkCommand} from '../../pipeline-bulk-command.js';
+import {PipelineBulkCommand} from '../../cli/pipeline-bulk-command.js';
 
 export default class PipelinePauseAll extends PipelineBulkCommand<typeof PipelinePauseAll> {
   static override summary = 'Pause every running connector (or those matching --selector).';

@@ -1,4 +1,4 @@
-import {PipelineBulkCommand} from '../../pipeline-bulk-command.js';
+import {PipelineBulkCommand} from '../../cli/pipeline-bulk-command.js';
 
 export default class PipelineRestartFailed extends PipelineBulkCommand<typeof PipelineRestartFailed> {
   static override summary = 'Restart every failed connector and failed task (only what failed).';

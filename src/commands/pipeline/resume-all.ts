@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core';
-import {PipelineBulkCommand} from '../../pipeline-bulk-command.js';
+import {PipelineBulkCommand} from '../../cli/pipeline-bulk-command.js';
 
 export default class PipelineResumeAll extends PipelineBulkCommand<typeof PipelineResumeAll> {
   static override summary = 'Resume the connectors pause-all paused (--all: every paused or stopped one).';

@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
-import {integerFlag, outputFlag, parseTimerDuration} from '../../flags.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {integerFlag, outputFlag} from '../../cli/flags/common.js';
 import {color, paintState, renderTable} from '../../output/render.js';
 import {type PipelineStatus, pipelineStatus, verdictExitCode} from '../../services/pipeline/status.js';
+import {parseTimerDuration} from '../../util/time.js';
 
 export default class PipelineStatusCommand extends BaseCommand<typeof PipelineStatusCommand> {
   static override summary = 'One verdict for the whole pipeline: workers, connectors and tasks.';

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {integerFlag, outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag, outputFlag} from '../../cli/flags/common.js';
 import {renderHistory} from '../../output/reconcile.js';
 import {history} from '../../services/reconcile/results.js';
 import type {RunRecord} from '../../store/reconcile.js';

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {durationOrOffFlag, integerFlag, timerFlag, timerOrOffFlag} from '../../cli/flags/common.js';
 import {ExitCode, UsageError} from '../../errors.js';
-import {durationOrOffFlag, integerFlag, timerFlag, timerOrOffFlag} from '../../flags.js';
 import {createLogger} from '../../output/log.js';
 import {renderRunResult} from '../../output/reconcile.js';
 import {checkRunId, type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';

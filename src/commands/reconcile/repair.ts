@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {mutationFlags} from '../../cli/flags/common.js';
 import {ExitCode} from '../../errors.js';
-import {mutationFlags} from '../../flags.js';
 import {keyText} from '../../output/reconcile.js';
 import {renderTable} from '../../output/render.js';
 import {type RepairResult, repair} from '../../services/reconcile/repair.js';

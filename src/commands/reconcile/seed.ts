@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {dryRunFlag, durationFlag, integerFlag} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {dryRunFlag, durationFlag, integerFlag} from '../../flags.js';
 import {renderSeedPlan} from '../../output/reconcile.js';
 import {renderTable} from '../../output/render.js';
 import {planSeed, type SeedPlan, type SeedResult, seed} from '../../services/reconcile/seed.js';

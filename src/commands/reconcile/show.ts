@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {integerFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag} from '../../cli/flags/common.js';
 import {mismatchesCsv, noMismatchesLine, renderMismatches, renderTables} from '../../output/reconcile.js';
 import {type RunDetails, showRun} from '../../services/reconcile/results.js';
 

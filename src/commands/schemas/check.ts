@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {referenceFlag, schemaTypeFlag} from '../../cli/flags/schemas.js';
 import {ExitCode} from '../../errors.js';
 import {renderCheck} from '../../output/schemas.js';
 import {type CheckResult, checkSchema, loadSchemaFile} from '../../services/schemas/write.js';
-import {referenceFlag, schemaTypeFlag} from './register.js';
 
 export default class SchemasCheck extends BaseCommand<typeof SchemasCheck> {
   static override summary = 'Test a schema file for compatibility with a subject, with the reasons.';

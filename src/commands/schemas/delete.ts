@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {mutationFlags} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {mutationFlags} from '../../cli/flags/common.js';
 import {renderDelete} from '../../output/schemas.js';
 import {type DeleteResult, executeDelete, planDelete} from '../../services/schemas/write.js';
 

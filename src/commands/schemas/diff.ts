@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {renderDiff} from '../../output/schemas.js';
 import {diffSubject, type SchemaDiff} from '../../services/schemas/evolution.js';
 

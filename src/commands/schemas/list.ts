@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderSubjects} from '../../output/schemas.js';
 import {listSubjects, type SubjectList} from '../../services/schemas/read.js';
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {mutationFlags} from '../../cli/flags/common.js';
 import {REGISTRY_MODES, type RegistryMode} from '../../clients/schema-registry.js';
-import {mutationFlags} from '../../flags.js';
 import {renderSettingChange} from '../../output/schemas.js';
 import {getMode, setMode} from '../../services/schemas/write.js';
 

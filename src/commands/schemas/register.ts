@@ -1,22 +1,11 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, withExitCodes} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {mutationFlags} from '../../cli/flags/common.js';
+import {referenceFlag, schemaTypeFlag} from '../../cli/flags/schemas.js';
 import type {SchemaType} from '../../clients/schema-registry.js';
 import {ExitCode, NotOkError} from '../../errors.js';
-import {mutationFlags} from '../../flags.js';
 import {renderChanges, renderCheck} from '../../output/schemas.js';
 import {checkSchema, loadSchemaFile, type RegisterResult, registerSchema} from '../../services/schemas/write.js';
-
-export const schemaTypeFlag = Flags.option({
-  summary: 'Schema type (default: from the file extension .avsc/.proto, else the content).',
-  options: ['AVRO', 'JSON', 'PROTOBUF'] as const,
-})();
-
-export const referenceFlag = Flags.string({
-  summary: 'A schema this one references, as name=subject:version (repeatable).',
-  description:
-    'The name is how the schema refers to it: an Avro full name (com.acme.Address), a JSON Schema $ref or a .proto import path.',
-  multiple: true,
-});
 
 export default class SchemasRegister extends BaseCommand<typeof SchemasRegister> {
   static override summary = 'Register a schema under a subject, after a compatibility check.';

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {integerFlag} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {integerFlag} from '../../flags.js';
 import {renderSchema} from '../../output/schemas.js';
 import {parseVersion, type SchemaView, showSchema} from '../../services/schemas/read.js';
 

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
-import {outputFlag} from '../../flags.js';
+import {BaseCommand} from '../../cli/base-command.js';
+import {outputFlag} from '../../cli/flags/common.js';
 import {renderVersions} from '../../output/schemas.js';
 import {listVersions, type VersionInfo} from '../../services/schemas/read.js';
 

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {migrateStore} from '../../store/index.js';
 
 export default class StoreMigrate extends BaseCommand<typeof StoreMigrate> {

@@ -1,4 +1,4 @@
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand} from '../../cli/base-command.js';
 import {renderTable} from '../../output/render.js';
 import {storeStatus} from '../../store/index.js';
 

@@ -1,10 +1,10 @@
 import {createHash} from 'node:crypto';
 import type {GdprConfig} from '../../config/schema.js';
 import {resolveSecretString} from '../../config/secrets.js';
-import {ConfigError, UsageError} from '../../errors.js';
+import {ConfigError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {assertIdentifier} from '../../store/sql.js';
-import {type DurationUnit, durationMs} from '../../util/time.js';
+import {parseGdprDuration} from '../../util/time.js';
 import {canonicalJson} from '../audit/record.js';
 import {parseAesKey} from './crypto.js';
 
@@ -44,13 +44,6 @@ export interface SubjectMap {
   /** sha256 of the gdpr section with its defaults, keys sorted (no secret values: references only), recorded as evidence. */
   configHash: string;
   raw: GdprConfig;
-}
-
-/** "30s", "12h", "30d" → milliseconds. */
-export function parseGdprDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new UsageError(`invalid duration "${text}"`, {hint: 'Use e.g. 30s, 15m, 12h or 30d.'});
-  return durationMs(Number(m[1]), m[2] as DurationUnit, text);
 }
 
 /** What an unset gdpr key means (the config schema is a pure validator and sets no defaults). */

@@ -6,10 +6,9 @@ import {
   type Target,
 } from '../../clients/prometheus.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
-import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
-import {durationMs, instantAt} from '../../util/time.js';
+import {instantAt, parsePromTime, parseSpan} from '../../util/time.js';
 import {type CatalogEntry, catalog, catalogEntry} from './catalog.js';
 
 /** PromQL instant and range queries, the named CDC catalog, the dashboard, targets and rules. */
@@ -48,29 +47,14 @@ export interface RangeResult {
   warnings: string[];
 }
 
-/** A time given as unix seconds, ISO-8601, or "now". */
-export function parseTime(input: string): number {
-  if (input === 'now') return Date.now() / 1000;
-  if (/^\d+(\.\d+)?$/.test(input)) return instantAt(Number(input) * 1000, `time ${input}`).getTime() / 1000;
-  const t = Date.parse(input);
-  if (Number.isNaN(t)) throw new UsageError(`bad time "${input}"`, {hint: 'Use unix seconds, ISO-8601 or "now".'});
-  return instantAt(t, `time ${input}`).getTime() / 1000;
-}
-
-/** Parses "1h", "30m", "2d" (days too) into seconds. */
-export function parseSpan(input: string): number {
-  const d = /^(\d+(?:\.\d+)?)d$/.exec(input.trim());
-  return (d ? durationMs(Number(d[1]), 'd', input) : parseDuration(input)) / 1000;
-}
-
 /** --since/--start/--end/--step → a window; the step defaults to about 60 points (at least 1 s). */
 export function rangeWindow(
   o: {since?: string; start?: string; end?: string; step?: string},
   now = Date.now() / 1000,
 ): RangeWindow {
-  const end = o.end ? parseTime(o.end) : now;
+  const end = o.end ? parsePromTime(o.end) : now;
   const start = o.start
-    ? parseTime(o.start)
+    ? parsePromTime(o.start)
     : instantAt((end - parseSpan(o.since ?? '1h')) * 1000, `the start of the range (--since ${o.since})`).getTime() /
       1000;
   if (start >= end) throw new UsageError('the range must start before it ends');

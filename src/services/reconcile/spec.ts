@@ -3,8 +3,8 @@ import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
 import type {ReconcileTableConfig} from '../../config/schema.js';
 import {ConfigError, UsageError} from '../../errors.js';
-import {parseDurationOrOff} from '../../flags.js';
 import {assertIdentifier, qualified, quoteIdent} from '../../store/sql.js';
+import {parseDurationOrOff} from '../../util/time.js';
 import {
   CANON_VERSION,
   type CqlType,

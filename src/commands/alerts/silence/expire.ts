@@ -1,6 +1,6 @@
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {mutationFlags} from '../../../cli/flags/common.js';
 import {UsageError} from '../../../errors.js';
-import {mutationFlags} from '../../../flags.js';
 import {expireSilences} from '../../../services/alerts/alerts.js';
 
 export default class AlertsSilenceExpire extends BaseCommand<typeof AlertsSilenceExpire> {

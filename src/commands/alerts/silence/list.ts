@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
-import {outputFlag} from '../../../flags.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {outputFlag} from '../../../cli/flags/common.js';
 import {renderSilences} from '../../../output/alerts.js';
 import {listSilences, type SilenceView} from '../../../services/alerts/alerts.js';
 import {parseMatchers} from '../../../services/alerts/matchers.js';

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
 import {renderSilences} from '../../../output/alerts.js';
 import {type SilenceView, showSilence} from '../../../services/alerts/alerts.js';
 

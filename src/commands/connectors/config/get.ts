@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
 import {renderYaml} from '../../../output/render.js';
 import {connectorConfig} from '../../../services/connectors/inspect.js';
 

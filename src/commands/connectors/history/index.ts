@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
-import {outputFlag} from '../../../flags.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {outputFlag} from '../../../cli/flags/common.js';
 import {renderHistory} from '../../../output/history.js';
 import {connectorHistory} from '../../../services/history/versions.js';
 import type {ConfigVersion} from '../../../store/config-history.js';

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../../base-command.js';
-import {mutationFlags, outputFlag} from '../../../flags.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {mutationFlags, outputFlag} from '../../../cli/flags/common.js';
 import {renderSync} from '../../../output/history.js';
 import {type SyncResult, syncHistory} from '../../../services/history/versions.js';
 

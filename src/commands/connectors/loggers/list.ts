@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../../base-command.js';
-import {outputFlag} from '../../../flags.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {outputFlag} from '../../../cli/flags/common.js';
 import {renderTable} from '../../../output/render.js';
 import {type LoggerRow, listLoggers} from '../../../services/connectors/plugins.js';
 

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
-import {dryRunFlag, outputFlag} from '../../../flags.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {dryRunFlag, outputFlag} from '../../../cli/flags/common.js';
 import {renderLoggerPlan} from '../../../output/connectors.js';
 import {
   LOG_LEVELS,

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
 import type {ConnectorOffsets} from '../../../clients/connect.js';
 import {getOffsets} from '../../../services/connectors/offsets.js';
 

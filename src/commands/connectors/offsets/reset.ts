@@ -1,4 +1,4 @@
-import {OffsetsChangeCommand} from '../../../offsets-command.js';
+import {OffsetsChangeCommand} from '../../../cli/offsets-command.js';
 import {changeOffsets, type OffsetsChange} from '../../../services/connectors/offsets.js';
 
 export default class ConnectorsOffsetsReset extends OffsetsChangeCommand<typeof ConnectorsOffsetsReset> {

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {Flags} from '@oclif/core';
+import {OffsetsChangeCommand} from '../../../cli/offsets-command.js';
 import {UsageError} from '../../../errors.js';
-import {OffsetsChangeCommand} from '../../../offsets-command.js';
 import {changeOffsets, type OffsetsChange, parseOffsetsDocument} from '../../../services/connectors/offsets.js';
 
 export default class ConnectorsOffsetsSet extends OffsetsChangeCommand<typeof ConnectorsOffsetsSet> {

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {outputFlag} from '../../../cli/flags/common.js';
 import type {ConfigKeyInfo} from '../../../clients/connect.js';
-import {outputFlag} from '../../../flags.js';
 import {renderTable} from '../../../output/render.js';
 import {describePlugin} from '../../../services/connectors/plugins.js';
 

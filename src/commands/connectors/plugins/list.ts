@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {outputFlag} from '../../../cli/flags/common.js';
 import type {PluginInfo} from '../../../clients/connect.js';
-import {outputFlag} from '../../../flags.js';
 import {renderTable} from '../../../output/render.js';
 import {listPlugins} from '../../../services/connectors/plugins.js';
 

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
-import {outputFlag} from '../../../flags.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {outputFlag} from '../../../cli/flags/common.js';
 import {paintState, renderTable} from '../../../output/render.js';
 import {listTasks, type TaskRow} from '../../../services/connectors/tasks.js';
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {mutationFlags} from '../../../cli/flags/common.js';
 import {ExitCode, UsageError} from '../../../errors.js';
-import {mutationFlags} from '../../../flags.js';
 import {renderTable} from '../../../output/render.js';
 import {restartTasks, type TaskRestart} from '../../../services/connectors/tasks.js';
 

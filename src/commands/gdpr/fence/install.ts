@@ -1,5 +1,5 @@
-import {BaseCommand} from '../../../base-command.js';
-import {mutationFlags} from '../../../flags.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {mutationFlags} from '../../../cli/flags/common.js';
 import {renderFence} from '../../../output/gdpr.js';
 import {type FenceResult, installFence} from '../../../services/gdpr/fence.js';
 

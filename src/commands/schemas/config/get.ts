@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
 import {type CompatibilityConfig, getCompatibilityConfig} from '../../../services/schemas/write.js';
 
 export default class SchemasConfigGet extends BaseCommand<typeof SchemasConfigGet> {

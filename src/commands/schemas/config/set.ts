@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand} from '../../../cli/base-command.js';
+import {mutationFlags} from '../../../cli/flags/common.js';
 import {COMPATIBILITY_LEVELS, type CompatibilityLevel} from '../../../clients/schema-registry.js';
-import {mutationFlags} from '../../../flags.js';
 import {renderSettingChange} from '../../../output/schemas.js';
 import {setCompatibilityConfig} from '../../../services/schemas/write.js';
 

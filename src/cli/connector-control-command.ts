@@ -1,17 +1,17 @@
 import {type Command, Flags} from '@oclif/core';
-import {BaseCommand} from './base-command.js';
-import {connectClient} from './clients/factory.js';
-import {UsageError} from './errors.js';
-import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
-import {renderControl} from './output/connectors.js';
+import {connectClient} from '../clients/factory.js';
+import {UsageError} from '../errors.js';
+import {renderControl} from '../output/connectors.js';
 import {
   type ControlAction,
   type ControlResult,
   controlConnectors,
   controlExitCode,
   resolveSelection,
-} from './services/connectors/control.js';
-import {configHistory} from './services/history/recorder.js';
+} from '../services/connectors/control.js';
+import {configHistory} from '../services/history/recorder.js';
+import {BaseCommand} from './base-command.js';
+import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags/common.js';
 
 /**
  * The shared shape of `connectors pause|resume|stop|restart|delete`: names, globs or /regex/ as

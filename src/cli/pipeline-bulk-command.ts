@@ -1,10 +1,10 @@
 import {type Command, Flags} from '@oclif/core';
+import {renderControl} from '../output/connectors.js';
+import type {ControlResult} from '../services/connectors/control.js';
+import {controlExitCode} from '../services/connectors/control.js';
+import {type BulkKind, planBulk, runBulk} from '../services/pipeline/bulk.js';
 import {BaseCommand} from './base-command.js';
-import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
-import {renderControl} from './output/connectors.js';
-import type {ControlResult} from './services/connectors/control.js';
-import {controlExitCode} from './services/connectors/control.js';
-import {type BulkKind, planBulk, runBulk} from './services/pipeline/bulk.js';
+import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags/common.js';
 
 export interface BulkResult {
   kind: BulkKind;

@@ -1,8 +1,6 @@
 import {Flags} from '@oclif/core';
-import {UsageError} from './errors.js';
-import {parseDuration} from './flags.js';
-import {DLQ_STATUSES, type DlqFilter, type DlqStatus} from './store/dlq-records.js';
-import {durationMs, instantAgo, instantAt} from './util/time.js';
+import {DLQ_STATUSES, type DlqFilter, type DlqStatus} from '../../store/dlq-records.js';
+import {parseInstant} from '../../util/time.js';
 
 /**
  * Flags shared by the `dlq` commands: the record filter (same meaning on the store and on a topic)
@@ -39,20 +37,6 @@ export const fromTopicFlag = {
     summary: 'Read this dead-letter topic directly instead of the store (record ids are partition:offset).',
   }),
 };
-
-/** "10m", "2h", "3d" → that long ago; otherwise an ISO-8601 date. */
-export function parseInstant(input: string, flag: string): Date {
-  const days = /^(\d+(?:\.\d+)?)d$/.exec(input.trim());
-  if (days) return instantAgo(durationMs(Number(days[1]), 'd', input), `--${flag} ${input}`);
-  if (/^\d+(\.\d+)?(ms|s|m|h)?$/.test(input.trim())) return instantAgo(parseDuration(input), `--${flag} ${input}`);
-  const t = Date.parse(input);
-  if (Number.isNaN(t)) {
-    throw new UsageError(`invalid --${flag} "${input}"`, {
-      hint: 'Use a duration (10m, 2h, 3d) or a date (2026-11-27T03:00:00Z).',
-    });
-  }
-  return instantAt(t, `--${flag} ${input}`);
-}
 
 export function dlqFilterOf(
   flags: {

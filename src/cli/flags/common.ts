@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core';
-import {UsageError} from './errors.js';
-import {type DurationUnit, durationMs, MAX_DURATION_MS, MAX_TIMER_MS} from './util/time.js';
+import {MAX_DURATION_MS, MAX_TIMER_MS, parseDuration, parseDurationOrOff, parseTimerDuration} from '../../util/time.js';
 
 /** Flags shared by several commands: one definition each. */
 
@@ -26,23 +25,6 @@ export const messageFlag = Flags.string({
   summary: 'Why: a message stored with the config version this change creates.',
 });
 
-/**
- * Parses "500ms", "30s", "2m", "1h" or a bare number of seconds into milliseconds; longer than
- * `maxMs` (default: the span of dates cdcctl accepts; MAX_TIMER_MS for what a timer waits) is a usage error.
- */
-export function parseDuration(input: string, maxMs = MAX_DURATION_MS): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(input.trim());
-  if (!m) throw new UsageError(`invalid duration "${input}"`, {hint: 'Use e.g. 500ms, 30s, 2m or 1h.'});
-  const ms = durationMs(Number(m[1]), (m[2] ?? 's') as DurationUnit, input, maxMs);
-  if (ms <= 0) throw new UsageError(`duration must be positive: "${input}"`);
-  return Math.round(ms);
-}
-
-/** A duration a timer waits (--wait-timeout, --interval, --keep-alive): at most MAX_TIMER_MS (24.8 days). */
-export function parseTimerDuration(input: string): number {
-  return parseDuration(input, MAX_TIMER_MS);
-}
-
 export const durationFlag = Flags.custom<number>({
   parse: async (input) => parseDuration(input),
 });
@@ -51,11 +33,6 @@ export const durationFlag = Flags.custom<number>({
 export const timerFlag = Flags.custom<number>({
   parse: async (input) => parseTimerDuration(input),
 });
-
-/** A duration where 0 (in any unit) means off: 0, else parseDuration's milliseconds (at most `maxMs`). */
-export function parseDurationOrOff(input: string, maxMs = MAX_DURATION_MS): number {
-  return /^0+(ms|s|m|h)?$/.test(input.trim()) ? 0 : parseDuration(input, maxMs);
-}
 
 /** A duration where 0 means off (e.g. --min-age 0 overrides a configured one), at most `maxMs`. */
 const offOrDuration = (maxMs: number) =>

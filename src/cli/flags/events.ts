@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import type {ConsumeStart} from './clients/kafka.js';
-import {parseInstant} from './dlq-command.js';
+import type {ConsumeStart} from '../../clients/kafka.js';
+import {parseInstant} from '../../util/time.js';
 
 /** Flags shared by `events tail` and `events sse`: what to follow and where to start. */
 

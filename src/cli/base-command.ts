@@ -1,18 +1,18 @@
 import {stripVTControlCharacters} from 'node:util';
 import {Command, Flags, type Interfaces} from '@oclif/core';
-import {selectContext} from './config/context.js';
-import {type LoadedConfig, loadConfig} from './config/load.js';
-import {redactText, redactTextDeep} from './config/secrets.js';
-import {CdcError, ExitCode, UsageError} from './errors.js';
-import {timerFlag} from './flags.js';
-import {createLogger, type Logger} from './output/log.js';
-import {colorWanted, jsonText, type OutputFormat, renderYaml, setColor} from './output/render.js';
-import type {RunContext} from './runtime.js';
-import {osIdentity} from './services/access/identity.js';
-import {requiredPermission} from './services/access/permissions.js';
-import {guardRun, type RunGuard} from './services/audit/guard.js';
-import {fetchVaultSecrets} from './services/secrets/vault.js';
-import {closeRunStore} from './store/index.js';
+import {selectContext} from '../config/context.js';
+import {type LoadedConfig, loadConfig} from '../config/load.js';
+import {redactText, redactTextDeep} from '../config/secrets.js';
+import {CdcError, ExitCode, UsageError} from '../errors.js';
+import {createLogger, type Logger} from '../output/log.js';
+import {colorWanted, jsonText, type OutputFormat, renderYaml, setColor} from '../output/render.js';
+import type {RunContext} from '../runtime.js';
+import {osIdentity} from '../services/access/identity.js';
+import {requiredPermission} from '../services/access/permissions.js';
+import {guardRun, type RunGuard} from '../services/audit/guard.js';
+import {fetchVaultSecrets} from '../services/secrets/vault.js';
+import {closeRunStore} from '../store/index.js';
+import {timerFlag} from './flags/common.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']

@@ -1,8 +1,9 @@
 import {Args, type Command, Flags} from '@oclif/core';
+import {color} from '../output/render.js';
+import type {OffsetsChange} from '../services/connectors/offsets.js';
+import {parseTimerDuration} from '../util/time.js';
 import {BaseCommand} from './base-command.js';
-import {mutationFlags, parseTimerDuration} from './flags.js';
-import {color} from './output/render.js';
-import type {OffsetsChange} from './services/connectors/offsets.js';
+import {mutationFlags} from './flags/common.js';
 
 /** Shared flags, confirmation and rendering of `connectors offsets reset | set`. */
 export abstract class OffsetsChangeCommand<T extends typeof Command> extends BaseCommand<T> {
