@@ -1,16 +1,15 @@
-import {randomBytes} from 'node:crypto';
 import {rm, rmdir} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import type {Client} from 'cassandra-driver';
-import type {Pool, PoolClient} from 'pg';
+import type {Pool} from 'pg';
 import {
   type CassandraConnection,
   cassandraConnection,
   cassandraError,
   clientFromConnection,
 } from '../../clients/cassandra.js';
-import {createPool, pgError} from '../../clients/postgres.js';
+import {pgError} from '../../clients/postgres.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {openStore, type Store} from '../../store/index.js';
@@ -24,9 +23,7 @@ import {
   listTables,
   type MismatchRecord,
   publishDrillKeys,
-  type RunRecord,
   readDrillKeys,
-  reconcileLockHeldSql,
   replaceMismatches,
   saveCheckpoint,
   setShardPhase,
@@ -48,146 +45,33 @@ import {
 import {KeyHashes} from './key-hashes.js';
 import {checkPgHash, type PgFilter, pgBuckets, pgDrill, pgTableSize} from './pg-side.js';
 import {publishTable, runDrift, sinkLag} from './report.js';
-import {type SampleEstimate, sampleTable} from './sample.js';
+import {
+  checkJoin,
+  checkOwnRun,
+  dataPool,
+  lockedError,
+  lockTable,
+  newRunId,
+  shardsRunning,
+  unlockTable,
+} from './runs.js';
+import {sampleTable} from './sample.js';
 import {addSparse, defaultWorkers, runScan, ScanError, ScanThreads} from './scan.js';
 import {mergedBuckets, type ShardWait, waitForShards} from './shards.js';
 import {pgTableRef, type ResolvedTable, resolveTable, selectTables} from './spec.js';
 import {checkSpillRoot, readSpill} from './spill.js';
+import type {ReconcileHooks, ReconcileOptions, ReconcileResult, TableResult} from './types.js';
+
+const DEFAULT_BUCKETS = 65_536;
+const MAX_AUTO_BUCKETS = 1_048_576;
 
 /**
  * `cdcctl reconcile`: per table pair, PostgreSQL's bucket figures (one server-side query) run
  * alongside one parallel token-range scan of Cassandra; only mismatched buckets are drilled into,
  * only their keys are fetched for the column-level diff, and only differences that persist after
- * the recheck delay are stored and reported.
+ * the recheck delay are stored and reported. The options and results are in types.ts, what makes
+ * a run (ids, locks, the data pool) in runs.ts.
  */
-export interface ReconcileOptions {
-  tables: string[];
-  runId?: string;
-  resume?: string;
-  shard: {index: number; count: number};
-  minAgeMs?: number;
-  recheckAfterMs: number;
-  maxDiffRatio: number;
-  buckets?: number;
-  /** Token splits; default: about one per 25,000 rows, at least 4 per worker (resume granularity). */
-  splits?: number;
-  workers?: number;
-  /** Cassandra page size in rows; default: by the table's row width (autoFetchSize). */
-  fetchSize?: number;
-  rateLimit?: number;
-  spillDir?: string;
-  consistency: 'ONE' | 'LOCAL_ONE' | 'LOCAL_QUORUM' | 'QUORUM' | 'ALL';
-  push: boolean;
-  alert: boolean;
-  /** Quick estimate from this fraction of the token splits (nothing stored as mismatches). */
-  sample?: number;
-  /** How long a shard waits for other shards of its run that are not running (default 10 min). */
-  shardTimeoutMs?: number;
-}
-
-export interface TableResult {
-  table: string;
-  shard: string;
-  status: TableStatus;
-  rowsCassandra: number;
-  rowsPostgres: number;
-  rowsYoung: number;
-  buckets: number;
-  mismatchedBuckets: number;
-  /**
-   * Mismatched buckets whose PostgreSQL rows had to be read by a scan of the table: the key lookups
-   * left rows unexplained there (extras, or rows deleted meanwhile). 0 without a drill-down (always
-   * present: --json keeps one shape whether or not the run found drift).
-   */
-  bucketsReadInFull: number;
-  missing: number;
-  extra: number;
-  mismatched: number;
-  skippedOnRecheck: number;
-  /** Rows this process read from Cassandra (a shard reads only its token splits). */
-  rowsScanned: number;
-  durationMs: number;
-  scanMs: number;
-  pgMs: number;
-  /** Drill-down, column diff and recheck. */
-  drillMs: number;
-  splitsResumed: number;
-  sinkLag: {start: string | null; end: string | null};
-  lossyColumns: Array<{name: string; reason: string}>;
-  recommendation?: string;
-  mismatches: MismatchRecord[];
-  warnings: string[];
-  /** Set in --sample mode: missing/extra/mismatched above are estimates. */
-  sample?: SampleEstimate;
-}
-
-export interface ReconcileResult {
-  runId: string;
-  status: 'clean' | 'drift' | 'gave_up';
-  tables: TableResult[];
-}
-
-export interface Progress {
-  table: string;
-  phase: 'scan' | 'drill' | 'recheck';
-  rows: number;
-  expected: number;
-}
-
-export interface ReconcileHooks {
-  onProgress?: (p: Progress) => void;
-  /** Test hook: called after each checkpoint is saved. */
-  onCheckpoint?: (table: string, splitsDone: number) => void;
-}
-
-const DEFAULT_BUCKETS = 65_536;
-const MAX_AUTO_BUCKETS = 1_048_576;
-
-export function newRunId(): string {
-  const d = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `rc-${d}-${randomBytes(3).toString('hex')}`;
-}
-
-/**
- * A run of another context is not this one's to resume, join or repair: its tables are another
- * pipeline's, and its keys would be read or written in this context's databases.
- */
-export function checkOwnRun(run: RunRecord, context: string): void {
-  if (run.context !== context)
-    throw new UsageError(`run ${run.runId} belongs to context "${run.context}", not "${context}"`, {
-      hint: `Use --context ${run.context}.`,
-    });
-}
-
-/**
- * --run-id naming a run that exists: only the shards of one sharded run share a run id (an Indexed Job's
- * pods, a shard started again). Anything else would overwrite that run's stored results.
- */
-function checkJoin(run: RunRecord, context: string, shards: number): void {
-  checkOwnRun(run, context);
-  if (run.shards > 1 && run.shards === shards) return;
-  throw new UsageError(
-    `run ${run.runId} already exists (${run.status}, started ${run.startedAt}${run.shards > 1 ? `, ${run.shards} shards` : ''})`,
-    {
-      hint:
-        run.shards > 1
-          ? `Its shards run with --shard i/${run.shards}; continue it with --resume ${run.runId}, or give a new --run-id.`
-          : `Continue it with --resume ${run.runId}, or give a new --run-id.`,
-    },
-  );
-}
-
-/**
- * Checks a run id given on the command line (--run-id, --resume). It names the run's spill directory,
- * which is removed when the run ends: `../x` would have removed a directory outside the spill root.
- */
-export function checkRunId(id: string, flag: string): string {
-  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id) && !id.includes('..')) return id;
-  throw new UsageError(`invalid ${flag} "${id}"`, {
-    hint: 'A run id is 1–100 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. rc-20260101-030000-a1b2c3, or $JOB_NAME).',
-  });
-}
-
 export async function reconcile(
   ctx: RunContext,
   options: ReconcileOptions,
@@ -327,36 +211,6 @@ interface TableJob {
   opts: ReconcileOptions;
   hooks: ReconcileHooks;
   resume: boolean;
-}
-
-/**
- * One advisory lock per (context, table, shard): overlapping cron runs of the same work refuse to start.
- * Its name is context/table/i/N; the store reads it back (liveStatus in store/reconcile.ts).
- */
-const lockName = (ctx: RunContext, table: string, shard: string) => `${ctx.contextName}/${table}/${shard}`;
-
-async function lockTable(pool: Pool, ctx: RunContext, table: string, shard: string): Promise<PoolClient> {
-  const client = await pool.connect();
-  const res = await client.query<{ok: boolean}>(
-    `SELECT pg_try_advisory_lock(hashtext('cdcctl.reconcile'), hashtext($1)) AS ok`,
-    [lockName(ctx, table, shard)],
-  );
-  if (!res.rows[0]?.ok) {
-    client.release();
-    throw lockedError(table, shard);
-  }
-  return client;
-}
-
-function lockedError(table: string, shard: string): CdcError {
-  return new CdcError(
-    'RECONCILE_LOCKED',
-    ExitCode.partial,
-    `another reconcile run of ${table} (shard ${shard}) is in progress`,
-    {
-      hint: 'Wait for it to finish; overlapping runs of the same table are refused (PostgreSQL advisory lock).',
-    },
-  );
 }
 
 async function reconcileTable(job: TableJob): Promise<TableResult> {
@@ -853,40 +707,8 @@ async function reconcileTable(job: TableJob): Promise<TableResult> {
     if (opts.push) await publishTable(ctx, opts, t, undefined, runId).catch(() => {});
     throw err;
   } finally {
-    await lock
-      .query(`SELECT pg_advisory_unlock(hashtext('cdcctl.reconcile'), hashtext($1))`, [
-        lockName(ctx, t.name, shardLabel),
-      ])
-      .catch(() => {});
-    lock.release();
+    await unlockTable(lock, ctx, t.name, shardLabel);
   }
-}
-
-/** Which of these shards of a table have a cdcctl process working on them now (they hold its lock). */
-async function shardsRunning(
-  pool: Pool,
-  ctx: RunContext,
-  table: string,
-  shards: number[],
-  count: number,
-): Promise<number[]> {
-  if (shards.length === 0) return [];
-  const res = await pool.query<{i: number}>(
-    `SELECT s.i FROM unnest($1::int[], $2::text[]) AS s(i, name) WHERE ${reconcileLockHeldSql('s.name')}`,
-    [shards, shards.map((i) => lockName(ctx, table, `${i}/${count}`))],
-  );
-  return res.rows.map((r) => r.i);
-}
-
-/**
- * Session settings the canonical expressions (canonical.ts) rely on, whatever the server's or the
- * role's defaults: float text in shortest round-trip form, and dates printed as ISO (YYYY-MM-DD).
- */
-export const DATA_SESSION_OPTIONS = '-c extra_float_digits=1 -c DateStyle=ISO,MDY';
-
-/** A pool for table data (DATA_SESSION_OPTIONS). */
-export function dataPool(target: Store['target']): Promise<Pool> {
-  return createPool({...target, config: {...target.config, options: DATA_SESSION_OPTIONS}});
 }
 
 /** A shard's block of buckets: [from, to), as shardOfBucket assigns them. */
@@ -945,5 +767,3 @@ function consistencyCode(name: ReconcileOptions['consistency']): number {
   // cassandra-driver types.consistencies
   return {ONE: 1, QUORUM: 4, ALL: 5, LOCAL_QUORUM: 6, LOCAL_ONE: 10}[name];
 }
-
-export type {Buckets};
