@@ -91,29 +91,7 @@ export async function reconcile(
   let cass: Client | undefined;
   let pool: Pool | undefined;
   try {
-    let opts = options;
-    let runId = options.resume ?? options.runId ?? newRunId();
-    if (options.resume) {
-      const prior = await getRun(store, options.resume);
-      if (!prior)
-        throw new UsageError(`no reconcile run "${options.resume}" to resume`, {
-          hint: 'List runs with `cdcctl reconcile history`.',
-        });
-      checkOwnRun(prior, ctx.contextName);
-      const saved = prior.options as Partial<ReconcileOptions>;
-      // the split and bucket layout must be the one the checkpoint was taken with
-      opts = {
-        ...options,
-        splits: saved.splits ?? options.splits,
-        buckets: saved.buckets ?? options.buckets,
-        // without --table: the run's own tables, not every table configured
-        tables: options.tables.length > 0 ? options.tables : (saved.tables ?? []),
-      };
-      runId = prior.runId;
-    } else if (options.runId) {
-      const existing = await getRun(store, options.runId);
-      if (existing) checkJoin(existing, ctx.contextName, options.shard.count);
-    }
+    const {runId, opts} = await runToJoin(ctx, store, options);
     // explicit, or per table from its size (autoBuckets)
     const buckets = opts.buckets ?? cfg.buckets;
     if (buckets !== undefined && (buckets & (buckets - 1)) !== 0) {
@@ -130,24 +108,7 @@ export async function reconcile(
     } catch (err) {
       throw cassandraError(err, conn.display, 'connecting');
     }
-    // every pair checked before the run is recorded: an unreachable database or a configuration
-    // mistake leaves no empty run in the history
-    const tables: ResolvedTable[] = [];
-    for (const tc of configs) {
-      try {
-        tables.push(await resolveTable(tc, cass, pool));
-      } catch (err) {
-        if (err instanceof CdcError) throw err;
-        throw cassandraError(err, conn.display, `reading the metadata of ${tc.cassandra}`);
-      }
-    }
-    // a table another run holds refuses this run before it starts anything (each table's lock is
-    // still taken when its turn comes): checked only then, a run of tables a, b with b busy did a,
-    // then failed without printing a's result, and left a partial run behind
-    for (const table of tables) {
-      if ((await shardsRunning(pool, ctx, table.name, [opts.shard.index], opts.shard.count)).length > 0)
-        throw lockedError(table.name, `${opts.shard.index}/${opts.shard.count}`);
-    }
+    const tables = await checkPairs(ctx, conn, cass, pool, configs, opts.shard);
     await createRun(store, {
       runId,
       context: ctx.contextName,
@@ -194,6 +155,70 @@ export async function reconcile(
     await pool?.end().catch(() => {});
     await store.close().catch(() => {});
   }
+}
+
+/**
+ * The run's id and options: a new run, a shard joining its run (--run-id), or a resumed run, whose
+ * split and bucket layout (and, without --table, tables) are the ones its checkpoints were taken with.
+ */
+async function runToJoin(
+  ctx: RunContext,
+  store: Store,
+  options: ReconcileOptions,
+): Promise<{runId: string; opts: ReconcileOptions}> {
+  if (options.resume) {
+    const prior = await getRun(store, options.resume);
+    if (!prior)
+      throw new UsageError(`no reconcile run "${options.resume}" to resume`, {
+        hint: 'List runs with `cdcctl reconcile history`.',
+      });
+    checkOwnRun(prior, ctx.contextName);
+    const saved = prior.options as Partial<ReconcileOptions>;
+    // the split and bucket layout must be the one the checkpoint was taken with
+    const opts = {
+      ...options,
+      splits: saved.splits ?? options.splits,
+      buckets: saved.buckets ?? options.buckets,
+      // without --table: the run's own tables, not every table configured
+      tables: options.tables.length > 0 ? options.tables : (saved.tables ?? []),
+    };
+    return {runId: prior.runId, opts};
+  }
+  if (options.runId) {
+    const existing = await getRun(store, options.runId);
+    if (existing) checkJoin(existing, ctx.contextName, options.shard.count);
+  }
+  return {runId: options.runId ?? newRunId(), opts: options};
+}
+
+/**
+ * Every pair checked before the run is recorded: an unreachable database or a configuration mistake
+ * leaves no empty run in the history. A table another run holds refuses this run before it starts
+ * anything (each table's lock is still taken when its turn comes): checked only then, a run of
+ * tables a, b with b busy did a, then failed without printing a's result, and left a partial run behind.
+ */
+async function checkPairs(
+  ctx: RunContext,
+  conn: CassandraConnection,
+  cass: Client,
+  pool: Pool,
+  configs: ReturnType<typeof selectTables>,
+  shard: ReconcileOptions['shard'],
+): Promise<ResolvedTable[]> {
+  const tables: ResolvedTable[] = [];
+  for (const tc of configs) {
+    try {
+      tables.push(await resolveTable(tc, cass, pool));
+    } catch (err) {
+      if (err instanceof CdcError) throw err;
+      throw cassandraError(err, conn.display, `reading the metadata of ${tc.cassandra}`);
+    }
+  }
+  for (const table of tables) {
+    if ((await shardsRunning(pool, ctx, table.name, [shard.index], shard.count)).length > 0)
+      throw lockedError(table.name, `${shard.index}/${shard.count}`);
+  }
+  return tables;
 }
 
 interface TableJob {
