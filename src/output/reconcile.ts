@@ -1,5 +1,5 @@
-import type {ReconcileResult} from '../services/reconcile/engine.js';
 import type {SeedPlan, SeedSidePlan} from '../services/reconcile/seed.js';
+import type {ReconcileResult} from '../services/reconcile/types.js';
 import type {MismatchRecord, RunRecord, TableRecord} from '../store/reconcile.js';
 import {color, paintState, renderTable} from './render.js';
 

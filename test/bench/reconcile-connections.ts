@@ -1,6 +1,6 @@
 import driver from 'cassandra-driver';
 import pg from 'pg';
-import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/engine.js';
+import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/runs.js';
 import {resolveTable} from '../../src/services/reconcile/spec.js';
 
 /**

@@ -17,8 +17,8 @@ import {
   T,
   type TypeHint,
 } from '../../src/services/reconcile/canonical.js';
-import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/engine.js';
 import {pgHashHex, pgHashHexSql} from '../../src/services/reconcile/pg-hash.js';
+import {DATA_SESSION_OPTIONS} from '../../src/services/reconcile/runs.js';
 import {requireStack, scratchSides, sql} from './stack.js';
 
 /**

@@ -4,7 +4,9 @@ import {durationOrOffFlag, integerFlag, timerFlag, timerOrOffFlag} from '../../c
 import {ExitCode, UsageError} from '../../errors.js';
 import {createLogger} from '../../output/log.js';
 import {renderRunResult} from '../../output/reconcile.js';
-import {checkRunId, type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
+import {reconcile} from '../../services/reconcile/engine.js';
+import {checkRunId} from '../../services/reconcile/runs.js';
+import type {Progress, ReconcileResult} from '../../services/reconcile/types.js';
 
 export default class Reconcile extends BaseCommand<typeof Reconcile> {
   static override summary =

@@ -10,9 +10,9 @@ import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, pgParamFromCql} from './canonical.js';
 import {cassFetch} from './cassandra-side.js';
 import {lookUpStoredKeys} from './drill.js';
-import {checkOwnRun, dataPool} from './engine.js';
 import {pgHashHexSql} from './pg-hash.js';
 import {pgFetch} from './pg-side.js';
+import {checkOwnRun, dataPool} from './runs.js';
 import {
   pgRowCanonSql,
   pgStoredKeySql,

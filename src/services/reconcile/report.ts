@@ -3,8 +3,8 @@ import {groupLag, withAdmin} from '../../clients/kafka.js';
 import {type MetricFamily, pushgatewayClient} from '../../clients/pushgateway.js';
 import type {RunContext} from '../../runtime.js';
 import type {TableRecord} from '../../store/reconcile.js';
-import type {ReconcileOptions, TableResult} from './engine.js';
 import type {ResolvedTable} from './spec.js';
+import type {ReconcileOptions, TableResult} from './types.js';
 
 /**
  * What a run tells the monitoring: metrics pushed to the Pushgateway (job cdc_reconciliation,
