@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {ExitCode, UsageError} from '../../errors.js';
 import {durationOrOffFlag, integerFlag, timerFlag, timerOrOffFlag} from '../../flags.js';
-import {createLogger} from '../../output/log.js';
+import {createLogger} from '../../log.js';
 import {renderRunResult} from '../../output/reconcile.js';
 import {checkRunId, type Progress, type ReconcileResult, reconcile} from '../../services/reconcile/engine.js';
 
