@@ -72,15 +72,6 @@ const ALLOWED: Allowed[] = [
     reason: 'output/schemas renders with a schemas-service helper: issue 20 move 5 (formatting helpers to src/output/)',
   },
   {
-    key: 'store -> services/audit',
-    reason: 'store/audit-log hashes with services/audit/record: being moved (issue 20 move 6)',
-  },
-  {
-    key: 'services/access <-> services/audit <-> services/gdpr',
-    reason:
-      'access/whoami reads audit/trail, audit/guard decides with access, gdpr/config hashes with audit/record: being untied (issue 20 move 6)',
-  },
-  {
     key: 'services/connectors <-> services/history',
     reason:
       'connectors record versions with history/recorder, history diffs with connectors/diff: being untied (issue 20 move 6)',

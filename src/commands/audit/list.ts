@@ -3,7 +3,7 @@ import {BaseCommand} from '../../base-command.js';
 import {integerFlag, outputFlag} from '../../flags.js';
 import {renderAuditList} from '../../output/audit.js';
 import {listAuditRecords, parseTime} from '../../services/audit/query.js';
-import {AUDIT_RESULTS, type AuditRecord, type AuditResult} from '../../services/audit/record.js';
+import {AUDIT_RESULTS, type AuditRecord, type AuditResult} from '../../store/audit-record.js';
 
 export const auditFilterFlags = {
   since: Flags.string({summary: 'Only records from this long ago (24h, 7d) or this date/time on.'}),

@@ -2,9 +2,9 @@ import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {parseDuration} from '../../flags.js';
 import type {RunContext} from '../../runtime.js';
 import {type AuditFilter, getAudit, listAudit, streamAudit} from '../../store/audit-log.js';
+import type {AuditRecord} from '../../store/audit-record.js';
 import {openStore} from '../../store/index.js';
 import {durationMs, instantAgo, instantAt} from '../../util/time.js';
-import type {AuditRecord} from './record.js';
 
 /** Reading the audit log: list with filters, one record, and a streamed export. */
 
