@@ -4,6 +4,7 @@ import {connectClient} from './clients/factory.js';
 import {UsageError} from './errors.js';
 import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags.js';
 import {renderControl} from './output/connectors.js';
+import {configHistory} from './services/connectors/config-history.js';
 import {
   type ControlAction,
   type ControlResult,
@@ -11,7 +12,6 @@ import {
   controlExitCode,
   resolveSelection,
 } from './services/connectors/control.js';
-import {configHistory} from './services/history/recorder.js';
 
 /**
  * The shared shape of `connectors pause|resume|stop|restart|delete`: names, globs or /regex/ as

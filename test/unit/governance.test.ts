@@ -7,7 +7,7 @@ import {patternGrants, requiredPermission} from '../../src/services/access/permi
 import {decide} from '../../src/services/access/policy.js';
 import {resultOf} from '../../src/services/audit/guard.js';
 import {redactArgv} from '../../src/services/audit/redact-args.js';
-import {storableConfig} from '../../src/services/history/recorder.js';
+import {storableConfig} from '../../src/services/connectors/config-history.js';
 import {comparable} from '../../src/services/history/versions.js';
 import {type AuditEntry, canonicalJson, GENESIS_HASH, recordHash} from '../../src/store/audit-record.js';
 

@@ -71,11 +71,6 @@ const ALLOWED: Allowed[] = [
     key: 'output -> services/schemas (value)',
     reason: 'output/schemas renders with a schemas-service helper: issue 20 move 5 (formatting helpers to src/output/)',
   },
-  {
-    key: 'services/connectors <-> services/history',
-    reason:
-      'connectors record versions with history/recorder, history diffs with connectors/diff: being untied (issue 20 move 6)',
-  },
 ];
 
 interface Import {
