@@ -69,7 +69,7 @@ const ALLOWED: Allowed[] = [
   },
   {
     key: 'output -> services/schemas (value)',
-    reason: 'output/schemas renders with a schemas-service helper: issue 20 move 5 (formatting helpers to src/output/)',
+    reason: 'withContext lives in services/schemas/text-diff.ts: issue 20 move 5 moves it to src/output/',
   },
 ];
 
