@@ -1,5 +1,5 @@
 import type {ContextConfig} from './config/schema.js';
-import type {Logger} from './output/log.js';
+import type {Logger} from './log.js';
 
 /**
  * What a service needs to know about the run it is part of: the selected context and how to talk

@@ -4,7 +4,7 @@ import {selectContext} from '../config/context.js';
 import {type LoadedConfig, loadConfig} from '../config/load.js';
 import {redactText, redactTextDeep} from '../config/secrets.js';
 import {CdcError, ExitCode, UsageError} from '../errors.js';
-import {createLogger, type Logger} from '../output/log.js';
+import {createLogger, type Logger} from '../log.js';
 import {colorWanted, jsonText, type OutputFormat, renderYaml, setColor} from '../output/render.js';
 import type {RunContext} from '../runtime.js';
 import {osIdentity} from '../services/access/identity.js';

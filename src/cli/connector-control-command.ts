@@ -2,6 +2,7 @@ import {type Command, Flags} from '@oclif/core';
 import {connectClient} from '../clients/factory.js';
 import {UsageError} from '../errors.js';
 import {renderControl} from '../output/connectors.js';
+import {configHistory} from '../services/connectors/config-history.js';
 import {
   type ControlAction,
   type ControlResult,
@@ -9,7 +10,6 @@ import {
   controlExitCode,
   resolveSelection,
 } from '../services/connectors/control.js';
-import {configHistory} from '../services/history/recorder.js';
 import {BaseCommand} from './base-command.js';
 import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags/common.js';
 

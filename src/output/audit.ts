@@ -1,5 +1,5 @@
-import type {AuditRecord} from '../services/audit/record.js';
 import type {VerifyResult} from '../services/audit/verify.js';
+import type {AuditRecord} from '../store/audit-record.js';
 import {color, paintState, renderTable} from './render.js';
 
 export function renderAuditList(records: AuditRecord[], wide: boolean): string {

@@ -1,10 +1,4 @@
-import {
-  type AuditEntry,
-  type AuditRecord,
-  type AuditResult,
-  canonicalPrefix,
-  recordHash,
-} from '../services/audit/record.js';
+import {type AuditEntry, type AuditRecord, type AuditResult, canonicalPrefix, recordHash} from './audit-record.js';
 import type {Store} from './index.js';
 import {bigintId} from './sql.js';
 

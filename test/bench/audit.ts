@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto';
 import {join} from 'node:path';
 import pg from 'pg';
-import {type AuditEntry, GENESIS_HASH, recordHash} from '../../src/services/audit/record.js';
+import {type AuditEntry, GENESIS_HASH, recordHash} from '../../src/store/audit-record.js';
 import {repoRoot, tempConfig} from '../helpers.js';
 import {quantile, report, type Timing, timeCommand} from './lib.js';
 

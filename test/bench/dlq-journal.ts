@@ -1,5 +1,5 @@
 import pg from 'pg';
-import {createLogger} from '../../src/output/log.js';
+import {createLogger} from '../../src/log.js';
 import type {RunContext} from '../../src/runtime.js';
 import {fromDlqMessage} from '../../src/services/dlq/records.js';
 import {DEFAULT_REPLAY_BATCH} from '../../src/services/dlq/replay.js';

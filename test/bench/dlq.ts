@@ -8,7 +8,7 @@ import {compatibilityPartitioner, Producer} from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import {createLogger} from '../../src/output/log.js';
+import {createLogger} from '../../src/log.js';
 import type {RunContext} from '../../src/runtime.js';
 import {DEFAULT_REPLAY_BATCH} from '../../src/services/dlq/replay.js';
 import {openStore} from '../../src/store/index.js';

@@ -1,6 +1,6 @@
 import {selectContext} from '../../src/config/context.js';
 import {loadConfig} from '../../src/config/load.js';
-import {createLogger} from '../../src/output/log.js';
+import {createLogger} from '../../src/log.js';
 import type {RunContext} from '../../src/runtime.js';
 
 /** The run context of a test-only crash child (gdpr-crash-child.ts, dlq-crash-child.ts): the current context, quiet. */

@@ -562,7 +562,7 @@ describe('gdpr erasure (real Cassandra and PostgreSQL)', () => {
   it('raises the needs_operator alert in Alertmanager', async (t) => {
     if (skip) return t.skip(skip);
     const {raiseNeedsOperatorAlert} = await import('../../src/services/gdpr/saga.js');
-    const {createLogger} = await import('../../src/output/log.js');
+    const {createLogger} = await import('../../src/log.js');
     const ctx = {
       contextName: 't',
       config: {alertmanager: {url: 'http://127.0.0.1:9093'}},

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {auditMode, isLocalContext} from '../../src/config/audit-mode.js';
 import {REDACTED} from '../../src/config/secrets.js';
 import type {Identity} from '../../src/services/access/identity.js';
 import {patternGrants, requiredPermission} from '../../src/services/access/permissions.js';
 import {decide} from '../../src/services/access/policy.js';
 import {resultOf} from '../../src/services/audit/guard.js';
-import {type AuditEntry, canonicalJson, GENESIS_HASH, recordHash} from '../../src/services/audit/record.js';
 import {redactArgv} from '../../src/services/audit/redact-args.js';
-import {auditMode, isLocalContext} from '../../src/services/audit/trail.js';
-import {storableConfig} from '../../src/services/history/recorder.js';
+import {storableConfig} from '../../src/services/connectors/config-history.js';
 import {comparable} from '../../src/services/history/versions.js';
+import {type AuditEntry, canonicalJson, GENESIS_HASH, recordHash} from '../../src/store/audit-record.js';
 
 const os = (subject: string): Identity => ({kind: 'os', subject, actor: `${subject}@h`, host: 'h', groups: []});
 const jwt = (subject: string, groups: string[] = [], claims: Record<string, unknown> = {}): Identity => ({
@@ -197,7 +197,7 @@ describe('config history', () => {
 
 describe('canonical record form', () => {
   it('is byte-identical to the canonical JSON of its fields', async () => {
-    const {canonicalRecord} = await import('../../src/services/audit/record.js');
+    const {canonicalRecord} = await import('../../src/store/audit-record.js');
     const e: AuditEntry = {
       id: 'i',
       time: 't',

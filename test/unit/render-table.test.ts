@@ -4,7 +4,7 @@ import {stripVTControlCharacters} from 'node:util';
 import {renderAuditList} from '../../src/output/audit.js';
 import {noMismatchesLine} from '../../src/output/reconcile.js';
 import {displayWidth, jsonText, paintState, renderTable, setColor} from '../../src/output/render.js';
-import {AUDIT_RESULTS, type AuditRecord} from '../../src/services/audit/record.js';
+import {AUDIT_RESULTS, type AuditRecord} from '../../src/store/audit-record.js';
 
 describe('renderTable', () => {
   after(() => setColor(false));

@@ -3,12 +3,12 @@ import {describe, it} from 'node:test';
 import {durationOrOffFlag} from '../../src/cli/flags/common.js';
 import {REDACTED} from '../../src/config/secrets.js';
 import {type ApplyResult, applyExitCode, namesPlugin} from '../../src/services/connectors/apply.js';
+import {restoreWrittenForms} from '../../src/services/connectors/config-history.js';
 import {parseDefinitions} from '../../src/services/connectors/definitions.js';
 import {diffConfigs, formatChange} from '../../src/services/connectors/diff.js';
 import {editableText, parseEdited, resolveEdited} from '../../src/services/connectors/edit.js';
 import {compileSelector} from '../../src/services/connectors/select.js';
 import {describeFailure, rootCause} from '../../src/services/connectors/trace.js';
-import {restoreWrittenForms} from '../../src/services/history/recorder.js';
 import {parseDuration, parseDurationOrOff} from '../../src/util/time.js';
 
 describe('connector selection', () => {

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core';
-import {AUDIT_RESULTS, type AuditResult} from '../../services/audit/record.js';
+import {AUDIT_RESULTS, type AuditResult} from '../../store/audit-record.js';
 import {parseAuditTime} from '../../util/time.js';
 
 /** Flags shared by `audit list` and `audit export`: the record filter, and the filter they give. */

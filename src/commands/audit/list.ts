@@ -3,7 +3,7 @@ import {auditFilter, auditFilterFlags} from '../../cli/flags/audit.js';
 import {integerFlag, outputFlag} from '../../cli/flags/common.js';
 import {renderAuditList} from '../../output/audit.js';
 import {listAuditRecords} from '../../services/audit/query.js';
-import type {AuditRecord} from '../../services/audit/record.js';
+import type {AuditRecord} from '../../store/audit-record.js';
 
 export default class AuditList extends BaseCommand<typeof AuditList> {
   static override summary = 'List audit records: who ran which mutating command, on what, with what result.';

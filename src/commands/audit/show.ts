@@ -2,7 +2,7 @@ import {Args} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {renderAuditRecord} from '../../output/audit.js';
 import {showAuditRecord} from '../../services/audit/query.js';
-import type {AuditRecord} from '../../services/audit/record.js';
+import type {AuditRecord} from '../../store/audit-record.js';
 
 export default class AuditShow extends BaseCommand<typeof AuditShow> {
   static override summary = 'Show one audit record in full, with its place in the hash chain.';

@@ -3,8 +3,8 @@ import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyConnectors, applyExitCode, pruneCandidates} from '../../services/connectors/apply.js';
+import {configHistory} from '../../services/connectors/config-history.js';
 import {loadDefinitions} from '../../services/connectors/definitions.js';
-import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply> {
   static override summary = 'Create or update connectors from JSON or YAML files.';

@@ -9,9 +9,9 @@ import {connectClient} from '../../clients/factory.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
+import {configHistory} from '../../services/connectors/config-history.js';
 import {diffConfigs, formatChange} from '../../services/connectors/diff.js';
 import {editableText, parseEdited, resolveEdited} from '../../services/connectors/edit.js';
-import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
   static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";

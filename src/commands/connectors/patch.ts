@@ -4,8 +4,8 @@ import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js
 import {UsageError} from '../../errors.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode} from '../../services/connectors/apply.js';
+import {configHistory} from '../../services/connectors/config-history.js';
 import {parsePatch, patchConnectors} from '../../services/connectors/patch.js';
-import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch> {
   static override summary = 'Change some keys of live connector configs.';

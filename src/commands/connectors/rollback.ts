@@ -4,8 +4,8 @@ import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js
 import {connectClient} from '../../clients/factory.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
+import {configHistory} from '../../services/connectors/config-history.js';
 import {formatChange} from '../../services/connectors/diff.js';
-import {configHistory} from '../../services/history/recorder.js';
 import {planRollback} from '../../services/history/versions.js';
 
 export default class ConnectorsRollback extends BaseCommand<typeof ConnectorsRollback> {

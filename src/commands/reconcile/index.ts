@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {durationOrOffFlag, integerFlag, timerFlag, timerOrOffFlag} from '../../cli/flags/common.js';
 import {ExitCode, UsageError} from '../../errors.js';
-import {createLogger} from '../../output/log.js';
+import {createLogger} from '../../log.js';
 import {renderRunResult} from '../../output/reconcile.js';
 import {reconcile} from '../../services/reconcile/engine.js';
 import {checkRunId} from '../../services/reconcile/runs.js';

@@ -1,5 +1,5 @@
+import {auditMode, isLocalContext} from '../../config/audit-mode.js';
 import type {RunContext} from '../../runtime.js';
-import {auditMode, isLocalContext} from '../audit/trail.js';
 import {resolveIdentity} from './identity.js';
 import {roleTable} from './permissions.js';
 import {type Decision, decide, hasPolicy, rolesOf} from './policy.js';

@@ -1,15 +1,16 @@
 import {randomUUID} from 'node:crypto';
 import {hostname} from 'node:os';
+import {auditMode} from '../../config/audit-mode.js';
 import {REDACTED, redactText} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
+import type {AuditEntry, AuditResult} from '../../store/audit-record.js';
 import {ForbiddenError, type Identity, osIdentity, resolveIdentity} from '../access/identity.js';
 import {type Decision, decide} from '../access/policy.js';
 import {reportKey} from '../gdpr/config.js';
 import {pseudonymise} from '../gdpr/crypto.js';
-import type {AuditEntry, AuditResult} from './record.js';
 import {type PersonalFlags, personalValues, redactArgv} from './redact-args.js';
-import {AuditTrail, auditMode} from './trail.js';
+import {AuditTrail} from './trail.js';
 
 /**
  * What the base command does around every run: identify the actor, check the access policy before

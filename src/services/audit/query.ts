@@ -1,8 +1,8 @@
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {type AuditFilter, getAudit, listAudit, streamAudit} from '../../store/audit-log.js';
+import type {AuditRecord} from '../../store/audit-record.js';
 import {openStore} from '../../store/index.js';
-import type {AuditRecord} from './record.js';
 
 /** Reading the audit log: list with filters, one record, and a streamed export. */
 

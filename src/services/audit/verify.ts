@@ -1,7 +1,7 @@
 import type {RunContext} from '../../runtime.js';
 import {auditHead, seqOfHash, streamAudit} from '../../store/audit-log.js';
+import {GENESIS_HASH, recordHash} from '../../store/audit-record.js';
 import {openStore} from '../../store/index.js';
-import {GENESIS_HASH, recordHash} from './record.js';
 
 /**
  * `audit verify`: walks the chain in order, a batch at a time, and reports every record that no

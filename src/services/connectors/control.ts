@@ -1,7 +1,7 @@
 import type {ConnectClient, ConnectorState, ExpandedConnector} from '../../clients/connect.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {mapSettled} from '../../util/concurrency.js';
-import type {ConfigHistory} from '../history/recorder.js';
+import type {ConfigHistory} from './config-history.js';
 import {compileSelector} from './select.js';
 
 /**

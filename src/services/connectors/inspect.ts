@@ -3,7 +3,7 @@ import {connectClient} from '../../clients/factory.js';
 import {redact} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {configHistory} from '../history/recorder.js';
+import {configHistory} from './config-history.js';
 import {resolveSelection} from './control.js';
 import {describeFailure} from './trace.js';
 

@@ -3,9 +3,9 @@ import {resolveSecrets} from '../../config/secrets.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
-import type {ConfigHistory} from '../history/recorder.js';
 import {fetchVaultSecrets} from '../secrets/vault.js';
 import {type ApplyResult, settledResults, writeConfig} from './apply.js';
+import type {ConfigHistory} from './config-history.js';
 import {resolveSelection} from './control.js';
 
 /**

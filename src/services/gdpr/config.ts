@@ -4,8 +4,8 @@ import {resolveSecretString} from '../../config/secrets.js';
 import {ConfigError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {assertIdentifier} from '../../store/sql.js';
+import {canonicalJson} from '../../util/canonical-json.js';
 import {parseGdprDuration} from '../../util/time.js';
-import {canonicalJson} from '../audit/record.js';
 import {parseAesKey} from './crypto.js';
 
 /**

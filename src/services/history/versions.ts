@@ -4,10 +4,10 @@ import {CdcError, ConfigError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {addVersion, type ConfigVersion, getVersion, latestVersions, listVersions} from '../../store/config-history.js';
 import {runStore, type Store} from '../../store/index.js';
+import {isMasked, restoreWrittenForms, storableConfig} from '../connectors/config-history.js';
 import {type ConfigChange, diffConfigs} from '../connectors/diff.js';
 import {compileSelector} from '../connectors/select.js';
 import {fetchVaultSecrets} from '../secrets/vault.js';
-import {isMasked, restoreWrittenForms, storableConfig} from './recorder.js';
 
 /**
  * Connector config history: list versions, diff two of them or one against the live config, plan

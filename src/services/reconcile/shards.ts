@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import {CdcError, ExitCode} from '../../errors.js';
-import type {Logger} from '../../output/log.js';
+import type {Logger} from '../../log.js';
 import type {Store} from '../../store/index.js';
 import {type ShardPhase, type ShardState, shardStates} from '../../store/reconcile.js';
 import {addBuckets, type Buckets, bucketsFromBuffer, newBuckets} from './hash.js';

@@ -1,4 +1,4 @@
-import {redactText, redactTextDeep} from '../config/secrets.js';
+import {redactText, redactTextDeep} from './config/secrets.js';
 
 /**
  * Logs go to stderr, one line each: plain text for people, or JSON objects (`--log-format json`)

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto';
-import {canonicalJson} from '../../util/canonical-json.js';
+import {canonicalJson} from '../util/canonical-json.js';
 
 /**
  * One audit record and its place in the hash chain. Each record stores the SHA-256 of its
