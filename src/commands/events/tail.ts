@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
-import {UsageError} from '../../errors.js';
+import {ExitCode, UsageError} from '../../errors.js';
 import {eventSourceFlags, startOf} from '../../events-command.js';
 import {integerFlag} from '../../flags.js';
 import {eventHeader, eventLine, eventNdjson} from '../../output/events.js';
@@ -97,7 +97,7 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
     }
     await flush();
     process.stderr.write(`${result.matched} event(s) shown, ${result.seen} read from ${topics.length} topic(s)\n`);
-    if (result.stoppedBy === 'signal') this.exitWith(130);
+    if (result.stoppedBy === 'signal') this.exitWith(ExitCode.interrupted);
     return result;
   }
 }
