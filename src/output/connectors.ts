@@ -1,8 +1,9 @@
 import type {ApplyResult} from '../services/connectors/apply.js';
 import type {ControlResult} from '../services/connectors/control.js';
-import {formatChange} from '../services/connectors/diff.js';
 import type {ConnectorDescription, ConnectorStatusView} from '../services/connectors/inspect.js';
 import type {LoggerPlan} from '../services/connectors/plugins.js';
+import type {TaskRestart} from '../services/connectors/tasks.js';
+import {formatChange} from './changes.js';
 import {color, paintState, renderTable} from './render.js';
 
 /** Terminal renderings of connector operations' results (JSON output is the result itself). */
@@ -138,4 +139,14 @@ export function renderLoggerPlan(p: LoggerPlan, wide: boolean): string {
   );
   const changing = rows.filter((r) => r.l?.changes).length;
   return `${table}\nDry run (${p.scope} scope): ${changing} of ${rows.length} logger level(s) would change; nothing was changed.`;
+}
+
+export function renderTaskRestarts(results: TaskRestart[]): string {
+  if (results.length === 0) return 'No task to restart.\n';
+  return `${renderTable(results, [
+    {header: 'TASK', value: (r) => r.id},
+    {header: 'BEFORE', value: (r) => r.before},
+    {header: 'RESULT', value: (r) => r.outcome},
+    {header: 'MESSAGE', value: (r) => r.message ?? ''},
+  ])}\n`;
 }

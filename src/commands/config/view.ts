@@ -22,7 +22,6 @@ export default class ConfigViewCommand extends BaseCommand<typeof ConfigViewComm
       config,
       this.flags.minify ? (this.flags.context ?? config.currentContext ?? '') : undefined,
     );
-    if (!this.jsonEnabled()) process.stdout.write(renderYaml(view));
-    return view;
+    return this.present(view, () => renderYaml(view));
   }
 }

@@ -7,9 +7,10 @@ import {BaseCommand} from '../../base-command.js';
 import {connectClient} from '../../clients/factory.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {messageFlag, mutationFlags} from '../../flags.js';
+import {renderChangeList} from '../../output/changes.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
-import {diffConfigs, formatChange} from '../../services/connectors/diff.js';
+import {diffConfigs} from '../../services/connectors/diff.js';
 import {editableText, parseEdited, resolveEdited} from '../../services/connectors/edit.js';
 import {configHistory} from '../../services/history/recorder.js';
 
@@ -48,7 +49,7 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
         return {name, source: '$EDITOR', action: 'unchanged', applied: false, changes, errors: []};
       }
       if (!this.flags['dry-run']) {
-        process.stderr.write(`${changes.map((c) => `  ${formatChange(c)}`).join('\n')}\n`);
+        process.stderr.write(renderChangeList(changes));
         await this.confirm(`apply ${changes.length} change(s) to ${name}?`);
       }
       const result = await writeConfig(
@@ -56,9 +57,8 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
         {name, source: '$EDITOR', desired, unresolved: edited, live, liveWritten: written},
         {dryRun: this.flags['dry-run'], history},
       );
-      if (!this.jsonEnabled()) process.stdout.write(renderApply([result], this.flags['dry-run']));
       this.exitWith(applyExitCode([result]));
-      return result;
+      return this.present(result, () => renderApply([result], this.flags['dry-run']));
     } finally {
       await connect.close();
     }
