@@ -1,4 +1,5 @@
-import type {ValidationReport} from '../services/config/contexts.js';
+import type {ContextSummary, ValidationReport} from '../services/config/contexts.js';
+import {renderTable} from './render.js';
 
 export function renderCurrentContext(current: {name: string}): string {
   return `${current.name}\n`;
@@ -12,4 +13,19 @@ export function renderValidationIssues(report: ValidationReport): string {
 export function renderValidation(report: ValidationReport): string {
   const files = report.files.length ? report.files.join(', ') : 'no file (built-in defaults)';
   return report.valid ? `OK: ${files}\n` : `${report.issues.length} problem(s) in ${files}\n`;
+}
+
+export function renderContexts(contexts: ContextSummary[], wide: boolean): string {
+  return renderTable(
+    contexts,
+    [
+      {header: 'CURRENT', value: (c) => (c.current ? '*' : '')},
+      {header: 'NAME', value: (c) => c.name},
+      {header: 'CONNECT', value: (c) => c.connect},
+      {header: 'KAFKA', value: (c) => c.kafka},
+      {header: 'POSTGRES', value: (c) => c.postgres, wide: true},
+      {header: 'SOURCE', value: (c) => c.source, wide: true},
+    ],
+    wide,
+  );
 }

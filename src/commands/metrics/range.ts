@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../base-command.js';
-import {renderRangeChart, renderRangeCsv, renderRangeTable} from '../../output/metrics.js';
+import {renderRange} from '../../output/metrics.js';
 import {type RangeResult, rangeQuery, rangeWindow} from '../../services/metrics/query.js';
 
 export const windowFlags = {
@@ -17,21 +17,6 @@ export const rangeOutputFlag = Flags.option({
   helpGroup: 'OUTPUT',
 })();
 
-/** Prints a range result in the chosen form; returns true when it printed (json/yaml are left to present()). */
-export function printRange(r: RangeResult, format: string | undefined, unit?: string): boolean {
-  const chosen = format ?? (process.stdout.isTTY ? 'chart' : 'table');
-  const text =
-    chosen === 'chart'
-      ? renderRangeChart(r, unit)
-      : chosen === 'csv'
-        ? renderRangeCsv(r)
-        : chosen === 'table' || chosen === 'wide'
-          ? renderRangeTable(r)
-          : undefined;
-  if (text !== undefined) process.stdout.write(`${text}\n`);
-  return text !== undefined;
-}
-
 export default class MetricsRange extends BaseCommand<typeof MetricsRange> {
   static override summary = 'Run a PromQL range query: a line chart in the terminal, or the data as table/csv/json.';
   static override examples = [
@@ -45,8 +30,6 @@ export default class MetricsRange extends BaseCommand<typeof MetricsRange> {
   async run(): Promise<RangeResult> {
     const r = await rangeQuery(await this.runContext(), this.args.promql, rangeWindow(this.flags));
     for (const w of r.warnings) this.log$.warn(w);
-    if (this.jsonEnabled() || this.flags.output === 'yaml') return this.present(r, () => '');
-    printRange(r, this.flags.output);
-    return r;
+    return this.present(r, () => `${renderRange(r, this.flags.output)}\n`);
   }
 }
