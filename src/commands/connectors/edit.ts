@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {connectClient} from '../../clients/factory.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import {messageFlag, mutationFlags} from '../../flags.js';
@@ -16,10 +16,11 @@ import {configHistory} from '../../services/history/recorder.js';
 
 export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
   static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";
-  static override description =
+  static override description = withExitCodes(
     'Values show as written (${env:…}/${file:…}/${vault:…} references unresolved); secret values appear as "<unchanged secret>" ' +
-    'and keep their live value unless you replace them. ' +
-    'Uses $VISUAL, $EDITOR or vi.';
+      'and keep their live value unless you replace them. ' +
+      'Uses $VISUAL, $EDITOR or vi.',
+  );
   static override mutating = true;
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
   static override flags = {message: messageFlag, ...mutationFlags};

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../../base-command.js';
+import {BaseCommand, withExitCodes} from '../../../base-command.js';
 import {ExitCode, UsageError} from '../../../errors.js';
 import {mutationFlags} from '../../../flags.js';
 import {renderTaskRestarts} from '../../../output/connectors.js';
@@ -7,6 +7,9 @@ import {restartTasks, type TaskRestart} from '../../../services/connectors/tasks
 
 export default class ConnectorsTasksRestart extends BaseCommand<typeof ConnectorsTasksRestart> {
   static override summary = 'Restart tasks by id, or every failed task of a connector.';
+  static override description = withExitCodes(
+    'Exit 5 when some tasks restarted and others failed; 4 when every restart failed.',
+  );
   static override strict = false;
   static override mutating = true;
   static override args = {
