@@ -1,14 +1,9 @@
 import {Args} from '@oclif/core';
-import {withExitCodes} from '../../base-command.js';
 import {ConnectorControlCommand} from '../../connector-control-command.js';
 import {messageFlag} from '../../flags.js';
 
 export default class ConnectorsDelete extends ConnectorControlCommand<typeof ConnectorsDelete> {
   static override summary = 'Delete connectors (asks first; --yes without a terminal). Source offsets remain in Kafka.';
-  static override description = withExitCodes(
-    'With --wait, exit 3 when every failure is a connector that did not reach its state in time; exit 5 when ' +
-      'some connectors succeeded and others failed.',
-  );
   static override action = 'delete' as const;
   static override confirm = true;
   static override args = {connector: Args.string({description: 'Names, globs or /regex/ (any number).'})};

@@ -1,13 +1,8 @@
 import {Args} from '@oclif/core';
-import {withExitCodes} from '../../base-command.js';
 import {ConnectorControlCommand} from '../../connector-control-command.js';
 
 export default class ConnectorsPause extends ConnectorControlCommand<typeof ConnectorsPause> {
   static override summary = 'Pause connectors and their tasks (they keep their place; resume continues).';
-  static override description = withExitCodes(
-    'With --wait, exit 3 when every failure is a connector that did not reach its state in time; exit 5 when ' +
-      'some connectors succeeded and others failed.',
-  );
   static override action = 'pause' as const;
   static override args = {connector: Args.string({description: 'Names, globs or /regex/ (any number).'})};
   static override examples = [

@@ -1,13 +1,8 @@
 import {Args} from '@oclif/core';
-import {withExitCodes} from '../../base-command.js';
 import {ConnectorControlCommand} from '../../connector-control-command.js';
 
 export default class ConnectorsResume extends ConnectorControlCommand<typeof ConnectorsResume> {
   static override summary = 'Resume paused or stopped connectors.';
-  static override description = withExitCodes(
-    'With --wait, exit 3 when every failure is a connector that did not reach its state in time; exit 5 when ' +
-      'some connectors succeeded and others failed.',
-  );
   static override action = 'resume' as const;
   static override args = {connector: Args.string({description: 'Names, globs or /regex/ (any number).'})};
   static override examples = [
