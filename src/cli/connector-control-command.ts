@@ -10,7 +10,7 @@ import {
   controlExitCode,
   resolveSelection,
 } from '../services/connectors/control.js';
-import {BaseCommand} from './base-command.js';
+import {BaseCommand, withExitCodes} from './base-command.js';
 import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags/common.js';
 
 /**
@@ -19,6 +19,11 @@ import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './f
  * failure. Each verb is a subclass naming its action.
  */
 export abstract class ConnectorControlCommand<T extends typeof Command> extends BaseCommand<T> {
+  /** The verbs that have no description of their own show this one. */
+  static override description = withExitCodes(
+    'With --wait, exit 3 when every failure is a connector that did not reach its state in time; exit 5 when ' +
+      'some connectors succeeded and others failed.',
+  );
   static override strict = false;
   static override mutating = true;
   static action: ControlAction;

@@ -3,7 +3,7 @@ import {renderControl} from '../output/connectors.js';
 import type {ControlResult} from '../services/connectors/control.js';
 import {controlExitCode} from '../services/connectors/control.js';
 import {type BulkKind, planBulk, runBulk} from '../services/pipeline/bulk.js';
-import {BaseCommand} from './base-command.js';
+import {BaseCommand, withExitCodes} from './base-command.js';
 import {integerFlag, mutationFlags, outputFlag, waitBudget, waitFlags} from './flags/common.js';
 
 export interface BulkResult {
@@ -19,6 +19,11 @@ export interface BulkResult {
  * exit 5 on partial failure.
  */
 export abstract class PipelineBulkCommand<T extends typeof Command> extends BaseCommand<T> {
+  /** The verbs that have no description of their own show this one. */
+  static override description = withExitCodes(
+    'With --wait, exit 3 when every failure is a connector that did not reach its state in time; exit 5 when ' +
+      'some connectors succeeded and others failed.',
+  );
   static override mutating = true;
   static override permission = 'pipeline:control';
   static kind: BulkKind;

@@ -31,3 +31,12 @@ export function renderRoles(r: {policy: boolean; roles: RoleView[]}, wide: boole
   );
   return r.policy ? table : `${table}\nNo access policy is configured for this context: everything is allowed.\n`;
 }
+
+export function renderCanI(
+  r: {command?: string; permission: string | null; allowed: boolean; reason: string},
+  actor: string,
+): string {
+  const what =
+    r.command !== undefined ? `\`${r.command}\`${r.permission ? ` (needs ${r.permission})` : ''}` : r.permission;
+  return `${r.allowed ? 'yes' : 'no'}: ${actor} ${r.allowed ? 'may' : 'may not'} use ${what}: ${r.reason}\n`;
+}

@@ -1,4 +1,4 @@
-import type {AlertmanagerOverview, AlertRow, GroupRow, SilenceView} from '../services/alerts/alerts.js';
+import type {AlertmanagerOverview, AlertRow, GroupRow, SilenceView, TestAlert} from '../services/alerts/alerts.js';
 import {color, renderTable} from './render.js';
 
 /** Terminal renderings of the alerts topic: severity colours and ages. */
@@ -110,4 +110,26 @@ export function renderSilences(list: SilenceView[], wide: boolean): string {
     ],
     wide,
   );
+}
+
+export function renderExpired(results: Array<{id: string; result: string}>): string {
+  return `${results.map((x) => `${x.id}: ${x.result}`).join('\n')}\n`;
+}
+
+export function renderFired(r: {alert: TestAlert; sent: boolean; receivers?: string[]}): string {
+  const labelText = Object.entries(r.alert.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return r.sent
+    ? `Fired ${labelText} until ${r.alert.endsAt}${r.receivers?.length ? ` → receivers: ${r.receivers.join(', ')}` : ''}\n`
+    : `Would fire ${labelText} until ${r.alert.endsAt}\n`;
+}
+
+/** The new silence's id (what scripts read), or what a dry run would silence. */
+export function renderSilenceAdded(r: {
+  silence: {id?: string; endsAt: string};
+  affected: number;
+  dryRun: boolean;
+}): string {
+  return r.dryRun ? `Would silence ${r.affected} alert(s) until ${r.silence.endsAt}\n` : `${r.silence.id}\n`;
 }

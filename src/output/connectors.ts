@@ -1,8 +1,11 @@
+import type {ConfigKeyInfo, PluginInfo} from '../clients/connect.js';
 import type {ApplyResult} from '../services/connectors/apply.js';
 import type {ControlResult} from '../services/connectors/control.js';
-import {formatChange} from '../services/connectors/diff.js';
 import type {ConnectorDescription, ConnectorStatusView} from '../services/connectors/inspect.js';
-import type {LoggerPlan} from '../services/connectors/plugins.js';
+import type {ConnectorSummary} from '../services/connectors/list.js';
+import type {LoggerPlan, LoggerRow} from '../services/connectors/plugins.js';
+import type {TaskRestart, TaskRow} from '../services/connectors/tasks.js';
+import {formatChange} from './changes.js';
 import {color, paintState, renderTable} from './render.js';
 
 /** Terminal renderings of connector operations' results (JSON output is the result itself). */
@@ -138,4 +141,94 @@ export function renderLoggerPlan(p: LoggerPlan, wide: boolean): string {
   );
   const changing = rows.filter((r) => r.l?.changes).length;
   return `${table}\nDry run (${p.scope} scope): ${changing} of ${rows.length} logger level(s) would change; nothing was changed.`;
+}
+
+export function renderTaskRestarts(results: TaskRestart[]): string {
+  if (results.length === 0) return 'No task to restart.\n';
+  return `${renderTable(results, [
+    {header: 'TASK', value: (r) => r.id},
+    {header: 'BEFORE', value: (r) => r.before},
+    {header: 'RESULT', value: (r) => r.outcome},
+    {header: 'MESSAGE', value: (r) => r.message ?? ''},
+  ])}\n`;
+}
+
+export function renderConnectorList(connectors: ConnectorSummary[], wide: boolean): string {
+  if (connectors.length === 0) return 'No connectors.';
+  return renderTable(
+    connectors,
+    [
+      {header: 'NAME', value: (c) => c.name},
+      {header: 'TYPE', value: (c) => c.type},
+      {header: 'STATE', value: (c) => c.state, paint: paintState},
+      {
+        header: 'TASKS',
+        value: (c) => `${c.tasks.running}/${c.tasks.total}${c.tasks.failed ? ` (${c.tasks.failed} failed)` : ''}`,
+      },
+      {header: 'WORKERS', value: (c) => workers(c), wide: true},
+      {header: 'CLASS', value: (c) => c.connectorClass, wide: true},
+    ],
+    wide,
+  );
+}
+
+function workers(c: ConnectorSummary): string {
+  return [...new Set([c.workerId, ...c.taskStates.map((t) => t.workerId)].filter(Boolean))].join(',');
+}
+
+export function renderTasks(tasks: TaskRow[], wide: boolean): string {
+  return renderTable(
+    tasks,
+    [
+      {header: 'TASK', value: (t) => t.id},
+      {header: 'STATE', value: (t) => t.state, paint: paintState},
+      {header: 'WORKER', value: (t) => t.workerId},
+      {header: 'CAUSE', value: (t) => t.cause ?? ''},
+    ],
+    wide,
+  );
+}
+
+export function renderLoggers(loggers: LoggerRow[], wide: boolean): string {
+  return renderTable(
+    loggers,
+    [
+      {header: 'LOGGER', value: (l) => l.logger},
+      {header: 'LEVEL', value: (l) => l.level},
+      {header: 'LAST MODIFIED', value: (l) => l.lastModified ?? ''},
+    ],
+    wide,
+  );
+}
+
+export function renderPlugins(plugins: PluginInfo[], wide: boolean): string {
+  return renderTable(
+    plugins,
+    [
+      {header: 'CLASS', value: (p) => p.class},
+      {header: 'TYPE', value: (p) => p.type},
+      {header: 'VERSION', value: (p) => p.version ?? ''},
+    ],
+    wide,
+  );
+}
+
+/** A plugin's config keys; the documentation column (wide only) keeps its first sentence unless wide. */
+export function renderPluginConfig(defs: ConfigKeyInfo[], wide: boolean): string {
+  return renderTable(
+    defs,
+    [
+      {header: 'NAME', value: (d) => d.name},
+      {header: 'TYPE', value: (d) => d.type},
+      {header: 'REQUIRED', value: (d) => (d.required ? 'yes' : '')},
+      {header: 'DEFAULT', value: (d) => d.default_value ?? ''},
+      {header: 'IMPORTANCE', value: (d) => d.importance, wide: true},
+      {
+        header: 'DOCUMENTATION',
+        value: (d) => (wide ? d.documentation : (d.documentation ?? '').split('. ')[0]),
+        wide: true,
+      },
+    ],
+    wide,
+  );
 }

@@ -1,6 +1,6 @@
-import {formatChange} from '../services/connectors/diff.js';
 import type {HistoryDiff, SyncResult} from '../services/history/versions.js';
 import type {ConfigVersion} from '../store/config-history.js';
+import {formatChange} from './changes.js';
 import {renderTable} from './render.js';
 
 export function renderHistory(versions: ConfigVersion[], wide: boolean): string {

@@ -1,6 +1,6 @@
 import type {RuleGroup, Target} from '../clients/prometheus.js';
 import type {CatalogEntry} from '../services/metrics/catalog.js';
-import type {DashboardRow, InstantResult, RangeResult} from '../services/metrics/query.js';
+import type {DashboardRow, InstantResult, NamedMetric, RangeResult} from '../services/metrics/query.js';
 import {paintSeverity} from './alerts.js';
 import {formatNumber, lineChart, seriesName, sparkline} from './chart.js';
 import {color, paintState, renderTable} from './render.js';
@@ -80,21 +80,6 @@ export function renderRangeChart(r: RangeResult, unit?: string): string {
   return [`${r.query}   ${r.start} → ${r.end}  step ${r.step}s`, lineChart(series), ...legend].join('\n');
 }
 
-/** Prints a range result in the chosen form; returns true when it printed (json/yaml are left to present()). */
-export function printRange(r: RangeResult, format: string | undefined, unit?: string): boolean {
-  const chosen = format ?? (process.stdout.isTTY ? 'chart' : 'table');
-  const text =
-    chosen === 'chart'
-      ? renderRangeChart(r, unit)
-      : chosen === 'csv'
-        ? renderRangeCsv(r)
-        : chosen === 'table' || chosen === 'wide'
-          ? renderRangeTable(r)
-          : undefined;
-  if (text !== undefined) process.stdout.write(`${text}\n`);
-  return text !== undefined;
-}
-
 export function renderDashboard(d: {at: string; rows: DashboardRow[]}): string {
   const c = color();
   const rows = d.rows.map((r) => ({
@@ -170,4 +155,19 @@ export function renderRules(groups: RuleGroup[], wide: boolean): string {
     ],
     wide,
   );
+}
+
+/** A range result as a chart (the default on a terminal), a table (the default otherwise) or CSV. */
+export function renderRange(r: RangeResult, format: string | undefined, unit?: string): string {
+  const chosen = format ?? (process.stdout.isTTY ? 'chart' : 'table');
+  return chosen === 'chart' ? renderRangeChart(r, unit) : chosen === 'csv' ? renderRangeCsv(r) : renderRangeTable(r);
+}
+
+/** One named metric: what it is, its query, its value now, then its range. */
+export function renderMetric(m: NamedMetric, format: string | undefined): string {
+  const unit = m.entry.unit;
+  const now = m.current.series.length
+    ? m.current.series.map((s) => `${seriesName(s.labels)} = ${formatNumber(s.value, unit)}`).join('\n  ')
+    : 'no data';
+  return `${m.entry.name}: ${m.entry.description ?? ''}\n${m.entry.query}\nnow:\n  ${now}\n\n${renderRange(m.range, format, unit)}\n`;
 }

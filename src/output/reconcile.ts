@@ -1,5 +1,7 @@
-import type {SeedPlan, SeedSidePlan} from '../services/reconcile/seed.js';
-import type {ReconcileResult} from '../services/reconcile/types.js';
+import type {RepairResult} from '../services/reconcile/repair.js';
+import type {RunDetails} from '../services/reconcile/results.js';
+import type {SeedPlan, SeedResult, SeedSidePlan} from '../services/reconcile/seed.js';
+import type {Progress, ReconcileResult} from '../services/reconcile/types.js';
 import type {MismatchRecord, RunRecord, TableRecord} from '../store/reconcile.js';
 import {color, paintState, renderTable} from './render.js';
 
@@ -171,4 +173,83 @@ export function renderSeedPlan(p: SeedPlan): string {
       ? `\nDrift: ${d.missing} missing, ${d.extra} extra, ${d.value} changed value(s) in PostgreSQL.`
       : '';
   return `${side('Cassandra', p.cassandra)}\n${side('PostgreSQL', p.postgres)}${drift}\nDry run: nothing was changed.`;
+}
+
+/** One rewritten stderr line on a terminal: rows, rows/s, ETA. Nothing otherwise. */
+export function progressPrinter(enabled: boolean) {
+  let last = 0;
+  let started = 0;
+  let table = '';
+  let shown = false;
+  return {
+    update(p: Progress) {
+      if (!enabled) return;
+      const now = Date.now();
+      if (p.table !== table) {
+        table = p.table;
+        started = now;
+      }
+      if (now - last < 200) return;
+      last = now;
+      let line: string;
+      if (p.phase === 'scan') {
+        const rate = p.rows / Math.max(0.001, (now - started) / 1000);
+        const eta = p.expected > p.rows ? `ETA ${Math.ceil((p.expected - p.rows) / Math.max(rate, 1))}s` : '';
+        line = `${p.table}: ${p.rows.toLocaleString('en-US')}${p.expected ? `/~${Math.round(p.expected).toLocaleString('en-US')}` : ''} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${eta}`;
+      } else
+        line = `${p.table}: ${p.phase === 'drill' ? 'drilling into differing buckets' : `re-checking ${p.expected} rows`}`;
+      process.stderr.write(`\r\x1b[2K${line}`);
+      shown = true;
+    },
+    done() {
+      if (shown) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+/** A stored run (reconcile show): its header, its tables and its differences. */
+export function renderRunDetails(details: RunDetails, wide: boolean): string {
+  const r = details.run;
+  const head = `Run ${r.runId} (${r.context}, ${r.actor}) started ${r.startedAt}: ${r.status}`;
+  const diffs = details.mismatches.length
+    ? renderMismatches(details.mismatches, wide)
+    : noMismatchesLine(details.tables);
+  return `${head}\n\n${renderTables(details.tables, wide)}\n\n${diffs}`;
+}
+
+export function renderSeedResult(result: SeedResult): string {
+  const summary = `Loaded ${result.rows.toLocaleString('en-US')} rows: Cassandra ${result.cassandra} in ${(result.cassandraMs / 1000).toFixed(1)}s, PostgreSQL ${result.postgres} in ${(result.postgresMs / 1000).toFixed(1)}s`;
+  if (!result.drift.length) return summary;
+  return `${summary}\nInjected ${result.drift.length} differences:\n${renderTable(result.drift, [
+    {header: 'KIND', value: (d) => d.kind},
+    {header: 'ID', value: (d) => d.id},
+    {header: 'COLUMN', value: (d) => d.column ?? ''},
+    {header: 'HOW', value: (d) => d.how},
+  ])}`;
+}
+
+/** A repair: the SQL it would run (dry run), or what it did to each row and the totals. */
+export function renderRepair(result: RepairResult, wide: boolean): string {
+  if (result.dryRun) {
+    const lines = result.actions.map((a) =>
+      a.sql ? `-- ${a.kind} ${keyText(a)}\n${a.sql};` : `-- ${a.kind} ${keyText(a)}: ${a.reason}`,
+    );
+    return lines.length ? `-- dry run: nothing changed\n${lines.join('\n')}` : 'Nothing to repair.';
+  }
+  const table = renderTable(
+    result.actions,
+    [
+      {header: 'TABLE', value: (a) => a.table, wide: true},
+      {header: 'KIND', value: (a) => a.kind},
+      {header: 'KEY', value: (a) => keyText(a)},
+      {header: 'ACTION', value: (a) => a.action},
+      {header: 'RESULT', value: (a) => (a.applied ? 'done' : (a.reason ?? ''))},
+    ],
+    wide,
+  );
+  const more = [
+    result.failed ? `${result.failed} refused by PostgreSQL` : '',
+    result.kept ? `${result.kept} extra row(s) kept (--delete-extras deletes them)` : '',
+  ].filter(Boolean);
+  return `${table}\n\n${result.applied} row(s) repaired, ${result.skipped} left alone${more.map((m) => `, ${m}`).join('')}.`;
 }

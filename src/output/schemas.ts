@@ -2,8 +2,7 @@ import type {FieldChange} from '../services/schemas/avro.js';
 import type {SchemaDiff, SchemaHistory} from '../services/schemas/evolution.js';
 import type {SchemaView, SubjectList, VersionInfo} from '../services/schemas/read.js';
 import type {DiffLine} from '../services/schemas/text-diff.js';
-import {withContext} from '../services/schemas/text-diff.js';
-import type {CheckResult, DeleteResult} from '../services/schemas/write.js';
+import type {CheckResult, CompatibilityConfig, DeleteResult, RegisterResult} from '../services/schemas/write.js';
 import {color, renderTable} from './render.js';
 
 /** Terminal renderings of the schemas topic. */
@@ -223,4 +222,53 @@ export function renderSettingChange(
 ): string {
   if (r.dryRun) return `${who}: would change ${r.before ?? '(none)'} → ${wanted}`;
   return r.changed ? `${who}: ${r.before ?? '(none)'} → ${wanted}` : `${who}: already ${wanted}`;
+}
+
+export function renderMode(who: string, mode: string | undefined): string {
+  return `${who}: ${mode ?? '(none set)'}\n`;
+}
+
+export function renderCompatibilityConfig(c: CompatibilityConfig): string {
+  return c.subject
+    ? `${c.subject}: ${c.levelKnown === false ? '(unknown: the registry answers the global level)' : (c.level ?? '(none set: follows global)')}   effective: ${c.effective ?? 'unknown'}   global: ${c.global ?? 'unknown'}\n`
+    : `global: ${c.global ?? 'unknown'}\n`;
+}
+
+/** The schema as stored (--raw): JSON schemas pretty-printed, Protobuf as is. */
+export function renderRawSchema(view: SchemaView): string {
+  return view.parsed === undefined ? view.schema : JSON.stringify(view.parsed, null, 2);
+}
+
+/** One line on what register did (the dropped differences listed when the registry ignored them). */
+export function renderRegister(r: RegisterResult, check: CheckResult, dropped: boolean): string {
+  if (r.action === 'unchanged') {
+    return dropped
+      ? `${r.subject}: NOT registered: the registry matches this schema to version ${r.version} (id ${r.id}) and ignores what differs; the changes were dropped:\n${renderChanges(check.existing?.differences ?? [])}`
+      : `${r.subject}: unchanged (already version ${r.version}, id ${r.id})`;
+  }
+  if (r.action === 'would-register')
+    return `${r.subject}: would register a new version (compatible, level ${check.level ?? 'unknown'})`;
+  if (r.action === 'would-be-rejected')
+    return `${r.subject}: would be rejected by the registry (INCOMPATIBLE under level ${check.level ?? 'unknown'}); nothing registered`;
+  return `${r.subject}: registered version ${r.version ?? '?'} (id ${r.id})`;
+}
+
+/** Only the changed lines with `context` unchanged lines around them; `…` marks skipped runs. */
+export function withContext(lines: DiffLine[], context = 3): Array<DiffLine | {op: '…'; text: string}> {
+  const keep = new Array<boolean>(lines.length).fill(false);
+  lines.forEach((l, idx) => {
+    if (l.op === ' ') return;
+    for (let k = Math.max(0, idx - context); k <= Math.min(lines.length - 1, idx + context); k++) keep[k] = true;
+  });
+  const out: Array<DiffLine | {op: '…'; text: string}> = [];
+  let skipped = 0;
+  lines.forEach((l, idx) => {
+    if (keep[idx]) {
+      if (skipped) out.push({op: '…', text: `${skipped} unchanged line(s)`});
+      skipped = 0;
+      out.push(l);
+    } else skipped++;
+  });
+  if (skipped && out.length) out.push({op: '…', text: `${skipped} unchanged line(s)`});
+  return out;
 }

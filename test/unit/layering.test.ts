@@ -49,16 +49,7 @@ interface Allowed {
   reason: string;
 }
 
-const ALLOWED: Allowed[] = [
-  {
-    key: 'output -> services/connectors (value)',
-    reason: 'formatChange lives in services/connectors/diff.ts: issue 20 move 5 moves it to src/output/',
-  },
-  {
-    key: 'output -> services/schemas (value)',
-    reason: 'withContext lives in services/schemas/text-diff.ts: issue 20 move 5 moves it to src/output/',
-  },
-];
+const ALLOWED: Allowed[] = [];
 
 interface Import {
   file: string;

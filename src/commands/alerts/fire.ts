@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {durationFlag, mutationFlags} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
+import {renderFired} from '../../output/alerts.js';
 import {buildTestAlert, fireTestAlert, isLocalContext, type TestAlert} from '../../services/alerts/alerts.js';
 
 export default class AlertsFire extends BaseCommand<typeof AlertsFire> {
@@ -45,16 +46,6 @@ export default class AlertsFire extends BaseCommand<typeof AlertsFire> {
         `send test alert ${alert.labels.alertname} to the Alertmanager of context "${ctx.contextName}"?`,
       );
     const r = await fireTestAlert(ctx, alert, {dryRun: this.flags['dry-run']});
-    if (!this.jsonEnabled()) {
-      const labelText = Object.entries(alert.labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ');
-      process.stdout.write(
-        r.sent
-          ? `Fired ${labelText} until ${alert.endsAt}${r.receivers?.length ? ` → receivers: ${r.receivers.join(', ')}` : ''}\n`
-          : `Would fire ${labelText} until ${alert.endsAt}\n`,
-      );
-    }
-    return r;
+    return this.present(r, () => renderFired(r));
   }
 }

@@ -8,7 +8,6 @@ export default class AlertsStatus extends BaseCommand<typeof AlertsStatus> {
 
   async run(): Promise<AlertmanagerOverview> {
     const s = await alertmanagerStatus(await this.runContext());
-    if (!this.jsonEnabled()) process.stdout.write(`${renderStatus(s)}\n`);
-    return s;
+    return this.present(s, () => `${renderStatus(s)}\n`);
   }
 }

@@ -14,7 +14,6 @@ export default class AuditShow extends BaseCommand<typeof AuditShow> {
 
   async run(): Promise<AuditRecord> {
     const record = await showAuditRecord(await this.runContext(), this.args.id);
-    if (!this.jsonEnabled()) process.stdout.write(renderAuditRecord(record));
-    return record;
+    return this.present(record, () => renderAuditRecord(record));
   }
 }

@@ -14,8 +14,7 @@ export default class AuditVerify extends BaseCommand<typeof AuditVerify> {
 
   async run(): Promise<VerifyResult> {
     const result = await verifyAudit(await this.runContext());
-    if (!this.jsonEnabled()) process.stdout.write(renderVerify(result));
     if (!result.ok) this.exitWith(ExitCode.notOk);
-    return result;
+    return this.present(result, () => renderVerify(result));
   }
 }

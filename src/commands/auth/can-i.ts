@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {ExitCode, UsageError} from '../../errors.js';
+import {renderCanI} from '../../output/access.js';
 import {requiredPermission} from '../../services/access/permissions.js';
 import {canI} from '../../services/access/whoami.js';
 
@@ -49,13 +50,7 @@ export default class AuthCanI extends BaseCommand<typeof AuthCanI> {
       reason: d.reason,
       roles: d.roles,
     };
-    if (!this.jsonEnabled()) {
-      const what = found ? `\`${result.command}\`${permission ? ` (needs ${permission})` : ''}` : permission;
-      process.stdout.write(
-        `${d.allowed ? 'yes' : 'no'}: ${d.actor} ${d.allowed ? 'may' : 'may not'} use ${what}: ${d.reason}\n`,
-      );
-    }
     if (!d.allowed) this.exitWith(ExitCode.notOk);
-    return result;
+    return this.present(result, () => renderCanI(result, d.actor));
   }
 }

@@ -15,7 +15,6 @@ export default class AuthWhoami extends BaseCommand<typeof AuthWhoami> {
 
   async run(): Promise<WhoAmI> {
     const result = await whoami(await this.runContext());
-    if (!this.jsonEnabled()) process.stdout.write(renderWhoami(result));
-    return result;
+    return this.present(result, () => renderWhoami(result));
   }
 }

@@ -50,9 +50,8 @@ export default class ComplianceReport extends BaseCommand<typeof ComplianceRepor
     if (f.output) {
       writeFileSync(f.output, text, {mode: 0o600});
       if (!this.jsonEnabled()) process.stderr.write(`${renderReportSummary(payload, f.output)}\n`);
-    } else if (!this.jsonEnabled()) {
-      process.stdout.write(text);
+      return signed ?? payload;
     }
-    return signed ?? payload;
+    return this.present(signed ?? payload, () => text);
   }
 }

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {ExitCode} from '../../errors.js';
 import {renderReportVerification} from '../../output/compliance.js';
 import {type ReportVerification, verifyReportFile} from '../../services/compliance/report.js';
 
@@ -18,8 +19,7 @@ export default class ComplianceVerify extends BaseCommand<typeof ComplianceVerif
 
   async run(): Promise<ReportVerification> {
     const v = verifyReportFile(await this.runContext(), this.args.file, this.flags['public-key']);
-    if (!v.valid) this.exitWith(3);
-    if (!this.jsonEnabled()) process.stdout.write(`${renderReportVerification(v)}\n`);
-    return v;
+    if (!v.valid) this.exitWith(ExitCode.notOk);
+    return this.present(v, () => `${renderReportVerification(v)}\n`);
   }
 }

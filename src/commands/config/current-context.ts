@@ -1,5 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js';
 import {selectContext} from '../../config/context.js';
+import {renderCurrentContext} from '../../output/config.js';
 
 export default class ConfigCurrentContext extends BaseCommand<typeof ConfigCurrentContext> {
   static override summary = 'Print the context commands use by default.';
@@ -9,7 +10,7 @@ export default class ConfigCurrentContext extends BaseCommand<typeof ConfigCurre
 
   async run(): Promise<{name: string; source: string}> {
     const entry = selectContext(await this.cdcConfig(), this.flags.context);
-    if (!this.jsonEnabled()) process.stdout.write(`${entry.name}\n`);
-    return {name: entry.name, source: entry.source};
+    const current = {name: entry.name, source: entry.source};
+    return this.present(current, () => renderCurrentContext(current));
   }
 }

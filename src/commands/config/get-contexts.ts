@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js';
 import {outputFlag} from '../../cli/flags/common.js';
-import {renderTable} from '../../output/render.js';
+import {renderContexts} from '../../output/config.js';
 import {type ContextSummary, listContexts} from '../../services/config/contexts.js';
 
 export default class ConfigGetContexts extends BaseCommand<typeof ConfigGetContexts> {
@@ -10,19 +10,6 @@ export default class ConfigGetContexts extends BaseCommand<typeof ConfigGetConte
 
   async run(): Promise<ContextSummary[]> {
     const contexts = listContexts(await this.cdcConfig());
-    return this.present(contexts, (wide) =>
-      renderTable(
-        contexts,
-        [
-          {header: 'CURRENT', value: (c) => (c.current ? '*' : '')},
-          {header: 'NAME', value: (c) => c.name},
-          {header: 'CONNECT', value: (c) => c.connect},
-          {header: 'KAFKA', value: (c) => c.kafka},
-          {header: 'POSTGRES', value: (c) => c.postgres, wide: true},
-          {header: 'SOURCE', value: (c) => c.source, wide: true},
-        ],
-        wide,
-      ),
-    );
+    return this.present(contexts, (wide) => renderContexts(contexts, wide));
   }
 }

@@ -1,4 +1,5 @@
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {renderValidation, renderValidationIssues} from '../../output/config.js';
 import {type ValidationReport, validateConfiguration, validationExitCode} from '../../services/config/contexts.js';
 
 export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
@@ -20,12 +21,8 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
       trace: this.flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
       userAgent: `cdcctl/${this.config.version}`,
     });
-    if (!this.jsonEnabled()) {
-      for (const i of report.issues) process.stderr.write(`${i.file}: ${i.path}: ${i.message}\n`);
-      const files = report.files.length ? report.files.join(', ') : 'no file (built-in defaults)';
-      process.stdout.write(report.valid ? `OK: ${files}\n` : `${report.issues.length} problem(s) in ${files}\n`);
-    }
+    if (!this.jsonEnabled()) process.stderr.write(renderValidationIssues(report));
     if (!report.valid) this.exitWith(validationExitCode(report));
-    return report;
+    return this.present(report, () => renderValidation(report));
   }
 }

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {renderYaml} from '../../output/render.js';
-import {type ConfigView, viewConfig} from '../../services/config/contexts.js';
+import {type ConfigView as ConfigViewResult, viewConfig} from '../../services/config/contexts.js';
 
-export default class ConfigViewCommand extends BaseCommand<typeof ConfigViewCommand> {
+export default class ConfigView extends BaseCommand<typeof ConfigView> {
   static override summary = 'Show the merged configuration, with secrets redacted.';
   static override description =
     'Prints every context from every configuration file (CDCCTL_CONFIG, or the user file and the project file). ' +
@@ -16,13 +16,12 @@ export default class ConfigViewCommand extends BaseCommand<typeof ConfigViewComm
     minify: Flags.boolean({summary: 'Show only the selected context (--context or current-context).'}),
   };
 
-  async run(): Promise<ConfigView> {
+  async run(): Promise<ConfigViewResult> {
     const config = await this.cdcConfig();
     const view = viewConfig(
       config,
       this.flags.minify ? (this.flags.context ?? config.currentContext ?? '') : undefined,
     );
-    if (!this.jsonEnabled()) process.stdout.write(renderYaml(view));
-    return view;
+    return this.present(view, () => renderYaml(view));
   }
 }

@@ -63,8 +63,7 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
         }
       },
     });
-    if (!this.jsonEnabled()) process.stdout.write(renderApply(results, this.flags['dry-run']));
     this.exitWith(applyExitCode(results));
-    return results;
+    return this.present(results, () => renderApply(results, this.flags['dry-run']));
   }
 }

@@ -24,7 +24,6 @@ export default class ConnectorsDiff extends BaseCommand<typeof ConnectorsDiff> {
     if (to !== 'live' && (!Number.isInteger(to) || to < 1))
       throw new UsageError(`--to expects a version number or "live", got "${this.flags.to}"`);
     const diff = await diffHistory(await this.runContext(), this.args.connector, {from: this.flags.from, to});
-    if (!this.jsonEnabled()) process.stdout.write(renderHistoryDiff(diff));
-    return diff;
+    return this.present(diff, () => renderHistoryDiff(diff));
   }
 }

@@ -3,22 +3,24 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../cli/base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {connectClient} from '../../clients/factory.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
+import {renderChangeList} from '../../output/changes.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {configHistory} from '../../services/connectors/config-history.js';
-import {diffConfigs, formatChange} from '../../services/connectors/diff.js';
+import {diffConfigs} from '../../services/connectors/diff.js';
 import {editableText, parseEdited, resolveEdited} from '../../services/connectors/edit.js';
 
 export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
   static override summary = "Edit a connector's live config in $EDITOR, then validate, diff, confirm and apply.";
-  static override description =
+  static override description = withExitCodes(
     'Values show as written (${env:…}/${file:…}/${vault:…} references unresolved); secret values appear as "<unchanged secret>" ' +
-    'and keep their live value unless you replace them. ' +
-    'Uses $VISUAL, $EDITOR or vi.';
+      'and keep their live value unless you replace them. ' +
+      'Uses $VISUAL, $EDITOR or vi.',
+  );
   static override mutating = true;
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
   static override flags = {message: messageFlag, ...mutationFlags};
@@ -48,7 +50,7 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
         return {name, source: '$EDITOR', action: 'unchanged', applied: false, changes, errors: []};
       }
       if (!this.flags['dry-run']) {
-        process.stderr.write(`${changes.map((c) => `  ${formatChange(c)}`).join('\n')}\n`);
+        process.stderr.write(renderChangeList(changes));
         await this.confirm(`apply ${changes.length} change(s) to ${name}?`);
       }
       const result = await writeConfig(
@@ -56,9 +58,8 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
         {name, source: '$EDITOR', desired, unresolved: edited, live, liveWritten: written},
         {dryRun: this.flags['dry-run'], history},
       );
-      if (!this.jsonEnabled()) process.stdout.write(renderApply([result], this.flags['dry-run']));
       this.exitWith(applyExitCode([result]));
-      return result;
+      return this.present(result, () => renderApply([result], this.flags['dry-run']));
     } finally {
       await connect.close();
     }

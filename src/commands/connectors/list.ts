@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {outputFlag} from '../../cli/flags/common.js';
-import {paintState, renderTable} from '../../output/render.js';
+import {renderConnectorList} from '../../output/connectors.js';
 import {type ConnectorSummary, listConnectors} from '../../services/connectors/list.js';
 
 export default class ConnectorsList extends BaseCommand<typeof ConnectorsList> {
@@ -30,29 +30,6 @@ export default class ConnectorsList extends BaseCommand<typeof ConnectorsList> {
       select: this.rest,
       states: this.flags.state,
     });
-    return this.present(connectors, (wide) =>
-      connectors.length === 0
-        ? 'No connectors.'
-        : renderTable(
-            connectors,
-            [
-              {header: 'NAME', value: (c) => c.name},
-              {header: 'TYPE', value: (c) => c.type},
-              {header: 'STATE', value: (c) => c.state, paint: paintState},
-              {
-                header: 'TASKS',
-                value: (c) =>
-                  `${c.tasks.running}/${c.tasks.total}${c.tasks.failed ? ` (${c.tasks.failed} failed)` : ''}`,
-              },
-              {header: 'WORKERS', value: (c) => workers(c), wide: true},
-              {header: 'CLASS', value: (c) => c.connectorClass, wide: true},
-            ],
-            wide,
-          ),
-    );
+    return this.present(connectors, (wide) => renderConnectorList(connectors, wide));
   }
-}
-
-function workers(c: ConnectorSummary): string {
-  return [...new Set([c.workerId, ...c.taskStates.map((t) => t.workerId)].filter(Boolean))].join(',');
 }

@@ -37,8 +37,7 @@ export default class ConnectorsPatch extends BaseCommand<typeof ConnectorsPatch>
       concurrency: this.flags.concurrency,
       history: configHistory(ctx, {message: this.flags.message}),
     });
-    if (!this.jsonEnabled()) process.stdout.write(renderApply(results, this.flags['dry-run']));
     this.exitWith(applyExitCode(results));
-    return results;
+    return this.present(results, () => renderApply(results, this.flags['dry-run']));
   }
 }

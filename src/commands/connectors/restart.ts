@@ -1,11 +1,13 @@
 import {Args, Flags} from '@oclif/core';
+import {withExitCodes} from '../../cli/base-command.js';
 import {ConnectorControlCommand} from '../../cli/connector-control-command.js';
 
 export default class ConnectorsRestart extends ConnectorControlCommand<typeof ConnectorsRestart> {
   static override summary = 'Restart connectors, optionally with their tasks or only what failed.';
-  static override description =
+  static override description = withExitCodes(
     'Uses Kafka Connect’s restart API (KIP-745): --include-tasks restarts tasks too, --only-failed limits the restart ' +
-    'to instances that are FAILED. `restart <name> --include-tasks --only-failed` is the usual "fix what failed".';
+      'to instances that are FAILED. `restart <name> --include-tasks --only-failed` is the usual "fix what failed".',
+  );
   static override action = 'restart' as const;
   static override args = {connector: Args.string({description: 'Names, globs or /regex/ (any number).'})};
   static override flags = {

@@ -2,10 +2,10 @@ import {Args} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {connectClient} from '../../clients/factory.js';
+import {renderChangeList} from '../../output/changes.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {configHistory} from '../../services/connectors/config-history.js';
-import {formatChange} from '../../services/connectors/diff.js';
 import {planRollback} from '../../services/history/versions.js';
 
 export default class ConnectorsRollback extends BaseCommand<typeof ConnectorsRollback> {
@@ -49,15 +49,17 @@ export default class ConnectorsRollback extends BaseCommand<typeof ConnectorsRol
       let result = await writeConfig(connect, write, {dryRun: true, history});
       const planned = result.action === 'create' || result.action === 'update';
       if (planned && !this.flags['dry-run']) {
-        process.stderr.write(`${result.changes.map((c) => `  ${formatChange(c)}`).join('\n')}\n`);
+        process.stderr.write(renderChangeList(result.changes));
         await this.confirm(
           `roll ${plan.connector} back from version ${plan.from} to version ${plan.to} (${result.changes.length} change(s))?`,
         );
         result = await writeConfig(connect, write, {dryRun: false, history});
       }
-      if (!this.jsonEnabled()) process.stdout.write(renderApply([result], this.flags['dry-run']));
       this.exitWith(applyExitCode([result]));
-      return {...result, from: plan.from, to: plan.to};
+      const applied = result;
+      return this.present({...applied, from: plan.from, to: plan.to}, () =>
+        renderApply([applied], this.flags['dry-run']),
+      );
     } finally {
       await connect.close();
     }

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {BaseCommand} from '../../cli/base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {outputFlag} from '../../cli/flags/common.js';
 import {ExitCode} from '../../errors.js';
 import {renderStatuses} from '../../output/connectors.js';
@@ -7,8 +7,9 @@ import {type ConnectorStatusView, connectorStatuses} from '../../services/connec
 
 export default class ConnectorsStatus extends BaseCommand<typeof ConnectorsStatus> {
   static override summary = 'State of connectors and each task, with the root cause of failures.';
-  static override description =
-    'Exit 0 when every selected connector and task is RUNNING, 3 otherwise (so it can gate a script). Without arguments, all connectors.';
+  static override description = withExitCodes(
+    'Exit 0 when every selected connector and task is RUNNING, 3 otherwise (so it can gate a script). Without arguments, all connectors.',
+  );
   static override strict = false;
   static override args = {connector: Args.string({description: 'Names, globs or /regex/ (any number).'})};
   static override flags = {output: outputFlag};

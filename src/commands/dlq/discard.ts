@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../cli/base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {mutationFlags, outputFlag} from '../../cli/flags/common.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../cli/flags/dlq.js';
 import {ExitCode, UsageError} from '../../errors.js';
@@ -8,9 +8,10 @@ import {type DiscardResult, discardRecords} from '../../services/dlq/browse.js';
 
 export default class DlqDiscard extends BaseCommand<typeof DlqDiscard> {
   static override summary = 'Mark dead-letter records discarded, with a reason (they are then never replayed).';
-  static override description =
+  static override description = withExitCodes(
     'Needs the store: a topic cannot carry marks (with --from-topic, use purge to delete old records from the topic). ' +
-    'Named ids that no record has are listed: exit 2 when none exists (nothing is done), 5 when some do (those are discarded).';
+      'Named ids that no record has are listed: exit 2 when none exists (nothing is done), 5 when some do (those are discarded).',
+  );
   static override mutating = true;
   static override strict = false;
   static override examples = [

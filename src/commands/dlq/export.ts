@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag} from '../../cli/flags/dlq.js';
 import {csvHeader, csvLine, ndjsonLine} from '../../output/dlq.js';
+import {stdoutStream} from '../../output/stream.js';
 import {exportRecords} from '../../services/dlq/browse.js';
 
 export default class DlqExport extends BaseCommand<typeof DlqExport> {
@@ -22,15 +23,12 @@ export default class DlqExport extends BaseCommand<typeof DlqExport> {
 
   async run(): Promise<void> {
     const csv = this.flags.format === 'csv';
-    if (csv) process.stdout.write(csvHeader());
+    if (csv) stdoutStream.write(csvHeader());
     const {count} = await exportRecords(
       await this.runContext(),
       {fromTopic: this.flags['from-topic']},
       dlqFilterOf(this.flags),
-      (row) => {
-        const ok = process.stdout.write(csv ? csvLine(row) : ndjsonLine(row));
-        if (!ok) return new Promise<void>((r) => process.stdout.once('drain', () => r()));
-      },
+      (row) => stdoutStream.write(csv ? csvLine(row) : ndjsonLine(row)),
     );
     this.log$.info(`${count} record(s) exported`);
   }

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../cli/base-command.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {integerFlag, mutationFlags, outputFlag} from '../../cli/flags/common.js';
 import {dlqFilterFlags, dlqFilterOf, fromTopicFlag, isNarrowed} from '../../cli/flags/dlq.js';
 import {ExitCode, UsageError} from '../../errors.js';
@@ -14,14 +14,15 @@ import {
 
 export default class DlqReplay extends BaseCommand<typeof DlqReplay> {
   static override summary = 'Send dead-letter records back to their original topic (or --to-topic), each once.';
-  static override description =
+  static override description = withExitCodes(
     `Produces each record's original key, value and non-error headers (plus cdcctl.replay.run, cdcctl.replay.record and cdcctl.replay.source) with an idempotent, acks=all producer, to its original topic and partition, or to --to-topic. Each record is journalled as "replaying" with the run id before it is sent and marked "replayed" once the broker acknowledged it; a record already replayed is not selected again unless --force.
 
 If the command is killed, resume with the same --run-id: it waits for the dead process's last send to settle, looks in the target topic for records the run wrote but had not marked, marks those, and sends only the rest. A completed run has written every selected record exactly once. Ctrl-C stops after the current batch (resume later the same way).
 
 With --from-topic (no store) there is no journal: every run sends what it selects.
 
-Named ids that no record has are listed: exit 2 when none exists (nothing is sent), 5 when some do (those are replayed).`;
+Named ids that no record has are listed: exit 2 when none exists (nothing is sent), 5 when some do (those are replayed).`,
+  );
   static override mutating = true;
   static override strict = false;
   static override examples = [

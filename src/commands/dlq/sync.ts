@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {dryRunFlag, outputFlag} from '../../cli/flags/common.js';
+import {ExitCode} from '../../errors.js';
 import {progressLine, renderSync, renderSyncPlan} from '../../output/dlq.js';
 import {planDlqSync, type SyncPlan, type SyncResult, syncDlq} from '../../services/dlq/sync.js';
 
@@ -47,7 +48,7 @@ export default class DlqSync extends BaseCommand<typeof DlqSync> {
         : undefined,
     });
     if (tty && result.read) process.stderr.write('\n');
-    if (result.stoppedBy === 'signal') this.exitWith(130);
+    if (result.stoppedBy === 'signal') this.exitWith(ExitCode.interrupted);
     return this.present(result, () => renderSync(result));
   }
 }

@@ -2,8 +2,9 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {integerFlag} from '../../cli/flags/common.js';
 import {eventSourceFlags, startOf} from '../../cli/flags/events.js';
-import {UsageError} from '../../errors.js';
+import {ExitCode, UsageError} from '../../errors.js';
 import {eventHeader, eventLine, eventNdjson} from '../../output/events.js';
+import {stdoutStream} from '../../output/stream.js';
 import {
   type ChangeOp,
   eventMatcher,
@@ -61,14 +62,13 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
       filter: this.flags.filter,
     });
     const topics = await resolveEventTopics(ctx, {topic: this.args.topic, connector: this.flags.connector});
-    const table = this.flags.format === 'table' || (this.flags.format === 'auto' && Boolean(process.stdout.isTTY));
+    const table = this.flags.format === 'table' || (this.flags.format === 'auto' && stdoutStream.isTTY);
     const signal = this.stopSignal();
-    const out = process.stdout;
     let closed = false;
-    out.on('error', () => {
+    stdoutStream.onClosed(() => {
       closed = true; // the reader went away (head, closed pipe): stop quietly
     });
-    if (table) out.write(`${eventHeader()}\n`);
+    if (table) stdoutStream.write(`${eventHeader()}\n`);
     this.log$.info(
       `following ${topics.join(', ')}${this.flags['until-end'] ? ' (until the current end)' : ''} — Ctrl-C to stop`,
     );
@@ -76,9 +76,9 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
     let buf = '';
     const flush = (): Promise<void> | undefined => {
       if (!buf || closed) return;
-      const ok = out.write(buf);
+      const written = stdoutStream.write(buf);
       buf = '';
-      if (!ok) return new Promise<void>((r) => out.once('drain', () => r()));
+      return written;
     };
     const timer = setInterval(() => void flush(), 100);
     let result: StreamResult;
@@ -97,7 +97,7 @@ Ctrl-C stops cleanly and prints how many events were seen and shown.`;
     }
     await flush();
     process.stderr.write(`${result.matched} event(s) shown, ${result.seen} read from ${topics.length} topic(s)\n`);
-    if (result.stoppedBy === 'signal') this.exitWith(130);
+    if (result.stoppedBy === 'signal') this.exitWith(ExitCode.interrupted);
     return result;
   }
 }

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {mutationFlags} from '../../cli/flags/common.js';
-import {UsageError} from '../../errors.js';
+import {ExitCode, UsageError} from '../../errors.js';
 import {renderPlan, renderRequest} from '../../output/gdpr.js';
 import {type ErasePlan, erase, type RequestView} from '../../services/gdpr/saga.js';
 
@@ -62,7 +62,7 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
       toolVersion: this.config.version,
     });
     if ('dryRun' in result) return this.present(result, () => renderPlan(result));
-    if (result.state === 'restored' || result.state === 'needs_operator') this.exitWith(3);
+    if (result.state === 'restored' || result.state === 'needs_operator') this.exitWith(ExitCode.notOk);
     return this.present(result, (wide) => renderRequest(result, wide));
   }
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {dryRunFlag, outputFlag} from '../../cli/flags/common.js';
+import {ExitCode} from '../../errors.js';
 import {renderResume, renderResumePlan} from '../../output/gdpr.js';
 import {planResume, type ResumePlan, type ResumeResult, resume} from '../../services/gdpr/saga.js';
 
@@ -27,12 +28,12 @@ export default class GdprResume extends BaseCommand<typeof GdprResume> {
   async run(): Promise<ResumeResult | ResumePlan> {
     if (this.flags['dry-run']) {
       const plan = await planResume(await this.runContext(), {requestId: this.flags.request});
-      if (plan.needsOperator.length) this.exitWith(3);
+      if (plan.needsOperator.length) this.exitWith(ExitCode.notOk);
       return this.present(plan, () => renderResumePlan(plan));
     }
     const result = await resume(await this.runContext(), {requestId: this.flags.request});
-    if (result.requests.some((r) => r.error)) this.exitWith(5);
-    else if (result.needsOperator.length) this.exitWith(3);
+    if (result.requests.some((r) => r.error)) this.exitWith(ExitCode.partial);
+    else if (result.needsOperator.length) this.exitWith(ExitCode.notOk);
     return this.present(result, () => renderResume(result));
   }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {outputFlag} from '../../cli/flags/common.js';
+import {ExitCode} from '../../errors.js';
 import {renderVerify} from '../../output/gdpr.js';
 import {type VerifyResult, verifyLater} from '../../services/gdpr/saga.js';
 
@@ -20,7 +21,7 @@ export default class GdprVerify extends BaseCommand<typeof GdprVerify> {
 
   async run(): Promise<VerifyResult> {
     const v = await verifyLater(await this.runContext(), this.args.request, this.flags.subject);
-    if (!v.ok) this.exitWith(3);
+    if (!v.ok) this.exitWith(ExitCode.notOk);
     return this.present(v, () => renderVerify(v));
   }
 }

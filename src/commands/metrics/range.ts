@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {rangeOutputFlag, windowFlags} from '../../cli/flags/metrics.js';
-import {printRange} from '../../output/metrics.js';
+import {renderRange} from '../../output/metrics.js';
 import {type RangeResult, rangeQuery, rangeWindow} from '../../services/metrics/query.js';
 
 export default class MetricsRange extends BaseCommand<typeof MetricsRange> {
@@ -17,8 +17,6 @@ export default class MetricsRange extends BaseCommand<typeof MetricsRange> {
   async run(): Promise<RangeResult> {
     const r = await rangeQuery(await this.runContext(), this.args.promql, rangeWindow(this.flags));
     for (const w of r.warnings) this.log$.warn(w);
-    if (this.jsonEnabled() || this.flags.output === 'yaml') return this.present(r, () => '');
-    printRange(r, this.flags.output);
-    return r;
+    return this.present(r, () => `${renderRange(r, this.flags.output)}\n`);
   }
 }

@@ -1,10 +1,12 @@
+import {withExitCodes} from '../../cli/base-command.js';
 import {PipelineBulkCommand} from '../../cli/pipeline-bulk-command.js';
 
 export default class PipelinePauseAll extends PipelineBulkCommand<typeof PipelinePauseAll> {
   static override summary = 'Pause every running connector (or those matching --selector).';
-  static override description =
+  static override description = withExitCodes(
     'Remembers which connectors it paused (in the operational store, per context), so that resume-all resumes ' +
-    'exactly those and not connectors an operator had paused on purpose. Asks first; --yes without a terminal.';
+      'exactly those and not connectors an operator had paused on purpose. Asks first; --yes without a terminal.',
+  );
   static override kind = 'pause-all' as const;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

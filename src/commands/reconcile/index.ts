@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
-import {durationOrOffFlag, integerFlag, timerFlag, timerOrOffFlag} from '../../cli/flags/common.js';
+import {durationOrOffFlag, integerFlag, outputFlag, timerFlag, timerOrOffFlag} from '../../cli/flags/common.js';
 import {ExitCode, UsageError} from '../../errors.js';
 import {createLogger} from '../../log.js';
-import {renderRunResult} from '../../output/reconcile.js';
+import {progressPrinter, renderRunResult} from '../../output/reconcile.js';
 import {reconcile} from '../../services/reconcile/engine.js';
 import {checkRunId} from '../../services/reconcile/runs.js';
-import type {Progress, ReconcileResult} from '../../services/reconcile/types.js';
+import type {ReconcileResult} from '../../services/reconcile/types.js';
 
 export default class Reconcile extends BaseCommand<typeof Reconcile> {
   static override summary =
@@ -92,12 +92,7 @@ Exit 5: another run holds one of the tables (nothing was done: runs of a table n
       summary: 'Quick estimate from this fraction of the data (e.g. 0.01); differences are not listed.',
     }),
     quiet: Flags.boolean({char: 'q', summary: 'No progress and no informational logs; errors and the result only.'}),
-    output: Flags.option({
-      char: 'o',
-      summary: 'Output format.',
-      options: ['table', 'wide', 'json', 'yaml'] as const,
-      default: 'table',
-    })(),
+    output: outputFlag,
   };
 
   async run(): Promise<ReconcileResult> {
@@ -179,36 +174,4 @@ export function parseShard(text: string): {index: number; count: number} {
   if (!m || count < 1 || index >= count)
     throw new UsageError(`invalid --shard "${text}"`, {hint: 'Use i/N with 0 ≤ i < N, e.g. 0/4.'});
   return {index, count};
-}
-
-/** One rewritten stderr line on a terminal: rows, rows/s, ETA. Nothing otherwise. */
-function progressPrinter(enabled: boolean) {
-  let last = 0;
-  let started = 0;
-  let table = '';
-  let shown = false;
-  return {
-    update(p: Progress) {
-      if (!enabled) return;
-      const now = Date.now();
-      if (p.table !== table) {
-        table = p.table;
-        started = now;
-      }
-      if (now - last < 200) return;
-      last = now;
-      let line: string;
-      if (p.phase === 'scan') {
-        const rate = p.rows / Math.max(0.001, (now - started) / 1000);
-        const eta = p.expected > p.rows ? `ETA ${Math.ceil((p.expected - p.rows) / Math.max(rate, 1))}s` : '';
-        line = `${p.table}: ${p.rows.toLocaleString('en-US')}${p.expected ? `/~${Math.round(p.expected).toLocaleString('en-US')}` : ''} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${eta}`;
-      } else
-        line = `${p.table}: ${p.phase === 'drill' ? 'drilling into differing buckets' : `re-checking ${p.expected} rows`}`;
-      process.stderr.write(`\r\x1b[2K${line}`);
-      shown = true;
-    },
-    done() {
-      if (shown) process.stderr.write('\r\x1b[2K');
-    },
-  };
 }

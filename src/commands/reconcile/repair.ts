@@ -1,18 +1,18 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../cli/base-command.js';
-import {mutationFlags} from '../../cli/flags/common.js';
+import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {mutationFlags, outputFlag} from '../../cli/flags/common.js';
 import {ExitCode} from '../../errors.js';
-import {keyText} from '../../output/reconcile.js';
-import {renderTable} from '../../output/render.js';
+import {renderRepair} from '../../output/reconcile.js';
 import {type RepairResult, repair} from '../../services/reconcile/repair.js';
 
 export default class ReconcileRepair extends BaseCommand<typeof ReconcileRepair> {
   static override summary = 'Repair the PostgreSQL replica from Cassandra for the differences a run found.';
-  static override description =
+  static override description = withExitCodes(
     `Missing and differing rows are re-read from Cassandra (the source of truth) and upserted into
 PostgreSQL. Every statement is guarded: it changes nothing when the PostgreSQL row changed since the run
 (its row hash no longer matches) or is newer than Cassandra's write (updatedAt). Extra rows are deleted
-only with --delete-extras, after confirmation. --dry-run prints the exact statements and changes nothing.`;
+only with --delete-extras, after confirmation. --dry-run prints the exact statements and changes nothing.`,
+  );
   static override examples = [
     '<%= config.bin %> <%= command.id %> latest --dry-run',
     '<%= config.bin %> <%= command.id %> latest --yes',
@@ -24,12 +24,7 @@ only with --delete-extras, after confirmation. --dry-run prints the exact statem
     ...mutationFlags,
     table: Flags.string({char: 't', summary: 'Only this table.'}),
     'delete-extras': Flags.boolean({summary: 'Also delete rows that exist only in PostgreSQL (asks first).'}),
-    output: Flags.option({
-      char: 'o',
-      summary: 'Output format.',
-      options: ['table', 'wide', 'json', 'yaml'] as const,
-      default: 'table',
-    })(),
+    output: outputFlag,
   };
 
   async run(): Promise<RepairResult> {
@@ -49,29 +44,6 @@ only with --delete-extras, after confirmation. --dry-run prints the exact statem
     // rows left as they were (changed since the run, refused by PostgreSQL) make it partial; extra rows
     // kept by default do not, or every repair of a run with extras would exit 5
     if (!result.dryRun && result.skipped + result.failed > 0) this.exitWith(ExitCode.partial);
-    return this.present(result, (wide) => {
-      if (result.dryRun) {
-        const lines = result.actions.map((a) =>
-          a.sql ? `-- ${a.kind} ${keyText(a)}\n${a.sql};` : `-- ${a.kind} ${keyText(a)}: ${a.reason}`,
-        );
-        return lines.length ? `-- dry run: nothing changed\n${lines.join('\n')}` : 'Nothing to repair.';
-      }
-      const table = renderTable(
-        result.actions,
-        [
-          {header: 'TABLE', value: (a) => a.table, wide: true},
-          {header: 'KIND', value: (a) => a.kind},
-          {header: 'KEY', value: (a) => keyText(a)},
-          {header: 'ACTION', value: (a) => a.action},
-          {header: 'RESULT', value: (a) => (a.applied ? 'done' : (a.reason ?? ''))},
-        ],
-        wide,
-      );
-      const more = [
-        result.failed ? `${result.failed} refused by PostgreSQL` : '',
-        result.kept ? `${result.kept} extra row(s) kept (--delete-extras deletes them)` : '',
-      ].filter(Boolean);
-      return `${table}\n\n${result.applied} row(s) repaired, ${result.skipped} left alone${more.map((m) => `, ${m}`).join('')}.`;
-    });
+    return this.present(result, (wide) => renderRepair(result, wide));
   }
 }

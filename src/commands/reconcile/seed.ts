@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {dryRunFlag, durationFlag, integerFlag} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {renderSeedPlan} from '../../output/reconcile.js';
-import {renderTable} from '../../output/render.js';
+import {renderSeedPlan, renderSeedResult} from '../../output/reconcile.js';
 import {planSeed, type SeedPlan, type SeedResult, seed} from '../../services/reconcile/seed.js';
 
 export default class ReconcileSeed extends BaseCommand<typeof ReconcileSeed> {
@@ -74,16 +73,6 @@ changes nothing and needs no --yes.`;
         : `replace every row of PostgreSQL ${f.postgres} and load ${f.rows} rows into Cassandra ${f.cassandra}?`,
     );
     const result = await seed(await this.runContext(), options);
-    const summary = `Loaded ${result.rows.toLocaleString('en-US')} rows: Cassandra ${result.cassandra} in ${(result.cassandraMs / 1000).toFixed(1)}s, PostgreSQL ${result.postgres} in ${(result.postgresMs / 1000).toFixed(1)}s`;
-    return this.present(result, () =>
-      result.drift.length
-        ? `${summary}\nInjected ${result.drift.length} differences:\n${renderTable(result.drift, [
-            {header: 'KIND', value: (d) => d.kind},
-            {header: 'ID', value: (d) => d.id},
-            {header: 'COLUMN', value: (d) => d.column ?? ''},
-            {header: 'HOW', value: (d) => d.how},
-          ])}`
-        : summary,
-    );
+    return this.present(result, () => renderSeedResult(result));
   }
 }

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {integerFlag} from '../../cli/flags/common.js';
-import {mismatchesCsv, noMismatchesLine, renderMismatches, renderTables} from '../../output/reconcile.js';
+import {mismatchesCsv, renderRunDetails} from '../../output/reconcile.js';
 import {type RunDetails, showRun} from '../../services/reconcile/results.js';
 
 export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
@@ -30,17 +30,7 @@ export default class ReconcileShow extends BaseCommand<typeof ReconcileShow> {
       kind: this.flags.kind,
       limit: this.flags.limit,
     });
-    if (this.flags.output === 'csv' && !this.jsonEnabled()) {
-      process.stdout.write(mismatchesCsv(details.mismatches));
-      return details;
-    }
-    return this.present(details, (wide) => {
-      const r = details.run;
-      const head = `Run ${r.runId} (${r.context}, ${r.actor}) started ${r.startedAt}: ${r.status}`;
-      const diffs = details.mismatches.length
-        ? renderMismatches(details.mismatches, wide)
-        : noMismatchesLine(details.tables);
-      return `${head}\n\n${renderTables(details.tables, wide)}\n\n${diffs}`;
-    });
+    const csv = this.flags.output === 'csv';
+    return this.present(details, (wide) => (csv ? mismatchesCsv(details.mismatches) : renderRunDetails(details, wide)));
   }
 }

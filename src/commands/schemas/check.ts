@@ -27,8 +27,7 @@ export default class SchemasCheck extends BaseCommand<typeof SchemasCheck> {
   async run(): Promise<CheckResult> {
     const schema = loadSchemaFile(this.flags.file, this.flags.type, this.flags.reference);
     const r = await checkSchema(await this.runContext(), this.args.subject, schema);
-    if (!this.jsonEnabled()) process.stdout.write(`${renderCheck(r)}\n`);
     if (!r.compatible) this.exitWith(ExitCode.notOk);
-    return r;
+    return this.present(r, () => `${renderCheck(r)}\n`);
   }
 }

@@ -38,7 +38,6 @@ export default class SchemasDelete extends BaseCommand<typeof SchemasDelete> {
       );
       result = await executeDelete(ctx, plan);
     }
-    if (!this.jsonEnabled()) process.stdout.write(`${renderDelete(result)}\n`);
-    return result;
+    return this.present(result, () => `${renderDelete(result)}\n`);
   }
 }

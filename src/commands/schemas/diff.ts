@@ -24,7 +24,6 @@ export default class SchemasDiff extends BaseCommand<typeof SchemasDiff> {
 
   async run(): Promise<SchemaDiff> {
     const d = await diffSubject(await this.runContext(), this.args.subject, {from: this.flags.from, to: this.flags.to});
-    if (!this.jsonEnabled()) process.stdout.write(`${renderDiff(d)}\n`);
-    return d;
+    return this.present(d, () => `${renderDiff(d)}\n`);
   }
 }

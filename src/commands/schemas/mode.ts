@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {mutationFlags} from '../../cli/flags/common.js';
 import {REGISTRY_MODES, type RegistryMode} from '../../clients/schema-registry.js';
-import {renderSettingChange} from '../../output/schemas.js';
+import {renderMode, renderSettingChange} from '../../output/schemas.js';
 import {getMode, setMode} from '../../services/schemas/write.js';
 
 export default class SchemasMode extends BaseCommand<typeof SchemasMode> {
@@ -26,8 +26,7 @@ export default class SchemasMode extends BaseCommand<typeof SchemasMode> {
     const who = this.flags.subject ?? 'global';
     if (!this.args.mode) {
       const r = await getMode(ctx, this.flags.subject);
-      if (!this.jsonEnabled()) process.stdout.write(`${who}: ${r.mode ?? '(none set)'}\n`);
-      return r;
+      return this.present(r, () => renderMode(who, r.mode));
     }
     const mode = this.args.mode as RegistryMode;
     if (!this.flags['dry-run']) await this.confirm(`set the ${who} mode to ${mode}?`);
@@ -36,7 +35,6 @@ export default class SchemasMode extends BaseCommand<typeof SchemasMode> {
       force: this.flags.force,
       dryRun: this.flags['dry-run'],
     });
-    if (!this.jsonEnabled()) process.stdout.write(`${renderSettingChange(who, r.mode, r)}\n`);
-    return r;
+    return this.present(r, () => `${renderSettingChange(who, r.mode, r)}\n`);
   }
 }

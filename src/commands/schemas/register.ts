@@ -4,7 +4,7 @@ import {mutationFlags} from '../../cli/flags/common.js';
 import {referenceFlag, schemaTypeFlag} from '../../cli/flags/schemas.js';
 import type {SchemaType} from '../../clients/schema-registry.js';
 import {ExitCode, NotOkError} from '../../errors.js';
-import {renderChanges, renderCheck} from '../../output/schemas.js';
+import {renderCheck, renderRegister} from '../../output/schemas.js';
 import {checkSchema, loadSchemaFile, type RegisterResult, registerSchema} from '../../services/schemas/write.js';
 
 export default class SchemasRegister extends BaseCommand<typeof SchemasRegister> {
@@ -56,21 +56,8 @@ export default class SchemasRegister extends BaseCommand<typeof SchemasRegister>
       normalize: this.flags.normalize,
     });
     const dropped = r.action === 'unchanged' && check.existing && !check.existing.exact;
-    if (!this.jsonEnabled()) {
-      const line =
-        r.action === 'unchanged'
-          ? dropped
-            ? `${r.subject}: NOT registered: the registry matches this schema to version ${r.version} (id ${r.id}) and ignores what differs; the changes were dropped:\n${renderChanges(check.existing?.differences ?? [])}`
-            : `${r.subject}: unchanged (already version ${r.version}, id ${r.id})`
-          : r.action === 'would-register'
-            ? `${r.subject}: would register a new version (compatible, level ${check.level ?? 'unknown'})`
-            : r.action === 'would-be-rejected'
-              ? `${r.subject}: would be rejected by the registry (INCOMPATIBLE under level ${check.level ?? 'unknown'}); nothing registered`
-              : `${r.subject}: registered version ${r.version ?? '?'} (id ${r.id})`;
-      process.stdout.write(`${line}\n`);
-    }
     // the change the user asked for did not land: not OK
     if (dropped || r.action === 'would-be-rejected') this.exitWith(ExitCode.notOk);
-    return r;
+    return this.present(r, () => `${renderRegister(r, check, Boolean(dropped))}\n`);
   }
 }

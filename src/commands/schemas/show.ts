@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {integerFlag} from '../../cli/flags/common.js';
 import {UsageError} from '../../errors.js';
-import {renderSchema} from '../../output/schemas.js';
+import {renderRawSchema, renderSchema} from '../../output/schemas.js';
 import {parseVersion, type SchemaView, showSchema} from '../../services/schemas/read.js';
 
 export default class SchemasShow extends BaseCommand<typeof SchemasShow> {
@@ -31,14 +31,6 @@ export default class SchemasShow extends BaseCommand<typeof SchemasShow> {
       id: this.flags.id,
       deleted: this.flags.deleted,
     });
-    if (!this.jsonEnabled()) {
-      const text = this.flags.raw
-        ? view.parsed === undefined
-          ? view.schema
-          : JSON.stringify(view.parsed, null, 2)
-        : renderSchema(view);
-      process.stdout.write(`${text}\n`);
-    }
-    return view;
+    return this.present(view, () => `${this.flags.raw ? renderRawSchema(view) : renderSchema(view)}\n`);
   }
 }

@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../cli/base-command.js';
+import {renderMigration} from '../../output/store.js';
 import {migrateStore} from '../../store/index.js';
 
 export default class StoreMigrate extends BaseCommand<typeof StoreMigrate> {
@@ -15,13 +16,6 @@ export default class StoreMigrate extends BaseCommand<typeof StoreMigrate> {
 
   async run(): Promise<Awaited<ReturnType<typeof migrateStore>>> {
     const result = await migrateStore(await this.runContext());
-    if (!this.jsonEnabled()) {
-      process.stdout.write(
-        result.applied.length === 0
-          ? `Store ${result.schema} at ${result.database} is up to date.\n`
-          : result.applied.map((m) => `applied ${m.version} ${m.name}\n`).join(''),
-      );
-    }
-    return result;
+    return this.present(result, () => renderMigration(result));
   }
 }

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../cli/base-command.js';
-import {renderTable} from '../../output/render.js';
+import {renderStoreStatus} from '../../output/store.js';
 import {storeStatus} from '../../store/index.js';
 
 export default class StoreStatus extends BaseCommand<typeof StoreStatus> {
@@ -10,18 +10,6 @@ export default class StoreStatus extends BaseCommand<typeof StoreStatus> {
 
   async run(): Promise<Awaited<ReturnType<typeof storeStatus>>> {
     const status = await storeStatus(await this.runContext());
-    return this.present(status, () => {
-      const head = `Store ${status.schema} at ${status.database}: version ${status.current}, ${status.pending.length} pending migration(s)`;
-      const rows = [
-        ...status.applied.map((m) => ({...m, state: 'applied'})),
-        ...status.pending.map((m) => ({...m, appliedAt: '', state: 'pending'})),
-      ];
-      return `${head}\n\n${renderTable(rows, [
-        {header: 'VERSION', value: (m) => m.version},
-        {header: 'NAME', value: (m) => m.name},
-        {header: 'STATE', value: (m) => m.state},
-        {header: 'APPLIED', value: (m) => m.appliedAt},
-      ])}`;
-    });
+    return this.present(status, () => renderStoreStatus(status));
   }
 }

@@ -45,11 +45,3 @@ export function diffConfigs(
   }
   return changes;
 }
-
-export function formatChange(c: ConfigChange): string {
-  const sign = c.change === 'added' ? '+' : c.change === 'removed' ? '-' : '~';
-  if (c.secret) return `${sign} ${c.key}: (secret ${c.change})`;
-  if (c.change === 'added') return `${sign} ${c.key}: ${c.after}`;
-  if (c.change === 'removed') return `${sign} ${c.key}: ${c.before}`;
-  return `${sign} ${c.key}: ${c.before} → ${c.after}`;
-}

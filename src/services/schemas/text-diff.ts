@@ -67,23 +67,3 @@ function lcsDiff(a: string[], b: string[], start: number, endA: number, endB: nu
   while (i < n) out.push({op: '-', text: a[start + i++] as string});
   while (j < m) out.push({op: '+', text: b[start + j++] as string});
 }
-
-/** Only the changed lines with `context` unchanged lines around them; `…` marks skipped runs. */
-export function withContext(lines: DiffLine[], context = 3): Array<DiffLine | {op: '…'; text: string}> {
-  const keep = new Array<boolean>(lines.length).fill(false);
-  lines.forEach((l, idx) => {
-    if (l.op === ' ') return;
-    for (let k = Math.max(0, idx - context); k <= Math.min(lines.length - 1, idx + context); k++) keep[k] = true;
-  });
-  const out: Array<DiffLine | {op: '…'; text: string}> = [];
-  let skipped = 0;
-  lines.forEach((l, idx) => {
-    if (keep[idx]) {
-      if (skipped) out.push({op: '…', text: `${skipped} unchanged line(s)`});
-      skipped = 0;
-      out.push(l);
-    } else skipped++;
-  });
-  if (skipped && out.length) out.push({op: '…', text: `${skipped} unchanged line(s)`});
-  return out;
-}

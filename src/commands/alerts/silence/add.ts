@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
 import {durationFlag, mutationFlags} from '../../../cli/flags/common.js';
 import {UsageError} from '../../../errors.js';
+import {renderSilenceAdded} from '../../../output/alerts.js';
 import {addSilence} from '../../../services/alerts/alerts.js';
 import {parseMatchers} from '../../../services/alerts/matchers.js';
 
@@ -45,10 +46,7 @@ export default class AlertsSilenceAdd extends BaseCommand<typeof AlertsSilenceAd
       },
       {dryRun: this.flags['dry-run']},
     );
-    if (!this.jsonEnabled())
-      process.stdout.write(
-        r.dryRun ? `Would silence ${r.affected} alert(s) until ${r.silence.endsAt}\n` : `${r.silence.id}\n`,
-      );
+    this.present(r, () => renderSilenceAdded(r));
     if (!this.jsonEnabled() && !r.dryRun) this.log$.info(`silenced ${r.affected} alert(s) until ${r.silence.endsAt}`);
     return r;
   }

@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../../cli/base-command.js';
 import {mutationFlags} from '../../../cli/flags/common.js';
 import {UsageError} from '../../../errors.js';
+import {renderExpired} from '../../../output/alerts.js';
 import {expireSilences} from '../../../services/alerts/alerts.js';
 
 export default class AlertsSilenceExpire extends BaseCommand<typeof AlertsSilenceExpire> {
@@ -16,7 +17,6 @@ export default class AlertsSilenceExpire extends BaseCommand<typeof AlertsSilenc
   async run(): Promise<Awaited<ReturnType<typeof expireSilences>>> {
     if (!this.rest.length) throw new UsageError('give one or more silence ids');
     const r = await expireSilences(await this.runContext(), this.rest, {dryRun: this.flags['dry-run']});
-    if (!this.jsonEnabled()) process.stdout.write(`${r.map((x) => `${x.id}: ${x.result}`).join('\n')}\n`);
-    return r;
+    return this.present(r, () => renderExpired(r));
   }
 }

@@ -10,7 +10,6 @@ export default class AlertsSilenceShow extends BaseCommand<typeof AlertsSilenceS
 
   async run(): Promise<SilenceView> {
     const s = await showSilence(await this.runContext(), this.args.id);
-    if (!this.jsonEnabled()) process.stdout.write(`${renderSilences([s], true)}\n`);
-    return s;
+    return this.present(s, () => `${renderSilences([s], true)}\n`);
   }
 }

@@ -16,7 +16,7 @@ export default class ConnectorsConfigGet extends BaseCommand<typeof ConnectorsCo
 
   async run(): Promise<Record<string, string>> {
     const config = await connectorConfig(await this.runContext(), this.args.connector, this.args.key);
-    if (!this.jsonEnabled()) process.stdout.write(this.args.key ? `${config[this.args.key]}\n` : renderYaml(config));
-    return config;
+    const {key} = this.args;
+    return this.present(config, () => (key ? `${config[key]}\n` : renderYaml(config)));
   }
 }

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../../cli/base-command.js';
 import {outputFlag} from '../../../cli/flags/common.js';
-import {renderTable} from '../../../output/render.js';
+import {renderLoggers} from '../../../output/connectors.js';
 import {type LoggerRow, listLoggers} from '../../../services/connectors/plugins.js';
 
 export default class ConnectorsLoggersList extends BaseCommand<typeof ConnectorsLoggersList> {
@@ -10,16 +10,6 @@ export default class ConnectorsLoggersList extends BaseCommand<typeof Connectors
 
   async run(): Promise<LoggerRow[]> {
     const loggers = await listLoggers(await this.runContext());
-    return this.present(loggers, (wide) =>
-      renderTable(
-        loggers,
-        [
-          {header: 'LOGGER', value: (l) => l.logger},
-          {header: 'LEVEL', value: (l) => l.level},
-          {header: 'LAST MODIFIED', value: (l) => l.lastModified ?? ''},
-        ],
-        wide,
-      ),
-    );
+    return this.present(loggers, (wide) => renderLoggers(loggers, wide));
   }
 }

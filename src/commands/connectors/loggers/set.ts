@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
 import {dryRunFlag, outputFlag} from '../../../cli/flags/common.js';
+import {ExitCode} from '../../../errors.js';
 import {renderLoggerPlan} from '../../../output/connectors.js';
 import {
   LOG_LEVELS,
@@ -45,7 +46,7 @@ export default class ConnectorsLoggersSet extends BaseCommand<typeof ConnectorsL
     const scope = this.flags.scope as 'worker' | 'cluster';
     if (this.flags['dry-run']) {
       const plan = await planLogger(ctx, this.args.logger, this.args.level, scope);
-      if (plan.workers.some((w) => w.error)) this.exitWith(4);
+      if (plan.workers.some((w) => w.error)) this.exitWith(ExitCode.unreachable);
       return this.present(plan, (wide) => renderLoggerPlan(plan, wide));
     }
     const result = await setLogger(ctx, this.args.logger, this.args.level, scope);

@@ -10,7 +10,6 @@ export default class ConnectorsOffsetsGet extends BaseCommand<typeof ConnectorsO
 
   async run(): Promise<ConnectorOffsets> {
     const offsets = await getOffsets(await this.runContext(), this.args.connector);
-    if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(offsets, null, 2)}\n`);
-    return offsets;
+    return this.present(offsets, () => `${JSON.stringify(offsets, null, 2)}\n`);
   }
 }

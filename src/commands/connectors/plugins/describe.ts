@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
 import {outputFlag} from '../../../cli/flags/common.js';
 import type {ConfigKeyInfo} from '../../../clients/connect.js';
-import {renderTable} from '../../../output/render.js';
+import {renderPluginConfig} from '../../../output/connectors.js';
 import {describePlugin} from '../../../services/connectors/plugins.js';
 
 export default class ConnectorsPluginsDescribe extends BaseCommand<typeof ConnectorsPluginsDescribe> {
@@ -18,23 +18,6 @@ export default class ConnectorsPluginsDescribe extends BaseCommand<typeof Connec
 
   async run(): Promise<ConfigKeyInfo[]> {
     const defs = await describePlugin(await this.runContext(), this.args.class, this.flags.search);
-    return this.present(defs, (wide) =>
-      renderTable(
-        defs,
-        [
-          {header: 'NAME', value: (d) => d.name},
-          {header: 'TYPE', value: (d) => d.type},
-          {header: 'REQUIRED', value: (d) => (d.required ? 'yes' : '')},
-          {header: 'DEFAULT', value: (d) => d.default_value ?? ''},
-          {header: 'IMPORTANCE', value: (d) => d.importance, wide: true},
-          {
-            header: 'DOCUMENTATION',
-            value: (d) => (wide ? d.documentation : (d.documentation ?? '').split('. ')[0]),
-            wide: true,
-          },
-        ],
-        wide,
-      ),
-    );
+    return this.present(defs, (wide) => renderPluginConfig(defs, wide));
   }
 }

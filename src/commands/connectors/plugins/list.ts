@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
 import {outputFlag} from '../../../cli/flags/common.js';
 import type {PluginInfo} from '../../../clients/connect.js';
-import {renderTable} from '../../../output/render.js';
+import {renderPlugins} from '../../../output/connectors.js';
 import {listPlugins} from '../../../services/connectors/plugins.js';
 
 export default class ConnectorsPluginsList extends BaseCommand<typeof ConnectorsPluginsList> {
@@ -21,16 +21,6 @@ export default class ConnectorsPluginsList extends BaseCommand<typeof Connectors
 
   async run(): Promise<PluginInfo[]> {
     const plugins = await listPlugins(await this.runContext(), this.flags.type);
-    return this.present(plugins, (wide) =>
-      renderTable(
-        plugins,
-        [
-          {header: 'CLASS', value: (p) => p.class},
-          {header: 'TYPE', value: (p) => p.type},
-          {header: 'VERSION', value: (p) => p.version ?? ''},
-        ],
-        wide,
-      ),
-    );
+    return this.present(plugins, (wide) => renderPlugins(plugins, wide));
   }
 }

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
 import {outputFlag} from '../../../cli/flags/common.js';
-import {paintState, renderTable} from '../../../output/render.js';
+import {renderTasks} from '../../../output/connectors.js';
 import {listTasks, type TaskRow} from '../../../services/connectors/tasks.js';
 
 export default class ConnectorsTasksList extends BaseCommand<typeof ConnectorsTasksList> {
@@ -12,17 +12,6 @@ export default class ConnectorsTasksList extends BaseCommand<typeof ConnectorsTa
 
   async run(): Promise<TaskRow[]> {
     const tasks = await listTasks(await this.runContext(), this.args.connector);
-    return this.present(tasks, (wide) =>
-      renderTable(
-        tasks,
-        [
-          {header: 'TASK', value: (t) => t.id},
-          {header: 'STATE', value: (t) => t.state, paint: paintState},
-          {header: 'WORKER', value: (t) => t.workerId},
-          {header: 'CAUSE', value: (t) => t.cause ?? ''},
-        ],
-        wide,
-      ),
-    );
+    return this.present(tasks, (wide) => renderTasks(tasks, wide));
   }
 }

@@ -1,12 +1,15 @@
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand} from '../../../cli/base-command.js';
+import {BaseCommand, withExitCodes} from '../../../cli/base-command.js';
 import {mutationFlags} from '../../../cli/flags/common.js';
 import {ExitCode, UsageError} from '../../../errors.js';
-import {renderTable} from '../../../output/render.js';
+import {renderTaskRestarts} from '../../../output/connectors.js';
 import {restartTasks, type TaskRestart} from '../../../services/connectors/tasks.js';
 
 export default class ConnectorsTasksRestart extends BaseCommand<typeof ConnectorsTasksRestart> {
   static override summary = 'Restart tasks by id, or every failed task of a connector.';
+  static override description = withExitCodes(
+    'Exit 5 when some tasks restarted and others failed; 4 when every restart failed.',
+  );
   static override strict = false;
   static override mutating = true;
   static override args = {
@@ -37,18 +40,6 @@ export default class ConnectorsTasksRestart extends BaseCommand<typeof Connector
     );
     const failed = results.filter((r) => r.outcome === 'failed').length;
     if (failed > 0) this.exitWith(failed === results.length ? ExitCode.unreachable : ExitCode.partial);
-    if (!this.jsonEnabled()) {
-      process.stdout.write(
-        results.length === 0
-          ? 'No task to restart.\n'
-          : `${renderTable(results, [
-              {header: 'TASK', value: (r) => r.id},
-              {header: 'BEFORE', value: (r) => r.before},
-              {header: 'RESULT', value: (r) => r.outcome},
-              {header: 'MESSAGE', value: (r) => r.message ?? ''},
-            ])}\n`,
-      );
-    }
-    return results;
+    return this.present(results, () => renderTaskRestarts(results));
   }
 }

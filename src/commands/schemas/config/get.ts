@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
+import {renderCompatibilityConfig} from '../../../output/schemas.js';
 import {type CompatibilityConfig, getCompatibilityConfig} from '../../../services/schemas/write.js';
 
 export default class SchemasConfigGet extends BaseCommand<typeof SchemasConfigGet> {
@@ -12,13 +13,6 @@ export default class SchemasConfigGet extends BaseCommand<typeof SchemasConfigGe
 
   async run(): Promise<CompatibilityConfig> {
     const c = await getCompatibilityConfig(await this.runContext(), this.flags.subject);
-    if (!this.jsonEnabled()) {
-      process.stdout.write(
-        c.subject
-          ? `${c.subject}: ${c.levelKnown === false ? '(unknown: the registry answers the global level)' : (c.level ?? '(none set: follows global)')}   effective: ${c.effective ?? 'unknown'}   global: ${c.global ?? 'unknown'}\n`
-          : `global: ${c.global ?? 'unknown'}\n`,
-      );
-    }
-    return c;
+    return this.present(c, () => renderCompatibilityConfig(c));
   }
 }

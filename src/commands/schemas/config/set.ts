@@ -32,8 +32,6 @@ export default class SchemasConfigSet extends BaseCommand<typeof SchemasConfigSe
           : `set the GLOBAL compatibility level to ${level}?`,
       );
     const r = await setCompatibilityConfig(ctx, level, {subject: this.flags.subject, dryRun: this.flags['dry-run']});
-    if (!this.jsonEnabled())
-      process.stdout.write(`${renderSettingChange(r.subject ?? 'global', r.level ?? level, r)}\n`);
-    return r;
+    return this.present(r, () => `${renderSettingChange(r.subject ?? 'global', r.level ?? level, r)}\n`);
   }
 }
