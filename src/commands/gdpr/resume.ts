@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {dryRunFlag, outputFlag} from '../../flags.js';
 import {renderResume, renderResumePlan} from '../../output/gdpr.js';
-import {planResume, type ResumePlan, type ResumeResult, resume} from '../../services/gdpr/saga.js';
+import {planResume, resume} from '../../services/gdpr/requests.js';
+import type {ResumePlan, ResumeResult} from '../../services/gdpr/types.js';
 
 export default class GdprResume extends BaseCommand<typeof GdprResume> {
   static override mutating = true;

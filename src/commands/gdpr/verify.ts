@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../base-command.js';
 import {outputFlag} from '../../flags.js';
 import {renderVerify} from '../../output/gdpr.js';
-import {type VerifyResult, verifyLater} from '../../services/gdpr/saga.js';
+import {verifyLater} from '../../services/gdpr/requests.js';
+import type {VerifyResult} from '../../services/gdpr/types.js';
 
 export default class GdprVerify extends BaseCommand<typeof GdprVerify> {
   static override summary = 'Re-check that an erased subject is still absent from both stores (e.g. 24 h later).';
