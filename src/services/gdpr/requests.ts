@@ -22,7 +22,7 @@ import {inTransaction, openStore, type Store} from '../../store/index.js';
 import type {CassandraSide} from './cassandra-store.js';
 import {type SubjectMap, subjectMap} from './config.js';
 import {sealToBytes, unsealFromBytes} from './crypto.js';
-import {gdprKeys} from './keys.js';
+import {type GdprKeys, gdprKeys} from './keys.js';
 import {countRows} from './postgres-store.js';
 import {Saga} from './saga.js';
 import {unmappedTables} from './targets.js';
@@ -48,6 +48,25 @@ import type {
 const BOUNDED = {boundStatements: true} as const;
 
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/**
+ * Runs `run` with a saga over the operational store (every statement bounded by --timeout) and
+ * closes both after it, whatever happens.
+ */
+async function withSaga<T>(
+  ctx: RunContext,
+  o: {map: SubjectMap; keys: GdprKeys; hooks?: SagaHooks},
+  run: (saga: Saga, store: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(ctx, BOUNDED);
+  const saga = new Saga(ctx, store, o.map, o.keys, o.hooks);
+  try {
+    return await run(saga, store);
+  } finally {
+    await saga.close();
+    await store.close();
+  }
+}
 
 export function newRequestId(): string {
   return `gdpr-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
@@ -83,9 +102,7 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
   const key = keys.backup();
   const pseudonym = keys.pseudonym(o.subject);
   const requestId = o.requestId ?? newRequestId();
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, keys, o.hooks);
-  try {
+  return withSaga(ctx, {map, keys, hooks: o.hooks}, async (saga, store) => {
     await saga.checkTargets();
     const {created, row} = await insertRequest(store, {
       requestId,
@@ -121,16 +138,12 @@ export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestVi
     }
     await saga.advance(requestId);
     return await describe(store, requestId);
-  } finally {
-    await saga.close();
-    await store.close();
-  }
+  });
 }
 
 async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<ErasePlan> {
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, gdprKeys(ctx)); // a plan reads: it resolves no key
-  try {
+  // a plan only reads: it resolves no key
+  return withSaga(ctx, {map, keys: gdprKeys(ctx)}, async (saga, store) => {
     await saga.checkTargets();
     const side = map.cassandra.length ? await saga.cassandra() : undefined;
     const unmapped = await unmappedTables(store, side, map);
@@ -175,10 +188,7 @@ async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<
         `purge the backup after ${map.raw.backupRetention}`,
       ],
     };
-  } finally {
-    await saga.close();
-    await store.close();
-  }
+  });
 }
 
 export async function describe(store: Store, requestId: string): Promise<RequestView> {
@@ -254,9 +264,7 @@ export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: Sa
   const map = subjectMap(ctx);
   const keys = gdprKeys(ctx);
   keys.backup(); // fails here, before the store is opened, when the key is missing
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, keys, o.hooks);
-  try {
+  return withSaga(ctx, {map, keys, hooks: o.hooks}, async (saga, store) => {
     const open = await resumable(ctx, store, o.requestId);
     if (open.some((r) => r.state !== 'needs_operator')) await saga.checkTargets();
     const result: ResumeResult = {dryRun: false, requests: [], needsOperator: []};
@@ -282,10 +290,7 @@ export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: Sa
     const after = await listRequests(store, {context: ctx.contextName, states: ['needs_operator']});
     result.needsOperator = after.map((r) => r.requestId);
     return result;
-  } finally {
-    await saga.close();
-    await store.close();
-  }
+  });
 }
 
 /**
@@ -350,9 +355,7 @@ export async function restore(
   const map = subjectMap(ctx);
   const keys = gdprKeys(ctx);
   keys.backup(); // fails here, before the store is opened, when the key is missing
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, keys, o.hooks);
-  try {
+  return withSaga(ctx, {map, keys, hooks: o.hooks}, async (saga, store) => {
     const r = await getRequest(store, requestId);
     if (!r) throw new UsageError(`no erasure request "${requestId}"`);
     const backup = await getBackup(store, requestId);
@@ -385,19 +388,14 @@ export async function restore(
     });
     await saga.advance(requestId);
     return await describe(store, requestId);
-  } finally {
-    await saga.close();
-    await store.close();
-  }
+  });
 }
 
 /** `gdpr verify`: re-checks (read-only) that an erased subject is still absent, e.g. 24 h later. */
 export async function verifyLater(ctx: RunContext, requestId: string, subject?: string): Promise<VerifyResult> {
   const map = subjectMap(ctx);
-  const store = await openStore(ctx, BOUNDED);
   const keys = gdprKeys(ctx);
-  const saga = new Saga(ctx, store, map, keys);
-  try {
+  return withSaga(ctx, {map, keys}, async (saga, store) => {
     const r = await getRequest(store, requestId);
     if (!r) throw new UsageError(`no erasure request "${requestId}"`);
     if (r.state === 'restored')
@@ -441,8 +439,5 @@ export async function verifyLater(ctx: RunContext, requestId: string, subject?: 
       hash: (r.evidence.verification as {hash?: string})?.hash ?? null,
       consistency: map.consistency,
     };
-  } finally {
-    await saga.close();
-    await store.close();
-  }
+  });
 }
