@@ -55,6 +55,16 @@ describe('gdpr keys: resolved once per run, on first use', () => {
     );
   });
 
+  it('shares one resolution across a run: gdprKeys of the same context resolves nothing again', () => {
+    const first = randomBytes(32);
+    process.env[BACKUP_ENV] = first.toString('hex');
+    const ctx = ctxWith({backupKey: `\${env:${BACKUP_ENV}}`});
+    assert.deepEqual(gdprKeys(ctx).backup(), first);
+    process.env[BACKUP_ENV] = randomBytes(32).toString('hex');
+    assert.deepEqual(gdprKeys(ctx).backup(), first);
+    assert.notDeepEqual(gdprKeys(ctxWith({backupKey: `\${env:${BACKUP_ENV}}`})).backup(), first);
+  });
+
   it('does not keep a failed resolution: the next call tries again', () => {
     const keys = gdprKeys(ctxWith({backupKey: `\${env:${BACKUP_ENV}}`}));
     assert.throws(() => keys.backup(), ConfigError);
