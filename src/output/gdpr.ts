@@ -1,5 +1,5 @@
 import type {FenceResult} from '../services/gdpr/fence.js';
-import type {ErasePlan, RequestView, ResumePlan, ResumeResult, VerifyResult} from '../services/gdpr/saga.js';
+import type {ErasePlan, RequestView, ResumePlan, ResumeResult, VerifyResult} from '../services/gdpr/types.js';
 import {paintState, renderTable} from './render.js';
 
 /** Renderers for `cdcctl gdpr …` (no personal data: subjects appear only as pseudonyms). */

@@ -3,7 +3,7 @@
  * intent or completion is durable in the journal. The CLI never sets these hooks.
  * Usage: node --import tsx gdpr-crash-child.ts <subject> <request-id> <intent|done> <step>
  */
-import {erase, restore} from '../../src/services/gdpr/saga.js';
+import {erase, restore} from '../../src/services/gdpr/requests.js';
 import {childContext} from './child-context.js';
 
 const [subject = '', requestId = '', phase = '', step = '', mode = 'erase'] = process.argv.slice(2);

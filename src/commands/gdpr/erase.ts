@@ -4,7 +4,8 @@ import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {mutationFlags} from '../../cli/flags/common.js';
 import {ExitCode, UsageError} from '../../errors.js';
 import {renderPlan, renderRequest} from '../../output/gdpr.js';
-import {type ErasePlan, erase, type RequestView} from '../../services/gdpr/saga.js';
+import {erase} from '../../services/gdpr/requests.js';
+import type {ErasePlan, RequestView} from '../../services/gdpr/types.js';
 
 export default class GdprErase extends BaseCommand<typeof GdprErase> {
   static override mutating = true;

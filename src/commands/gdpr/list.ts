@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {outputFlag} from '../../cli/flags/common.js';
 import {renderList} from '../../output/gdpr.js';
-import {list, type RequestView} from '../../services/gdpr/saga.js';
+import {list} from '../../services/gdpr/requests.js';
+import type {RequestView} from '../../services/gdpr/types.js';
 import {GDPR_STATES} from '../../store/gdpr-journal.js';
 
 export default class GdprList extends BaseCommand<typeof GdprList> {

@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {mutationFlags} from '../../cli/flags/common.js';
 import {renderRequest} from '../../output/gdpr.js';
-import {type RequestView, restore, status} from '../../services/gdpr/saga.js';
+import {restore, status} from '../../services/gdpr/requests.js';
+import type {RequestView} from '../../services/gdpr/types.js';
 
 export default class GdprRestore extends BaseCommand<typeof GdprRestore> {
   static override mutating = true;

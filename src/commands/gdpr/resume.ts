@@ -3,7 +3,8 @@ import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {dryRunFlag, outputFlag} from '../../cli/flags/common.js';
 import {ExitCode} from '../../errors.js';
 import {renderResume, renderResumePlan} from '../../output/gdpr.js';
-import {planResume, type ResumePlan, type ResumeResult, resume} from '../../services/gdpr/saga.js';
+import {planResume, resume} from '../../services/gdpr/requests.js';
+import type {ResumePlan, ResumeResult} from '../../services/gdpr/types.js';
 
 export default class GdprResume extends BaseCommand<typeof GdprResume> {
   static override mutating = true;

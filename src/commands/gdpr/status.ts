@@ -2,7 +2,8 @@ import {Args} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
 import {outputFlag} from '../../cli/flags/common.js';
 import {renderRequest} from '../../output/gdpr.js';
-import {type RequestView, status} from '../../services/gdpr/saga.js';
+import {status} from '../../services/gdpr/requests.js';
+import type {RequestView} from '../../services/gdpr/types.js';
 
 export default class GdprStatus extends BaseCommand<typeof GdprStatus> {
   static override summary = 'Show one erasure request: state, systems, backup, evidence and (wide) its journal.';

@@ -3,7 +3,8 @@ import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {outputFlag} from '../../cli/flags/common.js';
 import {ExitCode} from '../../errors.js';
 import {renderVerify} from '../../output/gdpr.js';
-import {type VerifyResult, verifyLater} from '../../services/gdpr/saga.js';
+import {verifyLater} from '../../services/gdpr/requests.js';
+import type {VerifyResult} from '../../services/gdpr/types.js';
 
 export default class GdprVerify extends BaseCommand<typeof GdprVerify> {
   static override summary = 'Re-check that an erased subject is still absent from both stores (e.g. 24 h later).';

@@ -3,7 +3,8 @@ import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {listRequests} from '../../store/gdpr-journal.js';
 import {openStore} from '../../store/index.js';
-import {describe, type RequestView} from '../gdpr/saga.js';
+import {describe} from '../gdpr/requests.js';
+import type {RequestView} from '../gdpr/types.js';
 import {type SignatureCheck, type SignedDocument, signPayload, verifyDocument} from './sign.js';
 
 /**

@@ -1,5 +1,3 @@
-import {randomBytes} from 'node:crypto';
-import {hostname} from 'node:os';
 import type {Client} from 'cassandra-driver';
 import {alertmanagerClient} from '../../clients/alertmanager.js';
 import {cassandraClient, cassandraError} from '../../clients/cassandra.js';
@@ -10,43 +8,21 @@ import type {RunContext} from '../../runtime.js';
 import {
   appendJournal,
   type BackupRow,
-  GDPR_STATES,
   type GdprState,
   getBackup,
   getRequest,
-  insertRequest,
-  type JournalEntry,
   journalEntries,
-  listRequests,
   purgeBackupRow,
   type RequestRow,
-  type SystemRow,
   saveBackup,
   setState,
-  systemsOf,
-  TERMINAL_STATES,
   upsertSystem,
 } from '../../store/gdpr-journal.js';
-import {inTransaction, openStore, type Store} from '../../store/index.js';
-import {
-  type CassandraBackupRow,
-  CassandraSide,
-  type CassandraTableBackup,
-  type CqlKey,
-  writetimeRanks,
-} from './cassandra-store.js';
-import {backupKey, reportKey, type SubjectMap, subjectMap} from './config.js';
-import {
-  canonicalJson,
-  keyId,
-  parseExact,
-  pseudonymise,
-  seal,
-  sealToBytes,
-  sha256Hex,
-  unseal,
-  unsealFromBytes,
-} from './crypto.js';
+import {inTransaction, type Store} from '../../store/index.js';
+import {type CassandraBackupRow, CassandraSide, type CassandraTableBackup, writetimeRanks} from './cassandra-store.js';
+import type {SubjectMap} from './config.js';
+import {canonicalJson, keyId, parseExact, seal, sealToBytes, sha256Hex, unseal, unsealFromBytes} from './crypto.js';
+import type {GdprKeys} from './keys.js';
 import {
   addFence,
   backupRows,
@@ -58,16 +34,9 @@ import {
   primaryKey,
   restoreRows,
 } from './postgres-store.js';
-import {checkTargets, type UnmappedTable, unmappedTables} from './targets.js';
-import {
-  afterPostgresFailure,
-  NEXT,
-  purgeDue,
-  restoreCheck,
-  resumeAction,
-  resumePath,
-  type Step,
-} from './transitions.js';
+import {checkTargets} from './targets.js';
+import {afterPostgresFailure, NEXT, purgeDue, type Step} from './transitions.js';
+import type {Horizon, Located, SagaHooks} from './types.js';
 
 /**
  * GDPR erasure as a saga with a write-ahead journal in the operational store:
@@ -77,20 +46,9 @@ import {
  * whatever a crash interrupted: deletes reuse the journalled timestamp, restores reuse fixed
  * timestamps, verification only reads. The PostgreSQL delete, its fence entries and the state
  * change commit in one transaction.
+ * This module is the step runner (`Saga`): which step follows which state is the pure table in
+ * transitions.ts; the entry points that start and resume requests are in requests.ts.
  */
-
-export type {Step} from './transitions.js';
-
-/** Test seams (never set by the CLI): called right after a step's intent / completion is durable. */
-export interface SagaHooks {
-  afterIntent?: (step: Step) => void | Promise<void>;
-  afterDone?: (step: Step) => void | Promise<void>;
-}
-
-export interface Located {
-  cassandra: Array<{keyspace: string; table: string; keys: CqlKey[]}>;
-  postgres: Array<{schema: string; table: string; column: string; located: number}>;
-}
 
 interface BackupDoc {
   version: 1;
@@ -100,503 +58,9 @@ interface BackupDoc {
   postgres: PostgresTableBackup[];
 }
 
-export interface Horizon {
-  topic: string;
-  cleanupPolicy: string;
-  /** When records written before the erasure are gone at the latest (ISO), or null when unbounded. */
-  horizonAt: string | null;
-  note: string;
-}
-
-export interface RequestView {
-  requestId: string;
-  context: string;
-  subjectPseudonym: string;
-  state: GdprState;
-  onFailure: 'restore' | 'retry';
-  reason: string | null;
-  receivedAt: string;
-  deadlineAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-  actor: string;
-  toolVersion: string;
-  configHash: string;
-  host: string;
-  deleteTimestampUs: string | null;
-  restoreTimestampUs: string | null;
-  lastError: string | null;
-  systems: SystemRow[];
-  backup: Omit<BackupRow, 'iv' | 'tag' | 'ciphertext'> | null;
-  evidence: Record<string, unknown>;
-  journal: JournalEntry[];
-}
-
-export interface EraseOptions {
-  subject: string;
-  requestId?: string;
-  reason?: string;
-  dryRun?: boolean;
-  onFailure?: 'restore' | 'retry';
-  toolVersion: string;
-  hooks?: SagaHooks;
-}
-
-export interface ErasePlan {
-  dryRun: true;
-  context: string;
-  cassandra: Array<{table: string; rows: number; region?: string; jurisdiction?: string}>;
-  postgres: Array<{table: string; rows: number; region?: string; jurisdiction?: string}>;
-  horizons: Horizon[];
-  /** Tables the map does not list that have a column named like a subject key: not erased. */
-  unmapped: UnmappedTable[];
-  steps: string[];
-}
-
-/** Every statement of an erasure, on the data tables and the journal alike, fails within --timeout. */
-const BOUNDED = {boundStatements: true} as const;
-
-const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const PG_ATTEMPTS = 3;
 /** lock_not_available (lock_timeout) and query_canceled (statement_timeout). */
 const TIMED_OUT = new Set(['55P03', '57014']);
-
-export function newRequestId(): string {
-  return `gdpr-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
-}
-
-/**
- * A bound on untrusted input, not a storage limit: the subject id is kept only sealed (bytea) and
- * as an HMAC, and reaches the databases as a bound value. (An id longer than 65,535 bytes cannot
- * key a Cassandra row, so it matches nothing there.)
- */
-export const MAX_SUBJECT_BYTES = 1024 * 1024;
-
-function checkSubject(subject: string): void {
-  if (subject.length === 0) throw new UsageError('--subject is empty');
-  if (Buffer.byteLength(subject, 'utf8') > MAX_SUBJECT_BYTES) {
-    throw new UsageError(`the subject id is longer than ${MAX_SUBJECT_BYTES} bytes (UTF-8)`, {
-      hint: 'Give the id the databases hold for the subject.',
-    });
-  }
-}
-
-/** `gdpr erase`: plans (dry run) or runs an erasure to its end or to the first step that must wait. */
-export async function erase(ctx: RunContext, o: EraseOptions): Promise<RequestView | ErasePlan> {
-  checkSubject(o.subject);
-  const map = subjectMap(ctx);
-  if (o.requestId !== undefined && !REQUEST_ID.test(o.requestId)) {
-    throw new UsageError(`invalid --request-id "${o.requestId}"`, {
-      hint: 'Letters, digits, ".", "_", ":" and "-" (at most 128).',
-    });
-  }
-  if (o.dryRun) return plan(ctx, map, o.subject);
-  const key = backupKey(ctx);
-  const pseudonym = pseudonymise(reportKey(ctx), o.subject);
-  const requestId = o.requestId ?? newRequestId();
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, key, o.hooks);
-  try {
-    await saga.checkTargets();
-    const {created, row} = await insertRequest(store, {
-      requestId,
-      context: ctx.contextName,
-      subjectHmac: pseudonym,
-      subjectEnc: sealToBytes(key, o.subject, `${requestId}:subject`),
-      onFailure: o.onFailure ?? map.onFailure,
-      reason: o.reason ?? null,
-      actor: ctx.actor,
-      toolVersion: o.toolVersion,
-      configHash: map.configHash,
-      host: hostname(),
-    });
-    if (!created && row.subjectHmac !== pseudonym) {
-      throw new UsageError(`request ${requestId} already exists for another subject`, {
-        hint: 'Use a new --request-id.',
-      });
-    }
-    if (created) {
-      await appendJournal(
-        store.pool,
-        store.table('gdpr_journal'),
-        requestId,
-        'request',
-        'done',
-        {
-          reason: o.reason ?? null,
-          onFailure: o.onFailure ?? map.onFailure,
-        },
-        ctx.auditId,
-      );
-      await saga.recordHorizons(requestId);
-    }
-    await saga.advance(requestId);
-    return await describe(store, requestId);
-  } finally {
-    await saga.close();
-    await store.close();
-  }
-}
-
-async function plan(ctx: RunContext, map: SubjectMap, subject: string): Promise<ErasePlan> {
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, Buffer.alloc(32));
-  try {
-    await saga.checkTargets();
-    const side = map.cassandra.length ? await saga.cassandra() : undefined;
-    const unmapped = await unmappedTables(store, side, map);
-    const cassandra = [];
-    for (const t of map.cassandra) {
-      const keys = await (side as CassandraSide).locate(t, subject).catch((e) => {
-        throw cassandraError(e, 'cassandra', `locating rows in ${t.keyspace}.${t.table}`);
-      });
-      cassandra.push({
-        table: `${t.keyspace}.${t.table}`,
-        rows: keys.length,
-        region: t.region,
-        jurisdiction: t.jurisdiction,
-      });
-    }
-    const postgres = [];
-    for (const t of map.postgres) {
-      postgres.push({
-        table: `${t.schema}.${t.table}`,
-        rows: await countRows(store.pool, t, subject).catch((e) => {
-          throw pgError(e, store.target, `counting rows in ${t.schema}.${t.table}`);
-        }),
-        region: t.region,
-        jurisdiction: t.jurisdiction,
-      });
-    }
-    return {
-      dryRun: true,
-      context: ctx.contextName,
-      cassandra,
-      postgres,
-      horizons: await saga.horizons(),
-      unmapped,
-      steps: [
-        'back up the rows above (encrypted, AES-256-GCM)',
-        'delete them in Cassandra USING TIMESTAMP (full primary keys)',
-        'delete them in PostgreSQL in one transaction' + (map.fence ? ' and fence the subject' : ''),
-        map.sinkGroup && map.topics.length
-          ? `wait for sink group ${map.sinkGroup} to pass the delete`
-          : 'settle: skipped (no sinkGroup/topics configured)',
-        'verify 0 rows in both stores',
-        `purge the backup after ${map.raw.backupRetention}`,
-      ],
-    };
-  } finally {
-    await saga.close();
-    await store.close();
-  }
-}
-
-export async function describe(store: Store, requestId: string): Promise<RequestView> {
-  const r = await getRequest(store, requestId);
-  if (!r) throw new UsageError(`no erasure request "${requestId}"`, {hint: 'List them with `cdcctl gdpr list`.'});
-  const backup = await getBackup(store, requestId);
-  return {
-    requestId: r.requestId,
-    context: r.context,
-    subjectPseudonym: r.subjectHmac,
-    state: r.state,
-    onFailure: r.onFailure,
-    reason: r.reason,
-    receivedAt: r.receivedAt,
-    deadlineAt: r.deadlineAt,
-    updatedAt: r.updatedAt,
-    closedAt: r.closedAt,
-    actor: r.actor,
-    toolVersion: r.toolVersion,
-    configHash: r.configHash,
-    host: r.host,
-    deleteTimestampUs: r.deleteTsUs,
-    restoreTimestampUs: r.restoreTsUs,
-    lastError: r.lastError,
-    systems: await systemsOf(store, requestId),
-    backup: backup
-      ? {
-          createdAt: backup.createdAt,
-          expiresAt: backup.expiresAt,
-          purgedAt: backup.purgedAt,
-          sha256: backup.sha256,
-          keyId: backup.keyId,
-          rows: backup.rows,
-        }
-      : null,
-    evidence: r.evidence,
-    journal: await journalEntries(store, requestId),
-  };
-}
-
-export async function status(ctx: RunContext, requestId: string): Promise<RequestView> {
-  const store = await openStore(ctx, BOUNDED);
-  try {
-    return await describe(store, requestId);
-  } finally {
-    await store.close();
-  }
-}
-
-export async function list(
-  ctx: RunContext,
-  f: {states?: string[]; subject?: string; from?: Date; to?: Date} = {},
-): Promise<RequestView[]> {
-  const store = await openStore(ctx, BOUNDED);
-  try {
-    const rows = await listRequests(store, {
-      context: ctx.contextName,
-      states: f.states,
-      subjectHmac: f.subject === undefined ? undefined : pseudonymise(reportKey(ctx), f.subject),
-      from: f.from,
-      to: f.to,
-    });
-    const out: RequestView[] = [];
-    for (const r of rows) out.push(await describe(store, r.requestId));
-    return out;
-  } finally {
-    await store.close();
-  }
-}
-
-export interface ResumeResult {
-  dryRun: false;
-  requests: Array<{requestId: string; from: GdprState; to: GdprState; error?: string}>;
-  needsOperator: string[];
-}
-
-/** `gdpr resume`: advances every unfinished request of the context (or the one named). */
-export async function resume(ctx: RunContext, o: {requestId?: string; hooks?: SagaHooks} = {}): Promise<ResumeResult> {
-  const map = subjectMap(ctx);
-  const key = backupKey(ctx);
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, key, o.hooks);
-  try {
-    const open = await resumable(ctx, store, o.requestId);
-    if (open.some((r) => r.state !== 'needs_operator')) await saga.checkTargets();
-    const result: ResumeResult = {dryRun: false, requests: [], needsOperator: []};
-    for (const r of open) {
-      if (r.state === 'needs_operator') {
-        result.needsOperator.push(r.requestId);
-        continue;
-      }
-      try {
-        await saga.advance(r.requestId);
-        const now = await getRequest(store, r.requestId);
-        result.requests.push({requestId: r.requestId, from: r.state, to: now?.state ?? r.state});
-      } catch (err) {
-        const now = await getRequest(store, r.requestId);
-        result.requests.push({
-          requestId: r.requestId,
-          from: r.state,
-          to: now?.state ?? r.state,
-          error: (err as Error).message,
-        });
-      }
-    }
-    const after = await listRequests(store, {context: ctx.contextName, states: ['needs_operator']});
-    result.needsOperator = after.map((r) => r.requestId);
-    return result;
-  } finally {
-    await saga.close();
-    await store.close();
-  }
-}
-
-/** `gdpr resume --dry-run`: what a resume would do with each unfinished request; nothing is run. */
-export interface ResumePlan {
-  dryRun: true;
-  context: string;
-  requests: Array<{
-    requestId: string;
-    state: GdprState;
-    /**
-     * resume: run `steps`; wait: only the backup's grace period is left; needs_operator: left alone;
-     * finished: already closed or restored (only when named with --request).
-     */
-    action: 'resume' | 'wait' | 'needs_operator' | 'finished';
-    /** The step it resumes at (re-run from the start when its intent is the last journal entry). */
-    step: Step | null;
-    /** Every step it would run, in order, if each succeeds. */
-    steps: Step[];
-    /** The state it would reach then. */
-    to: GdprState;
-    /** The last journal entry: where the request stopped. */
-    lastJournal: {step: string; phase: JournalEntry['phase']; at: string} | null;
-    lastError: string | null;
-    /** When the backup's grace period ends (purge and close), if there is a backup. */
-    backupExpiresAt: string | null;
-  }>;
-  needsOperator: string[];
-}
-
-/**
- * Plans `gdpr resume` from the journal alone: the open requests it would pick (the same selection),
- * the step each resumes at and the steps after it (as `advance` runs them: on to the purge when the
- * backup's grace period is over, else stopping at verified). Reads the store; changes nothing.
- */
-export async function planResume(ctx: RunContext, o: {requestId?: string} = {}): Promise<ResumePlan> {
-  const map = subjectMap(ctx);
-  backupKey(ctx); // a resume needs the key: fail the same way
-  const store = await openStore(ctx, BOUNDED);
-  try {
-    const open = await resumable(ctx, store, o.requestId);
-    const now = Date.now();
-    const requests: ResumePlan['requests'] = [];
-    for (const r of open) {
-      const backup = await getBackup(store, r.requestId);
-      const last = (await journalEntries(store, r.requestId)).at(-1);
-      // the purge waits for the backup's grace period (a backup made on the way expires after backupRetention)
-      const {steps, to} = resumePath(r.state, backup ? purgeDue(backup, now) : map.backupRetentionMs <= 0);
-      requests.push({
-        requestId: r.requestId,
-        state: r.state,
-        action: resumeAction(r.state, steps),
-        step: steps[0] ?? null,
-        steps,
-        to,
-        lastJournal: last ? {step: last.step, phase: last.phase, at: last.at} : null,
-        lastError: r.lastError,
-        backupExpiresAt: backup && backup.purgedAt === null ? backup.expiresAt : null,
-      });
-    }
-    return {
-      dryRun: true,
-      context: ctx.contextName,
-      requests,
-      needsOperator: requests.filter((r) => r.action === 'needs_operator').map((r) => r.requestId),
-    };
-  } finally {
-    await store.close();
-  }
-}
-
-/** The requests `gdpr resume` picks: the one named, or every open one of the context. */
-async function resumable(ctx: RunContext, store: Store, requestId?: string): Promise<RequestRow[]> {
-  const open = requestId
-    ? [await getRequest(store, requestId)].filter((r): r is RequestRow => r !== undefined)
-    : await listRequests(store, {context: ctx.contextName, states: OPEN_STATES});
-  if (requestId && open.length === 0) throw new UsageError(`no erasure request "${requestId}"`);
-  return open;
-}
-
-/** Every state but the terminal ones: requests `gdpr resume` looks at. */
-const OPEN_STATES: GdprState[] = GDPR_STATES.filter((st) => !TERMINAL_STATES.includes(st));
-
-/** `gdpr restore`: explicit compensation from the backup (only while the backup exists). */
-export async function restore(
-  ctx: RunContext,
-  requestId: string,
-  o: {reason?: string; hooks?: SagaHooks} = {},
-): Promise<RequestView> {
-  const map = subjectMap(ctx);
-  const key = backupKey(ctx);
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, key, o.hooks);
-  try {
-    const r = await getRequest(store, requestId);
-    if (!r) throw new UsageError(`no erasure request "${requestId}"`);
-    const backup = await getBackup(store, requestId);
-    const check = restoreCheck(r.state, Boolean(backup?.ciphertext), r.deleteTsUs);
-    if (check === 'already') return await describe(store, requestId);
-    if (check === 'no-backup') {
-      throw new UsageError(
-        `request ${requestId} cannot be restored: its backup was ${backup?.purgedAt ? `purged at ${backup.purgedAt}` : 'never made'}`,
-      );
-    }
-    if (check === 'nothing-deleted') {
-      throw new UsageError(`request ${requestId} has deleted nothing yet (state ${r.state}); nothing to restore`);
-    }
-    await saga.checkTargets();
-    await inTransaction(store, async (c) => {
-      await appendJournal(
-        c,
-        store.table('gdpr_journal'),
-        requestId,
-        'restore',
-        'intent',
-        {
-          requestedBy: ctx.actor,
-          reason: o.reason ?? null,
-          from: r.state,
-        },
-        ctx.auditId,
-      );
-      await setState(c, store.table('gdpr_requests'), requestId, 'compensating');
-    });
-    await saga.advance(requestId);
-    return await describe(store, requestId);
-  } finally {
-    await saga.close();
-    await store.close();
-  }
-}
-
-export interface VerifyResult {
-  requestId: string;
-  state: GdprState;
-  at: string;
-  ok: boolean;
-  remaining: Array<{store: string; table: string; rows: number}>;
-  hash: string | null;
-  consistency: string;
-}
-
-/** `gdpr verify`: re-checks (read-only) that an erased subject is still absent, e.g. 24 h later. */
-export async function verifyLater(ctx: RunContext, requestId: string, subject?: string): Promise<VerifyResult> {
-  const map = subjectMap(ctx);
-  const store = await openStore(ctx, BOUNDED);
-  const saga = new Saga(ctx, store, map, undefined);
-  try {
-    const r = await getRequest(store, requestId);
-    if (!r) throw new UsageError(`no erasure request "${requestId}"`);
-    if (r.state === 'restored')
-      throw new UsageError(`request ${requestId} was restored; there is no erasure to verify`);
-    let subj = subject;
-    if (subj !== undefined) {
-      if (pseudonymise(reportKey(ctx), subj) !== r.subjectHmac) {
-        throw new UsageError(`the subject given is not the subject of request ${requestId}`);
-      }
-    } else if (r.subjectEnc) {
-      subj = unsealFromBytes<string>(backupKey(ctx), r.subjectEnc, `${requestId}:subject`);
-    } else {
-      throw new UsageError(`request ${requestId} is closed and keeps no subject id; pass --subject to re-check it`);
-    }
-    const located = r.keysEnc ? unsealFromBytes<Located>(backupKey(ctx), r.keysEnc, `${requestId}:keys`) : undefined;
-    const check = await saga.check(subj, located);
-    const at = new Date().toISOString();
-    const ok = check.remaining.every((x) => x.rows === 0);
-    const entry = {at, ok, remaining: check.remaining, consistency: map.consistency};
-    await inTransaction(store, async (c) => {
-      await appendJournal(
-        c,
-        store.table('gdpr_journal'),
-        requestId,
-        'recheck',
-        ok ? 'done' : 'failed',
-        entry,
-        ctx.auditId,
-      );
-      await c.query(
-        `UPDATE ${store.table('gdpr_requests')} SET evidence = jsonb_set(evidence, '{rechecks}', coalesce(evidence->'rechecks', '[]'::jsonb) || $2::jsonb) WHERE request_id = $1`,
-        [requestId, JSON.stringify([entry])],
-      );
-    });
-    return {
-      requestId,
-      state: r.state,
-      at,
-      ok,
-      remaining: check.remaining,
-      hash: (r.evidence.verification as {hash?: string})?.hash ?? null,
-      consistency: map.consistency,
-    };
-  } finally {
-    await saga.close();
-    await store.close();
-  }
-}
 
 /**
  * POSTs the `needs_operator` alert to Alertmanager (/api/v2/alerts). Kept in one small function so
@@ -632,7 +96,8 @@ export async function raiseNeedsOperatorAlert(
   }
 }
 
-class Saga {
+/** The step runner: carries one request from state to state (transitions.ts) with its I/O. */
+export class Saga {
   private cass?: {client: Client; side: CassandraSide};
   /** Errors already journalled as a step failure (see step). */
   private readonly journalled = new WeakSet<object>();
@@ -641,7 +106,8 @@ class Saga {
     private readonly ctx: RunContext,
     private readonly store: Store,
     private readonly map: SubjectMap,
-    private readonly key: Buffer | undefined,
+    /** Resolved once for the run (keys.ts); the backup key only when a step seals or unseals. */
+    private readonly keys: GdprKeys,
     private readonly hooks: SagaHooks = {},
   ) {}
 
@@ -678,20 +144,15 @@ class Saga {
     await checkTargets(this.ctx, this.store, this.map.cassandra.length ? await this.cassandra() : undefined, this.map);
   }
 
-  private secret(): Buffer {
-    if (!this.key) throw new Error('backup key required');
-    return this.key;
-  }
-
   private subjectOf(r: RequestRow): string {
     if (!r.subjectEnc)
       throw new CdcError('GDPR_NO_SUBJECT', ExitCode.bug, `request ${r.requestId} keeps no subject id`);
-    return unsealFromBytes<string>(this.secret(), r.subjectEnc, `${r.requestId}:subject`);
+    return unsealFromBytes<string>(this.keys.backup(), r.subjectEnc, `${r.requestId}:subject`);
   }
 
   private locatedOf(r: RequestRow): Located {
     if (!r.keysEnc) throw new CdcError('GDPR_NO_KEYS', ExitCode.bug, `request ${r.requestId} has no located keys`);
-    return unsealFromBytes<Located>(this.secret(), r.keysEnc, `${r.requestId}:keys`);
+    return unsealFromBytes<Located>(this.keys.backup(), r.keysEnc, `${r.requestId}:keys`);
   }
 
   private async backupOf(requestId: string): Promise<{doc: BackupDoc; row: BackupRow}> {
@@ -703,7 +164,11 @@ class Saga {
         `the backup of request ${requestId} is ${row?.purgedAt ? 'purged' : 'missing'}`,
       );
     }
-    const plain = unseal(this.secret(), {iv: row.iv, tag: row.tag, ciphertext: row.ciphertext}, `${requestId}:backup`);
+    const plain = unseal(
+      this.keys.backup(),
+      {iv: row.iv, tag: row.tag, ciphertext: row.ciphertext},
+      `${requestId}:backup`,
+    );
     return {doc: parseExact(plain.toString('utf8')) as BackupDoc, row};
   }
 
@@ -891,7 +356,7 @@ class Saga {
           });
         }
       },
-      {keys_enc: sealToBytes(this.secret(), located, `${r.requestId}:keys`)},
+      {keys_enc: sealToBytes(this.keys.backup(), located, `${r.requestId}:keys`)},
     );
   }
 
@@ -925,10 +390,10 @@ class Saga {
     }
     const plain = canonicalJson(doc);
     const sha256 = sha256Hex(plain);
-    const sealed = seal(this.secret(), Buffer.from(plain, 'utf8'), `${r.requestId}:backup`);
+    const sealed = seal(this.keys.backup(), Buffer.from(plain, 'utf8'), `${r.requestId}:backup`);
     const rows =
       doc.cassandra.reduce((n, t) => n + t.rows.length, 0) + doc.postgres.reduce((n, t) => n + t.rows.length, 0);
-    const kid = keyId(this.secret());
+    const kid = keyId(this.keys.backup());
     await this.finish(r.requestId, 'backup', 'backed_up', {sha256, rows, keyId: kid}, async (c) => {
       await saveBackup(c, this.store.table('gdpr_backups'), r.requestId, {
         expiresAt: new Date(Date.now() + this.map.backupRetentionMs),
@@ -1413,5 +878,3 @@ function horizonOf(t: TopicRetention): Horizon {
       retention === null ? 'retention.ms = -1: kept forever' : `records age out after retention.ms (${retention} ms)`,
   };
 }
-
-export {TERMINAL_STATES};
