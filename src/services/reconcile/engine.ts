@@ -510,8 +510,8 @@ async function scanOwnSplits(
   job: TableJob,
   plan: TablePlan,
 ): Promise<Omit<Counted, 'cAcc' | 'rowsRead' | 'alone'> & {acc: Buckets}> {
-  const {store, pool, conn, threads, table: t, opts, hooks} = job;
-  const {key, buckets, cutoff, fetchSize, spillDir, expected} = plan;
+  const {store, pool, table: t, hooks} = job;
+  const {key, buckets, expected} = plan;
   const {acc, done} = plan.checkpoint;
   let {rowsC, young} = plan.checkpoint;
   const splitsResumed = done.length;
@@ -548,17 +548,8 @@ async function scanOwnSplits(
   };
   try {
     await runScan({
-      conn,
-      threads,
-      table: t,
-      buckets,
-      mode: 'hash',
-      fetchSize,
-      cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
-      spillDir,
-      consistency: consistencyCode(opts.consistency),
+      ...hashScan(job, plan),
       splits: todo,
-      rateLimit: opts.rateLimit,
       onProgress: (n) => {
         scanned += n;
         hooks.onProgress?.({table: t.name, phase: 'scan', rows: scanned, expected});
@@ -590,8 +581,8 @@ async function addUpShards(
   plan: TablePlan,
   own: Awaited<ReturnType<typeof scanOwnSplits>>,
 ): Promise<Counted> {
-  const {store, pool, conn, threads, table: t, runId, opts} = job;
-  const {key, buckets, cutoff, fetchSize, spillDir} = plan;
+  const {store, pool, table: t, runId, opts} = job;
+  const {key, buckets} = plan;
   const meeting = shardMeeting(job, plan);
   await setShardPhase(store, key, 'scanned', bucketsToBuffer(own.pgAcc));
   const met = await waitForShards(meeting, 'scanned');
@@ -616,17 +607,8 @@ async function addUpShards(
   const others = plan.allSplits.filter((s) => s.id % opts.shard.count !== opts.shard.index);
   await Promise.all([
     runScan({
-      conn,
-      threads,
-      table: t,
-      buckets,
-      mode: 'hash',
-      fetchSize,
-      cutoffUs: cutoff ? cutoff.getTime() * 1000 : undefined,
-      spillDir,
-      consistency: consistencyCode(opts.consistency),
+      ...hashScan(job, plan),
       splits: shuffledSplits(others),
-      rateLimit: opts.rateLimit,
       onSplit: (r) => {
         if (r.sparse) addSparse(cAcc, r.sparse);
         rowsRead += r.rows;
@@ -806,15 +788,9 @@ async function keysOf(job: TableJob, plan: TablePlan, splitsToRead: Split[], wan
   if (missingSpill.length > 0) {
     // splits scanned by an earlier process on another machine: rescan them for these buckets only
     await runScan({
-      conn: job.conn,
-      threads: job.threads,
-      table: job.table,
-      buckets: plan.buckets,
+      ...tableScan(job, plan),
       mode: 'collect',
       collectBuckets: [...wanted],
-      fetchSize: plan.fetchSize,
-      cutoffUs: plan.cutoff ? plan.cutoff.getTime() * 1000 : undefined,
-      consistency: consistencyCode(job.opts.consistency),
       splits: splitsToRead.filter((s) => missingSpill.includes(s.id)),
       onSplit: (r) => {
         for (const [k, b, h] of r.collected ?? []) keys.setHex(k, b, h);
@@ -822,6 +798,24 @@ async function keysOf(job: TableJob, plan: TablePlan, splitsToRead: Split[], wan
     });
   }
   return keys;
+}
+
+/** What every Cassandra scan of the table shares: connection, threads, layout, cut-off, consistency. */
+function tableScan(job: TableJob, plan: TablePlan) {
+  return {
+    conn: job.conn,
+    threads: job.threads,
+    table: job.table,
+    buckets: plan.buckets,
+    fetchSize: plan.fetchSize,
+    cutoffUs: plan.cutoff ? plan.cutoff.getTime() * 1000 : undefined,
+    consistency: consistencyCode(job.opts.consistency),
+  };
+}
+
+/** A scan that adds up bucket sums (this shard's splits, or late shards'), spilling keys for the drill-down. */
+function hashScan(job: TableJob, plan: TablePlan) {
+  return {...tableScan(job, plan), mode: 'hash' as const, spillDir: plan.spillDir, rateLimit: job.opts.rateLimit};
 }
 
 /** Scan failures as one-line errors naming the table. */
