@@ -7,8 +7,7 @@ import type {RunContext} from '../../runtime.js';
 import type {AuditEntry, AuditResult} from '../../store/audit-record.js';
 import {ForbiddenError, type Identity, osIdentity, resolveIdentity} from '../access/identity.js';
 import {type Decision, decide} from '../access/policy.js';
-import {reportKey} from '../gdpr/config.js';
-import {pseudonymise} from '../gdpr/crypto.js';
+import {gdprKeys} from '../gdpr/keys.js';
 import {type PersonalFlags, personalValues, redactArgv} from './redact-args.js';
 import {AuditTrail} from './trail.js';
 
@@ -158,10 +157,10 @@ export function resultOf(outcome: RunOutcome, dryRun: boolean): AuditResult {
   return dryRun ? 'dry-run' : 'ok';
 }
 
-/** A subject id as the erasure journal keeps it: its HMAC pseudonym (masked without a report key). */
+/** A subject id as the erasure journal keeps it: its HMAC pseudonym, from the run's one key resolution (masked without a report key). */
 function subjectPseudonym(ctx: RunContext, subject: string): string {
   try {
-    return `hmac:${pseudonymise(reportKey(ctx), subject)}`;
+    return `hmac:${gdprKeys(ctx).pseudonym(subject)}`;
   } catch {
     return REDACTED;
   }
