@@ -461,6 +461,19 @@ start_debezium() {
     -cp "$cp" io.debezium.server.Main
 }
 
+# The Cassandra pipeline's demo keyspace (examples/cassandra/schema.cql), created once, BEFORE Debezium Server
+# starts: the connector learns tables created later from schema-change events, but cannot add one that uses a
+# user-defined type (its schema instance does not know the type: "Unknown type cdc_demo.address"), so such a
+# table would stay invisible to it until its next start. Needs node + the repo's cassandra-driver (npm ci).
+after_cassandra() {
+  local marker=$STACK/data/cassandra/.cdc_demo-$(sha1sum "$ROOT/examples/cassandra/schema.cql" | cut -c1-12)
+  [ -f "$marker" ] && return 0
+  if ! (cd "$ROOT" && node examples/cassandra/cql.mjs -f examples/cassandra/schema.cql) >"$STACK/logs/cassandra-seed.log" 2>&1; then
+    cat "$STACK/logs/cassandra-seed.log" >&2; die "cassandra: creating the cdc_demo keyspace failed (npm ci done?)"
+  fi
+  touch "$marker"; say "cassandra: created keyspace cdc_demo (tables WITH cdc = true)"
+}
+
 # ---- orchestration ------------------------------------------------------------------------------------------
 wait_ready() {  # <svc>: poll readiness each 0.5 s; on death/timeout print the last 50 log lines and exit 1
   local svc=$1 deadline=$(( $(date +%s) + ${TIMEOUT[$1]} ))
@@ -526,6 +539,7 @@ cmd_up() {
   ensure connect                 # after Kafka: one JVM booting at a time on 2 cores
   ensure apicurio                # schema registry: a JVM too, so after Connect
   ensure cassandra               # the heaviest boot, alone on the CPU
+  after_cassandra                # the CDC demo keyspace, before Debezium Server reads the schema
   ensure debezium                # reads Cassandra's CDC commit log, writes to Kafka: after both
   say "up: all services ready (state: $STACK)"
 }
@@ -601,6 +615,7 @@ cmd_start() {
   mkdir -p "$STACK"/{dl,run,logs,conf,data}
   case $svc in debezium) fetch_debezium_server ;; connect) fetch_connect_plugins; fetch_smt ;; esac
   render_configs
+  [ "$svc" = debezium ] && after_cassandra
   ensure "$svc"
 }
 cmd_stop() {
