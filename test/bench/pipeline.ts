@@ -43,7 +43,9 @@ const pct = (xs: number[], p: number) => {
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function pgTableExists(): Promise<boolean> {
-  const r = await db.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'cdc_demo' AND table_name = 'bench'");
+  const r = await db.query(
+    "SELECT 1 FROM information_schema.tables WHERE table_schema = 'cdc_demo' AND table_name = 'bench'",
+  );
   return r.rowCount === 1;
 }
 
@@ -73,10 +75,13 @@ function debeziumProcess(): {pid: number; rssMb: number; hwmMb: number; bootS?: 
 
 async function main(): Promise<void> {
   const health = await fetch('http://127.0.0.1:8088/q/health').catch(() => undefined);
-  if (!health?.ok) throw new Error('Debezium Server is not UP on 127.0.0.1:8088 (bash examples/stack/stack.sh start debezium)');
+  if (!health?.ok)
+    throw new Error('Debezium Server is not UP on 127.0.0.1:8088 (bash examples/stack/stack.sh start debezium)');
   await cass.connect();
   await db.connect();
-  await cass.execute('CREATE TABLE IF NOT EXISTS cdc_demo.bench (id int PRIMARY KEY, v text, n bigint) WITH cdc = true');
+  await cass.execute(
+    'CREATE TABLE IF NOT EXISTS cdc_demo.bench (id int PRIMARY KEY, v text, n bigint) WITH cdc = true',
+  );
   await empty();
   const insert = 'INSERT INTO cdc_demo.bench (id, v, n) VALUES (?, ?, ?)';
 
@@ -128,7 +133,10 @@ async function main(): Promise<void> {
   const base = 1_000_000;
   const params = Array.from({length: rows}, (_, i) => [base + i, `row ${i} ${'x'.repeat(40)}`, i]);
   const w0 = performance.now();
-  await driver.concurrent.executeConcurrent(cass, insert, params, {concurrencyLevel: concurrency, raiseOnFirstError: true});
+  await driver.concurrent.executeConcurrent(cass, insert, params, {
+    concurrencyLevel: concurrency,
+    raiseOnFirstError: true,
+  });
   const w1 = performance.now();
   const deadline = Date.now() + timeoutMs;
   let count = 0;
