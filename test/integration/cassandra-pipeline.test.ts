@@ -118,10 +118,9 @@ describe('Cassandra pipeline (Cassandra CDC → Debezium Server → Kafka → JD
     const rs = await cass.execute('SELECT release_version FROM system.local');
     assert.equal(rs.rows[0]?.release_version, '5.0.8');
     const cdc = await cass.execute("SELECT table_name, cdc FROM system_schema.tables WHERE keyspace_name = 'cdc_demo'");
-    assert.deepEqual(cdc.rows.map((r) => [r.table_name, r.cdc]).sort(), [
-      ['all_types', true],
-      ['orders', true],
-    ]);
+    const flags = new Map(cdc.rows.map((r) => [r.table_name as string, r.cdc as boolean]));
+    assert.equal(flags.get('all_types'), true, 'cdc_demo.all_types WITH cdc = true');
+    assert.equal(flags.get('orders'), true, 'cdc_demo.orders WITH cdc = true');
     // the proof that 5.0.8 segments parse is every event below arriving; this one is the first
     await cql("INSERT INTO cdc_demo.all_types (id, c_text) VALUES (?, 'parses')", [ids.keyOnly]);
     await waitRow('all_types', 'id = $1', [ids.keyOnly], (r) => r.c_text === 'parses');
