@@ -92,7 +92,7 @@ java21_bin() {
 java25_bin() {
   if [ -n "${STACK_JAVA25:-}" ]; then echo "$STACK_JAVA25"; return; fi
   local j
-  for j in $(ls -d /usr/lib/jvm/temurin-25*/bin/java /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do
+  for j in /usr/lib/jvm/temurin-25*/bin/java $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do
     [ -x "$j" ] && [ "$(java_major "$j")" -ge 21 ] 2>/dev/null && { echo "$j"; return; }
   done
   die "debezium: Debezium Server needs Java 21+ (none found in /usr/lib/jvm; install Temurin 25 or set STACK_JAVA25)"
