@@ -105,7 +105,7 @@ describe('Cassandra pipeline (Cassandra CDC → Debezium Server → Kafka → JD
   after(async () => {
     if (skip || !cass) return;
     await runCli(['connectors', 'resume', SINK, '--yes', '--wait'], {env}).catch(() => {});
-    const all = [ids.types, ids.partial, ids.del, ids.ttl, ids.keyOnly, ...caughtUp];
+    const all = [ids.types, ids.partial, ids.del, ids.ttl, ids.keyOnly, ids.keyOnly + 10, ...caughtUp];
     await cass.execute('DELETE FROM cdc_demo.all_types WHERE id IN ?', [all], {prepare: true}).catch(() => {});
     await cass
       .execute('DELETE FROM cdc_demo.orders WHERE customer_id = ?', [ids.customer], {prepare: true})
@@ -199,6 +199,11 @@ describe('Cassandra pipeline (Cassandra CDC → Debezium Server → Kafka → JD
     await cql(`UPDATE cdc_demo.all_types SET c_list = ['y', 'z'] WHERE id = ${id}`);
     row = await waitRow('all_types', 'id = $1', [id], (r) => r.c_list === '{y,z}');
     assert.equal(row.c_int, '2');
+
+    // an INSERT of the primary key alone creates the row with every other column NULL
+    await cql(`INSERT INTO cdc_demo.all_types (id) VALUES (${ids.keyOnly + 10})`);
+    row = await waitRow('all_types', 'id = $1', [ids.keyOnly + 10], () => true);
+    assert.deepEqual([row.c_text, row.c_int], [null, null]);
   });
 
   it('propagates row deletes, partition deletes and range deletes', async (t) => {
