@@ -47,7 +47,7 @@ service kafka         "9092 9095"  90                # TCP 9092 open + log line 
 service connect       "8083"       180               # GET /health 200 + both Debezium connectors listed
 service apicurio      "8080 9000"  120               # GET :9000/health/ready 200 + GET /apis/ccompat/v7/subjects 200
 service cassandra     "9042 7000"  240               # TCP 9042 open + log line "Starting listening for CQL clients"
-service debezium      "$DBZ_SERVER_PORT $DBZ_CASSANDRA_HTTP_PORT"  120   # GET /q/health 200 "UP" (after Cassandra and Kafka)
+service debezium      "$DBZ_SERVER_PORT $DBZ_CASSANDRA_HTTP_PORT"  180   # GET /q/health 200 "UP" (after Cassandra and Kafka)
 STOP_ORDER=(debezium apicurio cassandra connect kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
 logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
