@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `npm run demo`: bring up the local stack, register the demo pipeline with cdcctl, insert a row in
-# the source database and watch it arrive in the target database, then show the pipeline's health.
+# `npm run demo`: bring up the local stack, register the demo pipelines with cdcctl, insert a row in the
+# PostgreSQL source database and watch it arrive in the target database (the PostgreSQL pipeline), then insert,
+# update and delete a row with CQL in Cassandra and watch each arrive in target.cdc_demo (the Cassandra pipeline:
+# Debezium Server -> Kafka -> cassandra-sink), then show the pipeline's health.
 # Stop the stack afterwards with: bash examples/stack/stack.sh down
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,32 @@ for i in $(seq 1 60); do
   sleep 1
 done
 [ -n "${row:-}" ] || { echo "the row did not arrive within 60 s; see: cdcctl pipeline status" >&2; exit 1; }
+
+# The Cassandra pipeline: Cassandra (CDC commit log) -> Debezium Server -> Kafka -> cassandra-sink -> PostgreSQL
+cql() { node examples/cassandra/cql.mjs "$@"; }
+pg_target() { PGPASSWORD=cdc psql -X -At -h 127.0.0.1 -p 5433 -U cdc -d target -c "$1" 2>/dev/null || true; }
+wait_pg() {  # <label> <query> <expected output>
+  local i out
+  for i in $(seq 1 60); do
+    out=$(pg_target "$2")
+    if [ "$out" = "$3" ]; then echo "$1 arrived after ~${i}s: ${out:-(no row)}"; return 0; fi
+    sleep 1
+  done
+  echo "$1 did not arrive within 60 s (last: ${out:-none}); see: cdcctl pipeline status and $stack_dir/logs/debezium.log" >&2
+  exit 1
+}
+id=$(( $(date +%s) % 1000000 ))
+q="SELECT id, c_text, c_int, c_list FROM cdc_demo.all_types WHERE id = $id"
+say "Cassandra: INSERT INTO cdc_demo.all_types … (id $id)"
+cql "INSERT INTO cdc_demo.all_types (id, c_text, c_int, c_list) VALUES ($id, 'Ada', 1815, ['math', 'engines'])"
+wait_pg "the row in target.cdc_demo.all_types" "$q" "$id|Ada|1815|{math,engines}"
+say "Cassandra: UPDATE … SET c_int = 1852 (only that cell travels; c_text and c_list stay)"
+cql "UPDATE cdc_demo.all_types SET c_int = 1852 WHERE id = $id"
+wait_pg "the update" "$q" "$id|Ada|1852|{math,engines}"
+say "Cassandra: DELETE FROM cdc_demo.all_types WHERE id = $id"
+cql "DELETE FROM cdc_demo.all_types WHERE id = $id"
+wait_pg "the delete" "$q" ""
+echo "Debezium Server health: $(curl -fsS http://127.0.0.1:8088/q/health | tr -d ' \n')"
 
 say "cdcctl pipeline status"
 cdcctl pipeline status

@@ -2,9 +2,10 @@
 # Local CDC stack for cdcctl without Docker: PostgreSQL (5433, wal_level=logical), Kafka 4.3.1 KRaft (9092),
 # Kafka Connect + Debezium 3.6.x (8083), Alertmanager (9093), Pushgateway (9091), Prometheus (9090),
 # Apicurio Registry 3.3.x (8080 API incl. Confluent-compatible /apis/ccompat/v7, 9000 management, in-memory H2),
-# Cassandra 5.0.8 (9042, CDC enabled), all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
+# Cassandra 5.0.8 (9042, CDC enabled), Debezium Server 3.6.1 with the Cassandra 5 connector (8088 health, reads
+# Cassandra's CDC commit log, writes change events to Kafka topics cassandra.<keyspace>.<table>), all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
 #
-#   stack.sh up | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch
+#   stack.sh up | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch | start <svc> | stop <svc>
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)     # examples/stack
@@ -25,6 +26,12 @@ APT_PKGS=(prometheus prometheus-alertmanager prometheus-pushgateway)
 # Apicurio Registry: Quarkus fast-jar from Maven Central; default storage = in-memory H2 (no config needed)
 APICURIO_APP=io.apicurio:apicurio-registry-app:3.3.3:tar.gz:all
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+# Debezium Server (Quarkus) with its Cassandra 5 connector (connectors/debezium-connector-cassandra-5, which embeds
+# cassandra-all 5.0.2). About 780 MB: resolved into the Maven local repository (~/.m2, shared by every clone and
+# CI run on the machine) and only the parts we run are unpacked into $STACK/debezium-server.
+DBZ_SERVER=io.debezium:debezium-server-dist:3.6.1.Final:tar.gz
+DBZ_SERVER_PORT=8088            # Quarkus HTTP: /q/health (8080 is Apicurio's); also in conf/debezium-server.properties
+DBZ_CASSANDRA_HTTP_PORT=8040    # the connector's own Jetty endpoint (http.port), ditto
 
 # ---- the services: one row each ------------------------------------------------------------------------------
 # pidfile .stack/run/<svc>.pid (pg: its postmaster.pid), log .stack/logs/<svc>.log, readiness check ready_<svc>,
@@ -40,7 +47,8 @@ service kafka         "9092 9095"  90                # TCP 9092 open + log line 
 service connect       "8083"       180               # GET /health 200 + both Debezium connectors listed
 service apicurio      "8080 9000"  120               # GET :9000/health/ready 200 + GET /apis/ccompat/v7/subjects 200
 service cassandra     "9042 7000"  240               # TCP 9042 open + log line "Starting listening for CQL clients"
-STOP_ORDER=(apicurio cassandra connect kafka alertmanager pushgateway prometheus pg)
+service debezium      "$DBZ_SERVER_PORT $DBZ_CASSANDRA_HTTP_PORT"  180   # GET /q/health 200 "UP" (after Cassandra and Kafka)
+STOP_ORDER=(debezium apicurio cassandra connect kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
 logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
 
@@ -78,6 +86,16 @@ java21_bin() {
     [ -x "$j" ] && [ "$(java_major "$j")" -ge 21 ] 2>/dev/null && { echo "$j"; return; }
   done
   die "apicurio: needs Java 21+ (none found in /usr/lib/jvm; install e.g. a Temurin 21 JDK or set STACK_JAVA21)"
+}
+# Debezium Server 3.6 runs on Java 21+ and is built and tested on Temurin 25: STACK_JAVA25, else the newest
+# Temurin/JDK >= 21 in /usr/lib/jvm (java21_bin's search, newest first).
+java25_bin() {
+  if [ -n "${STACK_JAVA25:-}" ]; then echo "$STACK_JAVA25"; return; fi
+  local j
+  for j in /usr/lib/jvm/temurin-25*/bin/java $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do
+    [ -x "$j" ] && [ "$(java_major "$j")" -ge 21 ] 2>/dev/null && { echo "$j"; return; }
+  done
+  die "debezium: Debezium Server needs Java 21+ (none found in /usr/lib/jvm; install Temurin 25 or set STACK_JAVA25)"
 }
 
 # pid from our pidfile if that process is alive AND ours (its cwd is inside $STACK; guards against PID reuse)
@@ -202,6 +220,47 @@ fetch_connect_plugins() {
 # from this classpath with the JVM flags of conf/jvm17-server.options.
 fetch_cassandra_libs() { fetch_pom_libs "Cassandra jars" "$HERE/cassandra-libs.pom.xml" "$STACK/cassandra/lib" 'cassandra-all-*.jar'; }
 
+# Debezium Server: the dist archive is resolved into ~/.m2 (dependency:get, no copy: it is cached there for every
+# clone and CI run on this machine); we unpack only the runner, lib/ and the Cassandra 5 connector
+# (skipping the Cassandra 3/4/DSE connectors and lib_opt: ~40% of the archive).
+fetch_debezium_server() {
+  local dest=$STACK/debezium-server v file repo marker
+  v=$(cut -d: -f3 <<<"$DBZ_SERVER"); marker=$dest/.ok-$v
+  [ -f "$marker" ] && return 0
+  repo=${MAVEN_LOCAL_REPO:-$HOME/.m2/repository}   # set it if your settings.xml moves the local repository
+  file=$repo/io/debezium/debezium-server-dist/$v/debezium-server-dist-$v.tar.gz
+  if [ ! -s "$file" ]; then
+    say "fetch: $DBZ_SERVER (maven, ~780 MB, cached in $repo)"
+    mvn_run "$MVN_DEP:get" -Dartifact="$DBZ_SERVER" -Dtransitive=false
+  fi
+  [ -s "$file" ] || die "fetch: $file missing after mvn dependency:get"
+  say "fetch: unpacking Debezium Server $v (runner, lib, cassandra-5 connector)"
+  rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+  tar -xzf "$file" -C "$dest.tmp" --strip-components=1 --wildcards \
+    "debezium-server/debezium-server-dist-$v-runner.jar" 'debezium-server/lib/*' \
+    'debezium-server/connectors/debezium-connector-cassandra-5/*'
+  rm -rf "$dest" && mv "$dest.tmp" "$dest" && touch "$marker"
+}
+
+# The partial-update SMT of the Cassandra pipeline's JDBC sink (examples/stack/smt): compiled from source with the
+# JDK's javac against connect-api/connect-transforms of the stack's Kafka jars, packaged as a Connect plugin
+# directory. Rebuilt when a source file changes (keyed by their checksum).
+fetch_smt() {
+  local src=$HERE/smt dest=$STACK/connect-plugins/cdcctl-cassandra-smt sum j
+  sum=$(find "$src" -type f | sort | xargs cat | sha1sum | cut -c1-12)
+  [ -f "$dest/.ok-$sum" ] && return 0
+  j=$(java_bin); local javac=${j%/java}/javac jar=${j%/java}/jar
+  [ -x "$javac" ] || die "smt: javac not found next to $j (install a JDK, e.g. openjdk-17-jdk-headless)"
+  say "fetch: building the Cassandra cell SMT (javac)"
+  rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/classes"
+  "$javac" -nowarn -source 17 -target 17 -d "$dest.tmp/classes" -cp "$STACK/kafka/libs/*" $(find "$src/src" -name '*.java') \
+    >"$STACK/logs/smt-build.log" 2>&1 || { cat "$STACK/logs/smt-build.log" >&2; die "smt: javac failed"; }
+  cp -r "$src/resources/." "$dest.tmp/classes/"
+  "$jar" --create --file "$dest.tmp/cdcctl-cassandra-smt.jar" -C "$dest.tmp/classes" . || die "smt: jar failed"
+  rm -rf "$dest.tmp/classes"
+  rm -rf "$dest" && mv "$dest.tmp" "$dest" && touch "$dest/.ok-$sum"
+}
+
 # Avro's own SchemaCompatibility for the schema tests (test/unit/schemas-oracle.test.ts): its classpath,
 # resolved by Maven into ~/.m2, listed in $STACK/avro-oracle/classpath.
 fetch_avro_oracle() { STACK_DIR="$STACK" bash "$ROOT/test/avro-oracle/fetch.sh" >/dev/null || die "fetch: Avro oracle classpath"; }
@@ -214,6 +273,8 @@ cmd_fetch() {
   fetch_connect_plugins
   fetch_apicurio
   fetch_cassandra_libs
+  fetch_smt
+  fetch_debezium_server
   fetch_avro_oracle
   say "fetch: done"
 }
@@ -240,6 +301,11 @@ ready_connect() {
 }
 
 ready_cassandra() { tcp_open 9042 && grep -q 'Starting listening for CQL clients' "$(logfile cassandra)" 2>/dev/null; }
+# Debezium Server: Quarkus health (liveness + readiness of the embedded engine) says UP
+ready_debezium() {
+  local h; h=$(curl -fsS --max-time 3 "http://127.0.0.1:$DBZ_SERVER_PORT/q/health" 2>/dev/null) || return 1
+  grep -q '"status" *: *"UP"' <<<"$h"
+}
 
 # ---- start --------------------------------------------------------------------------------------------------
 start_pg() {
@@ -357,6 +423,57 @@ start_cassandra() {
     -cp "$lib/*" org.apache.cassandra.service.CassandraDaemon
 }
 
+# Debezium Server + Cassandra 5 connector (Temurin 25). Not run.sh: we build the classpath ourselves so that
+#  - the connector's jars come first (as run.sh's EXTRA_CONNECTOR=cassandra-5 does), and
+#  - the server's Jetty 12 jars (lib/jetty-*-12.*.jar) are left out: the connector starts its own Jetty 9.4
+#    HTTP server (http.port), whose PreEncodedHttpField loads HttpFieldPreEncoder implementations through
+#    ServiceLoader and then meets the Jetty 12 ones (ExceptionInInitializerError in
+#    CassandraConnectorTaskTemplate.start). Nothing the Kafka sink uses needs Jetty 12.
+# Its logback (the connector's slf4j 1.7 binding) gets conf/debezium-logback.xml (unconfigured it logs at DEBUG,
+# ~400 MB in two minutes); Quarkus' own logging is set in conf/debezium-server.properties. The JDK's SAX parser is
+# named explicitly: lib/ carries Oracle's xmlparserv2 (for the Oracle connector), whose factory rejects a feature
+# logback sets, and logback then falls back to DEBUG.
+start_debezium() {
+  local j dir=$STACK/debezium-server data=$STACK/data/debezium cp f; j=$(java25_bin)
+  [ -f "$dir/.ok-$(cut -d: -f3 <<<"$DBZ_SERVER")" ] || die "debezium: $dir not unpacked (run stack.sh fetch)"
+  mkdir -p "$data"/{offsets,relocation}
+  cp="$dir/connectors/debezium-connector-cassandra-5/*:$(ls "$dir"/debezium-server-dist-*-runner.jar)"
+  for f in "$dir"/lib/*.jar; do
+    case $(basename "$f") in jetty-*-12.*.jar) continue ;; esac
+    cp+=":$f"
+  done
+  local jpms=(--add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
+    --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
+    --add-exports java.sql/java.sql=ALL-UNNAMED --add-exports java.base/java.lang.ref=ALL-UNNAMED
+    --add-exports jdk.unsupported/sun.misc=ALL-UNNAMED --add-opens java.base/java.lang.module=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.loader=ALL-UNNAMED --add-opens java.base/jdk.internal.ref=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.reflect=ALL-UNNAMED --add-opens java.base/jdk.internal.math=ALL-UNNAMED
+    --add-opens java.base/jdk.internal.module=ALL-UNNAMED --add-opens java.base/jdk.internal.util.jar=ALL-UNNAMED
+    --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+    --add-opens java.base/java.io=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
+    --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED
+    --add-opens java.base/java.nio=ALL-UNNAMED)
+  spawn debezium "$j" -Xms64m -Xmx${DBZ_SERVER_HEAP:-512m} -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    "${jpms[@]}" -Djava.net.preferIPv4Stack=true \
+    -Dlogback.configurationFile="$STACK/conf/debezium-logback.xml" \
+    -Djavax.xml.parsers.SAXParserFactory=com.sun.org.apache.xerces.internal.jaxp.SAXParserFactoryImpl \
+    -Dquarkus.config.locations="file:$STACK/conf/debezium-server.properties" \
+    -cp "$cp" io.debezium.server.Main
+}
+
+# The Cassandra pipeline's demo keyspace (examples/cassandra/schema.cql), created once, BEFORE Debezium Server
+# starts: the connector learns tables created later from schema-change events, but cannot add one that uses a
+# user-defined type (its schema instance does not know the type: "Unknown type cdc_demo.address"), so such a
+# table would stay invisible to it until its next start. Needs node + the repo's cassandra-driver (npm ci).
+after_cassandra() {
+  local marker=$STACK/data/cassandra/.cdc_demo-$(sha1sum "$ROOT/examples/cassandra/schema.cql" | cut -c1-12)
+  [ -f "$marker" ] && return 0
+  if ! (cd "$ROOT" && node examples/cassandra/cql.mjs -f examples/cassandra/schema.cql) >"$STACK/logs/cassandra-seed.log" 2>&1; then
+    cat "$STACK/logs/cassandra-seed.log" >&2; die "cassandra: creating the cdc_demo keyspace failed (npm ci done?)"
+  fi
+  touch "$marker"; say "cassandra: created keyspace cdc_demo (tables WITH cdc = true)"
+}
+
 # ---- orchestration ------------------------------------------------------------------------------------------
 wait_ready() {  # <svc>: poll readiness each 0.5 s; on death/timeout print the last 50 log lines and exit 1
   local svc=$1 deadline=$(( $(date +%s) + ${TIMEOUT[$1]} ))
@@ -421,7 +538,9 @@ cmd_up() {
   wait_ready kafka
   ensure connect                 # after Kafka: one JVM booting at a time on 2 cores
   ensure apicurio                # schema registry: a JVM too, so after Connect
-  ensure cassandra               # last: the heaviest boot, alone on the CPU
+  ensure cassandra               # the heaviest boot, alone on the CPU
+  after_cassandra                # the CDC demo keyspace, before Debezium Server reads the schema
+  ensure debezium                # reads Cassandra's CDC commit log, writes to Kafka: after both
   say "up: all services ready (state: $STACK)"
 }
 
@@ -489,6 +608,21 @@ cmd_logs() {
   tail -n "$n" "${follow[@]}" "$(logfile "$svc")"
 }
 
+# One service only (fetch what it needs, render configs, start and wait / stop): for a stack that is already
+# up, e.g. to add a service a newer checkout has without restarting the others.
+cmd_start() {
+  local svc=${1:-}; [ -n "${PORTS[$svc]:-}" ] || die "usage: stack.sh start <svc> (one of: ${SERVICES[*]})"
+  mkdir -p "$STACK"/{dl,run,logs,conf,data}
+  case $svc in debezium) fetch_debezium_server ;; connect) fetch_connect_plugins; fetch_smt ;; esac
+  render_configs
+  [ "$svc" = debezium ] && after_cassandra
+  ensure "$svc"
+}
+cmd_stop() {
+  local svc=${1:-}; [ -n "${PORTS[$svc]:-}" ] || die "usage: stack.sh stop <svc> (one of: ${SERVICES[*]})"
+  stop_service "$svc"
+}
+
 usage() {
   cat <<EOF
 usage: stack.sh <command>
@@ -498,6 +632,8 @@ usage: stack.sh <command>
   logs <svc> [-n N] [-f]
   reset              down + delete data, logs, rendered configs (keeps downloads)
   fetch              download Maven artifacts / install Debian packages (idempotent)
+  start <svc>        fetch what <svc> needs, render configs, start it and wait until ready (others untouched)
+  stop <svc>         stop that one service
 state dir: $STACK (override with STACK_DIR)
 EOF
 }
@@ -509,6 +645,8 @@ case ${1:-} in
   logs) shift; cmd_logs "$@" ;;
   reset) cmd_reset ;;
   fetch) cmd_fetch ;;
+  start) shift; cmd_start "$@" ;;
+  stop) shift; cmd_stop "$@" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
