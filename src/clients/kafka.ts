@@ -669,3 +669,56 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
     },
   };
 }
+
+/**
+ * The records of one partition in [from, to) — a bounded read that starts at an offset (found by a
+ * timestamp lookup or a committed offset), never a scan of the topic: the other partitions start
+ * at their end. Returns at most `limit` records.
+ */
+export async function readPartitionRange(
+  ctx: RunContext,
+  topic: string,
+  partition: number,
+  from: string,
+  to: string,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<ConsumedMessage[]> {
+  if (BigInt(from) >= BigInt(to)) return [];
+  const {kafka} = await kafkaFor(ctx);
+  const admin = kafka.admin();
+  let starts: Record<number, string>;
+  try {
+    await admin.connect();
+    starts = Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  starts[partition] = from;
+  const out: ConsumedMessage[] = [];
+  await consumeTopics(ctx, {
+    topics: [topic],
+    start: {offsets: {[topic]: starts}},
+    stopAtEnd: true,
+    clientIdSuffix: 'range',
+    onBatch: (batch) => {
+      for (const m of batch) {
+        if (m.partition !== partition) continue;
+        if (BigInt(m.offset) >= BigInt(to) || out.length >= limit) return false;
+        out.push(m);
+      }
+      return out.length < limit && BigInt(batch.at(-1)?.offset ?? from) + 1n < BigInt(to);
+    },
+  });
+  return out;
+}
+
+/** One record at an offset, or undefined when it is gone (compacted, deleted) or not written yet. */
+export async function readRecordAt(
+  ctx: RunContext,
+  topic: string,
+  partition: number,
+  offset: string,
+): Promise<ConsumedMessage | undefined> {
+  const [first] = await readPartitionRange(ctx, topic, partition, offset, (BigInt(offset) + 1n).toString(), 1);
+  return first;
+}
