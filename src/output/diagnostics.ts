@@ -1,4 +1,5 @@
 import type {CheckResult, DoctorReport} from '../services/diagnostics/types.js';
+import type {WhyReport} from '../services/diagnostics/why.js';
 import {color, renderTable} from './render.js';
 
 function paintCheck(status: string): string {
@@ -26,4 +27,19 @@ export function renderDoctor(r: DoctorReport, wide: boolean): string {
   );
   const s = r.summary;
   return `${table}\n\n${s.ok} ok, ${s.warn} warn, ${s.fail} fail (context ${r.context}, ${r.wallMs} ms)`;
+}
+
+export function renderWhy(r: WhyReport, wide: boolean): string {
+  const c = color();
+  if (r.failures.length === 0) return `${r.connector} (${r.state}): no failed task.`;
+  const parts = r.failures.map((f) =>
+    [
+      `${c.bold(`${r.connector} ${f.where === 'connector' ? 'connector' : `task ${f.where}`}`)} on ${f.workerId}: ${c.red(f.kind)}`,
+      `  root cause: ${f.rootCause}`,
+      `  fix:        ${f.fix}`,
+      `  more detail: cdcctl connectors loggers set ${f.logger} DEBUG`,
+      ...(wide ? ['  chain:', ...f.chain.map((l) => `    ${l}`)] : []),
+    ].join('\n'),
+  );
+  return parts.join('\n\n');
 }

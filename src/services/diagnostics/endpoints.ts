@@ -208,7 +208,7 @@ async function protocolStep(http: HttpClient, target: string, where: string, kin
   const date = res.headers.date;
   if (typeof date === 'string' && !Number.isNaN(Date.parse(date))) {
     // the Date header has a resolution of one second
-    const skew = skewMs(Date.parse(date), sent, received);
+    const skew = skewMs(Date.parse(date) + 500, sent, received); // the header truncates to the second: its middle
     const status = skewStatus(skew, 1000);
     emit({
       target,
