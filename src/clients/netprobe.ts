@@ -93,11 +93,13 @@ export function tlsHandshake(host: string, port: number, timeoutMs: number, opts
   return new Promise((resolve) => {
     let settled = false;
     const raw = netConnect({host, port});
+    let secure: ReturnType<typeof tlsConnect> | undefined;
     const finish = (r: Omit<TlsResult, 'ms'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      raw.destroy();
+      // end the TLS socket (it owns the raw one): destroying the raw socket under it can crash Node
+      setImmediate(() => (secure ?? raw).destroy());
       resolve({...r, ms: performance.now() - t0});
     };
     const fail = (error: string) => finish({ok: false, trusted: false, hostnameMatch: false, chain: [], error});
@@ -117,6 +119,7 @@ export function tlsHandshake(host: string, port: number, timeoutMs: number, opts
         ca,
         rejectUnauthorized: false,
       });
+      secure = socket;
       socket.once('error', (err) => fail(errorText(err)));
       socket.once('secureConnect', () => {
         const peer = socket.getPeerCertificate(true);
@@ -131,7 +134,6 @@ export function tlsHandshake(host: string, port: number, timeoutMs: number, opts
           hostnameError: identity?.message,
           chain,
         });
-        socket.destroy();
       });
     };
     raw.once('connect', () => {

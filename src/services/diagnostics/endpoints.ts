@@ -86,7 +86,12 @@ async function layers(l: Layered, timeoutMs: number, emit: Emit): Promise<boolea
     status = 'fail';
     hint ??= `Connect by a name the certificate carries (${l.where}), or reissue it with this name.`;
   }
-  if (!tls.trusted && !(leaf && leaf.daysLeft < 0 && /expired/i.test(tls.trustError ?? ''))) {
+  const expiredOnly = leaf && leaf.daysLeft < 0 && /expired/i.test(tls.trustError ?? '');
+  if (expiredOnly && leaf.selfSigned && tls.chain.length === 1 && !l.tls.caFile) {
+    // OpenSSL names only the first problem: a self-signed certificate is untrusted as well
+    problems.push('self-signed: no CA vouches for it');
+    hint ??= `Give the issuing CA in ${l.where}.tls.ca.`;
+  } else if (!tls.trusted && !expiredOnly) {
     problems.push(`untrusted chain: ${tls.trustError}`);
     status = 'fail';
     hint ??= `Give the issuing CA in ${l.where}.tls.ca.`;

@@ -257,11 +257,9 @@ async function pgSourceChecks(
       emit({
         target,
         check: 'slot',
-        status: running ? 'fail' : 'warn',
+        status: 'fail',
         detail: `replication slot ${slot} does not exist in ${db}`,
-        hint: running
-          ? `The slot (slot.name=${slot}) was dropped under a running connector: restart it (it recreates the slot; changes made meanwhile are lost — re-snapshot with snapshot.mode or an incremental snapshot).`
-          : `The connector creates slot.name=${slot} when it starts.`,
+        hint: `slot.name=${slot} is gone: ${running ? 'restart' : 'resume'} ${name} to recreate it, then re-snapshot (an incremental snapshot): changes made without a slot were not captured.`,
       });
     } else {
       const retained = Number(s.retained ?? 0);
