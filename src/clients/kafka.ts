@@ -722,3 +722,45 @@ export async function readRecordAt(
   const [first] = await readPartitionRange(ctx, topic, partition, offset, (BigInt(offset) + 1n).toString(), 1);
   return first;
 }
+
+export interface PartitionLookup {
+  partitions: number;
+  low: string;
+  high: string;
+  /** The first offset at or after the timestamp in the partition (the high watermark when none is). */
+  fromTimestamp: string;
+}
+
+/** Partition count, watermarks and a timestamp lookup (ListOffsets by time) of one partition: no scan. */
+export async function lookupPartition(
+  admin: Admin,
+  topic: string,
+  partition: number | ((count: number) => number),
+  timestamp: number,
+): Promise<PartitionLookup & {partition: number}> {
+  const meta = await admin.fetchTopicMetadata({topics: [topic]});
+  const count = meta.topics[0]?.partitions.length ?? 0;
+  const p = typeof partition === 'number' ? partition : partition(count);
+  const [marks, byTime] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchTopicOffsetsByTimestamp(topic, timestamp)]);
+  const m = marks.find((x) => x.partition === p);
+  const t = byTime.find((x) => x.partition === p)?.offset;
+  const high = m?.high ?? '0';
+  return {
+    partition: p,
+    partitions: count,
+    low: m?.low ?? '0',
+    high,
+    fromTimestamp: t === undefined || t === '-1' ? high : t,
+  };
+}
+
+/** The committed offset of a group on one partition, or null. */
+export async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number): Promise<string | null> {
+  const res = await admin.fetchOffsets({groupId, topics: [topic]});
+  const o = res.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
+  return o === undefined || o === '-1' ? null : o;
+}
+
+export async function listTopicNames(admin: Admin): Promise<string[]> {
+  return admin.listTopics();
+}
