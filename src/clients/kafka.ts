@@ -764,3 +764,8 @@ export async function committedOffset(admin: Admin, groupId: string, topic: stri
 export async function listTopicNames(admin: Admin): Promise<string[]> {
   return admin.listTopics();
 }
+
+export async function partitionCount(admin: Admin, topic: string): Promise<number> {
+  const meta = await admin.fetchTopicMetadata({topics: [topic]});
+  return meta.topics[0]?.partitions.length ?? 0;
+}

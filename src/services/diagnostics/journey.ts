@@ -7,6 +7,7 @@ import {
   committedOffset,
   listTopicNames,
   lookupPartition,
+  partitionCount,
   readPartitionRange,
   readRecordAt,
   withAdmin,
@@ -84,12 +85,13 @@ export async function traceRecord(ctx: RunContext, table: string, keyText: strin
     const topics = await listTopicNames(admin);
     const topic = opts.topic ?? topics.find((t) => t.endsWith(`.${ns}.${name}`));
     if (!topic) return;
-    const sample = await sampleKey(ctx, admin, topic);
-    const keyBytes = serializeKey(source.key, source.keyTypes, sample);
+    const partitions = await partitionCount(admin, topic);
+    // the key's bytes decide the partition: learnt from a sample key of the topic (one record read) when it matters
+    const keyBytes = serializeKey(source.key, source.keyTypes, partitions > 1 ? await sampleKey(ctx, admin, topic) : undefined);
     const since = source.writeTimeMs !== undefined ? source.writeTimeMs - 60_000 : opts.sinceMs;
-    const look = await lookupPartition(admin, topic, (n) => partitionForKey(keyBytes, Math.max(n, 1)), since);
+    const look = await lookupPartition(admin, topic, partitionForKey(keyBytes, Math.max(partitions, 1)), since);
     const records = await readPartitionRange(ctx, topic, look.partition, look.fromTimestamp, look.high);
-    const events = records.filter((r) => r.key?.equals(keyBytes)).map(toEvent);
+    const events = records.filter((r) => sameKey(r.key, keyBytes, source.key)).map(toEvent);
     journey.kafka = {
       topic,
       partitions: look.partitions,
@@ -120,7 +122,7 @@ export async function traceRecord(ctx: RunContext, table: string, keyText: strin
       if (dlqTopic && topics.includes(dlqTopic)) {
         const first = events[0] ? Number(events[0].timestamp) : since;
         const d = await lookupPartition(admin, dlqTopic, (n) => partitionForKey(keyBytes, Math.max(n, 1)), first);
-        const dead = (await readPartitionRange(ctx, dlqTopic, d.partition, d.fromTimestamp, d.high)).filter((r) => r.key?.equals(keyBytes));
+        const dead = (await readPartitionRange(ctx, dlqTopic, d.partition, d.fromTimestamp, d.high)).filter((r) => sameKey(r.key, keyBytes, source.key));
         journey.dlq = {
           topic: dlqTopic,
           records: dead.map((r) => ({
@@ -321,6 +323,17 @@ export function serializeKey(key: Record<string, string>, types: Record<string, 
   }
   if (template && typeof template === 'object') return Buffer.from(JSON.stringify(fill(template as Record<string, unknown>)));
   return Buffer.from(JSON.stringify(Object.fromEntries(Object.keys(key).map((k) => [k, value(k)]))));
+}
+
+/** The same key: the same bytes, or (another serialization of it) the same values column by column. */
+export function sameKey(bytes: Buffer | null, expected: Buffer, key: Record<string, string>): boolean {
+  if (!bytes) return false;
+  if (bytes.equals(expected)) return true;
+  const v = decodePlain(bytes).value;
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  const cols = Object.keys(key);
+  return Object.keys(o).length === cols.length && cols.every((c) => o[c] !== undefined && o[c] !== null && String(o[c]) === key[c]);
 }
 
 function toEvent(m: ConsumedMessage): JourneyEvent {
