@@ -92,7 +92,9 @@ describe('trace helpers', () => {
     const lagging = {...base, sink: {...base.sink!, committed: '3', consumed: false}};
     assert.equal(verdict(lagging).state, 'in flight');
     const paused = {...lagging, sink: {...lagging.sink, state: 'PAUSED'}};
-    assert.deepEqual([verdict(paused).state, verdict(paused).hop], ['stuck', 'kafka → target']);
+    assert.deepEqual([verdict(paused).state, verdict(paused).hop], ['in flight', 'kafka → target']);
+    const failed = {...lagging, sink: {...lagging.sink, state: 'FAILED', cause: 'PSQLException: boom'}};
+    assert.deepEqual([verdict(failed).state, verdict(failed).reason], ['stuck', 'sink snk is FAILED: PSQLException: boom']);
     const dead = {...lagging, dlq: {topic: 'dlq', records: [{offset: '0', timestamp: '1', error: 'boom'}]}};
     assert.match(verdict(dead).reason, /dead-lettered to dlq@0: boom/);
     const deleted = {...base, kafka: {...base.kafka!, events: [{offset: '4', timestamp: '1', op: 'd'}]}, target: {table: 's.t', found: false}};

@@ -430,6 +430,8 @@ export function verdict(j: Journey): Journey['verdict'] {
   if (dead) return {state: 'stuck', hop: 'kafka → target', reason: `dead-lettered to ${j.dlq?.topic}@${dead.offset}: ${dead.error ?? 'no error header'}`};
   if (!j.sink) return {state: 'in flight', hop: 'kafka → target', reason: 'no sink connector reads this topic'};
   if (!j.sink.consumed) {
+    if (j.sink.state === 'PAUSED' || j.sink.state === 'STOPPED')
+      return {state: 'in flight', hop: 'kafka → target', reason: `sink ${j.sink.connector} is ${j.sink.state}: the event waits at offset ${last.offset} until it resumes`};
     if (j.sink.state !== 'RUNNING')
       return {state: 'stuck', hop: 'kafka → target', reason: `sink ${j.sink.connector} is ${j.sink.state}${j.sink.cause ? `: ${j.sink.cause}` : ''}`};
     const behind = j.sink.committed === null ? 'has committed nothing' : `is at offset ${j.sink.committed}, the event at ${last.offset}`;
