@@ -1,4 +1,5 @@
 import type {CheckResult, DoctorReport} from '../services/diagnostics/types.js';
+import type {FoundTraces, SpanRow, TraceView} from '../services/diagnostics/traces.js';
 import type {Journey} from '../services/diagnostics/journey.js';
 import type {WhyReport} from '../services/diagnostics/why.js';
 import {color, renderTable} from './render.js';
@@ -88,4 +89,33 @@ export function renderJourney(j: Journey, wide: boolean): string {
   const paint = v.state === 'in sync' ? c.green : v.state === 'in flight' ? c.yellow : c.red;
   out.push(`verdict: ${paint(v.state)}${v.hop ? ` at ${v.hop}` : ''}: ${v.reason}`);
   return out.join('\n');
+}
+
+/** A terminal waterfall: one line per span, indented by depth, a bar placed on the trace's time axis. */
+export function renderWaterfall(t: TraceView, width = 40): string {
+  const c = color();
+  const total = Math.max(t.durationUs, 1);
+  const label = (s: SpanRow) => `${'  '.repeat(s.depth)}${s.service ? `${s.service}: ` : ''}${s.name}`;
+  const labelWidth = Math.min(60, Math.max(...t.spans.map((s) => label(s).length)));
+  const lines = [`trace ${t.traceId} (${t.backend}): ${t.spans.length} span(s), ${ms(t.durationUs)}, started ${new Date(t.startUs / 1000).toISOString()}`];
+  for (const s of t.spans) {
+    const from = Math.floor((s.offsetUs / total) * width);
+    const len = Math.max(1, Math.round((s.durationUs / total) * width));
+    const bar = ' '.repeat(Math.min(from, width - 1)) + c.cyan('█'.repeat(Math.min(len, width - Math.min(from, width - 1))));
+    const name = label(s);
+    lines.push(`${(name.length > labelWidth ? `${name.slice(0, labelWidth - 1)}…` : name).padEnd(labelWidth)}  |${bar}${' '.repeat(Math.max(0, width - Math.min(from, width - 1) - Math.min(len, width - Math.min(from, width - 1))))}|  ${ms(s.durationUs)} +${ms(s.offsetUs)}`);
+  }
+  return lines.join('\n');
+}
+
+function ms(us: number): string {
+  return us >= 1_000_000 ? `${(us / 1_000_000).toFixed(2)} s` : `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+}
+
+export function renderFound(f: FoundTraces): string {
+  if (f.traces.length === 0) {
+    const events = f.journey.kafka?.events.length ?? 0;
+    return `no trace found for ${f.journey.table} (${Object.values(f.journey.key).join(', ')}): ${events} event(s) in Kafka, none of them in a trace (is the OpenTelemetry agent on the worker, and tracing on?)`;
+  }
+  return f.traces.map((t) => renderWaterfall(t)).join('\n\n');
 }
