@@ -465,7 +465,10 @@ cmd_zipkin() {  # zipkin up|down: only the trace backend (the rest of the stack 
   case ${1:-} in
     up) fetch_tracing; preflight_port_zipkin; ensure zipkin ;;
     down) stop_service zipkin ;;
-    *) die "usage: stack.sh zipkin up|down" ;;
+    restart-connect)  # Connect again, with the agent (connectors resume by themselves)
+      [ -f "$STACK/tracing/opentelemetry-javaagent-2.22.0.jar" ] || fetch_tracing
+      stop_service connect; ensure connect ;;
+    *) die "usage: stack.sh zipkin up|down|restart-connect" ;;
   esac
 }
 preflight_port_zipkin() {
@@ -546,6 +549,7 @@ usage: stack.sh <command>
   reset              down + delete data, logs, rendered configs (keeps downloads)
   fetch              download Maven artifacts / install Debian packages (idempotent)
   zipkin up|down     start/stop only the trace backend (Zipkin on 9411)
+  zipkin restart-connect  restart Kafka Connect with the OpenTelemetry agent (exporting to Zipkin)
 state dir: $STACK (override with STACK_DIR)
 EOF
 }

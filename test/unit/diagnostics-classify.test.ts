@@ -19,6 +19,8 @@ describe('connectors why: classification of recorded traces', () => {
     ['serialization', JDBC, 'serialization', /JsonParseException: Unrecognized token 'not'/],
     ['missing-table', JDBC, 'missing-table', /Could not find table: i23why\.i23why_notable/],
     ['missing-publication', PG, 'missing-publication', /Publication autocreation is disabled/],
+    // ActivateTracingSpan on a PostgreSQL source without the OpenTelemetry API jars in its plugin directory
+    ['missing-library', PG, 'missing-library', /ClassNotFoundException: io\.opentelemetry\.context\.propagation\.TextMapGetter/],
     // Hibernate hides the JDBC driver's reason: the trace alone says "connection", the probe decides
     ['auth', JDBC, 'database-connection', /Unable to determine Dialect/],
     ['unreachable', JDBC, 'database-connection', /Unable to determine Dialect/],
@@ -58,6 +60,11 @@ describe('connectors why: classification of recorded traces', () => {
   it('classifies an out-of-memory error (a JVM message no test may provoke on the shared worker)', () => {
     const trace = 'org.apache.kafka.connect.errors.ConnectException: boom\n\tat x.y(Z.java:1)\nCaused by: java.lang.OutOfMemoryError: Java heap space\n\tat a.b(C.java:2)';
     assert.equal(classifyTrace(trace, JDBC).kind, 'out-of-memory');
+  });
+
+  it('a schema evolution the sink cannot apply is a schema incompatibility (root cause seen on the shared inventory-sink)', () => {
+    const trace = "org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask due to unrecoverable exception.\n\tat x.y(Z.java:1)\nCaused by: java.sql.SQLException: Cannot ALTER table 'customers' because field 'first_name' is not optional but has no default value\n\tat a.b(C.java:2)";
+    assert.equal(classifyTrace(trace, JDBC).kind, 'schema-incompatible');
   });
 
   it('an unknown failure says so and keeps the deepest cause', () => {

@@ -21,6 +21,7 @@ export type FailureKind =
   | 'schema-incompatible'
   | 'serialization'
   | 'missing-topic'
+  | 'missing-library'
   | 'timeout'
   | 'unknown';
 
@@ -113,7 +114,7 @@ const RULES: Rule[] = [
   },
   {
     kind: 'schema-incompatible',
-    test: /is of type .* but expression is of type|column "[^"]+" of relation "[^"]+" does not exist|SQLGrammarException|incompatible with an earlier schema|Schema being registered is incompatible|Incompatible schema|cannot be cast to|invalid input syntax for type/i,
+    test: /is of type .* but expression is of type|Cannot ALTER table .* because field|column "[^"]+" of relation "[^"]+" does not exist|SQLGrammarException|incompatible with an earlier schema|Schema being registered is incompatible|Incompatible schema|cannot be cast to|invalid input syntax for type/i,
     fix: 'The record schema does not fit the target (a column type or a missing column): evolve the target table (ALTER TABLE), set schema.evolution=basic for new columns, or cast with an SMT (Cast$Value); check the registry compatibility for the subject.',
     logger: pluginLogger,
   },
@@ -134,6 +135,12 @@ const RULES: Rule[] = [
     test: /Topic .* not present in metadata|UnknownTopicOrPartitionException/i,
     fix: 'Create the topic, or allow auto-creation (topic.creation.* for sources, auto.create.topics.enable on the broker).',
     logger: () => 'org.apache.kafka.clients',
+  },
+  {
+    kind: 'missing-library',
+    test: /NoClassDefFoundError|ClassNotFoundException|tracing libraries not available/,
+    fix: "A class the plugin (or one of its transforms/converters) needs is not on its classpath: put the jar into the plugin's directory under plugin.path (for Debezium's ActivateTracingSpan: the OpenTelemetry API jars) and restart the workers.",
+    logger: () => 'org.apache.kafka.connect.runtime.isolation',
   },
   {
     kind: 'timeout',
