@@ -741,7 +741,10 @@ export async function lookupPartition(
   const meta = await admin.fetchTopicMetadata({topics: [topic]});
   const count = meta.topics[0]?.partitions.length ?? 0;
   const p = typeof partition === 'number' ? partition : partition(count);
-  const [marks, byTime] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchTopicOffsetsByTimestamp(topic, timestamp)]);
+  const [marks, byTime] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
+  ]);
   const m = marks.find((x) => x.partition === p);
   const t = byTime.find((x) => x.partition === p)?.offset;
   const high = m?.high ?? '0';
@@ -755,7 +758,12 @@ export async function lookupPartition(
 }
 
 /** The committed offset of a group on one partition, or null. */
-export async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number): Promise<string | null> {
+export async function committedOffset(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<string | null> {
   const res = await admin.fetchOffsets({groupId, topics: [topic]});
   const o = res.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
   return o === undefined || o === '-1' ? null : o;

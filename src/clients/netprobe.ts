@@ -1,7 +1,7 @@
-import {readFileSync} from 'node:fs';
 import {lookup} from 'node:dns/promises';
+import {readFileSync} from 'node:fs';
 import {connect as netConnect} from 'node:net';
-import {checkServerIdentity, connect as tlsConnect, type PeerCertificate} from 'node:tls';
+import {checkServerIdentity, type PeerCertificate, connect as tlsConnect} from 'node:tls';
 
 /**
  * The layers under every service protocol, probed one by one (cdcctl doctor): name resolution, a TCP

@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import type {TracingConfig} from '../config/schema.js';
-import {ServiceError} from '../errors.js';
+import {ConfigError, ServiceError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
 import {HttpClient, pathSegment} from './http.js';
-import {ConfigError} from '../errors.js';
 
 /**
  * The trace backend of a context (`tracing: {url, kind}`): Zipkin's API v2 or Jaeger's query API,
@@ -105,7 +104,10 @@ export class TracingClient {
   /** The spans of one trace; [] when the backend does not know the id. */
   async trace(id: string): Promise<TraceSpan[]> {
     try {
-      if (this.kind === 'zipkin') return fromZipkin(await this.http.get(`api/v2/trace/${pathSegment(id, 'trace id')}`, undefined, {expect: zipkinTrace}));
+      if (this.kind === 'zipkin')
+        return fromZipkin(
+          await this.http.get(`api/v2/trace/${pathSegment(id, 'trace id')}`, undefined, {expect: zipkinTrace}),
+        );
       const res = await this.http.get(`api/traces/${pathSegment(id, 'trace id')}`, undefined, {expect: jaegerAnswer});
       return (res.data ?? []).flatMap(fromJaeger);
     } catch (err) {
@@ -121,7 +123,9 @@ export class TracingClient {
       const res = await this.http.get(
         'api/v2/traces',
         {
-          annotationQuery: Object.entries(q.tags).map(([k, v]) => `${k}=${v}`).join(' and '),
+          annotationQuery: Object.entries(q.tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' and '),
           serviceName: q.service,
           lookback: q.lookbackMs,
           endTs: Math.floor(endUs / 1000),
@@ -133,7 +137,13 @@ export class TracingClient {
     }
     const res = await this.http.get(
       'api/traces',
-      {service: q.service ?? '', tags: JSON.stringify(q.tags), start: endUs - q.lookbackMs * 1000, end: endUs, limit: q.limit},
+      {
+        service: q.service ?? '',
+        tags: JSON.stringify(q.tags),
+        start: endUs - q.lookbackMs * 1000,
+        end: endUs,
+        limit: q.limit,
+      },
       {expect: jaegerAnswer},
     );
     return (res.data ?? []).map(fromJaeger);

@@ -7,7 +7,8 @@ import {DEFAULT_CHECK_TIMEOUT_MS, doctor} from '../services/diagnostics/doctor.j
 import type {DoctorReport} from '../services/diagnostics/types.js';
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
-  static override summary = 'Check every endpoint of the context and the CDC prerequisites; ok / warn / fail with a hint.';
+  static override summary =
+    'Check every endpoint of the context and the CDC prerequisites; ok / warn / fail with a hint.';
   static override description = withExitCodes(
     [
       'Per endpoint (Connect, Schema Registry, Alertmanager, Prometheus, Pushgateway, Kafka brokers, PostgreSQL,',
@@ -23,8 +24,13 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   );
   static override flags = {
     output: outputFlag,
-    'check-timeout': timerFlag({summary: `Deadline of each check, e.g. 2s (default ${DEFAULT_CHECK_TIMEOUT_MS / 1000}s).`}),
-    only: Flags.option({summary: 'Run only the endpoint checks or only the CDC prerequisites.', options: ['endpoints', 'cdc'] as const})(),
+    'check-timeout': timerFlag({
+      summary: `Deadline of each check, e.g. 2s (default ${DEFAULT_CHECK_TIMEOUT_MS / 1000}s).`,
+    }),
+    only: Flags.option({
+      summary: 'Run only the endpoint checks or only the CDC prerequisites.',
+      options: ['endpoints', 'cdc'] as const,
+    })(),
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

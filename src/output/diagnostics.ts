@@ -1,6 +1,6 @@
-import type {CheckResult, DoctorReport} from '../services/diagnostics/types.js';
-import type {FoundTraces, SpanRow, TraceView} from '../services/diagnostics/traces.js';
 import type {Journey} from '../services/diagnostics/journey.js';
+import type {FoundTraces, SpanRow, TraceView} from '../services/diagnostics/traces.js';
+import type {CheckResult, DoctorReport} from '../services/diagnostics/types.js';
 import type {WhyReport} from '../services/diagnostics/why.js';
 import {color, renderTable} from './render.js';
 
@@ -78,12 +78,18 @@ export function renderJourney(j: Journey, wide: boolean): string {
       );
     }
   } else out.push('  kafka: no change topic found for this table');
-  if (j.dlq) out.push(`  dlq ${j.dlq.topic}: ${j.dlq.records.length ? j.dlq.records.map((r) => `@${r.offset} ${r.error ?? ''}`).join('; ') : 'nothing for this key'}`);
+  if (j.dlq)
+    out.push(
+      `  dlq ${j.dlq.topic}: ${j.dlq.records.length ? j.dlq.records.map((r) => `@${r.offset} ${r.error ?? ''}`).join('; ') : 'nothing for this key'}`,
+    );
   if (j.sink)
     out.push(
       `  sink ${j.sink.connector} (${j.sink.state}): group ${j.sink.group} at ${j.sink.committed ?? 'nothing committed'}${j.sink.consumed ? ', consumed the last event' : ''}`,
     );
-  if (j.target) out.push(`  target ${j.target.table}: ${j.target.found ? 'row found' : 'no row'}${j.target.differs?.length ? `, differs in ${j.target.differs.join(', ')}` : ''}`);
+  if (j.target)
+    out.push(
+      `  target ${j.target.table}: ${j.target.found ? 'row found' : 'no row'}${j.target.differs?.length ? `, differs in ${j.target.differs.join(', ')}` : ''}`,
+    );
   if (wide && j.target?.row) out.push(`    ${JSON.stringify(j.target.row)}`);
   const v = j.verdict;
   const paint = v.state === 'in sync' ? c.green : v.state === 'in flight' ? c.yellow : c.red;
@@ -97,13 +103,18 @@ export function renderWaterfall(t: TraceView, width = 40): string {
   const total = Math.max(t.durationUs, 1);
   const label = (s: SpanRow) => `${'  '.repeat(s.depth)}${s.service ? `${s.service}: ` : ''}${s.name}`;
   const labelWidth = Math.min(60, Math.max(...t.spans.map((s) => label(s).length)));
-  const lines = [`trace ${t.traceId} (${t.backend}): ${t.spans.length} span(s), ${ms(t.durationUs)}, started ${new Date(t.startUs / 1000).toISOString()}`];
+  const lines = [
+    `trace ${t.traceId} (${t.backend}): ${t.spans.length} span(s), ${ms(t.durationUs)}, started ${new Date(t.startUs / 1000).toISOString()}`,
+  ];
   for (const s of t.spans) {
     const from = Math.floor((s.offsetUs / total) * width);
     const len = Math.max(1, Math.round((s.durationUs / total) * width));
-    const bar = ' '.repeat(Math.min(from, width - 1)) + c.cyan('█'.repeat(Math.min(len, width - Math.min(from, width - 1))));
+    const bar =
+      ' '.repeat(Math.min(from, width - 1)) + c.cyan('█'.repeat(Math.min(len, width - Math.min(from, width - 1))));
     const name = label(s);
-    lines.push(`${(name.length > labelWidth ? `${name.slice(0, labelWidth - 1)}…` : name).padEnd(labelWidth)}  |${bar}${' '.repeat(Math.max(0, width - Math.min(from, width - 1) - Math.min(len, width - Math.min(from, width - 1))))}|  ${ms(s.durationUs)} +${ms(s.offsetUs)}`);
+    lines.push(
+      `${(name.length > labelWidth ? `${name.slice(0, labelWidth - 1)}…` : name).padEnd(labelWidth)}  |${bar}${' '.repeat(Math.max(0, width - Math.min(from, width - 1) - Math.min(len, width - Math.min(from, width - 1))))}|  ${ms(s.durationUs)} +${ms(s.offsetUs)}`,
+    );
   }
   return lines.join('\n');
 }

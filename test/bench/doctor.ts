@@ -46,7 +46,11 @@ report(
   `doctor on ${process.version}, ${(await import('node:os')).cpus().length} cores, load ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`,
   [bare, floor, doc],
   [
-    {name: 'doctor ≤ 1500 ms wall', ok: doc.medianMs <= 1500, detail: `${doc.medianMs.toFixed(0)} ms (p90 ${doc.p90Ms.toFixed(0)} ms)`},
+    {
+      name: 'doctor ≤ 1500 ms wall',
+      ok: doc.medianMs <= 1500,
+      detail: `${doc.medianMs.toFixed(0)} ms (p90 ${doc.p90Ms.toFixed(0)} ms)`,
+    },
     {
       name: 'doctor vs the process floor (for reference)',
       ok: true,

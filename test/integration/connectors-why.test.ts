@@ -26,7 +26,11 @@ const SINK = {
   'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
 };
 const CASES = {
-  [`${P}-auth`]: {config: {...SINK, 'connection.password': 'wrong'}, kind: 'auth', cause: /password authentication failed/},
+  [`${P}-auth`]: {
+    config: {...SINK, 'connection.password': 'wrong'},
+    kind: 'auth',
+    cause: /password authentication failed/,
+  },
   [`${P}-down`]: {
     config: {...SINK, 'connection.url': 'jdbc:postgresql://127.0.0.1:5499/target'},
     kind: 'unreachable-database',

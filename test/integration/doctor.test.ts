@@ -37,7 +37,9 @@ interface Report {
 let skip: string | undefined;
 
 function find(r: Report, target: string, check: string | RegExp): Check | undefined {
-  return r.checks.find((c) => c.target === target && (typeof check === 'string' ? c.check === check : check.test(c.check)));
+  return r.checks.find(
+    (c) => c.target === target && (typeof check === 'string' ? c.check === check : check.test(c.check)),
+  );
 }
 
 async function doctor(extra: string[], contextLines: string[] = []): Promise<{code: number; report: Report}> {
@@ -57,7 +59,23 @@ function expiredCert(): {key: string; cert: string} {
   );
   const run = (args: string[]) => execFileSync('openssl', args, {cwd: dir, stdio: 'pipe'});
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'req.pem', '-subj', '/CN=localhost']);
-  run(['ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', 'key.pem', '-in', 'req.pem', '-out', 'cert.pem', '-startdate', '20200101000000Z', '-enddate', '20200201000000Z']);
+  run([
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-selfsign',
+    '-keyfile',
+    'key.pem',
+    '-in',
+    'req.pem',
+    '-out',
+    'cert.pem',
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200201000000Z',
+  ]);
   return {key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem')};
 }
 
@@ -89,12 +107,16 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
     });
     assert.ok(put.status < 300, JSON.stringify(put.body));
     await eventually(
-      async () => (await sql('target', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [SLOT])).length === 1,
+      async () =>
+        (await sql('target', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [SLOT])).length ===
+        1,
       90_000,
       1000,
     );
     const cass = await cassandraClient();
-    await cass.execute(`CREATE KEYSPACE IF NOT EXISTS ${P} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await cass.execute(
+      `CREATE KEYSPACE IF NOT EXISTS ${P} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
     await cass.execute(`CREATE TABLE IF NOT EXISTS ${P}.t (id int PRIMARY KEY, v text) WITH cdc = true`);
     await cass.shutdown();
   });
@@ -105,7 +127,11 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
     await deleteConnectors([SOURCE]);
     await eventually(
       async () => {
-        await sql('target', 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [SLOT]);
+        await sql(
+          'target',
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+          [SLOT],
+        );
         return true;
       },
       30_000,
@@ -132,8 +158,19 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
       [],
     );
     assert.equal(code, 0);
-    for (const target of ['connect', 'kafka cluster', 'postgres', 'cassandra', 'prometheus', 'alertmanager', 'pushgateway']) {
-      assert.ok(report.checks.some((c) => c.target === target && c.status === 'ok'), `${target} checked`);
+    for (const target of [
+      'connect',
+      'kafka cluster',
+      'postgres',
+      'cassandra',
+      'prometheus',
+      'alertmanager',
+      'pushgateway',
+    ]) {
+      assert.ok(
+        report.checks.some((c) => c.target === target && c.status === 'ok'),
+        `${target} checked`,
+      );
     }
     assert.match(find(report, 'postgres', 'version')?.detail ?? '', /PostgreSQL 15/);
     assert.match(find(report, 'cassandra', 'version')?.detail ?? '', /Cassandra 5/);
@@ -142,7 +179,10 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
 
   it("the test's own source passes its prerequisites", async (t) => {
     if (skip) return t.skip(skip);
-    const {report} = await doctor(['--only', 'cdc'], ['reconcile: {tables: [{cassandra: ' + `${P}.t, postgres: ${P}.items, key: [id]}]}`]);
+    const {report} = await doctor(
+      ['--only', 'cdc'],
+      ['reconcile: {tables: [{cassandra: ' + `${P}.t, postgres: ${P}.items, key: [id]}]}`],
+    );
     const src = `source ${SOURCE}`;
     assert.equal(find(report, src, 'wal_level')?.status, 'ok');
     assert.equal(find(report, src, 'replication privilege')?.status, 'ok');
@@ -151,10 +191,14 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
     assert.equal(find(report, src, `replica identity ${P}.items`)?.status, 'ok');
     assert.equal(find(report, `cassandra table ${P}.t`, 'cdc')?.status, 'ok');
     assert.equal(find(report, `connector ${SOURCE}`, 'plugins')?.status, 'ok');
-    await eventually(async () => {
-      const r = (await doctor(['--only', 'cdc'])).report;
-      return find(r, `topic ${P}.${P}.items`, 'change')?.status === 'ok';
-    }, 60_000, 2000);
+    await eventually(
+      async () => {
+        const r = (await doctor(['--only', 'cdc'])).report;
+        return find(r, `topic ${P}.${P}.items`, 'change')?.status === 'ok';
+      },
+      60_000,
+      2000,
+    );
   });
 
   it('a table without a key and REPLICA IDENTITY NOTHING fails with the ALTER TABLE hint', async (t) => {
@@ -166,7 +210,10 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
     assert.match(c?.hint ?? '', /REPLICA IDENTITY FULL/);
     assert.equal(code, 3);
     await sql('target', `ALTER TABLE ${P}.nokey REPLICA IDENTITY FULL`);
-    assert.equal(find((await doctor(['--only', 'cdc'])).report, `source ${SOURCE}`, `replica identity ${P}.nokey`)?.status, 'ok');
+    assert.equal(
+      find((await doctor(['--only', 'cdc'])).report, `source ${SOURCE}`, `replica identity ${P}.nokey`)?.status,
+      'ok',
+    );
   });
 
   it('cdc disabled on a captured Cassandra table fails with the ALTER TABLE hint', async (t) => {
@@ -174,7 +221,10 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
     const cass = await cassandraClient();
     await cass.execute(`ALTER TABLE ${P}.t WITH cdc = false`);
     await cass.shutdown();
-    const {code, report} = await doctor(['--only', 'cdc'], [`reconcile: {tables: [{cassandra: ${P}.t, postgres: ${P}.items, key: [id]}]}`]);
+    const {code, report} = await doctor(
+      ['--only', 'cdc'],
+      [`reconcile: {tables: [{cassandra: ${P}.t, postgres: ${P}.items, key: [id]}]}`],
+    );
     const c = find(report, `cassandra table ${P}.t`, 'cdc');
     assert.equal(c?.status, 'fail');
     assert.match(c?.hint ?? '', /WITH cdc = true/);
@@ -240,7 +290,10 @@ describe('doctor on the real stack', {timeout: 300_000}, () => {
     await new Promise<void>((r) => tlsServer?.listen(0, '127.0.0.1', r));
     const port = (tlsServer.address() as AddressInfo).port;
     const cfg = stackConfig();
-    writeFileSync(cfg.path, `current-context: tls\ncontexts:\n  tls:\n    prometheus: {url: "https://localhost:${port}"}\n`);
+    writeFileSync(
+      cfg.path,
+      `current-context: tls\ncontexts:\n  tls:\n    prometheus: {url: "https://localhost:${port}"}\n`,
+    );
     const r = await runCli(['doctor', '--json'], {env: cfg.env});
     const report = json<Report>(r);
     const tls = find(report, 'prometheus', 'tls');

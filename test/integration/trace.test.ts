@@ -62,7 +62,9 @@ describe('trace on the real stack', {timeout: 300_000}, () => {
     });
     assert.ok(put.status < 300, JSON.stringify(put.body));
     await eventually(
-      async () => (await sql('inventory', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [`${P}_slot`])).length === 1,
+      async () =>
+        (await sql('inventory', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [`${P}_slot`]))
+          .length === 1,
       90_000,
       1000,
     );
@@ -99,7 +101,11 @@ describe('trace on the real stack', {timeout: 300_000}, () => {
     await deleteConnectors([SINK, SOURCE]);
     await eventually(
       async () => {
-        await sql('inventory', 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`${P}_slot`]);
+        await sql(
+          'inventory',
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+          [`${P}_slot`],
+        );
         return true;
       },
       30_000,
@@ -118,10 +124,14 @@ describe('trace on the real stack', {timeout: 300_000}, () => {
   it('a replicated row is in sync, its event found in the partition murmur2 gives its key', async (t) => {
     if (skip) return t.skip(skip);
     await sql('inventory', `INSERT INTO "${TABLE}" VALUES (1, '5')`);
-    const {code, j} = await eventually(async () => {
-      const r = await trace('1');
-      return r.j.verdict.state === 'in sync' ? r : undefined;
-    }, 90_000, 1500);
+    const {code, j} = await eventually(
+      async () => {
+        const r = await trace('1');
+        return r.j.verdict.state === 'in sync' ? r : undefined;
+      },
+      90_000,
+      1500,
+    );
     assert.equal(code, 0);
     assert.equal(j.kafka?.partitions, 3);
     assert.equal(j.kafka?.events.length, 1);
@@ -138,12 +148,22 @@ describe('trace on the real stack', {timeout: 300_000}, () => {
   it('with the sink paused, a fresh change is in flight', async (t) => {
     if (skip) return t.skip(skip);
     await connectRaw('PUT', `/connectors/${SINK}/pause`);
-    await eventually(async () => ((await connectRaw('GET', `/connectors/${SINK}/status`)).body as {connector: {state: string}}).connector.state === 'PAUSED', 30_000, 500);
+    await eventually(
+      async () =>
+        ((await connectRaw('GET', `/connectors/${SINK}/status`)).body as {connector: {state: string}}).connector
+          .state === 'PAUSED',
+      30_000,
+      500,
+    );
     await sql('inventory', `UPDATE "${TABLE}" SET qty = '6' WHERE id = 1`);
-    const {code, j} = await eventually(async () => {
-      const r = await trace('1');
-      return r.j.kafka?.events.length === 2 ? r : undefined;
-    }, 60_000, 1500);
+    const {code, j} = await eventually(
+      async () => {
+        const r = await trace('1');
+        return r.j.kafka?.events.length === 2 ? r : undefined;
+      },
+      60_000,
+      1500,
+    );
     assert.equal(j.verdict.state, 'in flight');
     assert.match(j.verdict.reason, /PAUSED/);
     assert.equal(code, 3);
@@ -154,10 +174,14 @@ describe('trace on the real stack', {timeout: 300_000}, () => {
   it('a change the sink cannot write is found in the DLQ with its error', async (t) => {
     if (skip) return t.skip(skip);
     await sql('inventory', `INSERT INTO "${TABLE}" VALUES (2, 'not-a-number')`);
-    const {code, j} = await eventually(async () => {
-      const r = await trace('2');
-      return r.j.dlq?.records.length ? r : undefined;
-    }, 90_000, 1500);
+    const {code, j} = await eventually(
+      async () => {
+        const r = await trace('2');
+        return r.j.dlq?.records.length ? r : undefined;
+      },
+      90_000,
+      1500,
+    );
     assert.equal(j.verdict.state, 'stuck');
     assert.match(j.verdict.reason, new RegExp(`dead-lettered to ${DLQ}@\\d+: .+`));
     assert.equal(code, 3);

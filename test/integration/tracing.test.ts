@@ -62,7 +62,9 @@ describe('traces on the real Zipkin', {timeout: 240_000}, () => {
     });
     assert.ok(put.status < 300, JSON.stringify(put.body));
     await eventually(
-      async () => (await sql('inventory', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [`${P}_slot`])).length === 1,
+      async () =>
+        (await sql('inventory', 'SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active', [`${P}_slot`]))
+          .length === 1,
       90_000,
       1000,
     );
@@ -74,7 +76,11 @@ describe('traces on the real Zipkin', {timeout: 240_000}, () => {
     await deleteConnectors([SOURCE]);
     await eventually(
       async () => {
-        await sql('inventory', 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`${P}_slot`]);
+        await sql(
+          'inventory',
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+          [`${P}_slot`],
+        );
         return true;
       },
       30_000,
@@ -93,7 +99,10 @@ describe('traces on the real Zipkin', {timeout: 240_000}, () => {
     if (skip) return t.skip(skip);
     const found = await eventually(
       async () => {
-        const r = await runCli(['trace', 'find', '--table', `public.${TABLE}`, '--key', '1', '--lookback', '10m', '--json'], {env: cfg.env});
+        const r = await runCli(
+          ['trace', 'find', '--table', `public.${TABLE}`, '--key', '1', '--lookback', '10m', '--json'],
+          {env: cfg.env},
+        );
         const f = json<Found>(r);
         return r.code === 0 && f.traces.length > 0 ? f : undefined;
       },
@@ -102,7 +111,9 @@ describe('traces on the real Zipkin', {timeout: 240_000}, () => {
     );
     const event = found.journey.kafka?.events[0];
     assert.ok(event, 'the change event was found in Kafka');
-    const producer = found.traces[0]?.spans.find((s) => s.kind === 'PRODUCER' && s.tags['messaging.destination.name'] === found.journey.kafka?.topic);
+    const producer = found.traces[0]?.spans.find(
+      (s) => s.kind === 'PRODUCER' && s.tags['messaging.destination.name'] === found.journey.kafka?.topic,
+    );
     assert.ok(producer, JSON.stringify(found.traces[0]?.spans.map((s) => s.name)));
     assert.equal(producer.tags['messaging.kafka.message.offset'], event.offset);
     assert.equal(producer.tags['messaging.destination.partition.id'], String(found.journey.kafka?.partition));

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
+import {skewMs, skewStatus} from '../../src/services/diagnostics/checks.js';
 import {classifyTrace, exceptionChain, refineConnection} from '../../src/services/diagnostics/classify.js';
 import {parseSize, tableFilter} from '../../src/services/diagnostics/prereqs.js';
-import {skewMs, skewStatus} from '../../src/services/diagnostics/checks.js';
 import {repoRoot} from '../helpers.js';
 
 /** Traces recorded from real failed tasks on the local stack by test/fixtures/why/record.ts. */
@@ -14,13 +14,28 @@ const PG = 'io.debezium.connector.postgresql.PostgresConnector';
 
 describe('connectors why: classification of recorded traces', () => {
   const cases: Array<[string, string, string, RegExp]> = [
-    ['constraint-violation', JDBC, 'constraint-violation', /duplicate key value violates unique constraint "i23why_dup_pkey"/],
-    ['schema-incompatible', JDBC, 'schema-incompatible', /column "name" is of type integer but expression is of type character varying/],
+    [
+      'constraint-violation',
+      JDBC,
+      'constraint-violation',
+      /duplicate key value violates unique constraint "i23why_dup_pkey"/,
+    ],
+    [
+      'schema-incompatible',
+      JDBC,
+      'schema-incompatible',
+      /column "name" is of type integer but expression is of type character varying/,
+    ],
     ['serialization', JDBC, 'serialization', /JsonParseException: Unrecognized token 'not'/],
     ['missing-table', JDBC, 'missing-table', /Could not find table: i23why\.i23why_notable/],
     ['missing-publication', PG, 'missing-publication', /Publication autocreation is disabled/],
     // ActivateTracingSpan on a PostgreSQL source without the OpenTelemetry API jars in its plugin directory
-    ['missing-library', PG, 'missing-library', /ClassNotFoundException: io\.opentelemetry\.context\.propagation\.TextMapGetter/],
+    [
+      'missing-library',
+      PG,
+      'missing-library',
+      /ClassNotFoundException: io\.opentelemetry\.context\.propagation\.TextMapGetter/,
+    ],
     // Hibernate hides the JDBC driver's reason: the trace alone says "connection", the probe decides
     ['auth', JDBC, 'database-connection', /Unable to determine Dialect/],
     ['unreachable', JDBC, 'database-connection', /Unable to determine Dialect/],
@@ -38,7 +53,10 @@ describe('connectors why: classification of recorded traces', () => {
   it('names the plugin logger of the connector class', () => {
     assert.equal(classifyTrace(fixture('missing-table'), JDBC).logger, 'io.debezium.connector.jdbc');
     assert.equal(classifyTrace(fixture('missing-publication'), PG).logger, 'io.debezium.connector.postgresql');
-    assert.equal(classifyTrace(fixture('serialization'), JDBC).logger, 'org.apache.kafka.connect.runtime.WorkerSinkTask');
+    assert.equal(
+      classifyTrace(fixture('serialization'), JDBC).logger,
+      'org.apache.kafka.connect.runtime.WorkerSinkTask',
+    );
   });
 
   it('the chain keeps the outermost exception first and every cause', () => {
@@ -58,17 +76,22 @@ describe('connectors why: classification of recorded traces', () => {
   });
 
   it('classifies an out-of-memory error (a JVM message no test may provoke on the shared worker)', () => {
-    const trace = 'org.apache.kafka.connect.errors.ConnectException: boom\n\tat x.y(Z.java:1)\nCaused by: java.lang.OutOfMemoryError: Java heap space\n\tat a.b(C.java:2)';
+    const trace =
+      'org.apache.kafka.connect.errors.ConnectException: boom\n\tat x.y(Z.java:1)\nCaused by: java.lang.OutOfMemoryError: Java heap space\n\tat a.b(C.java:2)';
     assert.equal(classifyTrace(trace, JDBC).kind, 'out-of-memory');
   });
 
   it('a schema evolution the sink cannot apply is a schema incompatibility (root cause seen on the shared inventory-sink)', () => {
-    const trace = "org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask due to unrecoverable exception.\n\tat x.y(Z.java:1)\nCaused by: java.sql.SQLException: Cannot ALTER table 'customers' because field 'first_name' is not optional but has no default value\n\tat a.b(C.java:2)";
+    const trace =
+      "org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask due to unrecoverable exception.\n\tat x.y(Z.java:1)\nCaused by: java.sql.SQLException: Cannot ALTER table 'customers' because field 'first_name' is not optional but has no default value\n\tat a.b(C.java:2)";
     assert.equal(classifyTrace(trace, JDBC).kind, 'schema-incompatible');
   });
 
   it('an unknown failure says so and keeps the deepest cause', () => {
-    const c = classifyTrace('java.lang.IllegalStateException: odd\n\tat a.b(C.java:1)\nCaused by: java.lang.RuntimeException: deeper', JDBC);
+    const c = classifyTrace(
+      'java.lang.IllegalStateException: odd\n\tat a.b(C.java:1)\nCaused by: java.lang.RuntimeException: deeper',
+      JDBC,
+    );
     assert.equal(c.kind, 'unknown');
     assert.match(c.rootCause, /deeper/);
   });

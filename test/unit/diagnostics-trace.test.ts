@@ -31,8 +31,14 @@ describe('murmur2 partitioner', () => {
     for (let i = 0; i < 500; i++) {
       const key = randomBytes(1 + (i % 40));
       const n = 1 + (i % 13);
-      const partitionMetadata = Array.from({length: n}, (_, p) => ({partitionId: p, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0}));
-      assert.equal(partitionForKey(key, n), partitioner({topic: 't', partitionMetadata, message: {key}}));
+      const partitionMetadata = Array.from({length: n}, (_, p) => ({
+        partitionId: p,
+        leader: 0,
+        replicas: [0],
+        isr: [0],
+        partitionErrorCode: 0,
+      }));
+      assert.equal(partitionForKey(key, n), partitioner({topic: 't', partitionMetadata, message: {key, value: null}}));
     }
   });
 });
@@ -70,7 +76,10 @@ describe('trace helpers', () => {
       'collection.name.format': 'cdc_demo.${topic}',
     };
     assert.equal(targetTable(cfg, 'cassandra.cdc_demo.orders', 'cdc_demo', 'orders'), 'cdc_demo.orders');
-    assert.equal(targetTable({'collection.name.format': '${source.table}'}, 'inventory.public.customers', 'public', 'customers'), 'customers');
+    assert.equal(
+      targetTable({'collection.name.format': '${source.table}'}, 'inventory.public.customers', 'public', 'customers'),
+      'customers',
+    );
   });
 
   it('compares the last event with the target row as text', () => {
@@ -82,7 +91,16 @@ describe('trace helpers', () => {
     table: 's.t',
     key: {id: '1'},
     source: {kind: 'postgres', found: true},
-    kafka: {topic: 'p.s.t', partitions: 1, partition: 0, keyBytes: '{}', from: '0', to: '5', since: 'x', events: [{offset: '4', timestamp: '1', op: 'c', after: {id: 1}}]},
+    kafka: {
+      topic: 'p.s.t',
+      partitions: 1,
+      partition: 0,
+      keyBytes: '{}',
+      from: '0',
+      to: '5',
+      since: 'x',
+      events: [{offset: '4', timestamp: '1', op: 'c', after: {id: 1}}],
+    },
     sink: {connector: 'snk', state: 'RUNNING', group: 'connect-snk', committed: '5', consumed: true},
     target: {table: 's.t', found: true, row: {id: 1}, differs: []},
     verdict: {state: 'not found', reason: ''},
@@ -94,10 +112,17 @@ describe('trace helpers', () => {
     const paused = {...lagging, sink: {...lagging.sink, state: 'PAUSED'}};
     assert.deepEqual([verdict(paused).state, verdict(paused).hop], ['in flight', 'kafka → target']);
     const failed = {...lagging, sink: {...lagging.sink, state: 'FAILED', cause: 'PSQLException: boom'}};
-    assert.deepEqual([verdict(failed).state, verdict(failed).reason], ['stuck', 'sink snk is FAILED: PSQLException: boom']);
+    assert.deepEqual(
+      [verdict(failed).state, verdict(failed).reason],
+      ['stuck', 'sink snk is FAILED: PSQLException: boom'],
+    );
     const dead = {...lagging, dlq: {topic: 'dlq', records: [{offset: '0', timestamp: '1', error: 'boom'}]}};
     assert.match(verdict(dead).reason, /dead-lettered to dlq@0: boom/);
-    const deleted = {...base, kafka: {...base.kafka!, events: [{offset: '4', timestamp: '1', op: 'd'}]}, target: {table: 's.t', found: false}};
+    const deleted = {
+      ...base,
+      kafka: {...base.kafka!, events: [{offset: '4', timestamp: '1', op: 'd'}]},
+      target: {table: 's.t', found: false},
+    };
     assert.equal(verdict(deleted).reason, 'deleted at both ends');
     const filtered = {...base, target: {table: 's.t', found: false}};
     assert.match(verdict(filtered).reason, /filtered by an SMT/);

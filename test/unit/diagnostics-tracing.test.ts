@@ -16,7 +16,10 @@ import {repoRoot, scriptedServer} from '../helpers.js';
  */
 const JAEGER = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'tracing', 'jaeger-trace.json'), 'utf8'));
 const client = (url: string) =>
-  new TracingClient('jaeger', new HttpClient({service: 'Jaeger query', endpoint: {url}, timeoutMs: 2000, retry: {maxAttempts: 1}}));
+  new TracingClient(
+    'jaeger',
+    new HttpClient({service: 'Jaeger query', endpoint: {url}, timeoutMs: 2000, retry: {maxAttempts: 1}}),
+  );
 
 describe('Jaeger query API', () => {
   it('reads /api/traces/{id} into spans: parents from CHILD_OF (else the first reference), services from processes', async () => {
@@ -41,7 +44,13 @@ describe('Jaeger query API', () => {
           [3, 'inventory.public.customers process'],
         ],
       );
-      const text = renderWaterfall({traceId: 'x', backend: 'jaeger', startUs: tree[0]!.startUs, durationUs: 723_000, spans: tree});
+      const text = renderWaterfall({
+        traceId: 'x',
+        backend: 'jaeger',
+        startUs: tree[0]!.startUs,
+        durationUs: 723_000,
+        spans: tree,
+      });
       assert.match(text, /^trace x \(jaeger\): 4 span\(s\), 723\.0 ms/);
       assert.match(text, /\n {6}connect-sink: inventory\.public\.customers process +\|.*\| {2}12\.0 ms \+711\.0 ms$/);
     } finally {
@@ -50,7 +59,9 @@ describe('Jaeger query API', () => {
   });
 
   it('an unknown id (404) is no trace, not an error', async () => {
-    const srv = await scriptedServer([{status: 404, body: {data: null, errors: [{code: 404, msg: 'trace not found'}]}}]);
+    const srv = await scriptedServer([
+      {status: 404, body: {data: null, errors: [{code: 404, msg: 'trace not found'}]}},
+    ]);
     try {
       assert.deepEqual(await client(srv.url).trace('00'), []);
     } finally {
@@ -61,7 +72,12 @@ describe('Jaeger query API', () => {
   it('searches /api/traces by service and tags (JSON), start and end in microseconds', async () => {
     const srv = await scriptedServer([{status: 200, body: JAEGER}]);
     try {
-      const found = await client(srv.url).find({tags: {'messaging.destination.name': 'inventory.public.customers'}, service: 'connect', lookbackMs: 60_000, limit: 5});
+      const found = await client(srv.url).find({
+        tags: {'messaging.destination.name': 'inventory.public.customers'},
+        service: 'connect',
+        lookbackMs: 60_000,
+        limit: 5,
+      });
       assert.equal(found.length, 1);
       const q = new URL(srv.requests[0]?.path ?? '', 'http://x').searchParams;
       assert.equal(q.get('service'), 'connect');
@@ -74,7 +90,9 @@ describe('Jaeger query API', () => {
   });
 
   it('an answer of another shape is refused at the boundary', async () => {
-    const srv = await scriptedServer([{status: 200, body: '<html><title>Login</title></html>', headers: {'content-type': 'text/html'}}]);
+    const srv = await scriptedServer([
+      {status: 200, body: '<html><title>Login</title></html>', headers: {'content-type': 'text/html'}},
+    ]);
     try {
       await assert.rejects(client(srv.url).trace('ab'), /HTML|Login/);
     } finally {

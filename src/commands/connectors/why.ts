@@ -6,7 +6,8 @@ import {renderWhy} from '../../output/diagnostics.js';
 import {type WhyReport, whyConnector} from '../../services/diagnostics/why.js';
 
 export default class ConnectorsWhy extends BaseCommand<typeof ConnectorsWhy> {
-  static override summary = "Why a connector's task failed: the failure kind, its root-cause line, the usual fix and the logger to raise.";
+  static override summary =
+    "Why a connector's task failed: the failure kind, its root-cause line, the usual fix and the logger to raise.";
   static override description = withExitCodes(
     [
       'Reads the trace of each FAILED task (and of the connector) and classifies its exception chain: auth,',
@@ -18,7 +19,10 @@ export default class ConnectorsWhy extends BaseCommand<typeof ConnectorsWhy> {
   );
   static override args = {connector: Args.string({description: 'Connector name.', required: true})};
   static override flags = {output: outputFlag};
-  static override examples = ['<%= config.bin %> <%= command.id %> inventory-sink', '<%= config.bin %> <%= command.id %> inventory-sink -o wide'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> inventory-sink',
+    '<%= config.bin %> <%= command.id %> inventory-sink -o wide',
+  ];
 
   async run(): Promise<WhyReport> {
     const report = await whyConnector(await this.runContext(), this.args.connector);

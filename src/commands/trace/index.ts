@@ -6,7 +6,8 @@ import {renderJourney} from '../../output/diagnostics.js';
 import {type Journey, traceRecord} from '../../services/diagnostics/journey.js';
 
 export default class Trace extends BaseCommand<typeof Trace> {
-  static override summary = "A record's journey: source row, its change events in Kafka, dead letters, the target row, and a verdict.";
+  static override summary =
+    "A record's journey: source row, its change events in Kafka, dead letters, the target row, and a verdict.";
   static override description = withExitCodes(
     [
       'Finds the row by primary key in the source (a PostgreSQL table a source connector captures, or a Cassandra',
@@ -24,19 +25,28 @@ export default class Trace extends BaseCommand<typeof Trace> {
   };
   static override flags = {
     output: outputFlag,
-    since: durationFlag({summary: 'How far back to look for events when the source has no write time (default 1h).', default: 3_600_000}),
+    since: durationFlag({
+      summary: 'How far back to look for events when the source has no write time (default 1h).',
+      default: 3_600_000,
+    }),
     topic: Flags.string({summary: 'The change topic (default: the topic ending in .<schema>.<table>).'}),
     sink: Flags.string({summary: 'The sink connector (default: the one reading the topic).'}),
     watch: Flags.boolean({summary: 'Repeat every second, printing each new verdict, until in sync.'}),
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %> public.customers 1001',
-    '<%= config.bin %> <%= command.id %> cdc_demo.orders customer_id=1,order_id=1 --json',
+    '<%= config.bin %> <%= command.id %> public.customers id=1001 -o wide',
+    '<%= config.bin %> <%= command.id %> public.orders 10001 --since 30m --json',
   ];
 
   async run(): Promise<Journey> {
     const ctx = await this.runContext();
-    const once = () => traceRecord(ctx, this.args.table, this.args.key, {sinceMs: Date.now() - this.flags.since, topic: this.flags.topic, sink: this.flags.sink});
+    const once = () =>
+      traceRecord(ctx, this.args.table, this.args.key, {
+        sinceMs: Date.now() - this.flags.since,
+        topic: this.flags.topic,
+        sink: this.flags.sink,
+      });
     let j = await once();
     if (this.flags.watch) {
       const stop = this.stopSignal();

@@ -189,7 +189,11 @@ export function classifyTrace(trace: string, connectorClass = ''): Classificatio
 }
 
 /** What a refinement probe found decides the kind of an ambiguous connection failure. */
-export function refineConnection(c: Classification, found: 'unreachable' | 'auth' | 'ok', detail: string): Classification {
+export function refineConnection(
+  c: Classification,
+  found: 'unreachable' | 'auth' | 'ok',
+  detail: string,
+): Classification {
   if (c.kind !== 'database-connection' || found === 'ok') return c;
   const rule = RULES.find((r) => r.kind === (found === 'auth' ? 'auth' : 'unreachable-database'));
   return rule ? {...c, kind: rule.kind, fix: rule.fix, rootCause: `${c.rootCause} — probe: ${detail}`} : c;

@@ -3,7 +3,7 @@ import {HttpClient} from '../../clients/http.js';
 import {clusterInfo, withAdmin} from '../../clients/kafka.js';
 import {POSTGRES_SSL_REQUEST, resolveHost, type TlsOptions, tcpConnect, tlsHandshake} from '../../clients/netprobe.js';
 import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
-import {httpServices, type HttpServiceKey} from '../../config/constants.js';
+import {type HttpServiceKey, httpServices} from '../../config/constants.js';
 import type {HttpEndpointConfig} from '../../config/schema.js';
 import {resolveSecretString} from '../../config/secrets.js';
 import type {CdcError} from '../../errors.js';
@@ -47,7 +47,9 @@ async function layers(l: Layered, timeoutMs: number, emit: Emit): Promise<boolea
     target: l.target,
     check: 'tcp',
     status: tcp.ok ? 'ok' : 'fail',
-    detail: tcp.ok ? `${l.host}:${l.port} connected, rtt ${tcp.rttMs.toFixed(1)} ms` : `${l.host}:${l.port}: ${tcp.error}`,
+    detail: tcp.ok
+      ? `${l.host}:${l.port} connected, rtt ${tcp.rttMs.toFixed(1)} ms`
+      : `${l.host}:${l.port}: ${tcp.error}`,
     hint: tcp.ok
       ? undefined
       : `Check that the service listens on ${l.host}:${l.port} (is it running?) and the port in ${l.where}.`,
@@ -145,7 +147,13 @@ function httpJob(
       try {
         url = new URL(resolveSecretString(endpoint.url, `${where}.url`));
       } catch (err) {
-        emit({target, check: 'config', status: 'fail', detail: firstLine((err as Error).message), hint: `Fix ${where}.url.`});
+        emit({
+          target,
+          check: 'config',
+          status: 'fail',
+          detail: firstLine((err as Error).message),
+          hint: `Fix ${where}.url.`,
+        });
         return;
       }
       const {host, port} = hostPort(url);
@@ -247,7 +255,8 @@ export function endpointJobs(ctx: RunContext, timeoutMs: number): Job[] {
     const e = c[key];
     if (e) jobs.push(httpJob(ctx, key, e, `${base}.${key}`, key, timeoutMs));
   }
-  if (c.tracing) jobs.push(httpJob(ctx, `tracing (${c.tracing.kind})`, c.tracing, `${base}.tracing`, c.tracing.kind, timeoutMs));
+  if (c.tracing)
+    jobs.push(httpJob(ctx, `tracing (${c.tracing.kind})`, c.tracing, `${base}.tracing`, c.tracing.kind, timeoutMs));
   (c.debezium?.health ?? []).forEach((h, i) => {
     const where = `${base}.debezium.health.${i}`;
     const target = `debezium ${h.name}`;
@@ -321,7 +330,9 @@ function kafkaJobs(ctx: RunContext, timeoutMs: number): Job[] {
             check: `advertised ${b.nodeId}`,
             status: tcp.ok ? 'ok' : 'fail',
             detail: `broker ${b.nodeId} advertises ${b.host}:${b.port}${tcp.ok ? `, rtt ${tcp.rttMs.toFixed(1)} ms` : `: ${tcp.error}`}`,
-            hint: tcp.ok ? undefined : "Fix the broker's advertised.listeners: clients cannot reach what it advertises.",
+            hint: tcp.ok
+              ? undefined
+              : "Fix the broker's advertised.listeners: clients cannot reach what it advertises.",
             ms: tcp.rttMs,
           });
         }),
@@ -338,7 +349,6 @@ function postgresJob(ctx: RunContext, timeoutMs: number): Job {
     target,
     check: 'reach',
     run: async (emit) => {
-      // biome-ignore lint/style/noNonNullAssertion: the job exists only when the context names PostgreSQL
       const t = pgTarget(ctx.config.postgres!, where, timeoutMs);
       const host = String(t.config.host);
       const port = Number(t.config.port);
@@ -397,12 +407,15 @@ function cassandraJob(ctx: RunContext, timeoutMs: number): Job {
     target,
     check: 'reach',
     run: async (emit) => {
-      // biome-ignore lint/style/noNonNullAssertion: the job exists only when the context names Cassandra
       const points = ctx.config.cassandra!.contactPoints;
       const reached = await Promise.all(
         points.map((p) => {
           const [host = '', port = '9042'] = p.split(/:(?=\d+$)/);
-          return layers({target: `cassandra ${p}`, host, port: Number(port), where: `${where}.contactPoints`}, timeoutMs, emit);
+          return layers(
+            {target: `cassandra ${p}`, host, port: Number(port), where: `${where}.contactPoints`},
+            timeoutMs,
+            emit,
+          );
         }),
       );
       if (!reached.some(Boolean)) return;

@@ -44,7 +44,13 @@ export interface JourneyEvent {
 export interface Journey {
   table: string;
   key: Record<string, string>;
-  source: {kind: 'postgres' | 'cassandra'; found: boolean; row?: Record<string, unknown>; writeTime?: string; detail?: string};
+  source: {
+    kind: 'postgres' | 'cassandra';
+    found: boolean;
+    row?: Record<string, unknown>;
+    writeTime?: string;
+    detail?: string;
+  };
   kafka?: {
     topic: string;
     partitions: number;
@@ -69,9 +75,15 @@ export interface JourneyOptions {
   sink?: string;
 }
 
-export async function traceRecord(ctx: RunContext, table: string, keyText: string, opts: JourneyOptions): Promise<Journey> {
+export async function traceRecord(
+  ctx: RunContext,
+  table: string,
+  keyText: string,
+  opts: JourneyOptions,
+): Promise<Journey> {
   const [ns, name] = table.split('.');
-  if (!ns || !name || !IDENT.test(ns) || !IDENT.test(name)) throw new UsageError(`table must be <schema|keyspace>.<table>, got "${table}"`);
+  if (!ns || !name || !IDENT.test(ns) || !IDENT.test(name))
+    throw new UsageError(`table must be <schema|keyspace>.<table>, got "${table}"`);
   const connect = connectClient(ctx);
   let connectors: Record<string, ExpandedConnector> = {};
   try {
@@ -87,7 +99,11 @@ export async function traceRecord(ctx: RunContext, table: string, keyText: strin
     if (!topic) return;
     const partitions = await partitionCount(admin, topic);
     // the key's bytes decide the partition: learnt from a sample key of the topic (one record read) when it matters
-    const keyBytes = serializeKey(source.key, source.keyTypes, partitions > 1 ? await sampleKey(ctx, admin, topic) : undefined);
+    const keyBytes = serializeKey(
+      source.key,
+      source.keyTypes,
+      partitions > 1 ? await sampleKey(ctx, admin, topic) : undefined,
+    );
     const since = source.writeTimeMs !== undefined ? source.writeTimeMs - 60_000 : opts.sinceMs;
     const look = await lookupPartition(admin, topic, partitionForKey(keyBytes, Math.max(partitions, 1)), since);
     const records = await readPartitionRange(ctx, topic, look.partition, look.fromTimestamp, look.high);
@@ -122,7 +138,9 @@ export async function traceRecord(ctx: RunContext, table: string, keyText: strin
       if (dlqTopic && topics.includes(dlqTopic)) {
         const first = events[0] ? Number(events[0].timestamp) : since;
         const d = await lookupPartition(admin, dlqTopic, (n) => partitionForKey(keyBytes, Math.max(n, 1)), first);
-        const dead = (await readPartitionRange(ctx, dlqTopic, d.partition, d.fromTimestamp, d.high)).filter((r) => sameKey(r.key, keyBytes, source.key));
+        const dead = (await readPartitionRange(ctx, dlqTopic, d.partition, d.fromTimestamp, d.high)).filter((r) =>
+          sameKey(r.key, keyBytes, source.key),
+        );
         journey.dlq = {
           topic: dlqTopic,
           records: dead.map((r) => ({
@@ -161,7 +179,9 @@ export function parseKey(text: string, columns: string[]): Record<string, string
     }
   } else {
     if (parts.length !== columns.length)
-      throw new UsageError(`the key of this table is (${columns.join(', ')}): give ${columns.length} value(s), or name them (col=value,…)`);
+      throw new UsageError(
+        `the key of this table is (${columns.join(', ')}): give ${columns.length} value(s), or name them (col=value,…)`,
+      );
     columns.forEach((c, i) => {
       out[c] = parts[i] ?? '';
     });
@@ -190,12 +210,33 @@ async function readSource(
   throw new UsageError(`no source connector captures ${ns}.${name}, and the context names no Cassandra`);
 }
 
-function connectorPool(cfg: Record<string, string>, host: string, port: number, db: string, user: string, password: string | undefined, timeoutMs: number) {
-  const pw = password !== undefined && hasSecretReference(password) ? resolveSecretString(password, 'the connector password') : password;
-  return pgTarget({url: `postgres://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(db)}`, password: pw}, `connector (${cfg.name ?? 'config'})`, timeoutMs);
+function connectorPool(
+  cfg: Record<string, string>,
+  host: string,
+  port: number,
+  db: string,
+  user: string,
+  password: string | undefined,
+  timeoutMs: number,
+) {
+  const pw =
+    password !== undefined && hasSecretReference(password)
+      ? resolveSecretString(password, 'the connector password')
+      : password;
+  return pgTarget(
+    {url: `postgres://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(db)}`, password: pw},
+    `connector (${cfg.name ?? 'config'})`,
+    timeoutMs,
+  );
 }
 
-async function readPostgresSource(ctx: RunContext, cfg: Record<string, string>, ns: string, name: string, keyText: string): Promise<SourceRead> {
+async function readPostgresSource(
+  ctx: RunContext,
+  cfg: Record<string, string>,
+  ns: string,
+  name: string,
+  keyText: string,
+): Promise<SourceRead> {
   const t = connectorPool(
     cfg,
     cfg['database.hostname'] ?? '127.0.0.1',
@@ -215,14 +256,28 @@ async function readPostgresSource(ctx: RunContext, cfg: Record<string, string>, 
         [`"${ns}"."${name}"`],
       )
     ).rows;
-    if (cols.length === 0) throw new UsageError(`${ns}.${name} has no primary key in the source database (or does not exist)`);
-    const key = parseKey(keyText, cols.map((c) => c.col));
+    if (cols.length === 0)
+      throw new UsageError(`${ns}.${name} has no primary key in the source database (or does not exist)`);
+    const key = parseKey(
+      keyText,
+      cols.map((c) => c.col),
+    );
     const where = cols.map((c, i) => `"${c.col}"::text = $${i + 1}`).join(' AND ');
-    const rows = (await pool.query(`SELECT * FROM "${ns}"."${name}" WHERE ${where}`, cols.map((c) => key[c.col]))).rows;
+    const rows = (
+      await pool.query(
+        `SELECT * FROM "${ns}"."${name}" WHERE ${where}`,
+        cols.map((c) => key[c.col]),
+      )
+    ).rows;
     return {
       key,
       keyTypes: Object.fromEntries(cols.map((c) => [c.col, c.type])),
-      view: {kind: 'postgres', found: rows.length > 0, row: rows[0], detail: 'PostgreSQL keeps no commit time (track_commit_timestamp=off): the events tell it'},
+      view: {
+        kind: 'postgres',
+        found: rows.length > 0,
+        row: rows[0],
+        detail: 'PostgreSQL keeps no commit time (track_commit_timestamp=off): the events tell it',
+      },
     };
   } catch (err) {
     throw pgError(err, t, `reading ${ns}.${name}`);
@@ -235,20 +290,36 @@ async function readCassandraSource(ctx: RunContext, ks: string, name: string, ke
   const {client, display} = await cassandraClient(ctx);
   try {
     const cols = (
-      await client.execute('SELECT column_name, kind, position, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [ks, name], {prepare: true})
-    ).rows.map((r) => ({name: String(r.get('column_name')), kind: String(r.get('kind')), position: Number(r.get('position')), type: String(r.get('type'))}));
+      await client.execute(
+        'SELECT column_name, kind, position, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+        [ks, name],
+        {prepare: true},
+      )
+    ).rows.map((r) => ({
+      name: String(r.get('column_name')),
+      kind: String(r.get('kind')),
+      position: Number(r.get('position')),
+      type: String(r.get('type')),
+    }));
     if (cols.length === 0) throw new UsageError(`${ks}.${name} does not exist in Cassandra`);
     const keyCols = [
       ...cols.filter((c) => c.kind === 'partition_key').sort((a, b) => a.position - b.position),
       ...cols.filter((c) => c.kind === 'clustering').sort((a, b) => a.position - b.position),
     ];
-    const key = parseKey(keyText, keyCols.map((c) => c.name));
+    const key = parseKey(
+      keyText,
+      keyCols.map((c) => c.name),
+    );
     const regular = cols.filter((c) => c.kind === 'regular' && !/^(list|set|map|frozen)/.test(c.type));
     const wt = regular.map((c) => `writetime("${c.name}") AS "wt_${c.name}"`).join(', ');
     const where = keyCols.map((c) => `"${c.name}" = ?`).join(' AND ');
     const values = keyCols.map((c) => castCql(key[c.name] ?? '', c.type));
     const all = cols.map((c) => `"${c.name}"`).join(', ');
-    const rs = await client.execute(`SELECT ${all}${wt ? `, ${wt}` : ''} FROM "${ks}"."${name}" WHERE ${where}`, values, {prepare: true});
+    const rs = await client.execute(
+      `SELECT ${all}${wt ? `, ${wt}` : ''} FROM "${ks}"."${name}" WHERE ${where}`,
+      values,
+      {prepare: true},
+    );
     const row = rs.first();
     let writeUs: bigint | undefined;
     const out: Record<string, unknown> = {};
@@ -260,13 +331,22 @@ async function readCassandraSource(ctx: RunContext, ks: string, name: string, ke
             const us = BigInt(v.toString());
             if (writeUs === undefined || us > writeUs) writeUs = us;
           }
-        } else out[k] = v !== null && typeof v === 'object' && 'toString' in v && !Array.isArray(v) && !(v instanceof Date) ? v.toString() : v;
+        } else
+          out[k] =
+            v !== null && typeof v === 'object' && 'toString' in v && !Array.isArray(v) && !(v instanceof Date)
+              ? v.toString()
+              : v;
       }
     }
     return {
       key,
       keyTypes: Object.fromEntries(keyCols.map((c) => [c.name, c.type])),
-      view: {kind: 'cassandra', found: Boolean(row), row: row ? out : undefined, writeTime: writeUs === undefined ? undefined : new Date(Number(writeUs / 1000n)).toISOString()},
+      view: {
+        kind: 'cassandra',
+        found: Boolean(row),
+        row: row ? out : undefined,
+        writeTime: writeUs === undefined ? undefined : new Date(Number(writeUs / 1000n)).toISOString(),
+      },
       writeTimeMs: writeUs === undefined ? undefined : Number(writeUs / 1000n),
     };
   } catch (err) {
@@ -321,7 +401,8 @@ export function serializeKey(key: Record<string, string>, types: Record<string, 
     const t = template as {schema: unknown; payload: Record<string, unknown>};
     return Buffer.from(JSON.stringify({schema: t.schema, payload: fill(t.payload)}));
   }
-  if (template && typeof template === 'object') return Buffer.from(JSON.stringify(fill(template as Record<string, unknown>)));
+  if (template && typeof template === 'object')
+    return Buffer.from(JSON.stringify(fill(template as Record<string, unknown>)));
   return Buffer.from(JSON.stringify(Object.fromEntries(Object.keys(key).map((k) => [k, value(k)]))));
 }
 
@@ -333,11 +414,18 @@ export function sameKey(bytes: Buffer | null, expected: Buffer, key: Record<stri
   if (!v || typeof v !== 'object') return false;
   const o = v as Record<string, unknown>;
   const cols = Object.keys(key);
-  return Object.keys(o).length === cols.length && cols.every((c) => o[c] !== undefined && o[c] !== null && String(o[c]) === key[c]);
+  return (
+    Object.keys(o).length === cols.length &&
+    cols.every((c) => o[c] !== undefined && o[c] !== null && String(o[c]) === key[c])
+  );
 }
 
 function toEvent(m: ConsumedMessage): JourneyEvent {
-  const v = decodePlain(m.value).value as {op?: string; source?: {ts_ms?: number}; after?: Record<string, unknown> | null} | null;
+  const v = decodePlain(m.value).value as {
+    op?: string;
+    source?: {ts_ms?: number};
+    after?: Record<string, unknown> | null;
+  } | null;
   const sourceTs = v?.source?.ts_ms;
   return {
     offset: m.offset,
@@ -363,12 +451,22 @@ function unwrapCells(after: Record<string, unknown> | null): Record<string, unkn
 
 // --------------------------------------------------------------------------------------------- sink
 
-function pickSink(connectors: Record<string, ExpandedConnector>, topic: string, wanted?: string): [string, ExpandedConnector] | undefined {
+function pickSink(
+  connectors: Record<string, ExpandedConnector>,
+  topic: string,
+  wanted?: string,
+): [string, ExpandedConnector] | undefined {
   return Object.entries(connectors).find(([n, c]) => {
     if (wanted) return n === wanted;
     const cfg = c.info?.config ?? {};
     if (c.info?.type !== 'sink') return false;
-    if ((cfg.topics ?? '').split(',').map((x) => x.trim()).includes(topic)) return true;
+    if (
+      (cfg.topics ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .includes(topic)
+    )
+      return true;
     return cfg['topics.regex'] ? new RegExp(`^(?:${cfg['topics.regex']})$`).test(topic) : false;
   });
 }
@@ -376,7 +474,10 @@ function pickSink(connectors: Record<string, ExpandedConnector>, topic: string, 
 /** The target table the JDBC sink writes a topic to: RegexRouter transforms, then collection.name.format. */
 export function targetTable(cfg: Record<string, string>, topic: string, ns: string, name: string): string {
   let routed = topic;
-  for (const t of (cfg.transforms ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const t of (cfg.transforms ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if (cfg[`transforms.${t}.type`] !== 'org.apache.kafka.connect.transforms.RegexRouter') continue;
     const re = new RegExp(`^(?:${cfg[`transforms.${t}.regex`] ?? ''})$`);
     if (re.test(routed)) routed = routed.replace(re, cfg[`transforms.${t}.replacement`] ?? '');
@@ -389,19 +490,39 @@ export function targetTable(cfg: Record<string, string>, topic: string, ns: stri
     .replaceAll('${source.db}', ns);
 }
 
-async function readTarget(cfg: Record<string, string>, topic: string, ns: string, name: string, key: Record<string, string>, timeoutMs: number): Promise<Journey['target']> {
+async function readTarget(
+  cfg: Record<string, string>,
+  topic: string,
+  ns: string,
+  name: string,
+  key: Record<string, string>,
+  timeoutMs: number,
+): Promise<Journey['target']> {
   const m = /^jdbc:postgresql:\/\/([^:/?]+)(?::(\d+))?\/([^?]*)/.exec(cfg['connection.url'] ?? '');
   if (!m) return undefined;
   const table = targetTable(cfg, topic, ns, name);
   const [schema, tbl] = table.includes('.') ? table.split('.', 2) : ['public', table];
   if (!schema || !tbl || !IDENT.test(schema) || !IDENT.test(tbl)) return {table, found: false};
-  const t = connectorPool(cfg, m[1] ?? '', Number(m[2] ?? 5432), m[3] ?? '', cfg['connection.username'] ?? '', cfg['connection.password'], timeoutMs);
+  const t = connectorPool(
+    cfg,
+    m[1] ?? '',
+    Number(m[2] ?? 5432),
+    m[3] ?? '',
+    cfg['connection.username'] ?? '',
+    cfg['connection.password'],
+    timeoutMs,
+  );
   const pool = await createPool({...t, config: {...t.config, max: 1}});
   try {
     const cols = Object.keys(key);
     if (!cols.every((c) => IDENT.test(c))) return {table, found: false};
     const where = cols.map((c, i) => `"${c}"::text = $${i + 1}`).join(' AND ');
-    const rows = (await pool.query(`SELECT * FROM "${schema}"."${tbl}" WHERE ${where}`, cols.map((c) => key[c]))).rows;
+    const rows = (
+      await pool.query(
+        `SELECT * FROM "${schema}"."${tbl}" WHERE ${where}`,
+        cols.map((c) => key[c]),
+      )
+    ).rows;
     return {table: `${schema}.${tbl}`, found: rows.length > 0, row: rows[0]};
   } catch (err) {
     const e = pgError(err, t, `reading the target ${table}`);
@@ -414,38 +535,86 @@ async function readTarget(cfg: Record<string, string>, topic: string, ns: string
 
 /** Columns of the last event whose value the target row does not hold (compared as text). */
 export function differences(after: Record<string, unknown>, row: Record<string, unknown>): string[] {
-  const norm = (v: unknown) => (v instanceof Date ? String(v.getTime()) : v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const norm = (v: unknown) =>
+    v instanceof Date
+      ? String(v.getTime())
+      : v === null || v === undefined
+        ? ''
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   return Object.keys(after).filter((k) => k in row && norm(after[k]) !== norm(row[k]) && !(row[k] instanceof Date));
 }
 
 export function verdict(j: Journey): Journey['verdict'] {
   const events = j.kafka?.events ?? [];
   const last = events.at(-1);
-  if (!j.kafka) return {state: j.source.found ? 'stuck' : 'not found', hop: 'source → kafka', reason: 'no change topic for this table'};
+  if (!j.kafka)
+    return {
+      state: j.source.found ? 'stuck' : 'not found',
+      hop: 'source → kafka',
+      reason: 'no change topic for this table',
+    };
   if (!last) {
-    if (!j.source.found) return {state: 'not found', reason: `no row in the source and no event in ${j.kafka.topic} since ${j.kafka.since}`};
-    return {state: 'stuck', hop: 'source → kafka', reason: `no change event in ${j.kafka.topic} partition ${j.kafka.partition} since ${j.kafka.since} (is the source connector running? widen --since)`};
+    if (!j.source.found)
+      return {
+        state: 'not found',
+        reason: `no row in the source and no event in ${j.kafka.topic} since ${j.kafka.since}`,
+      };
+    return {
+      state: 'stuck',
+      hop: 'source → kafka',
+      reason: `no change event in ${j.kafka.topic} partition ${j.kafka.partition} since ${j.kafka.since} (is the source connector running? widen --since)`,
+    };
   }
   const dead = j.dlq?.records.at(-1);
-  if (dead) return {state: 'stuck', hop: 'kafka → target', reason: `dead-lettered to ${j.dlq?.topic}@${dead.offset}: ${dead.error ?? 'no error header'}`};
+  if (dead)
+    return {
+      state: 'stuck',
+      hop: 'kafka → target',
+      reason: `dead-lettered to ${j.dlq?.topic}@${dead.offset}: ${dead.error ?? 'no error header'}`,
+    };
   if (!j.sink) return {state: 'in flight', hop: 'kafka → target', reason: 'no sink connector reads this topic'};
   if (!j.sink.consumed) {
     if (j.sink.state === 'PAUSED' || j.sink.state === 'STOPPED')
-      return {state: 'in flight', hop: 'kafka → target', reason: `sink ${j.sink.connector} is ${j.sink.state}: the event waits at offset ${last.offset} until it resumes`};
+      return {
+        state: 'in flight',
+        hop: 'kafka → target',
+        reason: `sink ${j.sink.connector} is ${j.sink.state}: the event waits at offset ${last.offset} until it resumes`,
+      };
     if (j.sink.state !== 'RUNNING')
-      return {state: 'stuck', hop: 'kafka → target', reason: `sink ${j.sink.connector} is ${j.sink.state}${j.sink.cause ? `: ${j.sink.cause}` : ''}`};
-    const behind = j.sink.committed === null ? 'has committed nothing' : `is at offset ${j.sink.committed}, the event at ${last.offset}`;
+      return {
+        state: 'stuck',
+        hop: 'kafka → target',
+        reason: `sink ${j.sink.connector} is ${j.sink.state}${j.sink.cause ? `: ${j.sink.cause}` : ''}`,
+      };
+    const behind =
+      j.sink.committed === null
+        ? 'has committed nothing'
+        : `is at offset ${j.sink.committed}, the event at ${last.offset}`;
     return {state: 'in flight', hop: 'kafka → target', reason: `sink ${j.sink.connector} ${behind}`};
   }
   const deleted = last.op === 'd' || last.op === 'tombstone';
   if (deleted) {
     return j.target?.found
-      ? {state: 'stuck', hop: 'target', reason: `deleted in the source but still in ${j.target.table} (delete.enabled=false on the sink?)`}
+      ? {
+          state: 'stuck',
+          hop: 'target',
+          reason: `deleted in the source but still in ${j.target.table} (delete.enabled=false on the sink?)`,
+        }
       : {state: 'in sync', reason: 'deleted at both ends'};
   }
   if (!j.target?.found)
-    return {state: 'stuck', hop: 'target', reason: `the sink consumed offset ${last.offset} but ${j.target?.table ?? 'the target'} has no row (filtered by an SMT, or skipped with errors.tolerance=all)`};
+    return {
+      state: 'stuck',
+      hop: 'target',
+      reason: `the sink consumed offset ${last.offset} but ${j.target?.table ?? 'the target'} has no row (filtered by an SMT, or skipped with errors.tolerance=all)`,
+    };
   if (j.target.differs?.length)
-    return {state: 'stuck', hop: 'target', reason: `the target differs in ${j.target.differs.join(', ')} (an SMT changes it, or a later write is in flight)`};
+    return {
+      state: 'stuck',
+      hop: 'target',
+      reason: `the target differs in ${j.target.differs.join(', ')} (an SMT changes it, or a later write is in flight)`,
+    };
   return {state: 'in sync', reason: `the target holds the last event (offset ${last.offset})`};
 }

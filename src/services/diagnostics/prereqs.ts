@@ -22,7 +22,11 @@ export const WAL_RETAINED_WARN_BYTES = 1024 ** 3;
 
 export type Connectors = Record<string, ExpandedConnector>;
 
-export function prerequisiteJobs(ctx: RunContext, connectors: Promise<Connectors | undefined>, timeoutMs: number): Job[] {
+export function prerequisiteJobs(
+  ctx: RunContext,
+  connectors: Promise<Connectors | undefined>,
+  timeoutMs: number,
+): Job[] {
   const jobs: Job[] = [];
   if (ctx.config.connect) {
     jobs.push({
@@ -39,10 +43,11 @@ export function prerequisiteJobs(ctx: RunContext, connectors: Promise<Connectors
       run: async (emit) => {
         const all = await connectors;
         if (!all) return;
+        const servers = new Set<string>(); // server-wide settings are reported once per server
         await Promise.all(
           Object.entries(all)
             .filter(([, c]) => c.info?.config['connector.class'] === PG_SOURCE)
-            .map(([name, c]) => pgSourceChecks(ctx, name, c, timeoutMs, emit)),
+            .map(([name, c]) => pgSourceChecks(ctx, name, c, timeoutMs, emit, servers)),
         );
       },
     });
@@ -200,6 +205,7 @@ async function pgSourceChecks(
   c: ExpandedConnector,
   timeoutMs: number,
   emit: Emit,
+  servers: Set<string>,
 ): Promise<void> {
   const cfg = c.info?.config ?? {};
   const target = `source ${name}`;
@@ -237,7 +243,10 @@ async function pgSourceChecks(
       check: 'wal_level',
       status: settings.wal_level === 'logical' ? 'ok' : 'fail',
       detail: `wal_level=${settings.wal_level} on ${host}:${port}`,
-      hint: settings.wal_level === 'logical' ? undefined : 'Set wal_level=logical in postgresql.conf and restart PostgreSQL.',
+      hint:
+        settings.wal_level === 'logical'
+          ? undefined
+          : 'Set wal_level=logical in postgresql.conf and restart PostgreSQL.',
     });
     emit({
       target,
@@ -292,11 +301,19 @@ async function pgSourceChecks(
         status,
         detail: `${slot}: ${s.active ? 'active' : 'inactive'}, lag ${bytesText(lag)}, WAL retained ${bytesText(retained)}, wal_status ${s.wal_status}, max_slot_wal_keep_size ${keep}${problems.length ? `: ${problems.join('; ')}` : ''}`,
         hint,
-        data: {slot, active: s.active, lagBytes: lag, retainedBytes: retained, walStatus: s.wal_status, maxSlotWalKeepSize: keep},
+        data: {
+          slot,
+          active: s.active,
+          lagBytes: lag,
+          retainedBytes: retained,
+          walStatus: s.wal_status,
+          maxSlotWalKeepSize: keep,
+        },
       });
-      if (keep === '-1') {
+      if (keep === '-1' && !servers.has(`${host}:${port}`)) {
+        servers.add(`${host}:${port}`);
         emit({
-          target,
+          target: `postgres ${host}:${port}`,
           check: 'max_slot_wal_keep_size',
           status: 'warn',
           detail: 'unlimited (-1): a stalled slot can fill the disk',
@@ -314,9 +331,10 @@ async function pgSourceChecks(
     const wanted = tableFilter(cfg['table.include.list'], cfg['table.exclude.list']);
     const schemas = tableFilter(cfg['schema.include.list'], cfg['schema.exclude.list']);
     const captured = tables.filter((r) => wanted(r.q) && schemas(r.q.split('.')[0] ?? ''));
-    const pub = await q<{alltables: boolean}>('SELECT puballtables AS alltables FROM pg_publication WHERE pubname = $1', [
-      publication,
-    ]);
+    const pub = await q<{alltables: boolean}>(
+      'SELECT puballtables AS alltables FROM pg_publication WHERE pubname = $1',
+      [publication],
+    );
     if (!pub[0]) {
       const willCreate = autocreate !== 'disabled';
       emit({
@@ -361,7 +379,9 @@ async function pgSourceChecks(
         check: `replica identity ${r.q}`,
         status: bad ? 'fail' : 'ok',
         detail: `REPLICA IDENTITY ${ident}${r.ident === 'd' ? (r.haspk ? ' (primary key)' : ' without a primary key') : ''}`,
-        hint: bad ? `ALTER TABLE ${r.q} REPLICA IDENTITY FULL; (or add a primary key): deletes carry no key otherwise.` : undefined,
+        hint: bad
+          ? `ALTER TABLE ${r.q} REPLICA IDENTITY FULL; (or add a primary key): deletes carry no key otherwise.`
+          : undefined,
       });
     }
   } finally {
@@ -384,7 +404,10 @@ function topicNeeds(all: Connectors, existing: string[]): TopicNeed[] {
   for (const [name, c] of Object.entries(all)) {
     const cfg = c.info?.config ?? {};
     if (c.info?.type === 'sink' || cfg.topics || cfg['topics.regex']) {
-      for (const t of (cfg.topics ?? '').split(',').map((x) => x.trim()).filter(Boolean))
+      for (const t of (cfg.topics ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean))
         needs.push({topic: t, connector: name, role: 'sink input', required: true});
       if (cfg['topics.regex']) {
         const re = new RegExp(`^(?:${cfg['topics.regex']})$`);
@@ -447,7 +470,12 @@ async function topicChecks(ctx: RunContext, all: Connectors, timeoutMs: number, 
       let status: 'ok' | 'warn' | 'fail' = underReplicated > 0 ? 'warn' : 'ok';
       let hint = underReplicated > 0 ? 'Some partitions are under-replicated: check the brokers.' : undefined;
       const extra: string[] = [];
-      if (down && retentionMs !== null && retentionMs >= 0 && (n.role === 'dlq' || n.role === 'change' || n.role === 'sink input')) {
+      if (
+        down &&
+        retentionMs !== null &&
+        retentionMs >= 0 &&
+        (n.role === 'dlq' || n.role === 'change' || n.role === 'sink input')
+      ) {
         if (down.lostRecords > 0) {
           status = 'fail';
           extra.push(`${down.lostRecords} record(s) expired before ${down.group} read them`);
@@ -501,7 +529,8 @@ async function sinkDowntime(
           const m = marks.find((x) => x.partition === p.partition);
           if (!m || p.offset === '-1') continue;
           if (Number(p.offset) < Number(m.low)) lost += Number(m.low) - Number(p.offset);
-          if (Number(p.offset) < Number(m.high)) oldest = Math.min(oldest, await recordTime(ctx, t.topic, p.partition, p.offset));
+          if (Number(p.offset) < Number(m.high))
+            oldest = Math.min(oldest, await recordTime(ctx, t.topic, p.partition, p.offset));
         }
         const ms = Number.isFinite(oldest) ? Date.now() - oldest : 0;
         out.set(t.topic, {ms, lostRecords: lost, group});
@@ -539,7 +568,12 @@ function cassandraTables(ctx: RunContext, all: Connectors | undefined): string[]
   return [...out];
 }
 
-async function cassandraChecks(ctx: RunContext, all: Connectors | undefined, timeoutMs: number, emit: Emit): Promise<void> {
+async function cassandraChecks(
+  ctx: RunContext,
+  all: Connectors | undefined,
+  timeoutMs: number,
+  emit: Emit,
+): Promise<void> {
   const tables = cassandraTables(ctx, all);
   const {client} = await cassandraClient({...ctx, timeoutMs});
   try {
@@ -564,13 +598,23 @@ async function cassandraChecks(ctx: RunContext, all: Connectors | undefined, tim
     }
     for (const q of tables) {
       const [ks, table] = q.split('.');
-      const rs = await client.execute('SELECT cdc FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [ks, table], {
-        prepare: true,
-      });
+      const rs = await client.execute(
+        'SELECT cdc FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+        [ks, table],
+        {
+          prepare: true,
+        },
+      );
       const row = rs.first();
       const target = `cassandra table ${q}`;
       if (!row) {
-        emit({target, check: 'cdc', status: 'fail', detail: 'table does not exist', hint: `Create ${q} or fix the table lists that name it.`});
+        emit({
+          target,
+          check: 'cdc',
+          status: 'fail',
+          detail: 'table does not exist',
+          hint: `Create ${q} or fix the table lists that name it.`,
+        });
         continue;
       }
       const on = row.get('cdc') === true;
@@ -579,7 +623,9 @@ async function cassandraChecks(ctx: RunContext, all: Connectors | undefined, tim
         check: 'cdc',
         status: on ? 'ok' : 'fail',
         detail: `cdc=${on}`,
-        hint: on ? undefined : `ALTER TABLE ${q} WITH cdc = true; (its changes reach no commit log segment the connector reads)`,
+        hint: on
+          ? undefined
+          : `ALTER TABLE ${q} WITH cdc = true; (its changes reach no commit log segment the connector reads)`,
       });
     }
     const dir = settings.get('cdc_raw_directory');
@@ -587,7 +633,12 @@ async function cassandraChecks(ctx: RunContext, all: Connectors | undefined, tim
     if (dir && total) {
       const used = await dirSize(dir);
       if (used === undefined) {
-        emit({target: 'cassandra cdc', check: 'cdc_raw', status: 'ok', detail: `${dir} is not on this host; cdc_total_space ${bytesText(total)}`});
+        emit({
+          target: 'cassandra cdc',
+          check: 'cdc_raw',
+          status: 'ok',
+          detail: `${dir} is not on this host; cdc_total_space ${bytesText(total)}`,
+        });
       } else {
         const share = used / total;
         const status = share >= 0.9 ? 'fail' : share >= 0.5 ? 'warn' : 'ok';

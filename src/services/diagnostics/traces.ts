@@ -25,7 +25,8 @@ export function spanTree(spans: TraceSpan[]): SpanRow[] {
   const children = new Map<string, TraceSpan[]>();
   const roots: TraceSpan[] = [];
   for (const s of spans) {
-    if (s.parentId && ids.has(s.parentId) && s.parentId !== s.id) children.set(s.parentId, [...(children.get(s.parentId) ?? []), s]);
+    if (s.parentId && ids.has(s.parentId) && s.parentId !== s.id)
+      children.set(s.parentId, [...(children.get(s.parentId) ?? []), s]);
     else roots.push(s);
   }
   const start = Math.min(...spans.map((s) => s.startUs));
@@ -52,7 +53,10 @@ export async function showTrace(ctx: RunContext, id: string): Promise<TraceView>
   const client = tracingClient(ctx);
   try {
     const spans = await client.trace(id);
-    if (spans.length === 0) throw new NotOkError(`the ${client.kind} backend has no trace ${id}`, {hint: 'Traces expire (Zipkin keeps them in memory); find recent ones with `cdcctl trace find`.'});
+    if (spans.length === 0)
+      throw new NotOkError(`the ${client.kind} backend has no trace ${id}`, {
+        hint: 'Traces expire (Zipkin keeps them in memory); find recent ones with `cdcctl trace find`.',
+      });
     return view(client.kind, id, spans);
   } finally {
     await client.close();
@@ -77,8 +81,14 @@ export async function findRecordTraces(
   const j = await traceRecord(ctx, table, key, opts);
   const client = tracingClient(ctx);
   try {
-    if (!j.kafka || j.kafka.events.length === 0) return {journey: {table: j.table, key: j.key, kafka: j.kafka}, traces: []};
-    const found = await client.find({tags: {'messaging.destination.name': j.kafka.topic}, service: opts.service, lookbackMs: opts.lookbackMs, limit: opts.limit});
+    if (!j.kafka || j.kafka.events.length === 0)
+      return {journey: {table: j.table, key: j.key, kafka: j.kafka}, traces: []};
+    const found = await client.find({
+      tags: {'messaging.destination.name': j.kafka.topic},
+      service: opts.service,
+      lookbackMs: opts.lookbackMs,
+      limit: opts.limit,
+    });
     const offsets = new Set(j.kafka.events.map((e) => e.offset));
     const partition = String(j.kafka.partition);
     const mine = found.filter((spans) =>

@@ -63,7 +63,11 @@ async function probeJdbc(ctx: RunContext, c: Classification, config: Record<stri
   } catch {
     return c;
   }
-  const t = pgTarget({url: `postgres://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(db)}`, password}, 'connection.*', 3000);
+  const t = pgTarget(
+    {url: `postgres://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(db)}`, password},
+    'connection.*',
+    3000,
+  );
   const pool = await createPool({...t, config: {...t.config, max: 1}});
   try {
     await pool.query('SELECT 1');
