@@ -48,7 +48,8 @@ service connect       "8083"       180               # GET /health 200 + both De
 service apicurio      "8080 9000"  120               # GET :9000/health/ready 200 + GET /apis/ccompat/v7/subjects 200
 service cassandra     "9042 7000"  240               # TCP 9042 open + log line "Starting listening for CQL clients"
 service debezium      "$DBZ_SERVER_PORT $DBZ_CASSANDRA_HTTP_PORT"  180   # GET /q/health 200 "UP" (after Cassandra and Kafka)
-STOP_ORDER=(debezium apicurio cassandra connect kafka alertmanager pushgateway prometheus pg)
+service zipkin        "9411"       120               # GET /health 200 (tracing block below)
+STOP_ORDER=(debezium apicurio cassandra connect zipkin kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
 logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
 
@@ -276,6 +277,7 @@ cmd_fetch() {
   fetch_smt
   fetch_debezium_server
   fetch_avro_oracle
+  fetch_tracing
   say "fetch: done"
 }
 
@@ -377,7 +379,8 @@ start_kafka() {
 
 start_connect() {
   local j; j=$(java_bin)
-  spawn connect "$j" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  # shellcheck disable=SC2046 # the agent's flags are words
+  spawn connect "$j" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true $(otel_agent_opts connect) \
     -Dlog4j2.configurationFile="$STACK/conf/connect-log4j2.properties" -cp "$STACK/kafka/libs/*" \
     org.apache.kafka.connect.cli.ConnectDistributed "$STACK/conf/connect-distributed.properties"
 }
@@ -536,12 +539,59 @@ cmd_up() {
   ensure pushgateway
   ensure prometheus
   wait_ready kafka
+  ensure zipkin                  # before Connect: the worker's OpenTelemetry agent exports to it
   ensure connect                 # after Kafka: one JVM booting at a time on 2 cores
   ensure apicurio                # schema registry: a JVM too, so after Connect
   ensure cassandra               # the heaviest boot, alone on the CPU
   after_cassandra                # the CDC demo keyspace, before Debezium Server reads the schema
   ensure debezium                # reads Cassandra's CDC commit log, writes to Kafka: after both
   say "up: all services ready (state: $STACK)"
+}
+
+# ---- tracing (issue 23): Zipkin and the OpenTelemetry Java agent on the Connect worker ------------------------
+# Kept in one block (the other services' code is untouched but for one line each in fetch/up/STOP_ORDER and
+# start_connect). Zipkin keeps traces in memory; the agent exports the worker's spans (and those Debezium's
+# ActivateTracingSpan SMT opens) to Zipkin's API v2. STACK_OTEL=0 starts Connect without the agent.
+ZIPKIN_JAR=io.zipkin:zipkin-server:3.5.1:jar:exec
+OTEL_AGENT=io.opentelemetry.javaagent:opentelemetry-javaagent:2.22.0:jar
+fetch_jar() {  # <g:a:v:jar[:classifier]> <dest dir>: a plain jar (no extraction), idempotent
+  local coords=$1 dest=$2 marker
+  marker=$STACK/dl/.ok-${coords//:/_}
+  [ -f "$marker" ] && return 0
+  say "fetch: $coords (maven)"
+  mkdir -p "$dest" "$STACK/dl"
+  mvn_run "$MVN_DEP:copy" -Dartifact="$coords" -DoutputDirectory="$dest" -Dmdep.overWriteReleases=false
+  touch "$marker"
+}
+fetch_tracing() {
+  fetch_jar "$ZIPKIN_JAR" "$STACK/tracing"
+  fetch_jar "$OTEL_AGENT" "$STACK/tracing"
+}
+ready_zipkin() { http_ok http://127.0.0.1:9411/health; }
+start_zipkin() {
+  local j; j=$(java_bin)
+  spawn zipkin "$j" -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -jar "$STACK/tracing/zipkin-server-3.5.1-exec.jar" --server.address=127.0.0.1 --server.port=9411
+}
+otel_agent_opts() {  # <service name>: JVM flags for the agent, or nothing when it is absent or STACK_OTEL=0
+  local jar=$STACK/tracing/opentelemetry-javaagent-2.22.0.jar
+  [ "${STACK_OTEL:-1}" != 0 ] && [ -f "$jar" ] || return 0
+  printf '%s ' "-javaagent:$jar" "-Dotel.service.name=$1" -Dotel.traces.exporter=zipkin \
+    -Dotel.exporter.zipkin.endpoint=http://127.0.0.1:9411/api/v2/spans -Dotel.metrics.exporter=none \
+    -Dotel.logs.exporter=none -Dotel.bsp.schedule.delay=500
+}
+cmd_zipkin() {  # zipkin up|down: only the trace backend (the rest of the stack untouched)
+  case ${1:-} in
+    up) fetch_tracing; preflight_port_zipkin; ensure zipkin ;;
+    down) stop_service zipkin ;;
+    restart-connect)  # Connect again, with the agent (connectors resume by themselves)
+      [ -f "$STACK/tracing/opentelemetry-javaagent-2.22.0.jar" ] || fetch_tracing
+      stop_service connect; ensure connect ;;
+    *) die "usage: stack.sh zipkin up|down|restart-connect" ;;
+  esac
+}
+preflight_port_zipkin() {
+  if ! live_pid zipkin >/dev/null && tcp_open 9411; then die "port 9411 is in use by another process"; fi
 }
 
 # ---- stop ---------------------------------------------------------------------------------------------------
@@ -634,6 +684,8 @@ usage: stack.sh <command>
   fetch              download Maven artifacts / install Debian packages (idempotent)
   start <svc>        fetch what <svc> needs, render configs, start it and wait until ready (others untouched)
   stop <svc>         stop that one service
+  zipkin up|down     start/stop only the trace backend (Zipkin on 9411)
+  zipkin restart-connect  restart Kafka Connect with the OpenTelemetry agent (exporting to Zipkin)
 state dir: $STACK (override with STACK_DIR)
 EOF
 }
@@ -647,6 +699,7 @@ case ${1:-} in
   fetch) cmd_fetch ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
+  zipkin) shift; cmd_zipkin "$@" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -669,3 +669,111 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
     },
   };
 }
+
+/**
+ * The records of one partition in [from, to) — a bounded read that starts at an offset (found by a
+ * timestamp lookup or a committed offset), never a scan of the topic: the other partitions start
+ * at their end. Returns at most `limit` records.
+ */
+export async function readPartitionRange(
+  ctx: RunContext,
+  topic: string,
+  partition: number,
+  from: string,
+  to: string,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<ConsumedMessage[]> {
+  if (BigInt(from) >= BigInt(to)) return [];
+  const {kafka} = await kafkaFor(ctx);
+  const admin = kafka.admin();
+  let starts: Record<number, string>;
+  try {
+    await admin.connect();
+    starts = Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  starts[partition] = from;
+  const out: ConsumedMessage[] = [];
+  await consumeTopics(ctx, {
+    topics: [topic],
+    start: {offsets: {[topic]: starts}},
+    stopAtEnd: true,
+    clientIdSuffix: 'range',
+    onBatch: (batch) => {
+      for (const m of batch) {
+        if (m.partition !== partition) continue;
+        if (BigInt(m.offset) >= BigInt(to) || out.length >= limit) return false;
+        out.push(m);
+      }
+      return out.length < limit && BigInt(batch.at(-1)?.offset ?? from) + 1n < BigInt(to);
+    },
+  });
+  return out;
+}
+
+/** One record at an offset, or undefined when it is gone (compacted, deleted) or not written yet. */
+export async function readRecordAt(
+  ctx: RunContext,
+  topic: string,
+  partition: number,
+  offset: string,
+): Promise<ConsumedMessage | undefined> {
+  const [first] = await readPartitionRange(ctx, topic, partition, offset, (BigInt(offset) + 1n).toString(), 1);
+  return first;
+}
+
+export interface PartitionLookup {
+  partitions: number;
+  low: string;
+  high: string;
+  /** The first offset at or after the timestamp in the partition (the high watermark when none is). */
+  fromTimestamp: string;
+}
+
+/** Partition count, watermarks and a timestamp lookup (ListOffsets by time) of one partition: no scan. */
+export async function lookupPartition(
+  admin: Admin,
+  topic: string,
+  partition: number | ((count: number) => number),
+  timestamp: number,
+): Promise<PartitionLookup & {partition: number}> {
+  const meta = await admin.fetchTopicMetadata({topics: [topic]});
+  const count = meta.topics[0]?.partitions.length ?? 0;
+  const p = typeof partition === 'number' ? partition : partition(count);
+  const [marks, byTime] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
+  ]);
+  const m = marks.find((x) => x.partition === p);
+  const t = byTime.find((x) => x.partition === p)?.offset;
+  const high = m?.high ?? '0';
+  return {
+    partition: p,
+    partitions: count,
+    low: m?.low ?? '0',
+    high,
+    fromTimestamp: t === undefined || t === '-1' ? high : t,
+  };
+}
+
+/** The committed offset of a group on one partition, or null. */
+export async function committedOffset(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<string | null> {
+  const res = await admin.fetchOffsets({groupId, topics: [topic]});
+  const o = res.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
+  return o === undefined || o === '-1' ? null : o;
+}
+
+export async function listTopicNames(admin: Admin): Promise<string[]> {
+  return admin.listTopics();
+}
+
+export async function partitionCount(admin: Admin, topic: string): Promise<number> {
+  const meta = await admin.fetchTopicMetadata({topics: [topic]});
+  return meta.topics[0]?.partitions.length ?? 0;
+}

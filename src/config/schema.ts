@@ -86,6 +86,11 @@ export const debeziumHealthSchema = httpEndpointSchema.extend({
   kind: z.enum(['server', 'cassandra-agent']),
 });
 
+/** The trace backend (issue 23): Zipkin's API v2 or Jaeger's query API, at `url`. */
+export const tracingSchema = httpEndpointSchema.extend({
+  kind: z.enum(['zipkin', 'jaeger']),
+});
+
 /** alerts: which Alertmanager alerts are "the CDC alerts" of this context (amtool matcher syntax, all must match). */
 export const alertsSchema = z.strictObject({
   matchers: z.array(z.string().min(1)).optional(),
@@ -302,6 +307,7 @@ export const contextSchema = z.strictObject({
   postgres: postgresSchema.optional(),
   cassandra: cassandraSchema.optional(),
   debezium: z.strictObject({health: z.array(debeziumHealthSchema).optional()}).optional(),
+  tracing: tracingSchema.optional(),
   alerts: alertsSchema.optional(),
   metrics: z
     .strictObject({queries: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), metricQuerySchema).optional()})
@@ -332,6 +338,7 @@ export type CassandraConfig = z.infer<typeof cassandraSchema>;
 export type GdprConfig = z.infer<typeof gdprSchema>;
 export type ReconcileTableConfig = z.infer<typeof reconcileTableSchema>;
 export type ReconcileConfig = z.infer<typeof reconcileSchema>;
+export type TracingConfig = z.infer<typeof tracingSchema>;
 export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;

@@ -71,7 +71,7 @@ export async function debeziumHealth(ctx: RunContext): Promise<EndpointHealth[]>
   return Promise.all(endpoints.map((e, i) => probeDebezium(ctx, e, i)));
 }
 
-async function probeDebezium(ctx: RunContext, e: DebeziumHealthConfig, i: number): Promise<EndpointHealth> {
+export async function probeDebezium(ctx: RunContext, e: DebeziumHealthConfig, i: number): Promise<EndpointHealth> {
   const service = e.kind === 'server' ? 'Debezium Server' : 'Debezium Cassandra agent';
   const http = new HttpClient({
     service,
