@@ -76,7 +76,7 @@ const result = await build({
   // never takes (oclif's and cosmiconfig's TypeScript support), reading files of their own package
   // (@platformatic/kafka's WebAssembly, dlq replay only), or patched by module path
   // (cassandra-driver/lib/readers.js in the reconcile scan workers: one copy of the driver only).
-  external: ['typescript', '@oclif/plugin-not-found', 'pg-native', '@platformatic/kafka', 'cassandra-driver'],
+  external: ['typescript', 'pg-native', '@platformatic/kafka', 'cassandra-driver'],
   // Bundled CommonJS packages call require() for Node built-ins; give them one in ESM output.
   banner: {
     js: "import {createRequire as __cdcctlRequire} from 'node:module'; const require = __cdcctlRequire(import.meta.url);",

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import {readFileSync} from 'node:fs';
 import module from 'node:module';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')) {
@@ -14,8 +16,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   process.stdout.on('error', (err) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  // Cache compiled code between runs (Node ≥ 22.1): a large share of the startup time.
-  module.enableCompileCache?.();
+  // Cache compiled code between runs (Node ≥ 22.1): a large share of the startup time. In the user's
+  // cache directory (beside cdcctl's other caches), not the shared temp dir another user may clean
+  // or own; NODE_COMPILE_CACHE still overrides it, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+  module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cdcctl', 'compile-cache'));
   // The bundle's entry (bin/bundle.js): the same copy of oclif as the commands, in a few files.
   const {execute} = await import('../dist/main.js');
   // No user- or dev-installed oclif plugins: cdcctl's commands are its own (and a run skips looking for them).

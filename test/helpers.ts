@@ -229,7 +229,7 @@ export async function runInTerminal(
         PTY_DRIVER,
         JSON.stringify([process.execPath, bin, ...args]),
         JSON.stringify(options.keys),
-        JSON.stringify(options.prompt ?? '[y/N]'),
+        JSON.stringify(options.prompt ?? '(y/N)'),
       ],
       {env: cliEnv(options.env), cwd: tmpdir(), timeout: 90_000},
       (error, stdout) => resolve({code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout}),

@@ -13,6 +13,7 @@ import {guardRun, type RunGuard} from '../services/audit/guard.js';
 import {fetchVaultSecrets} from '../services/secrets/vault.js';
 import {closeRunStore} from '../store/index.js';
 import {timerFlag} from './flags/common.js';
+import {askChoice, askYesNo, canAsk, missingArg, type PickKind} from './prompt.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -72,6 +73,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static permission: string | null | undefined = undefined;
   /** Flags whose value is a GDPR subject id: audit records keep only its pseudonym (see guardRun). */
   static subjectFlags: readonly string[] = [];
+  /**
+   * Required arguments that, omitted on a terminal, are chosen from a list (without a terminal the
+   * missing argument stays a usage error). A required `connector` or `subject` argument is chosen
+   * without saying so; other arguments name what they are chosen from here.
+   */
+  static pick: Readonly<Record<string, PickKind>> = {};
 
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
@@ -91,11 +98,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await super.init();
     process.on('SIGINT', () => this.interrupted());
     process.once('SIGTERM', () => this.interrupted());
+    const pickable = pickableArgs(this.ctor.args, (this.ctor as typeof BaseCommand).pick);
     const {args, argv, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: argsWithoutStdin(this.ctor.args),
+      args: argsWithoutStdin(this.ctor.args, pickable),
       strict: this.ctor.strict,
     });
     this.flags = flags as CommandFlags<T>;
@@ -103,7 +111,39 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.rest = argv as string[];
     setColor(colorWanted(this.flags['no-color']));
     this.log$ = createLogger({format: this.flags['log-format'], verbose: this.flags.verbose});
+    const given = this.args as Record<string, unknown>;
+    const omitted = [...pickable].filter(([name]) => given[name] === undefined);
+    if (omitted.length > 0 && (!canAsk() || this.jsonEnabled())) throw missingArg(omitted[0]![0]);
     await this.enforceAccess();
+    // chosen after the access check: a denied run lists nothing
+    for (const [name, kind] of omitted) {
+      given[name] = await this.choose(name, kind);
+      this.rest.push(given[name] as string);
+    }
+  }
+
+  /** Asks for an omitted argument: one of the context's connectors or subjects, or a configured context. */
+  private async choose(name: string, kind: PickKind): Promise<string> {
+    let choices: string[];
+    let where = '';
+    if (kind === 'context') {
+      choices = [...(await this.cdcConfig()).contexts.keys()].sort();
+    } else {
+      const ctx = await this.runContext();
+      where = ` in context "${ctx.contextName}"`;
+      if (kind === 'connector') {
+        const {listConnectors} = await import('../services/connectors/list.js');
+        choices = (await listConnectors(ctx)).map((c) => c.name).sort();
+      } else {
+        const {listSubjects} = await import('../services/schemas/read.js');
+        const list = await listSubjects(ctx, {details: false});
+        choices = list.subjects.filter((s) => !('deleted' in s && s.deleted)).map((s) => s.subject);
+      }
+    }
+    if (choices.length === 0) {
+      throw new UsageError(`Missing 1 required arg: ${name}`, {hint: `There is no ${kind}${where} to choose from.`});
+    }
+    return askChoice(`Choose a ${kind}${where}:`, choices);
   }
 
   /**
@@ -272,29 +312,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         hint: 'Run it in a terminal to be asked, or pass --yes.',
       });
     }
-    const {createInterface} = await import('node:readline/promises');
-    const rl = createInterface({input: process.stdin, output: process.stderr});
-    try {
-      let answer: string;
-      try {
-        answer = await rl.question(`${question} [y/N] `);
-      } catch (err) {
-        // readline aborts the question on Ctrl-C (the terminal is in raw mode: no SIGINT) and on Ctrl-D / end of input
-        process.stderr.write('\n');
-        throw new CdcError(
-          'INTERRUPTED',
-          ExitCode.interrupted,
-          'interrupted at the confirmation prompt: nothing was changed',
-          {
-            cause: err,
-          },
-        );
-      }
-      if (!/^y(es)?$/i.test(answer.trim()))
-        throw new CdcError('ABORTED', ExitCode.usage, 'aborted: nothing was changed');
-    } finally {
-      rl.close();
-    }
+    if (!(await askYesNo(question))) throw new CdcError('ABORTED', ExitCode.usage, 'aborted: nothing was changed');
   }
 
   /** Sets the exit code for a result that is an answer ("not OK" = 3, partial = 5) without throwing. */
@@ -349,9 +367,34 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
  * its selector (and wait for it). cdcctl reads stdin only where a command says so (`-f -`,
  * `--subject-stdin`).
  */
-function argsWithoutStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput | undefined {
+function argsWithoutStdin(
+  args: Interfaces.ArgInput | undefined,
+  pickable: Map<string, PickKind> = new Map(),
+): Interfaces.ArgInput | undefined {
   if (!args) return args;
-  return Object.fromEntries(Object.entries(args).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]));
+  return Object.fromEntries(
+    Object.entries(args).map(([name, arg]) => [
+      name,
+      {...arg, ignoreStdin: true, ...(pickable.has(name) ? {required: false} : {})},
+    ]),
+  );
+}
+
+/**
+ * The required arguments a terminal user may omit and choose instead (see BaseCommand.pick): only one
+ * that no other required argument follows, so the positions of the others do not shift.
+ */
+function pickableArgs(
+  args: Interfaces.ArgInput | undefined,
+  declared: Readonly<Record<string, PickKind>>,
+): Map<string, PickKind> {
+  const entries = Object.entries(args ?? {});
+  const picks = new Map<string, PickKind>();
+  entries.forEach(([name, arg], i) => {
+    const kind = declared[name] ?? (name === 'connector' || name === 'subject' ? name : undefined);
+    if (kind && arg.required && entries.slice(i + 1).every(([, later]) => !later.required)) picks.set(name, kind);
+  });
+  return picks;
 }
 
 /** Appends the exit-code contract to a command's long description (shown by --help). */

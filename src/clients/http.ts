@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs';
 import type {Agent as HttpAgent, IncomingMessage, RequestOptions} from 'node:http';
 import type {HttpEndpointConfig} from '../config/schema.js';
 import {
@@ -9,8 +8,9 @@ import {
   resolveSecretString,
   scrubKnownSecrets,
 } from '../config/secrets.js';
-import {BadAnswerError, CdcError, ConfigError, ServiceError, UsageError} from '../errors.js';
+import {BadAnswerError, CdcError, ServiceError, UsageError} from '../errors.js';
 import {type AnswerSource, htmlTitle, looksLikeHtml, notJson, parseAnswer, redirected, type Shape} from './answer.js';
+import {tlsFiles} from './tls.js';
 
 /**
  * The one HTTP layer under every REST client (Kafka Connect, Schema Registry, Alertmanager,
@@ -277,26 +277,7 @@ export class HttpClient {
     // Idle sockets close well before servers' own idle timeouts (Jetty: 30 s), so none is reused half-closed.
     const options = {keepAlive: true, timeout: 15_000, scheduling: 'lifo' as const};
     if (this.baseUrl.protocol !== 'https:') return new (builtin('http').Agent)(options);
-    const tls = this.options.endpoint.tls;
-    const readPem = (file: string | undefined, key: string) => {
-      if (!file) return undefined;
-      const where = `${this.where}.tls.${key}`;
-      const path = resolveSecretString(file, where);
-      try {
-        return readFileSync(path);
-      } catch (err) {
-        throw new ConfigError(`${where}: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`, {
-          hint: `Point ${where} at the absolute path of a readable PEM file.`,
-        });
-      }
-    };
-    return new (builtin('https').Agent)({
-      ...options,
-      ca: readPem(tls?.ca, 'ca'),
-      cert: readPem(tls?.cert, 'cert'),
-      key: readPem(tls?.key, 'key'),
-      rejectUnauthorized: !tls?.insecureSkipTlsVerify,
-    });
+    return new (builtin('https').Agent)({...options, ...tlsFiles(this.options.endpoint.tls, `${this.where}.tls`)});
   }
 
   private networkError(err: unknown, req: HttpRequest, shown: string): ServiceError {

@@ -5,6 +5,7 @@ import type {KafkaConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
 import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
+import {type TlsFiles, tlsFiles} from './tls.js';
 
 /**
  * Kafka through kafkajs (pure JS, imported lazily): cluster facts and consumer-group lag for the
@@ -66,14 +67,19 @@ function kafkaJsConfig(config: KafkaConfig, where: string): Pick<KafkaJsConfig, 
   }
   return {
     brokers: config.brokers,
-    ssl:
-      typeof config.ssl === 'boolean'
-        ? config.ssl
-        : config.ssl
-          ? {rejectUnauthorized: !config.ssl.insecureSkipTlsVerify}
-          : undefined,
+    ssl: kafkaTls(config, where),
     sasl,
   };
+}
+
+/**
+ * The TLS of a context's `kafka.ssl`: `true` (the system CAs), or a tls block whose CA bundle and
+ * client certificate/key files are read here (secret references resolved; errors name the key path,
+ * `contexts.<name>.kafka.ssl.ca`). Shared by the kafkajs clients and the producer.
+ */
+export function kafkaTls(config: KafkaConfig, where: string): TlsFiles | boolean | undefined {
+  if (config.ssl === undefined || typeof config.ssl === 'boolean') return config.ssl;
+  return tlsFiles(config.ssl, `${where}.ssl`);
 }
 
 /** Runs `fn` with a connected admin client, mapping connection failures to exit 4. */
@@ -596,6 +602,7 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
     };
   }
   const timeout = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const producerTls = kafkaTls(config, where);
   const producer = new Producer({
     clientId: config.clientId ?? `cdcctl-${clientIdSuffix}`,
     bootstrapBrokers: config.brokers,
@@ -607,7 +614,7 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
     timeout,
     retries: 5,
     retryDelay: 250,
-    tls: config.ssl === true ? {} : config.ssl ? {rejectUnauthorized: !config.ssl.insecureSkipTlsVerify} : undefined,
+    tls: producerTls === true ? {} : producerTls || undefined,
     sasl,
   });
   try {

@@ -87,6 +87,11 @@ export function renderStatus(s: AlertmanagerOverview): string {
   ].join('\n');
 }
 
+/** `alerts silence list -q`: the ids alone, one a line (nothing for no silence), to pipe into `silence expire`. */
+export function renderSilenceIds(list: SilenceView[]): string {
+  return list.map((s) => s.id).join('\n');
+}
+
 export function renderSilences(list: SilenceView[], wide: boolean): string {
   if (!list.length) return 'No silences.';
   const now = Date.now();

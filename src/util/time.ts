@@ -113,6 +113,16 @@ export function parseInstant(input: string, flag: string): Date {
 }
 
 /**
+ * An ISO-8601 date or date/time only (`--until`, compliance `--from`/`--to`); `flag` ("--until") names
+ * it in range errors (a flag's parse error is prefixed with the flag's name by the parser).
+ */
+export function parseDate(input: string, flag: string): Date {
+  const t = Date.parse(input);
+  if (Number.isNaN(t)) throw new UsageError(`"${input}" is not a date`, {hint: 'Use ISO 8601, e.g. 2026-01-01.'});
+  return instantAt(t, `${flag} ${input}`);
+}
+
+/**
  * The audit log's `--since 24h` (that long ago: a unit is required, days whole) or an ISO-8601
  * date/time; `flag` ("--since") names the input in errors.
  */

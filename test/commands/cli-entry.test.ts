@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import {execFile, spawnSync} from 'node:child_process';
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {json, repoRoot, runCli, tempConfig} from '../helpers.js';
+import {json, repoRoot, runCli, runInTerminal, tempConfig} from '../helpers.js';
 
 /**
  * The first seconds with cdcctl: global flags before the command, a typo's suggestion outside a
@@ -49,6 +49,83 @@ describe('the command line', () => {
     assert.equal(v.code, 0);
     assert.equal(v.stdout, flag.stdout);
     assert.match(v.stdout, /^cdcctl\/\d+\.\d+\.\d+ /);
+  });
+});
+
+describe('an argument omitted on a terminal is chosen from a list', () => {
+  const contexts =
+    'current-context: a\ncontexts:\n  a: {connect: {url: "http://127.0.0.1:9"}}\n  b: {connect: {url: "http://127.0.0.1:9"}}\n';
+
+  it('`config use-context` with no name: the contexts to choose from; Ctrl-C / Ctrl-D exit 130, nothing changed', async (t) => {
+    const {path, env: cfgEnv} = tempConfig(contexts);
+    for (const keys of ['\u0003', '\u0004']) {
+      const r = await runInTerminal(['config', 'use-context'], {env: cfgEnv, keys, prompt: 'Choose a context'});
+      if (!r) return t.skip('python3 (for a pseudo-terminal) is not available');
+      assert.equal(r.sent, true, r.output);
+      assert.equal(r.code, 130, r.output);
+      assert.match(r.output, /Error: interrupted at the prompt: nothing was changed/);
+      assert.match(readFileSync(path, 'utf8'), /^current-context: a$/m, 'unchanged');
+    }
+    const r = await runInTerminal(['config', 'use-context'], {
+      env: cfgEnv,
+      keys: '\u001b[B\r',
+      prompt: 'Choose a context',
+    });
+    assert.equal(r?.code, 0, r?.output);
+    assert.match(r!.output, /\ba\r?\n.*\bb\b/s, 'both contexts listed');
+    assert.match(readFileSync(path, 'utf8'), /^current-context: b$/m, 'the chosen one (arrow down, Enter)');
+  });
+
+  it('without a terminal the missing argument is a usage error (exit 2), as with --json', async () => {
+    const {env: cfgEnv} = tempConfig(contexts);
+    for (const args of [
+      ['config', 'use-context'],
+      ['connectors', 'tasks', 'list'],
+      ['schemas', 'versions'],
+    ]) {
+      const r = await runCli(args, {env: cfgEnv});
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^Error: Missing 1 required arg: (name|connector|subject)$/m);
+    }
+  });
+});
+
+describe('shell completion', () => {
+  it('`autocomplete bash|zsh` writes completion functions that know every command and its flags', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'cdcctl-ac-'));
+    for (const shell of ['bash', 'zsh']) {
+      const r = await runCli(['autocomplete', shell], {env: {...env, XDG_CACHE_HOME: cache}});
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`cdcctl autocomplete script ${shell}`), 'the set-up instructions');
+    }
+    const script = await runCli(['autocomplete', 'script', 'bash'], {env: {...env, XDG_CACHE_HOME: cache}});
+    assert.equal(script.code, 0, script.stderr);
+    assert.match(script.stdout, /CDCCTL_AC_BASH_SETUP_PATH=.*bash_setup && test -f/);
+    const fn = join(cache, 'cdcctl', 'autocomplete', 'functions', 'bash', 'cdcctl.bash');
+    assert.match(readFileSync(fn, 'utf8'), /^connectors:list .*--output --state$/m);
+    const zsh = readFileSync(join(cache, 'cdcctl', 'autocomplete', 'functions', 'zsh', '_cdcctl'), 'utf8');
+    assert.match(zsh, /^_cdcctl_pipeline\(\) \{$/m);
+    assert.match(zsh, /^"status\[One verdict for the whole pipeline/m);
+    // bash itself completes with it: `cdcctl connectors li<TAB>` and `cdcctl connectors list --st<TAB>`
+    const complete = (line: string) => {
+      const words = line.split(' ');
+      const r = spawnSync(
+        'bash',
+        [
+          '-c',
+          `source "$0"; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${line}'; COMP_POINT=${line.length}; _cdcctl_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          fn,
+        ],
+        {encoding: 'utf8'},
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim().split('\n');
+    };
+    assert.ok(
+      complete('cdcctl connectors li').some((w) => /^list\b/.test(w)),
+      'the command',
+    );
+    assert.deepEqual(complete('cdcctl connectors list --st'), ['--state']);
   });
 });
 

@@ -78,6 +78,12 @@ describe('exit codes (real stack)', () => {
     }
     const no = await runInTerminal(['connectors', 'delete', name], {env, keys: 'n\r'});
     assert.equal(no?.code, 2, 'answering no is still "aborted" (exit 2)');
+    // the connector omitted: chosen from the context's connectors; Ctrl-C there is an interruption too
+    const pick = await runInTerminal(['connectors', 'edit'], {env, keys: '\u0003', prompt: 'Choose a connector'});
+    assert.equal(pick?.sent, true, pick?.output);
+    assert.match(pick!.output, new RegExp(`Choose a connector in context "[^"]+":.*${name}`, 's'));
+    assert.equal(pick?.code, 130, pick?.output);
+    assert.equal((await connectRaw('GET', `/connectors/${name}`)).status, 200);
   });
 
   it('dlq discard / replay name the ids that do not exist: exit 2 when none does, 5 when some do', async (t) => {

@@ -361,7 +361,7 @@ describe('reconcile work splitting', () => {
 
   it('parses --shard', () => {
     assert.deepEqual(parseShard('3/8'), {index: 3, count: 8});
-    assert.throws(() => parseShard('8/8'), /invalid --shard/);
-    assert.throws(() => parseShard('x'), /invalid --shard/);
+    assert.throws(() => parseShard('8/8'), /"8\/8" is not a shard i\/N/);
+    assert.throws(() => parseShard('x'), /"x" is not a shard/);
   });
 });

@@ -1,5 +1,13 @@
 import {Flags} from '@oclif/core';
-import {MAX_DURATION_MS, MAX_TIMER_MS, parseDuration, parseDurationOrOff, parseTimerDuration} from '../../util/time.js';
+import {UsageError} from '../../errors.js';
+import {
+  MAX_DURATION_MS,
+  MAX_TIMER_MS,
+  parseDate,
+  parseDuration,
+  parseDurationOrOff,
+  parseTimerDuration,
+} from '../../util/time.js';
 
 /** Flags shared by several commands: one definition each. */
 
@@ -40,6 +48,20 @@ const offOrDuration = (maxMs: number) =>
 export const durationOrOffFlag = offOrDuration(MAX_DURATION_MS);
 /** A timer's wait where 0 means off (--recheck-after). */
 export const timerOrOffFlag = offOrDuration(MAX_TIMER_MS);
+
+/** An ISO-8601 date or date/time (`--until`, `--from`, `--to`). */
+export const dateFlag = Flags.custom<Date>({parse: async (input, _ctx, opts) => parseDate(input, `--${opts.name}`)});
+
+/** A fraction in (0, 1] (`--sample 0.01`, `--max-diff-ratio 0.1`). */
+export const fractionFlag = Flags.custom<number>({parse: async (input) => parseFraction(input, false)});
+/** A fraction in [0, 1] (`--drift 0`). */
+export const fractionOrZeroFlag = Flags.custom<number>({parse: async (input) => parseFraction(input, true)});
+
+function parseFraction(input: string, zero: boolean): number {
+  const n = input.trim() === '' ? Number.NaN : Number(input);
+  if (zero ? n >= 0 && n <= 1 : n > 0 && n <= 1) return n;
+  throw new UsageError(`must be a fraction in ${zero ? '[0, 1]' : '(0, 1]'}, got "${input}"`, {hint: 'e.g. 0.01'});
+}
 
 /**
  * oclif's integer flag, bounded by default to the integers a number holds exactly (2^53 − 1): a

@@ -1,18 +1,10 @@
 import {writeFileSync} from 'node:fs';
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
-import {UsageError} from '../../errors.js';
+import {dateFlag} from '../../cli/flags/common.js';
 import {renderCsv, renderHtml, renderReportSummary} from '../../output/compliance.js';
 import {buildReport, type ReportPayload, signReport} from '../../services/compliance/report.js';
 import type {SignedDocument} from '../../services/compliance/sign.js';
-
-function date(flag: string, v: string | undefined): Date | undefined {
-  if (v === undefined) return undefined;
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime()))
-    throw new UsageError(`--${flag} "${v}" is not a date`, {hint: 'Use ISO 8601, e.g. 2026-01-01.'});
-  return d;
-}
 
 export default class ComplianceReport extends BaseCommand<typeof ComplianceReport> {
   static override summary =
@@ -27,8 +19,8 @@ export default class ComplianceReport extends BaseCommand<typeof ComplianceRepor
     '<%= config.bin %> <%= command.id %> --format csv > erasures.csv',
   ];
   static override flags = {
-    from: Flags.string({summary: 'Requests received at or after this date (ISO 8601).'}),
-    to: Flags.string({summary: 'Requests received before this date (ISO 8601).'}),
+    from: dateFlag({summary: 'Requests received at or after this date (ISO 8601).'}),
+    to: dateFlag({summary: 'Requests received before this date (ISO 8601).'}),
     format: Flags.option({summary: 'Report format.', options: ['json', 'csv', 'html'] as const, default: 'json'})(),
     output: Flags.string({summary: 'Write the report to this file instead of stdout.'}),
   };
@@ -37,8 +29,8 @@ export default class ComplianceReport extends BaseCommand<typeof ComplianceRepor
     const f = this.flags;
     const ctx = await this.runContext();
     const payload = await buildReport(ctx, {
-      from: date('from', f.from),
-      to: date('to', f.to),
+      from: f.from,
+      to: f.to,
       toolVersion: this.config.version,
     });
     const signed = f.format === 'json' ? signReport(ctx, payload) : undefined;

@@ -6,6 +6,7 @@ export default class ConfigDeleteContext extends BaseCommand<typeof ConfigDelete
   static override summary = 'Remove a context from the writable configuration file.';
   static override examples = ['<%= config.bin %> <%= command.id %> staging'];
   static override args = {name: Args.string({required: true, description: 'Context name.'})};
+  static override pick = {name: 'context'} as const;
 
   async run(): Promise<ReturnType<typeof deleteContext>> {
     const result = deleteContext(await this.cdcConfig(), this.args.name);

@@ -6,6 +6,7 @@ export default class ConfigUseContext extends BaseCommand<typeof ConfigUseContex
   static override summary = 'Make a context the current one.';
   static override examples = ['<%= config.bin %> <%= command.id %> prod'];
   static override args = {name: Args.string({required: true, description: 'Context name.'})};
+  static override pick = {name: 'context'} as const;
 
   async run(): Promise<ReturnType<typeof useContext>> {
     const result = useContext(await this.cdcConfig(), this.args.name);

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {confirmBeforeWrite} from '../../cli/confirm-write.js';
 import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyConnectors, applyExitCode, pruneCandidates} from '../../services/connectors/apply.js';
@@ -54,14 +55,15 @@ export default class ConnectorsApply extends BaseCommand<typeof ConnectorsApply>
       concurrency: this.flags.concurrency,
       prune,
       history: configHistory(ctx, {message: this.flags.message}),
-      // asked once every definition is known valid, before anything is written
-      beforeWrite: async () => {
-        if (prune.length > 0) {
-          await this.confirm(
-            `--prune deletes ${prune.length} connector(s) not declared in the files: ${prune.join(', ')}?`,
-          );
-        }
-      },
+      // asked once every definition is known valid, before anything is written (only --prune asks)
+      beforeWrite: confirmBeforeWrite(
+        (q) => this.confirm(q),
+        () =>
+          prune.length > 0
+            ? `--prune deletes ${prune.length} connector(s) not declared in the files: ${prune.join(', ')}?`
+            : undefined,
+        {showChanges: false},
+      ),
     });
     this.exitWith(applyExitCode(results));
     return this.present(results, () => renderApply(results, this.flags['dry-run']));

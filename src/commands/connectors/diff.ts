@@ -12,7 +12,16 @@ export default class ConnectorsDiff extends BaseCommand<typeof ConnectorsDiff> {
   static override args = {connector: Args.string({required: true, description: 'Connector name.'})};
   static override flags = {
     from: integerFlag({summary: 'Version to diff from (default: the latest).', min: 1}),
-    to: Flags.string({summary: 'Version to diff to, or "live" (default).', default: 'live'}),
+    to: Flags.custom<number | 'live'>({
+      summary: 'Version to diff to, or "live" (default).',
+      default: 'live',
+      parse: async (input) => {
+        if (input === 'live') return 'live';
+        const n = Number(input);
+        if (/^\d+$/.test(input) && Number.isSafeInteger(n) && n >= 1) return n;
+        throw new UsageError(`expects a version number or "live", got "${input}"`);
+      },
+    })(),
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %> inventory-sink',
@@ -20,10 +29,10 @@ export default class ConnectorsDiff extends BaseCommand<typeof ConnectorsDiff> {
   ];
 
   async run(): Promise<HistoryDiff> {
-    const to = this.flags.to === 'live' ? 'live' : Number(this.flags.to);
-    if (to !== 'live' && (!Number.isInteger(to) || to < 1))
-      throw new UsageError(`--to expects a version number or "live", got "${this.flags.to}"`);
-    const diff = await diffHistory(await this.runContext(), this.args.connector, {from: this.flags.from, to});
+    const diff = await diffHistory(await this.runContext(), this.args.connector, {
+      from: this.flags.from,
+      to: this.flags.to,
+    });
     return this.present(diff, () => renderHistoryDiff(diff));
   }
 }

@@ -4,10 +4,10 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Args} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {confirmBeforeWrite} from '../../cli/confirm-write.js';
 import {messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {connectClient} from '../../clients/factory.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
-import {renderChangeList} from '../../output/changes.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {configHistory} from '../../services/connectors/config-history.js';
@@ -49,14 +49,17 @@ export default class ConnectorsEdit extends BaseCommand<typeof ConnectorsEdit> {
         this.log$.info('No changes.');
         return {name, source: '$EDITOR', action: 'unchanged', applied: false, changes, errors: []};
       }
-      if (!this.flags['dry-run']) {
-        process.stderr.write(renderChangeList(changes));
-        await this.confirm(`apply ${changes.length} change(s) to ${name}?`);
-      }
       const result = await writeConfig(
         connect,
         {name, source: '$EDITOR', desired, unresolved: edited, live, liveWritten: written},
-        {dryRun: this.flags['dry-run'], history},
+        {
+          dryRun: this.flags['dry-run'],
+          history,
+          beforeWrite: confirmBeforeWrite(
+            (q) => this.confirm(q),
+            ([planned]) => `apply ${planned?.changes.length} change(s) to ${name}?`,
+          ),
+        },
       );
       this.exitWith(applyExitCode([result]));
       return this.present(result, () => renderApply([result], this.flags['dry-run']));

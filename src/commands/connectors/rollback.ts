@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
+import {confirmBeforeWrite} from '../../cli/confirm-write.js';
 import {integerFlag, messageFlag, mutationFlags} from '../../cli/flags/common.js';
 import {connectClient} from '../../clients/factory.js';
-import {renderChangeList} from '../../output/changes.js';
 import {renderApply} from '../../output/connectors.js';
 import {type ApplyResult, applyExitCode, writeConfig} from '../../services/connectors/apply.js';
 import {configHistory} from '../../services/connectors/config-history.js';
@@ -45,18 +45,17 @@ export default class ConnectorsRollback extends BaseCommand<typeof ConnectorsRol
         message: this.flags.message ?? `rollback to version ${plan.to}`,
         action: 'rollback',
       });
-      // Validate and diff first; confirm; then write (which validates again against the same worker).
-      let result = await writeConfig(connect, write, {dryRun: true, history});
-      const planned = result.action === 'create' || result.action === 'update';
-      if (planned && !this.flags['dry-run']) {
-        process.stderr.write(renderChangeList(result.changes));
-        await this.confirm(
-          `roll ${plan.connector} back from version ${plan.from} to version ${plan.to} (${result.changes.length} change(s))?`,
-        );
-        result = await writeConfig(connect, write, {dryRun: false, history});
-      }
-      this.exitWith(applyExitCode([result]));
-      const applied = result;
+      // validated and diffed, then confirmed, then written
+      const applied = await writeConfig(connect, write, {
+        dryRun: this.flags['dry-run'],
+        history,
+        beforeWrite: confirmBeforeWrite(
+          (q) => this.confirm(q),
+          ([planned]) =>
+            `roll ${plan.connector} back from version ${plan.from} to version ${plan.to} (${planned?.changes.length} change(s))?`,
+        ),
+      });
+      this.exitWith(applyExitCode([applied]));
       return this.present({...applied, from: plan.from, to: plan.to}, () =>
         renderApply([applied], this.flags['dry-run']),
       );

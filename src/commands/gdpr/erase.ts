@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
 import {mutationFlags} from '../../cli/flags/common.js';
-import {ExitCode, UsageError} from '../../errors.js';
+import {ExitCode} from '../../errors.js';
 import {renderPlan, renderRequest} from '../../output/gdpr.js';
 import {erase} from '../../services/gdpr/requests.js';
 import type {ErasePlan, RequestView} from '../../services/gdpr/types.js';
@@ -34,7 +34,7 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
   static override flags = {
     subject: Flags.string({
       summary: 'The subject id (untrusted input: always a bound value).',
-      exclusive: ['subject-stdin'],
+      exactlyOne: ['subject', 'subject-stdin'],
     }),
     'subject-stdin': Flags.boolean({summary: 'Read the subject id from stdin (keeps it off the command line).'}),
     'request-id': Flags.string({
@@ -50,8 +50,8 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
 
   async run(): Promise<RequestView | ErasePlan> {
     const f = this.flags;
-    const subject = f['subject-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : f.subject;
-    if (subject === undefined) throw new UsageError('give the subject with --subject or --subject-stdin');
+    // exactly one of the two (declared): the subject is on stdin or in --subject
+    const subject = f['subject-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : (f.subject as string);
     const ctx = await this.runContext();
     if (!f['dry-run']) await this.confirm(`erase the subject's rows in context "${ctx.contextName}"?`);
     const result = await erase(ctx, {

@@ -1,6 +1,13 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
-import {durationOrOffFlag, integerFlag, outputFlag, timerFlag, timerOrOffFlag} from '../../cli/flags/common.js';
+import {
+  durationOrOffFlag,
+  fractionFlag,
+  integerFlag,
+  outputFlag,
+  timerFlag,
+  timerOrOffFlag,
+} from '../../cli/flags/common.js';
 import {ExitCode, UsageError} from '../../errors.js';
 import {createLogger} from '../../log.js';
 import {progressPrinter, renderRunResult} from '../../output/reconcile.js';
@@ -41,18 +48,20 @@ Exit 5: another run holds one of the tables (nothing was done: runs of a table n
       summary: 'Re-read differing rows after this delay; report only those still different (0 = off).',
       default: 5000,
     }),
-    'max-diff-ratio': Flags.string({
+    'max-diff-ratio': fractionFlag({
       summary: 'Give up (and recommend a re-snapshot) when this fraction of rows differs.',
-      default: '0.1',
+      default: 0.1,
     }),
     resume: Flags.string({summary: 'Resume an interrupted run: finished token splits are skipped.'}),
     'run-id': Flags.string({summary: 'Run id to use (shards of one Indexed Job share it). Default: generated.'}),
-    shard: Flags.string({
+    shard: Flags.custom<{index: number; count: number}>({
+      parse: async (input) => parseShard(input),
       summary: 'Do shard i of N (e.g. 0/4): every N-th token split of Cassandra, and a block of the buckets.',
       description:
         'Shard i reads only the token splits whose number is i modulo N, so the Cassandra read divides by N, and compares and drills into its own block of the buckets. The shards of a run (same --run-id) meet twice in the store: when all have saved their scan, and when all have published the keys the other shards need for their drill-down — so they are meant to run at the same time (Indexed Job: parallelism = completions). A running shard is waited for however long it takes; one that has not been running for --shard-timeout has its token splits read by the waiting shard itself (the cost of an unsharded run), which says so in its warnings.',
-      default: '0/1',
-    }),
+      default: {index: 0, count: 1},
+      defaultHelp: async () => '0/1',
+    })(),
     'shard-timeout': timerFlag({
       summary:
         'How long a shard waits for other shards of its run that are not running before reading their part itself (default 10m).',
@@ -88,8 +97,9 @@ Exit 5: another run holds one of the tables (nothing was done: runs of a table n
       default: true,
       allowNo: true,
     }),
-    sample: Flags.string({
+    sample: fractionFlag({
       summary: 'Quick estimate from this fraction of the data (e.g. 0.01); differences are not listed.',
+      exclusive: ['resume'],
     }),
     quiet: Flags.boolean({char: 'q', summary: 'No progress and no informational logs; errors and the result only.'}),
     output: outputFlag,
@@ -98,16 +108,13 @@ Exit 5: another run holds one of the tables (nothing was done: runs of a table n
   async run(): Promise<ReconcileResult> {
     const f = this.flags;
     if (f.quiet) this.log$ = createLogger({format: f['log-format'], verbose: f.verbose, quiet: true});
-    const shard = parseShard(f.shard);
+    const shard = f.shard;
     if (f['run-id'] !== undefined) checkRunId(f['run-id'], '--run-id');
     if (f.resume !== undefined) checkRunId(f.resume, '--resume');
-    const maxDiffRatio = Number(f['max-diff-ratio']);
-    if (!(maxDiffRatio > 0 && maxDiffRatio <= 1)) throw new UsageError('--max-diff-ratio must be in (0, 1]');
-    const sample = f.sample === undefined ? undefined : Number(f.sample);
-    if (sample !== undefined && !(sample > 0 && sample <= 1))
-      throw new UsageError('--sample must be a fraction in (0, 1]');
-    if (sample !== undefined && (f.resume || shard.count > 1))
-      throw new UsageError('--sample cannot be combined with --resume or --shard');
+    const maxDiffRatio = f['max-diff-ratio'];
+    const sample = f.sample;
+    // --sample with --resume is refused by the parser (declared); a shard count is a value, checked here
+    if (sample !== undefined && shard.count > 1) throw new UsageError('--sample cannot be combined with --shard');
     const ctx = {...(await this.runContext()), log: this.log$};
     const tty = !f.quiet && !this.jsonEnabled() && process.stderr.isTTY === true;
     const progress = progressPrinter(tty);
@@ -172,6 +179,6 @@ export function parseShard(text: string): {index: number; count: number} {
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || count < 1 || index >= count)
-    throw new UsageError(`invalid --shard "${text}"`, {hint: 'Use i/N with 0 ≤ i < N, e.g. 0/4.'});
+    throw new UsageError(`"${text}" is not a shard i/N`, {hint: 'Use i/N with 0 ≤ i < N, e.g. 0/4.'});
   return {index, count};
 }

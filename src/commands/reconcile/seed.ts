@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../cli/base-command.js';
-import {dryRunFlag, durationFlag, integerFlag} from '../../cli/flags/common.js';
-import {UsageError} from '../../errors.js';
+import {dryRunFlag, durationFlag, fractionOrZeroFlag, integerFlag} from '../../cli/flags/common.js';
 import {renderSeedPlan, renderSeedResult} from '../../output/reconcile.js';
 import {planSeed, type SeedPlan, type SeedResult, seed} from '../../services/reconcile/seed.js';
 
@@ -26,7 +25,7 @@ changes nothing and needs no --yes.`;
     cassandra: Flags.string({summary: 'Cassandra keyspace.table.', default: 'demo.accounts'}),
     postgres: Flags.string({summary: "PostgreSQL schema.table (in the context's database).", default: 'demo.accounts'}),
     rows: integerFlag({summary: 'Rows to load.', default: 10_000, min: 1}),
-    drift: Flags.string({summary: 'Fraction of rows to make differ (0 … 1).', default: '0'}),
+    drift: fractionOrZeroFlag({summary: 'Fraction of rows to make differ (0 … 1).', default: 0}),
     age: durationFlag({summary: 'Date the writes this far back (writetime, updated_at).', default: 3_600_000}),
     recreate: Flags.boolean({summary: 'Drop and re-create both tables first.'}),
     seed: Flags.string({summary: 'Data seed (same seed, same rows).', default: 'cdcctl'}),
@@ -45,12 +44,7 @@ changes nothing and needs no --yes.`;
 
   async run(): Promise<SeedResult | SeedPlan> {
     const f = this.flags;
-    const drift = Number(f.drift);
-    if (f.drift.trim() === '' || !(drift >= 0 && drift <= 1)) {
-      throw new UsageError(`--drift must be a fraction between 0 and 1, got "${f.drift}"`, {
-        hint: 'e.g. --drift 0.001',
-      });
-    }
+    const drift = f.drift;
     const options = {
       cassandra: f.cassandra,
       postgres: f.postgres,

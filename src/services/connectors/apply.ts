@@ -34,6 +34,9 @@ export interface ApplyResult {
   skipped?: string;
 }
 
+/** Sees the validated plan (creates, updates, deletions) before anything is written; throwing writes nothing. */
+export type BeforeWrite = (planned: ApplyResult[]) => Promise<void>;
+
 export interface ApplyOptions {
   dryRun: boolean;
   concurrency?: number;
@@ -41,8 +44,11 @@ export interface ApplyOptions {
   prune?: string[];
   /** Records each written config (and pruned deletion) as a version. */
   history?: ConfigHistory;
-  /** Called once every definition is known valid, right before the first write (not on dry runs). */
-  beforeWrite?: () => Promise<void>;
+  /**
+   * Called once every definition is known valid, with what the run will change, right before the first
+   * write (not on dry runs): the place to ask for confirmation (src/cli/confirm-write.ts).
+   */
+  beforeWrite?: BeforeWrite;
 }
 
 /**
@@ -102,7 +108,7 @@ export async function applyConnectors(
     const bad = results.filter(isBad);
     if (bad.length > 0) return holdBack(results, bad);
     if (options.dryRun) return results;
-    await options.beforeWrite?.();
+    await options.beforeWrite?.(results.filter((r) => r.action !== 'unchanged'));
     const written = await mapSettled(planned, limit, (r, i) => commitConfig(connect, writes[i]!, r, options));
     const deleted = await mapSettled(deletions, limit, async (r): Promise<ApplyResult> => {
       await connect.delete(r.name);
@@ -144,15 +150,18 @@ export interface ConfigWrite {
  * The one path every config change takes: validate with the worker's plugin, diff against the live
  * config (planConfig), then write (commitConfig) — PUT for a whole config, or PATCH (Kafka ≥ 3.8)
  * with just the changed keys when `patch` is asked (falling back to PUT on older workers) — and
- * record the written config as a new version in the config history.
+ * record the written config as a new version in the config history. `beforeWrite` sees a valid plan
+ * that changes something, before the write.
  */
 export async function writeConfig(
   connect: ConnectClient,
   write: ConfigWrite,
-  options: {dryRun: boolean; patch?: boolean; history?: ConfigHistory},
+  options: {dryRun: boolean; patch?: boolean; history?: ConfigHistory; beforeWrite?: BeforeWrite},
 ): Promise<ApplyResult> {
   const planned = await planConfig(connect, write, options.history);
-  return options.dryRun ? planned : commitConfig(connect, write, planned, options);
+  if (options.dryRun || (planned.action !== 'create' && planned.action !== 'update')) return planned;
+  await options.beforeWrite?.([planned]);
+  return commitConfig(connect, write, planned, options);
 }
 
 /** Validates and diffs one config, writing nothing: the action it needs ("invalid" with the plugin's errors). */

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
-import {durationFlag, mutationFlags} from '../../../cli/flags/common.js';
+import {dateFlag, durationFlag, mutationFlags} from '../../../cli/flags/common.js';
 import {UsageError} from '../../../errors.js';
 import {renderSilenceAdded} from '../../../output/alerts.js';
 import {addSilence} from '../../../services/alerts/alerts.js';
@@ -17,11 +17,11 @@ export default class AlertsSilenceAdd extends BaseCommand<typeof AlertsSilenceAd
   static override mutating = true;
   static override examples = [
     '<%= config.bin %> <%= command.id %> ConnectorDown connector=inventory-sink -d 2h -c "planned maintenance"',
-    '<%= config.bin %> <%= command.id %> severity=warning --until 2026-11-27T06:00:00Z -c "noisy during backfill" --json',
+    '<%= config.bin %> <%= command.id %> severity=warning --until "$(date -u -d \'tomorrow 06:00\' +%FT%TZ)" -c "noisy during backfill" --json',
   ];
   static override flags = {
     duration: durationFlag({char: 'd', summary: 'How long, e.g. 30m, 2h (default 1h).'}),
-    until: Flags.string({summary: 'End time (ISO-8601), instead of --duration.', exclusive: ['duration']}),
+    until: dateFlag({summary: 'End time (ISO-8601), instead of --duration.', exclusive: ['duration']}),
     comment: Flags.string({char: 'c', required: true, summary: 'Why (required).'}),
     author: Flags.string({char: 'a', summary: 'Author (default: user@host).'}),
     'dry-run': mutationFlags['dry-run'],
@@ -29,18 +29,12 @@ export default class AlertsSilenceAdd extends BaseCommand<typeof AlertsSilenceAd
 
   async run(): Promise<Awaited<ReturnType<typeof addSilence>>> {
     if (!this.rest.length) throw new UsageError('give at least one matcher', {hint: 'e.g. alertname=ConnectorDown'});
-    let endsAt: Date | undefined;
-    if (this.flags.until) {
-      endsAt = new Date(this.flags.until);
-      if (Number.isNaN(endsAt.getTime()))
-        throw new UsageError(`bad --until "${this.flags.until}"`, {hint: 'Use ISO-8601, e.g. 2026-11-27T06:00:00Z.'});
-    }
     const r = await addSilence(
       await this.runContext(),
       {
         matchers: parseMatchers(this.rest),
         durationMs: this.flags.duration,
-        endsAt,
+        endsAt: this.flags.until,
         comment: this.flags.comment,
         author: this.flags.author,
       },

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
 import {outputFlag} from '../../../cli/flags/common.js';
-import {renderSilences} from '../../../output/alerts.js';
+import {renderSilenceIds, renderSilences} from '../../../output/alerts.js';
 import {listSilences, type SilenceView} from '../../../services/alerts/alerts.js';
 import {parseMatchers} from '../../../services/alerts/matchers.js';
 
@@ -26,10 +26,7 @@ export default class AlertsSilenceList extends BaseCommand<typeof AlertsSilenceL
       expired: this.flags.expired,
       all: this.flags.all,
     });
-    if (this.flags.quiet && !this.jsonEnabled()) {
-      if (list.length) process.stdout.write(`${list.map((s) => s.id).join('\n')}\n`);
-      return list;
-    }
-    return this.present(list, (wide) => renderSilences(list, wide));
+    // -q: the ids alone, one a line, in place of the table (amtool's -q); -o json|yaml still print the document
+    return this.present(list, (wide) => (this.flags.quiet ? renderSilenceIds(list) : renderSilences(list, wide)));
   }
 }
