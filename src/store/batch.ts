@@ -112,6 +112,14 @@ function countsOf(c: Record<string, number> | null): Record<ItemState, number> {
   };
 }
 
+/** A resume's options become the run's (a later resume without flags uses them). */
+export async function setBatchOptions(store: Store, batchId: string, options: Record<string, unknown>): Promise<void> {
+  await store.pool.query(`UPDATE ${store.table('batch_runs')} SET options = $2 WHERE batch_id = $1`, [
+    batchId,
+    JSON.stringify(options),
+  ]);
+}
+
 export async function setBatchState(store: Store, batchId: string, state: BatchState): Promise<void> {
   await store.pool.query(
     `UPDATE ${store.table('batch_runs')} SET state = $2, updated_at = now(),

@@ -49,6 +49,10 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
       exclusive: ['subject-stdin', 'request-id'],
     }),
     column: Flags.string({summary: 'With --from-file: the CSV column of the subject ids.', dependsOn: ['from-file']}),
+    'subject-pattern': Flags.string({
+      summary: 'With --from-file: a regex every subject id must match (others fail, e.g. ^[0-9]+$).',
+      dependsOn: ['from-file'],
+    }),
     concurrency: integerFlag({
       summary: 'With --from-file: erasures at once (default 1).',
       min: 1,
@@ -93,7 +97,17 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
     const plan = checkPlan(
       {
         name: `gdpr erase --from-file ${file}`,
-        steps: [{id: 'erase', op: 'gdpr.erase', subjects: file, column: f.column, reason: f.reason, onFailure: f['on-failure']}],
+        steps: [
+          {
+            id: 'erase',
+            op: 'gdpr.erase',
+            subjects: file,
+            column: f.column,
+            subjectPattern: f['subject-pattern'],
+            reason: f.reason,
+            onFailure: f['on-failure'],
+          },
+        ],
       },
       '--from-file',
     );

@@ -68,8 +68,13 @@ const gdprErase: Operation = {
   describe: (_s, item) => `erase subject ${item.label.replace(/^line \d+: /, '')} (its own saga)`,
   async run(ctx, step, item, at) {
     const s = step as Of<'gdpr.erase'>;
+    const subject = item.input as string;
+    // the messages name the line, never the id (it would reach the store and the terminal)
+    if (subject.trim() === '') throw new UsageError('the subject id is empty');
+    if (s.subjectPattern !== undefined && !new RegExp(s.subjectPattern, 'u').test(subject))
+      throw new UsageError(`the subject id does not match subjectPattern ${s.subjectPattern}`);
     const view = await erase(ctx, {
-      subject: item.input as string,
+      subject,
       requestId: itemRunId(at),
       reason: s.reason,
       onFailure: s.onFailure,

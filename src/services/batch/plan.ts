@@ -48,6 +48,22 @@ export const stepSchema = z.discriminatedUnion('op', [
     column: z.string().min(1).optional(),
     /** The CSV has no header row. */
     noHeader: z.boolean().optional(),
+    /**
+     * A regular expression every subject id must match (e.g. ^[0-9]+$): a malformed id fails its item
+     * instead of an erasure that finds nothing and closes as done.
+     */
+    subjectPattern: z
+      .string()
+      .min(1)
+      .refine((p) => {
+        try {
+          new RegExp(p, 'u');
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an invalid regular expression')
+      .optional(),
     reason: z.string().optional(),
     onFailure: z.enum(['restore', 'retry']).optional(),
   }),

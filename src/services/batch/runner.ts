@@ -9,6 +9,7 @@ import {
   getBatch,
   type ItemState,
   itemsOf,
+  setBatchOptions,
   setBatchState,
   startItem,
   type BatchState,
@@ -206,6 +207,7 @@ async function execute(
   let ran = 0;
   try {
     await setBatchState(store, batchId, 'running');
+    if (resumed) await setBatchOptions(store, batchId, {concurrency: o.concurrency, continueOnError: o.continueOnError});
     for (const step of loaded.plan.steps) {
       await ensureItems(
         store,
