@@ -7,7 +7,8 @@ const paint = (s: string) => {
   const c = color();
   if (s === 'succeeded') return c.green(s);
   if (s === 'failed') return c.red(s);
-  if (s === 'skipped' || s === 'pending' || s === 'partial' || s === 'cancelled' || s === 'interrupted') return c.yellow(s);
+  if (s === 'skipped' || s === 'pending' || s === 'partial' || s === 'cancelled' || s === 'interrupted')
+    return c.yellow(s);
   return s;
 };
 

@@ -63,7 +63,14 @@ const toRun = (r: RunRow): BatchRunRecord => ({
 
 export async function createBatch(
   store: Store,
-  b: {batchId: string; context: string; actor: string; plan: unknown; source: string | null; options: Record<string, unknown>},
+  b: {
+    batchId: string;
+    context: string;
+    actor: string;
+    plan: unknown;
+    source: string | null;
+    options: Record<string, unknown>;
+  },
 ): Promise<void> {
   await store.pool.query(
     `INSERT INTO ${store.table('batch_runs')} (batch_id, context, actor, plan, source, options, state)

@@ -65,7 +65,7 @@ interface Result {
   state: string;
   resumed: boolean;
   ran: number;
-  counts: Record<string, number>;
+  counts: {pending: number; running: number; succeeded: number; failed: number; skipped: number};
   items: Item[];
 }
 
@@ -84,7 +84,9 @@ describe('batch: 50 GDPR erasures with three bad subjects (real stack)', () => {
     if (skip) return;
     client = new cassandra.Client({contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1'});
     await client.connect();
-    await client.execute(`CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await client.execute(
+      `CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
     await client.execute(`CREATE TABLE ${KS}.customers (id int PRIMARY KEY, name text)`);
     await sql('target', `CREATE SCHEMA ${PGS}`);
     await sql('target', `CREATE TABLE ${PGS}.customers (id int PRIMARY KEY, name text)`);
@@ -96,7 +98,12 @@ describe('batch: 50 GDPR erasures with three bad subjects (real stack)', () => {
     writeFileSync(join(dir, 'subjects.csv'), `subject,ticket\n${subjects.map((s, i) => `${s},DSR-${i}`).join('\n')}\n`);
     writeFileSync(
       join(dir, 'plan.yaml'),
-      ['name: i26-erasures', 'steps:', "  - {id: erase, op: gdpr.erase, subjects: subjects.csv, subjectPattern: '^[0-9]+$', reason: test}", ''].join('\n'),
+      [
+        'name: i26-erasures',
+        'steps:',
+        "  - {id: erase, op: gdpr.erase, subjects: subjects.csv, subjectPattern: '^[0-9]+$', reason: test}",
+        '',
+      ].join('\n'),
     );
   });
   after(async () => {
@@ -119,7 +126,10 @@ describe('batch: 50 GDPR erasures with three bad subjects (real stack)', () => {
     assert.ok(res.counts.pending > 0, 'items after the failure are not started');
     assert.ok(res.counts.succeeded >= 10 && res.counts.succeeded < 47, JSON.stringify(res.counts));
     const failed = res.items.filter((i) => i.state === 'failed');
-    assert.ok(failed.every((i) => i.item in BAD), JSON.stringify(failed));
+    assert.ok(
+      failed.every((i) => i.item in BAD),
+      JSON.stringify(failed),
+    );
     // labels are pseudonyms and line numbers, never the subject ids
     assert.ok(!JSON.stringify(res.items).includes('"ten"'));
     const jobs = json<{jobs: Array<{id: string; state: string; resume: string | null}>}>(

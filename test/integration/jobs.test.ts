@@ -70,33 +70,40 @@ describe('jobs: a running reconcile is listed and cancelled (real stack)', () =>
     if (skip) return t.skip(skip);
     const runId = `${id}-run`;
     // 3000 rows at 150 rows/s over 32 token splits: ~20 s, a checkpoint after every split
-    const running = startCli([
-      'reconcile',
-      '--table',
-      tableName,
-      '--run-id',
-      runId,
-      '--splits',
-      '32',
-      '--workers',
-      '1',
-      '--rate-limit',
-      '150',
-      '--recheck-after',
-      '0',
-      '--min-age',
-      '0',
-      '--no-alert',
-      '--no-push',
-      '--json',
-    ], {env});
+    const running = startCli(
+      [
+        'reconcile',
+        '--table',
+        tableName,
+        '--run-id',
+        runId,
+        '--splits',
+        '32',
+        '--workers',
+        '1',
+        '--rate-limit',
+        '150',
+        '--recheck-after',
+        '0',
+        '--min-age',
+        '0',
+        '--no-alert',
+        '--no-push',
+        '--json',
+      ],
+      {env},
+    );
     try {
-      const job = await eventually(async () => {
-        const list = json<{jobs: Job[]}>(await cli(['jobs', 'list', '--running', '--kind', 'reconcile', '--json']));
-        const j = list.jobs.find((x) => x.id === `reconcile:${runId}`);
-        assert.ok(j && /^[1-9]\d*\/32 splits$/.test(j.progress ?? ''), JSON.stringify(list.jobs));
-        return j;
-      }, 30_000, 500);
+      const job = await eventually(
+        async () => {
+          const list = json<{jobs: Job[]}>(await cli(['jobs', 'list', '--running', '--kind', 'reconcile', '--json']));
+          const j = list.jobs.find((x) => x.id === `reconcile:${runId}`);
+          assert.ok(j && /^[1-9]\d*\/32 splits$/.test(j.progress ?? ''), JSON.stringify(list.jobs));
+          return j;
+        },
+        30_000,
+        500,
+      );
       assert.equal(job.state, 'running');
       assert.equal(job.cancellable, true);
 
@@ -130,7 +137,18 @@ describe('jobs: a running reconcile is listed and cancelled (real stack)', () =>
     const again = await cli(['jobs', 'cancel', `reconcile:${runId}`, '--yes', '--json']);
     assert.equal(again.code, 3, again.stdout);
 
-    const resumed = await cli(['reconcile', '--resume', runId, '--recheck-after', '0', '--min-age', '0', '--no-alert', '--no-push', '--json']);
+    const resumed = await cli([
+      'reconcile',
+      '--resume',
+      runId,
+      '--recheck-after',
+      '0',
+      '--min-age',
+      '0',
+      '--no-alert',
+      '--no-push',
+      '--json',
+    ]);
     assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
     const res = json<{status: string; tables: Array<{splitsResumed: number; rowsCassandra: number}>}>(resumed);
     assert.equal(res.status, 'clean');

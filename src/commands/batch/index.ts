@@ -9,7 +9,8 @@ import type {BatchResult} from '../../services/batch/types.js';
 
 export default class Batch extends BaseCommand<typeof Batch> {
   static override mutating = true;
-  static override summary = 'Run a plan of cdcctl operations: erasures from a CSV, reconciles, connector pauses, DLQ replays.';
+  static override summary =
+    'Run a plan of cdcctl operations: erasures from a CSV, reconciles, connector pauses, DLQ replays.';
   static override description = withExitCodes(
     `The plan (YAML) lists steps; each step is one operation over several items (the subjects of a CSV, tables, connectors, DLQ filters) and may depend on other steps:
 
@@ -31,8 +32,14 @@ Without --continue-on-error the first failed item stops the launching of new ite
   ];
   static override flags = {
     file: Flags.string({char: 'f', summary: 'The plan file (YAML or JSON).', required: true}),
-    concurrency: integerFlag({summary: "Items in flight at once, across steps (default: the plan's, else 1).", min: 1, max: 64}),
-    'continue-on-error': Flags.boolean({summary: 'Run every item whatever fails (default: stop launching at the first failure).'}),
+    concurrency: integerFlag({
+      summary: "Items in flight at once, across steps (default: the plan's, else 1).",
+      min: 1,
+      max: 64,
+    }),
+    'continue-on-error': Flags.boolean({
+      summary: 'Run every item whatever fails (default: stop launching at the first failure).',
+    }),
     ...mutationFlags,
     output: outputFlag,
   };
@@ -43,7 +50,8 @@ Without --continue-on-error the first failed item stops the launching of new ite
     if (f.file === '-') throw new UsageError('the plan must be a file: its CSV files are found next to it');
     const ctx = await this.runContext();
     this.auditTargets(loaded.plan.steps.map((s) => `${s.id}:${s.op}`));
-    if (!f['dry-run']) await this.confirm(`run the ${loaded.plan.steps.length} step(s) of ${f.file} in context "${ctx.contextName}"?`);
+    if (!f['dry-run'])
+      await this.confirm(`run the ${loaded.plan.steps.length} step(s) of ${f.file} in context "${ctx.contextName}"?`);
     const result = await runBatch(ctx, loaded, {
       concurrency: f.concurrency ?? loaded.plan.concurrency ?? 1,
       continueOnError: f['continue-on-error'] || loaded.plan.continueOnError === true,

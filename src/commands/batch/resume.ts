@@ -7,7 +7,8 @@ import type {BatchResult} from '../../services/batch/types.js';
 
 export default class BatchResume extends BaseCommand<typeof BatchResume> {
   static override mutating = true;
-  static override summary = 'Run again the items of a batch that did not succeed (failed, skipped, not run, interrupted).';
+  static override summary =
+    'Run again the items of a batch that did not succeed (failed, skipped, not run, interrupted).';
   static override description = withExitCodes(
     `The plan is the one stored with the run; a CSV it reads must be unchanged (its sha256 is compared). Items that succeeded are left alone; an erasure runs again under its own request id (so a saga half-way goes on), a replay under its own run id. Options not given are the run's own. Exit 5 when any item still failed.`,
   );
@@ -15,9 +16,11 @@ export default class BatchResume extends BaseCommand<typeof BatchResume> {
     '<%= config.bin %> <%= command.id %> bt-… --dry-run',
     '<%= config.bin %> <%= command.id %> bt-… --continue-on-error --yes',
   ];
-  static override args = {id: Args.string({description: 'The batch id (bt-…), as `batch` or `jobs list` shows it.', required: true})};
+  static override args = {
+    id: Args.string({description: 'The batch id (bt-…), as `batch` or `jobs list` shows it.', required: true}),
+  };
   static override flags = {
-    concurrency: integerFlag({summary: 'Items in flight at once (default: the run\'s).', min: 1, max: 64}),
+    concurrency: integerFlag({summary: "Items in flight at once (default: the run's).", min: 1, max: 64}),
     'continue-on-error': Flags.boolean({summary: 'Run every item whatever fails.', allowNo: true}),
     ...mutationFlags,
     output: outputFlag,

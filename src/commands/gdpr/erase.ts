@@ -36,7 +36,7 @@ export default class GdprErase extends BaseCommand<typeof GdprErase> {
   static override examples = [
     '<%= config.bin %> <%= command.id %> --subject 42 --dry-run',
     "echo -n 'alice@example.com' | <%= config.bin %> <%= command.id %> --subject-stdin --request-id DSR-2026-117 --reason 'Art. 17(1)(a)' --yes",
-    "<%= config.bin %> <%= command.id %> --from-file examples/batch/subjects.csv --concurrency 4 --dry-run",
+    '<%= config.bin %> <%= command.id %> --from-file examples/batch/subjects.csv --concurrency 4 --dry-run',
   ];
   static override subjectFlags = ['subject'];
   static override flags = {

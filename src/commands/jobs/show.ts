@@ -6,13 +6,17 @@ import {showJob} from '../../services/jobs/index.js';
 import type {JobDetail} from '../../services/jobs/types.js';
 
 export default class JobsShow extends BaseCommand<typeof JobsShow> {
-  static override summary = 'One job: state, progress, who started it, whether it can be cancelled or resumed, and its own record.';
+  static override summary =
+    'One job: state, progress, who started it, whether it can be cancelled or resumed, and its own record.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> connect-task:inventory-source/0',
     '<%= config.bin %> <%= command.id %> connect-task:inventory-sink/0 -o yaml',
   ];
   static override args = {
-    id: Args.string({description: 'The job id as `jobs list` shows it (<kind>:<id>; a bare id is looked up in every kind).', required: true}),
+    id: Args.string({
+      description: 'The job id as `jobs list` shows it (<kind>:<id>; a bare id is looked up in every kind).',
+      required: true,
+    }),
   };
   static override flags = {output: outputFlag};
 

@@ -110,7 +110,13 @@ const reconcileOp: Operation = {
       alert: true,
     });
     const t = result.tables[0];
-    const out = {runId: result.runId, status: result.status, missing: t?.missing, extra: t?.extra, mismatched: t?.mismatched};
+    const out = {
+      runId: result.runId,
+      status: result.status,
+      missing: t?.missing,
+      extra: t?.extra,
+      mismatched: t?.mismatched,
+    };
     if (result.status !== 'clean') throw new ItemNotOk(`${item.label}: ${result.status} (run ${result.runId})`, out);
     return out;
   },
@@ -150,7 +156,8 @@ const dlqReplay: Operation = {
       input: f,
     }));
   },
-  describe: (s, item) => `replay DLQ records ${item.label}${(s as Of<'dlq.replay'>).toTopic ? ` to ${(s as Of<'dlq.replay'>).toTopic}` : ''}`,
+  describe: (s, item) =>
+    `replay DLQ records ${item.label}${(s as Of<'dlq.replay'>).toTopic ? ` to ${(s as Of<'dlq.replay'>).toTopic}` : ''}`,
   async run(ctx, step, item, at) {
     const s = step as Of<'dlq.replay'>;
     const f = item.input as Of<'dlq.replay'>['filters'][number];
@@ -171,7 +178,12 @@ const dlqReplay: Operation = {
     const plan = await planReplay(ctx, req);
     if (plan.eligible + plan.inDoubt === 0) return {runId: plan.runId, produced: 0, note: 'nothing to replay'};
     const result = await runReplay(ctx, plan, req);
-    const out = {runId: result.runId, state: result.state, produced: result.produced + result.resent, recovered: result.recovered};
+    const out = {
+      runId: result.runId,
+      state: result.state,
+      produced: result.produced + result.resent,
+      recovered: result.recovered,
+    };
     if (result.state !== 'finished') throw new ItemNotOk(`replay ${result.runId} ended ${result.state}`, out);
     return out;
   },

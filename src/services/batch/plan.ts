@@ -137,7 +137,8 @@ export function checkPlan(data: unknown, source: string): Plan {
   }
   for (const s of plan.steps) {
     for (const d of s.dependsOn ?? []) {
-      if (!ids.has(d)) throw new UsageError(`${source}: step "${s.id}" depends on "${d}", which the plan does not have`);
+      if (!ids.has(d))
+        throw new UsageError(`${source}: step "${s.id}" depends on "${d}", which the plan does not have`);
       if (d === s.id) throw new UsageError(`${source}: step "${s.id}" depends on itself`);
     }
   }
@@ -153,7 +154,9 @@ export function stepOrder(steps: PlanStep[], source: string): PlanStep[] {
   while (left.length) {
     const ready = left.filter((s) => (s.dependsOn ?? []).every((d) => done.has(d)));
     if (ready.length === 0)
-      throw new UsageError(`${source}: the dependencies of steps ${left.map((s) => `"${s.id}"`).join(', ')} form a cycle`);
+      throw new UsageError(
+        `${source}: the dependencies of steps ${left.map((s) => `"${s.id}"`).join(', ')} form a cycle`,
+      );
     for (const s of ready) {
       out.push(s);
       done.add(s.id);

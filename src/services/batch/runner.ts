@@ -3,6 +3,7 @@ import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {
   type BatchItemRecord,
+  type BatchState,
   createBatch,
   ensureItems,
   finishItem,
@@ -12,7 +13,6 @@ import {
   setBatchOptions,
   setBatchState,
   startItem,
-  type BatchState,
 } from '../../store/batch.js';
 import {runStore, type Store} from '../../store/index.js';
 import {holdJobLock} from '../../store/jobs.js';
@@ -48,10 +48,9 @@ async function checkPermissions(ctx: RunContext, plan: Plan): Promise<void> {
   for (const perm of new Set(plan.steps.map((s) => OPERATIONS[s.op].permission))) {
     const d = await canI(ctx, perm);
     if (!d.allowed) {
-      throw new ForbiddenError(
-        `${d.actor} may not ${perm} in context ${ctx.contextName}, which this batch needs`,
-        {hint: 'Ask for a role that grants it, or leave those steps out of the plan.'},
-      );
+      throw new ForbiddenError(`${d.actor} may not ${perm} in context ${ctx.contextName}, which this batch needs`, {
+        hint: 'Ask for a role that grants it, or leave those steps out of the plan.',
+      });
     }
   }
 }
@@ -207,7 +206,8 @@ async function execute(
   let ran = 0;
   try {
     await setBatchState(store, batchId, 'running');
-    if (resumed) await setBatchOptions(store, batchId, {concurrency: o.concurrency, continueOnError: o.continueOnError});
+    if (resumed)
+      await setBatchOptions(store, batchId, {concurrency: o.concurrency, continueOnError: o.continueOnError});
     for (const step of loaded.plan.steps) {
       await ensureItems(
         store,

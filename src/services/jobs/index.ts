@@ -50,7 +50,9 @@ export async function listJobs(ctx: RunContext, o: ListOptions): Promise<JobList
   const jobs = lists
     .flat()
     .filter((j) => !o.states?.length || o.states.includes(j.state))
-    .sort((a, b) => rank(a) - rank(b) || (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.id.localeCompare(b.id));
+    .sort(
+      (a, b) => rank(a) - rank(b) || (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || a.id.localeCompare(b.id),
+    );
   return {jobs, warnings};
 }
 
@@ -75,7 +77,9 @@ async function findJob(ctx: RunContext, id: string): Promise<{provider: JobProvi
 }
 
 function notFound(id: string): CdcError {
-  return new UsageError(`no job "${id}" in this context`, {hint: 'List jobs with `cdcctl jobs list`; ids are <kind>:<id>.'});
+  return new UsageError(`no job "${id}" in this context`, {
+    hint: 'List jobs with `cdcctl jobs list`; ids are <kind>:<id>.',
+  });
 }
 
 export async function showJob(ctx: RunContext, id: string): Promise<JobDetail> {

@@ -1,4 +1,3 @@
-import {type CancelWatch, JobCancelledError, watchCancel} from '../jobs/cancel.js';
 import {rm, rmdir} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -23,15 +22,16 @@ import {
   getTable,
   listTables,
   type MismatchRecord,
+  markTableInterrupted,
   publishDrillKeys,
   readDrillKeys,
   replaceMismatches,
-  markTableInterrupted,
   saveCheckpoint,
   setShardPhase,
   startTable,
   type TableStatus,
 } from '../../store/reconcile.js';
+import {type CancelWatch, JobCancelledError, watchCancel} from '../jobs/cancel.js';
 import {type Split, tokenSplits} from './cassandra-side.js';
 import {candidatesOf, classify, vanishedWarning} from './drill.js';
 import {

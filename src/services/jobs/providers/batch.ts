@@ -30,7 +30,8 @@ function batchJob(b: BatchRunRecord, counts: Record<ItemState, number>): Job {
     progress: `${counts.succeeded + counts.failed + counts.skipped}/${total} items${counts.failed ? `, ${counts.failed} failed` : ''}`,
     startedAt: b.startedAt,
     finishedAt: b.finishedAt,
-    durationMs: (b.finishedAt ? Date.parse(b.finishedAt) : state === 'running' ? Date.now() : Date.parse(b.updatedAt)) - started,
+    durationMs:
+      (b.finishedAt ? Date.parse(b.finishedAt) : state === 'running' ? Date.now() : Date.parse(b.updatedAt)) - started,
     actor: b.actor,
     cancellable: state === 'running',
     resume: state === 'running' || state === 'succeeded' ? null : `cdcctl batch resume ${b.batchId}`,
@@ -42,7 +43,11 @@ registerJobProvider({
   summary: 'a batch run (cancellable: no new item starts, resumable with `batch resume`)',
   available: (ctx) => Boolean(ctx.config.postgres),
   async list(scope, q) {
-    const runs = await listBatches(await scope.store(), {context: scope.ctx.contextName, since: q.since, limit: q.limit});
+    const runs = await listBatches(await scope.store(), {
+      context: scope.ctx.contextName,
+      since: q.since,
+      limit: q.limit,
+    });
     return runs.map((b) => batchJob(b, b.counts));
   },
   async get(scope, localId) {

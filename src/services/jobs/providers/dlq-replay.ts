@@ -1,4 +1,4 @@
-import {requestCancel, cancelRequest, listDlqReplayRuns, type DlqReplayRunSummary} from '../../../store/jobs.js';
+import {cancelRequest, type DlqReplayRunSummary, listDlqReplayRuns, requestCancel} from '../../../store/jobs.js';
 import {registerJobProvider} from '../registry.js';
 import type {Job, JobState} from '../types.js';
 
@@ -26,7 +26,8 @@ function replayJob(r: DlqReplayRunSummary): Job {
     progress: `${r.produced + r.recovered} sent`,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
-    durationMs: (r.finishedAt ? Date.parse(r.finishedAt) : state === 'running' ? Date.now() : Date.parse(r.updatedAt)) - started,
+    durationMs:
+      (r.finishedAt ? Date.parse(r.finishedAt) : state === 'running' ? Date.now() : Date.parse(r.updatedAt)) - started,
     actor: r.actor,
     cancellable: state === 'running',
     resume: state === 'interrupted' || state === 'failed' ? `cdcctl dlq replay --run-id ${r.runId} --yes` : null,

@@ -1,4 +1,4 @@
-import {GDPR_STATES, type RequestRow, listRequests, getRequest} from '../../../store/gdpr-journal.js';
+import {GDPR_STATES, getRequest, listRequests, type RequestRow} from '../../../store/gdpr-journal.js';
 import {registerJobProvider} from '../registry.js';
 import type {Job, JobState} from '../types.js';
 
@@ -25,7 +25,9 @@ function requestJob(r: RequestRow): Job {
     progress: step >= 0 ? `${step}/${PATH.length - 1} steps` : null,
     startedAt: r.receivedAt,
     finishedAt: r.closedAt,
-    durationMs: (r.closedAt ? Date.parse(r.closedAt) : state === 'waiting' ? Date.now() : Date.parse(r.updatedAt)) - Date.parse(r.receivedAt),
+    durationMs:
+      (r.closedAt ? Date.parse(r.closedAt) : state === 'waiting' ? Date.now() : Date.parse(r.updatedAt)) -
+      Date.parse(r.receivedAt),
     actor: r.actor,
     cancellable: false,
     resume: state === 'waiting' || state === 'failed' ? `cdcctl gdpr resume --request ${r.requestId}` : null,

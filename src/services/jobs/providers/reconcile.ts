@@ -1,6 +1,5 @@
-import {requestCancel} from '../../../store/jobs.js';
+import {cancelRequest, requestCancel} from '../../../store/jobs.js';
 import {getRun, listRuns, listTables, type RunRecord, type TableRecord} from '../../../store/reconcile.js';
-import {cancelRequest} from '../../../store/jobs.js';
 import {registerJobProvider} from '../registry.js';
 import type {Job, JobState} from '../types.js';
 
@@ -18,7 +17,10 @@ const stateOf = (s: RunRecord['status']): JobState =>
 function progressOf(tables: TableRecord[]): string | null {
   if (tables.length === 0) return null;
   const splits = tables.reduce((n, t) => n + t.splits, 0);
-  const done = tables.reduce((n, t) => n + (t.status === 'clean' || t.status === 'drift' ? t.splits : t.splitsDone.length), 0);
+  const done = tables.reduce(
+    (n, t) => n + (t.status === 'clean' || t.status === 'drift' ? t.splits : t.splitsDone.length),
+    0,
+  );
   return `${done}/${splits} splits`;
 }
 
