@@ -4,7 +4,7 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import cassandra from 'cassandra-driver';
-import {json, runCli, tempConfig, tempDir} from '../helpers.js';
+import {eventually, json, runCli, startCli, tempConfig, tempDir} from '../helpers.js';
 import {requireStack, sql} from './stack.js';
 
 /**
@@ -195,5 +195,45 @@ describe('batch: 50 GDPR erasures with three bad subjects (real stack)', () => {
       ['succeeded', 'failed'],
     );
     assert.deepEqual(await remaining(), {cassandra: 2, postgres: 2}, JSON.stringify(one.items));
+  });
+
+  it('jobs cancel batch:<id> stops it before its next item (exit 130, cancelled); batch resume finishes it', async (t) => {
+    if (skip) return t.skip(skip);
+    writeFileSync(join(dir, 'many.csv'), `subject\n${Array.from({length: 30}, (_, i) => 200 + i).join('\n')}\n`);
+    writeFileSync(join(dir, 'many.yaml'), 'steps:\n  - {id: erase, op: gdpr.erase, subjects: many.csv}\n');
+    const running = startCli(['batch', '-f', 'many.yaml', '--yes', '--json'], {env, cwd: dir});
+    let id = '';
+    try {
+      id = await eventually(
+        async () => {
+          const list = json<{jobs: Array<{id: string; state: string; progress: string}>}>(
+            await cli(['jobs', 'list', '--kind', 'batch', '--running', '--json']),
+          );
+          const j = list.jobs.find((x) => /^[1-9]\d*\/30 items/.test(x.progress));
+          return j?.id;
+        },
+        60_000,
+        500,
+      );
+      const c = await cli(['jobs', 'cancel', id, '--yes', '--json']);
+      assert.equal(c.code, 0, c.stderr + c.stdout);
+      const done = await running.done;
+      assert.equal(done.code, 130, done.stderr.slice(-2000) + done.stdout);
+      assert.equal(json<{error: {code: string}}>(done).error.code, 'CANCELLED');
+    } finally {
+      running.child.kill('SIGKILL');
+    }
+    const shown = json<{state: string; details: {items: Array<{state: string}>}}>(
+      await cli(['jobs', 'show', id, '--json']),
+    );
+    assert.equal(shown.state, 'cancelled');
+    const pending = shown.details.items.filter((i) => i.state === 'pending').length;
+    assert.ok(pending > 0, 'items after the cancellation were not started');
+    const r = await cli(['batch', 'resume', id.replace(/^batch:/, ''), '--yes', '--json']);
+    assert.equal(r.code, 0, r.stderr.slice(-2000) + r.stdout);
+    const res = json<Result>(r);
+    assert.equal(res.state, 'succeeded');
+    assert.equal(res.counts.succeeded, 30);
+    assert.equal(res.ran, pending);
   });
 });
