@@ -158,6 +158,22 @@ describe('batch: 50 GDPR erasures with three bad subjects (real stack)', () => {
       assert.equal(i.attempts, 1);
     }
     assert.deepEqual(await remaining(), {cassandra: 2, postgres: 2});
+    // every erasure is a job of its own kind too: closed sagas are succeeded gdpr jobs
+    const first = res.items.find((i) => i.state === 'succeeded');
+    const gdprJob = json<{state: string; status: string; cancellable: boolean}>(
+      await cli(['jobs', 'show', `gdpr:${first?.result?.requestId}`, '--json']),
+    );
+    assert.deepEqual(gdprJob, {...gdprJob, state: 'succeeded', status: 'closed', cancellable: false});
+    const all = await cli(['jobs', 'list', '--kind', 'gdpr', '--kind', 'dlq-replay', '--limit', '100', '--json']);
+    assert.equal(all.code, 0, all.stderr);
+    const listed = json<{jobs: Array<{kind: string}>; warnings: unknown[]}>(all);
+    assert.deepEqual(listed.warnings, []);
+    assert.equal(
+      listed.jobs.filter((j) => j.kind === 'gdpr').length,
+      47,
+      'one job per erasure request; a bad subject made none',
+    );
+    assert.equal(listed.jobs.filter((j) => j.kind === 'dlq-replay').length, 0);
   });
 
   it('resume again: only the three failed run, still failing; gdpr erase --from-file is the same batch in one step', async (t) => {
