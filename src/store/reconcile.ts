@@ -296,6 +296,24 @@ export async function saveCheckpoint(
   );
 }
 
+/**
+ * A table stopped by a cancellation request (`jobs cancel`): 'interrupted', its checkpoint and row
+ * counts kept for --resume, who cancelled it in details.
+ */
+export async function markTableInterrupted(
+  store: Store,
+  key: {runId: string; table: string; shard: number},
+  c: {durationMs: number; cancelledBy: string; reason: string | null},
+): Promise<void> {
+  await store.pool.query(
+    `UPDATE ${store.table('reconcile_tables')}
+        SET status = 'interrupted', finished_at = now(), duration_ms = $4,
+            details = details || jsonb_build_object('cancelled', jsonb_build_object('by', $5::text, 'reason', $6::text))
+      WHERE run_id = $1 AND table_name = $2 AND shard = $3`,
+    [key.runId, key.table, key.shard, c.durationMs, c.cancelledBy, c.reason],
+  );
+}
+
 export async function finishTable(
   store: Store,
   key: {runId: string; table: string; shard: number},

@@ -29,6 +29,7 @@ import {
 } from '../../store/dlq-records.js';
 import type {Store} from '../../store/index.js';
 import {awaitedLater} from '../../util/concurrency.js';
+import {type CancelWatch, watchCancel} from '../jobs/cancel.js';
 import {checkNamedIds, dlqStore, namedIdsNotFound} from './browse.js';
 import {advanceCheckpoints, claimableStatuses, settleDelayMs, settleInDoubt} from './journal.js';
 import {REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';
@@ -309,6 +310,8 @@ export async function runReplay(
   let resent = 0;
   let state: ReplayRunRow['state'] = 'running';
   const toTopic = plan.toTopic;
+  /** `jobs cancel dlq-replay:<run>`: read like Ctrl-C, after the current batch. */
+  let cancel: CancelWatch | undefined;
   try {
     let run = await getRun(store, plan.runId);
     const partitions = new Map<string, number>();
@@ -352,6 +355,12 @@ export async function runReplay(
       await setRunState(store, plan.runId, 'running');
     }
     if (!run) throw new Error('replay run vanished');
+    cancel = await watchCancel(store, {
+      kind: 'dlq-replay',
+      jobId: plan.runId,
+      resume: `cdcctl dlq replay --run-id ${plan.runId} --yes`,
+      resumed: plan.resume,
+    });
     const total = plan.eligible + plan.inDoubt;
     hooks.onProgress?.(0, total);
 
@@ -402,7 +411,7 @@ export async function runReplay(
       const batch = await pending;
       ctx.log.debug(`waited ${Date.now() - tw} ms for the claim`);
       if (batch.length === 0) break;
-      const stopping = Boolean(hooks.signal?.aborted);
+      const stopping = Boolean(hooks.signal?.aborted || cancel.signal.aborted);
       if (await ensureTopics([...new Set(batch.map((r) => toTopic ?? (r.srcTopic as string)))])) {
         await setRunState(store, plan.runId, 'running', {checkpoints});
       }
@@ -446,6 +455,7 @@ export async function runReplay(
     await setRunState(store, plan.runId, 'failed').catch(() => {});
     throw err;
   } finally {
+    cancel?.stop();
     await producer.close();
     await lock.release();
     if (state !== 'failed') {

@@ -22,6 +22,7 @@ import {
   getTable,
   listTables,
   type MismatchRecord,
+  markTableInterrupted,
   publishDrillKeys,
   readDrillKeys,
   replaceMismatches,
@@ -30,6 +31,7 @@ import {
   startTable,
   type TableStatus,
 } from '../../store/reconcile.js';
+import {type CancelWatch, JobCancelledError, watchCancel} from '../jobs/cancel.js';
 import {type Split, tokenSplits} from './cassandra-side.js';
 import {candidatesOf, classify, vanishedWarning} from './drill.js';
 import {
@@ -90,6 +92,7 @@ export async function reconcile(
   const threads = new ScanThreads(conn, options.workers ?? defaultWorkers());
   let cass: Client | undefined;
   let pool: Pool | undefined;
+  let cancel: CancelWatch | undefined;
   try {
     const {runId, opts} = await runToJoin(ctx, store, options);
     // explicit, or per table from its size (autoBuckets)
@@ -124,8 +127,16 @@ export async function reconcile(
         consistency: opts.consistency,
       },
     });
+    // `jobs cancel reconcile:<run>`: the run stops after its next finished token split (checkpointed)
+    cancel = await watchCancel(store, {
+      kind: 'reconcile',
+      jobId: runId,
+      resume: `cdcctl reconcile --resume ${runId}`,
+      resumed: Boolean(options.resume),
+    });
     const results: TableResult[] = [];
     for (const table of tables) {
+      cancel.check();
       results.push(
         await reconcileTable({
           ctx,
@@ -140,6 +151,7 @@ export async function reconcile(
           opts,
           hooks,
           resume: !!options.resume,
+          cancel,
         }),
       );
     }
@@ -150,6 +162,7 @@ export async function reconcile(
         : 'clean';
     return {runId, status, tables: results};
   } finally {
+    cancel?.stop();
     await threads.close();
     await cass?.shutdown().catch(() => {});
     await pool?.end().catch(() => {});
@@ -236,6 +249,8 @@ interface TableJob {
   opts: ReconcileOptions;
   hooks: ReconcileHooks;
   resume: boolean;
+  /** Checked after each finished token split: a cancellation request stops the run there. */
+  cancel: CancelWatch;
 }
 /**
  * One table pair, phase by phase: plan (cut-off, bucket and split layout, checkpoint), count
@@ -559,6 +574,10 @@ async function scanOwnSplits(
         rowsC += r.rows;
         young += r.young;
         done.push(r.split);
+        if (job.cancel.signal.aborted) {
+          await save();
+          job.cancel.check();
+        }
         if (Date.now() - lastSave > saveEveryMs) await save();
       },
     });
@@ -915,6 +934,15 @@ async function recordTable(job: TableJob, plan: TablePlan, counted: Counted, ver
 /** A table that failed is recorded as such (and its failure pushed with --push) before the error goes on. */
 async function recordFailure(job: TableJob, key: TableKey, started: number, err: Error): Promise<void> {
   const {ctx, store, table: t, runId, opts} = job;
+  if (err instanceof JobCancelledError) {
+    // the checkpoint and its row counts stay: `reconcile --resume` goes on from the splits done
+    await markTableInterrupted(store, key, {
+      durationMs: Date.now() - started,
+      cancelledBy: err.request.requestedBy,
+      reason: err.request.reason,
+    }).catch(() => {});
+    return;
+  }
   await finishTable(store, key, {
     status: 'error',
     durationMs: Date.now() - started,

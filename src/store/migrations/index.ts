@@ -4,7 +4,7 @@ import type {Migration} from '../migrate.js';
  * Every migration of the operational store, in version order. Each table family owns a range of
  * versions so that work on different families never collides:
  *   1–99 store itself · 100–199 reconcile · 200–299 audit, access, config history ·
- *   300–399 gdpr · 400–499 dlq · 500–599 pipeline · 600+ later families.
+ *   300–399 gdpr · 400–499 dlq · 500–599 pipeline · 900–999 jobs, batch, tune · 600+ later families.
  * A migration is never edited once released: add a new one.
  */
 export const migrations: Migration[] = [
@@ -344,5 +344,45 @@ export const migrations: Migration[] = [
         paused_at  timestamptz NOT NULL DEFAULT now(),
         paused_by  text NOT NULL,
         PRIMARY KEY (context, connector));`,
+  },
+  {
+    version: 900,
+    name: 'job cancellation requests, batch runs and their items',
+    // A cancellation is a request in the store: the job reads it at its next checkpoint and stops
+    // there (resumable). A batch run keeps its plan and one row per item, so `batch resume` redoes
+    // only what did not succeed.
+    up: (s) => `CREATE TABLE ${s}.job_cancellations (
+        kind          text NOT NULL,
+        job_id        text NOT NULL,
+        context       text NOT NULL,
+        requested_at  timestamptz NOT NULL DEFAULT now(),
+        requested_by  text NOT NULL,
+        reason        text,
+        seen_at       timestamptz,
+        PRIMARY KEY (kind, job_id));
+      CREATE TABLE ${s}.batch_runs (
+        batch_id     text PRIMARY KEY,
+        context      text NOT NULL,
+        actor        text NOT NULL,
+        plan         jsonb NOT NULL,
+        source       text,
+        options      jsonb NOT NULL DEFAULT '{}',
+        state        text NOT NULL CHECK (state IN ('running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted')),
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        finished_at  timestamptz);
+      CREATE INDEX ON ${s}.batch_runs (started_at DESC);
+      CREATE TABLE ${s}.batch_items (
+        batch_id     text NOT NULL REFERENCES ${s}.batch_runs ON DELETE CASCADE,
+        step         text NOT NULL,
+        item         int NOT NULL,
+        label        text NOT NULL,
+        state        text NOT NULL CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'skipped')),
+        attempts     int NOT NULL DEFAULT 0,
+        result       jsonb,
+        error        text,
+        started_at   timestamptz,
+        finished_at  timestamptz,
+        PRIMARY KEY (batch_id, step, item));`,
   },
 ];
