@@ -255,7 +255,12 @@ export const cassandraCdcSchema = z.strictObject({
    * node's own cdc_raw_directory when every contact point is loopback and the directory exists here.
    */
   cdcRawDirectory: z.string().startsWith('/', 'an absolute path').optional(),
-  /** Oldest unprocessed CDC segment older than this makes the pipeline degraded (default 1m). */
+  /**
+   * Debezium Server's offsets file (debezium.source.offset.storage.file.filename), node-local: the
+   * connector's commit-log position per table, compared with what Cassandra has written (its lag).
+   */
+  offsetsFile: z.string().startsWith('/', 'an absolute path').optional(),
+  /** Oldest unprocessed CDC segment, or unread CDC data, older than this makes the pipeline degraded (default 1m). */
   maxLag: durationText.optional(),
   /** cdc_raw usage (share of cdc_total_space) from which the pipeline is degraded (default 0.8). */
   warnUsage: z.number().gt(0).lte(1).optional(),

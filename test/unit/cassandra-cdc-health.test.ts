@@ -8,7 +8,10 @@ import {
   cdcComponents,
   compareSegments,
   parseCdcIdx,
+  parseEngineOffsets,
+  parsePosition,
   parseSize,
+  positionLag,
   readCdcRaw,
 } from '../../src/services/pipeline/cassandra-cdc.js';
 
@@ -169,5 +172,79 @@ describe('Cassandra CDC verdicts', () => {
     const usage = c.find((x) => x.component === 'cdc_raw usage');
     assert.equal(usage?.verdict, 'unknown');
     assert.match(usage?.detail ?? '', /needs node-local access: cdc_raw is a directory on the node/);
+  });
+});
+
+/** The FileOffsetBackingStore file Debezium Server 3.6.1 wrote on the local stack (a Java-serialised HashMap). */
+const ENGINE_OFFSETS = Buffer.from(
+  'rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwACRgAKbG9hZEZhY3RvckkACXRocmVzaG9sZHhwP0AAAAAAAAx3CAAAABAAAAABdXIAAltCrPMX+AYIVOACAAB4cAAAADZbImthZmthIix7ImxvZ2ljYWxOYW1lIjoiY2Fzc2FuZHJhIiwibm9kZUlkIjoibm9kZTEifV11cQB+AAIAAADNeyJjZGNfZGVtby5vcmRlcnMuc25hcHNob3QiOiI6LTEiLCJjZGNfZGVtby5hbGxfdHlwZXMuc25hcHNob3QiOiI6LTEiLCJjZGNfZGVtby5vcmRlcnMuY29tbWl0bG9nIjoiQ29tbWl0TG9nLTctMTc5NjYxMTE1NzEyNi5sb2c6OTQzODkiLCJjZGNfZGVtby5hbGxfdHlwZXMuY29tbWl0bG9nIjoiQ29tbWl0TG9nLTctMTc5NjYxMTE1NzEyNi5sb2c6OTQwNjEifXg=',
+  'base64',
+);
+
+describe('the connector position', () => {
+  it('reads the per-table commit-log positions out of the engine offsets file', () => {
+    assert.deepEqual(parseEngineOffsets(ENGINE_OFFSETS), {
+      'cdc_demo.orders': 'CommitLog-7-1796611157126.log:94389',
+      'cdc_demo.all_types': 'CommitLog-7-1796611157126.log:94061',
+    });
+    assert.equal(parsePosition(':-1'), null);
+  });
+
+  const seg = (id: number, position: number, completed: boolean, at: number) => ({
+    name: `CommitLog-7-${id}.log`,
+    bytes: MiB,
+    idx: {position, completed},
+    modifiedAt: new Date(at).toISOString(),
+  });
+  const raw = (segments: ReturnType<typeof seg>[]) => ({
+    directory: '/x',
+    bytes: 0,
+    totalSpace: null,
+    usage: null,
+    segments,
+    unprocessed: 0,
+    lagMs: 0,
+  });
+  const now = 1_000_000;
+
+  it('is caught up when no synced byte lies past the furthest table position', () => {
+    const tables = {'a.t': 'CommitLog-7-5.log:100', 'a.u': 'CommitLog-7-5.log:300'};
+    assert.deepEqual(positionLag(tables, raw([seg(5, 300, false, now - 5000)]), now), {
+      segment: 'CommitLog-7-5.log',
+      position: 300,
+      behindBytes: 0,
+      behindMs: 0,
+    });
+  });
+
+  it('counts what Cassandra synced past it, in later segments too, and how long it has waited', () => {
+    const tables = {'a.t': 'CommitLog-7-5.log:300'};
+    const r = positionLag(
+      tables,
+      raw([seg(4, 900, true, now - 90_000), seg(5, 1000, true, now - 60_000), seg(6, 50, false, now - 1000)]),
+      now,
+    );
+    assert.equal(r.behindBytes, 700 + 50);
+    assert.equal(r.behindMs, 60_000);
+  });
+
+  it('needs a whole segment unread for longer than maxLag before it says the connector lags', () => {
+    const base = {
+      settings,
+      tables: [],
+      localAccess: {available: true, reason: 't'},
+      maxLagMs: 60_000,
+      warnUsage: 0.8,
+      cdcRaw: raw([]),
+    };
+    const lag = (behindBytes: number, behindMs: number) =>
+      cdcComponents({
+        ...base,
+        connector: {file: '/o', tables: {}, segment: 'CommitLog-7-5.log', position: 1, behindBytes, behindMs},
+      }).find((c) => c.component === 'connector lag');
+    assert.equal(lag(0, 0)?.verdict, 'ok');
+    assert.equal(lag(4000, 600_000)?.verdict, 'ok', 'trailing writes of other tables');
+    assert.equal(lag(2 * MiB, 30_000)?.verdict, 'ok');
+    assert.equal(lag(2 * MiB, 90_000)?.verdict, 'degraded');
   });
 });

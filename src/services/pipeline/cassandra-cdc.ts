@@ -52,6 +52,21 @@ export interface CdcRawUsage {
   lagMs: number;
 }
 
+/** The connector's read position (from its offsets) against what Cassandra has synced into cdc_raw. */
+export interface ConnectorPosition {
+  file: string;
+  /** Per captured table, the last commit-log position the connector stored (`<segment>:<offset>`). */
+  tables: Record<string, string>;
+  /** The furthest position over all tables: where the connector has read to. */
+  segment: string | null;
+  position: number | null;
+  /** CDC bytes Cassandra has synced (its _cdc.idx offsets) past that position. */
+  behindBytes: number | null;
+  /** With bytes behind: how long the newest of them has been waiting (a lower bound of the lag), else 0. */
+  behindMs: number;
+  error?: string;
+}
+
 export interface CassandraCdcHealth {
   target: string;
   reachable: boolean;
@@ -63,6 +78,8 @@ export interface CassandraCdcHealth {
   /** Absent when cdc_raw is not on this machine (`localAccess` says why). */
   cdcRaw?: CdcRawUsage;
   localAccess: {available: boolean; reason: string};
+  /** From debezium.cassandra.offsetsFile (node-local). */
+  connector?: ConnectorPosition;
   components: CdcComponent[];
 }
 
@@ -112,6 +129,7 @@ export async function cassandraCdcHealth(ctx: RunContext, now = Date.now()): Pro
     }
   }
   const tables = captured(node, expected);
+  const connector = cfg.offsetsFile ? await connectorPosition(cfg.offsetsFile, cdcRaw, now) : undefined;
   return {
     target: display,
     reachable: true,
@@ -119,10 +137,12 @@ export async function cassandraCdcHealth(ctx: RunContext, now = Date.now()): Pro
     tables,
     ...(cdcRaw ? {cdcRaw} : {}),
     localAccess,
+    ...(connector ? {connector} : {}),
     components: cdcComponents({
       settings: node.settings,
       tables,
       cdcRaw,
+      connector,
       localAccess,
       maxLagMs: parseDuration(cfg.maxLag ?? DEFAULT_MAX_LAG),
       warnUsage: cfg.warnUsage ?? DEFAULT_WARN_USAGE,
@@ -216,6 +236,91 @@ export async function readCdcRaw(directory: string, totalSpace: number | null, n
   };
 }
 
+/**
+ * The connector's positions from Debezium Server's FileOffsetBackingStore file: a Java-serialised map
+ * whose values are the JSON offsets (`{"<ks>.<table>.commitlog": "CommitLog-7-<id>.log:<offset>", …}`).
+ * The JSON is read out of the bytes; the Java framing around it is skipped.
+ */
+export function parseEngineOffsets(bytes: Buffer): Record<string, string> {
+  const text = bytes.toString('latin1');
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/\{"[^{}]*\}/g)) {
+    let o: unknown;
+    try {
+      o = JSON.parse(Buffer.from(m[0], 'latin1').toString('utf8'));
+    } catch {
+      continue;
+    }
+    if (!o || typeof o !== 'object') continue;
+    for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
+      if (k.endsWith('.commitlog') && typeof v === 'string') out[k.slice(0, -'.commitlog'.length)] = v;
+    }
+  }
+  return out;
+}
+
+/** `CommitLog-7-<id>.log:<offset>` → its parts; null for a table not read from the commit log yet (`:-1`). */
+export function parsePosition(p: string): {segment: string; position: number} | null {
+  const m = /^(CommitLog-\d+-\d+\.log):(\d+)$/.exec(p);
+  return m?.[1] && m[2] ? {segment: m[1], position: Number(m[2])} : null;
+}
+
+/** The furthest read position, and what Cassandra has synced beyond it (per the segments' idx files). */
+export function positionLag(
+  tables: Record<string, string>,
+  cdcRaw: CdcRawUsage | undefined,
+  now: number,
+): Pick<ConnectorPosition, 'segment' | 'position' | 'behindBytes' | 'behindMs'> {
+  let best: {segment: string; position: number} | null = null;
+  for (const v of Object.values(tables)) {
+    const p = parsePosition(v);
+    if (!p) continue;
+    const d = best ? compareSegments(p.segment, best.segment) : 1;
+    if (d > 0 || (d === 0 && best && p.position > best.position)) best = p;
+  }
+  if (!cdcRaw)
+    return {segment: best?.segment ?? null, position: best?.position ?? null, behindBytes: null, behindMs: 0};
+  let behind = 0;
+  let oldestWaiting: number | undefined;
+  for (const s of cdcRaw.segments) {
+    if (!s.idx) continue;
+    const d = best ? compareSegments(s.name, best.segment) : 1;
+    const unread = d < 0 ? 0 : d === 0 ? Math.max(0, s.idx.position - (best?.position ?? 0)) : s.idx.position;
+    if (unread > 0) {
+      behind += unread;
+      const t = Date.parse(s.modifiedAt);
+      oldestWaiting = oldestWaiting === undefined ? t : Math.min(oldestWaiting, t);
+    }
+  }
+  return {
+    segment: best?.segment ?? null,
+    position: best?.position ?? null,
+    behindBytes: behind,
+    behindMs: oldestWaiting === undefined ? 0 : Math.max(0, now - oldestWaiting),
+  };
+}
+
+async function connectorPosition(
+  file: string,
+  cdcRaw: CdcRawUsage | undefined,
+  now: number,
+): Promise<ConnectorPosition> {
+  try {
+    const tables = parseEngineOffsets(await readFile(file));
+    return {file, tables, ...positionLag(tables, cdcRaw, now)};
+  } catch (err) {
+    return {
+      file,
+      tables: {},
+      segment: null,
+      position: null,
+      behindBytes: null,
+      behindMs: 0,
+      error: (err as Error).message,
+    };
+  }
+}
+
 /** Segments in the order Cassandra wrote them: by segment id (CommitLog-<version>-<id>.log). */
 export function compareSegments(a: string, b: string): number {
   const id = (n: string) => BigInt(/-(\d+)\.log$/.exec(n)?.[1] ?? '0');
@@ -247,11 +352,33 @@ function formatBytes(n: number): string {
   return `${n} B`;
 }
 
+/**
+ * Cassandra's idx offsets count every mutation of a segment, captured or not, so the bytes past the
+ * connector's position are an upper bound of what it has to read: the trailing writes of non-CDC
+ * tables are in them. Lag is declared only when a whole segment's worth is unread for longer than
+ * maxLag — trailing bytes of other tables never reach that.
+ */
+function lagComponent(c: ConnectorPosition, maxLagMs: number, segmentBytes: number): CdcComponent {
+  const component = 'connector lag';
+  if (c.error) return {component, verdict: 'unknown', detail: `offsets not readable: ${c.error}`};
+  if (!c.segment) return {component, verdict: 'unknown', detail: 'no commit-log position stored yet'};
+  const at = `at ${c.segment}:${c.position}`;
+  if (c.behindBytes === null) return {component, verdict: 'unknown', detail: `${at}; cdc_raw not readable here`};
+  if (c.behindBytes === 0) return {component, verdict: 'ok', detail: `${at}, caught up with cdc_raw`};
+  const late = c.behindMs > maxLagMs && c.behindBytes >= Math.max(segmentBytes, 1);
+  return {
+    component,
+    verdict: late ? 'degraded' : 'ok',
+    detail: `${at}, ≤ ${formatBytes(c.behindBytes)} of the commit log unread for ${describeMs(c.behindMs)}${late ? ` (> ${describeMs(maxLagMs)}: is the connector reading?)` : ''}`,
+  };
+}
+
 /** One verdict per component, from what was read: pure, so every rule has a unit test. */
 export function cdcComponents(s: {
   settings: Record<string, string | null>;
   tables: CassandraCdcHealth['tables'];
   cdcRaw?: CdcRawUsage;
+  connector?: ConnectorPosition;
   localAccess: {available: boolean; reason: string};
   maxLagMs: number;
   warnUsage: number;
@@ -295,6 +422,7 @@ export function cdcComponents(s: {
     const detail = `needs node-local access: ${s.localAccess.reason}`;
     out.push({component: 'cdc_raw usage', verdict: 'unknown', detail});
     out.push({component: 'cdc segments', verdict: 'unknown', detail});
+    if (s.connector) out.push(lagComponent(s.connector, s.maxLagMs, 0));
     return out;
   }
   const r = s.cdcRaw;
@@ -326,5 +454,6 @@ export function cdcComponents(s: {
     verdict: r.lagMs > s.maxLagMs ? 'degraded' : 'ok',
     detail: `${r.unprocessed} unprocessed, ${active} active; ${lag}${r.lagMs > s.maxLagMs ? ` (> ${describeMs(s.maxLagMs)}: is the connector reading?)` : ''}`,
   });
+  if (s.connector) out.push(lagComponent(s.connector, s.maxLagMs, segSize));
   return out;
 }
