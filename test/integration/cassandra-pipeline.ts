@@ -44,3 +44,36 @@ export async function createCapturedTables(
   for (const t of tables) await cass.execute(t);
   await new Promise((r) => setTimeout(r, 2500));
 }
+
+/**
+ * A JDBC sink of the test's own for one keyspace, configured like the stack's `cassandra-sink`
+ * (examples/connectors/cassandra-sink.json: the CassandraCellsToRow SMT, then the topic routed to the
+ * table name) so that a test can pause it without touching the shared one. Tables land in the
+ * PostgreSQL schema of the keyspace's name in `target`.
+ */
+export function ownSinkConfig(keyspace: string): Record<string, string> {
+  return {
+    'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+    'tasks.max': '1',
+    'connection.url': 'jdbc:postgresql://127.0.0.1:5433/target',
+    'connection.username': 'cdc',
+    'connection.password': 'cdc',
+    'topics.regex': `cassandra\\.${keyspace}\\..*`,
+    'insert.mode': 'upsert',
+    'primary.key.mode': 'record_key',
+    'delete.enabled': 'true',
+    'schema.evolution': 'basic',
+    'collection.name.format': `${keyspace}.\${topic}`,
+    transforms: 'cells,route',
+    'transforms.cells.type': 'dev.cdcctl.connect.CassandraCellsToRow',
+    'transforms.cells.ttl.column': '_cdc_expires_at',
+    'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+    'transforms.route.regex': `cassandra\\.${keyspace}\\.(.*)`,
+    'transforms.route.replacement': '$1',
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'key.converter.schemas.enable': 'true',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'true',
+    'consumer.override.auto.offset.reset': 'earliest',
+  };
+}
