@@ -31,7 +31,7 @@ const message = (key: unknown, value: unknown) => ({
   timestamp: '1796611577074',
   key: wrap(key),
   value: wrap(value),
-  headers: {},
+  headers: [] as Array<{key: string; value: Buffer | null}>,
 });
 
 const insert = {
