@@ -145,7 +145,7 @@ export function cassandraError(err: unknown, display: string, doing: string): Cd
 
 /** The node's CDC settings (system_views.settings, Cassandra 4.0+) and each table's `cdc` flag. */
 export interface CdcNodeState {
-  /** Setting name → value as the node reports it (only the cdc_* and commitlog_segment_size ones). */
+  /** Setting name → value as the node reports it (only cdc_*, commitlog_segment_size and commitlog_directory). */
   settings: Record<string, string | null>;
   /** Every table outside the system keyspaces, with its `cdc` table option. */
   tables: Array<{keyspace: string; table: string; cdc: boolean}>;
@@ -174,7 +174,9 @@ export async function cdcNodeState(client: Client, display: string): Promise<Cdc
     );
     return {
       settings: Object.fromEntries(
-        settingRows.filter((r) => /^cdc_|^commitlog_segment_size$/.test(r.name)).map((r) => [r.name, r.value]),
+        settingRows
+          .filter((r) => /^cdc_|^commitlog_(segment_size|directory)$/.test(r.name))
+          .map((r) => [r.name, r.value]),
       ),
       tables: tableRows
         .filter((r) => !SYSTEM_KEYSPACES.test(r.keyspace_name))

@@ -22,6 +22,8 @@ const {env} = stackConfig([
   `  sinkConnector: ${SINK}`,
   '  tables:',
   `    - {name: ${NAME}, cassandra: ${KS}.accounts, postgres: ${KS}.accounts, key: [id], writetimeColumn: name}`,
+  // decimal and varint reach PostgreSQL as double and bigint (the connector's defaults): not comparable exactly
+  `    - {name: ${KS}.all_types, cassandra: ${KS}.all_types, postgres: ${KS}.all_types, key: [id], types: {c_decimal: lossy, c_varint: lossy}}`,
 ]);
 const cli = (args: string[]) => runCli(args, {env});
 
@@ -63,6 +65,11 @@ describe('reconcile on the replicated Cassandra → PostgreSQL pipeline', {timeo
     await sql('target', `CREATE SCHEMA IF NOT EXISTS ${KS}`);
     await createCapturedTables(cass, KS, [
       `CREATE TABLE ${KS}.accounts (id int PRIMARY KEY, name text, balance bigint, active boolean, tags set<text>) WITH cdc = true`,
+      `CREATE TABLE ${KS}.all_types (id int PRIMARY KEY, c_text text, c_ascii ascii, c_int int, c_bigint bigint,
+         c_smallint smallint, c_tinyint tinyint, c_varint varint, c_decimal decimal, c_double double, c_float float,
+         c_boolean boolean, c_timestamp timestamp, c_date date, c_time time, c_uuid uuid, c_timeuuid timeuuid,
+         c_inet inet, c_blob blob, c_list frozen<list<text>>, c_set frozen<set<int>>, c_map frozen<map<text, int>>,
+         c_tuple frozen<tuple<int, text>>) WITH cdc = true`,
     ]);
     const put = await connectRaw('PUT', `/connectors/${SINK}/config`, ownSinkConfig(KS));
     assert.ok(put.status < 300, JSON.stringify(put.body));
@@ -95,6 +102,51 @@ describe('reconcile on the replicated Cassandra → PostgreSQL pipeline', {timeo
     assert.deepEqual(signature(res.tables[0]?.mismatches ?? []), []);
     assert.equal(res.tables[0]?.rowsCassandra, ROWS);
     assert.equal(r.code, 0, r.stderr);
+  });
+
+  // No user type: the 3.6.1 connector has no listener for types created while it runs, so a table using
+  // one is never captured until Debezium Server restarts ("Unknown type" in its log). cdc_demo.all_types
+  // (created before the server) carries its UDT.
+  it('finds no drift on a table of every CQL type the pipeline carries', async (t) => {
+    if (skip) return t.skip(skip);
+    const values = (i: number) =>
+      `${i}, 'text ${i} é', 'ascii${i}', ${-i * 7}, ${9_007_199_254_740_000 + i}, ${-i}, ${i % 100}, ${i * 1000}, ${i}.25,` +
+      ` ${i}.125, ${i}.5, ${i % 2 === 0}, '2026-12-0${(i % 9) + 1} 10:11:12.345+0000', '2026-0${(i % 9) + 1}-15',` +
+      ` '13:14:15.123456789', 5b6962dd-3f90-4c93-8f61-eabfa4a803e${i % 10}, now(), '10.0.0.${i}', 0xcafe${i.toString(16).padStart(2, '0')},` +
+      ` ['a', 'b${i}'], {${i}, ${i + 1}}, {'k': ${i}, 'z': 1}, (${i}, 't${i}')`;
+    const cols =
+      'id, c_text, c_ascii, c_int, c_bigint, c_smallint, c_tinyint, c_varint, c_decimal, c_double, c_float, c_boolean, ' +
+      'c_timestamp, c_date, c_time, c_uuid, c_timeuuid, c_inet, c_blob, c_list, c_set, c_map, c_tuple';
+    for (let i = 1; i <= 20; i++) await cass.execute(`INSERT INTO ${KS}.all_types (${cols}) VALUES (${values(i)})`);
+    // a row of nulls but its key
+    await cass.execute(`INSERT INTO ${KS}.all_types (id) VALUES (21)`);
+    await eventually(
+      async () =>
+        (await sql<{n: number}>('target', `SELECT count(*)::int AS n FROM ${KS}.all_types`).catch(() => []))[0]?.n ===
+        21,
+      60_000,
+      500,
+    );
+    const r = await cli([
+      'reconcile',
+      '--table',
+      `${KS}.all_types`,
+      '--min-age',
+      '0',
+      '--recheck-after',
+      '0',
+      '--max-diff-ratio',
+      '1',
+      '--json',
+    ]);
+    const res = json<RunResult>(r);
+    assert.deepEqual(
+      (res.tables[0]?.mismatches ?? []).slice(0, 3),
+      [],
+      `${JSON.stringify(res.tables[0]?.mismatches?.slice(0, 2))}\n${r.stderr}`,
+    );
+    assert.equal(res.tables[0]?.rowsCassandra, 21);
+    assert.equal(r.code, 0, `${r.stdout.slice(0, 4000)}${r.stderr}`);
   });
 
   it('finds no drift in rows still in flight: the recheck waits out the real lag', async (t) => {

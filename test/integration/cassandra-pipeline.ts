@@ -31,6 +31,9 @@ export async function cassandraPipeline(): Promise<string | undefined> {
  * created in the same moment as its keyspace is never announced to the connector's schema listener
  * ("Added keyspace" is logged, "Table … detected to be added" is not) and its changes are dropped, so
  * the keyspace is created first and its tables after the driver's schema refresh (debounced ~1 s).
+ * Every statement waits for the previous one to reach the connector. User types cannot be used at
+ * all: the connector has no listener for types created while it runs ("Error happened while adding
+ * table …: Unknown type"), whatever the delay.
  */
 export async function createCapturedTables(
   cass: {execute(q: string): Promise<unknown>},
@@ -41,8 +44,10 @@ export async function createCapturedTables(
     `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
   );
   await new Promise((r) => setTimeout(r, 2500));
-  for (const t of tables) await cass.execute(t);
-  await new Promise((r) => setTimeout(r, 2500));
+  for (const t of tables) {
+    await cass.execute(t);
+    await new Promise((r) => setTimeout(r, 2500));
+  }
 }
 
 /**

@@ -88,6 +88,29 @@ describe('cdc_raw on disk', () => {
   });
   after(async () => rm(dir, {recursive: true, force: true}));
 
+  it('counts a segment that has left the commit-log directory as completed, idx or not', async () => {
+    const live = await mkdtemp(join(tmpdir(), 'i21c-commitlog-'));
+    try {
+      await writeFile(join(live, 'CommitLog-7-12.log'), '');
+      await writeFile(join(live, 'CommitLog-7-13.log'), '');
+      const r = await readCdcRaw(dir, 512 * MiB, now, live);
+      assert.deepEqual(
+        r.segments.map((s) => [s.name, s.state]),
+        [
+          ['CommitLog-7-10.log', 'completed'],
+          ['CommitLog-7-11.log', 'completed'],
+          ['CommitLog-7-12.log', 'active'],
+          ['CommitLog-7-13.log', 'active'],
+        ],
+      );
+      await rm(join(live, 'CommitLog-7-13.log'));
+      const gone = await readCdcRaw(dir, 512 * MiB, now, live);
+      assert.equal(gone.unprocessed, 3, 'Cassandra discarded 13 without a COMPLETED idx: only the connector holds it');
+    } finally {
+      await rm(live, {recursive: true, force: true});
+    }
+  });
+
   it('counts every byte, the completed segments as unprocessed, and dates the lag by the oldest', async () => {
     const r = await readCdcRaw(dir, 512 * MiB, now);
     assert.equal(r.segments.length, 4);
@@ -195,6 +218,7 @@ describe('the connector position', () => {
     bytes: MiB,
     idx: {position, completed},
     modifiedAt: new Date(at).toISOString(),
+    state: completed ? ('completed' as const) : ('active' as const),
   });
   const raw = (segments: ReturnType<typeof seg>[]) => ({
     directory: '/x',

@@ -36,6 +36,11 @@ export interface CdcSegment {
   idx: {position: number; completed: boolean} | null;
   /** When the idx (else the segment) was last written: for a completed segment, when it was completed. */
   modifiedAt: string;
+  /**
+   * completed: Cassandra is done with it (its idx says COMPLETED, or it has left the commit-log
+   * directory), so only the connector keeps it in cdc_raw; active: still being written.
+   */
+  state: 'active' | 'completed';
 }
 
 export interface CdcRawUsage {
@@ -123,7 +128,9 @@ export async function cassandraCdcHealth(ctx: RunContext, now = Date.now()): Pro
   let localAccess = {available: local.directory !== null, reason: local.reason};
   if (local.directory) {
     try {
-      cdcRaw = await readCdcRaw(local.directory, parseSize(node.settings.cdc_total_space ?? null), now);
+      // the commit-log directory tells segments Cassandra has let go of, when it is here too
+      const commitlog = cfg.cdcRawDirectory ? null : (node.settings.commitlog_directory ?? null);
+      cdcRaw = await readCdcRaw(local.directory, parseSize(node.settings.cdc_total_space ?? null), now, commitlog);
     } catch (err) {
       localAccess = {available: false, reason: `cannot read ${local.directory}: ${(err as Error).message}`};
     }
@@ -197,8 +204,18 @@ function isLoopback(contactPoint: string): boolean {
 const SEGMENT = /^CommitLog-\d+-\d+\.log$/;
 
 /** Reads cdc_raw: every segment with its idx, the bytes counted against cdc_total_space, the backlog. */
-export async function readCdcRaw(directory: string, totalSpace: number | null, now = Date.now()): Promise<CdcRawUsage> {
+export async function readCdcRaw(
+  directory: string,
+  totalSpace: number | null,
+  now = Date.now(),
+  commitlogDirectory?: string | null,
+): Promise<CdcRawUsage> {
   const names = await readdir(directory);
+  const live = commitlogDirectory
+    ? await readdir(commitlogDirectory)
+        .then((n) => new Set(n))
+        .catch(() => null)
+    : null;
   let bytes = 0;
   const segments: CdcSegment[] = [];
   const sizes = new Map<string, {size: number; mtimeMs: number}>();
@@ -216,14 +233,16 @@ export async function readCdcRaw(directory: string, totalSpace: number | null, n
     const idxName = name.replace(/\.log$/, '_cdc.idx');
     const idxStat = sizes.get(idxName);
     const idxText = idxStat ? await readFile(join(directory, idxName), 'utf8').catch(() => null) : null;
+    const idx = idxText === null ? null : parseCdcIdx(idxText);
     segments.push({
       name,
       bytes: seg.size,
-      idx: idxText === null ? null : parseCdcIdx(idxText),
+      idx,
       modifiedAt: new Date(idxStat?.mtimeMs ?? seg.mtimeMs).toISOString(),
+      state: idx?.completed || (live !== null && !live.has(name)) ? 'completed' : 'active',
     });
   }
-  const pending = segments.filter((s) => s.idx?.completed);
+  const pending = segments.filter((s) => s.state === 'completed');
   const oldest = pending.length ? Math.min(...pending.map((s) => Date.parse(s.modifiedAt))) : undefined;
   return {
     directory,
@@ -447,7 +466,7 @@ export function cdcComponents(s: {
       out.push({component: 'cdc_raw usage', verdict: 'degraded', detail: `${used}: above ${s.warnUsage * 100}%`});
     else out.push({component: 'cdc_raw usage', verdict: 'ok', detail: used});
   }
-  const active = r.segments.filter((x) => !x.idx?.completed).length;
+  const active = r.segments.filter((x) => x.state === 'active').length;
   const lag = r.unprocessed === 0 ? 'none waiting' : `oldest completed ${describeMs(r.lagMs)} ago`;
   out.push({
     component: 'cdc segments',
