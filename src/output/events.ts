@@ -13,7 +13,8 @@ export function eventHeader(): string {
 export function eventLine(ev: ChangeEvent, width = process.stdout.columns ?? 160): string {
   const c = color();
   const time = new Date(ev.sourceTsMs ?? ev.tsMs ?? Date.parse(ev.timestamp)).toISOString().slice(11, 23);
-  const op = OP_NAMES[ev.op ?? ''] ?? '-';
+  // the Cassandra connector's `t` is a range tombstone (a DELETE of a clustering range), not a TRUNCATE
+  const op = ev.cassandra && ev.op === 't' ? 'RANGE' : (OP_NAMES[ev.op ?? ''] ?? '-');
   const paint = ev.op === 'c' ? c.green : ev.op === 'd' ? c.red : ev.op === 'u' ? c.yellow : (s: string) => s;
   const table = ev.table ?? ev.topic;
   const line = `${time} ${paint(op.padEnd(6))} ${fit(table, 28)} ${fit(compactKey(ev.key), 16)} ${change(ev)}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {stripVTControlCharacters} from 'node:util';
-import {cassandraChangeText} from '../../src/output/events.js';
+import {cassandraChangeText, eventLine} from '../../src/output/events.js';
 import {cassandraChange} from '../../src/services/events/cassandra.js';
 import {toChangeEventSync} from '../../src/services/events/stream.js';
 
@@ -142,6 +142,11 @@ describe('Cassandra connector events', () => {
     };
     const t = toChangeEventSync(message({customer_id: 1, order_id: null}, range));
     assert.equal(t?.op, 't');
+    assert.ok(t);
+    assert.match(
+      stripVTControlCharacters(eventLine(t, 400)),
+      / RANGE {2}cdc_demo\.orders .* range INCLUSIVE\(order_id=2\) … EXCLUSIVE\(order_id=9\)/,
+    );
     assert.deepEqual(t?.cassandra?.range?.start, {
       method: 'INCLUSIVE',
       values: [{name: 'order_id', value: '2', type: 'int'}],
