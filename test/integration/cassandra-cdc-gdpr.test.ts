@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto';
 import {after, before, describe, it} from 'node:test';
 import driver from 'cassandra-driver';
 import {eventually, json, runCli, startCli, tempConfig} from '../helpers.js';
-import {cassandraPipeline, createCapturedTables, ownSinkConfig} from './cassandra-pipeline.js';
+import {cassandraPipeline, createCapturedTables, dropKafkaLeftovers, ownSinkConfig} from './cassandra-pipeline.js';
 import {cassandraClient, connectRaw, requireStack, sql} from './stack.js';
 
 /**
@@ -111,6 +111,7 @@ describe('gdpr erase on replicated tables (real Cassandra CDC pipeline)', {timeo
     await connectRaw('DELETE', `/connectors/${SINK}`).catch(() => {});
     await cass.execute(`DROP KEYSPACE IF EXISTS ${KS}`).catch(() => {});
     await cass.shutdown();
+    await dropKafkaLeftovers(KS, [`connect-${SINK}`]).catch(() => {});
     await sql('target', `DROP SCHEMA IF EXISTS ${KS} CASCADE`).catch(() => {});
     await sql('target', `DROP SCHEMA IF EXISTS ${OPS} CASCADE`).catch(() => {});
   });

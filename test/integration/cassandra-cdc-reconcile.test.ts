@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type driver from 'cassandra-driver';
 import {eventually, json, runCli} from '../helpers.js';
-import {cassandraPipeline, createCapturedTables, ownSinkConfig} from './cassandra-pipeline.js';
+import {cassandraPipeline, createCapturedTables, dropKafkaLeftovers, ownSinkConfig} from './cassandra-pipeline.js';
 import {cassandraClient, connectRaw, requireStack, sql, stackConfig} from './stack.js';
 
 /**
@@ -92,6 +92,7 @@ describe('reconcile on the replicated Cassandra → PostgreSQL pipeline', {timeo
     await connectRaw('DELETE', `/connectors/${SINK}`).catch(() => {});
     await cass.execute(`DROP KEYSPACE IF EXISTS ${KS}`).catch(() => {});
     await cass.shutdown();
+    await dropKafkaLeftovers(KS, [`connect-${SINK}`]).catch(() => {});
     await sql('target', `DROP SCHEMA IF EXISTS ${KS} CASCADE`).catch(() => {});
   });
 

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type driver from 'cassandra-driver';
 import {eventually, json, runCli} from '../helpers.js';
-import {cassandraPipeline, createCapturedTables, DEBEZIUM_SERVER_URL, ENGINE_OFFSETS} from './cassandra-pipeline.js';
+import {
+  cassandraPipeline,
+  createCapturedTables,
+  DEBEZIUM_SERVER_URL,
+  dropKafkaLeftovers,
+  ENGINE_OFFSETS,
+} from './cassandra-pipeline.js';
 import {cassandraClient, stackConfig} from './stack.js';
 
 /**
@@ -62,6 +68,7 @@ describe('pipeline status and events tail on the Cassandra CDC pipeline', {timeo
     if (skip) return;
     await cass.execute(`DROP KEYSPACE IF EXISTS ${KS}`).catch(() => {});
     await cass.shutdown();
+    await dropKafkaLeftovers(KS).catch(() => {});
   });
 
   const config = () =>

@@ -1,4 +1,5 @@
 import {join} from 'node:path';
+import kafkajs from 'kafkajs';
 
 /**
  * The real Cassandra CDC pipeline of the local stack (issue 21): Debezium Server with the cassandra-5
@@ -81,4 +82,26 @@ export function ownSinkConfig(keyspace: string): Record<string, string> {
     'value.converter.schemas.enable': 'true',
     'consumer.override.auto.offset.reset': 'earliest',
   };
+}
+
+/**
+ * Test clean-up (after the keyspace is dropped): the topics Debezium Server created for a keyspace of the test's own
+ * (`cassandra.<keyspace>.*`) and the consumer groups of the test's sinks.
+ */
+export async function dropKafkaLeftovers(keyspace: string, groups: string[] = []): Promise<void> {
+  const kafka = new kafkajs.Kafka({brokers: ['127.0.0.1:9092'], logLevel: kafkajs.logLevel.NOTHING});
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // the server may still be shipping the last changes (and re-create a topic): look again after a while
+    for (let round = 0; round < 3; round++) {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`cassandra.${keyspace}.`));
+      if (topics.length === 0) break;
+      await admin.deleteTopics({topics}).catch(() => {});
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    if (groups.length) await admin.deleteGroups(groups).catch(() => {});
+  } finally {
+    await admin.disconnect();
+  }
 }
