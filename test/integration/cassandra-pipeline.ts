@@ -93,7 +93,9 @@ export async function dropKafkaLeftovers(keyspace: string, groups: string[] = []
   const admin = kafka.admin();
   await admin.connect();
   try {
-    // the server may still be shipping the last changes (and re-create a topic): look again after a while
+    // the server may still be shipping the last changes (and re-create a topic): look again after a while.
+    // Its producer also re-creates a deleted topic, empty, on a metadata refresh for as long as it remembers
+    // the topic (metadata.max.idle.ms, 5 min by default) — the data goes, an empty name may come back.
     for (let round = 0; round < 3; round++) {
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(`cassandra.${keyspace}.`));
       if (topics.length === 0) break;
