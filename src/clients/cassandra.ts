@@ -1,8 +1,10 @@
 import type {Client} from 'cassandra-driver';
+import * as z from 'zod/mini';
 import type {CassandraConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
 import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
+import {parseAnswer} from './answer.js';
 
 /**
  * Cassandra through the DataStax Node.js driver (imported lazily: ~50 ms). Connection set-up and
@@ -139,4 +141,49 @@ export function cassandraError(err: unknown, display: string, doing: string): Cd
       cause: err,
     },
   );
+}
+
+/** The node's CDC settings (system_views.settings, Cassandra 4.0+) and each table's `cdc` flag. */
+export interface CdcNodeState {
+  /** Setting name → value as the node reports it (only cdc_*, commitlog_segment_size and commitlog_directory). */
+  settings: Record<string, string | null>;
+  /** Every table outside the system keyspaces, with its `cdc` table option. */
+  tables: Array<{keyspace: string; table: string; cdc: boolean}>;
+}
+
+const SYSTEM_KEYSPACES =
+  /^(system|system_auth|system_schema|system_distributed|system_traces|system_views|system_virtual_schema)$/;
+
+/** Reads the CDC state over CQL: what a remote operator can see without node-local access. */
+export async function cdcNodeState(client: Client, display: string): Promise<CdcNodeState> {
+  const source = (what: string) => ({service: 'Cassandra', url: `${display} (${what})`, status: 200});
+  try {
+    const settings = await client.execute('SELECT name, value FROM system_views.settings', [], {prepare: false});
+    const settingRows = parseAnswer(
+      z.array(z.looseObject({name: z.string(), value: z.nullable(z.string())})),
+      settings.rows.map((r) => ({name: r.name, value: r.value})),
+      source('system_views.settings'),
+    );
+    const tables = await client.execute('SELECT keyspace_name, table_name, cdc FROM system_schema.tables', [], {
+      prepare: false,
+    });
+    const tableRows = parseAnswer(
+      z.array(z.looseObject({keyspace_name: z.string(), table_name: z.string(), cdc: z.nullable(z.boolean())})),
+      tables.rows.map((r) => ({keyspace_name: r.keyspace_name, table_name: r.table_name, cdc: r.cdc})),
+      source('system_schema.tables'),
+    );
+    return {
+      settings: Object.fromEntries(
+        settingRows
+          .filter((r) => /^cdc_|^commitlog_(segment_size|directory)$/.test(r.name))
+          .map((r) => [r.name, r.value]),
+      ),
+      tables: tableRows
+        .filter((r) => !SYSTEM_KEYSPACES.test(r.keyspace_name))
+        .map((r) => ({keyspace: r.keyspace_name, table: r.table_name, cdc: r.cdc === true}))
+        .sort((a, b) => `${a.keyspace}.${a.table}`.localeCompare(`${b.keyspace}.${b.table}`)),
+    };
+  } catch (err) {
+    throw cassandraError(err, display, 'reading the CDC settings and table flags');
+  }
 }

@@ -248,6 +248,29 @@ export const reconcileTableSchema = z.strictObject({
   driftThreshold: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * debezium.cassandra: the Cassandra CDC state `pipeline status` checks (issue 21). The node's settings
+ * and the tables' `cdc` flags are read over CQL; the cdc_raw directory only where it is on this machine.
+ */
+export const cassandraCdcSchema = z.strictObject({
+  /** keyspace.table captured by the connector (default: the Cassandra side of reconcile.tables). */
+  tables: z.array(qualifiedName).optional(),
+  /**
+   * The node's cdc_raw directory as this machine sees it (a node-local run, or a mount). Default: the
+   * node's own cdc_raw_directory when every contact point is loopback and the directory exists here.
+   */
+  cdcRawDirectory: z.string().startsWith('/', 'an absolute path').optional(),
+  /**
+   * Debezium Server's offsets file (debezium.source.offset.storage.file.filename), node-local: the
+   * connector's commit-log position per table, compared with what Cassandra has written (its lag).
+   */
+  offsetsFile: z.string().startsWith('/', 'an absolute path').optional(),
+  /** Oldest unprocessed CDC segment, or unread CDC data, older than this makes the pipeline degraded (default 1m). */
+  maxLag: durationText.optional(),
+  /** cdc_raw usage (share of cdc_total_space) from which the pipeline is degraded (default 0.8). */
+  warnUsage: z.number().gt(0).lte(1).optional(),
+});
+
 export const reconcileSchema = z.strictObject({
   // names key the stored results, metrics and locks: two pairs under one name would mix theirs
   tables: z
@@ -306,7 +329,9 @@ export const contextSchema = z.strictObject({
   kafka: kafkaSchema.optional(),
   postgres: postgresSchema.optional(),
   cassandra: cassandraSchema.optional(),
-  debezium: z.strictObject({health: z.array(debeziumHealthSchema).optional()}).optional(),
+  debezium: z
+    .strictObject({health: z.array(debeziumHealthSchema).optional(), cassandra: cassandraCdcSchema.optional()})
+    .optional(),
   tracing: tracingSchema.optional(),
   alerts: alertsSchema.optional(),
   metrics: z
@@ -340,6 +365,7 @@ export type ReconcileTableConfig = z.infer<typeof reconcileTableSchema>;
 export type ReconcileConfig = z.infer<typeof reconcileSchema>;
 export type TracingConfig = z.infer<typeof tracingSchema>;
 export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
+export type CassandraCdcConfig = z.infer<typeof cassandraCdcSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;
 export type VaultConfig = z.infer<typeof vaultSchema>;

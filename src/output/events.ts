@@ -13,7 +13,8 @@ export function eventHeader(): string {
 export function eventLine(ev: ChangeEvent, width = process.stdout.columns ?? 160): string {
   const c = color();
   const time = new Date(ev.sourceTsMs ?? ev.tsMs ?? Date.parse(ev.timestamp)).toISOString().slice(11, 23);
-  const op = OP_NAMES[ev.op ?? ''] ?? '-';
+  // the Cassandra connector's `t` is a range tombstone (a DELETE of a clustering range), not a TRUNCATE
+  const op = ev.cassandra && ev.op === 't' ? 'RANGE' : (OP_NAMES[ev.op ?? ''] ?? '-');
   const paint = ev.op === 'c' ? c.green : ev.op === 'd' ? c.red : ev.op === 'u' ? c.yellow : (s: string) => s;
   const table = ev.table ?? ev.topic;
   const line = `${time} ${paint(op.padEnd(6))} ${fit(table, 28)} ${fit(compactKey(ev.key), 16)} ${change(ev)}`;
@@ -33,6 +34,7 @@ function compactKey(k: unknown): string {
 }
 
 function change(ev: ChangeEvent): string {
+  if (ev.cassandra) return cassandraChangeText(ev);
   const b = asRecord(ev.before);
   const a = asRecord(ev.after);
   if (ev.op === 'u' && a) {
@@ -46,6 +48,37 @@ function change(ev: ChangeEvent): string {
   return Object.entries(row)
     .map(([k, v]) => `${k}=${show(v)}`)
     .join(' ');
+}
+
+/**
+ * A Cassandra change as cells: `col=value` for written cells (`[ttl → time]` when they expire),
+ * `col=NULL` for cells written to null, one `deleted at …` for a row or partition delete, the range of
+ * a range tombstone, and the columns the change did not touch as `unset: a, b` (a sink must leave them).
+ */
+export function cassandraChangeText(ev: ChangeEvent): string {
+  const cz = ev.cassandra;
+  if (!cz) return '';
+  const keyCols = new Set(Object.keys(asRecord(ev.key) ?? {}));
+  const parts: string[] = [];
+  const deleted = cz.cells.filter((x) => x.state === 'deleted');
+  if (ev.op === 'd') {
+    const at = deleted[0]?.deletedAt;
+    parts.push(`deleted${at ? ` at ${at}` : ''}`);
+  }
+  if (cz.range) {
+    const side = (r: typeof cz.range.start) =>
+      r ? `${r.method}(${r.values.map((v) => `${v.name}=${v.value}`).join(',')})` : '*';
+    parts.push(`range ${side(cz.range.start)} … ${side(cz.range.end)}`);
+  }
+  for (const x of cz.cells) {
+    if (keyCols.has(x.column) && ev.op === 'd') continue;
+    if (x.state === 'set') parts.push(`${x.column}=${show(x.value)}${x.expiresAt ? ` [ttl → ${x.expiresAt}]` : ''}`);
+    else if (x.state === 'null') parts.push(`${x.column}=NULL`);
+  }
+  const unset = cz.cells.filter((x) => x.state === 'unset').map((x) => x.column);
+  if (unset.length > 0) parts.push(color().dim(`unset: ${unset.join(', ')}`));
+  if (cz.snapshot) parts.push(color().dim('(snapshot)'));
+  return parts.join(' ');
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {

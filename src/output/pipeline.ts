@@ -69,6 +69,8 @@ export function renderStatus(s: PipelineStatus, wide: boolean): string {
     });
   for (const db of s.databases)
     extra.push({component: db.name, target: db.target, state: db.reachable ? 'ok' : 'down', detail: db.detail});
+  for (const x of s.cassandraCdc?.components ?? [])
+    extra.push({component: x.component, target: s.cassandraCdc?.target ?? '', state: x.verdict, detail: x.detail});
   if (extra.length > 0) {
     parts.push('');
     parts.push(

@@ -25,12 +25,27 @@ describe('Debezium health answers', () => {
   it('reads Debezium Server (Quarkus SmallRye) health', () => {
     assert.deepEqual(readServerHealth(200, {status: 'UP', checks: [{name: 'debezium', status: 'UP'}]}), {
       status: 'up',
-      detail: 'UP',
+      detail: 'UP (debezium UP)',
+      checks: [{name: 'debezium', status: 'UP'}],
     });
-    assert.deepEqual(readServerHealth(503, {status: 'DOWN', checks: [{name: 'debezium', status: 'DOWN'}]}), {
-      status: 'down',
-      detail: 'DOWN: debezium',
-    });
+    assert.deepEqual(readServerHealth(200, {status: 'UP'}), {status: 'up', detail: 'UP'});
+    assert.deepEqual(
+      readServerHealth(503, {
+        status: 'DOWN',
+        checks: [
+          {name: 'debezium', status: 'DOWN', data: {error: 'task failed'}},
+          {name: 'kafka-sink', status: 'UP'},
+        ],
+      }),
+      {
+        status: 'down',
+        detail: 'DOWN: debezium',
+        checks: [
+          {name: 'debezium', status: 'DOWN', data: {error: 'task failed'}},
+          {name: 'kafka-sink', status: 'UP'},
+        ],
+      },
+    );
   });
 
   it('reads the Cassandra agent health, whose message is a JSON string', () => {

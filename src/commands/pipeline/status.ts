@@ -11,7 +11,11 @@ export default class PipelineStatus extends BaseCommand<typeof PipelineStatus> {
   static override description = withExitCodes(
     'Checks every Kafka Connect worker (version and /health), every connector and task (failed ones with the root ' +
       'cause taken from the stack trace), Kafka (reachability, brokers, each sink connector’s consumer lag), the ' +
-      'Debezium health endpoints of the context (debezium.health), and the databases (postgres, cassandra). ' +
+      'Debezium health endpoints of the context (debezium.health, with Debezium Server’s named checks), the databases ' +
+      '(postgres, cassandra), and — with debezium.cassandra — the Cassandra CDC state that breaks a pipeline silently: ' +
+      'cdc_enabled, the cdc flag of every captured table, cdc_raw usage against cdc_total_space (full: Cassandra refuses ' +
+      'writes to CDC tables), unprocessed segments and the connector’s lag (cdc_raw and the offsets file are read where ' +
+      'they are on this machine; elsewhere those components say unknown). ' +
       'Exit 0 healthy, 3 degraded, 4 down (Connect or Kafka unreachable) — made for monitoring with --json.',
   );
   static override examples = [

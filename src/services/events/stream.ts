@@ -3,6 +3,7 @@ import {type ConsumedMessage, type ConsumeStart, consumeTopics, withAdmin} from 
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {canonicalJson} from '../../util/canonical-json.js';
+import {type CassandraChange, cassandraChange, cassandraOp, isCassandraSource} from './cassandra.js';
 import {type Decoded, decodeBytes, decodePlain, registrySchemaLookup, type SchemaLookup} from './decode.js';
 import {compileFilter} from './filter.js';
 
@@ -35,6 +36,8 @@ export interface ChangeEvent {
   /** When Debezium processed the change (envelope ts_ms) and when the database made it (source.ts_ms). */
   tsMs: number | null;
   sourceTsMs: number | null;
+  /** Events of the Debezium Cassandra connector: `after` read as cells (set, written null, deleted, unset; TTLs). */
+  cassandra?: CassandraChange;
 }
 
 /**
@@ -129,11 +132,17 @@ function envelopeOf(m: ConsumedMessage, k: Decoded, v: Decoded): ChangeEvent {
   const value = v.value;
   const env =
     value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  const op = env && typeof env.op === 'string' && OPS.has(env.op) ? (env.op as ChangeOp) : null;
-  const source = op && env?.source && typeof env.source === 'object' ? (env.source as Record<string, unknown>) : null;
-  const table = source
-    ? [source.db, source.schema ?? source.keyspace, source.table].filter((x) => typeof x === 'string').join('.') || null
-    : null;
+  const rawSource = env?.source && typeof env.source === 'object' ? (env.source as Record<string, unknown>) : null;
+  const cassandra = isCassandraSource(rawSource);
+  const rawOp = env && typeof env.op === 'string' ? (cassandra ? cassandraOp(env.op) : env.op) : undefined;
+  const op = rawOp !== undefined && OPS.has(rawOp) ? (rawOp as ChangeOp) : null;
+  const source = op ? rawSource : null;
+  const table = !source
+    ? null
+    : cassandra
+      ? [source.keyspace, source.table].filter((x) => typeof x === 'string').join('.') || null
+      : [source.db, source.schema ?? source.keyspace, source.table].filter((x) => typeof x === 'string').join('.') ||
+        null;
   return {
     topic: m.topic,
     partition: m.partition,
@@ -149,6 +158,7 @@ function envelopeOf(m: ConsumedMessage, k: Decoded, v: Decoded): ChangeEvent {
     table,
     tsMs: op ? numberOr(env?.ts_ms) : null,
     sourceTsMs: source ? numberOr(source.ts_ms) : null,
+    ...(source && cassandra ? {cassandra: cassandraChange(source, env?.after, op)} : {}),
   };
 }
 

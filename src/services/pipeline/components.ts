@@ -64,6 +64,8 @@ export interface EndpointHealth {
   /** up, down, disabled (404: the health extension is off), unreachable. */
   status: 'up' | 'down' | 'disabled' | 'unreachable';
   detail: string;
+  /** Debezium Server's named checks (`debezium`, the sink …) with their own status and data. */
+  checks?: Array<{name: string; status: string; data?: Record<string, unknown>}>;
 }
 
 export async function debeziumHealth(ctx: RunContext): Promise<EndpointHealth[]> {
@@ -108,7 +110,9 @@ export async function probeDebezium(ctx: RunContext, e: DebeziumHealthConfig, i:
 /** What the health endpoints answer (service-apis.md §2.4); objects stay open to newer fields. */
 const serverHealthShape = z.looseObject({
   status: z.string(),
-  checks: z.optional(z.array(z.looseObject({name: z.string(), status: z.string()}))),
+  checks: z.optional(
+    z.array(z.looseObject({name: z.string(), status: z.string(), data: z.optional(z.record(z.string(), z.unknown()))})),
+  ),
 });
 const agentHealthShape = z.record(
   z.string(),
@@ -116,11 +120,20 @@ const agentHealthShape = z.record(
 );
 
 /** Quarkus SmallRye health: `{"status": "UP|DOWN", "checks": [{name, status}]}`. */
-export function readServerHealth(status: number, body: unknown): Pick<EndpointHealth, 'status' | 'detail'> {
-  const b = (body ?? {}) as {status?: string; checks?: Array<{name: string; status: string}>};
-  const down = (b.checks ?? []).filter((c) => c.status !== 'UP').map((c) => c.name);
+export function readServerHealth(status: number, body: unknown): Pick<EndpointHealth, 'status' | 'detail' | 'checks'> {
+  const b = (body ?? {}) as {
+    status?: string;
+    checks?: Array<{name: string; status: string; data?: Record<string, unknown>}>;
+  };
+  const checks = (b.checks ?? []).map((c) => ({name: c.name, status: c.status, ...(c.data ? {data: c.data} : {})}));
+  const down = checks.filter((c) => c.status !== 'UP').map((c) => c.name);
   const up = status === 200 && b.status === 'UP';
-  return {status: up ? 'up' : 'down', detail: up ? 'UP' : `DOWN${down.length ? `: ${down.join(', ')}` : ''}`};
+  const named = checks.length ? ` (${checks.map((c) => `${c.name} ${c.status}`).join(', ')})` : '';
+  return {
+    status: up ? 'up' : 'down',
+    detail: up ? `UP${named}` : `DOWN${down.length ? `: ${down.join(', ')}` : ''}`,
+    ...(checks.length ? {checks} : {}),
+  };
 }
 
 /** Dropwizard health of the Cassandra agent; `message` is itself a JSON string of component → healthy. */

@@ -4,6 +4,7 @@ import {HttpClient} from '../../clients/http.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../../runtime.js';
 import {type ConnectorStatusView, statusView} from '../connectors/inspect.js';
+import {type CassandraCdcHealth, cassandraCdcHealth, checksCassandraCdc} from './cassandra-cdc.js';
 import {
   type DatabaseHealth,
   databaseHealth,
@@ -51,6 +52,8 @@ export interface PipelineStatus {
   kafka?: KafkaHealth;
   debezium: EndpointHealth[];
   databases: DatabaseHealth[];
+  /** The Cassandra CDC state (settings, table flags, cdc_raw), when the context sets debezium.cassandra. */
+  cassandraCdc?: CassandraCdcHealth;
   problems: Problem[];
 }
 
@@ -65,13 +68,16 @@ export async function pipelineStatus(ctx: RunContext, options: StatusOptions = {
   try {
     // Every check runs at once and is awaited together: a check that fails early (a password
     // reference that does not resolve) is that failure, never an unhandled rejection while another waits.
-    const [{workers, connectors, kafka}, debezium, databases] = await Promise.all([
+    const [{workers, connectors, kafka}, debezium, databases, cassandraCdc] = await Promise.all([
       connectSide(ctx, connect, problems),
       debeziumHealth(ctx),
       databaseHealth(ctx),
+      checksCassandraCdc(ctx) ? cassandraCdcHealth(ctx) : undefined,
     ]);
     for (const w of workers) workerProblems(w, w === workers[0], problems);
     componentProblems({kafka, debezium, databases}, options, problems);
+    for (const c of cassandraCdc?.components ?? [])
+      if (c.verdict === 'degraded') problems.push({severity: 'degraded', component: c.component, message: c.detail});
     return {
       context: ctx.contextName,
       checkedAt: new Date().toISOString(),
@@ -81,6 +87,7 @@ export async function pipelineStatus(ctx: RunContext, options: StatusOptions = {
       ...(kafka ? {kafka} : {}),
       debezium,
       databases,
+      ...(cassandraCdc ? {cassandraCdc} : {}),
       problems,
     };
   } finally {

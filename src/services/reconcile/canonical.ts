@@ -29,9 +29,10 @@
  * a PostgreSQL timestamp key with a sub-millisecond part is exact decimal milliseconds (pgKeyCanonExpr).
  * Version 4: float32 digits as PostgreSQL's (ties to even). 5: inet as host() prints it in every case.
  * 6: the key forms above (escaped text keys, PostgreSQL timestamp keys to the µs). 7: numeric epoch-ms
- * keys with their fraction.
+ * keys with their fraction. 8: a tuple PostgreSQL holds as Debezium's struct ({"field1": …}) is the array
+ * of its fields.
  */
-export const CANON_VERSION = 7;
+export const CANON_VERSION = 8;
 export const NULL_MARK = '\x1e';
 export const SEP = '\x1f';
 
@@ -758,10 +759,23 @@ function jsonSource(col: string, type: string): {j: string; empty: string} | und
 /** A set's elements sorted by their UTF-8 bytes, as canonical JSON text (an aggregate over `e`). */
 const SET_AGG = `'[' || string_agg(e::text, ', ' ORDER BY convert_to(e::text, 'UTF8')) || ']'`;
 
+/**
+ * A tuple as the Debezium JDBC sink stores it: Debezium carries a tuple as a struct, so the sink
+ * writes `{"field1": …, "field2": …}`; the canonical form is the array of its fields in order (an
+ * array stored as such stays as it is).
+ */
+const tupleArray = (j: string) =>
+  `CASE WHEN jsonb_typeof(${j}) = 'object' THEN (SELECT jsonb_agg(f.value ORDER BY substr(f.key, 6)::int) FROM jsonb_each(${j}) f) ELSE ${j} END`;
+
 function jsonExpr(col: string, t: CqlType, type: string): string | undefined {
   const src = jsonSource(col, type);
   if (!src) return undefined;
-  const text = t.code === T.set ? `(SELECT ${SET_AGG} FROM jsonb_array_elements(${src.j}) e)` : `${src.j}::text`;
+  const text =
+    t.code === T.set
+      ? `(SELECT ${SET_AGG} FROM jsonb_array_elements(${src.j}) e)`
+      : t.code === T.tuple
+        ? `(${tupleArray(src.j)})::text`
+        : `${src.j}::text`;
   return `CASE WHEN ${col} IS NULL OR ${src.empty} THEN NULL ELSE ${text} END`;
 }
 
