@@ -1,5 +1,5 @@
 import {lookup as dnsLookup, type LookupAddress} from 'node:dns';
-import {Agent as HttpAgent, type IncomingMessage, request as httpRequest} from 'node:http';
+import {Agent as HttpAgent, request as httpRequest, type IncomingMessage} from 'node:http';
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https';
 import {BlockList, isIP} from 'node:net';
 import {rootCertificates} from 'node:tls';

@@ -1,9 +1,9 @@
-import type {ApiKeyRow} from '../store/api-keys.js';
-import type {DeliveryRow} from '../store/webhooks.js';
 import type {CreatedKey} from '../services/access/api-keys.js';
+import type {VerifyResult} from '../services/webhooks/signing.js';
 import type {AddResult, HealthResult, TestResult} from '../services/webhooks/subscriptions.js';
 import type {SubscriptionView} from '../services/webhooks/types.js';
-import type {VerifyResult} from '../services/webhooks/signing.js';
+import type {ApiKeyRow} from '../store/api-keys.js';
+import type {DeliveryRow} from '../store/webhooks.js';
 import {color, paintState, renderTable} from './render.js';
 
 export function renderSubscriptions(rows: SubscriptionView[], wide: boolean): string {
@@ -122,7 +122,11 @@ export function renderKeys(rows: ApiKeyRow[], wide: boolean): string {
       {header: 'ID', value: (k) => k.keyId},
       {header: 'ROLE', value: (k) => k.role},
       {header: 'EXPIRES', value: (k) => k.expiresAt ?? 'never'},
-      {header: 'STATE', value: (k) => (k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'live')},
+      {
+        header: 'STATE',
+        value: (k) =>
+          k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'live',
+      },
       {header: 'LAST USED', value: (k) => k.lastUsedAt ?? '', wide: true},
       {header: 'CREATED', value: (k) => `${k.createdAt} by ${k.createdBy}`, wide: true},
     ],

@@ -141,7 +141,11 @@ export async function listSubscriptions(store: Store, context: string): Promise<
   return res.rows.map(subOf);
 }
 
-export async function getSubscription(store: Store, context: string, name: string): Promise<SubscriptionRow | undefined> {
+export async function getSubscription(
+  store: Store,
+  context: string,
+  name: string,
+): Promise<SubscriptionRow | undefined> {
   const res = await store.pool.query<SubRaw>(
     `SELECT ${SUB_COLS} FROM ${store.table('webhook_subscriptions')} WHERE context = $1 AND name = $2`,
     [context, name],

@@ -12,14 +12,23 @@ export const subscriptionFlags = {
   }),
   topic: Flags.string({summary: 'Kafka topic of the change events (repeatable).', multiple: true}),
   op: Flags.string({summary: 'Change ops to deliver, comma-separated: c,u,d,r,t.'}),
-  filter: Flags.string({summary: 'Filter on change events, as `events tail --filter` (e.g. after.status == "shipped").'}),
+  filter: Flags.string({
+    summary: 'Filter on change events, as `events tail --filter` (e.g. after.status == "shipped").',
+  }),
   'secret-ref': Flags.string({
     summary: 'Signing secret: a reference (${env:NAME}, ${file:/path}, ${vault:…}) or "generated" (shown once).',
   }),
-  header: Flags.string({summary: 'Extra header k=v (repeatable); the value may be a secret reference.', multiple: true}),
+  header: Flags.string({
+    summary: 'Extra header k=v (repeatable); the value may be a secret reference.',
+    multiple: true,
+  }),
   rate: integerFlag({summary: 'At most N deliveries per second for this subscription (per serve process).', min: 1}),
   ordered: Flags.boolean({summary: 'Deliver in order per key: one in flight per key.', allowNo: true}),
-  'disable-after': integerFlag({summary: 'Disable after N consecutive failed attempts (default 20).', min: 1, max: 100_000}),
+  'disable-after': integerFlag({
+    summary: 'Disable after N consecutive failed attempts (default 20).',
+    min: 1,
+    max: 100_000,
+  }),
 };
 
 export function subscriptionInput(
@@ -48,9 +57,15 @@ export function subscriptionInput(
   }
   return {
     url: flags.url,
-    events: flags.events?.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean),
+    events: flags.events
+      ?.flatMap((e) => e.split(','))
+      .map((e) => e.trim())
+      .filter(Boolean),
     topics: flags.topic,
-    ops: flags.op?.split(',').map((o) => o.trim()).filter(Boolean),
+    ops: flags.op
+      ?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     filter: flags.filter,
     secret: flags['secret-ref'],
     headers,

@@ -50,12 +50,7 @@ Every request needs an API key with events:read (Authorization: Bearer <key> or 
     }
   }
 
-  private async serve(
-    ctx: RunContext,
-    topics: string[],
-    signal: AbortSignal,
-    auth: Authenticator,
-  ): Promise<SseResult> {
+  private async serve(ctx: RunContext, topics: string[], signal: AbortSignal, auth: Authenticator): Promise<SseResult> {
     const result = await serveEvents(ctx, {
       auth,
       topics,

@@ -6,7 +6,8 @@ import {type AddResult, addSubscription} from '../../services/webhooks/subscript
 
 export default class WebhooksAdd extends BaseCommand<typeof WebhooksAdd> {
   static override summary = 'Subscribe a URL to change events or cdcctl events (signed per Standard Webhooks).';
-  static override description = `Stored in the operational store and delivered by \`cdcctl webhooks serve\`. Event types: change (Kafka change events of --topic, selected by --op and --filter in the events filter language), reconcile.drift_found, reconcile.drift_resolved, gdpr.erasure_completed, gdpr.erasure_failed, dlq.growth, connector.state_changed, task.state_changed, alert.firing, alert.resolved, webhook.disabled; a family (reconcile.*) or * selects several.
+  static override description =
+    `Stored in the operational store and delivered by \`cdcctl webhooks serve\`. Event types: change (Kafka change events of --topic, selected by --op and --filter in the events filter language), reconcile.drift_found, reconcile.drift_resolved, gdpr.erasure_completed, gdpr.erasure_failed, dlq.growth, connector.state_changed, task.state_changed, alert.firing, alert.resolved, webhook.disabled; a family (reconcile.*) or * selects several.
 
 The signing secret is a reference resolved when used (\${env:…}, \${file:…}, \${vault:…}) or "generated": a whsec_ secret printed this once. --timeout sets the delivery timeout of the subscription (default 10s).
 

@@ -6,7 +6,8 @@ import {type TestResult, testSubscription} from '../../services/webhooks/subscri
 
 export default class WebhooksTest extends BaseCommand<typeof WebhooksTest> {
   static override summary = 'Send one signed sample delivery (webhook.test) now and show the answer.';
-  static override description = 'Sent from this process, not queued and not retried. Exit 3 when the receiver does not answer 2xx.';
+  static override description =
+    'Sent from this process, not queued and not retried. Exit 3 when the receiver does not answer 2xx.';
   static override mutating = true;
   static override args = {name: Args.string({description: 'Subscription name.', required: true})};
   static override examples = ['<%= config.bin %> <%= command.id %> demo-orders'];

@@ -14,12 +14,19 @@ export default class WebhooksVerify extends BaseCommand<typeof WebhooksVerify> {
   );
   static override permission = null;
   static override flags = {
-    secret: Flags.string({summary: 'The secret: a reference (${env:NAME}, ${file:/path}) or whsec_… itself.', required: true}),
+    secret: Flags.string({
+      summary: 'The secret: a reference (${env:NAME}, ${file:/path}) or whsec_… itself.',
+      required: true,
+    }),
     id: Flags.string({summary: 'The webhook-id header.', required: true}),
     timestamp: Flags.string({summary: 'The webhook-timestamp header.', required: true}),
     signature: Flags.string({summary: 'The webhook-signature header.', required: true}),
     body: Flags.string({summary: 'The raw body, or @file to read it from a file (@- for stdin).', required: true}),
-    tolerance: integerFlag({summary: 'Accepted clock difference in seconds (0: do not check the time, for recorded requests).', default: 300, min: 0}),
+    tolerance: integerFlag({
+      summary: 'Accepted clock difference in seconds (0: do not check the time, for recorded requests).',
+      default: 300,
+      min: 0,
+    }),
   };
   static override examples = [
     `<%= config.bin %> <%= command.id %> --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --id msg_1 --timestamp 1700000000 --signature 'v1,IKlEqPlj0nCM5D7jtOaV1Q8VEJdHV+KV5fCVCMJCzsA=' --body '{"type":"webhook.test"}' --tolerance 0`,

@@ -2,7 +2,14 @@ import {createHash, randomBytes, timingSafeEqual} from 'node:crypto';
 import type {IncomingMessage} from 'node:http';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {type ApiKeyRow, findLiveKey, insertApiKey, listApiKeys, revokeApiKey, touchApiKeys} from '../../store/api-keys.js';
+import {
+  type ApiKeyRow,
+  findLiveKey,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  touchApiKeys,
+} from '../../store/api-keys.js';
 import {openStore, runStore, type Store} from '../../store/index.js';
 import {grantingRoles, roleTable} from './permissions.js';
 
@@ -49,7 +56,8 @@ export async function createApiKey(
     expiresAt,
     actor: ctx.actor,
   });
-  if (!row) throw new UsageError(`an API key named "${name}" exists`, {hint: 'Revoke it first, or choose another name.'});
+  if (!row)
+    throw new UsageError(`an API key named "${name}" exists`, {hint: 'Revoke it first, or choose another name.'});
   return {key, keyId, name, role, expiresAt: row.expiresAt};
 }
 
@@ -116,7 +124,9 @@ export async function requestAuthenticator(
       'NO_API_KEYS',
       ExitCode.usage,
       `refusing to serve ${o.server} on ${o.host} without API keys: context "${ctx.contextName}" has none`,
-      {hint: 'Create one with `cdcctl auth keys create <name> --role viewer`, bind to 127.0.0.1, or pass --insecure-no-auth.'},
+      {
+        hint: 'Create one with `cdcctl auth keys create <name> --role viewer`, bind to 127.0.0.1, or pass --insecure-no-auth.',
+      },
     );
   }
   const required = beyondLoopback || live.length > 0;
@@ -133,7 +143,8 @@ export async function requestAuthenticator(
     async check(req, permission) {
       if (!required) return {allowed: true, status: 200, reason: 'no keys configured (loopback)'};
       const key = presentedKey(req);
-      if (!key) return {allowed: false, status: 401, reason: 'an API key is required (Authorization: Bearer or X-API-Key)'};
+      if (!key)
+        return {allowed: false, status: 401, reason: 'an API key is required (Authorization: Bearer or X-API-Key)'};
       const m = KEY.exec(key);
       if (!m) return {allowed: false, status: 401, reason: 'invalid API key'};
       const row = await findLiveKey(store, ctx.contextName, m[1] as string);
@@ -143,7 +154,12 @@ export async function requestAuthenticator(
       }
       used.add(m[1] as string);
       if (grantingRoles([row.role], permission, table).length === 0) {
-        return {allowed: false, status: 403, reason: `role ${row.role} does not grant ${permission}`, keyName: row.name};
+        return {
+          allowed: false,
+          status: 403,
+          reason: `role ${row.role} does not grant ${permission}`,
+          keyName: row.name,
+        };
       }
       return {allowed: true, status: 200, reason: `key ${row.name} (${row.role})`, keyName: row.name};
     },

@@ -1,8 +1,8 @@
 import type {IncomingMessage, Server, ServerResponse} from 'node:http';
 import {type ConsumeStart, type OffsetMap, startPositions, withAdmin} from '../../clients/kafka.js';
 import {CdcError, ExitCode} from '../../errors.js';
-import type {Authenticator} from '../access/api-keys.js';
 import type {RunContext} from '../../runtime.js';
+import type {Authenticator} from '../access/api-keys.js';
 import {EventCursor, positionsAfter} from './cursor.js';
 import {type ChangeEvent, type ChangeOp, eventMatcher, streamEvents} from './stream.js';
 

@@ -1,5 +1,5 @@
-import {hasSecretReference, registerSecret, resolveSecretString} from '../../config/secrets.js';
 import type {WebhookTransport} from '../../clients/webhook-http.js';
+import {hasSecretReference, registerSecret, resolveSecretString} from '../../config/secrets.js';
 import type {Outcome, SubscriptionRow} from '../../store/webhooks.js';
 import {secretKey, signedHeaders} from './signing.js';
 
@@ -90,7 +90,10 @@ export async function attemptDelivery(
     return {
       ...base,
       result: 'failed',
-      error: res.status >= 500 || res.status === 429 ? `HTTP ${res.status}, after ${m.attempt} attempts` : `HTTP ${res.status}`,
+      error:
+        res.status >= 500 || res.status === 429
+          ? `HTTP ${res.status}, after ${m.attempt} attempts`
+          : `HTTP ${res.status}`,
     };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -129,9 +129,18 @@ export async function watchPass(ctx: RunContext, store: Store): Promise<WatchPas
     const facts = await reconcileFinishedSince(store, context, since);
     const events: DomainEvent[] = [];
     for (const f of facts) {
-      const data = {runId: f.runId, table: f.table, missing: f.missing, extra: f.extra, mismatched: f.mismatched, finishedAt: f.finishedAt.toISOString()};
-      if (f.status === 'drift') events.push({type: 'reconcile.drift_found', key: `${f.runId}|${f.table}`, data, at: f.finishedAt});
-      else if (f.previous === 'drift') events.push({type: 'reconcile.drift_resolved', key: `${f.runId}|${f.table}`, data, at: f.finishedAt});
+      const data = {
+        runId: f.runId,
+        table: f.table,
+        missing: f.missing,
+        extra: f.extra,
+        mismatched: f.mismatched,
+        finishedAt: f.finishedAt.toISOString(),
+      };
+      if (f.status === 'drift')
+        events.push({type: 'reconcile.drift_found', key: `${f.runId}|${f.table}`, data, at: f.finishedAt});
+      else if (f.previous === 'drift')
+        events.push({type: 'reconcile.drift_resolved', key: `${f.runId}|${f.table}`, data, at: f.finishedAt});
     }
     emitted += await emitDomainEvents(store, context, events);
     await setWatermark(store, context, 'reconcile', (facts.at(-1)?.finishedAt ?? since).toISOString());
@@ -142,7 +151,11 @@ export async function watchPass(ctx: RunContext, store: Store): Promise<WatchPas
     const facts = await erasuresChangedSince(store, context, since);
     const events: DomainEvent[] = [];
     for (const f of facts) {
-      const type = GDPR_COMPLETED.has(f.state) ? 'gdpr.erasure_completed' : GDPR_FAILED.has(f.state) ? 'gdpr.erasure_failed' : undefined;
+      const type = GDPR_COMPLETED.has(f.state)
+        ? 'gdpr.erasure_completed'
+        : GDPR_FAILED.has(f.state)
+          ? 'gdpr.erasure_failed'
+          : undefined;
       if (!type) continue;
       // the subject travels as its pseudonym only, as in the journal
       events.push({

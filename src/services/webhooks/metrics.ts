@@ -4,19 +4,27 @@
  */
 
 const HELP: Record<string, [string, 'counter' | 'gauge' | 'histogram']> = {
-  cdc_webhook_deliveries_total: ['Delivery attempts by result (delivered, failed: given up or refused, retry).', 'counter'],
+  cdc_webhook_deliveries_total: [
+    'Delivery attempts by result (delivered, failed: given up or refused, retry).',
+    'counter',
+  ],
   cdc_webhook_delivery_duration_seconds: ['Duration of one delivery attempt (request to response).', 'histogram'],
   cdc_webhook_queue_latency_seconds: ['Time from queueing to successful delivery.', 'histogram'],
   cdc_webhook_queue_depth: ['Messages in the shared queue by state (due, waiting for a retry, in flight).', 'gauge'],
   cdc_webhook_in_flight: ['Deliveries in flight in this process.', 'gauge'],
   cdc_webhook_events_queued_total: ['Messages queued by this process, by source (change, domain, alert).', 'counter'],
-  cdc_webhook_subscriptions_disabled_total: ['Subscriptions this process disabled after N consecutive failures.', 'counter'],
+  cdc_webhook_subscriptions_disabled_total: [
+    'Subscriptions this process disabled after N consecutive failures.',
+    'counter',
+  ],
 };
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 function labelText(labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+  );
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
@@ -54,7 +62,9 @@ export class Metrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       if (type === 'histogram') {
         const h = this.histograms.get(name) ?? {counts: BUCKETS.map(() => 0), sum: 0, count: 0};
-        BUCKETS.forEach((b, i) => out.push(`${name}_bucket{le="${b}"} ${h.counts[i]}`));
+        BUCKETS.forEach((b, i) => {
+          out.push(`${name}_bucket{le="${b}"} ${h.counts[i]}`);
+        });
         out.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
         continue;
       }

@@ -46,7 +46,11 @@ export interface SignedHeaders {
 
 export function signedHeaders(key: Buffer, webhookId: string, body: string, now = Date.now()): SignedHeaders {
   const ts = Math.floor(now / 1000);
-  return {'webhook-id': webhookId, 'webhook-timestamp': String(ts), 'webhook-signature': sign(key, webhookId, ts, body)};
+  return {
+    'webhook-id': webhookId,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': sign(key, webhookId, ts, body),
+  };
 }
 
 export type VerifyProblem = 'missing-headers' | 'bad-timestamp' | 'too-old' | 'too-new' | 'no-matching-signature';
@@ -81,7 +85,8 @@ export function verify(
     const [version, value] = part.split(',', 2);
     if (version !== 'v1' || !value) continue;
     const got = Buffer.from(value, 'base64');
-    if (got.length === expected.length && timingSafeEqual(got, expected)) return {valid: true, webhookId: id, timestamp: ts};
+    if (got.length === expected.length && timingSafeEqual(got, expected))
+      return {valid: true, webhookId: id, timestamp: ts};
   }
   return {valid: false, problem: 'no-matching-signature', webhookId: id, timestamp: ts};
 }

@@ -2,6 +2,7 @@ import {hasSecretReference, referenceProblem} from '../../config/secrets.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {runStore} from '../../store/index.js';
+import {bigintId} from '../../store/sql.js';
 import {
   type DeliveryRow,
   deleteSubscription,
@@ -12,15 +13,14 @@ import {
   listSubscriptions,
   type NewSubscription,
   requeue,
-  setSubscriptionState,
   type SubscriptionRow,
   type SubscriptionState,
+  setSubscriptionState,
   updateSubscription,
 } from '../../store/webhooks.js';
-import {bigintId} from '../../store/sql.js';
-import {fetchVaultSecrets} from '../secrets/vault.js';
 import {compileFilter} from '../events/filter.js';
 import {eventMatcher} from '../events/stream.js';
+import {fetchVaultSecrets} from '../secrets/vault.js';
 import {attemptDelivery, DEFAULT_RETRY, deliverable} from './deliver.js';
 import {payloadOf, webhookIdOf} from './payload.js';
 import {generateSecret} from './signing.js';
@@ -51,17 +51,24 @@ function checkEvents(events: string[]): string[] {
   const families = new Set(EVENT_TYPES.map((t) => `${t.split('.')[0]}.*`));
   for (const e of events) {
     if (e !== '*' && !known.has(e) && !families.has(e)) {
-      throw new UsageError(`unknown event type "${e}"`, {hint: `Use ${EVENT_TYPES.join(', ')}, a family such as reconcile.*, or *.`});
+      throw new UsageError(`unknown event type "${e}"`, {
+        hint: `Use ${EVENT_TYPES.join(', ')}, a family such as reconcile.*, or *.`,
+      });
     }
   }
   return [...new Set(events)];
 }
 
-async function toNew(ctx: RunContext, input: SubscriptionInput, base?: SubscriptionRow): Promise<{sub: NewSubscription; secret?: string}> {
+async function toNew(
+  ctx: RunContext,
+  input: SubscriptionInput,
+  base?: SubscriptionRow,
+): Promise<{sub: NewSubscription; secret?: string}> {
   const url = input.url !== undefined ? await validateTargetUrl(ctx, input.url) : base?.url;
   if (!url) throw new UsageError('--url is required');
   const events = input.events !== undefined ? checkEvents(input.events) : (base?.eventTypes ?? []);
-  if (events.length === 0) throw new UsageError('--events is required', {hint: `One or more of ${EVENT_TYPES.join(', ')}.`});
+  if (events.length === 0)
+    throw new UsageError('--events is required', {hint: `One or more of ${EVENT_TYPES.join(', ')}.`});
   const topics = input.topics ?? base?.topics ?? [];
   const wantsChanges = events.some((e) => e === 'change' || e === '*' || e === 'change.*');
   if (wantsChanges && topics.length === 0) {
@@ -83,7 +90,7 @@ async function toNew(ctx: RunContext, input: SubscriptionInput, base?: Subscript
     } else {
       if (!hasSecretReference(input.secret) || !/^\$\{[^}]+\}$/.test(input.secret)) {
         throw new UsageError('--secret-ref takes a secret reference or "generated", never a secret itself', {
-          hint: 'E.g. --secret-ref \'${env:ORDERS_HOOK_SECRET}\', ${file:/run/secrets/hook} or ${vault:secret/data/hooks#orders}.',
+          hint: "E.g. --secret-ref '${env:ORDERS_HOOK_SECRET}', ${file:/run/secrets/hook} or ${vault:secret/data/hooks#orders}.",
         });
       }
       const problem = referenceProblem(input.secret);
@@ -96,7 +103,8 @@ async function toNew(ctx: RunContext, input: SubscriptionInput, base?: Subscript
   const headers = input.headers ?? base?.headers ?? {};
   for (const [k, v] of Object.entries(headers)) {
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) throw new UsageError(`invalid header name "${k}"`);
-    if (/^(webhook-|content-|host$|content-length$|user-agent$)/i.test(k)) throw new UsageError(`header ${k} is set by cdcctl`);
+    if (/^(webhook-|content-|host$|content-length$|user-agent$)/i.test(k))
+      throw new UsageError(`header ${k} is set by cdcctl`);
     const problem = hasSecretReference(v) ? referenceProblem(v) : undefined;
     if (problem) throw new UsageError(`--header ${k}: ${problem}`);
   }
@@ -129,11 +137,15 @@ export interface AddResult {
 }
 
 export async function addSubscription(ctx: RunContext, name: string, input: SubscriptionInput): Promise<AddResult> {
-  if (!NAME.test(name)) throw new UsageError(`invalid subscription name "${name}"`, {hint: 'Letters, digits, ".", "_", "-" (at most 63).'});
+  if (!NAME.test(name))
+    throw new UsageError(`invalid subscription name "${name}"`, {hint: 'Letters, digits, ".", "_", "-" (at most 63).'});
   const {sub, secret} = await toNew(ctx, input);
   const store = await runStore(ctx);
   const row = await insertSubscription(store, ctx.contextName, {...sub, name}, ctx.actor);
-  if (!row) throw new UsageError(`webhook subscription "${name}" already exists`, {hint: 'Change it with `cdcctl webhooks update`.'});
+  if (!row)
+    throw new UsageError(`webhook subscription "${name}" already exists`, {
+      hint: 'Change it with `cdcctl webhooks update`.',
+    });
   return {subscription: viewOf(row), ...(secret ? {secret} : {})};
 }
 
@@ -165,7 +177,13 @@ export async function showSubscription(ctx: RunContext, name: string): Promise<S
 }
 
 export async function setState(ctx: RunContext, name: string, state: SubscriptionState): Promise<SubscriptionView> {
-  const row = await setSubscriptionState(await runStore(ctx), ctx.contextName, name, state, state === 'paused' ? `paused by ${ctx.actor}` : null);
+  const row = await setSubscriptionState(
+    await runStore(ctx),
+    ctx.contextName,
+    name,
+    state,
+    state === 'paused' ? `paused by ${ctx.actor}` : null,
+  );
   if (!row) throw notFound(name);
   return viewOf(row);
 }
@@ -195,7 +213,13 @@ export async function testSubscription(ctx: RunContext, name: string): Promise<T
   const payload = payloadOf('webhook.test', {subscription: name, message: 'a test delivery from cdcctl webhooks test'});
   const transport = transportFor(ctx);
   try {
-    const o = await attemptDelivery(transport, d, {queueId: '0', webhookId, payload, attempt: 1}, {...DEFAULT_RETRY, maxAttempts: 1}, ctx.userAgent);
+    const o = await attemptDelivery(
+      transport,
+      d,
+      {queueId: '0', webhookId, payload, attempt: 1},
+      {...DEFAULT_RETRY, maxAttempts: 1},
+      ctx.userAgent,
+    );
     const result: TestResult = {
       subscription: name,
       url: row.url,
@@ -228,11 +252,18 @@ export async function redeliver(
   const store = await runStore(ctx);
   const ids = sel.deliveryIds?.map((i) => {
     const id = bigintId(i);
-    if (!id) throw new UsageError(`invalid delivery id "${i}"`, {hint: 'Ids are the ID column of `cdcctl webhooks deliveries`.'});
+    if (!id)
+      throw new UsageError(`invalid delivery id "${i}"`, {
+        hint: 'Ids are the ID column of `cdcctl webhooks deliveries`.',
+      });
     return id;
   });
   const subscriptionId = sel.subscription ? (await mustGet(ctx, sel.subscription)).id : undefined;
-  const queued = await requeue(store, ctx.contextName, {deliveryIds: ids, subscriptionId, failedSince: sel.failedSince});
+  const queued = await requeue(store, ctx.contextName, {
+    deliveryIds: ids,
+    subscriptionId,
+    failedSince: sel.failedSince,
+  });
   if (queued.length === 0) {
     throw new CdcError('NOTHING_TO_REDELIVER', ExitCode.usage, 'nothing to redeliver: no finished delivery matches', {
       hint: 'See `cdcctl webhooks deliveries <name> --failed`.',
@@ -264,7 +295,10 @@ export interface HealthResult {
 /** Per subscription since `since`: success rate, p95 latency, last error, state. Unhealthy: any disabled. */
 export async function webhookHealth(ctx: RunContext, since: Date): Promise<HealthResult> {
   const store = await runStore(ctx);
-  const [subs, rows] = await Promise.all([listSubscriptions(store, ctx.contextName), deliveryHealth(store, ctx.contextName, since)]);
+  const [subs, rows] = await Promise.all([
+    listSubscriptions(store, ctx.contextName),
+    deliveryHealth(store, ctx.contextName, since),
+  ]);
   const byId = new Map(rows.map((r) => [r.subscriptionId, r]));
   const entries = subs.map((s): HealthEntry => {
     const h = byId.get(s.id);
@@ -285,4 +319,3 @@ export async function webhookHealth(ctx: RunContext, since: Date): Promise<Healt
   });
   return {since: since.toISOString(), healthy: entries.every((e) => e.state !== 'disabled'), subscriptions: entries};
 }
-

@@ -1,7 +1,12 @@
 import {readFileSync} from 'node:fs';
+import {
+  isNonPublicAddress,
+  resolveAddresses,
+  type WebhookTransport,
+  webhookTransport,
+} from '../../clients/webhook-http.js';
 import {isLocalContext} from '../../config/audit-mode.js';
 import {resolveSecretString} from '../../config/secrets.js';
-import {isNonPublicAddress, resolveAddresses, type WebhookTransport, webhookTransport} from '../../clients/webhook-http.js';
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 
@@ -37,7 +42,9 @@ export async function validateTargetUrl(ctx: RunContext, text: string): Promise<
     try {
       addresses = await resolveAddresses(u.hostname);
     } catch (err) {
-      throw new UsageError(`cannot resolve the webhook host ${u.hostname}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new UsageError(
+        `cannot resolve the webhook host ${u.hostname}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      );
     }
     const bad = addresses.filter(isNonPublicAddress);
     if (bad.length > 0 || addresses.length === 0) {

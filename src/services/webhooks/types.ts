@@ -67,7 +67,5 @@ export function viewOf(s: SubscriptionRow): SubscriptionView {
 
 /** Whether a subscription's `--events` list selects an event type. */
 export function selects(patterns: string[], type: string): boolean {
-  return patterns.some(
-    (p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))),
-  );
+  return patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
 }

@@ -19,7 +19,12 @@ export default class AuthKeysCreate extends BaseCommand<typeof AuthKeysCreate> {
 
   async run(): Promise<CreatedKey> {
     const ctx = await this.runContext();
-    const k = await createApiKey(ctx, this.args.name, this.flags.role, this.flags.expires ? parseDuration(this.flags.expires) : undefined);
+    const k = await createApiKey(
+      ctx,
+      this.args.name,
+      this.flags.role,
+      this.flags.expires ? parseDuration(this.flags.expires) : undefined,
+    );
     return this.present(k, () => renderKeyCreated(k));
   }
 }
