@@ -161,6 +161,8 @@ export function webhookTransport(o: WebhookTransportOptions): WebhookTransport {
             });
           },
         );
+        // headers and body leave in one segment each, without waiting for the peer's delayed ACK
+        req.on('socket', (sock) => sock.setNoDelay(true));
         const timer = setTimeout(() => {
           req.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), {code: 'ETIMEDOUT'}));
         }, timeoutMs);

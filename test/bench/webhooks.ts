@@ -174,6 +174,7 @@ async function baseline(url: string, n: number): Promise<number> {
             res.on('end', resolve);
           },
         );
+        req.on('socket', (sock) => sock.setNoDelay(true));
         req.on('error', reject);
         req.end(body);
       });
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
         '--secret-ref',
         'generated',
         '--disable-after',
-        '1000000',
+        '100000',
       ]);
     }
 
