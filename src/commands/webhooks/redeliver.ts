@@ -7,7 +7,7 @@ import {parseInstant} from '../../util/time.js';
 export default class WebhooksRedeliver extends BaseCommand<typeof WebhooksRedeliver> {
   static override summary = 'Queue finished deliveries again, with their webhook-id and payload.';
   static override description =
-    'Name delivery ids (the ID column of `webhooks deliveries`), or --failed --since 1h [--subscription name] for every failed one. A running `webhooks serve` delivers them; the receiver sees the same webhook-id as before.';
+    'Name delivery ids (the ID column of `webhooks deliveries`), or --failed --since 1h [--subscription name] for every failed one (none failed: nothing to do, exit 0). A running `webhooks serve` delivers them; the receiver sees the same webhook-id as before.';
   static override strict = false;
   static override mutating = true;
   static override flags = {
@@ -16,7 +16,7 @@ export default class WebhooksRedeliver extends BaseCommand<typeof WebhooksRedeli
     subscription: Flags.string({summary: 'With --failed: only this subscription.'}),
   };
   static override examples = [
-    '<%= config.bin %> <%= command.id %> 1042 1043',
+    '<%= config.bin %> <%= command.id %> 1042 …',
     '<%= config.bin %> <%= command.id %> --failed --since 1h --subscription demo-orders',
   ];
 

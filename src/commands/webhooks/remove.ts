@@ -8,7 +8,7 @@ export default class WebhooksRemove extends BaseCommand<typeof WebhooksRemove> {
   static override mutating = true;
   static override args = {name: Args.string({description: 'Subscription name.', required: true})};
   static override flags = {yes: mutationFlags.yes, 'dry-run': mutationFlags['dry-run']};
-  static override examples = ['<%= config.bin %> <%= command.id %> demo-orders --yes'];
+  static override examples = ['<%= config.bin %> <%= command.id %> demo-ops --yes'];
 
   async run(): Promise<{removed: string; dryRun?: boolean}> {
     const ctx = await this.runContext();

@@ -59,7 +59,7 @@ SIGTERM or Ctrl-C drains: no new claims or reads, in-flight deliveries finish an
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %> --port 8788',
-    '<%= config.bin %> <%= command.id %> --host 0.0.0.0 --port 8788 --concurrency 256',
+    '<%= config.bin %> <%= command.id %> --port 0 --concurrency 256 --watch-interval 30s',
   ];
 
   async run(): Promise<ServeResult> {

@@ -29,7 +29,7 @@ export default class WebhooksVerify extends BaseCommand<typeof WebhooksVerify> {
     }),
   };
   static override examples = [
-    `<%= config.bin %> <%= command.id %> --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --id msg_1 --timestamp 1700000000 --signature 'v1,IKlEqPlj0nCM5D7jtOaV1Q8VEJdHV+KV5fCVCMJCzsA=' --body '{"type":"webhook.test"}' --tolerance 0`,
+    `<%= config.bin %> <%= command.id %> --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --id msg_p5jXN8AQM9LWM0D4loKWxJek --timestamp 1614265330 --signature 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' --body '{"test": 2432232314}' --tolerance 0`,
   ];
 
   async run(): Promise<VerifyResult> {

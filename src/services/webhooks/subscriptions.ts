@@ -264,10 +264,15 @@ export async function redeliver(
     subscriptionId,
     failedSince: sel.failedSince,
   });
-  if (queued.length === 0) {
-    throw new CdcError('NOTHING_TO_REDELIVER', ExitCode.usage, 'nothing to redeliver: no finished delivery matches', {
-      hint: 'See `cdcctl webhooks deliveries <name> --failed`.',
-    });
+  if (queued.length === 0 && ids) {
+    throw new CdcError(
+      'NOTHING_TO_REDELIVER',
+      ExitCode.usage,
+      'nothing to redeliver: no finished delivery has those ids',
+      {
+        hint: 'See `cdcctl webhooks deliveries <name> --failed`.',
+      },
+    );
   }
   return {queued};
 }

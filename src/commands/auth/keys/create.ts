@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand} from '../../../cli/base-command.js';
 import {renderKeyCreated} from '../../../output/webhooks.js';
 import {type CreatedKey, createApiKey} from '../../../services/access/api-keys.js';
-import {parseDuration} from '../../../util/time.js';
+import {durationMs, parseDuration} from '../../../util/time.js';
 
 export default class AuthKeysCreate extends BaseCommand<typeof AuthKeysCreate> {
   static override summary = "Create an API key for cdcctl's HTTP endpoints (events sse, webhooks serve); shown once.";
@@ -23,8 +23,14 @@ export default class AuthKeysCreate extends BaseCommand<typeof AuthKeysCreate> {
       ctx,
       this.args.name,
       this.flags.role,
-      this.flags.expires ? parseDuration(this.flags.expires) : undefined,
+      this.flags.expires ? lifetime(this.flags.expires) : undefined,
     );
     return this.present(k, () => renderKeyCreated(k));
   }
+}
+
+/** A key's lifetime: a duration, days included (90d). */
+function lifetime(text: string): number {
+  const days = /^(\d+)d$/.exec(text.trim());
+  return days ? durationMs(Number(days[1]), 'd', text) : parseDuration(text);
 }
