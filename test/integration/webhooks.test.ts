@@ -251,7 +251,7 @@ before(async () => {
       '  local:',
       '    kafka: {brokers: ["127.0.0.1:9092"]}',
       `    postgres: {url: "postgres://cdc@127.0.0.1:5433/target", password: "\${env:CDC_PG_PASSWORD}", opsSchema: ${SCHEMA}}`,
-      `    webhooks: {tls: {ca: "${ca}"}}`,
+      `    webhooks: {tls: {ca: "${ca}"}, dlqGrowthThreshold: 3}`,
       '',
     ].join('\n'),
   );
@@ -497,6 +497,64 @@ describe('webhooks', {concurrency: false}, () => {
       after.length,
       'the two live processes never delivered one message twice',
     );
+  });
+
+  it('announces recorded domain facts once: reconcile drift found and resolved, erasures, DLQ growth', async (t) => {
+    if (skip) return t.skip(skip);
+    await add('domain', ['--url', `${plainUrl}/domain/fast`, '--events', 'reconcile.*,gdpr.*,dlq.growth']);
+    const s = startCli(['webhooks', 'serve', '--port', '0', '--no-changes', '--watch-interval', '500ms'], {
+      env: cfg.env,
+    });
+    let log = '';
+    s.child.stderr?.on('data', (d: Buffer) => {
+      log += d;
+    });
+    try {
+      await eventually(async () => /listening on/.test(log), 30_000, 50);
+      await new Promise((r) => setTimeout(r, 1500)); // the first pass sets the watermarks at "now"
+      const q = (text: string, values: unknown[] = []) => sql('target', text.replaceAll('$S', `"${SCHEMA}"`), values);
+      const run = async (runId: string, status: string, missing: number) => {
+        await q(`INSERT INTO $S.reconcile_runs (run_id, context, actor) VALUES ($1, 'local', 'test')`, [runId]);
+        await q(
+          `INSERT INTO $S.reconcile_tables (run_id, table_name, shard, status, fingerprint, buckets, splits, finished_at, missing)
+           VALUES ($1, 'inv.orders', 0, $2, 'f', 16, 1, clock_timestamp(), $3)`,
+          [runId, status, missing],
+        );
+      };
+      await run(`${ID}-r1`, 'drift', 2);
+      await new Promise((r) => setTimeout(r, 50));
+      await run(`${ID}-r2`, 'clean', 0);
+      await run(`${ID}-r3`, 'clean', 0); // clean after clean: nothing to announce
+      await q(
+        `INSERT INTO $S.gdpr_requests (request_id, context, subject_hmac, state, on_failure, deadline_at, actor, tool_version, config_hash, host)
+         VALUES ($1, 'local', 'abc123', 'verified', 'retry', now() + interval '30 days', 'test', '0', 'h', 'x'),
+                ($2, 'local', 'def456', 'needs_operator', 'retry', now() + interval '30 days', 'test', '0', 'h', 'x')`,
+        [`${ID}-g1`, `${ID}-g2`],
+      );
+      await q(
+        `INSERT INTO $S._cdc_dlq_records (dlq_topic, dlq_partition, dlq_offset, connector)
+         SELECT 'dlq-x', 0, g, 'sink-x' FROM generate_series(1, 4) g`,
+      );
+      await eventually(async () => byPath('/domain/fast').length >= 5, 30_000, 200);
+      await new Promise((r) => setTimeout(r, 2000)); // later passes add nothing
+    } finally {
+      assert.equal((await stop(s)).code, 0);
+    }
+    const got = byPath('/domain/fast');
+    assert.deepEqual(got.map((g) => g.json.type).sort(), [
+      'dlq.growth',
+      'gdpr.erasure_completed',
+      'gdpr.erasure_failed',
+      'reconcile.drift_found',
+      'reconcile.drift_resolved',
+    ]);
+    assert.ok(got.every((g) => g.valid));
+    const drift = got.find((g) => g.json.type === 'reconcile.drift_found') as Received;
+    assert.equal(drift.json.data.runId, `${ID}-r1`);
+    assert.equal(drift.json.data.missing, 2);
+    const erased = got.find((g) => g.json.type === 'gdpr.erasure_completed') as Received;
+    assert.equal(erased.json.data.subject, 'hmac:abc123', 'the subject only as its pseudonym');
+    assert.equal((got.find((g) => g.json.type === 'dlq.growth') as Received).json.data.grew, 4);
   });
 
   it('API keys: required once they exist, scoped by role, revoked at once; refused start beyond loopback without keys', async (t) => {
