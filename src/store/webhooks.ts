@@ -230,19 +230,22 @@ export interface QueuedMessage {
 }
 
 /**
- * Queues messages (one statement). A message whose webhook-id is already queued, or already
- * delivered, for its subscription is skipped: a source that re-reads after a crash (Kafka before its
- * offsets were committed, the domain watcher before its watermark moved) queues nothing twice.
- * Returns how many were queued.
+ * Queues messages (one statement). A message whose webhook-id was ever queued for its subscription
+ * is skipped (webhook_seen, whose primary key makes concurrent sources wait for each other): a
+ * source that re-reads after a crash or a rebalance (Kafka before its offsets were committed, the
+ * domain watcher before its watermark moved) queues nothing twice. Returns how many were queued.
  */
 export async function enqueue(store: Store, messages: QueuedMessage[]): Promise<number> {
   if (messages.length === 0) return 0;
   const res = await store.pool.query(
-    `INSERT INTO ${store.table('webhook_queue')} (subscription_id, webhook_id, event_type, order_key, payload)
-     SELECT m.s, m.w, m.e, m.k, m.p
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS m(s, w, e, k, p, n)
-      WHERE NOT EXISTS (SELECT 1 FROM ${store.table('webhook_deliveries')} d
-                         WHERE d.subscription_id = m.s AND d.webhook_id = m.w)
+    `WITH m AS (
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS m(s, w, e, k, p, n)),
+     fresh AS (
+       INSERT INTO ${store.table('webhook_seen')} (subscription_id, webhook_id)
+       SELECT s, w FROM m ORDER BY n
+       ON CONFLICT DO NOTHING RETURNING subscription_id, webhook_id)
+     INSERT INTO ${store.table('webhook_queue')} (subscription_id, webhook_id, event_type, order_key, payload)
+     SELECT m.s, m.w, m.e, m.k, m.p FROM m JOIN fresh f ON f.subscription_id = m.s AND f.webhook_id = m.w
       ORDER BY m.n
      ON CONFLICT (subscription_id, webhook_id) DO NOTHING`,
     [

@@ -247,7 +247,8 @@ async function main(): Promise<void> {
       detail: `${rate1.perSecond.toFixed(0)}/s, ${((rate1.perSecond / ceiling) * 100).toFixed(0)}% of the bare-POST baseline`,
     });
 
-    // 2. two processes
+    // 2. two processes (the first subscription goes: its topic is not read again)
+    cli(['webhooks', 'remove', 'bench-0', '--yes']);
     await produce(topics[1] as string, N);
     const t2 = Date.now();
     const a = serve(`${P}-g2`, ['--from-beginning']);
@@ -268,6 +269,7 @@ async function main(): Promise<void> {
     targets.push({name: 'two processes deliver nothing twice', ok: dupes === 0, detail: `${dupes}`});
 
     // 3. latency at a steady rate
+    cli(['webhooks', 'remove', 'bench-1', '--yes']);
     const follow = serve(`${P}-g3`);
     await new Promise((r) => setTimeout(r, 5000)); // joined the group, at the end of the topic
     const sent = await produceAtRate(topics[2] as string, RATE, RATE_SECONDS);

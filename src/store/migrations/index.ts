@@ -434,4 +434,21 @@ export const migrations: Migration[] = [
         last_used_at timestamptz);
       CREATE UNIQUE INDEX api_keys_live_name ON ${s}.api_keys (context, name) WHERE revoked_at IS NULL;`,
   },
+  {
+    version: 701,
+    name: 'webhooks: the idempotency registry of queued messages',
+    // A source that re-reads (Kafka after a rebalance or crash, before its offsets were committed)
+    // queues a message again only if its (subscription, webhook-id) was never queued: one row per
+    // message ever queued, inserted with the queue row. Checking the queue and the history instead
+    // raced with a concurrent settle moving the message between them (seen: 1% twice under rebalances).
+    up: (s) => `CREATE TABLE ${s}.webhook_seen (
+        subscription_id bigint NOT NULL REFERENCES ${s}.webhook_subscriptions ON DELETE CASCADE,
+        webhook_id      text NOT NULL,
+        queued_at       timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (subscription_id, webhook_id));
+      INSERT INTO ${s}.webhook_seen (subscription_id, webhook_id)
+        SELECT subscription_id, webhook_id FROM ${s}.webhook_queue
+        UNION SELECT subscription_id, webhook_id FROM ${s}.webhook_deliveries
+      ON CONFLICT DO NOTHING;`,
+  },
 ];
