@@ -320,6 +320,20 @@ export const vaultSchema = z
     walk(vault, []);
   });
 
+/** webhooks (issue 24): what `webhooks add` may target and how `webhooks serve` delivers and watches. */
+export const webhooksSchema = z.strictObject({
+  /**
+   * Allow receivers on loopback, private, link-local … addresses (checked when a subscription is
+   * saved and again at every connection). Default: allowed only for local contexts (every endpoint
+   * on loopback), refused elsewhere, against server-side request forgery.
+   */
+  allowPrivateTargets: z.boolean().optional(),
+  /** TLS towards receivers: an extra CA bundle (e.g. an internal CA), or skipping verification. */
+  tls: tlsSchema.pick({ca: true, insecureSkipTlsVerify: true}).optional(),
+  /** A dlq.growth event when this many new DLQ records arrive within one watch interval (default 100). */
+  dlqGrowthThreshold: z.number().int().positive().optional(),
+});
+
 export const contextSchema = z.strictObject({
   connect: httpEndpointSchema.optional(),
   schemaRegistry: httpEndpointSchema.optional(),
@@ -347,6 +361,7 @@ export const contextSchema = z.strictObject({
   gdpr: gdprSchema.optional(),
   reconcile: reconcileSchema.optional(),
   vault: vaultSchema.optional(),
+  webhooks: webhooksSchema.optional(),
 });
 
 export const configFileSchema = z.strictObject({
@@ -370,4 +385,5 @@ export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;
 export type VaultConfig = z.infer<typeof vaultSchema>;
 export type AccessConfig = z.infer<typeof accessSchema>;
+export type WebhooksConfig = z.infer<typeof webhooksSchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -40,8 +40,9 @@ const NEEDS_MORE_THAN_THE_DEMO: Array<[RegExp, string]> = [
   [/--resume rc-20260101-030000-a1b2c3/, 'an interrupted run to resume'],
 ];
 
-/** Commands that follow a stream until interrupted: run, then Ctrl-C after a few seconds (exit 0 or 130). */
-const FOLLOWS = (text: string) => /^cdcctl events (tail|sse)\b|^cdcctl metrics dashboard .*--watch/.test(text);
+/** Commands that follow a stream (or serve) until interrupted: run, then Ctrl-C after a few seconds (exit 0 or 130). */
+const FOLLOWS = (text: string) =>
+  /^cdcctl events (tail|sse)\b|^cdcctl metrics dashboard .*--watch|^cdcctl webhooks serve\b/.test(text);
 
 /**
  * Examples of other areas that do not run against the demo yet, with what they need; remove an entry when

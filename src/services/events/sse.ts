@@ -2,6 +2,7 @@ import type {IncomingMessage, Server, ServerResponse} from 'node:http';
 import {type ConsumeStart, type OffsetMap, startPositions, withAdmin} from '../../clients/kafka.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
+import type {Authenticator} from '../access/api-keys.js';
 import {EventCursor, positionsAfter} from './cursor.js';
 import {type ChangeEvent, type ChangeOp, eventMatcher, streamEvents} from './stream.js';
 
@@ -29,6 +30,8 @@ export interface SseOptions {
   onClient?: (event: 'connect' | 'disconnect', clients: number) => void;
   /** A client's replay failed (it is disconnected; the server goes on). */
   onClientError?: (message: string) => void;
+  /** Checks every request's API key (permission events:read); absent: open. */
+  auth?: Pick<Authenticator, 'check'>;
 }
 
 export interface SseResult {
@@ -137,7 +140,17 @@ export async function serveEvents(ctx: RunContext, opts: SseOptions): Promise<Ss
     for (const ev of events) give(c, ev);
   };
 
-  const server: Server = createServer((req, res) => handle(req, res));
+  const server: Server = createServer((req, res) => {
+    if (!opts.auth) return handle(req, res);
+    opts.auth
+      .check(req, 'events:read')
+      .then((d) => {
+        if (d.allowed) return handle(req, res);
+        if (d.status === 401) res.setHeader('www-authenticate', 'Bearer');
+        plain(res, d.status, `${d.reason}\n`);
+      })
+      .catch((err: unknown) => plain(res, 500, `${(err as Error).message}\n`));
+  });
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET') return plain(res, 405, 'method not allowed\n');

@@ -346,6 +346,112 @@ export const migrations: Migration[] = [
         PRIMARY KEY (context, connector));`,
   },
   {
+    version: 700,
+    name: 'webhook subscriptions, delivery queue and history, domain-event watermarks, api keys',
+    // The queue is the durable hand-over between the sources (Kafka change events, domain events,
+    // Alertmanager) and the delivery workers of every `webhooks serve` process: rows are claimed
+    // with FOR UPDATE SKIP LOCKED and a lease (locked_until), so processes share the work and a
+    // crashed process's rows come back when the lease ends. A message leaves the queue when it is
+    // delivered or given up, into webhook_deliveries (one row per message, with its payload for
+    // redelivery). webhook_id is the Standard Webhooks message id and the idempotency key.
+    // api_keys keeps only the SHA-256 of each key (keys are 256-bit random: no stretching needed).
+    up: (s) => `CREATE TABLE ${s}.webhook_subscriptions (
+        id                   bigserial PRIMARY KEY,
+        context              text NOT NULL,
+        name                 text NOT NULL,
+        url                  text NOT NULL,
+        event_types          text[] NOT NULL,
+        topics               text[] NOT NULL DEFAULT '{}',
+        ops                  text[] NOT NULL DEFAULT '{}',
+        filter               text,
+        secret_ref           text,
+        secret_generated     text,
+        headers              jsonb NOT NULL DEFAULT '{}',
+        rate_per_sec         int,
+        timeout_ms           int NOT NULL DEFAULT 10000,
+        ordered              boolean NOT NULL DEFAULT false,
+        max_failures         int NOT NULL DEFAULT 20,
+        state                text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'disabled')),
+        consecutive_failures int NOT NULL DEFAULT 0,
+        disabled_reason      text,
+        created_at           timestamptz NOT NULL DEFAULT now(),
+        created_by           text NOT NULL,
+        updated_at           timestamptz NOT NULL DEFAULT now(),
+        CHECK ((secret_ref IS NULL) <> (secret_generated IS NULL)),
+        UNIQUE (context, name));
+      CREATE TABLE ${s}.webhook_queue (
+        id              bigserial PRIMARY KEY,
+        subscription_id bigint NOT NULL REFERENCES ${s}.webhook_subscriptions ON DELETE CASCADE,
+        webhook_id      text NOT NULL,
+        event_type      text NOT NULL,
+        order_key       text,
+        payload         text NOT NULL,
+        attempts        int NOT NULL DEFAULT 0,
+        enqueued_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+        next_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+        locked_until    timestamptz,
+        locked_by       text,
+        last_status     int,
+        last_error      text,
+        UNIQUE (subscription_id, webhook_id));
+      CREATE INDEX webhook_queue_next ON ${s}.webhook_queue (next_at, id);
+      CREATE INDEX webhook_queue_key ON ${s}.webhook_queue (subscription_id, order_key, id) WHERE order_key IS NOT NULL;
+      CREATE TABLE ${s}.webhook_deliveries (
+        id              bigserial PRIMARY KEY,
+        subscription_id bigint NOT NULL REFERENCES ${s}.webhook_subscriptions ON DELETE CASCADE,
+        webhook_id      text NOT NULL,
+        event_type      text NOT NULL,
+        order_key       text,
+        payload         text NOT NULL,
+        status          text NOT NULL CHECK (status IN ('delivered', 'failed')),
+        attempts        int NOT NULL,
+        response_code   int,
+        response_body   text,
+        error           text,
+        latency_ms      int,
+        enqueued_at     timestamptz NOT NULL,
+        finished_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+        delivered_by    text);
+      CREATE INDEX webhook_deliveries_sub ON ${s}.webhook_deliveries (subscription_id, finished_at DESC);
+      CREATE INDEX webhook_deliveries_msg ON ${s}.webhook_deliveries (subscription_id, webhook_id);
+      CREATE TABLE ${s}.webhook_watermarks (
+        context text NOT NULL,
+        source  text NOT NULL,
+        value   jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (context, source));
+      CREATE TABLE ${s}.api_keys (
+        key_id      text PRIMARY KEY,
+        context     text NOT NULL,
+        name        text NOT NULL,
+        role        text NOT NULL,
+        key_sha256  text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        created_by  text NOT NULL,
+        expires_at  timestamptz,
+        revoked_at  timestamptz,
+        revoked_by  text,
+        last_used_at timestamptz);
+      CREATE UNIQUE INDEX api_keys_live_name ON ${s}.api_keys (context, name) WHERE revoked_at IS NULL;`,
+  },
+  {
+    version: 701,
+    name: 'webhooks: the idempotency registry of queued messages',
+    // A source that re-reads (Kafka after a rebalance or crash, before its offsets were committed)
+    // queues a message again only if its (subscription, webhook-id) was never queued: one row per
+    // message ever queued, inserted with the queue row. Checking the queue and the history instead
+    // raced with a concurrent settle moving the message between them (seen: 1% twice under rebalances).
+    up: (s) => `CREATE TABLE ${s}.webhook_seen (
+        subscription_id bigint NOT NULL REFERENCES ${s}.webhook_subscriptions ON DELETE CASCADE,
+        webhook_id      text NOT NULL,
+        queued_at       timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (subscription_id, webhook_id));
+      INSERT INTO ${s}.webhook_seen (subscription_id, webhook_id)
+        SELECT subscription_id, webhook_id FROM ${s}.webhook_queue
+        UNION SELECT subscription_id, webhook_id FROM ${s}.webhook_deliveries
+      ON CONFLICT DO NOTHING;`,
+  },
+  {
     version: 900,
     name: 'job cancellation requests, batch runs and their items',
     // A cancellation is a request in the store: the job reads it at its next checkpoint and stops
