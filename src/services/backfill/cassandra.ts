@@ -182,6 +182,17 @@ function arrayLiteral(values: unknown[]): string {
   return `{${values.map(el).join(',')}}`;
 }
 
+/**
+ * The value PostgreSQL is given for a cell: reconcile's conversion (pgParamFromCql), except that a
+ * decimal going into a numeric column keeps its own digits (1.50 stays 1.50: the canonical form, made
+ * for comparing, drops the scale).
+ */
+export function pgValue(c: ResolvedColumn, v: unknown): unknown {
+  if (v !== null && v !== undefined && c.type.code === T.decimal && !c.hint && /^(numeric|decimal)/.test(c.pgType))
+    return String(v);
+  return pgParamFromCql(v, c.type, {type: c.pgType}, c.hint);
+}
+
 // ---- SQL --------------------------------------------------------------------------------------------------------
 
 const STAGE = 'cdcctl_backfill_stage';
@@ -431,7 +442,7 @@ async function runCassandraBackfill(
                 filtered++;
                 continue;
               }
-              const fields = cols.map((c) => copyField(pgParamFromCql(r[c.name], c.type, {type: c.pgType}, c.hint)));
+              const fields = cols.map((c) => copyField(pgValue(c, r[c.name])));
               const wt = row.get('wt__') as {toString(): string} | null | undefined;
               fields.push(wt === null || wt === undefined ? '\\N' : wt.toString());
               chunk += `${fields.join('\t')}\n`;
