@@ -494,9 +494,11 @@ export function applyNotification(tables: TableProgress[], n: NotificationPayloa
       for (const t of tables) if (t.state === 'pending' || t.state === 'running') t.state = 'aborted';
       return 'aborted';
     case 'COMPLETED':
-      // a table Debezium never reported on was not snapshotted (e.g. not captured after all)
-      for (const t of tables) if (t.state === 'pending' || t.state === 'running') t.state = 'skipped';
-      return tables.every((t) => t.state === 'done') ? 'completed' : 'skipped';
+      // a table whose scan never completed was removed from the snapshot (stop-snapshot: Debezium sends
+      // ABORTED under the stop signal's id, then COMPLETED under this one)
+      for (const t of tables) if (t.state === 'pending' || t.state === 'running') t.state = 'aborted';
+      if (tables.every((t) => t.state === 'done')) return 'completed';
+      return tables.some((t) => t.state === 'aborted') ? 'aborted' : 'skipped';
     case 'SKIPPED':
       for (const t of tables) if (t.state !== 'done') t.state = 'skipped';
       return 'skipped';
