@@ -2,7 +2,7 @@
 # The demo state, on a running local stack (examples/stack): what every example of `cdcctl <command> --help`
 # runs against. Used by `npm run demo` and by test/integration/help-examples.test.ts; safe to run again.
 #   - the demo pipeline: the PostgreSQL source and JDBC sink of examples/connectors, running, their
-#     config history recorded;
+#     config history recorded, the source's signal table in place (`cdcctl backfill setup`);
 #   - demo.accounts in Cassandra and PostgreSQL (`cdcctl reconcile seed`): the table of the reconcile
 #     section and of the gdpr subject map of examples/config/local.yaml;
 #   - random GDPR keys in <stack>/secrets/ (backups, pseudonyms, report signatures), kept once written.
@@ -23,6 +23,9 @@ for _ in $(seq 1 90); do
   if cdcctl pipeline status --json >/dev/null 2>&1; then break; fi
   sleep 1
 done
+# signal backfills (`cdcctl backfill start inventory-source …`): the signal table the connector's config names
+# (cdcctl.debezium_signal, outside the sink's topics), created and published if missing
+cdcctl backfill setup inventory-source --yes >/dev/null
 # the connectors' config history starts with their live config (`cdcctl connectors history|diff|rollback`)
 cdcctl connectors history sync 'inventory-*'
 

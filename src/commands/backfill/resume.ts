@@ -19,7 +19,7 @@ written twice); --rate may be changed.`,
   );
   static override examples = [
     '<%= config.bin %> <%= command.id %> inventory-source',
-    '<%= config.bin %> <%= command.id %> bf-20261207-031500-a1b2c3 --rate 5000',
+    '<%= config.bin %> <%= command.id %> bf-20261207-031500-… --rate 5000',
   ];
   static override mutating = true;
   static override args = {target: Args.string({description: 'A connector, or a backfill id (bf-…).', required: true})};

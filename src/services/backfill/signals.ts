@@ -168,6 +168,8 @@ export async function setupSignals(ctx: RunContext, connector: string, o: SetupO
       const cols = await tableColumns(pool, signalTable);
       if (cols.length === 0) {
         items.push({check: 'signal table', ok: false, detail: `${signalTable} does not exist in ${target.display}`});
+        const hasSchema = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+        if (hasSchema.rowCount === 0) sql.push(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
         sql.push(ddl);
       } else {
         const names = cols.map((c) => c.name);
