@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, withExitCodes} from '../../cli/base-command.js';
-import {channelFlag, waitTimeoutFlag} from '../../cli/flags/backfill.js';
+import {channelFlag, parseWhere, waitTimeoutFlag} from '../../cli/flags/backfill.js';
 import {integerFlag, mutationFlags} from '../../cli/flags/common.js';
-import {CdcError, ExitCode, UsageError} from '../../errors.js';
+import {ExitCode, UsageError} from '../../errors.js';
 import {cassandraProgressPrinter, renderCassandra, renderStart, signalProgressPrinter} from '../../output/backfill.js';
 import {isTablePair, parseShard, parseTokens, startCassandraBackfill} from '../../services/backfill/cassandra.js';
 import {startSignalBackfill} from '../../services/backfill/signals.js';
@@ -148,27 +148,4 @@ the rows read per second, --dry-run counts what would be inserted, updated and l
     }
     return this.present(result, () => renderStart(result));
   }
-}
-
-/** --where values by table: "schema.table: condition", or a bare condition for the only table. */
-export function parseWhere(values: string[], tables: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+)$/s.exec(v);
-    let table: string;
-    let condition: string;
-    if (m && tables.includes(m[1] as string)) {
-      table = m[1] as string;
-      condition = m[2] as string;
-    } else if (tables.length === 1) {
-      table = tables[0] as string;
-      condition = v;
-    } else {
-      throw new UsageError(`--where "${v}" names no --table: with several tables write "schema.table: condition"`);
-    }
-    if (out[table])
-      throw new CdcError('USAGE', ExitCode.usage, `two --where conditions for ${table}: combine them with AND`);
-    out[table] = condition.trim();
-  }
-  return out;
 }
