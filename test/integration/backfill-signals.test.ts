@@ -191,7 +191,7 @@ describe('signal backfills of a PostgreSQL source', () => {
     const badColumn = await cli(['backfill', 'start', source, '--table', items, '--where', 'colour = 1']);
     assert.equal(badColumn.code, 2);
     assert.match(badColumn.stderr, /does not work on .*colour/);
-    const escape = await cli([
+    const escaping = await cli([
       'backfill',
       'start',
       source,
@@ -200,7 +200,7 @@ describe('signal backfills of a PostgreSQL source', () => {
       '--where',
       `qty = 1); DROP TABLE ${items}; --`,
     ]);
-    assert.equal(escape.code, 2);
+    assert.equal(escaping.code, 2);
     assert.equal((await sourceRows()).length, ROWS, 'nothing ran');
     const plan = json<{signal: {data: Record<string, unknown>}; tables: Array<{estimatedRows: number}>}>(
       await cli(['backfill', 'start', source, '--table', items, '--where', 'qty = 3', '--dry-run', '--json']),
