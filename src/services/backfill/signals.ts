@@ -287,7 +287,8 @@ interface SendOptions {
 
 /**
  * Sends one signal; returns its id. Source channel: an INSERT into the signal table (values bound).
- * Kafka channel: a record keyed by topic.prefix; Debezium names such a signal by its offset.
+ * Kafka channel: a record keyed by topic.prefix whose value carries the id, type and data (Debezium's
+ * KafkaSignalChannel takes the id from the value; notifications carry it).
  */
 async function sendSignal(ctx: RunContext, o: SendOptions, id: string): Promise<string> {
   if (o.channel === 'source') {
@@ -308,11 +309,13 @@ async function sendSignal(ctx: RunContext, o: SendOptions, id: string): Promise<
       {
         topic: o.config['signal.kafka.topic'] as string,
         key: Buffer.from(o.config['topic.prefix'] ?? o.connector),
-        value: Buffer.from(JSON.stringify({type: o.type, data: o.data})),
+        value: Buffer.from(JSON.stringify({id, type: o.type, data: o.data})),
         headers: [],
       },
     ]);
-    return sent.results[0]?.baseOffset ?? id;
+    if (sent.results.length === 0)
+      throw new CdcError('KAFKA_SEND', ExitCode.unreachable, 'the signal was not acknowledged');
+    return id;
   } finally {
     await producer.close();
   }
