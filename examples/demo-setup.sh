@@ -4,6 +4,7 @@
 #   - the demo pipelines of examples/connectors, running, their config history recorded: the PostgreSQL one
 #     (inventory-source -> inventory-sink, database inventory -> target) and the Cassandra one (Debezium Server,
 #     a stack service, reads keyspace cdc_demo -> cassandra-sink -> target schema cdc_demo);
+#     the PostgreSQL source's signal table in place (`cdcctl backfill setup`);
 #   - demo.accounts in Cassandra and PostgreSQL (`cdcctl reconcile seed`): the table of the reconcile
 #     section and of the gdpr subject map of examples/config/local.yaml;
 #   - random GDPR keys in <stack>/secrets/ (backups, pseudonyms, report signatures), kept once written.
@@ -28,6 +29,9 @@ for _ in $(seq 1 90); do
   if cdcctl pipeline status --json >/dev/null 2>&1; then break; fi
   sleep 1
 done
+# signal backfills (`cdcctl backfill start inventory-source …`): the signal table the connector's config names
+# (cdcctl.debezium_signal, outside the sink's topics), created and published if missing
+cdcctl backfill setup inventory-source --yes >/dev/null
 # the connectors' config history starts with their live config (`cdcctl connectors history|diff|rollback`)
 cdcctl connectors history sync 'inventory-*'
 cdcctl connectors history sync 'cassandra-*'

@@ -346,6 +346,38 @@ export const migrations: Migration[] = [
         PRIMARY KEY (context, connector));`,
   },
   {
+    version: 600,
+    name: 'backfills and their finished token ranges',
+    up: (s) => `CREATE TABLE ${s}.backfills (
+        id           text PRIMARY KEY,
+        context      text NOT NULL,
+        kind         text NOT NULL CHECK (kind IN ('signal', 'cassandra', 'resnapshot')),
+        source       text NOT NULL,
+        tables       jsonb NOT NULL DEFAULT '[]',
+        mode         text NOT NULL,
+        channel      text,
+        signal_id    text,
+        actor        text NOT NULL,
+        status       text NOT NULL,
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        finished_at  timestamptz,
+        options      jsonb NOT NULL DEFAULT '{}',
+        progress     jsonb NOT NULL DEFAULT '{}',
+        rows_read    bigint NOT NULL DEFAULT 0,
+        rows_written bigint NOT NULL DEFAULT 0,
+        error        text);
+      CREATE INDEX ON ${s}.backfills (context, started_at DESC);
+      CREATE INDEX ON ${s}.backfills (signal_id);
+      CREATE TABLE ${s}.backfill_ranges (
+        id           text NOT NULL REFERENCES ${s}.backfills ON DELETE CASCADE,
+        split        int NOT NULL,
+        rows_read    bigint NOT NULL,
+        rows_written bigint NOT NULL,
+        done_at      timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (id, split));`,
+  },
+  {
     version: 700,
     name: 'webhook subscriptions, delivery queue and history, domain-event watermarks, api keys',
     // The queue is the durable hand-over between the sources (Kafka change events, domain events,
