@@ -33,19 +33,26 @@ function checkKinds(kinds: string[] | undefined): JobProvider[] {
   return all.filter((p) => kinds.includes(p.kind));
 }
 
-/** Newest first; running jobs before the rest. A kind whose system cannot be read becomes a warning. */
+/**
+ * Newest first; running jobs before the rest. A kind whose system cannot be read becomes a warning; when
+ * no kind could be read there is nothing to show, and the first kind's error is the answer (exit 4).
+ */
 export async function listJobs(ctx: RunContext, o: ListOptions): Promise<JobList> {
   const providers = checkKinds(o.kinds).filter((p) => p.available(ctx));
   const scope = scopeOf(ctx);
   const warnings: JobList['warnings'] = [];
+  const errors: unknown[] = [];
   const lists = await Promise.all(
-    providers.map((p) =>
+    providers.map((p, i) =>
       p.list(scope, {since: o.since, limit: o.limit}).catch((err: Error) => {
         warnings.push({kind: p.kind, message: err.message});
+        errors[i] = err;
         return [] as Job[];
       }),
     ),
   );
+  // the first kind's error (in registration order, so the same one every time)
+  if (providers.length > 0 && errors.filter(Boolean).length === providers.length) throw errors[0];
   const rank = (j: Job) => (j.state === 'running' ? 0 : j.state === 'waiting' ? 1 : 2);
   const jobs = lists
     .flat()
@@ -67,12 +74,18 @@ async function findJob(ctx: RunContext, id: string): Promise<{provider: JobProvi
     return {provider: named, job};
   }
   const found: Array<{provider: JobProvider; job: JobDetail}> = [];
-  for (const p of jobProviders().filter((x) => x.available(ctx))) {
-    const job = await p.get(scope, id).catch(() => undefined);
+  const providers = jobProviders().filter((x) => x.available(ctx));
+  const errors: unknown[] = [];
+  for (const p of providers) {
+    const job = await p.get(scope, id).catch((err: unknown) => {
+      errors.push(err);
+      return undefined;
+    });
     if (job) found.push({provider: p, job});
   }
   if (found.length === 1) return found[0] as {provider: JobProvider; job: JobDetail};
-  if (found.length === 0) throw notFound(id);
+  // not found only when every kind could be asked; otherwise the first unreachable system is the answer
+  if (found.length === 0) throw errors.length > 0 ? errors[0] : notFound(id);
   throw new UsageError(`job id "${id}" is ambiguous`, {hint: `Use one of: ${found.map((f) => f.job.id).join(', ')}.`});
 }
 

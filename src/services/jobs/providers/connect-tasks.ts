@@ -1,4 +1,5 @@
 import {connectClient} from '../../../clients/factory.js';
+import {ServiceError} from '../../../errors.js';
 import {registerJobProvider} from '../registry.js';
 import type {Job, JobDetail, JobState} from '../types.js';
 
@@ -45,9 +46,13 @@ registerJobProvider({
     const m = /^(.+)\/(\d+)$/.exec(localId);
     if (!m) return undefined;
     const [, connector = '', n] = m;
+    // a connector Connect does not know is no job; Connect unreachable or answering garbage is the error
     const status = await connectClient(scope.ctx)
       .status(connector)
-      .catch(() => undefined);
+      .catch((err: unknown) => {
+        if (err instanceof ServiceError && err.status === 404) return undefined;
+        throw err;
+      });
     const task = status?.tasks.find((t) => t.id === Number(n));
     if (!status || !task) return undefined;
     const detail: JobDetail = {
