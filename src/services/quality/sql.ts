@@ -92,9 +92,19 @@ function aggregate(c: ResolvedCheck, t: ResolvedTable, types: Map<string, string
     return `extract(epoch FROM (now() - max(${col(column)})))::float8`;
   }
   const pred = rowPredicate(c, types, p) as string;
-  // NULLs pass every check but `missing` (as in SodaCL: validity is judged on values that are there)
-  const notNull = cfg.type === 'missing' ? '' : `${col((cfg as {column: string}).column)} IS NOT NULL AND `;
-  return `count(*) FILTER (WHERE ${notNull}${pred})::float8`;
+  return `count(*) FILTER (WHERE ${present(c, types)}${pred})::float8`;
+}
+
+/**
+ * Validity is judged on values that are there (as in SodaCL): NULL, and blank text for the text
+ * checks, count only as `missing`.
+ */
+function present(c: ResolvedCheck, types: Map<string, string>): string {
+  const cfg = c.config;
+  if (cfg.type === 'missing' || !('column' in cfg) || !cfg.column) return '';
+  const v = col(cfg.column);
+  const blankable = TEXT_TYPES.has(types.get(cfg.column) ?? '') && cfg.type !== 'range';
+  return blankable ? `${v} IS NOT NULL AND btrim(${v}) <> '' AND ` : `${v} IS NOT NULL AND `;
 }
 
 /** One aggregate over the table computing every single-pass check's raw figure, plus the row count. */
@@ -133,9 +143,8 @@ export function sampleQuery(
   const p = new Params();
   const pred = rowPredicate(c, types, p);
   if (!pred) return undefined;
-  const notNull = c.config.type === 'missing' ? '' : `${col((c.config as {column: string}).column)} IS NOT NULL AND `;
   return {
-    text: `SELECT row_to_json(x) AS r FROM ${qualified(t.schema, t.table)} x WHERE ${notNull}${pred} LIMIT ${p.add(limit, '::int')}`,
+    text: `SELECT row_to_json(x) AS r FROM ${qualified(t.schema, t.table)} x WHERE ${present(c, types)}${pred} LIMIT ${p.add(limit, '::int')}`,
     values: p.values,
   };
 }

@@ -45,6 +45,9 @@ export function jsRegex(pg: string): RegExp {
 
 type Judge = (value: unknown) => string | undefined;
 
+/** Missing: NULL (or absent) or blank text. Validity rules judge only values that are there. */
+const absent = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+
 function num(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
@@ -71,12 +74,12 @@ export function rowJudge(c: ResolvedCheck): Judge {
         v === null || v === undefined || (typeof v === 'string' && v.trim() === '') ? 'missing' : undefined;
     case 'values_in_set': {
       const allowed = new Set(cfg.values.map(String));
-      return (v) => (v === null || v === undefined || allowed.has(String(v)) ? undefined : 'not in the allowed values');
+      return (v) => (absent(v) || allowed.has(String(v)) ? undefined : 'not in the allowed values');
     }
     case 'pattern': {
       const re = jsRegex(cfg.regex ?? (FORMATS[cfg.format as string] as string));
       const what = cfg.format ? `not a valid ${cfg.format}` : `does not match ${cfg.regex}`;
-      return (v) => (v === null || v === undefined || re.test(String(v)) ? undefined : what);
+      return (v) => (absent(v) || re.test(String(v)) ? undefined : what);
     }
     case 'range':
       return (v) => {
@@ -90,7 +93,7 @@ export function rowJudge(c: ResolvedCheck): Judge {
       };
     case 'length':
       return (v) => {
-        if (v === null || v === undefined) return undefined;
+        if (absent(v)) return undefined;
         const n = String(v).length;
         if (cfg.min !== undefined && n < cfg.min) return `length ${n} < ${cfg.min}`;
         if (cfg.max !== undefined && n > cfg.max) return `length ${n} > ${cfg.max}`;
