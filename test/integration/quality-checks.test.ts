@@ -83,7 +83,9 @@ let cfg: {path: string; env: Record<string, string>};
 let skip: string | undefined;
 
 async function run(args: string[] = []): Promise<{code: number; out: RunOut; stderr: string}> {
-  const r = await runCli(['quality', 'run', '--json', '--no-alert', '--no-push', '--samples', '2', ...args], {env: cfg.env});
+  const r = await runCli(['quality', 'run', '--json', '--no-alert', '--no-push', '--samples', '2', ...args], {
+    env: cfg.env,
+  });
   assert.ok(r.stdout.trim(), `no output (exit ${r.code}): ${r.stderr}`);
   return {code: r.code, out: json<RunOut>(r), stderr: r.stderr};
 }
@@ -292,7 +294,9 @@ describe('quality run: each check kind passes on good data and fails on data bro
     ];
     const file = `${cfg.path}.writes.yaml`;
     (await import('node:fs')).writeFileSync(file, `${lines.join('\n')}\n`);
-    const r = await runCli(['quality', 'run', '-f', file, '--json', '--no-push', '--no-alert', '--no-store'], {env: cfg.env});
+    const r = await runCli(['quality', 'run', '-f', file, '--json', '--no-push', '--no-alert', '--no-store'], {
+      env: cfg.env,
+    });
     assert.equal(r.code, 3, r.stderr);
     const checks = json<RunOut>(r).tables[0]?.checks ?? [];
     assert.equal(checks.length, attempts.length);
@@ -301,7 +305,9 @@ describe('quality run: each check kind passes on good data and fails on data bro
     assert.match(checks[1]?.reasons[0] ?? '', /multiple commands|prepared statement/);
     const [{n}] = (await sql('target', `SELECT count(*)::int AS n FROM ${S}.orders`)) as [{n: number}];
     assert.equal(n, 500);
-    const intruder = await sql('target', `SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'intruder'`, [S]);
+    const intruder = await sql('target', `SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'intruder'`, [
+      S,
+    ]);
     assert.equal(intruder.length, 0);
   });
 
@@ -312,7 +318,9 @@ describe('quality run: each check kind passes on good data and fails on data bro
       file,
       `tables:\n  - table: ${S}.orders\n    checks:\n      - {type: sql, name: slow, timeout: 1s, query: "SELECT 1 FROM pg_sleep(5)"}\n`,
     );
-    const r = await runCli(['quality', 'run', '-f', file, '--json', '--no-push', '--no-alert', '--no-store'], {env: cfg.env});
+    const r = await runCli(['quality', 'run', '-f', file, '--json', '--no-push', '--no-alert', '--no-store'], {
+      env: cfg.env,
+    });
     assert.equal(r.code, 3);
     assert.match(json<RunOut>(r).tables[0]?.checks[0]?.reasons[0] ?? '', /statement timeout/);
     assert.ok(r.ms < 5000, `took ${r.ms} ms`);
@@ -355,9 +363,18 @@ describe('quality run: source_count against Cassandra (token-range count)', () =
     await cass.execute(`CREATE TABLE ${KS}.items (id int PRIMARY KEY, name text)`);
     for (let i = 0; i < 300; i++)
       await cass.execute(`INSERT INTO ${KS}.items (id, name) VALUES (?, ?)`, [i, `n${i}`], {prepare: true});
-    await sql('target', `CREATE SCHEMA ${KS}; CREATE TABLE ${KS}.items AS SELECT i AS id, 'n' || i AS name FROM generate_series(0, 299) i`);
+    await sql(
+      'target',
+      `CREATE SCHEMA ${KS}; CREATE TABLE ${KS}.items AS SELECT i AS id, 'n' || i AS name FROM generate_series(0, 299) i`,
+    );
     c2 = stackConfig(
-      ['quality:', '  tables:', `    - table: ${KS}.items`, `      source: {cassandra: ${KS}.items}`, '      checks: [{type: source_count}]'],
+      [
+        'quality:',
+        '  tables:',
+        `    - table: ${KS}.items`,
+        `      source: {cassandra: ${KS}.items}`,
+        '      checks: [{type: source_count}]',
+      ],
       {opsSchema: OPS},
     );
   });

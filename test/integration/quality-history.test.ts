@@ -36,7 +36,9 @@ interface CheckOut {
 }
 const checksOf = (stdout: string) =>
   new Map(
-    (JSON.parse(stdout) as {tables: Array<{checks: CheckOut[]}>}).tables.flatMap((t) => t.checks).map((c) => [c.check, c]),
+    (JSON.parse(stdout) as {tables: Array<{checks: CheckOut[]}>}).tables
+      .flatMap((t) => t.checks)
+      .map((c) => [c.check, c]),
   );
 
 const lines = [
@@ -91,7 +93,10 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
       method: 'POST',
       headers: {'content-type': 'application/json'},
       body: JSON.stringify([
-        {labels: {alertname: 'CdcQualityCheckFailed', table: TABLE, severity: 'warning'}, endsAt: new Date().toISOString()},
+        {
+          labels: {alertname: 'CdcQualityRunFailed', table: TABLE, severity: 'warning'},
+          endsAt: new Date().toISOString(),
+        },
       ]),
     }).catch(() => {});
     const admin = kafka.admin();
@@ -115,11 +120,18 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
       const rc = checksOf(r.stdout).get('row_count') as CheckOut;
       assert.equal(rc.metric, n);
       if (i === 0) assert.equal(rc.changePercent, undefined);
-      else assert.equal(Math.round((rc.changePercent as number) * 100) / 100, Math.round(((n - (counts[i - 1] as number)) / (counts[i - 1] as number)) * 10000) / 100);
+      else
+        assert.equal(
+          Math.round((rc.changePercent as number) * 100) / 100,
+          Math.round(((n - (counts[i - 1] as number)) / (counts[i - 1] as number)) * 10000) / 100,
+        );
       if (i < 3) assert.match(rc.reasons.join(' '), /at least 3 needed/);
     }
     // a jump: +98% since the last run, far outside the trailing runs' spread
-    await sql('target', `INSERT INTO ${ID}.t SELECT i, 'u' || i || '@example.org', 'active' FROM generate_series(102, 200) i`);
+    await sql(
+      'target',
+      `INSERT INTO ${ID}.t SELECT i, 'u' || i || '@example.org', 'active' FROM generate_series(102, 200) i`,
+    );
     const r = await runCli(['quality', 'run', '--json', '--no-push'], {env: cfg.env});
     assert.equal(r.code, 3, r.stderr);
     const rc = checksOf(r.stdout).get('row_count') as CheckOut;
@@ -131,7 +143,9 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
   it('posts the failure alert to Alertmanager', async (t) => {
     if (skip) return t.skip(skip);
     const q = encodeURIComponent(`table="${TABLE}"`);
-    const res = await fetch(`http://127.0.0.1:9093/api/v2/alerts?filter=alertname%3D%22CdcQualityCheckFailed%22&filter=${q}`);
+    const res = await fetch(
+      `http://127.0.0.1:9093/api/v2/alerts?filter=alertname%3D%22CdcQualityRunFailed%22&filter=${q}`,
+    );
     const alerts = (await res.json()) as Array<{annotations: Record<string, string>; status: {state: string}}>;
     assert.equal(alerts.length, 1);
     assert.match(alerts[0]?.annotations.summary ?? '', /1 data-quality check\(s\) failing/);
@@ -140,14 +154,20 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
   it('pushes cdc_quality_check_status and cdc_quality_metric to the Pushgateway', async (t) => {
     if (skip) return t.skip(skip);
     await sql('target', `UPDATE ${ID}.t SET email = 'bad' WHERE id = 1`);
-    const r = await runCli(['quality', 'run', '--json', '--no-alert', '--check', 'row_count', '--check', 'format_email'], {
-      env: cfg.env,
-    }).finally(() => sql('target', `UPDATE ${ID}.t SET email = 'u1@example.org' WHERE id = 1`));
+    const r = await runCli(
+      ['quality', 'run', '--json', '--no-alert', '--check', 'row_count', '--check', 'format_email'],
+      {
+        env: cfg.env,
+      },
+    ).finally(() => sql('target', `UPDATE ${ID}.t SET email = 'u1@example.org' WHERE id = 1`));
     assert.equal(r.code, 3);
     const text = await (await fetch('http://127.0.0.1:9091/metrics')).text();
     const mine = text.split('\n').filter((l) => l.includes(`table="${TABLE}"`));
     const find = (name: string, label: string) =>
-      mine.find((l) => l.startsWith(`${name}{`) && l.includes(label))?.split(' ').pop();
+      mine
+        .find((l) => l.startsWith(`${name}{`) && l.includes(label))
+        ?.split(' ')
+        .pop();
     // 200 → 200: no change, and within 3σ of the trailing runs (the jump is among them now)
     assert.equal(find('cdc_quality_check_status', 'check="row_count"'), '0');
     assert.equal(find('cdc_quality_check_status', 'check="format_email"'), '2');
@@ -233,7 +253,10 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
     assert.match(r.stdout, /no column nope/);
     assert.match(r.stdout, /query does not plan/);
     const shape = join(dir, 'shape.yaml');
-    writeFileSync(shape, `tables:\n  - table: ${TABLE}\n    checks:\n      - {type: range, column: "x; DROP TABLE t"}\n`);
+    writeFileSync(
+      shape,
+      `tables:\n  - table: ${TABLE}\n    checks:\n      - {type: range, column: "x; DROP TABLE t"}\n`,
+    );
     const s = await runCli(['quality', 'rules', 'validate', '-f', shape], {env: cfg.env});
     assert.equal(s.code, 2);
     assert.match(s.stderr, /tables\.0\.checks\.0\.column: an identifier/);

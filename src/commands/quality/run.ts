@@ -14,7 +14,7 @@ export default class QualityRun extends BaseCommand<typeof QualityRun> {
 one scan; duplicates, referential integrity, schema, custom SQL (read-only, with a statement timeout),
 the source row count and the sink's lag run on their own. Each metric is judged against its warn/fail
 thresholds, its change since the last run and its deviation from the trailing runs. Results are stored
-(quality history / report), pushed to the Pushgateway and a CdcQualityCheckFailed alert is posted while
+(quality history / report), pushed to the Pushgateway and a CdcQualityRunFailed alert is posted while
 a check fails.
 
 Exit 0: every check passed (or only warned). Exit 3: a check failed or could not run (with --strict,

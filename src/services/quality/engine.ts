@@ -305,12 +305,15 @@ export function registryFields(schema: string, type: string): string[] {
   const doc = JSON.parse(schema) as Record<string, unknown>;
   if (type === 'JSON') return Object.keys((doc.properties as object) ?? {});
   const fields = (doc.fields as Array<{name: string; type: unknown}>) ?? [];
-  const after = fields.find((f) => f.name === 'after');
-  if (after && fields.some((f) => f.name === 'op')) {
-    const rec = (Array.isArray(after.type) ? after.type : [after.type]).find(
-      (x): x is {fields: Array<{name: string}>} => typeof x === 'object' && x !== null && 'fields' in x,
-    );
-    if (rec) return rec.fields.map((f) => f.name);
+  if (fields.some((f) => f.name === 'op') && fields.some((f) => f.name === 'after')) {
+    // Avro defines the row record once: inline in `before` (then `after` names it) or in `after`
+    for (const side of ['after', 'before']) {
+      const t = fields.find((f) => f.name === side)?.type;
+      const rec = (Array.isArray(t) ? t : [t]).find(
+        (x): x is {fields: Array<{name: string}>} => typeof x === 'object' && x !== null && 'fields' in x,
+      );
+      if (rec) return rec.fields.map((f) => f.name);
+    }
   }
   return fields.map((f) => f.name);
 }

@@ -6,13 +6,15 @@ import type {CheckStatus, QualityRunOptions, TableQuality} from './types.js';
 /**
  * What a quality run tells the monitoring: per table (Pushgateway job cdc_quality, grouping {table}),
  * `cdc_quality_check_status{table,check}` (0 pass, 1 warn, 2 fail, 3 error) and
- * `cdc_quality_metric{table,metric}`; and the CdcQualityCheckFailed alert per table, posted to
- * Alertmanager while a check fails (resolved by a run where none does), like reconcile's drift alert.
- * Prometheus's rule of the same name (examples/stack/conf/rules.yml) fires from the pushed status.
+ * `cdc_quality_metric{table,metric}`; and the CdcQualityRunFailed alert per table (with the run id and
+ * the failing checks' reasons), posted to Alertmanager while a check fails and resolved by a run where
+ * none does, like reconcile's drift alert. Prometheus's CdcQualityCheckFailed rule
+ * (examples/stack/conf/rules.yml) fires per check from the pushed status, without cdcctl reaching
+ * Alertmanager.
  * Failures come back as warnings: monitoring never fails the run.
  */
 export const QUALITY_JOB = 'cdc_quality';
-export const QUALITY_ALERT = 'CdcQualityCheckFailed';
+export const QUALITY_ALERT = 'CdcQualityRunFailed';
 export const STATUS_VALUE: Record<CheckStatus, number> = {pass: 0, warn: 1, fail: 2, error: 3};
 
 export function qualityFamilies(t: TableQuality, now: number): MetricFamily[] {
