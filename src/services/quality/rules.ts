@@ -4,7 +4,7 @@ import {describeIssue} from '../../config/validate.js';
 import {parseYamlFile} from '../../config/yaml-file.js';
 import {ConfigError, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {parseDuration} from '../../util/time.js';
+import {parseSpan} from '../../util/time.js';
 import type {Bounds, ResolvedCheck, ResolvedTable} from './types.js';
 
 /**
@@ -85,7 +85,7 @@ function unitOf(c: QualityCheckConfig): string {
 
 function bound(v: number | string | undefined): number | undefined {
   if (v === undefined || typeof v === 'number') return v;
-  return parseDuration(v) / 1000;
+  return parseSpan(v);
 }
 
 function bounds(t: {min?: number | string; max?: number | string} | undefined): Bounds | undefined {
