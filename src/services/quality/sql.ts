@@ -52,7 +52,7 @@ export function rowPredicate(c: ResolvedCheck, types: Map<string, string>, p: Pa
   switch (cfg.type) {
     case 'missing': {
       const isText = TEXT_TYPES.has(types.get(cfg.column) ?? '');
-      return isText ? `(${col(cfg.column)} IS NULL OR btrim(${col(cfg.column)}) = '')` : `${col(cfg.column)} IS NULL`;
+      return isText ? `(${col(cfg.column)} IS NULL OR ${blank(col(cfg.column))})` : `${col(cfg.column)} IS NULL`;
     }
     case 'values_in_set': {
       const isText = TEXT_TYPES.has(types.get(cfg.column) ?? '');
@@ -60,9 +60,10 @@ export function rowPredicate(c: ResolvedCheck, types: Map<string, string>, p: Pa
       return `NOT (${v} = ANY(${p.add(cfg.values.map(String), '::text[]')}))`;
     }
     case 'pattern': {
-      const isText = TEXT_TYPES.has(types.get(cfg.column) ?? '');
-      const v = isText ? col(cfg.column) : `${col(cfg.column)}::text`;
-      return `${v} !~ ${p.add(cfg.regex ?? FORMATS[cfg.format as string], '::text')}`;
+      const type = types.get(cfg.column) ?? '';
+      const v = TEXT_TYPES.has(type) ? col(cfg.column) : `${col(cfg.column)}::text`;
+      const fast = cfg.format ? formatPredicate(cfg.format, v, type) : undefined;
+      return fast ?? `${v} !~ ${p.add(cfg.regex ?? FORMATS[cfg.format as string], '::text')}`;
     }
     case 'range': {
       // untyped parameters: PostgreSQL binds them as the column's type (numbers, dates, timestamps)
@@ -72,7 +73,9 @@ export function rowPredicate(c: ResolvedCheck, types: Map<string, string>, p: Pa
       return `(${parts.join(' OR ')})`;
     }
     case 'length': {
-      const len = `length(${col(cfg.column)}::text)`;
+      const len = TEXT_TYPES.has(types.get(cfg.column) ?? '')
+        ? `length(${col(cfg.column)})`
+        : `length(${col(cfg.column)}::text)`;
       const parts: string[] = [];
       if (cfg.min !== undefined) parts.push(`${len} < ${p.add(cfg.min, '::int')}`);
       if (cfg.max !== undefined) parts.push(`${len} > ${p.add(cfg.max, '::int')}`);
@@ -104,7 +107,39 @@ function present(c: ResolvedCheck, types: Map<string, string>): string {
   if (cfg.type === 'missing' || !('column' in cfg) || !cfg.column) return '';
   const v = col(cfg.column);
   const blankable = TEXT_TYPES.has(types.get(cfg.column) ?? '') && cfg.type !== 'range';
-  return blankable ? `${v} IS NOT NULL AND btrim(${v}) <> '' AND ` : `${v} IS NOT NULL AND `;
+  return blankable ? `${v} IS NOT NULL AND NOT ${blank(v)} AND ` : `${v} IS NOT NULL AND `;
+}
+
+/**
+ * Blank text (empty or only whitespace, as JavaScript's trim() sees it): such a string sorts below "!"
+ * byte-wise, a comparison far cheaper than btrim on every row, which then runs only on those few.
+ */
+function blank(v: string): string {
+  return `(${v} COLLATE "C" < '!' AND btrim(${v}, E' \\t\\n\\r\\x0b\\f') = '')`;
+}
+
+/**
+ * Named formats as plain string predicates where they are exact: PostgreSQL's regular expressions cost
+ * about 5 µs a row (wide-character conversion and a fresh DFA per call), LIKE and translate() a
+ * fraction of that. A column whose type already guarantees the format (uuid, date, timestamps) never
+ * fails it. Undefined: use the format's regular expression.
+ */
+export function formatPredicate(format: string, v: string, type: string): string | undefined {
+  if (format === 'uuid' && type === 'uuid') return 'false';
+  if (format === 'iso_date' && type === 'date') return 'false';
+  if (format === 'iso_datetime' && type.startsWith('timestamp')) return 'false';
+  const c = `${v} COLLATE "C"`;
+  if (format === 'email')
+    // ^[^@\s]+@[^@\s]+\.[^@\s]+$: one "@" with a character before it, and after it a "." with
+    // characters on both sides; no whitespace anywhere
+    return `NOT (${c} LIKE '_%@_%._%' AND ${c} NOT LIKE '%@%@%'${[' ', '\\t', '\\n', '\\r', '\\x0b', '\\f']
+      .map((w) => ` AND ${c} NOT LIKE E'%${w}%'`)
+      .join('')})`;
+  if (format === 'uuid')
+    return `NOT (${c} LIKE '________-____-____-____-____________' AND translate(${c}, '0123456789abcdefABCDEF', '') = '----')`;
+  if (format === 'iso_date')
+    return `NOT (${c} LIKE '____-__-__' AND translate(${c}, '0123456789', '') = '--' AND substr(${c}, 6, 2) BETWEEN '01' AND '12' AND substr(${c}, 9, 2) BETWEEN '01' AND '31')`;
+  return undefined;
 }
 
 /** One aggregate over the table computing every single-pass check's raw figure, plus the row count. */
