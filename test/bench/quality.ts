@@ -2,6 +2,7 @@ import pg from 'pg';
 import {qualitySchema} from '../../src/config/schema.js';
 import {resolveRules} from '../../src/services/quality/rules.js';
 import {oneQueryPerCheck, singlePassQuery} from '../../src/services/quality/sql.js';
+import type {ResolvedTable} from '../../src/services/quality/types.js';
 import {quantile, report} from './lib.js';
 
 /**
@@ -24,7 +25,7 @@ const RUNS = Number(arg('runs', '5'));
 const KEEP = process.argv.includes('--keep');
 const SCHEMA = 'i25q_bench';
 
-const rules = resolveRules(
+const [rules] = resolveRules(
   qualitySchema.parse({
     tables: [
       {
@@ -48,8 +49,7 @@ const rules = resolveRules(
     ],
   }),
   'bench',
-)[0];
-if (!rules) throw new Error('no rules');
+) as [ResolvedTable];
 
 async function main(): Promise<void> {
   const client = new pg.Client({host: '127.0.0.1', port: 5433, user: 'cdc', password: 'cdc', database: 'target'});
