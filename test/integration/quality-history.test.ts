@@ -88,7 +88,10 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
   after(async () => {
     if (skip) return;
     await sql('target', `DROP SCHEMA IF EXISTS ${ID} CASCADE; DROP SCHEMA IF EXISTS ${OPS} CASCADE`).catch(() => {});
-    await fetch(`http://127.0.0.1:9091/metrics/job/cdc_quality/table/${TABLE}`, {method: 'DELETE'}).catch(() => {});
+    for (const check of ['row_count', 'format_email', 'values_in_set_status', 'length_email'])
+      await fetch(`http://127.0.0.1:9091/metrics/job/cdc_quality/table/${TABLE}/check/${check}`, {
+        method: 'DELETE',
+      }).catch(() => {});
     await fetch('http://127.0.0.1:9093/api/v2/alerts', {
       method: 'POST',
       headers: {'content-type': 'application/json'},
@@ -149,6 +152,13 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
     const alerts = (await res.json()) as Array<{annotations: Record<string, string>; status: {state: string}}>;
     assert.equal(alerts.length, 1);
     assert.match(alerts[0]?.annotations.summary ?? '', /1 data-quality check\(s\) failing/);
+    // a run of another, passing check of the table does not resolve it
+    const r = await runCli(['quality', 'run', '--check', 'format_email', '--no-push'], {env: cfg.env});
+    assert.equal(r.code, 0, r.stderr);
+    const still = await fetch(
+      `http://127.0.0.1:9093/api/v2/alerts?filter=alertname%3D%22CdcQualityRunFailed%22&filter=${q}`,
+    );
+    assert.equal(((await still.json()) as unknown[]).length, 1);
   });
 
   it('pushes cdc_quality_check_status and cdc_quality_metric to the Pushgateway', async (t) => {
@@ -197,8 +207,8 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
     assert.equal(csv.code, 0, csv.stderr);
     const rows = csv.stdout.trim().split('\n');
     assert.equal(rows[0], 'run_id,checked_at,table,check,type,status,metric,reasons');
-    // 6 full runs of 4 checks, 1 run of 2
-    assert.equal(rows.length, 1 + 6 * 4 + 2);
+    // 6 full runs of 4 checks, 1 run of 1 (the alert test), 1 run of 2 (the metrics test)
+    assert.equal(rows.length, 1 + 6 * 4 + 1 + 2);
     const rep = json<{series: unknown[]}>(await runCli(['quality', 'report', '--format', 'json'], {env: cfg.env}));
     assert.equal(rep.series.length, 4);
   });

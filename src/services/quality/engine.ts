@@ -56,7 +56,12 @@ export async function runQuality(
   opts: QualityRunOptions & {file?: string},
 ): Promise<QualityRunResult> {
   const {config, source} = loadRules(ctx, opts.file);
-  const tables = selectRules(resolveRules(config, source), opts.tables, opts.checks);
+  const all = resolveRules(config, source);
+  const tables = selectRules(all, opts.tables, opts.checks);
+  // a table whose checks were not all run (--check) cannot have its alert resolved by this run
+  const partial = new Set(
+    tables.filter((t) => t.checks.length < (all.find((a) => a.name === t.name)?.checks.length ?? 0)).map((t) => t.name),
+  );
   if (!ctx.config.postgres)
     throw new ConfigError(`context "${ctx.contextName}" has no postgres endpoint (the replicated tables)`);
   const runId = newQualityRunId();
@@ -85,10 +90,9 @@ export async function runQuality(
         sink: config.sinkConnector,
       }),
     );
-    const all = results.flatMap((t) => t.checks);
-    const worstStatus = worst(all.map((c) => c.status));
+    const worstStatus = worst(results.flatMap((t) => t.checks).map((c) => c.status));
     if (store) await finishRun(store, runId, worstStatus);
-    if (opts.push || opts.alert) warnings.push(...(await publishQuality(ctx, runId, results, opts)));
+    if (opts.push || opts.alert) warnings.push(...(await publishQuality(ctx, runId, results, opts, partial)));
     return {runId, status: worstStatus, strict: opts.strict, tables: results, warnings};
   } finally {
     await pool.end().catch(() => {});
