@@ -37,10 +37,10 @@ const contextLines = [
   'quality:',
   '  concurrency: 2',
   '  tables:',
-  `    - table: ${S}.customers`,
+  `    - table: ${S}.q_customers`,
   '      updatedAt: updated_at',
   `      sinkConnector: ${SINK}`,
-  `      source: {postgres: ${S}.src_customers, url: "postgres://cdc@127.0.0.1:5433/target", password: "\${env:CDC_PG_PASSWORD}"}`,
+  `      source: {postgres: ${S}.q_src_customers, url: "postgres://cdc@127.0.0.1:5433/target", password: "\${env:CDC_PG_PASSWORD}"}`,
   '      checks:',
   '        - {type: row_count, fail: {min: 1000}}',
   '        - {type: source_count}',
@@ -55,29 +55,29 @@ const contextLines = [
   '        - {type: range, column: age, min: 18, max: 120}',
   '        - {type: length, column: code, min: 5, max: 5}',
   '        - {type: schema, columns: {id: {type: int, nullable: false}, email: {type: text}, status: {}}}',
-  `    - table: ${S}.orders`,
+  `    - table: ${S}.q_orders`,
   '      checks:',
-  `        - {type: referential, columns: [customer_id], references: {table: ${S}.customers, columns: [id]}}`,
+  `        - {type: referential, columns: [customer_id], references: {table: ${S}.q_customers, columns: [id]}}`,
   '        - type: sql',
   '          name: closed_customer_big_orders',
   '          mode: rows',
-  `          query: "SELECT o.id, o.amount FROM ${S}.orders o JOIN ${S}.customers c ON c.id = o.customer_id WHERE c.status = 'closed' AND o.amount > $1"`,
+  `          query: "SELECT o.id, o.amount FROM ${S}.q_orders o JOIN ${S}.q_customers c ON c.id = o.customer_id WHERE c.status = 'closed' AND o.amount > $1"`,
   '          params: [1000]',
   '        - type: sql',
   '          name: total_amount',
-  `          query: "SELECT sum(amount) FROM ${S}.orders"`,
+  `          query: "SELECT sum(amount) FROM ${S}.q_orders"`,
   '          fail: {max: 200000}',
 ];
 
 const setup = `
   CREATE SCHEMA ${S};
-  CREATE TABLE ${S}.customers (id int PRIMARY KEY, email text, status text, age int, code text,
+  CREATE TABLE ${S}.q_customers (id int PRIMARY KEY, email text, status text, age int, code text,
     updated_at timestamptz NOT NULL DEFAULT now());
-  INSERT INTO ${S}.customers SELECT i, 'u' || i || '@example.org', (ARRAY['active', 'closed'])[1 + i % 2],
+  INSERT INTO ${S}.q_customers SELECT i, 'u' || i || '@example.org', (ARRAY['active', 'closed'])[1 + i % 2],
     20 + i % 50, lpad(i::text, 5, '0'), now() FROM generate_series(1, 1000) i;
-  CREATE TABLE ${S}.src_customers AS SELECT * FROM ${S}.customers;
-  CREATE TABLE ${S}.orders (id int PRIMARY KEY, customer_id int, amount numeric);
-  INSERT INTO ${S}.orders SELECT i, 1 + i % 1000, i FROM generate_series(1, 500) i;`;
+  CREATE TABLE ${S}.q_src_customers AS SELECT * FROM ${S}.q_customers;
+  CREATE TABLE ${S}.q_orders (id int PRIMARY KEY, customer_id int, amount numeric);
+  INSERT INTO ${S}.q_orders SELECT i, 1 + i % 1000, i FROM generate_series(1, 500) i;`;
 
 let cfg: {path: string; env: Record<string, string>};
 let skip: string | undefined;
@@ -141,27 +141,27 @@ describe('quality run: each check kind passes on good data and fails on data bro
   const cases: Array<{check: string; breakSql: string; restoreSql: string; expect?: (c: CheckOut) => void}> = [
     {
       check: 'row_count',
-      breakSql: `DELETE FROM ${S}.customers WHERE id = 1000; DELETE FROM ${S}.src_customers WHERE id = 1000`,
-      restoreSql: `INSERT INTO ${S}.customers VALUES (1000, 'u1000@example.org', 'active', 20, '01000', now());
-        INSERT INTO ${S}.src_customers SELECT * FROM ${S}.customers WHERE id = 1000`,
+      breakSql: `DELETE FROM ${S}.q_customers WHERE id = 1000; DELETE FROM ${S}.q_src_customers WHERE id = 1000`,
+      restoreSql: `INSERT INTO ${S}.q_customers VALUES (1000, 'u1000@example.org', 'active', 20, '01000', now());
+        INSERT INTO ${S}.q_src_customers SELECT * FROM ${S}.q_customers WHERE id = 1000`,
       expect: (c) => assert.equal(c.metric, 999),
     },
     {
       check: 'source_count',
-      breakSql: `INSERT INTO ${S}.src_customers VALUES (1001, 'x@example.org', 'active', 30, '01001', now())`,
-      restoreSql: `DELETE FROM ${S}.src_customers WHERE id = 1001`,
+      breakSql: `INSERT INTO ${S}.q_src_customers VALUES (1001, 'x@example.org', 'active', 30, '01001', now())`,
+      restoreSql: `DELETE FROM ${S}.q_src_customers WHERE id = 1001`,
       expect: (c) => assert.equal(c.metric, -1),
     },
     {
       check: 'freshness',
-      breakSql: `UPDATE ${S}.customers SET updated_at = now() - interval '2 hours'`,
-      restoreSql: `UPDATE ${S}.customers SET updated_at = now()`,
+      breakSql: `UPDATE ${S}.q_customers SET updated_at = now() - interval '2 hours'`,
+      restoreSql: `UPDATE ${S}.q_customers SET updated_at = now()`,
       expect: (c) => assert.ok((c.metric ?? 0) >= 7200),
     },
     {
       check: 'missing_email',
-      breakSql: `UPDATE ${S}.customers SET email = '  ' WHERE id = 7`,
-      restoreSql: `UPDATE ${S}.customers SET email = 'u7@example.org' WHERE id = 7`,
+      breakSql: `UPDATE ${S}.q_customers SET email = '  ' WHERE id = 7`,
+      restoreSql: `UPDATE ${S}.q_customers SET email = 'u7@example.org' WHERE id = 7`,
       expect: (c) => {
         assert.equal(c.metric, 1);
         assert.equal((c.samples[0] as {id: number}).id, 7);
@@ -169,8 +169,8 @@ describe('quality run: each check kind passes on good data and fails on data bro
     },
     {
       check: 'duplicates_email',
-      breakSql: `UPDATE ${S}.customers SET email = 'u1@example.org' WHERE id = 2`,
-      restoreSql: `UPDATE ${S}.customers SET email = 'u2@example.org' WHERE id = 2`,
+      breakSql: `UPDATE ${S}.q_customers SET email = 'u1@example.org' WHERE id = 2`,
+      restoreSql: `UPDATE ${S}.q_customers SET email = 'u2@example.org' WHERE id = 2`,
       expect: (c) => {
         assert.equal(c.metric, 1);
         assert.deepEqual(c.samples[0], {email: 'u1@example.org', copies: 2});
@@ -178,53 +178,53 @@ describe('quality run: each check kind passes on good data and fails on data bro
     },
     {
       check: 'values_in_set_status',
-      breakSql: `UPDATE ${S}.customers SET status = 'deleted' WHERE id = 3`,
-      restoreSql: `UPDATE ${S}.customers SET status = 'closed' WHERE id = 3`,
+      breakSql: `UPDATE ${S}.q_customers SET status = 'deleted' WHERE id = 3`,
+      restoreSql: `UPDATE ${S}.q_customers SET status = 'closed' WHERE id = 3`,
     },
     {
       check: 'format_email',
-      breakSql: `UPDATE ${S}.customers SET email = 'not-an-email' WHERE id = 4`,
-      restoreSql: `UPDATE ${S}.customers SET email = 'u4@example.org' WHERE id = 4`,
+      breakSql: `UPDATE ${S}.q_customers SET email = 'not-an-email' WHERE id = 4`,
+      restoreSql: `UPDATE ${S}.q_customers SET email = 'u4@example.org' WHERE id = 4`,
       expect: (c) => assert.equal((c.samples[0] as {email: string}).email, 'not-an-email'),
     },
     {
       check: 'code_digits',
-      breakSql: `UPDATE ${S}.customers SET code = '0000x' WHERE id = 5`,
-      restoreSql: `UPDATE ${S}.customers SET code = '00005' WHERE id = 5`,
+      breakSql: `UPDATE ${S}.q_customers SET code = '0000x' WHERE id = 5`,
+      restoreSql: `UPDATE ${S}.q_customers SET code = '00005' WHERE id = 5`,
     },
     {
       check: 'range_age',
-      breakSql: `UPDATE ${S}.customers SET age = 150 WHERE id = 6`,
-      restoreSql: `UPDATE ${S}.customers SET age = 26 WHERE id = 6`,
+      breakSql: `UPDATE ${S}.q_customers SET age = 150 WHERE id = 6`,
+      restoreSql: `UPDATE ${S}.q_customers SET age = 26 WHERE id = 6`,
     },
     {
       check: 'length_code',
-      breakSql: `UPDATE ${S}.customers SET code = '123456' WHERE id = 8`,
-      restoreSql: `UPDATE ${S}.customers SET code = '00008' WHERE id = 8`,
+      breakSql: `UPDATE ${S}.q_customers SET code = '123456' WHERE id = 8`,
+      restoreSql: `UPDATE ${S}.q_customers SET code = '00008' WHERE id = 8`,
     },
     {
       check: 'schema',
-      breakSql: `ALTER TABLE ${S}.customers ALTER COLUMN email TYPE varchar(200)`,
-      restoreSql: `ALTER TABLE ${S}.customers ALTER COLUMN email TYPE text`,
+      breakSql: `ALTER TABLE ${S}.q_customers ALTER COLUMN email TYPE varchar(200)`,
+      restoreSql: `ALTER TABLE ${S}.q_customers ALTER COLUMN email TYPE text`,
       expect: (c) => assert.match(c.reasons.join(' '), /email is character varying, expected text/),
     },
     {
       check: 'referential_customer_id',
-      breakSql: `INSERT INTO ${S}.orders VALUES (9001, 5000, 1)`,
-      restoreSql: `DELETE FROM ${S}.orders WHERE id = 9001`,
+      breakSql: `INSERT INTO ${S}.q_orders VALUES (9001, 5000, 1)`,
+      restoreSql: `DELETE FROM ${S}.q_orders WHERE id = 9001`,
       expect: (c) => assert.equal((c.samples[0] as {customer_id: number}).customer_id, 5000),
     },
     {
       check: 'closed_customer_big_orders',
       // order 2 belongs to customer 3, who is closed
-      breakSql: `UPDATE ${S}.orders SET amount = 1001 WHERE id = 2`,
-      restoreSql: `UPDATE ${S}.orders SET amount = 2 WHERE id = 2`,
+      breakSql: `UPDATE ${S}.q_orders SET amount = 1001 WHERE id = 2`,
+      restoreSql: `UPDATE ${S}.q_orders SET amount = 2 WHERE id = 2`,
       expect: (c) => assert.deepEqual(c.samples, [{id: 2, amount: 1001}]),
     },
     {
       check: 'total_amount',
-      breakSql: `UPDATE ${S}.orders SET amount = 200000 WHERE id = 1`,
-      restoreSql: `UPDATE ${S}.orders SET amount = 1 WHERE id = 1`,
+      breakSql: `UPDATE ${S}.q_orders SET amount = 200000 WHERE id = 1`,
+      restoreSql: `UPDATE ${S}.q_orders SET amount = 1 WHERE id = 1`,
     },
   ];
 
@@ -245,7 +245,7 @@ describe('quality run: each check kind passes on good data and fails on data bro
 
   it('fails missing checks (count and percent) on NULLs', async (t) => {
     if (skip) return t.skip(skip);
-    await sql('target', `UPDATE ${S}.customers SET email = NULL WHERE id <= 20`);
+    await sql('target', `UPDATE ${S}.q_customers SET email = NULL WHERE id <= 20`);
     try {
       const {code, out} = await run();
       const checks = byCheck(out);
@@ -256,7 +256,7 @@ describe('quality run: each check kind passes on good data and fails on data bro
       // NULLs are not judged by the validity checks
       for (const k of ['format_email', 'duplicates_email']) assert.equal(checks.get(k)?.status, 'pass');
     } finally {
-      await sql('target', `UPDATE ${S}.customers SET email = 'u' || id || '@example.org' WHERE id <= 20`);
+      await sql('target', `UPDATE ${S}.q_customers SET email = 'u' || id || '@example.org' WHERE id <= 20`);
     }
   });
 
@@ -280,15 +280,15 @@ describe('quality run: each check kind passes on good data and fails on data bro
   it('custom SQL cannot write: DML, a second statement and a writing CTE all fail, the table is unchanged', async (t) => {
     if (skip) return t.skip(skip);
     const attempts = [
-      `DELETE FROM ${S}.orders RETURNING id`,
-      `SELECT 1; DELETE FROM ${S}.orders`,
-      `WITH d AS (DELETE FROM ${S}.orders RETURNING 1) SELECT count(*) FROM d`,
-      `SELECT 1; COMMIT; DELETE FROM ${S}.orders`,
+      `DELETE FROM ${S}.q_orders RETURNING id`,
+      `SELECT 1; DELETE FROM ${S}.q_orders`,
+      `WITH d AS (DELETE FROM ${S}.q_orders RETURNING 1) SELECT count(*) FROM d`,
+      `SELECT 1; COMMIT; DELETE FROM ${S}.q_orders`,
       `CREATE TABLE ${S}.intruder (x int)`,
     ];
     const lines = [
       'tables:',
-      `  - table: ${S}.orders`,
+      `  - table: ${S}.q_orders`,
       '    checks:',
       ...attempts.map((q, i) => `      - {type: sql, name: w${i}, query: ${JSON.stringify(q)}}`),
     ];
@@ -303,7 +303,7 @@ describe('quality run: each check kind passes on good data and fails on data bro
     for (const c of checks) assert.equal(c.status, 'error', JSON.stringify(c));
     assert.match(checks[0]?.reasons[0] ?? '', /read-only transaction/);
     assert.match(checks[1]?.reasons[0] ?? '', /multiple commands|prepared statement/);
-    const [{n}] = (await sql('target', `SELECT count(*)::int AS n FROM ${S}.orders`)) as [{n: number}];
+    const [{n}] = (await sql('target', `SELECT count(*)::int AS n FROM ${S}.q_orders`)) as [{n: number}];
     assert.equal(n, 500);
     const intruder = await sql('target', `SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'intruder'`, [
       S,
@@ -316,7 +316,7 @@ describe('quality run: each check kind passes on good data and fails on data bro
     const file = `${cfg.path}.slow.yaml`;
     (await import('node:fs')).writeFileSync(
       file,
-      `tables:\n  - table: ${S}.orders\n    checks:\n      - {type: sql, name: slow, timeout: 1s, query: "SELECT 1 FROM pg_sleep(5)"}\n`,
+      `tables:\n  - table: ${S}.q_orders\n    checks:\n      - {type: sql, name: slow, timeout: 1s, query: "SELECT 1 FROM pg_sleep(5)"}\n`,
     );
     const r = await runCli(['quality', 'run', '-f', file, '--json', '--no-push', '--no-alert', '--no-store'], {
       env: cfg.env,
@@ -328,7 +328,7 @@ describe('quality run: each check kind passes on good data and fails on data bro
 
   it('--check and --table select; --strict fails on a warning; unknown names are usage errors', async (t) => {
     if (skip) return t.skip(skip);
-    const one = await run(['--table', `${S}.customers`, '--check', 'range_age']);
+    const one = await run(['--table', `${S}.q_customers`, '--check', 'range_age']);
     assert.deepEqual(
       one.out.tables.map((x) => x.checks.map((c) => c.check)),
       [['range_age']],
@@ -336,7 +336,7 @@ describe('quality run: each check kind passes on good data and fails on data bro
     const file = `${cfg.path}.warn.yaml`;
     (await import('node:fs')).writeFileSync(
       file,
-      `tables:\n  - table: ${S}.customers\n    checks:\n      - {type: row_count, warn: {max: 10}}\n`,
+      `tables:\n  - table: ${S}.q_customers\n    checks:\n      - {type: row_count, warn: {max: 10}}\n`,
     );
     const base = ['quality', 'run', '-f', file, '--json', '--no-push', '--no-alert', '--no-store'];
     const warned = await runCli(base, {env: cfg.env});
