@@ -21,6 +21,8 @@ const ID = `i25qh_${randomBytes(3).toString('hex')}`;
 const OPS = `${ID}_ops`;
 const TABLE = `${ID}.t`;
 const TOPIC = `${ID}ev.${ID}.t`;
+const SUBJECT = `${ID}.t-value`;
+const REGISTRY = 'http://127.0.0.1:8080/apis/ccompat/v7';
 const kafka = new kafkajs.Kafka({brokers: ['127.0.0.1:9092'], logLevel: kafkajs.logLevel.NOTHING, clientId: ID});
 const exec = promisify(execFile);
 
@@ -87,6 +89,8 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
   });
   after(async () => {
     if (skip) return;
+    await fetch(`${REGISTRY}/subjects/${SUBJECT}`, {method: 'DELETE'}).catch(() => {});
+    await fetch(`${REGISTRY}/subjects/${SUBJECT}?permanent=true`, {method: 'DELETE'}).catch(() => {});
     await sql('target', `DROP SCHEMA IF EXISTS ${ID} CASCADE; DROP SCHEMA IF EXISTS ${OPS} CASCADE`).catch(() => {});
     for (const check of ['row_count', 'format_email', 'values_in_set_status', 'length_email'])
       await fetch(`http://127.0.0.1:9091/metrics/job/cdc_quality/table/${TABLE}/check/${check}`, {
@@ -270,6 +274,47 @@ describe('quality: history, anomaly, reports, metrics, alerts, rules and event v
     const s = await runCli(['quality', 'rules', 'validate', '-f', shape], {env: cfg.env});
     assert.equal(s.code, 2);
     assert.match(s.stderr, /tables\.0\.checks\.0\.column: an identifier/);
+  });
+
+  it("schema check against the registry subject's latest schema (a Debezium envelope)", async (t) => {
+    if (skip) return t.skip(skip);
+    const register = async (fields: string[]) => {
+      const row = {
+        type: 'record',
+        name: 'Value',
+        fields: fields.map((f) => ({name: f, type: ['null', 'string'], default: null})),
+      };
+      const envelope = {
+        type: 'record',
+        name: 'Envelope',
+        fields: [
+          {name: 'before', type: ['null', row], default: null},
+          {name: 'after', type: ['null', 'Value'], default: null},
+          {name: 'op', type: 'string'},
+        ],
+      };
+      const res = await fetch(`${REGISTRY}/subjects/${SUBJECT}/versions`, {
+        method: 'POST',
+        headers: {'content-type': 'application/vnd.schemaregistry.v1+json'},
+        body: JSON.stringify({schema: JSON.stringify(envelope)}),
+      });
+      assert.equal(res.status, 200, await res.text());
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'i25q-registry-'));
+    const file = join(dir, 'checks.yaml');
+    writeFileSync(file, `tables:\n  - table: ${TABLE}\n    checks:\n      - {type: schema, subject: ${SUBJECT}}\n`);
+    const reg = stackConfig([...lines, `schemaRegistry: {url: "${REGISTRY}"}`], {opsSchema: OPS});
+    const args = ['quality', 'run', '-f', file, '--json', '--no-push', '--no-alert', '--no-store'];
+    await register(['id', 'email', 'status']);
+    const ok = await runCli(args, {env: reg.env});
+    assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+    await register(['id', 'email', 'status', 'phone']);
+    const bad = await runCli(args, {env: reg.env});
+    assert.equal(bad.code, 3, bad.stderr);
+    const c = checksOf(bad.stdout).get('schema') as CheckOut;
+    assert.equal(c.metric, 1);
+    assert.match(c.reasons.join(' '), /column phone is missing/);
+    assert.match(c.reasons.join(' '), new RegExp(`${SUBJECT} v2`));
   });
 
   it('quality validate: violating change events, with partition and offset', async (t) => {
