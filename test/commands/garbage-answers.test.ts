@@ -58,6 +58,8 @@ const LOCAL_ONLY = new Set([
   'compliance:residency',
   // checks the signature of a report file (here one that is not JSON: exit 2)
   'compliance:verify',
+  // the configured quality checks, printed from the context
+  'quality:rules',
 ]);
 
 /**
@@ -115,6 +117,11 @@ const NO_HTTP = new Set([
   'reconcile:show',
   'store:migrate',
   'store:status',
+  'quality:history',
+  'quality:report',
+  'quality:rules:validate',
+  'quality:run',
+  'quality:validate',
 ]);
 
 const files = tempDir('cdcctl-sweep-');
@@ -184,6 +191,7 @@ const ARGS: Record<string, string[]> = {
   'metrics:query': ['up'],
   'metrics:range': ['up'],
   'metrics:show': ['consumer-lag'],
+  'quality:validate': ['--topic', 'inventory.public.orders', '--rules', 'demo.accounts'],
   'reconcile:repair': ['latest'],
   'reconcile:show': ['latest'],
   'schemas:check': ['orders-value', '-f', schemaFile],
@@ -240,6 +248,8 @@ function configFor(world: World, id: string, closed: number): string {
     '    reconcile:',
     '      tables: [{cassandra: demo.accounts, postgres: demo.accounts, key: [id]}]',
     '      sinkConnector: inventory-sink',
+    '    quality:',
+    '      tables: [{table: demo.accounts, checks: [{type: row_count}, {type: missing, column: name}]}]',
     '    gdpr:',
     '      cassandra: [{keyspace: demo, table: users, subjectColumns: [id]}]',
     '      postgres: [{schema: public, table: users, column: id}]',

@@ -67,10 +67,17 @@ export async function runQuality(
   const runId = newQualityRunId();
   const warnings: string[] = [];
   const store = opts.store ? await openStore(ctx) : undefined;
-  const pool = await createPool(
-    pgTarget(ctx.config.postgres, `contexts.${ctx.contextName}.postgres`, ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+  const target = pgTarget(
+    ctx.config.postgres,
+    `contexts.${ctx.contextName}.postgres`,
+    ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   );
+  const pool = await createPool(target);
   try {
+    // an unreachable database is exit 4 for the run, not an error of every check
+    await pool.query('SELECT 1').catch((e) => {
+      throw pgError(e, target, 'connecting to the replicated tables');
+    });
     if (store)
       await insertRun(store, {
         runId,

@@ -1,4 +1,4 @@
-import {createPool, pgTarget} from '../../clients/postgres.js';
+import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../../runtime.js';
 import {loadRules, resolveRules} from './rules.js';
 import type {ResolvedTable} from './types.js';
@@ -38,9 +38,16 @@ export async function validateRules(
   const problems: RuleProblem[] = [];
   const result = {source, tables: tables.length, checks: tables.reduce((n, t) => n + t.checks.length, 0), live};
   if (!live || !ctx.config.postgres) return {...result, live: false, problems};
-  const pool = await createPool(
-    pgTarget(ctx.config.postgres, `contexts.${ctx.contextName}.postgres`, ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+  const target = pgTarget(
+    ctx.config.postgres,
+    `contexts.${ctx.contextName}.postgres`,
+    ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   );
+  const pool = await createPool(target);
+  await pool.query('SELECT 1').catch(async (e) => {
+    await pool.end().catch(() => {});
+    throw pgError(e, target, 'connecting to check the rules against the database');
+  });
   const columnsOf = async (schema: string, table: string) =>
     new Set(
       (
