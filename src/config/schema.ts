@@ -322,11 +322,13 @@ export const qualityCheckSchema = z.discriminatedUnion('type', [
   }),
   /** Rows beyond the first of each group sharing these columns' values. */
   z.strictObject({type: z.literal('duplicates'), columns: z.array(identifier).min(1), ...qualityCommon}),
-  /** Non-NULL values not in the list (compared as text). */
+  /** Present values not in the list (compared as text); with `invalid: true`, those in it (a deny list). */
   z.strictObject({
     type: z.literal('values_in_set'),
     column: identifier,
     values: z.array(scalarValue).min(1),
+    invalid: z.boolean().optional(),
+    percent: z.boolean().optional(),
     ...qualityCommon,
   }),
   /** Non-NULL values whose text does not match a PostgreSQL regular expression or a named format. */
@@ -334,6 +336,8 @@ export const qualityCheckSchema = z.discriminatedUnion('type', [
     .strictObject({
       type: z.literal('pattern'),
       column: identifier,
+      /** Measure the share of rows (%) instead of the count. */
+      percent: z.boolean().optional(),
       regex: z.string().min(1).optional(),
       format: z.enum(['email', 'uuid', 'iso_date', 'iso_datetime', 'phone', 'ipv4', 'url']).optional(),
       ...qualityCommon,
@@ -344,6 +348,8 @@ export const qualityCheckSchema = z.discriminatedUnion('type', [
     .strictObject({
       type: z.literal('range'),
       column: identifier,
+      /** Measure the share of rows (%) instead of the count. */
+      percent: z.boolean().optional(),
       min: rangeBound.optional(),
       max: rangeBound.optional(),
       ...qualityCommon,
@@ -354,6 +360,8 @@ export const qualityCheckSchema = z.discriminatedUnion('type', [
     .strictObject({
       type: z.literal('length'),
       column: identifier,
+      /** Measure the share of rows (%) instead of the count. */
+      percent: z.boolean().optional(),
       min: z.number().int().nonnegative().optional(),
       max: z.number().int().nonnegative().optional(),
       ...qualityCommon,

@@ -54,6 +54,8 @@ const contextLines = [
   '        - {type: pattern, column: code, regex: "^[0-9]+$", name: code_digits}',
   '        - {type: range, column: age, min: 18, max: 120}',
   '        - {type: length, column: code, min: 5, max: 5}',
+  "        - {type: values_in_set, column: code, values: ['00000'], invalid: true, name: code_not_zero}",
+  '        - {type: range, column: age, max: 60, percent: true, name: over_60_pct, fail: {max: 50}}',
   '        - {type: schema, columns: {id: {type: int, nullable: false}, email: {type: text}, status: {}}}',
   `    - table: ${S}.q_orders`,
   '      checks:',
@@ -201,6 +203,17 @@ describe('quality run: each check kind passes on good data and fails on data bro
       check: 'length_code',
       breakSql: `UPDATE ${S}.q_customers SET code = '123456' WHERE id = 8`,
       restoreSql: `UPDATE ${S}.q_customers SET code = '00008' WHERE id = 8`,
+    },
+    {
+      check: 'code_not_zero',
+      breakSql: `UPDATE ${S}.q_customers SET code = '00000' WHERE id = 9`,
+      restoreSql: `UPDATE ${S}.q_customers SET code = '00009' WHERE id = 9`,
+    },
+    {
+      check: 'over_60_pct',
+      breakSql: `UPDATE ${S}.q_customers SET age = 65 WHERE id <= 400`,
+      restoreSql: `UPDATE ${S}.q_customers SET age = 20 + id % 50 WHERE id <= 400`,
+      expect: (c) => assert.ok((c.metric ?? 0) > 50 && (c.metric ?? 0) < 100, String(c.metric)),
     },
     {
       check: 'schema',

@@ -156,6 +156,12 @@ describe('quality validate: row judges', () => {
     assert.equal(j(1)(2), undefined);
     assert.equal(j(1)(3), 'not in the allowed values');
     assert.equal(j(1)(null), undefined);
+    const [deny] = rules([
+      {table: 's.t', checks: [{type: 'values_in_set', column: 'b', values: ['x'], invalid: true}]},
+    ]);
+    const d = rowJudge((deny as ResolvedTable).checks[0] as ResolvedCheck);
+    assert.equal(d('x'), 'one of the invalid values');
+    assert.equal(d('y'), undefined);
     assert.equal(j(2)('a@b.co'), undefined);
     assert.equal(j(2)('a@b'), 'not a valid email');
     assert.equal(j(2)(''), undefined);

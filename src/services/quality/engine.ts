@@ -169,7 +169,7 @@ async function checkTable(ctx: RunContext, job: TableJob): Promise<TableQuality>
       single.forEach((c, i) => {
         let m = row[`m${i}`] as number | null;
         const notes: string[] = [];
-        if (c.config.type === 'missing' && c.config.percent) m = rows === 0 ? 0 : ((m ?? 0) * 100) / rows;
+        if ('percent' in c.config && c.config.percent) m = rows === 0 ? 0 : ((m ?? 0) * 100) / rows;
         if (c.config.type === 'freshness' && m === null) notes.push('no rows: freshness unknown');
         raws.set(c.name, {metric: m === null ? null : Number(m), notes, samples: [], durationMs: ms});
       });

@@ -71,7 +71,11 @@ function unitOf(c: QualityCheckConfig): string {
     case 'sink_lag':
       return 'messages';
     case 'missing':
-      return c.percent ? '%' : 'rows';
+    case 'values_in_set':
+    case 'pattern':
+    case 'range':
+    case 'length':
+      return c.percent ? '% of rows' : 'rows';
     case 'duplicates':
       return 'duplicate rows';
     case 'schema':

@@ -57,7 +57,8 @@ export function rowPredicate(c: ResolvedCheck, types: Map<string, string>, p: Pa
     case 'values_in_set': {
       const isText = TEXT_TYPES.has(types.get(cfg.column) ?? '');
       const v = isText ? col(cfg.column) : `${col(cfg.column)}::text`;
-      return `NOT (${v} = ANY(${p.add(cfg.values.map(String), '::text[]')}))`;
+      const inSet = `${v} = ANY(${p.add(cfg.values.map(String), '::text[]')})`;
+      return cfg.invalid ? inSet : `NOT (${inSet})`;
     }
     case 'pattern': {
       const type = types.get(cfg.column) ?? '';

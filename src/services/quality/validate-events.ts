@@ -74,6 +74,7 @@ export function rowJudge(c: ResolvedCheck): Judge {
         v === null || v === undefined || (typeof v === 'string' && v.trim() === '') ? 'missing' : undefined;
     case 'values_in_set': {
       const allowed = new Set(cfg.values.map(String));
+      if (cfg.invalid) return (v) => (!absent(v) && allowed.has(String(v)) ? 'one of the invalid values' : undefined);
       return (v) => (absent(v) || allowed.has(String(v)) ? undefined : 'not in the allowed values');
     }
     case 'pattern': {
