@@ -292,6 +292,187 @@ export const reconcileSchema = z.strictObject({
 });
 
 /**
+ * Data-quality checks (issue 25, `cdcctl quality`): per replicated PostgreSQL table, checks whose metric
+ * is compared with warn/fail thresholds, the metric's change since the last run and its deviation from
+ * the trailing runs. Identifiers are validated here and quoted where used; every value a check compares
+ * with (sets, patterns, bounds, custom SQL parameters) is a bound parameter.
+ */
+const qualityName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"')
+  .max(100);
+/** A threshold bound: a number, or for freshness a duration (30s, 15m, 2h, 1d) meaning seconds. */
+const qualityBound = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, 'a number, or a duration such as 30s, 15m, 2h or 1d')
+    .refine(fitsDuration, TOO_LONG),
+]);
+/** A metric passes a level while min ≤ metric ≤ max (either side optional). */
+export const qualityThresholdSchema = z.strictObject({min: qualityBound.optional(), max: qualityBound.optional()});
+const qualityCommon = {
+  /** Unique within the table; default: the check type and its column(s), e.g. missing_email. */
+  name: qualityName.optional(),
+  description: z.string().optional(),
+  warn: qualityThresholdSchema.optional(),
+  fail: qualityThresholdSchema.optional(),
+  /** Percent change of the metric since the last run of this check: warn / fail above these (absolute %). */
+  change: z
+    .strictObject({warn: z.number().nonnegative().optional(), fail: z.number().nonnegative().optional()})
+    .optional(),
+  /** Deviation from the trailing runs, in standard deviations: warn / fail above these. */
+  anomaly: z
+    .strictObject({
+      runs: z.number().int().min(3).max(1000).optional(),
+      warn: z.number().positive().optional(),
+      fail: z.number().positive().optional(),
+    })
+    .optional(),
+};
+const scalarValue = z.union([z.string(), z.number(), z.boolean()]);
+const rangeBound = z.union([z.number(), z.string()]);
+export const qualityCheckSchema = z.discriminatedUnion('type', [
+  /** Rows in the table. */
+  z.strictObject({type: z.literal('row_count'), ...qualityCommon}),
+  /** Rows in the table minus rows in its source (Cassandra: token-range count; PostgreSQL: count). */
+  z.strictObject({type: z.literal('source_count'), ...qualityCommon}),
+  /** Seconds since the newest value of `column` (default: the table's updatedAt). */
+  z.strictObject({type: z.literal('freshness'), column: identifier.optional(), ...qualityCommon}),
+  /** Consumer-group lag (messages) of the sink connector that writes the table. */
+  z.strictObject({type: z.literal('sink_lag'), connector: z.string().min(1).optional(), ...qualityCommon}),
+  /** NULL (or empty/blank text) values; `percent: true` measures the share of rows. */
+  z.strictObject({
+    type: z.literal('missing'),
+    column: identifier,
+    percent: z.boolean().optional(),
+    ...qualityCommon,
+  }),
+  /** Rows beyond the first of each group sharing these columns' values. */
+  z.strictObject({type: z.literal('duplicates'), columns: z.array(identifier).min(1), ...qualityCommon}),
+  /** Present values not in the list (compared as text); with `invalid: true`, those in it (a deny list). */
+  z.strictObject({
+    type: z.literal('values_in_set'),
+    column: identifier,
+    values: z.array(scalarValue).min(1),
+    invalid: z.boolean().optional(),
+    percent: z.boolean().optional(),
+    ...qualityCommon,
+  }),
+  /** Non-NULL values whose text does not match a PostgreSQL regular expression or a named format. */
+  z
+    .strictObject({
+      type: z.literal('pattern'),
+      column: identifier,
+      /** Measure the share of rows (%) instead of the count. */
+      percent: z.boolean().optional(),
+      regex: z.string().min(1).optional(),
+      format: z.enum(['email', 'uuid', 'iso_date', 'iso_datetime', 'phone', 'ipv4', 'url']).optional(),
+      ...qualityCommon,
+    })
+    .refine((c) => (c.regex === undefined) !== (c.format === undefined), 'either regex or format'),
+  /** Non-NULL values outside [min, max] (numbers, dates, timestamps: bound as the column's type). */
+  z
+    .strictObject({
+      type: z.literal('range'),
+      column: identifier,
+      /** Measure the share of rows (%) instead of the count. */
+      percent: z.boolean().optional(),
+      min: rangeBound.optional(),
+      max: rangeBound.optional(),
+      ...qualityCommon,
+    })
+    .refine((c) => c.min !== undefined || c.max !== undefined, 'min, max or both'),
+  /** Non-NULL values whose text length is outside [min, max]. */
+  z
+    .strictObject({
+      type: z.literal('length'),
+      column: identifier,
+      /** Measure the share of rows (%) instead of the count. */
+      percent: z.boolean().optional(),
+      min: z.number().int().nonnegative().optional(),
+      max: z.number().int().nonnegative().optional(),
+      ...qualityCommon,
+    })
+    .refine((c) => c.min !== undefined || c.max !== undefined, 'min, max or both'),
+  /** Non-NULL values of `columns` with no row in the referenced table (orphans). */
+  z.strictObject({
+    type: z.literal('referential'),
+    columns: z.array(identifier).min(1),
+    references: z.strictObject({table: qualifiedName, columns: z.array(identifier).min(1)}),
+    ...qualityCommon,
+  }),
+  /** Differences from the expected columns (type, nullable), or from the registry subject's latest schema. */
+  z
+    .strictObject({
+      type: z.literal('schema'),
+      columns: z
+        .record(
+          identifier,
+          z.strictObject({
+            type: z
+              .string()
+              .regex(/^[a-z][a-z0-9 ()_,]*$/)
+              .optional(),
+            nullable: z.boolean().optional(),
+          }),
+        )
+        .optional(),
+      /** Registry subject (e.g. inventory.public.customers-value): its latest schema's fields must be columns. */
+      subject: z.string().min(1).optional(),
+      /** Columns the table may have that the expectation does not list (default true). */
+      allowExtra: z.boolean().optional(),
+      ...qualityCommon,
+    })
+    .refine((c) => c.columns !== undefined || c.subject !== undefined, 'columns, subject or both'),
+  /**
+   * A read-only query (READ ONLY transaction, statement timeout): `metric` returns one number (first
+   * column of the first row); `rows` returns failing rows, counted. Values go in `params` ($1, $2, …).
+   */
+  z.strictObject({
+    type: z.literal('sql'),
+    query: z.string().min(1),
+    mode: z.enum(['metric', 'rows']).optional(),
+    params: z.array(scalarValue).optional(),
+    timeout: durationText.optional(),
+    ...qualityCommon,
+  }),
+]);
+
+export const qualityTableSchema = z.strictObject({
+  /** Short name used on the command line and in metrics (default: `table`). */
+  name: qualityName.optional(),
+  /** The replicated table in the context's PostgreSQL: schema.table. */
+  table: qualifiedName,
+  /** Where the rows come from (source_count): a Cassandra keyspace.table, or a PostgreSQL table and its database. */
+  source: z
+    .union([
+      z.strictObject({cassandra: qualifiedName}),
+      z.strictObject({
+        postgres: qualifiedName,
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+        password: z.string().optional(),
+      }),
+    ])
+    .optional(),
+  /** Column with the time a row was last written (freshness default). */
+  updatedAt: identifier.optional(),
+  /** The sink connector writing this table (sink_lag default). */
+  sinkConnector: z.string().min(1).optional(),
+  checks: z.array(qualityCheckSchema).min(1),
+});
+
+export const qualitySchema = z.strictObject({
+  tables: z.array(qualityTableSchema).min(1),
+  /** Tables checked at the same time (default 4). */
+  concurrency: z.number().int().min(1).max(64).optional(),
+  /** Default sink connector for sink_lag checks. */
+  sinkConnector: z.string().min(1).optional(),
+  /** Trailing runs an anomaly check looks at (default 10). */
+  anomalyRuns: z.number().int().min(3).max(1000).optional(),
+});
+
+/**
  * HashiCorp Vault, for `${vault:<mount>/data/<path>#<key>}` references. Every field falls back to the
  * environment the vault CLI reads (VAULT_ADDR, VAULT_NAMESPACE, VAULT_TOKEN then ~/.vault-token,
  * VAULT_CACERT, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY, VAULT_SKIP_VERIFY).
@@ -360,6 +541,7 @@ export const contextSchema = z.strictObject({
   access: accessSchema.optional(),
   gdpr: gdprSchema.optional(),
   reconcile: reconcileSchema.optional(),
+  quality: qualitySchema.optional(),
   vault: vaultSchema.optional(),
   webhooks: webhooksSchema.optional(),
 });
@@ -383,6 +565,10 @@ export type DebeziumHealthConfig = z.infer<typeof debeziumHealthSchema>;
 export type CassandraCdcConfig = z.infer<typeof cassandraCdcSchema>;
 export type ContextConfig = z.infer<typeof contextSchema>;
 export type MetricQueryConfig = z.infer<typeof metricQuerySchema>;
+export type QualityConfig = z.infer<typeof qualitySchema>;
+export type QualityTableConfig = z.infer<typeof qualityTableSchema>;
+export type QualityCheckConfig = z.infer<typeof qualityCheckSchema>;
+export type QualityThreshold = z.infer<typeof qualityThresholdSchema>;
 export type VaultConfig = z.infer<typeof vaultSchema>;
 export type AccessConfig = z.infer<typeof accessSchema>;
 export type WebhooksConfig = z.infer<typeof webhooksSchema>;

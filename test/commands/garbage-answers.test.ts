@@ -60,6 +60,8 @@ const LOCAL_ONLY = new Set([
   'compliance:verify',
   // checks a webhook signature given on the command line (here none: exit 2)
   'webhooks:verify',
+  // the configured quality checks, printed from the context
+  'quality:rules',
 ]);
 
 /**
@@ -141,6 +143,11 @@ const NO_HTTP = new Set([
   'webhooks:show',
   'webhooks:test',
   'webhooks:update',
+  'quality:history',
+  'quality:report',
+  'quality:rules:validate',
+  'quality:run',
+  'quality:validate',
 ]);
 
 const files = tempDir('cdcctl-sweep-');
@@ -210,7 +217,15 @@ const ARGS: Record<string, string[]> = {
   'jobs:show': ['connect-task:inventory-sink/0'],
   trace: ['public.orders', '1'],
   'trace:find': ['--table', 'public.orders', '--key', '1'],
-  'webhooks:add': ['sweep', '--url', 'https://hooks.example.com/cdc', '--events', 'connector.state_changed', '--secret-ref', 'generated'],
+  'webhooks:add': [
+    'sweep',
+    '--url',
+    'https://hooks.example.com/cdc',
+    '--events',
+    'connector.state_changed',
+    '--secret-ref',
+    'generated',
+  ],
   'webhooks:redeliver': ['--failed', '--since', '1h'],
   'gdpr:erase': ['--subject', '42', '--reason', 'sweep'],
   'gdpr:restore': ['DSR-sweep'],
@@ -219,6 +234,7 @@ const ARGS: Record<string, string[]> = {
   'metrics:query': ['up'],
   'metrics:range': ['up'],
   'metrics:show': ['consumer-lag'],
+  'quality:validate': ['--topic', 'inventory.public.orders', '--rules', 'demo.accounts'],
   'reconcile:repair': ['latest'],
   'reconcile:show': ['latest'],
   'schemas:check': ['orders-value', '-f', schemaFile],
@@ -276,6 +292,8 @@ function configFor(world: World, id: string, closed: number): string {
     '    reconcile:',
     '      tables: [{cassandra: demo.accounts, postgres: demo.accounts, key: [id]}]',
     '      sinkConnector: inventory-sink',
+    '    quality:',
+    '      tables: [{table: demo.accounts, checks: [{type: row_count}, {type: missing, column: name}]}]',
     '    gdpr:',
     '      cassandra: [{keyspace: demo, table: users, subjectColumns: [id]}]',
     '      postgres: [{schema: public, table: users, column: id}]',
@@ -338,7 +356,8 @@ function problemsOf(id: string, r: CliResult): string[] {
   if (/^\s+at /m.test(r.stderr)) problems.push('stack trace');
   if (/bug in cdcctl/.test(r.stderr)) problems.push('"bug in cdcctl"');
   const errorLines = r.stderr.split('\n').filter((l) => l.startsWith('Error: '));
-  if (r.code !== 0 && !REPORTS.has(id) && !DIAGNOSES.has(id) && errorLines.length !== 1) problems.push(`${errorLines.length} error lines`);
+  if (r.code !== 0 && !REPORTS.has(id) && !DIAGNOSES.has(id) && errorLines.length !== 1)
+    problems.push(`${errorLines.length} error lines`);
   // the error's message and hint are one line each: nothing but other messages may follow them
   const lines = r.stderr.split('\n');
   const after = lines.findIndex((l) => l.startsWith('Error: '));

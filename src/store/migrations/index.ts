@@ -4,7 +4,8 @@ import type {Migration} from '../migrate.js';
  * Every migration of the operational store, in version order. Each table family owns a range of
  * versions so that work on different families never collides:
  *   1–99 store itself · 100–199 reconcile · 200–299 audit, access, config history ·
- *   300–399 gdpr · 400–499 dlq · 500–599 pipeline · 900–999 jobs, batch, tune · 600+ later families.
+ *   300–399 gdpr · 400–499 dlq · 500–599 pipeline · 600–699 backfill · 700–799 webhooks, api keys ·
+ *   800–899 quality · 900–999 jobs, batch, tune · 1000+ later families.
  * A migration is never edited once released: add a new one.
  */
 export const migrations: Migration[] = [
@@ -482,6 +483,35 @@ export const migrations: Migration[] = [
         SELECT subscription_id, webhook_id FROM ${s}.webhook_queue
         UNION SELECT subscription_id, webhook_id FROM ${s}.webhook_deliveries
       ON CONFLICT DO NOTHING;`,
+  },
+  {
+    version: 800,
+    name: 'quality runs and per-check results',
+    // one row per check of a table per run: its metric (history, change since last run, anomaly), its
+    // verdict and a sample of failing rows; metric history is read by (context, table, check) newest first
+    up: (s) => `CREATE TABLE ${s}.quality_runs (
+        run_id      text PRIMARY KEY,
+        context     text NOT NULL,
+        started_at  timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        actor       text NOT NULL,
+        status      text NOT NULL DEFAULT 'running',
+        options     jsonb NOT NULL DEFAULT '{}');
+      CREATE INDEX ON ${s}.quality_runs (context, started_at DESC);
+      CREATE TABLE ${s}.quality_results (
+        run_id      text NOT NULL REFERENCES ${s}.quality_runs ON DELETE CASCADE,
+        context     text NOT NULL,
+        table_name  text NOT NULL,
+        check_name  text NOT NULL,
+        check_type  text NOT NULL,
+        status      text NOT NULL CHECK (status IN ('pass', 'warn', 'fail', 'error')),
+        metric      double precision,
+        reasons     jsonb NOT NULL DEFAULT '[]',
+        samples     jsonb NOT NULL DEFAULT '[]',
+        duration_ms integer NOT NULL DEFAULT 0,
+        checked_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (run_id, table_name, check_name));
+      CREATE INDEX ON ${s}.quality_results (context, table_name, check_name, checked_at DESC);`,
   },
   {
     version: 900,
