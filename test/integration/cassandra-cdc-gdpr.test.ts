@@ -197,9 +197,12 @@ describe('gdpr erase on replicated tables (real Cassandra CDC pipeline)', {timeo
     assert.ok(v.journal.some((j) => j.step === 'postgres_delete' && j.phase === 'failed'));
     const back = await cassRow('dave');
     assert.equal(back?.name, 'n-dave', 'Cassandra restored');
-    // the delete and the restore both went through CDC: once the sink has them, PostgreSQL agrees
+    // the delete and the restore both went through CDC: once the sink has them, PostgreSQL agrees. The
+    // restore is a fresh Cassandra write that reaches Kafka a moment after the resume (the commit log is
+    // read in near real time), so a caught-up sink alone can still be before it: wait for the row itself.
     await setSink('resume');
     await sinkCaughtUp();
+    await eventually(async () => (await pgRow('dave'))?.name === before?.name, 60_000, 500).catch(() => undefined);
     assert.deepEqual(await pgRow('dave'), before, 'PostgreSQL holds the restored row');
     assert.equal(await sinkState(), 'RUNNING');
   });
