@@ -1,7 +1,22 @@
 -- The PostgreSQL side of the Cassandra pipeline (database target, owner cdc): the schema the JDBC sink
 -- (examples/connectors/cassandra-sink.json) writes into, and what the sink cannot do by primary key alone.
--- The row tables themselves are created and evolved by the sink (schema.evolution=basic). Safe to run again.
+-- The row tables are created and evolved by the sink (schema.evolution=basic), but for orders. Safe to run again.
 CREATE SCHEMA IF NOT EXISTS cdc_demo;
+
+-- cdc_demo.orders is declared here, with every column of the Cassandra table: an update carries only the cells it
+-- wrote, and the sink's schema evolution adds a column only when a record carries it, so a column no record has
+-- set yet (note) would be missing and `cdcctl reconcile` would refuse the pair. (all_types is left to the sink: its
+-- demo row sets every column.) Types as the sink creates them; ADD COLUMN for a table the sink created before.
+CREATE TABLE IF NOT EXISTS cdc_demo.orders (
+  customer_id integer NOT NULL,
+  order_id integer NOT NULL,
+  item text,
+  qty integer,
+  note text,
+  PRIMARY KEY (customer_id, order_id)
+);
+ALTER TABLE cdc_demo.orders ADD COLUMN IF NOT EXISTS item text, ADD COLUMN IF NOT EXISTS qty integer,
+  ADD COLUMN IF NOT EXISTS note text;
 
 -- Partition deletes of tables with clustering columns and range deletes (DELETE ... WHERE ck >= a AND ck < b)
 -- have no full primary key: the CassandraCellsToRow SMT reroutes them to <table>__range_deletes, one row per
