@@ -33,21 +33,11 @@ export interface SubscriptionRow {
   updatedAt: string;
 }
 
-export interface NewSubscription {
-  name: string;
-  url: string;
-  eventTypes: string[];
-  topics: string[];
-  ops: string[];
-  filter: string | null;
-  secretRef: string | null;
-  secretGenerated: string | null;
-  headers: Record<string, string>;
-  ratePerSec: number | null;
-  timeoutMs: number;
-  ordered: boolean;
-  maxFailures: number;
-}
+/** What `webhooks add` gives; the rest of a row (id, state, failures, times, actor) is the store's. */
+export type NewSubscription = Omit<
+  SubscriptionRow,
+  'id' | 'state' | 'consecutiveFailures' | 'disabledReason' | 'createdAt' | 'createdBy' | 'updatedAt'
+>;
 
 const SUB_COLS = `id::text AS id, name, url, event_types, topics, ops, filter, secret_ref, secret_generated, headers,
   rate_per_sec, timeout_ms, ordered, max_failures, state, consecutive_failures, disabled_reason, created_at, created_by, updated_at`;
