@@ -29,6 +29,7 @@ export function renderSetup(r: SetupResult): string {
     }
   }
   if (r.sql.length > 0) lines.push('', 'Source database:', ...r.sql.map((s) => `  ${s};`));
+  if (r.topics.length > 0) lines.push('', 'Kafka:', ...r.topics.map((t) => `  create topic ${t} (1 partition)`));
   lines.push('', r.applied ? 'Applied.' : 'Nothing changed (run without --dry-run to apply).');
   return lines.join('\n');
 }

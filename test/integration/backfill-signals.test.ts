@@ -284,6 +284,8 @@ describe('signal backfills of a PostgreSQL source', () => {
     const cfg = (await connectRaw('GET', `/connectors/${source}/config`)).body as Record<string, string>;
     assert.equal(cfg['signal.kafka.topic'], `${prefix}.signals`);
     assert.equal(cfg['signal.enabled.channels'], 'source,kafka');
+    // the signal topic, created before the connector's consumer would auto-create it (with the broker's default partitions)
+    assert.deepEqual(json<{topics: string[]}>(setup).topics, [`${prefix}.signals`]);
     await eventually(async () => {
       const s = await connectRaw('GET', `/connectors/${source}/status`);
       return (s.body as {tasks?: Array<{state: string}>}).tasks?.[0]?.state === 'RUNNING';
@@ -304,7 +306,7 @@ describe('signal backfills of a PostgreSQL source', () => {
       '90s',
       '--json',
     ]);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(json<{channel: string; status: string}>(r).status, 'completed');
     // the sink may still be writing what the stopped snapshot before sent: every matching row arrives
     const want = JSON.stringify(await sourceRows('qty = 2'));

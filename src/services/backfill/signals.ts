@@ -1,7 +1,14 @@
 import {randomBytes, randomUUID} from 'node:crypto';
 import type {ConnectClient} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
-import {type ConsumedMessage, consumeTopics, openProducer} from '../../clients/kafka.js';
+import {
+  type ConsumedMessage,
+  consumeTopics,
+  listTopicNames,
+  openProducer,
+  partitionCount,
+  withAdmin,
+} from '../../clients/kafka.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {
@@ -103,6 +110,7 @@ export async function setupSignals(ctx: RunContext, connector: string, o: SetupO
     const prefix = config['topic.prefix'] ?? connector;
     const items: SetupItem[] = [];
     const changes: Record<string, string | null> = {};
+    const topics: string[] = [];
     const signalTable = config['signal.data.collection'] ?? o.signalTable ?? DEFAULT_SIGNAL_TABLE;
     if (o.signalTable && config['signal.data.collection'] && o.signalTable !== config['signal.data.collection'])
       throw new UsageError(
@@ -135,6 +143,15 @@ export async function setupSignals(ctx: RunContext, connector: string, o: SetupO
         detail: topicOk ? (config['signal.kafka.topic'] ?? '') : `would be ${prefix}.signals`,
       });
       if (!topicOk) changes['signal.kafka.topic'] = `${prefix}.signals`;
+      const signalTopic = config['signal.kafka.topic'] ?? `${prefix}.signals`;
+      const partitions = await signalTopicPartitions(ctx, signalTopic);
+      items.push({
+        check: 'signal topic',
+        ok: partitions === 1,
+        detail:
+          partitions === 1 ? `${signalTopic} exists (1 partition)` : `would be created: ${signalTopic}, 1 partition`,
+      });
+      if (partitions === 0) topics.push(signalTopic);
       if (!config['signal.kafka.bootstrap.servers']) {
         const brokers = ctx.config.kafka?.brokers.join(',');
         if (!brokers) throw new UsageError(`context "${ctx.contextName}" has no kafka brokers for the Kafka channel`);
@@ -210,20 +227,46 @@ export async function setupSignals(ctx: RunContext, connector: string, o: SetupO
       if (!o.dryRun) for (const statement of sql) await pool.query(statement);
     });
     const diff = Object.entries(changes).map(([key, after]) => ({key, before: config[key] ?? null, after}));
+    // the topic before the config that names it: the connector's signal consumer starts reading at once
+    if (!o.dryRun && topics.length > 0)
+      await withAdmin(ctx, (admin) =>
+        admin.createTopics({topics: topics.map((topic) => ({topic, numPartitions: 1})), waitForLeaders: true}),
+      );
     if (!o.dryRun && diff.length > 0) await connect.patchConfig(connector, changes);
+    const changed = diff.length > 0 || sql.length > 0 || topics.length > 0;
     return {
       connector,
       dryRun: o.dryRun,
-      ready: diff.length === 0 && sql.length === 0,
+      ready: !changed,
       items,
       config: changes,
       diff,
       sql,
-      applied: !o.dryRun && (diff.length > 0 || sql.length > 0),
+      topics,
+      applied: !o.dryRun && changed,
     };
   } finally {
     await connect.close();
   }
+}
+
+/**
+ * Partitions of the Kafka channel's signal topic, 0 when it does not exist. Debezium reads signals from
+ * partition 0 of a one-partition topic, so a topic with more is refused rather than half-read; one that does
+ * not exist is created by setup (a signal sent before the connector's consumer auto-created it would fail).
+ */
+async function signalTopicPartitions(ctx: RunContext, topic: string): Promise<number> {
+  const partitions = await withAdmin(ctx, async (admin) =>
+    (await listTopicNames(admin)).includes(topic) ? partitionCount(admin, topic) : 0,
+  );
+  if (partitions > 1)
+    throw new CdcError(
+      'SIGNAL_TOPIC_PARTITIONS',
+      ExitCode.notOk,
+      `signal topic ${topic} has ${partitions} partitions; Debezium reads signals from a one-partition topic`,
+      {hint: 'Name a one-partition topic in signal.kafka.topic, or re-create this one with one partition.'},
+    );
+  return partitions;
 }
 
 // ---- start ---------------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ export interface SetupResult {
   diff: Array<{key: string; before: string | null; after: string | null}>;
   /** Statements run on the source database (the signal table). */
   sql: string[];
+  /** Kafka topics created (with --dry-run: to create): the Kafka channel's signal topic, one partition. */
+  topics: string[];
   applied: boolean;
 }
 
