@@ -321,16 +321,7 @@ export async function runReplay(
     const ensureTopics = async (topics: string[]): Promise<boolean> => {
       const fresh = topics.filter((t) => !partitions.has(t));
       if (!fresh.length) return false;
-      const marks = await withAdmin(ctx, async (admin) => {
-        const known = new Set(await admin.listTopics());
-        const missing = fresh.filter((t) => !known.has(t));
-        if (missing.length) {
-          throw new UsageError(`target topic(s) do not exist: ${missing.join(', ')}`, {
-            hint: 'Create them first, or choose another with --to-topic.',
-          });
-        }
-        return topicWatermarks(admin, fresh);
-      });
+      const marks = await targetWatermarks(ctx, fresh);
       for (const [t, parts] of marks) {
         partitions.set(t, parts.length);
         // Only topics new to this run start their checkpoint at the current end.
@@ -514,6 +505,23 @@ async function findReplayed(
   return found;
 }
 
+/**
+ * The partitions of the topics a replay writes to. A topic that does not exist is refused: the producer
+ * creates none (a typo in --to-topic would otherwise become a topic, or a send that waits for one).
+ */
+async function targetWatermarks(ctx: RunContext, topics: string[]): ReturnType<typeof topicWatermarks> {
+  return withAdmin(ctx, async (admin) => {
+    const known = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !known.has(t));
+    if (missing.length) {
+      throw new UsageError(`target topic(s) do not exist: ${missing.join(', ')}`, {
+        hint: 'Create them first, or choose another with --to-topic.',
+      });
+    }
+    return topicWatermarks(admin, topics);
+  });
+}
+
 async function replayFromTopic(
   ctx: RunContext,
   plan: ReplayPlan,
@@ -521,13 +529,14 @@ async function replayFromTopic(
   hooks: ReplayHooks,
 ): Promise<ReplayResult> {
   const started = Date.now();
-  const producer = await openProducer(ctx, 'dlq-replay');
   const partitions = new Map<string, number>();
   const targets = plan.byTarget.map((t) => t.topic);
   if (targets.length) {
-    const marks = await withAdmin(ctx, (admin) => topicWatermarks(admin, targets));
+    const marks = await targetWatermarks(ctx, targets);
     for (const [t, parts] of marks) partitions.set(t, parts.length);
   }
+  // opened once the targets are known to exist: a producer left open keeps the process alive
+  const producer = await openProducer(ctx, 'dlq-replay');
   let produced = 0;
   let state: ReplayResult['state'] = 'finished';
   const t0 = Date.now();
