@@ -24,4 +24,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0]
   const {execute} = await import('../dist/main.js');
   // No user- or dev-installed oclif plugins: cdcctl's commands are its own (and a run skips looking for them).
   await execute({dir: import.meta.url, loadOptions: {userPlugins: false, devPlugins: false}});
+  // The command has finished (its output written, its exit code set). A client a failure left open (a Kafka
+  // socket, a pool's timer) must not keep the process alive: a timer that does not itself hold the process
+  // ends it after a grace period, and only if something else still does.
+  setTimeout(() => process.exit(), 2000).unref();
 }
