@@ -143,13 +143,12 @@ export async function checkSchema(ctx: RunContext, subject: string, schema: NewS
     try {
       answer = await sr.checkCompatibility(subject, schema);
     } catch (err) {
-      // Apicurio's ccompat compatibility endpoint cannot resolve references ("Syntax violation") although
-      // registration can: the schema parsed above, so judge it with Avro's rules against the versions
-      // the level covers, as the registry will on registration
-      if (
-        !(err instanceof RegistryError && err.registryCode === RegistryCode.invalidSchema && schema.references?.length)
-      )
-        throw err;
+      // Apicurio's ccompat compatibility endpoint cannot resolve references ("Syntax violation", "invalid
+      // Avro schema") — the new schema's, or those of the subject's latest version — although registration
+      // can: the schema parsed above, so judge it with Avro's rules against the versions the level covers,
+      // as the registry will on registration
+      const references = Boolean(schema.references?.length || latest?.references?.length);
+      if (!(err instanceof RegistryError && err.registryCode === RegistryCode.invalidSchema && references)) throw err;
       if (type !== 'AVRO')
         throw new RegistryError(
           err.registryCode,
@@ -160,7 +159,7 @@ export async function checkSchema(ctx: RunContext, subject: string, schema: NewS
         );
       answer = await ownVerdict(sr, subject, schema.schema, refs, level.level);
       verdictSource = 'cdcctl';
-      verdictNote = `the registry answered "${err.serverMessage}" for a schema with references (its compatibility endpoint does not resolve them); verdict from Avro's resolution rules against the versions the level covers`;
+      verdictNote = `the registry answered "${err.serverMessage}" where references are involved (its compatibility endpoint does not resolve them); verdict from Avro's resolution rules against the versions the level covers`;
     }
     const result: CheckResult = {
       subject,
