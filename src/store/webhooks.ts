@@ -102,25 +102,27 @@ export async function insertSubscription(
        secret_generated, headers, rate_per_sec, timeout_ms, ordered, max_failures, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (context, name) DO NOTHING RETURNING ${SUB_COLS}`,
-    [
-      context,
-      s.name,
-      s.url,
-      s.eventTypes,
-      s.topics,
-      s.ops,
-      s.filter,
-      s.secretRef,
-      s.secretGenerated,
-      JSON.stringify(s.headers),
-      s.ratePerSec,
-      s.timeoutMs,
-      s.ordered,
-      s.maxFailures,
-      actor,
-    ],
+    [context, s.name, ...editableValues(s), actor],
   );
   return res.rows[0] ? subOf(res.rows[0]) : undefined;
+}
+
+/** The editable fields of a subscription as query values, in the column order of insert and update ($3 … $14). */
+function editableValues(s: NewSubscription): unknown[] {
+  return [
+    s.url,
+    s.eventTypes,
+    s.topics,
+    s.ops,
+    s.filter,
+    s.secretRef,
+    s.secretGenerated,
+    JSON.stringify(s.headers),
+    s.ratePerSec,
+    s.timeoutMs,
+    s.ordered,
+    s.maxFailures,
+  ];
 }
 
 export async function listSubscriptions(store: Store, context: string): Promise<SubscriptionRow[]> {
@@ -163,22 +165,7 @@ export async function updateSubscription(
        secret_ref = $8, secret_generated = $9, headers = $10, rate_per_sec = $11, timeout_ms = $12, ordered = $13,
        max_failures = $14, updated_at = now()
      WHERE context = $1 AND name = $2 RETURNING ${SUB_COLS}`,
-    [
-      context,
-      name,
-      s.url,
-      s.eventTypes,
-      s.topics,
-      s.ops,
-      s.filter,
-      s.secretRef,
-      s.secretGenerated,
-      JSON.stringify(s.headers),
-      s.ratePerSec,
-      s.timeoutMs,
-      s.ordered,
-      s.maxFailures,
-    ],
+    [context, name, ...editableValues(s)],
   );
   return res.rows[0] ? subOf(res.rows[0]) : undefined;
 }
