@@ -12,7 +12,7 @@ export default class DlqList extends BaseCommand<typeof DlqList> {
     '<%= config.bin %> <%= command.id %> --stage VALUE_CONVERTER --since 2h -o wide',
     '<%= config.bin %> <%= command.id %> --limit 100 --offset 100 --json',
     '<%= config.bin %> <%= command.id %> --from-topic dlq-orders',
-    '<%= config.bin %> <%= command.id %> --from-topic dlq-orders --limit 100 --after 1:5713',
+    '<%= config.bin %> <%= command.id %> --from-topic dlq-orders --limit 100 --after 0:20',
   ];
   static override flags = {
     output: outputFlag,

@@ -14,8 +14,8 @@ export default class SchemasCheck extends BaseCommand<typeof SchemasCheck> {
       "cannot check (Apicurio's ccompat), cdcctl judges with Avro's resolution rules. Exit 3 when incompatible.",
   );
   static override examples = [
-    '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc',
-    'cat orders.json | <%= config.bin %> <%= command.id %> orders-value -f - --type JSON --json',
+    '<%= config.bin %> <%= command.id %> orders-value -f examples/schemas/orders.avsc',
+    'cat examples/schemas/orders.json | <%= config.bin %> <%= command.id %> orders-json-value -f - --type JSON --json',
   ];
   static override args = {subject: Args.string({required: true, description: 'Subject name.'})};
   static override flags = {

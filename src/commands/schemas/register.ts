@@ -18,10 +18,10 @@ export default class SchemasRegister extends BaseCommand<typeof SchemasRegister>
   );
   static override mutating = true;
   static override examples = [
-    '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc',
-    '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc --dry-run',
-    '<%= config.bin %> <%= command.id %> orders-value -f orders.avsc --force --yes',
-    '<%= config.bin %> <%= command.id %> orders-value -f order.avsc --reference com.acme.Address=address-value:1',
+    '<%= config.bin %> <%= command.id %> orders-value -f examples/schemas/orders.avsc',
+    '<%= config.bin %> <%= command.id %> orders-value -f examples/schemas/orders.avsc --dry-run',
+    '<%= config.bin %> <%= command.id %> orders-value -f examples/schemas/orders.avsc --force --yes',
+    '<%= config.bin %> <%= command.id %> orders-value -f examples/schemas/order.avsc --reference com.acme.Address=address-value:1',
   ];
   static override args = {subject: Args.string({required: true, description: 'Subject name.'})};
   static override flags = {

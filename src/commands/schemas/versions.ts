@@ -7,7 +7,7 @@ import {listVersions, type VersionInfo} from '../../services/schemas/read.js';
 export default class SchemasVersions extends BaseCommand<typeof SchemasVersions> {
   static override summary = 'List the versions of a subject with their schema ids.';
   static override examples = [
-    '<%= config.bin %> <%= command.id %> inventory.public.customers-value',
+    '<%= config.bin %> <%= command.id %> orders-value',
     '<%= config.bin %> <%= command.id %> orders-value --deleted --json',
   ];
   static override args = {subject: Args.string({required: true, description: 'Subject name.'})};
