@@ -5,6 +5,7 @@
 #     (inventory-source -> inventory-sink, database inventory -> target) and the Cassandra one (Debezium Server,
 #     a stack service, reads keyspace cdc_demo -> cassandra-sink -> target schema cdc_demo);
 #     the PostgreSQL source's signal table in place (`cdcctl backfill setup`);
+#   - one row in cdc_demo.all_types, replicated (the sink creates the PostgreSQL table from it);
 #   - demo.accounts in Cassandra and PostgreSQL (`cdcctl reconcile seed`): the table of the reconcile
 #     section and of the gdpr subject map of examples/config/local.yaml;
 #   - random GDPR keys in <stack>/secrets/ (backups, pseudonyms, report signatures), kept once written;
@@ -31,10 +32,27 @@ PGPASSWORD="${CDC_PG_PASSWORD:-cdc}" psql -X -q -h 127.0.0.1 -p 5433 -U cdc -d t
   -f examples/cassandra/target.sql 2>&1 | { grep -v '^psql.*NOTICE' || true; }
 cdcctl connectors apply -f examples/connectors/
 cdcctl connectors apply -f examples/dlq/orders-sink.json
+# running, whatever an earlier session paused or stopped (`pipeline pause-all`, an example)
+cdcctl connectors resume 'inventory-*' cassandra-sink orders-sink --wait >/dev/null
 for _ in $(seq 1 90); do
   if cdcctl pipeline status --json >/dev/null 2>&1; then break; fi
   sleep 1
 done
+# the Cassandra pipeline's demo row, every column set, the same each run: the sink creates target.cdc_demo.all_types
+# (with every column) from its first record, so that `cdcctl reconcile` can compare the pair
+node examples/cassandra/cql.mjs "INSERT INTO cdc_demo.all_types (id, c_text, c_ascii, c_int, c_bigint, c_smallint,
+  c_tinyint, c_varint, c_decimal, c_double, c_float, c_boolean, c_timestamp, c_date, c_time, c_uuid, c_timeuuid, c_inet,
+  c_blob, c_list, c_set, c_map, c_udt, c_tuple) VALUES (1, 'Ada', 'ada', 1815, 1815000000000, 1815, 18, 18151852,
+  1815.1852, 3.141592653589793, 2.5, true, '1843-07-10 12:00:00.000+0000', '1815-12-10', '12:00:00.000', \
+  6ab09bec-e68e-48d9-a5f8-97e6fb4c9b47, 50554d6e-29bb-11e5-b345-feff819cdc9f, '127.0.0.1', 0xcafebabe,
+  ['math', 'engines'], {1, 2}, {'notes': 7}, {street: 'St James Square', city: 'London', zip: 1}, (1, 'one'))" >/dev/null
+for _ in $(seq 1 120); do
+  arrived=$(PGPASSWORD="${CDC_PG_PASSWORD:-cdc}" psql -X -At -h 127.0.0.1 -p 5433 -U cdc -d target \
+    -c "SELECT count(*) FROM cdc_demo.all_types WHERE id = 1 AND c_tuple IS NOT NULL" 2>/dev/null || true)
+  [ "$arrived" = 1 ] && break
+  sleep 1
+done
+[ "$arrived" = 1 ] || { echo "demo-setup: the all_types demo row did not reach target.cdc_demo.all_types" >&2; exit 1; }
 # signal backfills (`cdcctl backfill start inventory-source …`): the signal table the connector's config names
 # (cdcctl.debezium_signal, outside the sink's topics), created and published if missing
 cdcctl backfill setup inventory-source --yes >/dev/null

@@ -570,8 +570,11 @@ fetch_tracing() {
 ready_zipkin() { http_ok http://127.0.0.1:9411/health; }
 start_zipkin() {
   local j; j=$(java_bin)
+  # in-memory storage, bounded: the agents trace every Connect and Debezium operation, and Zipkin's default of
+  # 500,000 spans outgrows its 256 MB heap within an hour or two (it then hangs in GC)
   spawn zipkin "$j" -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -jar "$STACK/tracing/zipkin-server-3.5.1-exec.jar" --server.address=127.0.0.1 --server.port=9411
+    -jar "$STACK/tracing/zipkin-server-3.5.1-exec.jar" --server.address=127.0.0.1 --server.port=9411 \
+    --zipkin.storage.mem.max-spans=40000
 }
 otel_agent_opts() {  # <service name>: JVM flags for the agent, or nothing when it is absent or STACK_OTEL=0
   local jar=$STACK/tracing/opentelemetry-javaagent-2.22.0.jar

@@ -153,7 +153,7 @@ async function setUp(): Promise<void> {
 
 /** Puts back what the acting examples changed in the shared demo state. */
 async function restore(compatibility: string | undefined): Promise<void> {
-  await run('cdcctl connectors apply -f examples/connectors/ && cdcctl connectors resume "inventory-*" --wait');
+  await run('cdcctl connectors apply -f examples/connectors/ && cdcctl connectors resume "inventory-*" cassandra-sink orders-sink --wait');
   await run(
     'cdcctl connectors loggers set io.debezium.connector.jdbc INFO && cdcctl connectors loggers set root INFO --scope cluster',
   );
@@ -255,7 +255,7 @@ describe('every --help example runs as printed against the demo state', () => {
   it('leaves the demo connectors running', async (t) => {
     if (skip) return t.skip(skip);
     await restore(compatibility);
-    for (const name of ['inventory-source', 'inventory-sink']) {
+    for (const name of ['inventory-source', 'inventory-sink', 'cassandra-sink', 'orders-sink']) {
       const s = (await connectRaw('GET', `/connectors/${name}/status`)).body as {connector: {state: string}};
       assert.equal(s.connector.state, 'RUNNING', name);
     }
