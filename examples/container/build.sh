@@ -11,9 +11,10 @@
 # run here if dist/ is missing) and npm for the production dependencies (`npm ci --omit=dev`, from npm's
 # cache when it has them).
 #
-# The build context is a staging directory, $IMAGE_STAGE (default .image-build/ in the checkout): the
-# stripped Node binary and the production node_modules are redone only when their source changes, and the
-# image is one `podman build` of COPY steps (no RUN, so no container runtime is involved).
+# The build context is a staging directory, $IMAGE_STAGE (default .image-build/ in the checkout); the
+# stripped Node binary and the production node_modules are made once per machine and kept in
+# $CDCCTL_IMAGE_CACHE (default ~/.cache/cdcctl/image). The image is one `podman build` of COPY steps (no
+# RUN, so no container runtime is involved).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --base) base=${2:?--base scratch|node}; shift 2 ;;
     --base=*) base=${1#--base=}; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$here/build.sh" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,21 +55,38 @@ node_version=$(node -p 'process.versions.node')
 
 stage=${IMAGE_STAGE:-$root/.image-build}
 mkdir -p "$stage"
-stamp() { sha256sum "$@" | sha256sum | cut -c1-16; }
+key() { sha256sum "$@" | sha256sum | cut -c1-16; }
 
-# app/: what `npm pack` would ship (package.json "files") without source maps; deps/node_modules: the
-# production dependencies (a layer of their own, reused while package-lock.json is the same)
-app=$stage/app
-deps_key=$(stamp package.json package-lock.json)
-if [ "$(cat "$stage/deps.stamp" 2>/dev/null)" != "$deps_key" ]; then
-  rm -rf "$stage/deps" "$stage/deps.stamp"
-  mkdir -p "$stage/deps"
-  cp package.json package-lock.json "$stage/deps/"
+# The production dependencies and the scratch image's OS files are made once per machine (CI clones
+# afresh for every run) under $cache/<name>-<key of their sources>, then hard-linked into the stage.
+cache=${CDCCTL_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdcctl/image}
+mkdir -p "$cache"
+find "$cache" -mindepth 1 -maxdepth 1 -mtime +14 -exec rm -rf {} + # entries no build used for two weeks
+cached() { # <name> <key> <function that fills the directory it is given>
+  local dir=$cache/$1-$2 tmp
+  if [ ! -d "$dir" ]; then
+    # made in a temporary directory and renamed into place: a concurrent build never sees half of it
+    tmp=$(mktemp -d "$cache/.$1-XXXXXX") && chmod 755 "$tmp"
+    "$3" "$tmp"
+    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+  fi
+  touch "$dir"
+  rm -rf "${stage:?}/$1"
+  cp -al "$dir" "$stage/$1" 2>/dev/null || cp -a "$dir" "$stage/$1"
+}
+
+# deps/node_modules: the production dependencies, a layer of their own (reused while the lock is the same)
+make_deps() {
+  cp package.json package-lock.json "$1/"
   # no install scripts: none of the production dependencies has one (the native CRC32 of
   # @platformatic/kafka is a prebuilt optional package)
-  (cd "$stage/deps" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
-  echo "$deps_key" >"$stage/deps.stamp"
-fi
+  (cd "$1" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
+}
+deps_key=$(key package.json package-lock.json)
+cached deps "$deps_key" make_deps
+
+# app/: what `npm pack` would ship (package.json "files"), without source maps
+app=$stage/app
 rm -rf "$app" && mkdir -p "$app/bin"
 cp bin/run.js "$app/bin/"
 cp package.json oclif.manifest.json "$app/"
@@ -79,30 +97,30 @@ rm -rf "$stage/links" && mkdir -p "$stage/links"
 ln -s /opt/cdcctl/bin/run.js "$stage/links/cdcctl"
 mkdir -p "$stage/home"
 
+# rootfs/: Node, /bin/sh, /usr/bin/env, the libraries they and the native addons link, CA certificates, users
+make_rootfs() {
+  local rootfs=$1 lib
+  mkdir -p "$rootfs"/{usr/local/bin,usr/bin,bin,etc/ssl/certs,tmp}
+  chmod 1777 "$rootfs/tmp"
+  # the debug symbols are a sixth of the binary; the dynamic symbols native addons link against stay
+  strip -o "$rootfs/usr/local/bin/node" "$node_bin" 2>/dev/null || cp "$node_bin" "$rootfs/usr/local/bin/node"
+  cp /bin/dash "$rootfs/bin/sh"
+  cp /usr/bin/env "$rootfs/usr/bin/env"
+  # the shared libraries of every ELF file in the image (ldd resolves them as the loader will)
+  local elves=("$rootfs/usr/local/bin/node" "$rootfs/bin/sh" "$rootfs/usr/bin/env")
+  while IFS= read -r -d '' lib; do elves+=("$lib"); done < <(find "$stage/deps/node_modules" -name '*.node' -print0)
+  for lib in $(ldd "${elves[@]}" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+  cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
+  printf 'root:x:0:0:root:/root:/usr/sbin/nologin\ncdcctl:x:10001:10001:cdcctl:/home/cdcctl:/usr/sbin/nologin\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\ncdcctl:x:10001:\n' >"$rootfs/etc/group"
+  printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
+}
+
 if [ "$base" = scratch ]; then
-  rootfs=$stage/rootfs
-  os_key=$(stamp "$node_bin" /bin/dash /usr/bin/env /etc/ssl/certs/ca-certificates.crt "$0")
-  if [ "$(cat "$stage/rootfs.stamp" 2>/dev/null)" != "$os_key" ]; then
-    rm -rf "$rootfs" "$stage/rootfs.stamp"
-    mkdir -p "$rootfs"/{usr/local/bin,usr/bin,bin,etc/ssl/certs,tmp}
-    chmod 1777 "$rootfs/tmp"
-    # the debug symbols are a sixth of the binary; the dynamic symbols native addons link against stay
-    strip -o "$rootfs/usr/local/bin/node" "$node_bin" 2>/dev/null || cp "$node_bin" "$rootfs/usr/local/bin/node"
-    cp /bin/dash "$rootfs/bin/sh"
-    cp /usr/bin/env "$rootfs/usr/bin/env"
-    # the shared libraries of every ELF file in the image (ldd resolves them as the loader will)
-    elves=("$rootfs/usr/local/bin/node" "$rootfs/bin/sh" "$rootfs/usr/bin/env")
-    while IFS= read -r -d '' f; do elves+=("$f"); done < <(find "$stage/deps/node_modules" -name '*.node' -print0)
-    for lib in $(ldd "${elves[@]}" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*' | sort -u); do
-      mkdir -p "$rootfs$(dirname "$lib")"
-      cp -L "$lib" "$rootfs$lib"
-    done
-    cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
-    printf 'root:x:0:0:root:/root:/usr/sbin/nologin\ncdcctl:x:10001:10001:cdcctl:/home/cdcctl:/usr/sbin/nologin\n' >"$rootfs/etc/passwd"
-    printf 'root:x:0:\ncdcctl:x:10001:\n' >"$rootfs/etc/group"
-    printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
-    echo "$os_key" >"$stage/rootfs.stamp"
-  fi
+  cached rootfs "$(key "$node_bin" /bin/dash /usr/bin/env /etc/ssl/certs/ca-certificates.crt "$here/build.sh" <(echo "$deps_key"))" make_rootfs
   containerfile=$here/Containerfile
   build_args=()
 else
