@@ -84,6 +84,8 @@ describe('container image (podman, host network, real stack)', () => {
   });
   after(async () => {
     if (skip) return;
+    // the Job's containers, should a timeout have left them running (--rm removes them otherwise)
+    await run('podman', ['rm', '--force', '--ignore', `${id}-job-0`, `${id}-job-1`], 30_000);
     const cass = await cassandraClient();
     await cass.execute(`DROP KEYSPACE IF EXISTS ${id}`).catch(() => {});
     await cass.shutdown();
@@ -179,6 +181,8 @@ describe('container image (podman, host network, real stack)', () => {
       [0, 1].map((index) =>
         podmanRun(
           [
+            '--name',
+            `${id}-job-${index}`,
             '--entrypoint',
             entrypoint as string,
             '-v',
