@@ -207,6 +207,7 @@ export function compileDatePattern(pattern: string, what: string): PatternItem[]
         });
       let n = 1;
       while (pattern[i + n] === c) n++;
+      if (c === 'X' && n > 3) throw new UsageError(`${what}: invalid ISO 8601 format "${c.repeat(n)}" in "${pattern}"`);
       items.push({letter: c, count: n});
       i += n;
       continue;
@@ -310,13 +311,18 @@ export function parseDate(items: PatternItem[], text: string, what: string): num
       pos += it.literal.length;
       continue;
     }
+    const before = pos;
     while (text[pos] === ' ' || text[pos] === '\t') pos++;
     const next = items[i + 1];
+    const prev = items[i - 1];
     const obeyCount = next !== undefined && 'letter' in next;
-    // an adjacent number takes at most `count` characters, and fails where the text has fewer left
-    if (obeyCount && pos + it.count > text.length) return null;
+    // numbers without a literal between them (yyyyMMdd) take exactly `count` digits; where the text
+    // does not have them, SimpleDateFormat retries with shorter fields: not emulated
+    const abutting = obeyCount || (prev !== undefined && 'letter' in prev);
     const m = /^[0-9]*/.exec(text.slice(pos, obeyCount ? pos + it.count : undefined)) as RegExpExecArray;
     const digits = m[0];
+    if (abutting && (pos > before || digits.length === 0 || (obeyCount && digits.length < it.count)))
+      throw new NotEmulable(`${what}: cannot emulate parsing "${text}": adjacent numbers without all their digits`);
     if (digits.length === 0) {
       if (text[pos] === '-' || text[pos] === '+')
         throw new NotEmulable(`${what}: cannot emulate parsing a signed number in "${text}"`);
