@@ -146,6 +146,7 @@ function castValue(cls: string, schema: Schema | null, value: unknown, target: C
     }
   } catch (err) {
     if (err instanceof JavaNumberFormat) throw outOfRange();
+    if (err instanceof NotEmulable && !err.message.startsWith(cls)) throw new NotEmulable(`${cls}: ${err.message}`);
     throw err;
   }
 }
