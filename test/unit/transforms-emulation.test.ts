@@ -28,8 +28,8 @@ const record = (value: unknown, topic = 'db.public.items') => ({
 describe('transform chain', () => {
   it('refuses a class it does not emulate, naming it, and an undefined predicate', () => {
     assert.throws(
-      () => buildChain({transforms: 'c', 'transforms.c.type': `${K}Cast$Value`, 'transforms.c.spec': 'int32'}),
-      /transform c: org\.apache\.kafka\.connect\.transforms\.Cast\$Value cannot be emulated/,
+      () => buildChain({transforms: 'c', 'transforms.c.type': `${K}Flatten$Value`}),
+      /transform c: org\.apache\.kafka\.connect\.transforms\.Flatten\$Value cannot be emulated/,
     );
     assert.throws(
       () => buildChain({transforms: 'f', 'transforms.f.type': `${K}Filter`, 'transforms.f.predicate': 'nope'}),

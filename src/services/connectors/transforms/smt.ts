@@ -1,73 +1,27 @@
 import {UsageError} from '../../../errors.js';
-import {type ConnectRecord, type Field, field, type Header, isStruct, type Schema} from './record.js';
+import {CONVERT_TRANSFORMS} from './convert.js';
+import {type ConnectRecord, type Field, field, type Header, type Schema} from './record.js';
+import {
+  get,
+  javaRegex,
+  list,
+  type Props,
+  put,
+  requireStruct,
+  type Side,
+  sideOf,
+  structSchema,
+  type Transform,
+  TransformError,
+} from './support.js';
+
+export {type Transform, TransformError} from './support.js';
 
 /**
  * Emulations of Single Message Transforms and predicates, each proved against the real Connect
  * worker by a differential test (test/integration/transforms-differential.test.ts). A class not
  * listed here is refused: a dry run that guessed would be worse than none.
  */
-
-export type Transform = (r: ConnectRecord) => ConnectRecord | null;
-type Props = Record<string, string>;
-type Side = 'key' | 'value';
-
-const list = (s: string | undefined) =>
-  (s ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-/** Java's Matcher.matches(): the whole string; `$1` in replacements as Java writes it. */
-function javaRegex(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`, 'u');
-}
-
-function sideOf(cls: string): Side | undefined {
-  if (cls.endsWith('$Key')) return 'key';
-  if (cls.endsWith('$Value')) return 'value';
-  return undefined;
-}
-
-function get(r: ConnectRecord, side: Side): {schema: Schema | null; value: unknown} {
-  return side === 'key' ? {schema: r.keySchema, value: r.key} : {schema: r.valueSchema, value: r.value};
-}
-
-function put(r: ConnectRecord, side: Side, schema: Schema | null, value: unknown): ConnectRecord {
-  return side === 'key' ? {...r, keySchema: schema, key: value} : {...r, valueSchema: schema, value};
-}
-
-/**
- * Connect's requireStruct/requireMap: what the real transform throws (and the task fails with, under
- * errors.tolerance=none) when the key or value is not a struct or map — a tombstone included.
- */
-export class TransformError extends Error {}
-
-function requireStruct(
-  purpose: string,
-  what: unknown,
-  schema: Schema | null | undefined = undefined,
-): Record<string, unknown> {
-  if (!isStruct(what)) {
-    const found =
-      what === null || what === undefined ? 'null' : Array.isArray(what) ? 'java.util.ArrayList' : typeof what;
-    throw new TransformError(
-      schema
-        ? `Only Struct objects supported for [${purpose}], found: ${found}`
-        : `Only Map objects supported in absence of schema for [${purpose}], found: ${found}`,
-    );
-  }
-  return what;
-}
-
-/** A copy of a struct schema's basics (name, version, doc, parameters) with new fields. */
-function structSchema(base: Schema, fields: Field[]): Schema {
-  const s: Schema = {type: 'struct', fields, optional: base.optional ?? false};
-  if (base.name !== undefined) s.name = base.name;
-  if (base.version !== undefined) s.version = base.version;
-  if (base.doc !== undefined) s.doc = base.doc;
-  if (base.parameters !== undefined) s.parameters = base.parameters;
-  return s;
-}
 
 // --- org.apache.kafka.connect.transforms.* ------------------------------------------------------------
 
@@ -108,6 +62,8 @@ const MASK_BY_TYPE: Record<string, unknown> = {
   int64: 0,
   float32: 0,
   float64: 0,
+  float: 0, // FLOAT32 and FLOAT64 as JsonConverter's schemas name them
+  double: 0,
   string: '',
 };
 
@@ -118,7 +74,7 @@ function maskValue(cls: string, type: string, replacement: string | undefined): 
   }
   if (type === 'string') return replacement;
   if (type === 'boolean') return replacement.toLowerCase() === 'true';
-  if (/^(int|float)/.test(type)) {
+  if (/^(int|float|double)/.test(type)) {
     const n = Number(replacement);
     if (Number.isNaN(n))
       throw new UsageError(`${cls}: replacement "${replacement}" is not a number for a ${type} field`);
@@ -365,6 +321,7 @@ const TRANSFORMS: Record<string, (cls: string, p: Props) => Transform> = {
   [`${K}HeaderFrom$Key`]: headerFrom,
   [`${K}HeaderFrom$Value`]: headerFrom,
   [`${K}Filter`]: () => () => null, // drops what reaches it: the predicate decides what does
+  ...CONVERT_TRANSFORMS,
   'io.debezium.transforms.ExtractNewRecordState': extractNewRecordState,
 };
 
