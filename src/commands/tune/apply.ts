@@ -24,7 +24,7 @@ export default class TuneApply extends BaseCommand<typeof TuneApply> {
     connector: Args.string({description: 'Connectors: names, globs or /regex/ (default: all the rule fires on).'}),
   };
   static override flags = {
-    window: windowFlag({default: 300, defaultHelp: '5m'}),
+    window: windowFlag({default: 300, defaultHelp: async () => '5m'}),
     message: messageFlag,
     ...mutationFlags,
     output: outputFlag,

@@ -18,7 +18,7 @@ export default class Tune extends BaseCommand<typeof Tune> {
   static override strict = false;
   static override args = {connector: Args.string({description: 'Connectors: names, globs or /regex/ (default: all).'})};
   static override flags = {
-    window: windowFlag({default: 300, defaultHelp: '5m'}),
+    window: windowFlag({default: 300, defaultHelp: async () => '5m'}),
     apply: Flags.string({summary: 'Apply what this rule recommends now (same as `tune apply <rule>`).'}),
     message: messageFlag,
     ...mutationFlags,

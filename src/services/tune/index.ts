@@ -105,8 +105,8 @@ export async function saveTuneBaseline(
 ): Promise<BaselineSummary> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name))
     throw new UsageError(`baseline name "${name}" is not valid`, {hint: 'Letters, digits, ".", "_" and "-" (≤ 64).'});
-  const store = await tuneStore(ctx);
   const now = await measureNow(ctx, selector, options.windowSeconds);
+  const store = await tuneStore(ctx);
   const saved = await saveBaseline(
     store,
     {

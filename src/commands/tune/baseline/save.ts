@@ -20,7 +20,7 @@ export default class TuneBaselineSave extends BaseCommand<typeof TuneBaselineSav
     connector: Args.string({description: 'Connectors: names, globs or /regex/ (default: all).'}),
   };
   static override flags = {
-    window: windowFlag({default: 900, defaultHelp: '15m'}),
+    window: windowFlag({default: 900, defaultHelp: async () => '15m'}),
     force: Flags.boolean({summary: 'Replace a baseline of that name.'}),
     output: outputFlag,
   };
