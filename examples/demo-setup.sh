@@ -7,7 +7,8 @@
 #     the PostgreSQL source's signal table in place (`cdcctl backfill setup`);
 #   - demo.accounts in Cassandra and PostgreSQL (`cdcctl reconcile seed`): the table of the reconcile
 #     section and of the gdpr subject map of examples/config/local.yaml;
-#   - random GDPR keys in <stack>/secrets/ (backups, pseudonyms, report signatures), kept once written.
+#   - random GDPR keys in <stack>/secrets/ (backups, pseudonyms, report signatures), kept once written;
+#   - a tune baseline, demo-before (`cdcctl tune baseline compare demo-before`).
 # Needs: `cdcctl` on PATH (or CDCCTL=<command>), CDCCTL_CONFIG/CDC_PG_PASSWORD for the context, STACK_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,3 +42,5 @@ cdcctl connectors history sync 'cassandra-*'
 # `cdcctl reconcile show latest` has something to show (exit 3 would be drift: an answer, not a failure)
 cdcctl reconcile seed --rows "$rows" --recreate --yes
 cdcctl reconcile --table demo.accounts --min-age 0s || [ "$?" = 3 ]
+# a tune baseline of the demo pipeline (`cdcctl tune baseline compare demo-before`), over the last minute
+cdcctl tune baseline save demo-before --window 1m --force >/dev/null

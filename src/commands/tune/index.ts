@@ -31,10 +31,11 @@ export default class Tune extends BaseCommand<typeof Tune> {
     '<%= config.bin %> <%= command.id %> --apply sink-batch-size inventory-sink --window 1m --dry-run',
   ];
 
-  async run(): Promise<TuneReport | unknown> {
+  async run(): Promise<TuneReport | undefined> {
     if (this.flags.apply !== undefined) {
-      // the mutating command runs with its own access check, confirmation and audit record
-      return this.config.runCommand('tune:apply', forwardApply(this.argv, this.flags.apply));
+      // the mutating command runs with its own access check, confirmation and audit record, and prints its result
+      await this.config.runCommand('tune:apply', forwardApply(this.argv, this.flags.apply));
+      return undefined;
     }
     if (this.flags.yes || this.flags['dry-run'] || this.flags.message)
       this.log$.warn('--yes, --dry-run and --message matter only with --apply');
