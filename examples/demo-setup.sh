@@ -43,4 +43,4 @@ cdcctl connectors history sync 'cassandra-*'
 cdcctl reconcile seed --rows "$rows" --recreate --yes
 cdcctl reconcile --table demo.accounts --min-age 0s || [ "$?" = 3 ]
 # a tune baseline of the demo pipeline (`cdcctl tune baseline compare demo-before`), over the last minute
-cdcctl tune baseline save demo-before --window 1m --force >/dev/null
+cdcctl tune baseline save demo-before 'inventory-*' 'cassandra-*' --window 1m --force >/dev/null

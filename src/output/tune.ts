@@ -98,7 +98,8 @@ export function renderRules(rules: RuleDef[], wide: boolean): string {
 
 const deltaText = (d: MeasureDelta) => {
   if (d.direction === 'unknown') return '-';
-  const pct = d.change === null ? '' : ` (${d.change >= 0 ? '+' : ''}${Math.round(d.change * 100)} %)`;
+  const pct =
+    d.change === null || d.direction === 'same' ? '' : ` (${d.change >= 0 ? '+' : ''}${Math.round(d.change * 100)} %)`;
   return `${d.direction}${pct}`;
 };
 
@@ -107,14 +108,21 @@ function comparisonRows(
   heads = {before: 'BEFORE', after: 'NOW'},
 ): string {
   const rows = connectors.flatMap((c) =>
-    c.deltas.map((d, i) => ({connector: i === 0 ? c.connector : '', verdict: i === 0 ? c.verdict : '', d})),
+    c.deltas.map((d, i) => ({
+      connector: i === 0 ? c.connector : '',
+      kind: c.kind,
+      verdict: i === 0 ? c.verdict : '',
+      d,
+    })),
   );
-  const unit = (d: MeasureDelta) => (d.metric === 'throughput' ? '/s' : d.metric === 'latencyMs' ? ' ms' : '');
+  const unit = (d: MeasureDelta) => (d.metric === 'throughput' ? '/s' : d.metric === 'latencyMs' ? ' ms' : ' rec');
+  const shown = (r: (typeof rows)[number], v: number | null) =>
+    r.d.metric === 'lag' && r.kind === 'source' ? lagText({lag: v, lagUnit: 'bytes'}) : figure(v, unit(r.d));
   return renderTable(rows, [
     {header: 'CONNECTOR', value: (r) => r.connector},
     {header: 'METRIC', value: (r) => (r.d.metric === 'latencyMs' ? 'latency' : r.d.metric)},
-    {header: heads.before, value: (r) => figure(r.d.before, unit(r.d))},
-    {header: heads.after, value: (r) => figure(r.d.after, unit(r.d))},
+    {header: heads.before, value: (r) => shown(r, r.d.before)},
+    {header: heads.after, value: (r) => shown(r, r.d.after)},
     {header: 'CHANGE', value: (r) => deltaText(r.d), paint: paintDirection},
     {header: 'VERDICT', value: (r) => r.verdict, paint: paintDirection},
   ]);
