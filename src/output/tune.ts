@@ -43,7 +43,11 @@ export function renderMeasures(measures: Measure[]): string {
 
 export function renderTuneReport(r: TuneReport, wide: boolean): string {
   const out: string[] = [`Window: ${r.windowSeconds} s ending ${r.at.replace(/\.\d+Z$/, 'Z')}`, ''];
-  out.push(renderMeasures(r.connectors.map((c) => c.measure)));
+  out.push(
+    renderMeasures([...r.connectors.map((c) => c.measure), ...(r.cassandraCdc ? [r.cassandraCdc.measure] : [])]),
+  );
+  if (r.cassandraCdc)
+    out.push(`cassandra-cdc (Debezium Server, not a Connect connector: no rule changes it): ${r.cassandraCdc.detail}`);
   out.push('');
   if (r.recommendations.length === 0) out.push('No recommendation: no rule fires on what was observed.');
   else {

@@ -5,6 +5,7 @@ import {deleteBaseline, getBaseline, listBaselines, saveBaseline} from '../../st
 import type {ApplyResult, BeforeWrite} from '../connectors/apply.js';
 import {configHistory} from '../connectors/config-history.js';
 import {patchConnectors} from '../connectors/patch.js';
+import {CASSANDRA_CDC, cassandraBacklog, measuresCassandra} from './cassandra.js';
 import {compareMeasures, type Measure, measureOf} from './measure.js';
 import {observe} from './observe.js';
 import {evaluateRules, type Recommendation, RULES, ruleById} from './rules.js';
@@ -18,6 +19,10 @@ import type {BaselineComparison, BaselineSummary, TuneApplyResult, TuneReport} f
 
 export async function recommend(ctx: RunContext, selector: string[], windowSeconds: number): Promise<TuneReport> {
   const observed = await observe(ctx, selector, windowSeconds);
+  const cassandra =
+    selector.length === 0 && measuresCassandra(ctx)
+      ? await cassandraBacklog(ctx, (m) => observed.warnings.push(m))
+      : undefined;
   return {
     at: observed.at,
     windowSeconds,
@@ -30,6 +35,7 @@ export async function recommend(ctx: RunContext, selector: string[], windowSecon
       ...(o.slotLagBytes === undefined ? {} : {slotLagBytes: o.slotLagBytes}),
     })),
     recommendations: observed.observations.flatMap((o) => evaluateRules(o)),
+    ...(cassandra ? {cassandraCdc: cassandra} : {}),
     warnings: observed.warnings,
   };
 }
@@ -87,14 +93,27 @@ async function tuneStore(ctx: RunContext): Promise<Store> {
   return runStore(ctx);
 }
 
-/** The pipeline's measures now (over the window) for the selected connectors. */
+/**
+ * The pipeline's measures now (over the window) for the selected connectors, and — for the whole pipeline
+ * (no selector) or when asked by name — the Cassandra CDC backlog (cassandra.ts).
+ */
 export async function measureNow(
   ctx: RunContext,
   selector: string[],
   windowSeconds: number,
 ): Promise<{at: string; measures: Measure[]; warnings: string[]}> {
-  const observed = await observe(ctx, selector, windowSeconds);
-  return {at: observed.at, measures: observed.observations.map(measureOf), warnings: observed.warnings};
+  const connectors = selector.filter((s) => s !== CASSANDRA_CDC);
+  const withCassandra = measuresCassandra(ctx) && (selector.length === 0 || connectors.length < selector.length);
+  const observed =
+    connectors.length > 0 || selector.length === 0
+      ? await observe(ctx, connectors, windowSeconds)
+      : {at: new Date().toISOString(), observations: [], warnings: [] as string[]};
+  const measures = observed.observations.map(measureOf);
+  if (withCassandra) {
+    const backlog = await cassandraBacklog(ctx, (m) => observed.warnings.push(m));
+    if (backlog) measures.push(backlog.measure);
+  }
+  return {at: observed.at, measures, warnings: observed.warnings};
 }
 
 export async function saveTuneBaseline(

@@ -1,9 +1,11 @@
 import type {ApplyResult} from '../connectors/apply.js';
+import type {CassandraBacklog} from './cassandra.js';
 import type {Direction, Measure, MeasureComparison} from './measure.js';
 import type {ConnectorKind, MetricKey, Recommendation} from './rules.js';
 
 /** The public types of `cdcctl tune`. */
 
+export type {CassandraBacklog} from './cassandra.js';
 export type {Direction, Measure, MeasureComparison, MeasureDelta} from './measure.js';
 export type {Recommendation} from './rules.js';
 
@@ -23,6 +25,8 @@ export interface TuneReport {
   windowSeconds: number;
   connectors: ConnectorObservation[];
   recommendations: Recommendation[];
+  /** The Cassandra CDC backlog (Debezium Server), for the whole pipeline of a context that captures Cassandra. */
+  cassandraCdc?: CassandraBacklog;
   warnings: string[];
 }
 
