@@ -31,7 +31,7 @@ export default class TuneApply extends BaseCommand<typeof TuneApply> {
   };
   static override examples = [
     '<%= config.bin %> <%= command.id %> sink-batch-size inventory-sink --window 1m --dry-run',
-    '<%= config.bin %> <%= command.id %> sink-tasks-partitions --window 10m --yes -m "lagging since the import"',
+    '<%= config.bin %> <%= command.id %> sink-tasks-partitions inventory-sink --window 10m --yes -m "lagging since the import"',
   ];
 
   async run(): Promise<TuneApplyResult> {
