@@ -10,7 +10,9 @@ import {cleanUp, createSink, createTopic, sinkConfig, steadyLoad, waitRunning} f
  * the shared 2-core machine: ~1,400/s), less than it writes with batch.size=500 (>10,000/s draining a
  * backlog). tune recommends the fix; a baseline is saved; `tune --apply` writes it (a config version); the
  * baseline comparison shows the throughput up. Then an experiment tries one record per put (batch.size=1,
- * max.poll.records=1: ~200/s measured), measures it worse than A and rolls it back through the config history. Its own topic, table, connector and store schema; all removed afterwards.
+ * max.poll.records=1: ~200/s measured), measures it worse than A and rolls it back through the config history;
+ * another is cancelled (`jobs cancel`) once B is written, and rolls back. Its own topic, table, connector and
+ * store schema; all removed afterwards.
  * About 60 s: 10 s windows and durations (Prometheus scrapes the worker every second). Measured on the shared
  * machine: the slow sink wrote 683–1,526 records/s, the fixed one the whole 4,000/s; A 4,000/s against B ~200/s.
  */
