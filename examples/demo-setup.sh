@@ -13,7 +13,8 @@
 #     examples/dlq/legacy-orders.mjs fills with mostly poison records; Connect routes those to dlq-orders, and
 #     `cdcctl dlq sync` stores them;
 #   - the registry subjects of the `cdcctl schemas …` examples (examples/schemas): orders-value in three
-#     versions, address-value, old-value and the JSON Schema subject orders-json-value.
+#     versions, address-value, old-value and the JSON Schema subject orders-json-value;
+#   - a tune baseline, demo-before (`cdcctl tune baseline compare demo-before`).
 # Needs: `cdcctl` on PATH (or CDCCTL=<command>), CDCCTL_CONFIG/CDC_PG_PASSWORD for the context, STACK_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,3 +92,6 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 [ "$stored" -ge "$poison" ] || { echo "demo-setup: only $stored of $poison poison records reached dlq-orders" >&2; exit 1; }
+
+# a tune baseline of the demo pipeline (`cdcctl tune baseline compare demo-before`), over the last minute
+cdcctl tune baseline save demo-before 'inventory-*' 'cassandra-*' --window 1m --force >/dev/null

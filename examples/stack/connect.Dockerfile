@@ -17,6 +17,11 @@ RUN set -e; mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:cop
     mkdir -p /classes /plugin; javac -nowarn -source 17 -target 17 -d /classes -cp '/cp/*' $(find /smt/src -name '*.java'); \
     cp -r /smt/resources/. /classes/; jar --create --file /plugin/cdcctl-cassandra-smt.jar -C /classes .
 
+# The Prometheus JMX exporter agent (conf/connect-jmx-exporter.yaml; stack.sh's fetch_jmx_agent)
+FROM maven:3.9-eclipse-temurin-17 AS metrics
+RUN mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+      -Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1:jar -DoutputDirectory=/metrics
+
 FROM apache/kafka:4.3.1
 USER root
 # FileStream connectors (used by the tests) are not on the image's default classpath: make them a plugin
@@ -24,3 +29,4 @@ RUN mkdir -p /var/lib/stack/connect-plugins/connect-file \
  && cp /opt/kafka/libs/connect-file-*.jar /var/lib/stack/connect-plugins/connect-file/
 COPY --from=plugins /plugins/ /var/lib/stack/connect-plugins/
 COPY --from=smt /plugin/ /var/lib/stack/connect-plugins/cdcctl-cassandra-smt/
+COPY --from=metrics /metrics/ /var/lib/stack/metrics/

@@ -44,7 +44,7 @@ service alertmanager  "9093"       20                # GET /-/ready 200
 service pushgateway   "9091"       20                # GET /-/ready 200
 service prometheus    "9090"       20                # GET /-/ready 200
 service kafka         "9092 9095"  90                # TCP 9092 open + log line "Kafka Server started"
-service connect       "8083"       180               # GET /health 200 + both Debezium connectors listed
+service connect       "8083 9404"  180               # GET /health 200 + both Debezium connectors listed (9404: JMX exporter)
 service apicurio      "8080 9000"  120               # GET :9000/health/ready 200 + GET /apis/ccompat/v7/subjects 200
 service cassandra     "9042 7000"  240               # TCP 9042 open + log line "Starting listening for CQL clients"
 service debezium      "$DBZ_SERVER_PORT $DBZ_CASSANDRA_HTTP_PORT"  180   # GET /q/health 200 "UP" (after Cassandra and Kafka)
@@ -278,6 +278,7 @@ cmd_fetch() {
   fetch_debezium_server
   fetch_avro_oracle
   fetch_tracing
+  fetch_jmx_agent
   say "fetch: done"
 }
 
@@ -380,7 +381,7 @@ start_kafka() {
 start_connect() {
   local j; j=$(java_bin)
   # shellcheck disable=SC2046 # the agent's flags are words
-  spawn connect "$j" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true $(otel_agent_opts connect) \
+  spawn connect "$j" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true $(otel_agent_opts connect) $(jmx_agent_opts) \
     -Dlog4j2.configurationFile="$STACK/conf/connect-log4j2.properties" -cp "$STACK/kafka/libs/*" \
     org.apache.kafka.connect.cli.ConnectDistributed "$STACK/conf/connect-distributed.properties"
 }
@@ -597,6 +598,19 @@ preflight_port_zipkin() {
   if ! live_pid zipkin >/dev/null && tcp_open 9411; then die "port 9411 is in use by another process"; fi
 }
 
+# ---- Connect's JMX metrics for Prometheus (issue 26, `cdcctl tune`) -------------------------------------------
+# The Prometheus JMX exporter as a Java agent on the Connect worker: 127.0.0.1:9404/metrics, only the MBeans that
+# conf/connect-jmx-exporter.yaml names (task, consumer, producer and Debezium streaming metrics), scraped by the
+# "connect" job of conf/prometheus.yml. STACK_JMX=0 starts Connect without it.
+JMX_AGENT=io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1:jar
+JMX_AGENT_PORT=9404
+fetch_jmx_agent() { fetch_jar "$JMX_AGENT" "$STACK/metrics"; }
+jmx_agent_opts() {  # JVM flags for the agent, or nothing when it is absent or STACK_JMX=0
+  local jar=$STACK/metrics/jmx_prometheus_javaagent-1.0.1.jar
+  [ "${STACK_JMX:-1}" != 0 ] && [ -f "$jar" ] || return 0
+  printf '%s ' "-javaagent:$jar=127.0.0.1:$JMX_AGENT_PORT:$STACK/conf/connect-jmx-exporter.yaml"
+}
+
 # ---- stop ---------------------------------------------------------------------------------------------------
 stop_pid() {  # <svc> <pid>: TERM, wait up to 30 s, KILL
   local svc=$1 pid=$2 i
@@ -666,7 +680,7 @@ cmd_logs() {
 cmd_start() {
   local svc=${1:-}; [ -n "${PORTS[$svc]:-}" ] || die "usage: stack.sh start <svc> (one of: ${SERVICES[*]})"
   mkdir -p "$STACK"/{dl,run,logs,conf,data}
-  case $svc in debezium) fetch_debezium_server ;; connect) fetch_connect_plugins; fetch_smt ;; esac
+  case $svc in debezium) fetch_debezium_server ;; connect) fetch_connect_plugins; fetch_smt; fetch_jmx_agent ;; esac
   render_configs
   [ "$svc" = debezium ] && after_cassandra
   ensure "$svc"

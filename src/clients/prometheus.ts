@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import {CdcError, ExitCode} from '../errors.js';
 import type {RunContext} from '../runtime.js';
-import type {Shape} from './answer.js';
+import {parseAnswer, type Shape} from './answer.js';
 import {httpClientFor} from './factory.js';
 import {type HttpClient, serverMessageOf} from './http.js';
 
@@ -223,6 +223,14 @@ export class PrometheusClient {
   async buildInfo(): Promise<{version: string}> {
     return this.api('status/buildinfo', {}, buildInfoAnswer);
   }
+}
+
+/**
+ * A recorded `/api/v1/query` answer (the whole JSON envelope), validated and normalised as a live one is:
+ * for tests that replay answers recorded from a real Prometheus.
+ */
+export function parseQueryAnswer(body: unknown, source = 'recorded answer'): QueryResult {
+  return normalise(parseAnswer(queryAnswer, body, {service: 'Prometheus', url: source, status: 200}).data);
 }
 
 function normalise(raw: RawResult): QueryResult {

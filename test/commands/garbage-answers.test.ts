@@ -62,6 +62,8 @@ const LOCAL_ONLY = new Set([
   'webhooks:verify',
   // the configured quality checks, printed from the context
   'quality:rules',
+  // the tuning rules table, printed from the code
+  'tune:rules',
 ]);
 
 /**
@@ -73,6 +75,7 @@ const STORE_FIRST = new Set([
   'connectors:history:sync',
   'connectors:rollback',
   'pipeline:resume-all', // the pause ledger says what pause-all paused
+  'tune:baseline:compare', // the stored baseline names the connectors to measure
 ]);
 
 /**
@@ -148,6 +151,8 @@ const NO_HTTP = new Set([
   'quality:rules:validate',
   'quality:run',
   'quality:validate',
+  'tune:baseline:delete',
+  'tune:baseline:list',
 ]);
 
 const files = tempDir('cdcctl-sweep-');
@@ -216,6 +221,9 @@ const ARGS: Record<string, string[]> = {
   'jobs:cancel': ['connect-task:inventory-sink/0'],
   'jobs:show': ['connect-task:inventory-sink/0'],
   trace: ['public.orders', '1'],
+  'tune:apply': ['sink-batch-size', 'inventory-sink', '--window', '1m'],
+  'tune:baseline:save': ['sweep', '--window', '1m'],
+  'tune:experiment': ['inventory-sink', '--set', 'batch.size=1000', '--duration', '5s'],
   'trace:find': ['--table', 'public.orders', '--key', '1'],
   'webhooks:add': [
     'sweep',

@@ -4,7 +4,7 @@ import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {mapSettled} from '../../util/concurrency.js';
 import {fetchVaultSecrets} from '../secrets/vault.js';
-import {type ApplyResult, settledResults, writeConfig} from './apply.js';
+import {type ApplyResult, type BeforeWrite, settledResults, writeConfig} from './apply.js';
 import type {ConfigHistory} from './config-history.js';
 import {resolveSelection} from './control.js';
 
@@ -37,7 +37,7 @@ export async function patchConnectors(
   ctx: RunContext,
   selector: string[],
   patch: ConfigPatch,
-  options: {dryRun: boolean; concurrency: number; history?: ConfigHistory},
+  options: {dryRun: boolean; concurrency: number; history?: ConfigHistory; beforeWrite?: BeforeWrite},
 ): Promise<ApplyResult[]> {
   const connect = connectClient(ctx);
   try {
@@ -58,7 +58,7 @@ export async function patchConnectors(
       return writeConfig(
         connect,
         {name, source: 'patch', desired, unresolved, live, liveWritten},
-        {dryRun: options.dryRun, patch: true, history: options.history},
+        {dryRun: options.dryRun, patch: true, history: options.history, beforeWrite: options.beforeWrite},
       );
     });
     return settledResults(

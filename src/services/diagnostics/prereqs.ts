@@ -183,7 +183,13 @@ export function tableFilter(include?: string, exclude?: string): (qualified: str
   return (q) => (inc.length === 0 || inc.some((r) => r.test(q))) && !exc.some((r) => r.test(q));
 }
 
-function connectorPassword(ctx: RunContext, value: string | undefined, host: string, port: number): string | undefined {
+/** The password of a connector's database login as cdcctl can resolve it (a Connect config provider's reference: the context's own login when it is the same server). */
+export function connectorPassword(
+  ctx: RunContext,
+  value: string | undefined,
+  host: string,
+  port: number,
+): string | undefined {
   if (value === undefined) return undefined;
   if (!hasSecretReference(value)) return value;
   try {

@@ -553,4 +553,39 @@ export const migrations: Migration[] = [
         finished_at  timestamptz,
         PRIMARY KEY (batch_id, step, item));`,
   },
+  {
+    version: 910,
+    name: 'tune baselines and experiments',
+    // A baseline is the pipeline's measured throughput, latency and lag per connector, kept under a name
+    // to compare later. An experiment is one A/B trial of connector settings: both measurements, the
+    // config versions it wrote, and whether it kept the change or rolled it back.
+    up: (s) => `CREATE TABLE ${s}.tune_baselines (
+        context         text NOT NULL,
+        name            text NOT NULL,
+        window_seconds  integer NOT NULL,
+        measured_at     timestamptz NOT NULL,
+        actor           text NOT NULL,
+        measures        jsonb NOT NULL,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (context, name));
+      CREATE TABLE ${s}.tune_experiments (
+        experiment_id   text PRIMARY KEY,
+        context         text NOT NULL,
+        connector       text NOT NULL,
+        actor           text NOT NULL,
+        changes         jsonb NOT NULL,
+        duration_ms     integer NOT NULL,
+        state           text NOT NULL CHECK (state IN ('measuring-a', 'measuring-b', 'kept', 'rolled-back', 'failed')),
+        version_a       integer,
+        version_b       integer,
+        version_rollback integer,
+        measure_a       jsonb,
+        measure_b       jsonb,
+        verdict         text,
+        error           text,
+        started_at      timestamptz NOT NULL DEFAULT now(),
+        updated_at      timestamptz NOT NULL DEFAULT now(),
+        finished_at     timestamptz);
+      CREATE INDEX ON ${s}.tune_experiments (context, started_at DESC);`,
+  },
 ];

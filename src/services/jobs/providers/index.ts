@@ -7,3 +7,4 @@ import './reconcile.js';
 import './gdpr.js';
 import './dlq-replay.js';
 import './batch.js';
+import './tune-experiment.js';
