@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {
   consumeTopics,
+  listTopicNames,
   type OffsetMap,
   type OutgoingMessage,
   openProducer,
@@ -322,7 +323,7 @@ export async function runReplay(
       const fresh = topics.filter((t) => !partitions.has(t));
       if (!fresh.length) return false;
       const marks = await withAdmin(ctx, async (admin) => {
-        const known = new Set(await admin.listTopics());
+        const known = new Set(await listTopicNames(admin));
         const missing = fresh.filter((t) => !known.has(t));
         if (missing.length) {
           throw new UsageError(`target topic(s) do not exist: ${missing.join(', ')}`, {
