@@ -11,8 +11,10 @@ import {type TlsFiles, tlsFiles} from './tls.js';
  * Kafka: the one home of cdcctl's Kafka client libraries. kafkajs (pure JS, imported lazily) for
  * the admin side and the consumers; @platformatic/kafka for the producer. Callers see only the
  * functions and types of this module — an admin client is the opaque `KafkaAdmin` handed out by
- * `withAdmin` — so that replacing a library touches this file alone (issue 20: one library; the
- * measurements and the plan are in README.md, "Kafka client").
+ * `withAdmin` — so that replacing a library touches this file alone. Issue 20 keeps
+ * @platformatic/kafka (maintained; kafkajs has had no release since 2023): new code here uses it
+ * where it needs no kafkajs connection; the measurements (`npm run bench:kafka`) and the migration
+ * plan are in README.md, "Kafka client".
  */
 
 /** The kafkajs Admin inside a `KafkaAdmin` (the key is private to this module). */
