@@ -235,7 +235,10 @@ describe('layering (DESIGN.md: imports point down only)', () => {
     assert.ok(local.some((i) => i.typeOnly));
     assert.ok(imports.some((i) => i.file.startsWith('src/commands/') && i.specifier === '@oclif/core'));
     for (const h of PACKAGE_HOMES)
-      assert.ok(imports.some((i) => i.file === h.home && h.packages.test(i.specifier)), `${h.home} imports its packages`);
+      assert.ok(
+        imports.some((i) => i.file === h.home && h.packages.test(i.specifier)),
+        `${h.home} imports its packages`,
+      );
   });
 
   it('no import runs back up and no two folders import each other, beyond the allow-list', () => {
