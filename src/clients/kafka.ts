@@ -1,5 +1,3 @@
-import {createRequire} from 'node:module';
-import {pathToFileURL} from 'node:url';
 import type {Admin, Kafka, KafkaConfig as KafkaJsConfig, SASLOptions} from 'kafkajs';
 import type {KafkaConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
@@ -568,21 +566,11 @@ const HEADER_KEYS = new Map<string, Buffer>();
 type PlatformaticProducer = Pick<typeof import('@platformatic/kafka'), 'Producer' | 'compatibilityPartitioner'>;
 
 /**
- * The producer half of @platformatic/kafka. The package's index also loads its admin and consumer
- * clients, whose option schemas are compiled (ajv) on import: ~0.2 s of CPU in every process that
- * only produces. The package exports nothing but its index, so the producer module is imported by
- * its file (the version is pinned); should a release move it, the index is used instead.
+ * @platformatic/kafka, loaded when a producer opens. The build bundles it with its clients' option
+ * schemas compiled on first use (bin/lazy-schemas.js): loaded as published, the package compiles
+ * them all (ajv) on import, ~0.3 s of CPU in every process that only produces.
  */
 export async function platformaticProducer(): Promise<PlatformaticProducer> {
-  try {
-    const index = pathToFileURL(createRequire(import.meta.url).resolve('@platformatic/kafka'));
-    const mod = (await import(new URL('./clients/producer/index.js', index).href)) as Partial<PlatformaticProducer>;
-    if (typeof mod.Producer === 'function' && typeof mod.compatibilityPartitioner === 'function') {
-      return mod as PlatformaticProducer;
-    }
-  } catch {
-    // moved or renamed in another release: the index below
-  }
   return import('@platformatic/kafka');
 }
 

@@ -1,11 +1,12 @@
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, readFileSync, rmSync} from 'node:fs';
+import {mkdirSync, rmSync} from 'node:fs';
 import {cpus, loadavg} from 'node:os';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {Admin, Consumer, compatibilityPartitioner, type Message, Producer} from '@platformatic/kafka';
 import {build, type Plugin} from 'esbuild';
 import kafkajs from 'kafkajs';
+import {lazySchemasPlugin} from '../../bin/lazy-schemas.js';
 import {repoRoot} from '../helpers.js';
 import {quantile} from './lib.js';
 
@@ -16,10 +17,9 @@ import {quantile} from './lib.js';
  *   1. start-up: a fresh process that imports the library, connects an admin client and lists the
  *      topics (the first thing `doctor`, `dlq sync`, `events tail` do), next to bare `node -e 0`;
  *      plus the import alone. Runs interleaved, so that the machine's load weighs on all alike.
- *      Both loaded from node_modules, and both bundled by esbuild as cdcctl's build bundles
- *      kafkajs (it keeps @platformatic/kafka external today); @platformatic/kafka also bundled with
- *      its option schemas compiled on first use instead of on import (ajv.compile made lazy: most
- *      of its import cost), the condition for moving cdcctl's admin and consumers onto it.
+ *      Both loaded from node_modules, and both bundled by esbuild; @platformatic/kafka also
+ *      bundled with its option schemas compiled on first use instead of on import (most of its
+ *      import cost), as cdcctl's build bundles it (bin/lazy-schemas.js).
  *   2. admin round trips on a connected client: list topics, watermarks of a topic, a group's lag
  *      (committed offsets + end offsets) — what `pipeline status`, `gdpr`, `dlq sync` plans call.
  *   3. consume N small records with a new consumer group, committing after each batch (kafkajs:
@@ -80,25 +80,6 @@ const platformaticAdminFile = new URL('./clients/admin/index.js', import.meta.re
  * node_modules): kafkajs, the admin half of @platformatic/kafka, and the latter with lazy schemas.
  */
 const bundleDir = join(repoRoot, 'tmp', `bench-kafka-${process.pid}`);
-const lazyAjv: Plugin = {
-  name: 'lazy-ajv',
-  setup(b) {
-    b.onLoad({filter: /@platformatic[/\\]kafka[/\\]dist[/\\].*\.js$/}, (args) => {
-      let text = readFileSync(args.path, 'utf8');
-      if (text.includes('ajv.compile(')) {
-        text = `${text.replaceAll('ajv.compile(', '__lazyCompile(ajv, ')}
-function __lazyCompile(a, schema) {
-  let v;
-  const f = (data) => { v ??= a.compile(schema); const ok = v(data); f.errors = v.errors; return ok; };
-  f.errors = null;
-  return f;
-}
-`;
-      }
-      return {contents: text, loader: 'js'};
-    });
-  },
-};
 async function bundle(name: string, contents: string, plugins: Plugin[] = []): Promise<string> {
   const outfile = join(bundleDir, `${name}.mjs`);
   await build({
@@ -120,7 +101,7 @@ const adminFile = new URL(platformaticAdminFile).pathname;
 const bundled = {
   kafkajs: await bundle('kafkajs', `export {default} from 'kafkajs';`), // CommonJS: its exports are the default
   admin: await bundle('platformatic-admin', `export * from ${JSON.stringify(adminFile)};`),
-  lazy: await bundle('platformatic-admin-lazy', `export * from ${JSON.stringify(adminFile)};`, [lazyAjv]),
+  lazy: await bundle('platformatic-admin-lazy', `export * from ${JSON.stringify(adminFile)};`, [lazySchemasPlugin]),
 };
 
 const allChildren: Array<[string, string]> = [
