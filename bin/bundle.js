@@ -9,6 +9,7 @@
 import {createHash} from 'node:crypto';
 import {globSync, readFileSync, writeFileSync} from 'node:fs';
 import {build} from 'esbuild';
+import {lazySchemasPlugin} from './lazy-schemas.js';
 
 const workerEntries = ['src/services/reconcile/scan-worker.ts'];
 
@@ -74,15 +75,17 @@ const result = await build({
   sourcemap: 'linked',
   // Resolved from node_modules at run time: loaded by their own plugin packages, only on paths cdcctl
   // never takes (oclif's and cosmiconfig's TypeScript support), reading files of their own package
-  // (@platformatic/kafka's WebAssembly, dlq replay only), or patched by module path
-  // (cassandra-driver/lib/readers.js in the reconcile scan workers: one copy of the driver only).
-  external: ['typescript', 'pg-native', '@platformatic/kafka', 'cassandra-driver'],
+  // (@platformatic/kafka's WebAssembly in @platformatic/wasm-utils, its optional native CRC and
+  // protobuf packages), or patched by module path (cassandra-driver/lib/readers.js in the reconcile
+  // scan workers: one copy of the driver only). @platformatic/kafka itself is bundled, its option
+  // schemas compiled on first use (bin/lazy-schemas.js).
+  external: ['typescript', 'pg-native', '@platformatic/wasm-utils', '@node-rs/crc32', 'protobufjs', 'cassandra-driver'],
   // Bundled CommonJS packages call require() for Node built-ins; give them one in ESM output.
   banner: {
     js: "import {createRequire as __cdcctlRequire} from 'node:module'; const require = __cdcctlRequire(import.meta.url);",
   },
   define: {__CDCCTL_CONFIG_SCHEMA__: JSON.stringify(schemaId)},
-  plugins: [zodMiniStandalone],
+  plugins: [zodMiniStandalone, lazySchemasPlugin],
   metafile: true,
   logLevel: 'warning',
 });

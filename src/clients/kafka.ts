@@ -1,5 +1,3 @@
-import {createRequire} from 'node:module';
-import {pathToFileURL} from 'node:url';
 import type {Admin, Kafka, KafkaConfig as KafkaJsConfig, SASLOptions} from 'kafkajs';
 import type {KafkaConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
@@ -8,9 +6,22 @@ import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
 import {type TlsFiles, tlsFiles} from './tls.js';
 
 /**
- * Kafka through kafkajs (pure JS, imported lazily): cluster facts and consumer-group lag for the
- * admin side. Consumers and producers (DLQ, events, signals) build on `kafkaFor`.
+ * Kafka: the one home of cdcctl's Kafka client libraries. kafkajs (pure JS, imported lazily) for
+ * the admin side and the consumers; @platformatic/kafka for the producer. Callers see only the
+ * functions and types of this module — an admin client is the opaque `KafkaAdmin` handed out by
+ * `withAdmin` — so that replacing a library touches this file alone. Issue 20 keeps
+ * @platformatic/kafka (maintained; kafkajs has had no release since 2023): new code here uses it
+ * where it needs no kafkajs connection; the measurements (`npm run bench:kafka`) and the migration
+ * plan are in README.md, "Kafka client".
  */
+
+/** The kafkajs Admin inside a `KafkaAdmin` (the key is private to this module). */
+const ADMIN: unique symbol = Symbol('kafka admin');
+
+/** A connected admin client, lent by `withAdmin`; use it with this module's functions only. */
+export interface KafkaAdmin {
+  readonly [ADMIN]: Admin;
+}
 
 export interface ClusterInfo {
   clusterId: string;
@@ -83,12 +94,12 @@ export function kafkaTls(config: KafkaConfig, where: string): TlsFiles | boolean
 }
 
 /** Runs `fn` with a connected admin client, mapping connection failures to exit 4. */
-export async function withAdmin<T>(ctx: RunContext, fn: (admin: Admin) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(ctx: RunContext, fn: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
   const {kafka, brokers} = await kafkaFor(ctx);
   const admin = kafka.admin();
   try {
     await admin.connect();
-    return await fn(admin);
+    return await fn({[ADMIN]: admin});
   } catch (err) {
     throw kafkaError(err, brokers);
   } finally {
@@ -96,7 +107,8 @@ export async function withAdmin<T>(ctx: RunContext, fn: (admin: Admin) => Promis
   }
 }
 
-export async function clusterInfo(admin: Admin): Promise<ClusterInfo> {
+export async function clusterInfo(handle: KafkaAdmin): Promise<ClusterInfo> {
+  const admin = handle[ADMIN];
   const c = await admin.describeCluster();
   return {
     clusterId: c.clusterId,
@@ -106,7 +118,8 @@ export async function clusterInfo(admin: Admin): Promise<ClusterInfo> {
 }
 
 /** Lag of a consumer group on every partition it has offsets for (or of the given topics). */
-export async function groupLag(admin: Admin, groupId: string, topics?: string[]): Promise<GroupLag> {
+export async function groupLag(handle: KafkaAdmin, groupId: string, topics?: string[]): Promise<GroupLag> {
+  const admin = handle[ADMIN];
   const committed = await admin.fetchOffsets({groupId, topics});
   const partitions: PartitionLag[] = [];
   let total = 0n;
@@ -161,9 +174,10 @@ export function kafkaError(err: unknown, brokers: string): CdcError {
 
 /** End (high-water) offsets of each partition of the given topics. */
 export async function topicEndOffsets(
-  admin: Admin,
+  handle: KafkaAdmin,
   topics: string[],
 ): Promise<Array<{topic: string; partition: number; end: string}>> {
+  const admin = handle[ADMIN];
   const out: Array<{topic: string; partition: number; end: string}> = [];
   for (const topic of topics) {
     for (const p of await admin.fetchTopicOffsets(topic)) out.push({topic, partition: p.partition, end: p.high});
@@ -180,7 +194,8 @@ export interface TopicRetention {
 }
 
 /** The retention and compaction settings that bound how long a topic keeps a record (describeConfigs). */
-export async function topicRetention(admin: Admin, topics: string[]): Promise<TopicRetention[]> {
+export async function topicRetention(handle: KafkaAdmin, topics: string[]): Promise<TopicRetention[]> {
+  const admin = handle[ADMIN];
   if (topics.length === 0) return [];
   const {ConfigResourceTypes} = (await import('kafkajs')).default;
   const names = ['cleanup.policy', 'retention.ms', 'delete.retention.ms', 'max.compaction.lag.ms'];
@@ -253,9 +268,10 @@ export interface ConsumeResult {
 
 /** Low and high watermarks of every partition of each topic. */
 export async function topicWatermarks(
-  admin: Admin,
+  handle: KafkaAdmin,
   topics: string[],
 ): Promise<Map<string, Array<{partition: number; low: string; high: string}>>> {
+  const admin = handle[ADMIN];
   const out = new Map<string, Array<{partition: number; low: string; high: string}>>();
   for (const topic of topics) {
     const rows = await admin.fetchTopicOffsets(topic);
@@ -287,11 +303,12 @@ export interface StartPosition {
  * looking up a group's offsets neither creates nor changes it.
  */
 export async function startPositions(
-  admin: Admin,
+  handle: KafkaAdmin,
   topics: string[],
   opts: {groupId?: string; start: ConsumeStart},
 ): Promise<StartPosition[]> {
-  const marks = await topicWatermarks(admin, topics);
+  const admin = handle[ADMIN];
+  const marks = await topicWatermarks(handle, topics);
   const committed = new Map<string, string>();
   if (opts.groupId !== undefined) {
     for (const t of await admin.fetchOffsets({groupId: opts.groupId, topics})) {
@@ -352,7 +369,7 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
         hint: 'List the topics with kcat -L or check the connector configuration.',
       });
     }
-    const positions = await startPositions(admin, opts.topics, {
+    const positions = await startPositions({[ADMIN]: admin}, opts.topics, {
       groupId: ephemeral ? undefined : groupId,
       start: opts.start,
     });
@@ -549,21 +566,11 @@ const HEADER_KEYS = new Map<string, Buffer>();
 type PlatformaticProducer = Pick<typeof import('@platformatic/kafka'), 'Producer' | 'compatibilityPartitioner'>;
 
 /**
- * The producer half of @platformatic/kafka. The package's index also loads its admin and consumer
- * clients, whose option schemas are compiled (ajv) on import: ~0.2 s of CPU in every process that
- * only produces. The package exports nothing but its index, so the producer module is imported by
- * its file (the version is pinned); should a release move it, the index is used instead.
+ * @platformatic/kafka, loaded when a producer opens. The build bundles it with its clients' option
+ * schemas compiled on first use (bin/lazy-schemas.js): loaded as published, the package compiles
+ * them all (ajv) on import, ~0.3 s of CPU in every process that only produces.
  */
 export async function platformaticProducer(): Promise<PlatformaticProducer> {
-  try {
-    const index = pathToFileURL(createRequire(import.meta.url).resolve('@platformatic/kafka'));
-    const mod = (await import(new URL('./clients/producer/index.js', index).href)) as Partial<PlatformaticProducer>;
-    if (typeof mod.Producer === 'function' && typeof mod.compatibilityPartitioner === 'function') {
-      return mod as PlatformaticProducer;
-    }
-  } catch {
-    // moved or renamed in another release: the index below
-  }
   return import('@platformatic/kafka');
 }
 
@@ -740,11 +747,12 @@ export interface PartitionLookup {
 
 /** Partition count, watermarks and a timestamp lookup (ListOffsets by time) of one partition: no scan. */
 export async function lookupPartition(
-  admin: Admin,
+  handle: KafkaAdmin,
   topic: string,
   partition: number | ((count: number) => number),
   timestamp: number,
 ): Promise<PartitionLookup & {partition: number}> {
+  const admin = handle[ADMIN];
   const meta = await admin.fetchTopicMetadata({topics: [topic]});
   const count = meta.topics[0]?.partitions.length ?? 0;
   const p = typeof partition === 'number' ? partition : partition(count);
@@ -766,21 +774,107 @@ export async function lookupPartition(
 
 /** The committed offset of a group on one partition, or null. */
 export async function committedOffset(
-  admin: Admin,
+  handle: KafkaAdmin,
   groupId: string,
   topic: string,
   partition: number,
 ): Promise<string | null> {
+  const admin = handle[ADMIN];
   const res = await admin.fetchOffsets({groupId, topics: [topic]});
   const o = res.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
   return o === undefined || o === '-1' ? null : o;
 }
 
-export async function listTopicNames(admin: Admin): Promise<string[]> {
+export async function listTopicNames(handle: KafkaAdmin): Promise<string[]> {
+  const admin = handle[ADMIN];
   return admin.listTopics();
 }
 
-export async function partitionCount(admin: Admin, topic: string): Promise<number> {
+/** Creates topics (the broker's default replication factor), waiting until each partition has a leader. */
+export async function createTopics(
+  handle: KafkaAdmin,
+  topics: Array<{topic: string; partitions: number}>,
+): Promise<void> {
+  const admin = handle[ADMIN];
+  await admin.createTopics({
+    topics: topics.map((t) => ({topic: t.topic, numPartitions: t.partitions})),
+    waitForLeaders: true,
+  });
+}
+
+export async function partitionCount(handle: KafkaAdmin, topic: string): Promise<number> {
+  const admin = handle[ADMIN];
   const meta = await admin.fetchTopicMetadata({topics: [topic]});
   return meta.topics[0]?.partitions.length ?? 0;
+}
+
+/** A group's committed offsets per partition (null: nothing committed) for the given topics, or all it has. */
+export async function groupOffsets(
+  handle: KafkaAdmin,
+  groupId: string,
+  topics?: string[],
+): Promise<Array<{topic: string; partitions: Array<{partition: number; offset: string | null}>}>> {
+  const admin = handle[ADMIN];
+  return (await admin.fetchOffsets({groupId, topics})).map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((p) => ({partition: p.partition, offset: p.offset === '-1' ? null : p.offset})),
+  }));
+}
+
+/** Partitions of each topic with their replicas and in-sync replicas (broker ids). */
+export interface TopicLayout {
+  topic: string;
+  partitions: Array<{partition: number; leader: number; replicas: number[]; isr: number[]}>;
+}
+
+/** The partition layout of the topics (metadata request); a topic the cluster lacks is left out. */
+export async function topicLayout(handle: KafkaAdmin, topics: string[]): Promise<TopicLayout[]> {
+  const admin = handle[ADMIN];
+  if (topics.length === 0) return [];
+  const meta = await admin.fetchTopicMetadata({topics});
+  return meta.topics.map((t) => ({
+    topic: t.name,
+    partitions: t.partitions.map((p) => ({
+      partition: p.partitionId,
+      leader: p.leader,
+      replicas: p.replicas,
+      isr: p.isr,
+    })),
+  }));
+}
+
+/**
+ * Per partition, the first offset whose record is at or after `timestamp` (ListOffsets by time);
+ * where none is, what the broker answers for it (the library gives '-1' or the end offset).
+ */
+export async function offsetsForTimestamp(
+  handle: KafkaAdmin,
+  topic: string,
+  timestamp: number,
+): Promise<Array<{partition: number; offset: string}>> {
+  const admin = handle[ADMIN];
+  return (await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).map((e) => ({
+    partition: e.partition,
+    offset: e.offset,
+  }));
+}
+
+/** Deletes the records of each given partition below its offset (DeleteRecords). */
+export async function deleteRecordsBefore(
+  handle: KafkaAdmin,
+  topic: string,
+  partitions: Array<{partition: number; offset: string}>,
+): Promise<void> {
+  const admin = handle[ADMIN];
+  if (partitions.length === 0) return;
+  await admin.deleteTopicRecords({topic, partitions});
+}
+
+/**
+ * Moves a group's committed offsets to the start of each topic, best effort per topic (a group
+ * with active members, or a topic it never read, keeps what it has).
+ */
+export async function resetGroupToEarliest(handle: KafkaAdmin, groupId: string, topics: string[]): Promise<void> {
+  const admin = handle[ADMIN];
+  for (const topic of topics) await admin.resetOffsets({groupId, topic, earliest: true}).catch(() => {});
 }

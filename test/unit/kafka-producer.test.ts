@@ -1,23 +1,55 @@
 import assert from 'node:assert/strict';
+import {readdirSync, readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
+import {dirname, join} from 'node:path';
 import {describe, it} from 'node:test';
-import {pathToFileURL} from 'node:url';
+import {Ajv2020} from 'ajv/dist/2020.js';
+import {lazySchemas} from '../../bin/lazy-schemas.js';
 import {headerMap, platformaticProducer} from '../../src/clients/kafka.js';
 
 /**
- * openProducer loads only the producer half of @platformatic/kafka, by file (the package exports
- * nothing but its index). A release that moved that file would silently fall back to the whole
- * package and cost every producing command ~0.2 s of start-up again: this fails first.
+ * The build bundles @platformatic/kafka with its option schemas compiled on first use instead of on
+ * import (bin/lazy-schemas.js; the build fails if it finds nothing to change). Here: on the
+ * installed release, every eager compile is replaced, and a lazy validator answers as ajv's does.
  */
-describe('@platformatic/kafka producer import', () => {
-  it('finds the producer module by file and uses it', async () => {
-    const index = pathToFileURL(createRequire(import.meta.url).resolve('@platformatic/kafka'));
-    const direct = await import(new URL('./clients/producer/index.js', index).href);
-    assert.equal(typeof direct.Producer, 'function');
-    assert.equal(typeof direct.compatibilityPartitioner, 'function');
+describe('@platformatic/kafka with lazy schemas', () => {
+  const dist = dirname(createRequire(import.meta.url).resolve('@platformatic/kafka'));
+  const files = (dir: string): string[] =>
+    readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+    );
+
+  it('replaces every ajv.compile( of the installed release', () => {
+    let total = 0;
+    for (const f of files(dist)) {
+      const {text, count} = lazySchemas(readFileSync(f, 'utf8'));
+      total += count;
+      assert.equal(text.split('ajv.compile(').length - 1, count ? 1 : 0, `${f}: only the helper compiles`);
+    }
+    assert.ok(total > 10, `only ${total} schema compiles found: did the release change how it validates?`);
+  });
+
+  it('a lazy validator answers as the compiled one, errors included', () => {
+    const {text} = lazySchemas('export const v = ajv.compile(schema);');
+    const ajv = new Ajv2020({allErrors: true});
+    const schema = {type: 'object', properties: {n: {type: 'integer', minimum: 1}}, required: ['n']};
+    const make = new Function('ajv', 'schema', `${text.replace('export const v =', 'const v =')}\nreturn v;`) as (
+      a: Ajv2020,
+      s: object,
+    ) => ((d: unknown) => boolean) & {errors: unknown};
+    const lazy = make(ajv, schema);
+    const eager = ajv.compile(schema);
+    for (const data of [{n: 2}, {n: 0}, {}, {n: 'x'}]) {
+      assert.equal(lazy(data), eager(data), JSON.stringify(data));
+      assert.deepEqual(lazy.errors, eager.errors, JSON.stringify(data));
+    }
+  });
+
+  it("platformaticProducer gives the package's producer and Java-compatible partitioner", async () => {
+    const pkg = await import('@platformatic/kafka');
     const used = await platformaticProducer();
-    assert.equal(used.Producer, direct.Producer);
-    assert.equal(used.compatibilityPartitioner, direct.compatibilityPartitioner);
+    assert.equal(used.Producer, pkg.Producer);
+    assert.equal(used.compatibilityPartitioner, pkg.compatibilityPartitioner);
   });
 });
 

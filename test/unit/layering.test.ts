@@ -43,6 +43,15 @@ const LAYERS: Array<{name: string; rank: number; matches: (path: string) => bool
 /** Packages that only the command side may import. */
 const COMMAND_SIDE_PACKAGES = /^@oclif\//;
 
+/**
+ * Libraries with one home: only that module imports them, everything else uses its functions
+ * (issue 20, move 8: the Kafka client libraries behind src/clients/kafka.ts, so that keeping one
+ * of them is a change to that file alone).
+ */
+const PACKAGE_HOMES: Array<{packages: RegExp; home: string}> = [
+  {packages: /^(kafkajs|@platformatic\/kafka)(\/|$)/, home: 'src/clients/kafka.ts'},
+];
+
 interface Allowed {
   /** `<from unit> -> <to unit>` for an upward or value import, `<unit> <-> <unit> …` for a cycle. */
   key: string;
@@ -147,6 +156,10 @@ function violations(): Map<string, string[]> {
   for (const i of imports) {
     if (i.target === undefined && COMMAND_SIDE_PACKAGES.test(i.specifier) && layerOf(i.file).rank < 7)
       note(`${unitOf(i.file)} -> ${i.specifier}`, `${i.file} imports ${i.specifier}`);
+    for (const h of PACKAGE_HOMES) {
+      if (i.target === undefined && h.packages.test(i.specifier) && i.file !== h.home)
+        note(`${unitOf(i.file)} -> ${i.specifier} (only ${h.home})`, `${i.file} imports ${i.specifier}`);
+    }
   }
 
   // Folder-level cycles among the folders of one layer (the areas of services): the strongly
@@ -221,6 +234,11 @@ describe('layering (DESIGN.md: imports point down only)', () => {
     assert.ok(local.length > 500, `only ${local.length} local imports found`);
     assert.ok(local.some((i) => i.typeOnly));
     assert.ok(imports.some((i) => i.file.startsWith('src/commands/') && i.specifier === '@oclif/core'));
+    for (const h of PACKAGE_HOMES)
+      assert.ok(
+        imports.some((i) => i.file === h.home && h.packages.test(i.specifier)),
+        `${h.home} imports its packages`,
+      );
   });
 
   it('no import runs back up and no two folders import each other, beyond the allow-list', () => {

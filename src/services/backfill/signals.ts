@@ -4,6 +4,7 @@ import {connectClient} from '../../clients/factory.js';
 import {
   type ConsumedMessage,
   consumeTopics,
+  createTopics,
   listTopicNames,
   openProducer,
   partitionCount,
@@ -230,7 +231,10 @@ export async function setupSignals(ctx: RunContext, connector: string, o: SetupO
     // the topic before the config that names it: the connector's signal consumer starts reading at once
     if (!o.dryRun && topics.length > 0)
       await withAdmin(ctx, (admin) =>
-        admin.createTopics({topics: topics.map((topic) => ({topic, numPartitions: 1})), waitForLeaders: true}),
+        createTopics(
+          admin,
+          topics.map((topic) => ({topic, partitions: 1})),
+        ),
       );
     if (!o.dryRun && diff.length > 0) await connect.patchConfig(connector, changes);
     const changed = diff.length > 0 || sql.length > 0 || topics.length > 0;

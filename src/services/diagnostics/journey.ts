@@ -1,15 +1,16 @@
-import type {Admin} from 'kafkajs';
 import {cassandraClient, cassandraError} from '../../clients/cassandra.js';
 import type {ExpandedConnector} from '../../clients/connect.js';
 import {connectClient} from '../../clients/factory.js';
 import {
   type ConsumedMessage,
   committedOffset,
+  type KafkaAdmin,
   listTopicNames,
   lookupPartition,
   partitionCount,
   readPartitionRange,
   readRecordAt,
+  topicWatermarks,
   withAdmin,
 } from '../../clients/kafka.js';
 import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
@@ -366,8 +367,8 @@ function castCql(v: string, type: string): unknown {
 // -------------------------------------------------------------------------------------------- Kafka
 
 /** The key of a recent record of the topic: how the producer serializes keys (JSON with or without a schema). */
-async function sampleKey(ctx: RunContext, admin: Admin, topic: string): Promise<Buffer | undefined> {
-  const marks = await admin.fetchTopicOffsets(topic);
+async function sampleKey(ctx: RunContext, admin: KafkaAdmin, topic: string): Promise<Buffer | undefined> {
+  const marks = (await topicWatermarks(admin, [topic])).get(topic) ?? [];
   const p = marks.find((m) => BigInt(m.high) > BigInt(m.low));
   if (!p) return undefined;
   const rec = await readRecordAt(ctx, topic, p.partition, (BigInt(p.high) - 1n).toString());

@@ -1,8 +1,16 @@
-import type {Admin} from 'kafkajs';
 import {cassandraClient} from '../../clients/cassandra.js';
 import type {ConnectClient, ExpandedConnector} from '../../clients/connect.js';
 import {connectClient, connectWorkerClient} from '../../clients/factory.js';
-import {readRecordAt, topicRetention, topicWatermarks, withAdmin} from '../../clients/kafka.js';
+import {
+  groupOffsets,
+  type KafkaAdmin,
+  listTopicNames,
+  readRecordAt,
+  topicLayout,
+  topicRetention,
+  topicWatermarks,
+  withAdmin,
+} from '../../clients/kafka.js';
 import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
 import {hasSecretReference, resolveSecretString} from '../../config/secrets.js';
 import type {RunContext} from '../../runtime.js';
@@ -439,12 +447,12 @@ function topicNeeds(all: Connectors, existing: string[]): TopicNeed[] {
 }
 
 async function topicChecks(ctx: RunContext, all: Connectors, timeoutMs: number, emit: Emit): Promise<void> {
-  await withAdmin({...ctx, timeoutMs}, async (admin: Admin) => {
-    const existing = await admin.listTopics();
+  await withAdmin({...ctx, timeoutMs}, async (admin) => {
+    const existing = await listTopicNames(admin);
     const needs = topicNeeds(all, existing);
     const present = [...new Set(needs.map((n) => n.topic).filter((t) => existing.includes(t)))];
     const [meta, retention, marks] = await Promise.all([
-      present.length ? admin.fetchTopicMetadata({topics: present}) : {topics: []},
+      topicLayout(admin, present),
       topicRetention(admin, present),
       topicWatermarks(admin, present),
     ]);
@@ -465,7 +473,7 @@ async function topicChecks(ctx: RunContext, all: Connectors, timeoutMs: number, 
         });
         continue;
       }
-      const m = meta.topics.find((t) => t.name === n.topic);
+      const m = meta.find((t) => t.topic === n.topic);
       const parts = m?.partitions.length ?? 0;
       const rf = Math.min(...(m?.partitions.map((p) => p.replicas.length) ?? [0]));
       const underReplicated = m?.partitions.filter((p) => p.isr.length < p.replicas.length).length ?? 0;
@@ -515,7 +523,7 @@ async function topicChecks(ctx: RunContext, all: Connectors, timeoutMs: number, 
  */
 async function sinkDowntime(
   ctx: RunContext,
-  admin: Admin,
+  admin: KafkaAdmin,
   all: Connectors,
   present: string[],
 ): Promise<Map<string, {ms: number; lostRecords: number; group: string}>> {
@@ -525,15 +533,15 @@ async function sinkDowntime(
     sinks.map(async ([name, c]) => {
       if (c.status?.connector.state === 'RUNNING' && c.status.tasks.every((t) => t.state === 'RUNNING')) return;
       const group = c.info?.config['consumer.override.group.id'] ?? `connect-${name}`;
-      const offsets = await admin.fetchOffsets({groupId: group}).catch(() => []);
+      const offsets = await groupOffsets(admin, group).catch(() => []);
       for (const t of offsets) {
         if (!present.includes(t.topic)) continue;
-        const marks = await admin.fetchTopicOffsets(t.topic);
+        const marks = (await topicWatermarks(admin, [t.topic])).get(t.topic) ?? [];
         let lost = 0;
         let oldest = Number.POSITIVE_INFINITY;
         for (const p of t.partitions) {
           const m = marks.find((x) => x.partition === p.partition);
-          if (!m || p.offset === '-1') continue;
+          if (!m || p.offset === null) continue;
           if (Number(p.offset) < Number(m.low)) lost += Number(m.low) - Number(p.offset);
           if (Number(p.offset) < Number(m.high))
             oldest = Math.min(oldest, await recordTime(ctx, t.topic, p.partition, p.offset));

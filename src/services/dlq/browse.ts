@@ -1,4 +1,4 @@
-import {topicWatermarks, withAdmin} from '../../clients/kafka.js';
+import {deleteRecordsBefore, offsetsForTimestamp, topicWatermarks, withAdmin} from '../../clients/kafka.js';
 import {CdcError, ConfigError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {
@@ -411,7 +411,7 @@ export async function purgeRecords(
     return withAdmin(ctx, async (admin) => {
       const marks = (await topicWatermarks(admin, [topic])).get(topic) ?? [];
       const cut = new Map(
-        (await admin.fetchTopicOffsetsByTimestamp(topic, before.getTime())).map((e) => [e.partition, e.offset]),
+        (await offsetsForTimestamp(admin, topic, before.getTime())).map((e) => [e.partition, e.offset]),
       );
       const partitions = marks.map((p) => {
         const c = cut.get(p.partition) ?? p.high;
@@ -421,10 +421,11 @@ export async function purgeRecords(
       const count = partitions.reduce((n, p) => n + Number(p.records), 0);
       const todo = partitions.filter((p) => p.records !== '0');
       if (!dryRun && todo.length) {
-        await admin.deleteTopicRecords({
+        await deleteRecordsBefore(
+          admin,
           topic,
-          partitions: todo.map((p) => ({partition: p.partition, offset: p.deleteBefore})),
-        });
+          todo.map((p) => ({partition: p.partition, offset: p.deleteBefore})),
+        );
       }
       return {source: 'topic', dryRun, before: before.toISOString(), count, partitions};
     });

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {
   consumeTopics,
+  listTopicNames,
   type OffsetMap,
   type OutgoingMessage,
   openProducer,
@@ -511,7 +512,7 @@ async function findReplayed(
  */
 async function targetWatermarks(ctx: RunContext, topics: string[]): ReturnType<typeof topicWatermarks> {
   return withAdmin(ctx, async (admin) => {
-    const known = new Set(await admin.listTopics());
+    const known = new Set(await listTopicNames(admin));
     const missing = topics.filter((t) => !known.has(t));
     if (missing.length) {
       throw new UsageError(`target topic(s) do not exist: ${missing.join(', ')}`, {

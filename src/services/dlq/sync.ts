@@ -1,5 +1,12 @@
 import {connectClient} from '../../clients/factory.js';
-import {consumeTopics, type StartPosition, startPositions, withAdmin} from '../../clients/kafka.js';
+import {
+  consumeTopics,
+  listTopicNames,
+  resetGroupToEarliest,
+  type StartPosition,
+  startPositions,
+  withAdmin,
+} from '../../clients/kafka.js';
 import type {RunContext} from '../../runtime.js';
 import {analyzeDlq, insertDlqRecords} from '../../store/dlq-records.js';
 import {openStore, type Store, storeSchema} from '../../store/index.js';
@@ -55,7 +62,7 @@ export interface SyncOptions {
 /** The DLQ topics a sync reads: the ones given, or those named in the connectors' configs. */
 async function syncTargets(ctx: RunContext, opts: SyncOptions): Promise<DlqTopic[]> {
   if (opts.topics?.length) {
-    const existing = new Set(await withAdmin(ctx, (admin) => admin.listTopics()));
+    const existing = new Set(await withAdmin(ctx, (admin) => listTopicNames(admin)));
     return opts.topics.map((topic) => ({topic, connectors: [], exists: existing.has(topic)}));
   }
   return discoverDlqTopics(ctx, {connector: opts.connector});
@@ -98,7 +105,7 @@ export async function discoverDlqTopics(ctx: RunContext, only?: {connector?: str
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), name].sort());
   }
   if (byTopic.size === 0) return [];
-  const existing = new Set(await withAdmin(ctx, (admin) => admin.listTopics()));
+  const existing = new Set(await withAdmin(ctx, (admin) => listTopicNames(admin)));
   return [...byTopic]
     .map(([topic, connectors]) => ({topic, connectors, exists: existing.has(topic)}))
     .sort((a, b) => a.topic.localeCompare(b.topic));
@@ -130,9 +137,7 @@ export async function syncDlq(
     const topics = targets.filter((t) => t.exists).map((t) => t.topic);
     if (topics.length > 0) {
       if (opts.fromBeginning) {
-        await withAdmin(ctx, async (admin) => {
-          for (const topic of topics) await admin.resetOffsets({groupId: group, topic, earliest: true}).catch(() => {});
-        });
+        await withAdmin(ctx, (admin) => resetGroupToEarliest(admin, group, topics));
       }
       const res = await consumeTopics(ctx, {
         topics,

@@ -1,5 +1,11 @@
 import {connectClient} from '../../clients/factory.js';
-import {type ConsumedMessage, type ConsumeStart, consumeTopics, withAdmin} from '../../clients/kafka.js';
+import {
+  type ConsumedMessage,
+  type ConsumeStart,
+  consumeTopics,
+  listTopicNames,
+  withAdmin,
+} from '../../clients/kafka.js';
 import {UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {canonicalJson} from '../../util/canonical-json.js';
@@ -80,7 +86,7 @@ export async function resolveEventTopics(
     connect.getConfig(sel.connector),
   ]);
   if (!config) throw new UsageError(`connector "${sel.connector}" not found`, {hint: 'See cdcctl connectors list.'});
-  const all = await withAdmin(ctx, (admin) => admin.listTopics());
+  const all = await withAdmin(ctx, (admin) => listTopicNames(admin));
   let topics = active?.filter((t) => all.includes(t)) ?? [];
   if (topics.length === 0 && config.topics)
     topics = config.topics
