@@ -153,7 +153,9 @@ async function setUp(): Promise<void> {
 
 /** Puts back what the acting examples changed in the shared demo state. */
 async function restore(compatibility: string | undefined): Promise<void> {
-  await run('cdcctl connectors apply -f examples/connectors/ && cdcctl connectors resume "inventory-*" cassandra-sink orders-sink --wait');
+  await run(
+    'cdcctl connectors apply -f examples/connectors/ && cdcctl connectors resume "inventory-*" cassandra-sink orders-sink --wait',
+  );
   await run(
     'cdcctl connectors loggers set io.debezium.connector.jdbc INFO && cdcctl connectors loggers set root INFO --scope cluster',
   );
