@@ -198,6 +198,48 @@ describe('backfill of a Cassandra table pair', () => {
     assert.equal(json<{backfill: {status: string; rowsWritten: number}}>(status).backfill.rowsWritten, ROWS);
   });
 
+  it('jobs lists a running backfill; jobs cancel stops it at a split, exit 130, and it resumes', async (t) => {
+    if (skip) return t.skip(skip);
+    await sql('target', `TRUNCATE ${table}`);
+    const run = startCli(
+      [
+        'backfill',
+        'start',
+        table,
+        '--yes',
+        '--splits',
+        '16',
+        '--concurrency',
+        '1',
+        '--rate',
+        '1500',
+        '--fetch-size',
+        '100',
+      ],
+      {env},
+    );
+    const job = await eventually(async () => {
+      const r = await cli(['jobs', 'list', '--kind', 'backfill', '--running', '--json']);
+      const jobs =
+        r.code === 0 ? json<{jobs: Array<{id: string; progress: string | null; cancellable: boolean}>}>(r).jobs : [];
+      return jobs.find((j) => j.progress && !j.progress.startsWith('0/'));
+    }, 60_000);
+    assert.ok(job.cancellable);
+    const cancel = await cli(['jobs', 'cancel', job.id, '--reason', 'test', '--yes', '--json']);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const done = await run.done;
+    assert.equal(done.code, 130, done.stderr);
+    assert.match(done.stderr, /was cancelled by .* \(test\): stopped at a checkpoint/);
+    const bfId = job.id.slice('backfill:'.length);
+    const shown = json<{state: string; resume: string}>(await cli(['jobs', 'show', job.id, '--json']));
+    assert.equal(shown.state, 'interrupted');
+    assert.equal(shown.resume, `cdcctl backfill resume ${bfId}`);
+    const r = await cli(['backfill', 'resume', bfId, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(json<Result>(r).status, 'completed');
+    assert.deepEqual(await pgRows(), original);
+  });
+
   it('--shard i/N: the shards together write every row once; --key-from/--key-to limit the keys', async (t) => {
     if (skip) return t.skip(skip);
     await sql('target', `TRUNCATE ${table}`);

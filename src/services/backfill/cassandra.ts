@@ -19,6 +19,7 @@ import {copyText} from '../../store/copy.js';
 import {openStore, type Store} from '../../store/index.js';
 import {quoteIdent} from '../../store/sql.js';
 import {mapAll} from '../../util/concurrency.js';
+import {type CancelWatch, watchCancel} from '../cancellation/watch.js';
 import {type CqlType, keyCanonFor, pgParamFromCql, T} from '../reconcile/canonical.js';
 import {type Split, splitQuery, tokenSplits} from '../reconcile/cassandra-side.js';
 import {dataPool} from '../reconcile/runs.js';
@@ -335,6 +336,7 @@ async function runCassandraBackfill(
   let lock: PoolClient | undefined;
   const id = resumed?.id ?? newBackfillId();
   const warnings: string[] = [];
+  let cancel: CancelWatch | undefined;
   try {
     pool = await dataPool(store.target);
     cass = await clientFromConnection(conn);
@@ -368,6 +370,8 @@ async function runCassandraBackfill(
       concurrency: o.concurrency,
     };
     let done = new Map<number, {read: number; written: number}>();
+    /** Ctrl-C, or `jobs cancel backfill:<id>` (seen through the store): stop after the splits in hand. */
+    const stopped = () => Boolean(o.signal?.aborted || cancel?.signal.aborted);
     if (!o.dryRun) {
       lock = await store.pool.connect();
       const got = await lock.query<{ok: boolean}>(LOCK_SQL, [id]);
@@ -390,6 +394,13 @@ async function runCassandraBackfill(
         });
       }
     }
+    if (!o.dryRun)
+      cancel = await watchCancel(store, {
+        kind: 'backfill',
+        jobId: id,
+        resume: `cdcctl backfill resume ${id}`,
+        resumed: resumed !== undefined,
+      });
     const todo = splits.filter((s) => !done.has(s.id));
     const counts = {read: 0, inserted: 0, updated: 0, unchanged: 0, newer: 0, filtered: 0, splitsDone: 0};
     const take = rateLimiter(o.rate);
@@ -404,7 +415,7 @@ async function runCassandraBackfill(
     let status = 'completed';
     try {
       await mapAll(todo, Math.max(1, o.concurrency ?? DEFAULT_CONCURRENCY), async (split) => {
-        if (o.signal?.aborted) return;
+        if (stopped()) return;
         const pg = await db.connect();
         let read = 0;
         let filtered = 0;
@@ -434,7 +445,7 @@ async function runCassandraBackfill(
             }
             pageState = page.pageState ?? undefined;
             // the next page is on its way while this one is copied
-            next = pageState && !o.signal?.aborted ? fetchPage(pageState) : undefined;
+            next = pageState && !stopped() ? fetchPage(pageState) : undefined;
             let chunk = '';
             for (const row of page.rows) {
               const r = row as unknown as Record<string, unknown>;
@@ -456,7 +467,9 @@ async function runCassandraBackfill(
               splits: splits.length,
             });
           }
-          if (o.signal?.aborted) {
+          if (stopped()) {
+            // the destroyed COPY fails (handled here): the split is rolled back, and done again on resume
+            copied.catch(() => {});
             stream.destroy();
             await pg.query('ROLLBACK').catch(() => {});
             return;
@@ -488,7 +501,7 @@ async function runCassandraBackfill(
           pg.release();
         }
       });
-      if (o.signal?.aborted) status = 'interrupted';
+      if (stopped()) status = 'interrupted';
     } catch (err) {
       status = 'failed';
       if (!o.dryRun) await updateBackfill(store, id, {status: 'failed', error: (err as Error).message}).catch(() => {});
@@ -496,6 +509,7 @@ async function runCassandraBackfill(
       throw pgError(err, store.target, `backfilling ${name}`);
     }
     if (!o.dryRun) await updateBackfill(store, id, {status: status as BackfillRecord['status']});
+    cancel?.check(); // cancelled by `jobs cancel`: exit 130 with who asked, the backfill resumable
     return {
       id: o.dryRun ? '' : id,
       kind: 'cassandra',
@@ -518,6 +532,7 @@ async function runCassandraBackfill(
       warnings,
     };
   } finally {
+    cancel?.stop();
     if (lock) {
       await lock.query(`SELECT pg_advisory_unlock(hashtext('cdcctl.backfill'), hashtext($1))`, [id]).catch(() => {});
       lock.release();

@@ -18,7 +18,7 @@ import {runStore, type Store} from '../../store/index.js';
 import {holdJobLock} from '../../store/jobs.js';
 import {ForbiddenError} from '../access/identity.js';
 import {canI} from '../access/whoami.js';
-import {type CancelWatch, JobCancelledError, watchCancel} from '../jobs/cancel.js';
+import {type CancelWatch, JobCancelledError, watchCancel} from '../cancellation/watch.js';
 import {type BatchItem, ItemNotOk, OPERATIONS} from './operations.js';
 import {checkPlan, fileHash, type LoadedPlan, type Plan, type PlanStep} from './plan.js';
 import type {BatchItemView, BatchOptions, BatchResult, BatchStepView} from './types.js';

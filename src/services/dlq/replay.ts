@@ -30,7 +30,7 @@ import {
 } from '../../store/dlq-records.js';
 import type {Store} from '../../store/index.js';
 import {awaitedLater} from '../../util/concurrency.js';
-import {type CancelWatch, watchCancel} from '../jobs/cancel.js';
+import {type CancelWatch, watchCancel} from '../cancellation/watch.js';
 import {checkNamedIds, dlqStore, namedIdsNotFound} from './browse.js';
 import {advanceCheckpoints, claimableStatuses, settleDelayMs, settleInDoubt} from './journal.js';
 import {REPLAY_HEADER_RECORD, REPLAY_HEADER_RUN, REPLAY_HEADER_SOURCE, scanDlqTopic} from './records.js';

@@ -31,7 +31,7 @@ import {
   startTable,
   type TableStatus,
 } from '../../store/reconcile.js';
-import {type CancelWatch, JobCancelledError, watchCancel} from '../jobs/cancel.js';
+import {type CancelWatch, JobCancelledError, watchCancel} from '../cancellation/watch.js';
 import {type Split, tokenSplits} from './cassandra-side.js';
 import {candidatesOf, classify, vanishedWarning} from './drill.js';
 import {

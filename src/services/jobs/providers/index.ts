@@ -8,3 +8,4 @@ import './gdpr.js';
 import './dlq-replay.js';
 import './batch.js';
 import './tune-experiment.js';
+import './backfill.js';

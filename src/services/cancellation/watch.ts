@@ -5,7 +5,8 @@ import {type CancelRequest, cancelRequest, clearSeenCancel, markCancelSeen} from
 /**
  * Cooperative cancellation: a job polls the store for a request (`jobs cancel`) and, once one is
  * there, stops at its next checkpoint by throwing JobCancelledError from `check()`. What it finished
- * stays recorded, so the job is resumable.
+ * stays recorded, so the job is resumable. Its own area, below `services/jobs`: the workers that poll
+ * for a request (reconcile, backfill, dlq replay, batch) are also what the jobs providers list.
  */
 
 export class JobCancelledError extends CdcError {
