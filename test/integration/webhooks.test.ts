@@ -499,6 +499,56 @@ describe('webhooks', {concurrency: false}, () => {
     );
   });
 
+  it('jobs lists the serve processes: cancel drains one (exit 0), a killed one is lost', async (t) => {
+    if (skip) return t.skip(skip);
+    type ServeJob = {id: string; target: string; state: string; status: string; cancellable: boolean};
+    const serveJobs = async (extra: string[] = []) =>
+      json<{jobs: ServeJob[]}>(await cli(['jobs', 'list', '--kind', 'webhook-serve', '--json', ...extra])).jobs;
+    // stderr is collected from the start: a process may be listening before the other one is
+    const spawnServe = () => {
+      const s = startCli(['webhooks', 'serve', '--port', '0', '--no-changes', '--watch-interval', '0'], {
+        env: cfg.env,
+      });
+      let log = '';
+      s.child.stderr?.on('data', (d: Buffer) => {
+        log += d;
+      });
+      const url = eventually(async () => /listening on (http:\/\/\S+)/.exec(log)?.[1], 30_000, 50);
+      return {...s, url, log: () => log};
+    };
+    const [a, b] = [spawnServe(), spawnServe()];
+    const [urlA, urlB] = await Promise.all([a.url, b.url]);
+    const running = await serveJobs(['--running']);
+    const ja = running.find((j) => j.target === urlA);
+    const jb = running.find((j) => j.target === urlB);
+    assert.ok(ja && jb, `both processes listed: ${JSON.stringify(running)}`);
+    assert.ok(ja.cancellable && ja.state === 'running' && ja.status === 'serving');
+
+    const cancel = await cli(['jobs', 'cancel', ja.id, '--reason', 'rolling restart', '--yes', '--json']);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const da = await a.done;
+    assert.equal(da.code, 0, da.stderr);
+    assert.match(a.log(), /stopped \(cancelled by .* \(rolling restart\)\)/);
+    const shown = json<ServeJob & {details: {server: {stopReason: string}}}>(
+      await cli(['jobs', 'show', ja.id, '--json']),
+    );
+    assert.equal(shown.state, 'cancelled');
+    assert.match(shown.details.server.stopReason, /^cancelled by .* \(rolling restart\)$/);
+
+    b.child.kill('SIGKILL');
+    await b.done;
+    const owner = jb.id.slice('webhook-serve:'.length);
+    // it stopped beating without a word: once its last beat is old enough, it is lost
+    await sql(
+      'target',
+      `UPDATE "${SCHEMA}".webhook_servers SET beat_at = now() - interval '1 minute' WHERE owner = $1`,
+      [owner],
+    );
+    const lost = (await serveJobs(['--failed'])).find((j) => j.id === jb.id);
+    assert.equal(lost?.status, 'lost');
+    assert.equal((await cli(['jobs', 'cancel', jb.id, '--yes'])).code, 3, 'nothing to cancel');
+  });
+
   it('announces recorded domain facts once: reconcile drift found and resolved, erasures, DLQ growth', async (t) => {
     if (skip) return t.skip(skip);
     await add('domain', ['--url', `${plainUrl}/domain/fast`, '--events', 'reconcile.*,gdpr.*,dlq.growth']);

@@ -16,7 +16,7 @@ Delivery: 2xx is delivered; timeouts, refused connections, 5xx and 429 are retri
 
 HTTP: GET /health (JSON; 503 while draining), GET /metrics (Prometheus: cdc_webhook_deliveries_total{result}, cdc_webhook_delivery_duration_seconds, cdc_webhook_queue_latency_seconds, cdc_webhook_queue_depth{state}), POST /alertmanager. Requests need an API key (Authorization: Bearer or X-API-Key; see \`cdcctl auth keys\`) when the context has any; bound beyond loopback without keys the service refuses to start unless --insecure-no-auth.
 
-SIGTERM or Ctrl-C drains: no new claims or reads, in-flight deliveries finish and are recorded, then the process exits 0.`);
+SIGTERM or Ctrl-C drains: no new claims or reads, in-flight deliveries finish and are recorded, then the process exits 0. So does \`cdcctl jobs cancel webhook-serve:<owner>\` from anywhere: each process registers in the store and beats every 5s, and \`cdcctl jobs list --kind webhook-serve\` lists them (running, drained, cancelled, or lost when one stopped beating). Under a supervisor that restarts it, a cancelled process is replaced by a new one.`);
   static override permission = 'webhooks:write';
   static override enableJsonFlag = true;
   static override flags = {
@@ -94,7 +94,7 @@ SIGTERM or Ctrl-C drains: no new claims or reads, in-flight deliveries finish an
       onInfo: (m) => this.log$.info(m),
     });
     this.log$.info(
-      `stopped: ${result.delivered} delivered, ${result.failed} failed, ${result.retried} retries scheduled`,
+      `stopped${result.cancelledBy ? ` (cancelled by ${result.cancelledBy})` : ''}: ${result.delivered} delivered, ${result.failed} failed, ${result.retried} retries scheduled`,
     );
     // a consumer left in a rebalance keeps sockets open: do not let it hold the process
     if (result.abandonedSources) setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();

@@ -4,6 +4,7 @@ import {type ConsumeStart, consumeTopics} from '../../clients/kafka.js';
 import {CdcError, ExitCode} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {openStore, type Store} from '../../store/index.js';
+import {BEAT_MS, beatServer, registerServer, stopServer} from '../../store/webhook-servers.js';
 import {
   type ClaimedMessage,
   claim,
@@ -19,6 +20,7 @@ import {
 } from '../../store/webhooks.js';
 import {canonicalJson} from '../../util/canonical-json.js';
 import {type Authenticator, requestAuthenticator} from '../access/api-keys.js';
+import {type CancelWatch, type JobCancelledError, watchCancel} from '../cancellation/watch.js';
 import {registrySchemaLookup} from '../events/decode.js';
 import {type ChangeEvent, type ChangeOp, eventMatcher, toChangeEvent, toChangeEventSync} from '../events/stream.js';
 import {fetchVaultSecrets} from '../secrets/vault.js';
@@ -27,7 +29,7 @@ import {alertEvents, emitDomainEvents, subscriptionDisabled, watchPass} from './
 import {Metrics} from './metrics.js';
 import {payloadOf, webhookIdOf} from './payload.js';
 import {transportFor} from './targets.js';
-import {selects} from './types.js';
+import {SERVE_JOB_KIND, selects} from './types.js';
 
 /**
  * `webhooks serve`: the delivery service. Any number of processes share one queue in the store:
@@ -36,7 +38,9 @@ import {selects} from './types.js';
  * consumer group shared by the processes; a batch's offsets are committed only once its messages
  * are queued), cdcctl's domain events (one process at a time watches, under an advisory lock) and
  * Alertmanager notifications posted to /alertmanager. The process answers /health and /metrics.
- * On the stop signal it stops claiming and reading, finishes what is in flight, settles, and returns.
+ * On the stop signal, or `jobs cancel webhook-serve:<owner>` (it registers itself in the store and
+ * beats there, which is what `jobs` lists), it stops claiming and reading, finishes what is in
+ * flight, settles, and returns.
  */
 
 export interface ServeOptions {
@@ -72,6 +76,8 @@ export interface ServeResult {
   domainEvents: number;
   /** The Kafka consumer did not stop in time while draining (the process should exit regardless). */
   abandonedSources?: boolean;
+  /** Who stopped it through `jobs cancel`, and why (absent: the stop signal). */
+  cancelledBy?: string;
 }
 
 const CLAIM_LIMIT = 500;
@@ -101,6 +107,11 @@ export async function serveWebhooks(ctx: RunContext, opts: ServeOptions): Promis
   const transport = transportFor(ctx, opts.concurrency);
   const metrics = new Metrics();
   const warn = (m: string) => opts.onWarning?.(m);
+  // the stop signal, or a `jobs cancel` request seen in the store
+  const stop = new AbortController();
+  const signal = stop.signal;
+  if (opts.signal.aborted) stop.abort();
+  else opts.signal.addEventListener('abort', () => stop.abort(), {once: true});
   const result: ServeResult = {
     url: '',
     owner,
@@ -142,17 +153,17 @@ export async function serveWebhooks(ctx: RunContext, opts: ServeOptions): Promis
   await loadSubs();
 
   let draining = false;
-  const stopped = new Promise<void>((r) => opts.signal.addEventListener('abort', () => r(), {once: true}));
+  const stopped = new Promise<void>((r) => signal.addEventListener('abort', () => r(), {once: true}));
   const sleep = (ms: number) =>
     new Promise<void>((r) => {
-      if (opts.signal.aborted) return r();
+      if (signal.aborted) return r();
       const done = () => {
         clearTimeout(t);
-        opts.signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', done);
         r();
       };
       const t = setTimeout(done, ms);
-      opts.signal.addEventListener('abort', done, {once: true});
+      signal.addEventListener('abort', done, {once: true});
     });
 
   // --- settling outcomes in batches -------------------------------------------------------------
@@ -315,7 +326,7 @@ export async function serveWebhooks(ctx: RunContext, opts: ServeOptions): Promis
       }
       const restart = new AbortController();
       const onStop = () => restart.abort();
-      opts.signal.addEventListener('abort', onStop, {once: true});
+      signal.addEventListener('abort', onStop, {once: true});
       const watch = setInterval(() => {
         if (changeTopics().join(',') !== topics.join(',')) restart.abort();
       }, SUBS_REFRESH_MS);
@@ -361,7 +372,7 @@ export async function serveWebhooks(ctx: RunContext, opts: ServeOptions): Promis
         }
       } finally {
         clearInterval(watch);
-        opts.signal.removeEventListener('abort', onStop);
+        signal.removeEventListener('abort', onStop);
       }
     }
   };
@@ -480,6 +491,29 @@ export async function serveWebhooks(ctx: RunContext, opts: ServeOptions): Promis
   result.url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   opts.onListening?.(result.url, auth.required);
 
+  // --- the registry (what `jobs` lists) and cancellation through it ------------------------------
+  const counts = () => ({delivered: result.delivered, failed: result.failed, retried: result.retried, inFlight});
+  let registered = false;
+  let cancel: CancelWatch | undefined;
+  try {
+    await registerServer(store, {
+      owner,
+      context: ctx.contextName,
+      host: hostname(),
+      pid: process.pid,
+      url: result.url,
+      actor: ctx.actor,
+    });
+    registered = true;
+    cancel = await watchCancel(store, {kind: SERVE_JOB_KIND, jobId: owner, resume: 'cdcctl webhooks serve'});
+    cancel.signal.addEventListener('abort', () => stop.abort(), {once: true});
+  } catch (err) {
+    warn(`registering this process in the store failed (jobs will not list it): ${(err as Error).message}`);
+  }
+  const beatTimer = setInterval(() => {
+    if (registered) void beatServer(store, owner, counts()).catch(() => {});
+  }, BEAT_MS);
+
   const running = [pump(), changes(), watcher()].map((p) =>
     p.catch((err) => {
       warn(`a part of the service stopped: ${(err as Error).message}`);
@@ -506,6 +540,17 @@ export async function serveWebhooks(ctx: RunContext, opts: ServeOptions): Promis
     await flush();
     await settling;
     clearInterval(depthTimer);
+    clearInterval(beatTimer);
+    cancel?.stop();
+    const request = cancel?.signal.aborted ? (cancel.signal.reason as JobCancelledError).request : undefined;
+    if (request) result.cancelledBy = `${request.requestedBy}${request.reason ? ` (${request.reason})` : ''}`;
+    if (registered)
+      await stopServer(
+        store,
+        owner,
+        counts(),
+        result.cancelledBy ? `cancelled by ${result.cancelledBy}` : 'drained',
+      ).catch((err) => warn(`recording the stop in the store failed: ${(err as Error).message}`));
     transport.close();
     server.closeAllConnections?.();
     await new Promise<void>((r) => server.close(() => r()));

@@ -1,5 +1,8 @@
 import type {SubscriptionRow} from '../../store/webhooks.js';
 
+/** The jobs kind of a `webhooks serve` process (its job id is `webhook-serve:<owner>`). */
+export const SERVE_JOB_KIND = 'webhook-serve';
+
 /** The event types a subscription can ask for (`--events`); a trailing `.*` or `*` selects a family or all. */
 export const EVENT_TYPES = [
   'change',

@@ -485,6 +485,29 @@ export const migrations: Migration[] = [
       ON CONFLICT DO NOTHING;`,
   },
   {
+    version: 702,
+    name: 'webhooks: the registry of serve processes',
+    // Each `webhooks serve` process registers itself and beats every few seconds with its counts, so
+    // `jobs` lists the delivery processes (running, stopped, or lost: no beat for a while) and
+    // `jobs cancel` can ask one to drain. owner is the process's claim owner in webhook_queue.
+    up: (s) => `CREATE TABLE ${s}.webhook_servers (
+        owner        text PRIMARY KEY,
+        context      text NOT NULL,
+        host         text NOT NULL,
+        pid          int NOT NULL,
+        url          text NOT NULL,
+        actor        text NOT NULL,
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        beat_at      timestamptz NOT NULL DEFAULT now(),
+        stopped_at   timestamptz,
+        stop_reason  text,
+        delivered    bigint NOT NULL DEFAULT 0,
+        failed       bigint NOT NULL DEFAULT 0,
+        retried      bigint NOT NULL DEFAULT 0,
+        in_flight    int NOT NULL DEFAULT 0);
+      CREATE INDEX ON ${s}.webhook_servers (context, started_at DESC);`,
+  },
+  {
     version: 800,
     name: 'quality runs and per-check results',
     // one row per check of a table per run: its metric (history, change since last run, anomaly), its

@@ -9,3 +9,4 @@ import './dlq-replay.js';
 import './batch.js';
 import './tune-experiment.js';
 import './backfill.js';
+import './webhook-serve.js';
