@@ -253,6 +253,32 @@ describe('signal backfills of a PostgreSQL source', () => {
     await targetBecomes(await sourceRows());
   });
 
+  it('a blocking snapshot (--mode blocking --wait) delivers every row and is followed to its end', async (t) => {
+    if (skip) return t.skip(skip);
+    await sql('target', `TRUNCATE ${items}`).catch(() => {}); // not there yet when this test runs alone
+    const r = await cli([
+      'backfill',
+      'start',
+      source,
+      '--table',
+      items,
+      '--mode',
+      'blocking',
+      '--wait',
+      '--wait-timeout',
+      '120s',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr || r.stdout);
+    const res = json<{id: string; status: string; progress: Array<{state: string; rows: number}>}>(r);
+    assert.equal(res.status, 'completed');
+    const want = await sourceRows();
+    assert.equal(res.progress[0]?.rows, want.length);
+    await targetBecomes(want);
+    const status = json<{backfill: {status: string}}>(await cli(['backfill', 'status', res.id, '--json']));
+    assert.equal(status.backfill.status, 'completed');
+  });
+
   it('pause, resume and stop reach the connector; a stopped snapshot ends as aborted (exit 3)', async (t) => {
     if (skip) return t.skip(skip);
     // enough rows for 300 chunks of 100: the snapshot is still running when the signals arrive (they are

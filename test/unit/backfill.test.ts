@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {parseWhere} from '../../src/cli/flags/backfill.js';
 import {copyField, parseShard, parseTokens, plannedSplits} from '../../src/services/backfill/cassandra.js';
-import {applyNotification, isCaptured, keyFraction, parseNotification} from '../../src/services/backfill/signals.js';
+import {
+  applyNotification,
+  isCaptured,
+  keyFraction,
+  parseNotification,
+  snapshotMatcher,
+} from '../../src/services/backfill/signals.js';
 import {conditionProblem} from '../../src/services/backfill/source-db.js';
 import type {TableProgress} from '../../src/services/backfill/types.js';
 
@@ -80,6 +86,28 @@ describe('backfill: pure parts', () => {
     assert.equal(applyNotification(stopped, {id: 's', type: 'COMPLETED', aggregateType: 'x', data: {}}), 'aborted');
     assert.equal(parseNotification(Buffer.from('not json')), undefined);
     assert.equal(keyFraction('abc', 'def'), undefined);
+  });
+
+  it('a blocking snapshot is followed from the first Initial Snapshot STARTED after the signal (recorded shapes)', () => {
+    // as Debezium 3.6 sent them on the stack: setup's restart skipped its initial snapshot, then the signal
+    const n = (id: string, type: string, timestamp: number | string) =>
+      parseNotification(
+        Buffer.from(
+          JSON.stringify({
+            schema: {},
+            payload: {id, type, aggregate_type: 'Initial Snapshot', additional_data: {connector_name: 'c'}, timestamp},
+          }),
+        ),
+      ) as NonNullable<ReturnType<typeof parseNotification>>;
+    const blocking = snapshotMatcher({signalId: 'sig', mode: 'blocking', sentMs: 1000});
+    assert.equal(blocking(n('a', 'SKIPPED', 900)), false, 'the restart’s own initial snapshot');
+    assert.equal(blocking(n('b', 'SKIPPED', 1100)), false, 'nothing before STARTED');
+    assert.equal(blocking(n('c', 'STARTED', '1200')), true, 'a timestamp as a string too');
+    assert.equal(blocking(n('d', 'TABLE_SCAN_COMPLETED', 1300)), true);
+    assert.equal(blocking(n('e', 'COMPLETED', 1400)), true);
+    const incremental = snapshotMatcher({signalId: 'sig', mode: 'incremental', sentMs: 1000});
+    assert.equal(incremental(n('c', 'STARTED', 1200)), false, 'incremental: by the signal id only');
+    assert.equal(incremental(n('sig', 'STARTED', 1200)), true);
   });
 
   it('token splits: shards partition the ring; --tokens clips; the first split starts at −2^63', () => {

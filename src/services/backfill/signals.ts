@@ -176,6 +176,18 @@ export async function setupSignals(ctx: RunContext, connector: string, o: SetupO
       detail: topicOk ? (config['notification.sink.topic.name'] as string) : `would be ${prefix}.notifications`,
     });
     if (!topicOk) changes['notification.sink.topic.name'] = `${prefix}.notifications`;
+    // created now, in order (one partition): Debezium's producer would create it only with the first
+    // notification, and `backfill start --wait` right after setup would find no topic to follow
+    const notificationTopicName = config['notification.sink.topic.name'] ?? `${prefix}.notifications`;
+    const notificationTopicExists = (await topicPartitions(ctx, notificationTopicName)) > 0;
+    items.push({
+      check: 'notification topic',
+      ok: notificationTopicExists,
+      detail: notificationTopicExists
+        ? `${notificationTopicName} exists`
+        : `would be created: ${notificationTopicName}, 1 partition`,
+    });
+    if (!notificationTopicExists) topics.push(notificationTopicName);
 
     // the signal table in the source database
     const target = sourceTarget(ctx, connector, config);
@@ -260,9 +272,7 @@ export async function setupSignals(ctx: RunContext, connector: string, o: SetupO
  * not exist is created by setup (a signal sent before the connector's consumer auto-created it would fail).
  */
 async function signalTopicPartitions(ctx: RunContext, topic: string): Promise<number> {
-  const partitions = await withAdmin(ctx, async (admin) =>
-    (await listTopicNames(admin)).includes(topic) ? partitionCount(admin, topic) : 0,
-  );
+  const partitions = await topicPartitions(ctx, topic);
   if (partitions > 1)
     throw new CdcError(
       'SIGNAL_TOPIC_PARTITIONS',
@@ -271,6 +281,13 @@ async function signalTopicPartitions(ctx: RunContext, topic: string): Promise<nu
       {hint: 'Name a one-partition topic in signal.kafka.topic, or re-create this one with one partition.'},
     );
   return partitions;
+}
+
+/** A topic's partition count, 0 when it does not exist. */
+async function topicPartitions(ctx: RunContext, topic: string): Promise<number> {
+  return withAdmin(ctx, async (admin) =>
+    (await listTopicNames(admin)).includes(topic) ? partitionCount(admin, topic) : 0,
+  );
 }
 
 // ---- start ---------------------------------------------------------------------------------------------------
@@ -463,6 +480,8 @@ export async function startSignalBackfill(
     id,
     connector,
     signalId,
+    mode: o.mode,
+    sentMs: sentAt,
     topic,
     tables: o.tables,
     fromMs: sentAt - 2000,
@@ -497,7 +516,12 @@ export function parseNotification(value: Buffer | null): NotificationPayload | u
     type: b.type,
     aggregateType: b.aggregate_type,
     data: Object.fromEntries(Object.entries(extra as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
-    timestamp: typeof b.timestamp === 'number' ? b.timestamp : undefined,
+    timestamp:
+      typeof b.timestamp === 'number'
+        ? b.timestamp
+        : typeof b.timestamp === 'string' && /^\d+$/.test(b.timestamp)
+          ? Number(b.timestamp)
+          : undefined,
   };
 }
 
@@ -572,6 +596,9 @@ interface FollowOptions {
   id: string;
   connector: string;
   signalId: string;
+  mode: SnapshotMode;
+  /** When the signal was sent (ms). */
+  sentMs: number;
   topic: string;
   tables: string[];
   fromMs: number;
@@ -581,6 +608,24 @@ interface FollowOptions {
 }
 
 const FINAL = new Set(['completed', 'skipped', 'aborted']);
+
+/**
+ * Which notifications are this snapshot's. An incremental snapshot's carry the execute-snapshot signal's
+ * id. A blocking one's do not: Debezium runs it as an initial snapshot, whose notifications ("Initial
+ * Snapshot") each get an id of their own; they count from the first STARTED after the signal was sent
+ * (a connector restarted just before, e.g. by setup, has already sent an "Initial Snapshot" SKIPPED).
+ */
+export function snapshotMatcher(
+  o: Pick<FollowOptions, 'signalId' | 'mode' | 'sentMs'>,
+): (n: NotificationPayload) => boolean {
+  let started = false;
+  return (n) => {
+    if (n.id === o.signalId) return true;
+    if (o.mode !== 'blocking' || n.aggregateType !== 'Initial Snapshot') return false;
+    if (!started && n.type === 'STARTED' && (n.timestamp ?? 0) >= o.sentMs) started = true;
+    return started;
+  };
+}
 
 /**
  * Reads the notification topic from just before the signal was sent until the snapshot ends (or the
@@ -598,33 +643,40 @@ export async function followSnapshot(
   const onAbort = () => stop.abort();
   o.signal?.addEventListener('abort', onAbort, {once: true});
   let lastSaved = 0;
+  const ofThisSnapshot = snapshotMatcher(o);
   try {
-    await consumeTopics(ctx, {
-      topics: [o.topic],
-      start: {timestamp: o.fromMs},
-      signal: stop.signal,
-      clientIdSuffix: 'backfill',
-      onBatch: async (messages: ConsumedMessage[]) => {
-        let changed = false;
-        for (const m of messages) {
-          const n = parseNotification(m.value);
-          if (!n || n.id !== o.signalId) continue;
-          const next = applyNotification(tables, n);
-          if (next) status = next;
-          changed = true;
-          o.onProgress?.({id: o.id, connector: o.connector, event: n.type, tables, at: new Date().toISOString()});
-        }
-        if (changed && (FINAL.has(status) || Date.now() - lastSaved > 1000)) {
-          lastSaved = Date.now();
-          await updateBackfill(store, o.id, {
-            status: status as BackfillRecord['status'],
-            progress: {tables},
-            addRead: 0,
-          });
-        }
-        return !FINAL.has(status);
-      },
-    });
+    // a connector set up by hand has no notification topic until its first notification: wait for it
+    while (!stop.signal.aborted && (await topicPartitions(ctx, o.topic)) === 0)
+      await new Promise((r) => setTimeout(r, 1000));
+    if (!stop.signal.aborted)
+      await consumeTopics(ctx, {
+        topics: [o.topic],
+        start: {timestamp: o.fromMs},
+        signal: stop.signal,
+        clientIdSuffix: 'backfill',
+        onBatch: async (messages: ConsumedMessage[]) => {
+          let changed = false;
+          for (const m of messages) {
+            const n = parseNotification(m.value);
+            if (!n) continue;
+            n.timestamp ??= Number(m.timestamp);
+            if (!ofThisSnapshot(n)) continue;
+            const next = applyNotification(tables, n);
+            if (next) status = next;
+            changed = true;
+            o.onProgress?.({id: o.id, connector: o.connector, event: n.type, tables, at: new Date().toISOString()});
+          }
+          if (changed && (FINAL.has(status) || Date.now() - lastSaved > 1000)) {
+            lastSaved = Date.now();
+            await updateBackfill(store, o.id, {
+              status: status as BackfillRecord['status'],
+              progress: {tables},
+              addRead: 0,
+            });
+          }
+          return !FINAL.has(status);
+        },
+      });
   } finally {
     if (timer) clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
@@ -662,6 +714,9 @@ export async function waitForSignalBackfill(
     id: b.id,
     connector: b.source,
     signalId: b.signalId,
+    mode: b.mode === 'blocking' ? 'blocking' : 'incremental',
+    // the record is written just after the signal is sent
+    sentMs: Date.parse(b.startedAt) - 1000,
     topic,
     tables: b.tables.map((t) => t.table),
     fromMs: Date.parse(b.startedAt) - 2000,
