@@ -10,7 +10,8 @@ import {quantile, report} from './lib.js';
  * table (row count, freshness, missing ×3, values in a set ×2, email format, ranges of a number, a decimal and a
  * timestamp, length) in the
  * one aggregate query `quality run` sends, against the baseline `SELECT count(*)` over the same table in
- * the same run (target ≤ 2.5×), with the naive form beside it: one query per check. The table (its own
+ * the same run (target ≤ 2.5×), with the naive form beside it: one query per check, and the floor of any single
+ * pass: one aggregate per check with the cheapest test of its column (count(*) is below that floor). The table (its own
  * schema, i25q_bench) is built on the stack's PostgreSQL (127.0.0.1:5433/target) and dropped afterwards
  * unless --keep. Runs are interleaved (baseline, single pass, naive) after one warm-up of each, so that
  * cache and background load fall on all three alike.
@@ -86,8 +87,18 @@ async function main(): Promise<void> {
     );
     const single = singlePassQuery(rules, rules.checks, types);
     const naive = rules.checks.map((c) => oneQueryPerCheck(rules, c, types));
+    // The floor of any single pass of these checks in PostgreSQL: one aggregate per check, each reading its
+    // column with the cheapest test there is (IS NULL), no judging. count(*) reads no column and
+    // evaluates no aggregate per check, so it is below what twelve checks can cost.
+    const cheapest = rules.checks.map((c, i) => {
+      const column = (c.config as {column?: string}).column;
+      if (c.type === 'freshness') return `max(updated_at) AS f${i}`;
+      return column ? `count(*) FILTER (WHERE "${column}" IS NULL) AS f${i}` : `count(*) AS f${i}`;
+    });
+    const floorSql = `SELECT ${cheapest.join(', ')} FROM ${SCHEMA}.t`;
     const forms: Array<[string, () => Promise<unknown>]> = [
       ['baseline SELECT count(*)', () => client.query(`SELECT count(*) FROM ${SCHEMA}.t`)],
+      [`floor: ${rules.checks.length} aggregates, each column IS NULL`, () => client.query(floorSql)],
       [`${rules.checks.length} checks, one aggregate query`, () => client.query(single.text, single.values)],
       [
         `${rules.checks.length} checks, one query per check (naive)`,
@@ -119,12 +130,17 @@ async function main(): Promise<void> {
       const s = (samples[i] as number[]).sort((a, b) => a - b);
       return {label, medianMs: quantile(s, 0.5), p90Ms: quantile(s, 0.9), runs: s.length};
     });
-    const [base, one, many, regex] = timings.map((t) => t.medianMs) as [number, number, number, number?];
+    const [base, floor, one, many, regex] = timings.map((t) => t.medianMs) as [number, number, number, number, number?];
     report(`quality: ${rules.checks.length} single-pass checks on ${ROWS.toLocaleString('en-US')} rows`, timings, [
       {
         name: 'one aggregate query ≤ 2.5× SELECT count(*)',
         ok: one <= 2.5 * base,
         detail: `${(one / base).toFixed(2)}× (${one.toFixed(0)} ms vs ${base.toFixed(0)} ms)`,
+      },
+      {
+        name: `the floor (for the restated target): single pass ÷ ${rules.checks.length} cheapest aggregates over the same columns`,
+        ok: true,
+        detail: `${(one / floor).toFixed(2)}× the floor (${floor.toFixed(0)} ms, itself ${(floor / base).toFixed(2)}× count(*))`,
       },
       {
         name: 'naive form (for comparison)',
