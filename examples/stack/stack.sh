@@ -5,7 +5,7 @@
 # Cassandra 5.0.8 (9042, CDC enabled), Debezium Server 3.6.1 with the Cassandra 5 connector (8088 health, reads
 # Cassandra's CDC commit log, writes change events to Kafka topics cassandra.<keyspace>.<table>), all on 127.0.0.1. State (downloads, data, logs, pidfiles) lives in $STACK_DIR (default <repo>/.stack).
 #
-#   stack.sh up | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch | start <svc> | stop <svc>
+#   stack.sh up [--ha] | down | status [--json] | logs <svc> [-n N] [-f] | reset | fetch | start <svc> | stop <svc>
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)     # examples/stack
@@ -33,6 +33,15 @@ DBZ_SERVER=io.debezium:debezium-server-dist:3.6.1.Final:tar.gz
 DBZ_SERVER_PORT=8088            # Quarkus HTTP: /q/health (8080 is Apicurio's); also in conf/debezium-server.properties
 DBZ_CASSANDRA_HTTP_PORT=8040    # the connector's own Jetty endpoint (http.port), ditto
 
+# ---- the multi-node variant (issue 27): `up --ha` -----------------------------------------------------------
+# Three KRaft brokers (combined broker+controller, static quorum; 9092/9095, 9192/9195, 9292/9295) with replication
+# factor 3 and min.insync.replicas 2, and two Connect workers in one group (8083, 8084). The HA Kafka keeps its data
+# apart (data/kafka-ha/<n>, its own cluster id), so switching between `up` and `up --ha` loses neither cluster.
+# $STACK/run/ha marks a running --ha stack for down/status; `up` refuses to mix the two. Cassandra stays one node.
+HA=0
+[ -f "$STACK/run/ha" ] && HA=1
+[ "${1:-}" = up ] && [ "${2:-}" = --ha ] && HA=1
+
 # ---- the services: one row each ------------------------------------------------------------------------------
 # pidfile .stack/run/<svc>.pid (pg: its postmaster.pid), log .stack/logs/<svc>.log, readiness check ready_<svc>,
 # start_<svc>, all on 127.0.0.1. Start order: see cmd_up. Stop order: STOP_ORDER.
@@ -49,7 +58,12 @@ service apicurio      "8080 9000"  120               # GET :9000/health/ready 20
 service cassandra     "9042 7000"  240               # TCP 9042 open + log line "Starting listening for CQL clients"
 service debezium      "$DBZ_SERVER_PORT $DBZ_CASSANDRA_HTTP_PORT"  180   # GET /q/health 200 "UP" (after Cassandra and Kafka)
 service zipkin        "9411"       120               # GET /health 200 (tracing block below)
-STOP_ORDER=(debezium apicurio cassandra connect zipkin kafka alertmanager pushgateway prometheus pg)
+if [ $HA = 1 ]; then
+  service kafka2      "9192 9195"  90                # as kafka, on its own ports
+  service kafka3      "9292 9295"  90
+  service connect2    "8084"       180               # as connect (no JMX exporter: one per machine port)
+fi
+STOP_ORDER=(debezium apicurio cassandra connect2 connect zipkin kafka3 kafka2 kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
 logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
 
@@ -286,7 +300,10 @@ cmd_fetch() {
 render_configs() {
   local f
   for f in "$HERE"/conf/*; do sed "s#@STACK@#$STACK#g" "$f" >"$STACK/conf/$(basename "$f")"; done
+  [ $HA = 0 ] || render_ha_configs
 }
+# --ha: three brokers' and two workers' configs, derived from the single-node ones (shared with compose.ha.yaml)
+render_ha_configs() { STACK_HA_REBALANCE_DELAY_MS=${STACK_HA_REBALANCE_DELAY_MS:-20000} bash "$HERE/ha-configs.sh" "$STACK"; }
 
 # ---- readiness checks (0 = ready) ---------------------------------------------------------------------------
 ready_pg()           { "$PGBIN/pg_isready" -q -h 127.0.0.1 -p 5433 -U postgres -d postgres; }
@@ -294,12 +311,16 @@ ready_alertmanager() { http_ok http://127.0.0.1:9093/-/ready; }
 ready_pushgateway()  { http_ok http://127.0.0.1:9091/-/ready; }
 ready_prometheus()   { http_ok http://127.0.0.1:9090/-/ready; }
 ready_kafka()        { tcp_open 9092 && grep -q 'Kafka Server started' "$(logfile kafka)" 2>/dev/null; }
+ready_kafka2()       { tcp_open 9192 && grep -q 'Kafka Server started' "$(logfile kafka2)" 2>/dev/null; }
+ready_kafka3()       { tcp_open 9292 && grep -q 'Kafka Server started' "$(logfile kafka3)" 2>/dev/null; }
 ready_apicurio() {
   http_ok http://127.0.0.1:9000/health/ready && http_ok http://127.0.0.1:8080/apis/ccompat/v7/subjects
 }
-ready_connect() {
-  http_ok http://127.0.0.1:8083/health || return 1
-  local plugins c; plugins=$(curl -fsS --max-time 5 http://127.0.0.1:8083/connector-plugins 2>/dev/null) || return 1
+ready_connect() { ready_connect_at 8083; }
+ready_connect2() { ready_connect_at 8084; }
+ready_connect_at() {
+  http_ok "http://127.0.0.1:$1/health" || return 1
+  local plugins c; plugins=$(curl -fsS --max-time 5 "http://127.0.0.1:$1/connector-plugins" 2>/dev/null) || return 1
   for c in "${CONNECT_PLUGIN_CLASSES[@]}"; do grep -q "\"$c\"" <<<"$plugins" || return 1; done
 }
 
@@ -362,28 +383,43 @@ start_prometheus() {
     --rules.alert.resend-delay=1s --log.level=warn
 }
 
-start_kafka() {
-  local j cp=$STACK/kafka/libs/* data=$STACK/data/kafka; j=$(java_bin)
+start_kafka() { start_kafka_node kafka 1; }
+start_kafka2() { start_kafka_node kafka2 2; }
+start_kafka3() { start_kafka_node kafka3 3; }
+start_kafka_node() {  # <svc> <node id>: the single node, or node n of the --ha cluster
+  local svc=$1 n=$2 j cp=$STACK/kafka/libs/* data=$STACK/data/kafka conf=$STACK/conf/server.properties
+  local idfile=$STACK/data/kafka-cluster-id heap=512m; j=$(java_bin)
+  if [ $HA = 1 ]; then
+    data=$STACK/data/kafka-ha/$n conf=$STACK/conf/server-$n.properties idfile=$STACK/data/kafka-ha/cluster-id heap=384m
+  fi
   mkdir -p "$data"
-  [ -s "$STACK/data/kafka-cluster-id" ] ||
-    "$j" -Xmx128m -XX:TieredStopAtLevel=1 -cp "$cp" kafka.tools.StorageTool random-uuid >"$STACK/data/kafka-cluster-id" ||
-    { rm -f "$STACK/data/kafka-cluster-id"; die "kafka: 'StorageTool random-uuid' failed (java: $j)"; }
+  [ -s "$idfile" ] ||
+    "$j" -Xmx128m -XX:TieredStopAtLevel=1 -cp "$cp" kafka.tools.StorageTool random-uuid >"$idfile" ||
+    { rm -f "$idfile"; die "kafka: 'StorageTool random-uuid' failed (java: $j)"; }
   if [ ! -f "$data/meta.properties" ]; then
     "$j" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$STACK/conf/kafka-log4j2.properties" -cp "$cp" \
-      kafka.tools.StorageTool format -t "$(cat "$STACK/data/kafka-cluster-id")" -c "$STACK/conf/server.properties" \
-      --ignore-formatted >"$STACK/logs/kafka-format.log" 2>&1 || { cat "$STACK/logs/kafka-format.log"; die "kafka: storage format failed"; }
-    say "kafka: storage formatted"
+      kafka.tools.StorageTool format -t "$(cat "$idfile")" -c "$conf" \
+      --ignore-formatted >"$STACK/logs/$svc-format.log" 2>&1 || { cat "$STACK/logs/$svc-format.log"; die "$svc: storage format failed"; }
+    say "$svc: storage formatted"
   fi
-  spawn kafka "$j" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$STACK/conf/kafka-log4j2.properties" -cp "$cp" kafka.Kafka "$STACK/conf/server.properties"
+  spawn "$svc" "$j" -Xms256m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$STACK/conf/kafka-log4j2.properties" -cp "$cp" kafka.Kafka "$conf"
 }
 
 start_connect() {
-  local j; j=$(java_bin)
+  local j conf=$STACK/conf/connect-distributed.properties; j=$(java_bin)
+  [ $HA = 1 ] && conf=$STACK/conf/connect-ha-1.properties
   # shellcheck disable=SC2046 # the agent's flags are words
   spawn connect "$j" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true $(otel_agent_opts connect) $(jmx_agent_opts) \
     -Dlog4j2.configurationFile="$STACK/conf/connect-log4j2.properties" -cp "$STACK/kafka/libs/*" \
-    org.apache.kafka.connect.cli.ConnectDistributed "$STACK/conf/connect-distributed.properties"
+    org.apache.kafka.connect.cli.ConnectDistributed "$conf"
+}
+start_connect2() {
+  local j; j=$(java_bin)
+  # shellcheck disable=SC2046 # the agent's flags are words
+  spawn connect2 "$j" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true $(otel_agent_opts connect2) \
+    -Dlog4j2.configurationFile="$STACK/conf/connect-log4j2.properties" -cp "$STACK/kafka/libs/*" \
+    org.apache.kafka.connect.cli.ConnectDistributed "$STACK/conf/connect-ha-2.properties"
 }
 
 # Apicurio Registry (Quarkus fast-jar): the archive puts quarkus-run.jar at its root (some 3.1.x: quarkus-app/)
@@ -528,11 +564,19 @@ ensure() {  # <svc> [--nowait]: skip if ours+ready, else start (stale pidfile dr
 }
 
 cmd_up() {
+  if [ "${1:-}" = --ha ] && [ ! -f "$STACK/run/ha" ] && live_pid kafka >/dev/null; then
+    die "the single-node stack is running: 'stack.sh down' first, then 'stack.sh up --ha'"
+  fi
+  if [ "${1:-}" != --ha ] && [ -f "$STACK/run/ha" ]; then
+    die "an --ha stack is running: 'stack.sh up --ha' keeps it, 'stack.sh down' stops it"
+  fi
   cmd_fetch
   mkdir -p "$STACK"/{run,logs,conf,data}
+  [ $HA = 0 ] || : >"$STACK/run/ha"
   render_configs
   preflight_ports
   ensure kafka --nowait          # slowest JVM first; the small services start while it boots
+  if [ $HA = 1 ]; then ensure kafka2 --nowait; ensure kafka3 --nowait; fi   # a quorum needs two of them
   ensure pg
   after_pg                       # seed demo databases once
   write_pg_password              # for configs that reference it: ${file:<stack>/secrets/pg-password}
@@ -540,8 +584,10 @@ cmd_up() {
   ensure pushgateway
   ensure prometheus
   wait_ready kafka
+  if [ $HA = 1 ]; then wait_ready kafka2; wait_ready kafka3; fi
   ensure zipkin                  # before Connect: the worker's OpenTelemetry agent exports to it
   ensure connect                 # after Kafka: one JVM booting at a time on 2 cores
+  [ $HA = 0 ] || ensure connect2
   ensure apicurio                # schema registry: a JVM too, so after Connect
   ensure cassandra               # the heaviest boot, alone on the CPU
   after_cassandra                # the CDC demo keyspace, before Debezium Server reads the schema
@@ -633,6 +679,7 @@ stop_service() {
 }
 cmd_down() {
   local svc; for svc in "${STOP_ORDER[@]}"; do stop_service "$svc"; done
+  rm -f "$STACK/run/ha"
   say "down: done"
 }
 
@@ -693,7 +740,9 @@ cmd_stop() {
 usage() {
   cat <<EOF
 usage: stack.sh <command>
-  up                 fetch (if needed) and start: ${SERVICES[*]}
+  up [--ha]          fetch (if needed) and start: ${SERVICES[*]}
+                     --ha: three Kafka brokers (9092, 9192, 9292; replication factor 3) and two Connect
+                     workers in one group (8083, 8084) instead of one each
   down               stop our processes (pidfiles only), order: ${STOP_ORDER[*]}
   status [--json]    pid/readiness/ports per service; exit 0 if all up, 3 otherwise
   logs <svc> [-n N] [-f]
@@ -708,7 +757,7 @@ EOF
 }
 
 case ${1:-} in
-  up) cmd_up ;;
+  up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) shift; cmd_status "$@" ;;
   logs) shift; cmd_logs "$@" ;;

@@ -27,12 +27,13 @@ export interface TaskStatus {
   state: ConnectorState;
   worker_id: string;
   trace?: string;
-  version?: string;
+  /** The plugin's version (Kafka 4.x); null while a task is (re)starting. */
+  version?: string | null;
 }
 
 export interface ConnectorStatus {
   name: string;
-  connector: {state: ConnectorState; worker_id: string; trace?: string; version?: string};
+  connector: {state: ConnectorState; worker_id: string; trace?: string; version?: string | null};
   tasks: TaskStatus[];
   type: ConnectorType;
 }
@@ -121,7 +122,7 @@ const connectorStatusShape: Shape<ConnectorStatus> = z.looseObject({
     state: connectorState,
     worker_id: z.string(),
     trace: z.optional(z.string()),
-    version: z.optional(z.string()),
+    version: z.optional(z.nullable(z.string())),
   }),
   tasks: z.array(
     z.looseObject({
@@ -129,7 +130,7 @@ const connectorStatusShape: Shape<ConnectorStatus> = z.looseObject({
       state: connectorState,
       worker_id: z.string(),
       trace: z.optional(z.string()),
-      version: z.optional(z.string()),
+      version: z.optional(z.nullable(z.string())),
     }),
   ),
   type: connectorType,

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import kafkajs from 'kafkajs';
 import {eventually, json, runCli} from '../helpers.js';
-import {connectRaw, deleteConnectors, env, requireStack} from './stack.js';
+import {connectRaw, deleteConnectors, env, requireStack, sql} from './stack.js';
 
 /**
  * `cdcctl connectors why` on failures produced for real: JDBC sinks of this test only (prefix i23why)
- * with a wrong password, an unreachable database port and an input topic of bytes that are not JSON.
- * Hibernate hides the first two behind one message; why tells them apart by trying the connection.
+ * with a wrong password, an unreachable database port, an input topic of bytes that are not JSON, a
+ * record whose key is already in the target table, a text value for an integer column, and a target
+ * table that does not exist (schema evolution off). Hibernate hides the first two behind one message;
+ * why tells them apart by trying the connection. (test/fixtures/why holds these and more, recorded.)
  */
 
 const P = `i23why${process.pid}`;
@@ -25,6 +27,12 @@ const SINK = {
   'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
   'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
 };
+// the typed cases write into this test's own schema: table <schema>.<topic>
+const TYPED = {
+  'collection.name.format': `${P}.\${topic}`,
+  'key.converter.schemas.enable': 'true',
+  'value.converter.schemas.enable': 'true',
+};
 const CASES = {
   [`${P}-auth`]: {
     config: {...SINK, 'connection.password': 'wrong'},
@@ -37,7 +45,37 @@ const CASES = {
     cause: /ECONNREFUSED|unreachable/,
   },
   [`${P}-serde`]: {config: SINK, kind: 'serialization', cause: /JsonParseException/},
+  [`${P}-dup`]: {
+    config: {...SINK, topics: `${P}_dup`, ...TYPED},
+    kind: 'constraint-violation',
+    cause: /duplicate key value violates unique constraint/,
+  },
+  [`${P}-type`]: {
+    config: {...SINK, topics: `${P}_type`, ...TYPED},
+    kind: 'schema-incompatible',
+    cause: /column "name" is of type integer/,
+  },
+  [`${P}-notable`]: {
+    config: {...SINK, topics: `${P}_notable`, ...TYPED},
+    kind: 'missing-table',
+    cause: /Could not find table/,
+  },
 };
+
+/** A Connect JSON record with its schema: {id: int32} key, {id: int32, name: string} value. */
+function typedRecord(id: number, name: string): {key: string; value: string} {
+  const field = (f: string, type: string, optional: boolean) => ({field: f, type, optional});
+  return {
+    key: JSON.stringify({
+      schema: {type: 'struct', optional: false, fields: [field('id', 'int32', false)]},
+      payload: {id},
+    }),
+    value: JSON.stringify({
+      schema: {type: 'struct', optional: false, fields: [field('id', 'int32', false), field('name', 'string', true)]},
+      payload: {id, name},
+    }),
+  };
+}
 
 let skip: string | undefined;
 const kafka = new kafkajs.Kafka({brokers: ['127.0.0.1:9092'], logLevel: kafkajs.logLevel.NOTHING});
@@ -48,11 +86,21 @@ describe('connectors why on the real stack', {timeout: 240_000}, () => {
     if (skip) return;
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({topics: [{topic: TOPIC, numPartitions: 1}], waitForLeaders: true});
+    const typed = ['dup', 'type', 'notable'].map((t) => `${P}_${t}`);
+    await admin.createTopics({
+      topics: [TOPIC, ...typed].map((topic) => ({topic, numPartitions: 1})),
+      waitForLeaders: true,
+    });
     await admin.disconnect();
+    await sql(
+      'target',
+      `CREATE SCHEMA ${P}; CREATE TABLE ${P}.${P}_dup (id int PRIMARY KEY, name text);
+       INSERT INTO ${P}.${P}_dup VALUES (1, 'already'); CREATE TABLE ${P}.${P}_type (id int PRIMARY KEY, name int)`,
+    );
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({topic: TOPIC, messages: [{key: 'not json', value: '{oops'}]});
+    for (const topic of typed) await producer.send({topic, messages: [typedRecord(1, 'not a number')]});
     await producer.disconnect();
     for (const [name, c] of Object.entries(CASES)) {
       const put = await connectRaw('PUT', `/connectors/${name}/config`, c.config);
@@ -64,8 +112,9 @@ describe('connectors why on the real stack', {timeout: 240_000}, () => {
     await deleteConnectors(Object.keys(CASES));
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({topics: [TOPIC]}).catch(() => {});
+    await admin.deleteTopics({topics: [TOPIC, ...['dup', 'type', 'notable'].map((t) => `${P}_${t}`)]}).catch(() => {});
     await admin.disconnect();
+    await sql('target', `DROP SCHEMA IF EXISTS ${P} CASCADE`).catch(() => {});
   });
 
   for (const [name, c] of Object.entries(CASES)) {

@@ -166,6 +166,17 @@ describe('client boundary: answers that are not what the API returns', () => {
     assert.deepEqual(await connect.validate(validation.name, {'connector.class': validation.name}), validation);
   });
 
+  it('accepts a task status with a null version (Connect answered it in CI while a reset restarted the task)', async () => {
+    const status = {
+      name: 'it-ctl-fs-3',
+      connector: {state: 'RUNNING', worker_id: '127.0.0.1:8083', version: '4.3.1'},
+      tasks: [{id: 0, state: 'RUNNING', worker_id: '127.0.0.1:8083', version: null}],
+      type: 'source',
+    };
+    const server = await serving({status: 200, body: status});
+    assert.deepEqual(await new ConnectClient(http(server.url)).status('it-ctl-fs-3'), status);
+  });
+
   it('checks only 2xx answers against the shape: a registry error stays a registry error, on one line', async () => {
     const json = await serving({status: 404, body: {error_code: 40401, message: "Subject 'x' not found."}});
     await assert.rejects(

@@ -98,9 +98,15 @@ export async function readConnectors(ctx: RunContext, timeoutMs: number): Promis
 async function workerChecks(ctx: RunContext, all: Connectors, timeoutMs: number, emit: Emit): Promise<void> {
   const target = 'connect workers';
   const workers = new Set<string>();
-  for (const c of Object.values(all)) {
-    if (c.status?.connector.worker_id) workers.add(c.status.connector.worker_id);
-    for (const t of c.status?.tasks ?? []) workers.add(t.worker_id);
+  /** What each worker runs, as Connect reports it: connectors and `<connector>/<task>`. */
+  const holds = new Map<string, string[]>();
+  const hold = (worker: string, what: string) => {
+    workers.add(worker);
+    holds.set(worker, [...(holds.get(worker) ?? []), what]);
+  };
+  for (const [name, c] of Object.entries(all)) {
+    if (c.status?.connector.worker_id) hold(c.status.connector.worker_id, name);
+    for (const t of c.status?.tasks ?? []) hold(t.worker_id, `${name}/${t.id}`);
   }
   const base = connectClient({...ctx, timeoutMs});
   const seen = new Map<string, {version?: string; plugins?: Set<string>; error?: string}>();
@@ -120,7 +126,21 @@ async function workerChecks(ctx: RunContext, all: Connectors, timeoutMs: number,
   ]);
   const versions = new Map<string, string[]>();
   for (const [id, s] of seen) {
-    if (s.error) {
+    const held = holds.get(id) ?? [];
+    if (s.error && id !== '(configured url)' && held.length > 0 && (await workerGone(id, timeoutMs))) {
+      // nothing listens there: the worker died (or left) with work Connect still reports as running on it
+      emit({
+        target,
+        check: 'worker',
+        status: 'fail',
+        detail: `${id} does not answer (${s.error}) but holds ${held.length} connector(s)/task(s): ${listed(held)}`,
+        hint:
+          'A worker that left the group keeps its connectors and tasks (still reported RUNNING on it) until the others ' +
+          "take them over after the group's scheduled.rebalance.max.delay.ms (5 minutes by default): restart the worker, " +
+          'or wait; meanwhile that work does not run.',
+        data: {worker: id, holds: held},
+      });
+    } else if (s.error) {
       emit({
         target,
         check: 'worker',
@@ -161,6 +181,26 @@ async function workerChecks(ctx: RunContext, all: Connectors, timeoutMs: number,
     });
   }
 }
+
+/** Whether nothing accepts a TCP connection at a worker id (host:port): refused, not merely slow or filtered. */
+async function workerGone(id: string, timeoutMs: number): Promise<boolean> {
+  const m = /^(.*):(\d+)$/.exec(id);
+  if (!m) return false;
+  const {connect} = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({host: m[1]?.replace(/^\[|\]$/g, ''), port: Number(m[2])});
+    const done = (gone: boolean) => {
+      socket.destroy();
+      resolve(gone);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(false));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED'));
+  });
+}
+
+const listed = (xs: string[], max = 8) =>
+  xs.length > max ? `${xs.slice(0, max).join(', ')} … (+${xs.length - max})` : xs.join(', ');
 
 function convertersOf(config: Record<string, string>): string[] {
   return ['key.converter', 'value.converter'].map((k) => config[k]).filter((v): v is string => Boolean(v));

@@ -45,8 +45,12 @@ export async function planBulk(
       const state = e.status?.connector.state;
       const failed = state === 'FAILED' || (e.status?.tasks ?? []).some((t) => t.state === 'FAILED');
       let reason: string | undefined;
-      if (kind === 'pause-all' && state !== 'RUNNING') reason = `is ${state ?? 'UNKNOWN'}, not RUNNING`;
-      if (kind === 'resume-all' && state !== 'PAUSED' && state !== 'STOPPED') reason = `is ${state ?? 'UNKNOWN'}`;
+      // UNASSIGNED: its worker left the group and no other has taken it yet (scheduled.rebalance.max.delay.ms).
+      // Its target state is still written, and is what the next worker to take it starts it in.
+      const unassigned = state === 'UNASSIGNED';
+      if (kind === 'pause-all' && state !== 'RUNNING' && !unassigned) reason = `is ${state ?? 'UNKNOWN'}, not RUNNING`;
+      if (kind === 'resume-all' && state !== 'PAUSED' && state !== 'STOPPED' && !unassigned)
+        reason = `is ${state ?? 'UNKNOWN'}`;
       else if (kind === 'resume-all' && ledger && !ledger.has(name))
         reason = 'was not paused by pause-all (use --all to resume it)';
       if (kind === 'restart-failed' && !failed) reason = 'has nothing FAILED';
@@ -70,7 +74,9 @@ export async function runBulk(
   const extra = kind === 'restart-failed' ? {includeTasks: true, onlyFailed: true} : {};
   const results = await controlConnectors(run.connect, run.plan.targets, action, {...options, ...extra});
   if (!options.dryRun && kind !== 'restart-failed') {
-    const done = results.filter((r) => r.outcome === 'done').map((r) => r.name);
+    // Requested is what counts: a connector whose pause (or resume) Connect accepted has that target state
+    // even when --wait ran out before it got there (a rebalance), so resume-all must still see it as ours.
+    const done = results.filter((r) => r.outcome === 'done' || r.error?.code === 'WAIT_TIMEOUT').map((r) => r.name);
     // The ledger lives in the run's store: the connection the audit trail opened when the run
     // started (the base command closes it), not one more connect and migration check.
     const store = await runStore(ctx);
