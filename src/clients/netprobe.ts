@@ -31,6 +31,8 @@ export interface TcpResult {
   /** Connect round trip (SYN → established), milliseconds. */
   rttMs: number;
   error?: string;
+  /** The socket error's code (ECONNREFUSED: nothing listens there; a timeout has none). */
+  code?: string;
 }
 
 export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<TcpResult> {
@@ -47,7 +49,9 @@ export function tcpConnect(host: string, port: number, timeoutMs: number): Promi
       timeoutMs,
     );
     socket.once('connect', () => done({ok: true, rttMs: performance.now() - t0}));
-    socket.once('error', (err) => done({ok: false, rttMs: performance.now() - t0, error: errorText(err)}));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      done({ok: false, rttMs: performance.now() - t0, error: errorText(err), code: err.code}),
+    );
   });
 }
 

@@ -11,6 +11,7 @@ import {
   topicWatermarks,
   withAdmin,
 } from '../../clients/kafka.js';
+import {tcpConnect} from '../../clients/netprobe.js';
 import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
 import {hasSecretReference, resolveSecretString} from '../../config/secrets.js';
 import type {RunContext} from '../../runtime.js';
@@ -184,19 +185,8 @@ async function workerChecks(ctx: RunContext, all: Connectors, timeoutMs: number,
 
 /** Whether nothing accepts a TCP connection at a worker id (host:port): refused, not merely slow or filtered. */
 async function workerGone(id: string, timeoutMs: number): Promise<boolean> {
-  const m = /^(.*):(\d+)$/.exec(id);
-  if (!m) return false;
-  const {connect} = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect({host: m[1]?.replace(/^\[|\]$/g, ''), port: Number(m[2])});
-    const done = (gone: boolean) => {
-      socket.destroy();
-      resolve(gone);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(false));
-    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED'));
-  });
+  const m = /^\[?(.*?)\]?:(\d+)$/.exec(id);
+  return m ? (await tcpConnect(m[1] as string, Number(m[2]), timeoutMs)).code === 'ECONNREFUSED' : false;
 }
 
 const listed = (xs: string[], max = 8) =>
