@@ -59,6 +59,29 @@ function startWorker2(): void {
   });
 }
 
+/** Starts worker 2 again and waits until the group has given it connectors. */
+async function bringBackWorker2(): Promise<void> {
+  startWorker2();
+  await eventually(
+    async () => new Set([...(await statuses()).values()].map((x) => x.connector.worker_id)).size === 2,
+    120_000,
+    1000,
+  );
+}
+
+/** `pipeline <kind>` over this test's connectors, waiting for their state. */
+const bulk = (kind: 'pause-all' | 'resume-all') => [
+  'pipeline',
+  kind,
+  '--selector',
+  `${P}-*`,
+  '--yes',
+  '--wait',
+  '--wait-timeout',
+  '120s',
+  '--json',
+];
+
 /** Runs a bulk command and kills worker 2 once the command has sent its first requests. */
 async function withWorkerKilled(args: string[]): Promise<{r: CliResult; failed: string[]}> {
   const run = startCli(args, {env});
@@ -118,17 +141,7 @@ describe('a Connect worker killed during pause-all and resume-all (stack.sh up -
 
   it('pause-all: every connector ends PAUSED, or the command names exactly those that are not', async (t) => {
     if (skip) return t.skip(skip);
-    const {r, failed} = await withWorkerKilled([
-      'pipeline',
-      'pause-all',
-      '--selector',
-      `${P}-*`,
-      '--yes',
-      '--wait',
-      '--wait-timeout',
-      '120s',
-      '--json',
-    ]);
+    const {r, failed} = await withWorkerKilled(bulk('pause-all'));
     t.diagnostic(`pause-all exit ${r.code} in ${r.ms} ms; failed: ${failed.join(', ') || 'none'}`);
     if (r.code === 0) {
       assert.deepEqual(await notIn('PAUSED'), [], 'exit 0: every connector is PAUSED');
@@ -148,23 +161,8 @@ describe('a Connect worker killed during pause-all and resume-all (stack.sh up -
 
   it('resume-all with the worker killed again: all but the one paused by hand RUNNING', async (t) => {
     if (skip) return t.skip(skip);
-    startWorker2();
-    await eventually(
-      async () => new Set([...(await statuses()).values()].map((x) => x.connector.worker_id)).size === 2,
-      120_000,
-      1000,
-    );
-    const {r, failed} = await withWorkerKilled([
-      'pipeline',
-      'resume-all',
-      '--selector',
-      `${P}-*`,
-      '--yes',
-      '--wait',
-      '--wait-timeout',
-      '120s',
-      '--json',
-    ]);
+    await bringBackWorker2();
+    const {r, failed} = await withWorkerKilled(bulk('resume-all'));
     t.diagnostic(`resume-all exit ${r.code} in ${r.ms} ms; failed: ${failed.join(', ') || 'none'}`);
     const rest = names.filter((n) => n !== byHand);
     if (r.code === 0) assert.deepEqual(await notIn('RUNNING', rest), [], 'exit 0: every connector it resumed runs');
@@ -183,12 +181,7 @@ describe('a Connect worker killed during pause-all and resume-all (stack.sh up -
 
   it('pause-all after a worker died, before its connectors are reassigned, pauses them too', async (t) => {
     if (skip) return t.skip(skip);
-    startWorker2();
-    await eventually(
-      async () => new Set([...(await statuses()).values()].map((x) => x.connector.worker_id)).size === 2,
-      120_000,
-      1000,
-    );
+    await bringBackWorker2();
     killWorker2();
     // past the session timeout (10 s) the group has dropped the member, and its connectors wait for
     // scheduled.rebalance.max.delay.ms (20 s here): Connect still reports them RUNNING on the dead worker
@@ -207,10 +200,7 @@ describe('a Connect worker killed during pause-all and resume-all (stack.sh up -
     assert.match(dead?.detail ?? '', /does not answer .* but holds \d+ connector\(s\)\/task\(s\)/);
     assert.match(dead?.hint ?? '', /scheduled\.rebalance\.max\.delay\.ms/);
     assert.equal(doc.code, 3);
-    const run = startCli(
-      ['pipeline', 'pause-all', '--selector', `${P}-*`, '--yes', '--wait', '--wait-timeout', '120s', '--json'],
-      {env},
-    );
+    const run = startCli(bulk('pause-all'), {env});
     const r = await run.done;
     t.diagnostic(`pause-all exit ${r.code} in ${r.ms} ms`);
     const out = JSON.parse(r.stdout) as {skipped: Array<{name: string; reason: string}>};
