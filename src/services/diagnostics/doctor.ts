@@ -21,7 +21,7 @@ export async function doctor(
   const connectors = opts.only === 'endpoints' ? Promise.resolve(undefined) : readConnectors(quiet, timeoutMs);
   const jobs = [
     ...(opts.only === 'cdc' ? [] : endpointJobs(quiet, timeoutMs)),
-    ...(opts.only === 'endpoints' ? [] : prerequisiteJobs(quiet, connectors, timeoutMs)),
+    ...(opts.only === 'endpoints' ? [] : prerequisiteJobs(quiet, connectors, timeoutMs, opts.only !== 'cdc')),
   ];
   const checks = await runJobs(jobs, timeoutMs);
   return {context: ctx.contextName, checks, summary: summarize(checks), wallMs: Math.round(performance.now() - t0)};

@@ -33,24 +33,36 @@ export type Connectors = Record<string, ExpandedConnector>;
 
 export function prerequisiteJobs(
   ctx: RunContext,
-  connectors: Promise<Connectors | undefined>,
+  connectors: Promise<Connectors | Error | undefined>,
   timeoutMs: number,
+  /** The endpoint checks run too, and say why Connect does not answer: no second finding for it here. */
+  withEndpoints = true,
 ): Job[] {
   const jobs: Job[] = [];
+  const readable = connectors.then((c) => (c instanceof Error ? undefined : c));
   if (ctx.config.connect) {
     jobs.push({
       target: 'connect workers',
       check: 'workers',
       run: async (emit) => {
         const all = await connectors;
-        if (all) await workerChecks(ctx, all, timeoutMs, emit);
+        if (all instanceof Error) {
+          if (!withEndpoints)
+            emit({
+              target: 'connect workers',
+              check: 'connectors',
+              status: 'fail',
+              detail: `cannot read the connectors: ${firstLine(all.message)}`,
+              hint: 'Run `cdcctl doctor --only endpoints` for the layer that fails.',
+            });
+        } else if (all) await workerChecks(ctx, all, timeoutMs, emit);
       },
     });
     jobs.push({
       target: 'postgres sources',
       check: 'sources',
       run: async (emit) => {
-        const all = await connectors;
+        const all = await readable;
         if (!all) return;
         const servers = new Set<string>(); // server-wide settings are reported once per server
         await Promise.all(
@@ -65,7 +77,7 @@ export function prerequisiteJobs(
         target: 'kafka topics',
         check: 'topics',
         run: async (emit) => {
-          const all = await connectors;
+          const all = await readable;
           if (all) await topicChecks(ctx, all, timeoutMs, emit);
         },
       });
@@ -75,20 +87,20 @@ export function prerequisiteJobs(
     jobs.push({
       target: 'cassandra cdc',
       check: 'cdc',
-      run: async (emit) => cassandraChecks(ctx, await connectors, timeoutMs, emit),
+      run: async (emit) => cassandraChecks(ctx, await readable, timeoutMs, emit),
     });
   }
   return jobs;
 }
 
-/** The connectors with status and config; undefined when Connect does not answer (its endpoint check says why). */
-export async function readConnectors(ctx: RunContext, timeoutMs: number): Promise<Connectors | undefined> {
+/** The connectors with status and config; the error when Connect does not answer; undefined without Connect. */
+export async function readConnectors(ctx: RunContext, timeoutMs: number): Promise<Connectors | Error | undefined> {
   if (!ctx.config.connect) return undefined;
   const client = connectClient({...ctx, timeoutMs});
   try {
     return await client.listExpanded();
-  } catch {
-    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
   } finally {
     await client.close();
   }
