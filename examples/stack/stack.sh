@@ -494,7 +494,7 @@ start_debezium() {
     --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED
     --add-opens java.base/java.nio=ALL-UNNAMED)
   spawn debezium "$j" -Xms64m -Xmx${DBZ_SERVER_HEAP:-512m} -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    "${jpms[@]}" -Djava.net.preferIPv4Stack=true \
+    "${jpms[@]}" -Djava.net.preferIPv4Stack=true $(otel_agent_opts debezium) \
     -Dlogback.configurationFile="$STACK/conf/debezium-logback.xml" \
     -Djavax.xml.parsers.SAXParserFactory=com.sun.org.apache.xerces.internal.jaxp.SAXParserFactoryImpl \
     -Dquarkus.config.locations="file:$STACK/conf/debezium-server.properties" \
@@ -595,10 +595,11 @@ cmd_up() {
   say "up: all services ready (state: $STACK)"
 }
 
-# ---- tracing (issue 23): Zipkin and the OpenTelemetry Java agent on the Connect worker ------------------------
+# ---- tracing (issue 23): Zipkin and the OpenTelemetry Java agent on Connect and Debezium Server ---------------
 # Kept in one block (the other services' code is untouched but for one line each in fetch/up/STOP_ORDER and
-# start_connect). Zipkin keeps traces in memory; the agent exports the worker's spans (and those Debezium's
-# ActivateTracingSpan SMT opens) to Zipkin's API v2. STACK_OTEL=0 starts Connect without the agent.
+# start_connect/start_debezium). Zipkin keeps traces in memory; the agent exports the JVMs' spans (Kafka produce and
+# consume, and those Debezium's ActivateTracingSpan SMT opens) to Zipkin's API v2, as service "connect", "connect2"
+# or "debezium". STACK_OTEL=0 starts them without the agent.
 ZIPKIN_JAR=io.zipkin:zipkin-server:3.5.1:jar:exec
 OTEL_AGENT=io.opentelemetry.javaagent:opentelemetry-javaagent:2.22.0:jar
 fetch_jar() {  # <g:a:v:jar[:classifier]> <dest dir>: a plain jar (no extraction), idempotent
@@ -610,9 +611,20 @@ fetch_jar() {  # <g:a:v:jar[:classifier]> <dest dir>: a plain jar (no extraction
   mvn_run "$MVN_DEP:copy" -Dartifact="$coords" -DoutputDirectory="$dest" -Dmdep.overWriteReleases=false
   touch "$marker"
 }
+# Debezium's tracing SMT (ActivateTracingSpan) calls the OpenTelemetry API (api, context and common, whose
+# ComponentLoader the API loads; "tracing libraries not available" without them), which the PostgreSQL connector's
+# archive leaves out. The version is the agent's own SDK (2.22.0 bundles 1.56.0), so the agent bridges the plugin's
+# GlobalOpenTelemetry to its exporter; without the agent the API is a no-op and the SMT passes records through.
+OTEL_API_VERSION=1.56.0
 fetch_tracing() {
   fetch_jar "$ZIPKIN_JAR" "$STACK/tracing"
   fetch_jar "$OTEL_AGENT" "$STACK/tracing"
+  local a
+  for a in opentelemetry-api opentelemetry-context opentelemetry-common; do
+    fetch_jar "io.opentelemetry:$a:$OTEL_API_VERSION:jar" "$STACK/tracing/api"
+  done
+  local plugin=$STACK/connect-plugins/debezium-connector-postgres
+  [ ! -d "$plugin" ] || cp -n "$STACK"/tracing/api/*.jar "$plugin/"
 }
 ready_zipkin() { http_ok http://127.0.0.1:9411/health; }
 start_zipkin() {

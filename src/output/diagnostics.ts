@@ -71,6 +71,7 @@ export function renderJourney(j: Journey, wide: boolean): string {
             {header: 'OP', value: (e) => e.op},
             {header: 'TIMESTAMP', value: (e) => new Date(Number(e.timestamp)).toISOString()},
             {header: 'SOURCE→KAFKA', value: (e) => (e.sourceToKafkaMs === undefined ? '-' : `${e.sourceToKafkaMs} ms`)},
+            {header: 'TRACE', value: (e) => e.traceId ?? '-', wide: true},
             {header: 'AFTER', value: (e) => JSON.stringify(e.after ?? null), wide: true},
           ],
           wide,

@@ -9,6 +9,7 @@ import {
   sameKey,
   serializeKey,
   targetTable,
+  traceIdOf,
   verdict,
 } from '../../src/services/diagnostics/journey.js';
 import {murmur2, partitionForKey} from '../../src/util/murmur2.js';
@@ -44,6 +45,16 @@ describe('murmur2 partitioner', () => {
 });
 
 describe('trace helpers', () => {
+  it('reads the trace id of a W3C traceparent header, and nothing from a malformed or all-zero one', () => {
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+    assert.equal(traceIdOf(Buffer.from(`00-${id}-00f067aa0ba902b7-01`)), id);
+    assert.equal(traceIdOf(Buffer.from(`00-${'0'.repeat(32)}-00f067aa0ba902b7-01`)), undefined);
+    assert.equal(traceIdOf(Buffer.from(`00-${id.toUpperCase()}-00f067aa0ba902b7-01`)), undefined);
+    assert.equal(traceIdOf(Buffer.from(`00-${id}`)), undefined);
+    assert.equal(traceIdOf(null), undefined);
+    assert.equal(traceIdOf(undefined), undefined);
+  });
+
   it('parses plain, positional and named keys', () => {
     assert.deepEqual(parseKey('7', ['id']), {id: '7'});
     assert.deepEqual(parseKey('1,2', ['a', 'b']), {a: '1', b: '2'});

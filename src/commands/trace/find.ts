@@ -7,9 +7,9 @@ import {type FoundTraces, findRecordTraces} from '../../services/diagnostics/tra
 
 export default class TraceFind extends BaseCommand<typeof TraceFind> {
   static override summary =
-    'The traces of one record: its change events in Kafka, matched to producer/consumer spans by topic, partition and offset.';
+    'The traces of one record: its change events in Kafka, matched to the spans that produced, consumed and captured them.';
   static override description = withExitCodes(
-    'Finds the record’s change events as `cdcctl trace` does, then asks the trace backend for traces on that topic (tag messaging.destination.name) and keeps those whose span carries one of the events’ offsets. Exit 0 when one is found, 3 when none.',
+    'Finds the record’s change events as `cdcctl trace` does, then asks the trace backend for: the traces the events name in their W3C `traceparent` header; traces on that topic (tag messaging.destination.name) whose span carries one of the events’ offsets; and the spans of Debezium’s ActivateTracingSpan SMT (`db-log-write` → `debezium-read`) for the events’ source positions (db.table, db.ts_ms and, from PostgreSQL, db.lsn), which show the time from the commit to the connector’s read. Traces are listed oldest first. Exit 0 when one is found, 3 when none.',
   );
   static override flags = {
     table: Flags.string({summary: 'schema.table or keyspace.table.', required: true}),

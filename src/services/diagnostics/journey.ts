@@ -39,7 +39,11 @@ export interface JourneyEvent {
   sourceTs?: string;
   /** Record time − source time, milliseconds. */
   sourceToKafkaMs?: number;
+  /** PostgreSQL sources: the change's log sequence number (the event's source.lsn). */
+  sourceLsn?: string;
   after?: Record<string, unknown> | null;
+  /** The trace the event belongs to, from its W3C `traceparent` header (Debezium's ActivateTracingSpan SMT). */
+  traceId?: string;
 }
 
 export interface Journey {
@@ -424,7 +428,7 @@ export function sameKey(bytes: Buffer | null, expected: Buffer, key: Record<stri
 function toEvent(m: ConsumedMessage): JourneyEvent {
   const v = decodePlain(m.value).value as {
     op?: string;
-    source?: {ts_ms?: number};
+    source?: {ts_ms?: number; lsn?: number | string};
     after?: Record<string, unknown> | null;
   } | null;
   const sourceTs = v?.source?.ts_ms;
@@ -434,8 +438,18 @@ function toEvent(m: ConsumedMessage): JourneyEvent {
     op: m.value === null ? 'tombstone' : (v?.op ?? '?'),
     sourceTs: sourceTs === undefined ? undefined : String(sourceTs),
     sourceToKafkaMs: sourceTs === undefined ? undefined : Number(m.timestamp) - sourceTs,
+    sourceLsn: v?.source?.lsn === undefined || v.source.lsn === null ? undefined : String(v.source.lsn),
     after: v?.after === undefined ? undefined : unwrapCells(v.after),
+    traceId: traceIdOf(m.headers.findLast((h) => h.key === 'traceparent')?.value),
   };
+}
+
+/** `traceparent: 00-<32 hex trace id>-<16 hex span id>-<flags>`; an all-zero id is invalid (W3C Trace Context). */
+export function traceIdOf(header: Buffer | null | undefined): string | undefined {
+  const m = header
+    ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(header.toString('latin1').trim())
+    : null;
+  return m?.[1] && !/^0+$/.test(m[1]) ? m[1] : undefined;
 }
 
 /** Cassandra events carry each column as a cell {value, deletion_ts, set}; unset cells are null. */

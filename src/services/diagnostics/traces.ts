@@ -1,7 +1,7 @@
 import {type TraceSpan, tracingClient} from '../../clients/tracing.js';
 import {NotOkError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {type Journey, type JourneyOptions, traceRecord} from './journey.js';
+import {type Journey, type JourneyEvent, type JourneyOptions, traceRecord} from './journey.js';
 
 /** `trace show` and `trace find`: traces from the context's backend (Zipkin or Jaeger), spans in tree order. */
 
@@ -68,9 +68,23 @@ export interface FoundTraces {
   traces: TraceView[];
 }
 
+/** Debezium's ActivateTracingSpan SMT tags its `db-log-write` span with the event's source block as `db.<field>`. */
+function smtSpanTags(table: string, e: JourneyEvent): Record<string, string> | undefined {
+  if (e.sourceTs === undefined) return undefined;
+  const name = table.slice(table.lastIndexOf('.') + 1);
+  return {'db.table': name, 'db.ts_ms': e.sourceTs, ...(e.sourceLsn ? {'db.lsn': e.sourceLsn} : {})};
+}
+
+/** The newest events searched for the SMT's spans (one backend query each). */
+const SMT_SEARCH_EVENTS = 10;
+
 /**
- * The traces of a record: its change events (found as `trace` finds them), then the traces of the
- * Kafka producer/consumer spans on that topic whose partition and offset are one of the events'.
+ * The traces of a record: its change events (found as `trace` finds them), then
+ * - the traces the events name in their `traceparent` header (read by id),
+ * - the traces of the Kafka producer/consumer spans on that topic whose partition and offset are one of the
+ *   events' (found by tag search, for producers that write no header),
+ * - the traces of Debezium's ActivateTracingSpan SMT (`db-log-write` → `debezium-read`) for the events' source
+ *   positions (table, commit time and, from PostgreSQL, the LSN).
  */
 export async function findRecordTraces(
   ctx: RunContext,
@@ -98,9 +112,23 @@ export async function findRecordTraces(
         return off !== undefined && offsets.has(off) && (part === undefined || part === partition);
       }),
     );
+    const has = (id: string | undefined) => mine.some((spans) => spans[0]?.traceId === id);
+    for (const id of new Set(j.kafka.events.flatMap((e) => (e.traceId ? [e.traceId] : [])))) {
+      if (has(id)) continue;
+      const spans = await client.trace(id);
+      if (spans.length > 0) mine.push(spans);
+    }
+    for (const e of j.kafka.events.slice(-SMT_SEARCH_EVENTS)) {
+      const tags = smtSpanTags(j.table, e);
+      if (!tags) continue;
+      const smt = await client.find({tags, service: opts.service, lookbackMs: opts.lookbackMs, limit: opts.limit});
+      for (const spans of smt) if (!has(spans[0]?.traceId)) mine.push(spans);
+    }
     return {
       journey: {table: j.table, key: j.key, kafka: j.kafka},
-      traces: mine.map((spans) => view(client.kind, spans[0]?.traceId ?? '', spans)),
+      traces: mine
+        .map((spans) => view(client.kind, spans[0]?.traceId ?? '', spans))
+        .sort((a, b) => a.startUs - b.startUs),
     };
   } finally {
     await client.close();
