@@ -83,13 +83,49 @@ const CONFIG_ERRORS: Record<string, {code: string; what: string; hint: (where: s
   },
 };
 
+const NETWORK_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE'];
+
+/**
+ * An error that a restart or a network blip of the server explains, so that the same statement can succeed
+ * on a new connection: a refused or reset socket, a connection the server cut (class 08, 57P01 admin
+ * shutdown, 57P02 crash shutdown, 57P03 "the database system is starting up / shutting down"), or pg's own
+ * "Connection terminated" for a socket that closed under a query. Looks through cdcctl's wrapping (cause).
+ */
+export function isTransientPgError(err: unknown): boolean {
+  for (let e = err as (Error & {code?: string; cause?: unknown}) | undefined, depth = 0; e && depth < 5; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (NETWORK_CODES.includes(code) || /^08/.test(code) || ['57P01', '57P02', '57P03'].includes(code)) return true;
+    if (/Connection terminated|connection error and is not queryable/i.test(e.message ?? '')) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/**
+ * Runs `fn` again (backing off 250 ms → 2 s) while it fails with a transient error and `retryForMs` has not
+ * passed; `onRetry` hears the first such failure (to say why the command waits).
+ */
+export async function retryTransient<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: {retryForMs: number; onRetry?: (err: unknown) => void},
+): Promise<T> {
+  const deadline = Date.now() + opts.retryForMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (!isTransientPgError(err) || Date.now() >= deadline) throw err;
+      if (attempt === 0) opts.onRetry?.(err);
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 2000)));
+    }
+  }
+}
+
 /** Maps a pg error onto cdcctl's errors, naming the database without its password. */
 export function pgError(err: unknown, target: PgTarget, doing: string): CdcError {
   if (err instanceof CdcError) return err;
   const e = err as Error & {code?: string; severity?: string};
-  const network = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH'].includes(
-    e.code ?? '',
-  );
+  const network = NETWORK_CODES.includes(e.code ?? '');
   const timeout = /timeout/i.test(e.message) && !e.severity;
   if (network || timeout) {
     return new ServiceError(

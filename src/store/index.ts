@@ -77,9 +77,14 @@ const perRun = new WeakMap<RunContext, Promise<Store>>();
 export function runStore(ctx: RunContext): Promise<Store> {
   let store = perRun.get(ctx);
   if (!store) {
-    store = openStore(ctx);
-    store.catch(() => {}); // the caller that awaits it sees the error; an unawaited warm-up must not crash
-    perRun.set(ctx, store);
+    const opening = openStore(ctx);
+    // the caller that awaits it sees the error (an unawaited warm-up must not crash), and the next caller
+    // opens it again: the store may have been restarting
+    opening.catch(() => {
+      if (perRun.get(ctx) === opening) perRun.delete(ctx);
+    });
+    perRun.set(ctx, opening);
+    store = opening;
   }
   return store;
 }

@@ -1,5 +1,6 @@
 import {randomUUID} from 'node:crypto';
 import {hostname} from 'node:os';
+import {retryTransient} from '../../clients/postgres.js';
 import {auditMode} from '../../config/audit-mode.js';
 import {REDACTED, redactText} from '../../config/secrets.js';
 import {CdcError, ExitCode} from '../../errors.js';
@@ -16,6 +17,13 @@ import {AuditTrail} from './trail.js';
  * anything runs (a denial is audited and exits 6), make sure a mutating run can be audited when
  * the context requires it, and write the audit record when the run ends.
  */
+/**
+ * How long a run waits for a restarting store (a PostgreSQL restart takes about a second here, more on a big
+ * server): where the context requires audit records, before the run and for its record at the end; where they
+ * are optional, only a blip's worth for the record.
+ */
+const STORE_WAIT_MS = {required: 10_000, optional: 3_000} as const;
+
 export interface RunMeta {
   commandId: string;
   mutating: boolean;
@@ -81,12 +89,21 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
       version: meta.version,
       host: identity.host || hostname(),
     };
+    const command = meta.commandId.replace(/:/g, ' ');
     try {
-      await trail.append(entry);
+      const wait = STORE_WAIT_MS[auditMode(ctx.config)];
+      await trail.append(entry, {
+        retryForMs: wait,
+        onRetry: (err) => ctx.log.warn(storeWaits(`for the audit record of this ${command} run`, err, wait)),
+      });
     } catch (err) {
-      ctx.log.warn(
-        `the audit record of this ${meta.commandId.replace(/:/g, ' ')} run (${result}) was not written: ${messageOf(err)}`,
-      );
+      const what = `the audit record of this ${command} run (${result}) was not written: ${messageOf(err)}`;
+      // a context that requires the record: what the run did is unrecorded, so it does not end as a success
+      if (auditMode(ctx.config) === 'required' && result !== 'dry-run' && result !== 'denied')
+        throw new CdcError('AUDIT_NOT_WRITTEN', ExitCode.unreachable, `${what} (the run itself ended ${result})`, {
+          hint: `Context "${ctx.contextName}" requires audit records: check the store (\`cdcctl store status\`) and record what this run did by hand.`,
+        });
+      ctx.log.warn(what);
     }
   };
 
@@ -122,7 +139,11 @@ export async function guardRun(ctx: RunContext, meta: RunMeta): Promise<RunGuard
 
   if (meta.mutating && !meta.dryRun && auditMode(ctx.config) === 'required') {
     try {
-      await trail.open();
+      // the check waits through a restart of the store as the record at the end does
+      await retryTransient(() => trail.open(), {
+        retryForMs: STORE_WAIT_MS.required,
+        onRetry: (err) => ctx.log.warn(storeWaits('before this run', err, STORE_WAIT_MS.required)),
+      });
     } catch (err) {
       throw new CdcError(
         'AUDIT_UNAVAILABLE',
@@ -164,6 +185,10 @@ function subjectPseudonym(ctx: RunContext, subject: string): string {
   } catch {
     return REDACTED;
   }
+}
+
+function storeWaits(when: string, err: unknown, ms: number): string {
+  return `the operational store does not answer ${when} (${messageOf(err)}); trying again for up to ${ms / 1000} s`;
 }
 
 function messageOf(err: unknown): string {

@@ -1,6 +1,7 @@
+import {retryTransient} from '../../clients/postgres.js';
 import {ConfigError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
-import {appendAudit} from '../../store/audit-log.js';
+import {appendAudit, getAudit} from '../../store/audit-log.js';
 import type {AuditEntry, AuditRecord} from '../../store/audit-record.js';
 import {runStore, type Store} from '../../store/index.js';
 
@@ -10,26 +11,35 @@ import {runStore, type Store} from '../../store/index.js';
  * only for runs that are audited.
  */
 export class AuditTrail {
-  private store?: Promise<Store>;
-
   constructor(private readonly ctx: RunContext) {}
 
-  /** Opens (or returns) the store; call early without awaiting to warm it up. */
+  /** Opens (or returns) the run's store; call early without awaiting to warm it up. A failed open is tried again on the next call. */
   open(): Promise<Store> {
-    if (!this.store) {
-      this.store = this.ctx.config.postgres
-        ? runStore(this.ctx)
-        : Promise.reject(
-            new ConfigError(`context "${this.ctx.contextName}" has no postgres store for audit records`, {
-              hint: 'Add postgres to the context (the operational store keeps the audit log).',
-            }),
-          );
-      this.store.catch(() => {});
+    if (!this.ctx.config.postgres) {
+      const missing = Promise.reject(
+        new ConfigError(`context "${this.ctx.contextName}" has no postgres store for audit records`, {
+          hint: 'Add postgres to the context (the operational store keeps the audit log).',
+        }),
+      );
+      missing.catch(() => {});
+      return missing;
     }
-    return this.store;
+    return runStore(this.ctx);
   }
 
-  async append(entry: AuditEntry): Promise<AuditRecord> {
-    return appendAudit(await this.open(), entry);
+  /**
+   * Appends the record. Through a restart or a blip of the store (see isTransientPgError) the append is
+   * tried again on a new connection until `retryForMs` has passed; an append whose commit was not
+   * acknowledged is found by its id rather than written twice.
+   */
+  append(entry: AuditEntry, opts: {retryForMs?: number; onRetry?: (err: unknown) => void} = {}): Promise<AuditRecord> {
+    return retryTransient(
+      async (attempt) => {
+        const store = await this.open();
+        const written = attempt > 0 ? await getAudit(store, entry.id) : undefined;
+        return written ?? (await appendAudit(store, entry));
+      },
+      {retryForMs: opts.retryForMs ?? 0, onRetry: opts.onRetry},
+    );
   }
 }
