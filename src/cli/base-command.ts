@@ -1,5 +1,6 @@
 import {stripVTControlCharacters} from 'node:util';
 import {Command, Flags, type Interfaces} from '@oclif/core';
+import {isTransientPgError} from '../clients/postgres.js';
 import {selectContext} from '../config/context.js';
 import {type LoadedConfig, loadConfig} from '../config/load.js';
 import {redactText, redactTextDeep} from '../config/secrets.js';
@@ -419,6 +420,13 @@ export function toCdcError(err: Error & {oclif?: {exit?: number}}): CdcError {
   }
   if (err.oclif?.exit !== undefined && err.oclif.exit !== 1) {
     return new CdcError('USAGE', ExitCode.usage, parseErrorLine(err.message));
+  }
+  if (isTransientPgError(err)) {
+    // a statement no caller mapped (pgError names the database and the work) cut by a restart of PostgreSQL
+    return new CdcError('PG_UNAVAILABLE', ExitCode.unreachable, `PostgreSQL went away: ${err.message}`, {
+      hint: 'The database restarted or dropped the connection: run the command again once it is back (a long run: with --resume where the command offers it).',
+      cause: err,
+    });
   }
   return new CdcError('INTERNAL', ExitCode.bug, `internal error: ${err.message}`, {cause: err});
 }

@@ -57,6 +57,10 @@ export async function createPool(target: PgTarget): Promise<Pool> {
   const {default: pg} = await import('pg');
   const pool = new pg.Pool(target.config);
   pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
+  // A checked-out client has no listener of the pool's: when the server cuts it (a restart: 57P01) while it is
+  // held — a COPY, a cursor, a lock held across statements — its 'error' event would crash the process. The
+  // query in flight rejects with the error anyway, and the next one with "not queryable".
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

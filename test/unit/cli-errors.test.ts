@@ -34,3 +34,15 @@ describe('parse errors → one-line usage errors', () => {
     assert.equal(cdc.hint, 'Use e.g. 500ms, 30s, 2m or 1h.');
   });
 });
+
+describe('errors nothing mapped', () => {
+  it('a PostgreSQL connection cut by a restart is "unreachable" (exit 4) with a hint, not a bug', () => {
+    const cut = Object.assign(new Error('the database system is shutting down'), {code: '57P03', severity: 'FATAL'});
+    const cdc = toCdcError(cut);
+    assert.equal(cdc.code, 'PG_UNAVAILABLE');
+    assert.equal(cdc.exitCode, 4);
+    assert.match(cdc.message, /^PostgreSQL went away: the database system is shutting down$/);
+    assert.match(cdc.hint ?? '', /run the command again/);
+    assert.equal(toCdcError(new TypeError('x is undefined')).code, 'INTERNAL');
+  });
+});

@@ -9,7 +9,7 @@ import {
   cassandraError,
   clientFromConnection,
 } from '../../clients/cassandra.js';
-import {pgError} from '../../clients/postgres.js';
+import {pgError, retryTransient} from '../../clients/postgres.js';
 import {CdcError, ExitCode, UsageError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {openStore, type Store} from '../../store/index.js';
@@ -65,6 +65,8 @@ import {checkSpillRoot, readSpill} from './spill.js';
 import type {ReconcileHooks, ReconcileOptions, ReconcileResult, TableResult} from './types.js';
 
 const DEFAULT_BUCKETS = 65_536;
+/** How long a run waits for a restarting store before a checkpoint write fails the run (it can be resumed). */
+const STORE_WAIT_MS = 30_000;
 const MAX_AUTO_BUCKETS = 1_048_576;
 
 /**
@@ -557,11 +559,19 @@ async function scanOwnSplits(
   const saveEveryMs = 5000 * Math.max(1, buckets / 65_536);
   const scanStarted = Date.now();
   const save = async () => {
-    await saveCheckpoint(store, key, {
-      splitsDone: done,
+    const checkpoint = {
+      splitsDone: [...done],
       checkpoint: bucketsToBuffer(acc),
       rowsCassandra: rowsC,
       rowsYoung: young,
+    };
+    // an idempotent UPDATE: a restart of the store is waited out rather than failing the scan
+    await retryTransient(() => saveCheckpoint(store, key, checkpoint), {
+      retryForMs: STORE_WAIT_MS,
+      onRetry: (err) =>
+        job.ctx.log.warn(
+          `${t.name}: the store does not take the checkpoint (${(err as Error).message}); waiting up to ${STORE_WAIT_MS / 1000} s`,
+        ),
     });
     lastSave = Date.now();
     hooks.onCheckpoint?.(t.name, done.length);
