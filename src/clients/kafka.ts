@@ -843,6 +843,23 @@ export async function topicLayout(handle: KafkaAdmin, topics: string[]): Promise
   }));
 }
 
+/** Each topic's min.insync.replicas (its own or the broker default the cluster reports for it). */
+export async function topicMinIsr(handle: KafkaAdmin, topics: string[]): Promise<Map<string, number>> {
+  const admin = handle[ADMIN];
+  if (topics.length === 0) return new Map();
+  const {ConfigResourceTypes} = (await import('kafkajs')).default;
+  const res = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configNames: ['min.insync.replicas']})),
+  });
+  return new Map(
+    res.resources.map((r) => [
+      r.resourceName,
+      Number(r.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue ?? 1),
+    ]),
+  );
+}
+
 /**
  * Per partition, the first offset whose record is at or after `timestamp` (ListOffsets by time);
  * where none is, what the broker answers for it (the library gives '-1' or the end offset).

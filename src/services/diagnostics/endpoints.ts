@@ -1,6 +1,6 @@
 import {cassandraClient, cassandraError} from '../../clients/cassandra.js';
 import {HttpClient} from '../../clients/http.js';
-import {clusterInfo, withAdmin} from '../../clients/kafka.js';
+import {clusterInfo, listTopicNames, topicLayout, topicMinIsr, withAdmin} from '../../clients/kafka.js';
 import {POSTGRES_SSL_REQUEST, resolveHost, type TlsOptions, tcpConnect, tlsHandshake} from '../../clients/netprobe.js';
 import {createPool, pgError, pgTarget} from '../../clients/postgres.js';
 import {type HttpServiceKey, httpServices} from '../../config/constants.js';
@@ -10,6 +10,7 @@ import type {CdcError} from '../../errors.js';
 import type {RunContext} from '../../runtime.js';
 import {probeDebezium} from '../pipeline/components.js';
 import {type Emit, firstLine, type Job, skewMs, skewStatus} from './checks.js';
+import {replicationCheck, replicationHealth} from './replication.js';
 
 /**
  * The endpoint half of doctor: per endpoint of the context, the layers one by one — DNS, TCP, TLS —
@@ -312,15 +313,26 @@ function kafkaJobs(ctx: RunContext, timeoutMs: number): Job[] {
     hint: `Check ${where}.brokers and, with SASL, ${where}.sasl.`,
     run: async (emit) => {
       const t0 = performance.now();
-      const info = await withAdmin({...ctx, timeoutMs}, (admin) => clusterInfo(admin));
+      let authMs = 0;
+      // one admin connection: the cluster, then replication across every topic (Connect's internal ones
+      // included) — what a dead broker leaves behind
+      const {info, health} = await withAdmin({...ctx, timeoutMs}, async (admin) => {
+        const info = await clusterInfo(admin);
+        authMs = performance.now() - t0;
+        const topics = await listTopicNames(admin);
+        const [layouts, minIsr] = await Promise.all([topicLayout(admin, topics), topicMinIsr(admin, topics)]);
+        const live = info.brokers.map((b) => b.nodeId);
+        return {info, health: replicationHealth(layouts, live, minIsr)};
+      });
       emit({
         target: 'kafka cluster',
         check: 'auth',
         status: 'ok',
         detail: `cluster ${info.clusterId}: ${info.brokers.length} broker(s), controller ${info.controller ?? '?'}`,
-        ms: performance.now() - t0,
+        ms: authMs,
         data: {clusterId: info.clusterId, brokers: info.brokers},
       });
+      emit({...replicationCheck(health), ms: performance.now() - t0 - authMs});
       // the advertised listeners are what clients really connect to after the bootstrap
       await Promise.all(
         info.brokers.map(async (b) => {
