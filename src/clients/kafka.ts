@@ -45,6 +45,29 @@ export interface GroupLag {
   partitions: PartitionLag[];
 }
 
+/**
+ * How long a long-running read or write keeps retrying through a broker's death: until the controller has
+ * moved its partitions' leadership and its groups' coordination to the survivors (a KRaft broker is fenced
+ * after broker.session.timeout.ms, 9 s by default). ~35 s in all (300 ms doubling, at most 5 s apart).
+ */
+const FAILOVER_RETRY = {retries: 10, initialRetryTime: 300, maxRetryTime: 5000};
+const FAILOVER_MS = 35_000;
+
+/** Runs `fn` again (backing off) while it fails with an error kafkajs marks retriable, for up to FAILOVER_MS. */
+export async function retryRetriable<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+  const deadline = Date.now() + FAILOVER_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      const e = err as {retriable?: boolean; name?: string};
+      const retriable = e.retriable === true || e.name === 'KafkaJSConnectionError';
+      if (!retriable || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(300 * 2 ** attempt, 5000)));
+    }
+  }
+}
+
 export async function kafkaFor(ctx: RunContext, clientIdSuffix = 'admin'): Promise<{kafka: Kafka; brokers: string}> {
   const config = ctx.config.kafka;
   if (!config) {
@@ -93,17 +116,32 @@ export function kafkaTls(config: KafkaConfig, where: string): TlsFiles | boolean
   return tlsFiles(config.ssl, `${where}.ssl`);
 }
 
-/** Runs `fn` with a connected admin client, mapping connection failures to exit 4. */
-export async function withAdmin<T>(ctx: RunContext, fn: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` with a connected admin client, mapping connection failures to exit 4. By default a request fails
+ * within a second or two (an interactive command says at once that Kafka is down). With `failover` (for
+ * long-running work; `fn` must be safe to run again) a retriable failure runs `fn` again on a new admin,
+ * whose fresh metadata finds a dead broker's partitions on their new leaders (kafkajs gives up at once on a
+ * connection refused by a partition's old leader).
+ */
+export async function withAdmin<T>(
+  ctx: RunContext,
+  fn: (admin: KafkaAdmin) => Promise<T>,
+  opts: {failover?: boolean} = {},
+): Promise<T> {
   const {kafka, brokers} = await kafkaFor(ctx);
-  const admin = kafka.admin();
+  const once = async () => {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      return await fn({[ADMIN]: admin});
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  };
   try {
-    await admin.connect();
-    return await fn({[ADMIN]: admin});
+    return opts.failover ? await retryRetriable(once) : await once();
   } catch (err) {
     throw kafkaError(err, brokers);
-  } finally {
-    await admin.disconnect().catch(() => {});
   }
 }
 
@@ -369,9 +407,19 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
         hint: 'List the topics with kcat -L or check the connector configuration.',
       });
     }
-    const positions = await startPositions({[ADMIN]: admin}, opts.topics, {
-      groupId: ephemeral ? undefined : groupId,
-      start: opts.start,
+    // read from the partitions' leaders and the group's coordinator: through a failover, again on a new admin
+    // (fresh metadata) until the dead broker's partitions have moved
+    const positions = await retryRetriable(async (attempt) => {
+      const a = attempt === 0 ? admin : kafka.admin();
+      try {
+        if (attempt > 0) await a.connect();
+        return await startPositions({[ADMIN]: a}, opts.topics, {
+          groupId: ephemeral ? undefined : groupId,
+          start: opts.start,
+        });
+      } finally {
+        if (attempt > 0) await a.disconnect().catch(() => {});
+      }
     });
     const pending = new Map<string, bigint>();
     for (const p of positions) if (BigInt(p.pending) > 0n) pending.set(`${p.topic}:${p.partition}`, BigInt(p.high));
@@ -384,7 +432,7 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
       maxWaitTimeInMs: opts.stopAtEnd ? 100 : 500,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
-      retry: {retries: 5},
+      retry: FAILOVER_RETRY,
     });
     consumer = c;
     await c.connect();
@@ -436,7 +484,10 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
             count += messages.length;
             const next = (BigInt(messages.at(-1)?.offset ?? '0') + 1n).toString();
             if (!ephemeral) {
-              await c.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}]);
+              // the group's coordinator may be the broker that just died: wait for the group to move
+              await retryRetriable(() =>
+                c.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}]),
+              );
             }
             if (more === false) return finish('handler');
             const id = `${batch.topic}:${batch.partition}`;
@@ -586,7 +637,11 @@ const SASL_MECHANISMS = {plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scra
  * A send is split into requests under message.max.bytes, pipelined, each acknowledged by all
  * in-sync replicas; a record's headers keep their order, repeated keys and null values.
  */
-export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer'): Promise<CdcProducer> {
+export async function openProducer(
+  ctx: RunContext,
+  clientIdSuffix = 'producer',
+  opts: {failover?: boolean} = {},
+): Promise<CdcProducer> {
   const config = ctx.config.kafka;
   if (!config) {
     throw new ConfigError(`context "${ctx.contextName}" has no kafka brokers`, {
@@ -619,8 +674,9 @@ export async function openProducer(ctx: RunContext, clientIdSuffix = 'producer')
     autocreateTopics: false,
     connectTimeout: Math.min(timeout, 10_000),
     timeout,
-    retries: 5,
-    retryDelay: 250,
+    // idempotent: a retried request is never written twice; `failover` waits for a dead leader's successor
+    retries: opts.failover ? Math.ceil(FAILOVER_MS / 1000) : 5,
+    retryDelay: opts.failover ? 1000 : 250,
     tls: producerTls === true ? {} : producerTls || undefined,
     sasl,
   });

@@ -104,7 +104,7 @@ export async function scanDlqTopic(
   if (filter.ids?.length) {
     const wanted = filter.ids.map(parseTopicId);
     remaining = new Set(filter.ids);
-    const marks = await withAdmin(ctx, (admin) => topicWatermarks(admin, [topic]));
+    const marks = await withAdmin(ctx, (admin) => topicWatermarks(admin, [topic]), {failover: true});
     const offsets: Record<number, string> = {};
     for (const p of marks.get(topic) ?? []) {
       let first: bigint | undefined;

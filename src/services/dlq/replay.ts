@@ -301,7 +301,7 @@ export async function runReplay(
       hint: 'Wait for it to finish (or end that process), then resume with the same --run-id.',
     });
   }
-  const producer = await openProducer(ctx, 'dlq-replay').catch(async (err) => {
+  const producer = await openProducer(ctx, 'dlq-replay', {failover: true}).catch(async (err) => {
     await lock.release();
     await store.close().catch(() => {});
     throw err;
@@ -511,16 +511,20 @@ async function findReplayed(
  * creates none (a typo in --to-topic would otherwise become a topic, or a send that waits for one).
  */
 async function targetWatermarks(ctx: RunContext, topics: string[]): ReturnType<typeof topicWatermarks> {
-  return withAdmin(ctx, async (admin) => {
-    const known = new Set(await listTopicNames(admin));
-    const missing = topics.filter((t) => !known.has(t));
-    if (missing.length) {
-      throw new UsageError(`target topic(s) do not exist: ${missing.join(', ')}`, {
-        hint: 'Create them first, or choose another with --to-topic.',
-      });
-    }
-    return topicWatermarks(admin, topics);
-  });
+  return withAdmin(
+    ctx,
+    async (admin) => {
+      const known = new Set(await listTopicNames(admin));
+      const missing = topics.filter((t) => !known.has(t));
+      if (missing.length) {
+        throw new UsageError(`target topic(s) do not exist: ${missing.join(', ')}`, {
+          hint: 'Create them first, or choose another with --to-topic.',
+        });
+      }
+      return topicWatermarks(admin, topics);
+    },
+    {failover: true},
+  );
 }
 
 async function replayFromTopic(
@@ -537,7 +541,7 @@ async function replayFromTopic(
     for (const [t, parts] of marks) partitions.set(t, parts.length);
   }
   // opened once the targets are known to exist: a producer left open keeps the process alive
-  const producer = await openProducer(ctx, 'dlq-replay');
+  const producer = await openProducer(ctx, 'dlq-replay', {failover: true});
   let produced = 0;
   let state: ReplayResult['state'] = 'finished';
   const t0 = Date.now();

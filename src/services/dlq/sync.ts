@@ -62,7 +62,7 @@ export interface SyncOptions {
 /** The DLQ topics a sync reads: the ones given, or those named in the connectors' configs. */
 async function syncTargets(ctx: RunContext, opts: SyncOptions): Promise<DlqTopic[]> {
   if (opts.topics?.length) {
-    const existing = new Set(await withAdmin(ctx, (admin) => listTopicNames(admin)));
+    const existing = new Set(await withAdmin(ctx, (admin) => listTopicNames(admin), {failover: true}));
     return opts.topics.map((topic) => ({topic, connectors: [], exists: existing.has(topic)}));
   }
   return discoverDlqTopics(ctx, {connector: opts.connector});
@@ -105,7 +105,7 @@ export async function discoverDlqTopics(ctx: RunContext, only?: {connector?: str
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), name].sort());
   }
   if (byTopic.size === 0) return [];
-  const existing = new Set(await withAdmin(ctx, (admin) => listTopicNames(admin)));
+  const existing = new Set(await withAdmin(ctx, (admin) => listTopicNames(admin), {failover: true}));
   return [...byTopic]
     .map(([topic, connectors]) => ({topic, connectors, exists: existing.has(topic)}))
     .sort((a, b) => a.topic.localeCompare(b.topic));
@@ -137,7 +137,7 @@ export async function syncDlq(
     const topics = targets.filter((t) => t.exists).map((t) => t.topic);
     if (topics.length > 0) {
       if (opts.fromBeginning) {
-        await withAdmin(ctx, (admin) => resetGroupToEarliest(admin, group, topics));
+        await withAdmin(ctx, (admin) => resetGroupToEarliest(admin, group, topics), {failover: true});
       }
       const res = await consumeTopics(ctx, {
         topics,
