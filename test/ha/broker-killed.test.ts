@@ -10,8 +10,8 @@ import {sql, stackConfig} from '../integration/stack.js';
 
 /**
  * Fault injection on the multi-node stack (`stack.sh up --ha`: three KRaft brokers, replication factor 3,
- * min.insync.replicas 2): a broker is killed with SIGKILL while `dlq sync` and `dlq replay` work on topics
- * whose partitions it leads. Nothing may be lost or doubled: sync stores every record of the DLQ topic once,
+ * min.insync.replicas 2): a broker is killed with SIGKILL while `dlq sync`, `dlq replay` and `events tail`
+ * work on topics whose partitions it leads. Nothing may be lost or doubled: sync stores every record of the DLQ topic once,
  * replay produces every stored record once (its journal marks replayed exactly what reached the topic), a
  * run that stops is resumed. `doctor` reports the dead broker's partitions as under-replicated (counted here
  * independently from the brokers' metadata), and all in sync again once it is back.
@@ -23,6 +23,8 @@ const P = `hab${process.pid}`;
 const OPS = `${P}_ops`;
 const DLQ = `${P}.dlq`;
 const TARGET = `${P}.orders`;
+const EVENTS = `${P}.events`;
+const M = 20_000;
 const PARTITIONS = 6;
 const N = 30_000;
 const {env} = stackConfig([], {opsSchema: OPS});
@@ -118,7 +120,7 @@ async function replayedInTopic(run: string): Promise<{messages: number; distinct
   return {messages: ids.length, distinct: new Set(ids).size};
 }
 
-describe('a Kafka broker killed during dlq sync and dlq replay (stack.sh up --ha)', {timeout: 900_000}, () => {
+describe('a Kafka broker killed during dlq sync, dlq replay and events tail (stack.sh up --ha)', {timeout: 900_000}, () => {
   before(async () => {
     const up = await fetch('http://127.0.0.1:8084/health', {signal: AbortSignal.timeout(3000)}).then(
       (r) => r.ok,
@@ -168,7 +170,7 @@ describe('a Kafka broker killed during dlq sync and dlq replay (stack.sh up --ha
     await sql('target', `DROP SCHEMA IF EXISTS ${OPS} CASCADE`).catch(() => {});
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({topics: [DLQ, TARGET]}).catch(() => {});
+    await admin.deleteTopics({topics: [DLQ, TARGET, EVENTS]}).catch(() => {});
     await admin.deleteGroups([`${P}-sync`]).catch(() => {});
     await admin.disconnect();
   });
@@ -254,5 +256,45 @@ describe('a Kafka broker killed during dlq sync and dlq replay (stack.sh up --ha
       await runCli(['dlq', 'replay', '--all', '--to-topic', TARGET, '--yes', '--json'], {env}),
     );
     assert.equal(again.eligible, 0, 'never twice without --force');
+  });
+
+  it('events tail: every event of the topic printed once, through the failover', async (t) => {
+    if (skip) return t.skip(skip);
+    // all three brokers up, then a topic of its own: its partitions' leaders spread over them
+    startBroker('kafka2');
+    await brokersUp(3);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{topic: EVENTS, numPartitions: PARTITIONS, replicationFactor: 3}],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let from = 0; from < M; from += 5000) {
+      await producer.send({
+        topic: EVENTS,
+        acks: -1,
+        messages: Array.from({length: 5000}, (_, i) => ({
+          key: `{"id":${from + i}}`,
+          value: JSON.stringify({op: 'c', before: null, after: {id: from + i}, source: {table: 't'}, ts_ms: 0}),
+        })),
+      });
+    }
+    await producer.disconnect();
+    const r = await withBrokerKilled(
+      ['events', 'tail', EVENTS, '--from-beginning', '--until-end', '--format', 'ndjson'],
+      'kafka3',
+      400,
+    );
+    t.diagnostic(`tail exit ${r.code} in ${r.ms} ms: ${r.stderr.trim()}`);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {partition: number; offset: string});
+    assert.equal(lines.length, M, 'every event printed');
+    assert.equal(new Set(lines.map((l) => `${l.partition}:${l.offset}`)).size, M, 'none twice');
   });
 });
