@@ -120,7 +120,9 @@ async function replayedInTopic(run: string): Promise<{messages: number; distinct
   return {messages: ids.length, distinct: new Set(ids).size};
 }
 
-describe('a Kafka broker killed during dlq sync, dlq replay and events tail (stack.sh up --ha)', {timeout: 900_000}, () => {
+describe('a Kafka broker killed during dlq sync, dlq replay and events tail (stack.sh up --ha)', {
+  timeout: 900_000,
+}, () => {
   before(async () => {
     const up = await fetch('http://127.0.0.1:8084/health', {signal: AbortSignal.timeout(3000)}).then(
       (r) => r.ok,
