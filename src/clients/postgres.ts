@@ -98,7 +98,9 @@ const NETWORK_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'E
 export function isTransientPgError(err: unknown): boolean {
   for (let e = err as (Error & {code?: string; cause?: unknown}) | undefined, depth = 0; e && depth < 5; depth++) {
     const code = typeof e.code === 'string' ? e.code : '';
-    if (NETWORK_CODES.includes(code) || /^08/.test(code) || ['57P01', '57P02', '57P03'].includes(code)) return true;
+    // ENOTFOUND (no such host) is a configuration, not a restart
+    if (code !== 'ENOTFOUND' && NETWORK_CODES.includes(code)) return true;
+    if (/^08/.test(code) || ['57P01', '57P02', '57P03'].includes(code)) return true;
     if (/Connection terminated|connection error and is not queryable/i.test(e.message ?? '')) return true;
     e = e.cause as typeof e;
   }

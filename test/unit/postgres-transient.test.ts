@@ -20,6 +20,7 @@ describe('transient PostgreSQL errors (a restart, a reset socket)', () => {
     for (const e of [
       pgErr('28P01', 'password authentication failed'),
       pgErr('42P01'),
+      pgErr('ENOTFOUND'),
       pgErr('23505'),
       new Error('boom'),
     ])
