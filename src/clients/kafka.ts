@@ -400,19 +400,19 @@ export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Prom
   let inHand: Promise<void> = Promise.resolve();
   try {
     await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const missing = opts.topics.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      throw new CdcError('KAFKA_TOPIC_NOT_FOUND', ExitCode.usage, `topic(s) not found: ${missing.join(', ')}`, {
-        hint: 'List the topics with kcat -L or check the connector configuration.',
-      });
-    }
-    // read from the partitions' leaders and the group's coordinator: through a failover, again on a new admin
-    // (fresh metadata) until the dead broker's partitions have moved
+    // the topics and the positions, read from the partitions' leaders and the group's coordinator: through a
+    // failover, again on a new admin (fresh metadata) until the dead broker's partitions have moved
     const positions = await retryRetriable(async (attempt) => {
       const a = attempt === 0 ? admin : kafka.admin();
       try {
         if (attempt > 0) await a.connect();
+        const existing = new Set(await a.listTopics());
+        const missing = opts.topics.filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          throw new CdcError('KAFKA_TOPIC_NOT_FOUND', ExitCode.usage, `topic(s) not found: ${missing.join(', ')}`, {
+            hint: 'List the topics with kcat -L or check the connector configuration.',
+          });
+        }
         return await startPositions({[ADMIN]: a}, opts.topics, {
           groupId: ephemeral ? undefined : groupId,
           start: opts.start,
