@@ -35,9 +35,11 @@ DBZ_CASSANDRA_HTTP_PORT=8040    # the connector's own Jetty endpoint (http.port)
 
 # ---- the multi-node variant (issue 27): `up --ha` -----------------------------------------------------------
 # Three KRaft brokers (combined broker+controller, static quorum; 9092/9095, 9192/9195, 9292/9295) with replication
-# factor 3 and min.insync.replicas 2, and two Connect workers in one group (8083, 8084). The HA Kafka keeps its data
-# apart (data/kafka-ha/<n>, its own cluster id), so switching between `up` and `up --ha` loses neither cluster.
-# $STACK/run/ha marks a running --ha stack for down/status; `up` refuses to mix the two. Cassandra stays one node.
+# factor 3 and min.insync.replicas 2, two Connect workers in one group (8083, 8084), and a three-node Cassandra ring
+# on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (ports 9042/7000 on each, JMX 7199/7299/7399; keyspaces replicated to all
+# three). The HA Kafka and Cassandra keep their data apart (data/kafka-ha/<n>, its own cluster id;
+# data/cassandra-ha/<n>), so switching between `up` and `up --ha` loses neither. $STACK/run/ha marks a running
+# --ha stack for down/status; `up` refuses to mix the two.
 HA=0
 [ -f "$STACK/run/ha" ] && HA=1
 [ "${1:-}" = up ] && [ "${2:-}" = --ha ] && HA=1
@@ -62,8 +64,11 @@ if [ $HA = 1 ]; then
   service kafka2      "9192 9195"  90                # as kafka, on its own ports
   service kafka3      "9292 9295"  90
   service connect2    "8084"       180               # as connect (no JMX exporter: one per machine port)
+  PORTS[cassandra]="127.0.0.1:9042 127.0.0.1:7000"   # ring nodes share port numbers: each on its own address
+  service cassandra2  "127.0.0.2:9042 127.0.0.2:7000"  240
+  service cassandra3  "127.0.0.3:9042 127.0.0.3:7000"  240
 fi
-STOP_ORDER=(debezium apicurio cassandra connect2 connect zipkin kafka3 kafka2 kafka alertmanager pushgateway prometheus pg)
+STOP_ORDER=(debezium apicurio cassandra3 cassandra2 cassandra connect2 connect zipkin kafka3 kafka2 kafka alertmanager pushgateway prometheus pg)
 pidfile() { echo "$STACK/run/$1.pid"; }
 logfile() { echo "$STACK/logs/$1.log"; }   # logs/pg.log is a symlink to $PG_DIR/pg.log
 
@@ -125,9 +130,11 @@ live_pid() {
   echo "$pid"
 }
 
-# pid listening on TCP port $1: "" if free, "?" if bound but the owner is not visible (not root)
+# pid listening on TCP port $1 (a port, any address; or address:port): "" if free, "?" if bound but the owner is
+# not visible (not root)
 port_pid() {
-  local out; out=$(ss -Hltnp "( sport = :$1 )" 2>/dev/null) || true
+  local out filter="sport = :$1"; [[ $1 == *:* ]] && filter="src $1"
+  out=$(ss -Hltnp "( $filter )" 2>/dev/null) || true
   [ -n "$out" ] || return 0
   local pid; pid=$(grep -o 'pid=[0-9]*' <<<"$out" | head -n1 | cut -d= -f2); echo "${pid:-?}"
 }
@@ -137,7 +144,7 @@ describe_pid() {  # "pid N: <command line>"
 }
 
 http_ok() { curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null; }
-tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+tcp_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }   # <port> [address]
 
 # Detached start: the child writes its own pid (setsid may fork), cwd = $STACK, output -> log (previous log kept as .1)
 spawn() {  # <svc> <cmd...>
@@ -324,7 +331,12 @@ ready_connect_at() {
   for c in "${CONNECT_PLUGIN_CLASSES[@]}"; do grep -q "\"$c\"" <<<"$plugins" || return 1; done
 }
 
-ready_cassandra() { tcp_open 9042 && grep -q 'Starting listening for CQL clients' "$(logfile cassandra)" 2>/dev/null; }
+ready_cassandra() { ready_cassandra_node cassandra 1; }
+ready_cassandra2() { ready_cassandra_node cassandra2 2; }
+ready_cassandra3() { ready_cassandra_node cassandra3 3; }
+ready_cassandra_node() {  # <svc> <n>: CQL open on 127.0.0.n and the node says so
+  tcp_open 9042 "127.0.0.$2" && grep -q 'Starting listening for CQL clients' "$(logfile "$1")" 2>/dev/null
+}
 # Debezium Server: Quarkus health (liveness + readiness of the embedded engine) says UP
 ready_debezium() {
   local h; h=$(curl -fsS --max-time 3 "http://127.0.0.1:$DBZ_SERVER_PORT/q/health" 2>/dev/null) || return 1
@@ -435,11 +447,8 @@ start_apicurio() {
 
 # Cassandra: small heap (2-core box shared with three other JVMs); flags from conf/jvm17-server.options.
 CASSANDRA_HEAP=${CASSANDRA_HEAP:-768M} CASSANDRA_NEWGEN=${CASSANDRA_NEWGEN:-128M}
-start_cassandra() {
-  local j lib=$STACK/cassandra/lib data=$STACK/data/cassandra jamm; j=$(java_bin)
-  mkdir -p "$data"/{data,commitlog,saved_caches,hints,cdc_raw}
-  jamm=$(ls "$lib"/jamm-*.jar 2>/dev/null | head -n1)
-  local jpms=(-Djdk.attach.allowAttachSelf=true
+# the module exports and opens Cassandra's own launcher passes (conf/jvm17-server.options); nodetool needs them too
+CASSANDRA_JPMS=(-Djdk.attach.allowAttachSelf=true
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED --add-exports java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED
     --add-exports java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports java.rmi/sun.rmi.server=ALL-UNNAMED
     --add-exports java.sql/java.sql=ALL-UNNAMED --add-exports java.base/java.lang.ref=ALL-UNNAMED
@@ -453,13 +462,24 @@ start_cassandra() {
     --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
     --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED
     --add-opens java.base/java.nio=ALL-UNNAMED)
-  spawn cassandra "$j" -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" -Xmn"$CASSANDRA_NEWGEN" -Xss256k -XX:+UseG1GC \
-    -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:-AlwaysPreTouch -XX:+ExitOnOutOfMemoryError "${jpms[@]}" \
+start_cassandra() { start_cassandra_node cassandra 1; }
+start_cassandra2() { start_cassandra_node cassandra2 2; }
+start_cassandra3() { start_cassandra_node cassandra3 3; }
+cassandra_data() { if [ $HA = 1 ]; then echo "$STACK/data/cassandra-ha/$1"; else echo "$STACK/data/cassandra"; fi; }
+cassandra_jmx_port() { echo $(( 7199 + ($1 - 1) * 100 )); }   # node n: 7199, 7299, 7399 (JMX binds 127.0.0.1)
+start_cassandra_node() {  # <svc> <n>: the single node, or node n of the --ha ring (its yaml names address and token)
+  local svc=$1 n=$2 j lib=$STACK/cassandra/lib data jamm conf=$STACK/conf/cassandra.yaml node_opts=(-Dcassandra.initial_token=0)
+  j=$(java_bin); data=$(cassandra_data "$n")
+  [ $HA = 1 ] && conf=$STACK/conf/cassandra-ha-$n.yaml node_opts=(-Dcassandra-rackdc.properties="file://$STACK/conf/cassandra-rackdc.properties")
+  mkdir -p "$data"/{data,commitlog,saved_caches,hints,cdc_raw}
+  jamm=$(ls "$lib"/jamm-*.jar 2>/dev/null | head -n1)
+  spawn "$svc" "$j" -Xms"$CASSANDRA_HEAP" -Xmx"$CASSANDRA_HEAP" -Xmn"$CASSANDRA_NEWGEN" -Xss256k -XX:+UseG1GC \
+    -XX:+ParallelRefProcEnabled -XX:MaxTenuringThreshold=1 -XX:-AlwaysPreTouch -XX:+ExitOnOutOfMemoryError "${CASSANDRA_JPMS[@]}" \
     ${jamm:+-javaagent:$jamm} -Dio.netty.tryReflectionSetAccessible=true -Dio.netty.allocator.useCacheForAllThreads=true \
     -Dio.netty.allocator.maxOrder=11 -Djava.net.preferIPv4Stack=true -Dcassandra-foreground=yes \
-    -Dcassandra.config="file://$STACK/conf/cassandra.yaml" -Dcassandra.storagedir="$data" \
+    -Dcassandra.config="file://$conf" -Dcassandra.storagedir="$data" \
     -Dcassandra.logdir="$STACK/logs" -Dlogback.configurationFile="file://$STACK/conf/cassandra-logback.xml" \
-    -Dcassandra.jmx.local.port=7199 -Dcassandra.skip_wait_for_gossip_to_settle=0 -Dcassandra.initial_token=0 \
+    -Dcassandra.jmx.local.port="$(cassandra_jmx_port "$n")" -Dcassandra.skip_wait_for_gossip_to_settle=0 "${node_opts[@]}" \
     -cp "$lib/*" org.apache.cassandra.service.CassandraDaemon
 }
 
@@ -475,6 +495,7 @@ start_cassandra() {
 # logback sets, and logback then falls back to DEBUG.
 start_debezium() {
   local j dir=$STACK/debezium-server data=$STACK/data/debezium cp f; j=$(java25_bin)
+  [ $HA = 1 ] && data=$STACK/data/debezium-ha   # node 1 of the ring: offsets of another commit log
   [ -f "$dir/.ok-$(cut -d: -f3 <<<"$DBZ_SERVER")" ] || die "debezium: $dir not unpacked (run stack.sh fetch)"
   mkdir -p "$data"/{offsets,relocation}
   cp="$dir/connectors/debezium-connector-cassandra-5/*:$(ls "$dir"/debezium-server-dist-*-runner.jar)"
@@ -505,13 +526,18 @@ start_debezium() {
 # starts: the connector learns tables created later from schema-change events, but cannot add one that uses a
 # user-defined type (its schema instance does not know the type: "Unknown type cdc_demo.address"), so such a
 # table would stay invisible to it until its next start. Needs node + the repo's cassandra-driver (npm ci).
+# On the --ha ring the keyspace is then replicated to all three nodes (a new ring: nothing to repair).
 after_cassandra() {
-  local marker=$STACK/data/cassandra/.cdc_demo-$(sha1sum "$ROOT/examples/cassandra/schema.cql" | cut -c1-12)
+  local marker rf=1 cql=(node examples/cassandra/cql.mjs)
+  marker=$(cassandra_data 1)/.cdc_demo-$(sha1sum "$ROOT/examples/cassandra/schema.cql" | cut -c1-12)
+  [ $HA = 1 ] && rf=3
   [ -f "$marker" ] && return 0
-  if ! (cd "$ROOT" && node examples/cassandra/cql.mjs -f examples/cassandra/schema.cql) >"$STACK/logs/cassandra-seed.log" 2>&1; then
+  if ! (cd "$ROOT" && "${cql[@]}" -f examples/cassandra/schema.cql &&
+    { [ $rf = 1 ] || "${cql[@]}" "ALTER KEYSPACE cdc_demo WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"; }) \
+    >"$STACK/logs/cassandra-seed.log" 2>&1; then
     cat "$STACK/logs/cassandra-seed.log" >&2; die "cassandra: creating the cdc_demo keyspace failed (npm ci done?)"
   fi
-  touch "$marker"; say "cassandra: created keyspace cdc_demo (tables WITH cdc = true)"
+  touch "$marker"; say "cassandra: created keyspace cdc_demo (tables WITH cdc = true; replication factor $rf)"
 }
 
 # ---- orchestration ------------------------------------------------------------------------------------------
@@ -590,6 +616,9 @@ cmd_up() {
   [ $HA = 0 ] || ensure connect2
   ensure apicurio                # schema registry: a JVM too, so after Connect
   ensure cassandra               # the heaviest boot, alone on the CPU
+  if [ $HA = 1 ]; then           # the other two join the seed together (no streaming: a new ring)
+    ensure cassandra2 --nowait; ensure cassandra3 --nowait; wait_ready cassandra2; wait_ready cassandra3
+  fi
   after_cassandra                # the CDC demo keyspace, before Debezium Server reads the schema
   ensure debezium                # reads Cassandra's CDC commit log, writes to Kafka: after both
   say "up: all services ready (state: $STACK)"
@@ -712,7 +741,7 @@ cmd_status() {
     [ "$ready" = true ] || all=3
     if [ $json = 1 ]; then
       rows+=("$(printf '{"name":"%s","pid":%s,"alive":%s,"ready":%s,"ports":[%s],"log":"%s"}' \
-        "$svc" "${pid:-null}" "$alive" "$ready" "$(tr ' ' , <<<"${PORTS[$svc]}")" "$(logfile "$svc")")")
+        "$svc" "${pid:-null}" "$alive" "$ready" "$(port_numbers "${PORTS[$svc]}" | tr ' ' ,)" "$(logfile "$svc")")")
     else
       printf '%-13s %-5s pid=%-8s ports=%-10s %s\n' "$svc" "$([ "$ready" = true ] && echo UP || echo DOWN)" \
         "${pid:--}" "${PORTS[$svc]// /,}" "$([ "$alive" = true ] && [ "$ready" = false ] && echo '(alive, not ready)')"
@@ -723,6 +752,8 @@ cmd_status() {
   fi
   return $all
 }
+
+port_numbers() { local p out=(); for p in $1; do out+=("${p##*:}"); done; echo "${out[*]}"; }
 
 cmd_logs() {
   local svc=${1:-} n=100 follow=(); [ -n "$svc" ] && shift || die "usage: stack.sh logs <svc> [-n N] [-f]"
@@ -749,12 +780,21 @@ cmd_stop() {
   stop_service "$svc"
 }
 
+# Cassandra's own nodetool (org.apache.cassandra.tools.NodeTool, in the cassandra-all jars the stack runs) against
+# node n's JMX port: `stack.sh nodetool 2 status`. The operator's view of the ring, e.g. to check cdcctl's.
+cmd_nodetool() {
+  local n=1; [[ ${1:-} =~ ^[123]$ ]] && { n=$1; shift; }
+  [ $# -gt 0 ] || die "usage: stack.sh nodetool [1|2|3] <nodetool command> (e.g. status, ring, pausehandoff)"
+  exec "$(java_bin)" -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${CASSANDRA_JPMS[@]}" -Dlogback.configurationFile="file://$STACK/conf/cassandra-logback.xml" \
+    -cp "$STACK/cassandra/lib/*" org.apache.cassandra.tools.NodeTool -h 127.0.0.1 -p "$(cassandra_jmx_port "$n")" "$@"
+}
+
 usage() {
   cat <<EOF
 usage: stack.sh <command>
   up [--ha]          fetch (if needed) and start: ${SERVICES[*]}
-                     --ha: three Kafka brokers (9092, 9192, 9292; replication factor 3) and two Connect
-                     workers in one group (8083, 8084) instead of one each
+                     --ha: three Kafka brokers (9092, 9192, 9292; replication factor 3), two Connect
+                     workers in one group (8083, 8084) and three Cassandra nodes (127.0.0.1-3:9042)
   down               stop our processes (pidfiles only), order: ${STOP_ORDER[*]}
   status [--json]    pid/readiness/ports per service; exit 0 if all up, 3 otherwise
   logs <svc> [-n N] [-f]
@@ -762,6 +802,7 @@ usage: stack.sh <command>
   fetch              download Maven artifacts / install Debian packages (idempotent)
   start <svc>        fetch what <svc> needs, render configs, start it and wait until ready (others untouched)
   stop <svc>         stop that one service
+  nodetool [n] <cmd> Cassandra's nodetool against node n (default 1), e.g. 'nodetool status'
   zipkin up|down     start/stop only the trace backend (Zipkin on 9411)
   zipkin restart-connect  restart Kafka Connect with the OpenTelemetry agent (exporting to Zipkin)
 state dir: $STACK (override with STACK_DIR)
@@ -778,6 +819,7 @@ case ${1:-} in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   zipkin) shift; cmd_zipkin "$@" ;;
+  nodetool) shift; cmd_nodetool "$@" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
