@@ -56,7 +56,10 @@ export async function clientFromConnection(c: CassandraConnection): Promise<Clie
     keyspace: c.keyspace,
     credentials: c.credentials,
     socketOptions: {connectTimeout: Math.min(c.timeoutMs, 10_000), readTimeout: c.timeoutMs},
-    pooling: {warmup: false},
+    // connect() opens a pool to every node of the local data centre and marks the ones that refuse down.
+    // Without it (warmup: false) the first query to a node found its pool still opening and failed with
+    // "No connection available" instead of going to the next node: seen on the --ha ring with a node down.
+    pooling: {warmup: true},
   });
 }
 
@@ -67,8 +70,9 @@ function credentials(config: CassandraConfig, where: string): {username: string;
   return {username: resolveSecretString(config.username, `${where}.username`), password};
 }
 
-/** Protocol error codes (native protocol spec §9): bad credentials and an invalid query. */
+/** Protocol error codes (native protocol spec §9): bad credentials, too few live replicas, an invalid query. */
 const BAD_CREDENTIALS = 0x0100;
+const UNAVAILABLE = 0x1000;
 const INVALID = 0x2200;
 
 type DriverError = Error & {code?: number; innerErrors?: Record<string, unknown>};
@@ -86,6 +90,23 @@ const authFailure = (e: DriverError) =>
 export function invalidQuery(err: unknown): boolean {
   const e = err as DriverError | undefined;
   return e?.name === 'ResponseError' && e.code === INVALID;
+}
+
+/**
+ * The coordinator knows too few replicas alive for the consistency level ("Not enough replicas available
+ * for query at consistency QUORUM (2 required but only 1 alive)"): nodes are down, the query was not run.
+ */
+export function notEnoughReplicas(err: unknown): boolean {
+  const e = err as DriverError | undefined;
+  const isIt = (x: unknown) => (x as DriverError)?.name === 'ResponseError' && (x as DriverError).code === UNAVAILABLE;
+  // the driver tried every coordinator: one of them saying so is enough (others may be the nodes down)
+  return isIt(e) || (e?.name === 'NoHostAvailableError' && Object.values(e.innerErrors ?? {}).some(isIt));
+}
+
+/** The server's own Unavailable error inside the driver's NoHostAvailableError (it tried every coordinator). */
+function unavailableCause(e: DriverError): Error {
+  const inner = Object.values(e.innerErrors ?? {}) as DriverError[];
+  return inner.find((x) => x?.name === 'ResponseError' && x.code === UNAVAILABLE) ?? e;
 }
 
 const missing = (e: DriverError) => invalidQuery(e) && /^(keyspace|table) '?[^' ]+'? does not exist/i.test(e.message);
@@ -120,6 +141,20 @@ export function cassandraError(err: unknown, display: string, doing: string): Cd
       `Cassandra at ${display} has no such ${table ? 'table' : 'keyspace'} while ${doing}: ${firstLine(cause)}`,
       {
         hint: `Fix the ${table ? 'keyspace.table' : 'keyspace'} where it is named: the context's cassandra.keyspace, its gdpr or reconcile table settings, or the command's arguments (or create it).`,
+        cause: err,
+      },
+    );
+  }
+  if (notEnoughReplicas(e)) {
+    return new ServiceError(
+      {
+        service: 'Cassandra',
+        url: display,
+        message: `Cassandra at ${display} has too few live replicas while ${doing}: ${firstLine(unavailableCause(e))}`,
+        code: 'CASSANDRA_UNAVAILABLE',
+      },
+      {
+        hint: '`cdcctl doctor` shows which nodes are down and what each keyspace can still do. Bring them back, or use a lower consistency where the command has one (it then reads or writes fewer replicas: say so to whoever relies on the result).',
         cause: err,
       },
     );

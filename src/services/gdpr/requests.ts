@@ -392,8 +392,14 @@ export async function restore(
 }
 
 /** `gdpr verify`: re-checks (read-only) that an erased subject is still absent, e.g. 24 h later. */
-export async function verifyLater(ctx: RunContext, requestId: string, subject?: string): Promise<VerifyResult> {
-  const map = subjectMap(ctx);
+export async function verifyLater(
+  ctx: RunContext,
+  requestId: string,
+  subject?: string,
+  consistency?: SubjectMap['consistency'],
+): Promise<VerifyResult> {
+  const configured = subjectMap(ctx);
+  const map = {...configured, consistency: consistency ?? configured.consistency};
   const keys = gdprKeys(ctx);
   return withSaga(ctx, {map, keys}, async (saga, store) => {
     const r = await getRequest(store, requestId);

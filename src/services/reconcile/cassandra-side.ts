@@ -16,6 +16,20 @@ export interface Split {
   end: string;
 }
 
+/** cassandra-driver's codes (types.consistencies) of the levels a reconciliation reads at. */
+export const CONSISTENCY = {ONE: 1, QUORUM: 4, ALL: 5, LOCAL_QUORUM: 6, LOCAL_ONE: 10} as const;
+export type ConsistencyName = keyof typeof CONSISTENCY;
+
+/**
+ * The level a differing row is read back at: the run's, raised to a quorum. On a ring where a replica
+ * missed writes (down, hints not yet delivered or expired), ONE may answer with its old row, and the
+ * scan then finds drift that is not there; a quorum read returns the newest version (and repairs the
+ * replica), so only drift that a quorum of replicas holds is reported.
+ */
+export function confirmingConsistency(level: ConsistencyName): ConsistencyName {
+  return level === 'ONE' ? 'QUORUM' : level === 'LOCAL_ONE' ? 'LOCAL_QUORUM' : level;
+}
+
 const MIN = -(2n ** 63n);
 const MAX = 2n ** 63n - 1n;
 
@@ -74,7 +88,12 @@ const IN_FLIGHT = 8;
  * clusters that refuse such a list (the partition_keys_in_select guardrail): prepared point reads, 32
  * in flight. Keys Cassandra cannot hold (cassandraCanHold) are not asked for.
  */
-export async function cassFetch(client: Client, t: ResolvedTable, all: string[]): Promise<Map<string, CassRow>> {
+export async function cassFetch(
+  client: Client,
+  t: ResolvedTable,
+  all: string[],
+  consistency?: number,
+): Promise<Map<string, CassRow>> {
   const {types: cql} = (await import('cassandra-driver')).default;
   const out = new Map<string, CassRow>();
   const keys = all.filter((key) =>
@@ -96,7 +115,7 @@ export async function cassFetch(client: Client, t: ResolvedTable, all: string[])
     try {
       await mapAll(batches, IN_FLIGHT, async (batch) => {
         const params = [batch.map((key) => cqlKeyFromCanon(splitKey(key, t.key)[0] as string, single.type, cql))];
-        const res = await client.execute(query, params, {prepare: true, fetchSize: IN_BATCH * 2});
+        const res = await client.execute(query, params, {prepare: true, fetchSize: IN_BATCH * 2, consistency});
         for (const row of res.rows) keep(canon(row.get(single.name)), row);
       });
     } catch (err) {
@@ -109,7 +128,7 @@ export async function cassFetch(client: Client, t: ResolvedTable, all: string[])
   await mapAll(pointKeys, 32, async (key) => {
     const parts = splitKey(key, t.key);
     const params = t.key.map((c, i) => cqlKeyFromCanon(parts[i] as string, c.type, cql));
-    const row = (await client.execute(query, params, {prepare: true})).first();
+    const row = (await client.execute(query, params, {prepare: true, consistency})).first();
     if (row) keep(key, row);
   });
   return out;

@@ -1,9 +1,10 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Client} from 'cassandra-driver';
 import type {Pool} from 'pg';
+import {notEnoughReplicas} from '../../clients/cassandra.js';
 import type {MismatchRecord} from '../../store/reconcile.js';
 import {canonFor, floatText, isText, NULL_MARK, splitKey, T} from './canonical.js';
-import {type CassRow, cassFetch} from './cassandra-side.js';
+import {type CassRow, CONSISTENCY, type ConsistencyName, cassFetch, confirmingConsistency} from './cassandra-side.js';
 import {type RowHasher, rowHasher, rowHashText} from './hash.js';
 import type {KeyHashes} from './key-hashes.js';
 import {type PgRow, pgFetch} from './pg-side.js';
@@ -24,6 +25,8 @@ export interface ClassifyInput {
   cutoff?: Date;
   shard: number;
   recheckAfterMs: number;
+  /** The run's Cassandra read consistency (--consistency). */
+  consistency: ConsistencyName;
   onRecheck?: (count: number) => void;
 }
 
@@ -57,20 +60,39 @@ export interface Classified {
   skipped: number;
   /** Candidates that neither side returned when read back (see `Evaluated.vanished`). */
   vanished: string[];
+  /** Why the rows could not be read back at a quorum (then they were read at the run's level). */
+  unconfirmed?: string;
 }
 
+/**
+ * Reads the candidates back from both sides (at a quorum: confirmingConsistency) and, after the
+ * recheck delay, once more. A quorum that cannot be reached (replicas down) leaves the run's own
+ * level, and says so: what is then reported may include rows a lagging replica has not caught up on.
+ */
 export async function classify(input: ClassifyInput): Promise<Classified> {
   const {candidates} = input;
   const keys = [...candidates.keys()];
-  let {found, vanished} = await evaluate(input, keys, candidates);
+  let level = confirmingConsistency(input.consistency);
+  let unconfirmed: string | undefined;
+  const read = async (these: string[]) => {
+    try {
+      return await evaluate({...input, consistency: level}, these, candidates);
+    } catch (err) {
+      if (level === input.consistency || !notEnoughReplicas(err)) throw err;
+      unconfirmed = `${input.table.name}: differing rows could not be read back at ${level} (${(err as Error).message.split('\n')[0]}); they were read at ${input.consistency}, where a replica that missed writes can show drift that is not there: re-run at ${level} when the ring is whole`;
+      level = input.consistency;
+      return evaluate({...input, consistency: level}, these, candidates);
+    }
+  };
+  let {found, vanished} = await read(keys);
   if (input.recheckAfterMs > 0 && found.size > 0) {
     input.onRecheck?.(found.size);
     await sleep(input.recheckAfterMs);
-    const again = (await evaluate(input, [...found.keys()], candidates)).found;
+    const again = (await read([...found.keys()])).found;
     found = new Map([...again].filter(([k]) => found.has(k)));
   }
   const mismatches = [...found.values()].sort((a, b) => (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0));
-  return {mismatches, skipped: keys.length - mismatches.length, vanished};
+  return {mismatches, skipped: keys.length - mismatches.length, vanished, unconfirmed};
 }
 
 export interface Evaluated {
@@ -85,13 +107,14 @@ export interface Evaluated {
 
 /** Reads the keys from both sides now and returns those that differ (young rows left out). */
 export async function evaluate(
-  input: Pick<ClassifyInput, 'table' | 'cass' | 'pool' | 'cutoff' | 'shard'>,
+  input: Pick<ClassifyInput, 'table' | 'cass' | 'pool' | 'cutoff' | 'shard' | 'consistency'>,
   keys: string[],
   buckets: Map<string, number>,
 ): Promise<Evaluated> {
   const {table: t} = input;
-  const [cRows, pRows] = await Promise.all([cassFetch(input.cass, t, keys), pgFetch(input.pool, t, keys)]);
-  await lookUpStoredKeys(input.cass, t, keys, cRows, pRows);
+  const level = CONSISTENCY[input.consistency];
+  const [cRows, pRows] = await Promise.all([cassFetch(input.cass, t, keys, level), pgFetch(input.pool, t, keys)]);
+  await lookUpStoredKeys(input.cass, t, keys, cRows, pRows, level);
   // a text that is the NULL mark itself is a value: only a missing value is null there
   const canons = t.compared.map((c) => [c.name, canonFor(c.type), isText(c.type), pgDiffText(c)] as const);
   const cutoffUs = input.cutoff ? input.cutoff.getTime() * 1000 : undefined;
@@ -156,6 +179,7 @@ export async function lookUpStoredKeys(
   keys: string[],
   cRows: Map<string, CassRow>,
   pRows: Map<string, PgRow>,
+  consistency?: number,
 ): Promise<void> {
   const byStored = new Map<string, string>();
   for (const pk of keys) {
@@ -164,7 +188,8 @@ export async function lookUpStoredKeys(
   }
   if (byStored.size === 0) return;
   // single-column keys come back under their canonical text, others under the key asked for
-  for (const [k, row] of await cassFetch(cass, t, [...byStored.keys()])) cRows.set(byStored.get(k) ?? k, row);
+  for (const [k, row] of await cassFetch(cass, t, [...byStored.keys()], consistency))
+    cRows.set(byStored.get(k) ?? k, row);
 }
 
 /**

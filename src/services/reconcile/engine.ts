@@ -32,7 +32,7 @@ import {
   type TableStatus,
 } from '../../store/reconcile.js';
 import {type CancelWatch, JobCancelledError, watchCancel} from '../cancellation/watch.js';
-import {type Split, tokenSplits} from './cassandra-side.js';
+import {CONSISTENCY, confirmingConsistency, type Split, tokenSplits} from './cassandra-side.js';
 import {candidatesOf, classify, vanishedWarning} from './drill.js';
 import {
   addBuckets,
@@ -715,7 +715,7 @@ async function compareTable(job: TableJob, plan: TablePlan, counted: Counted): P
       ...compared,
       ...none,
       status: 'gave_up',
-      recommendation: `about ${(ratio * 100).toFixed(1)}% of rows sit in differing buckets (> --max-diff-ratio ${job.opts.maxDiffRatio}): re-snapshot the table (Debezium snapshot.mode=always or a re-seed of the sink) instead of repairing row by row`,
+      recommendation: `about ${(ratio * 100).toFixed(1)}% of rows sit in differing buckets (> --max-diff-ratio ${job.opts.maxDiffRatio}): re-snapshot the table (Debezium snapshot.mode=always or a re-seed of the sink) instead of repairing row by row${weakRead(job.opts.consistency) ? `. The scan read at ${job.opts.consistency}, where a replica that missed writes (down, hints not delivered) counts as drift: re-run at ${confirmingConsistency(job.opts.consistency)} before re-snapshotting` : ''}`,
     };
   }
   job.hooks.onProgress?.({table: job.table.name, phase: 'drill', rows: 0, expected: rowsOf(mismatched)});
@@ -803,9 +803,11 @@ async function diffRows(
     cutoff: plan.cutoff,
     shard: opts.shard.index,
     recheckAfterMs: opts.recheckAfterMs,
+    consistency: opts.consistency,
     onRecheck: (n) => hooks.onProgress?.({table: t.name, phase: 'recheck', rows: 0, expected: n}),
   });
   if (outcome.vanished.length > 0) plan.warnings.push(vanishedWarning(t, outcome.vanished));
+  if (outcome.unconfirmed) plan.warnings.push(outcome.unconfirmed);
   ctx.log.debug(`${t.name}: read ${candidates.size} differing rows from both sides (${Date.now() - t1} ms)`);
   return {mismatches: outcome.mismatches, skippedOnRecheck: outcome.skipped, bucketsReadInFull};
 }
@@ -861,7 +863,11 @@ function hashScan(job: TableJob, plan: TablePlan) {
 /** Scan failures as one-line errors naming the table. */
 function scanFailed(job: TableJob, err: unknown): never {
   if (err instanceof ScanError)
-    throw cassandraError(new Error(err.message), job.conn.display, `scanning ${job.table.keyspace}.${job.table.table}`);
+    throw cassandraError(
+      Object.assign(new Error(err.message), {name: err.driverName, code: err.driverCode}),
+      job.conn.display,
+      `scanning ${job.table.keyspace}.${job.table.table}`,
+    );
   throw err;
 }
 
@@ -1032,7 +1038,9 @@ function shuffledSplits(splits: Split[]): Split[] {
 
 const safe = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
 
+/** A level at which one replica answers alone: what it missed looks like drift. */
+const weakRead = (level: ReconcileOptions['consistency']) => confirmingConsistency(level) !== level;
+
 function consistencyCode(name: ReconcileOptions['consistency']): number {
-  // cassandra-driver types.consistencies
-  return {ONE: 1, QUORUM: 4, ALL: 5, LOCAL_QUORUM: 6, LOCAL_ONE: 10}[name];
+  return CONSISTENCY[name];
 }

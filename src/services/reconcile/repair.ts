@@ -8,7 +8,7 @@ import {openStore} from '../../store/index.js';
 import {getRun, latestRunId, listMismatches, listTables, type MismatchRecord} from '../../store/reconcile.js';
 import {quoteIdent} from '../../store/sql.js';
 import {pgKeyFromCanon, pgParamFromCql} from './canonical.js';
-import {cassFetch} from './cassandra-side.js';
+import {CONSISTENCY, type ConsistencyName, cassFetch, confirmingConsistency} from './cassandra-side.js';
 import {lookUpStoredKeys} from './drill.js';
 import {pgHashHexSql} from './pg-hash.js';
 import {pgFetch} from './pg-side.js';
@@ -92,6 +92,9 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
       throw cassandraError(err, conn.display, 'connecting');
     }
     const actions: RepairAction[] = [];
+    // the rows copied into PostgreSQL are read at a quorum at least: a lagging replica must not be the source
+    const asked = (run.options.consistency as ConsistencyName | undefined) ?? 'LOCAL_QUORUM';
+    const level = CONSISTENCY[confirmingConsistency(asked in CONSISTENCY ? asked : 'LOCAL_QUORUM')];
     const names = [...new Set(mismatches.map((m) => m.table))];
     for (const name of names) {
       const [tc] = selectTables(cfg.tables, [name]);
@@ -118,10 +121,10 @@ export async function repair(ctx: RunContext, o: RepairOptions): Promise<RepairR
       // extras about to be deleted are read too: one that Cassandra holds by now is left alone
       const wanted = mine.filter((m) => m.kind !== 'extra' || o.deleteExtras).map((m) => m.pk);
       try {
-        rows = await cassFetch(cass, t, wanted);
+        rows = await cassFetch(cass, t, wanted, level);
         const notFound = wanted.filter((pk) => !rows.has(pk));
         if (notFound.length > 0 && pgStoredKeySql(t))
-          await lookUpStoredKeys(cass, t, notFound, rows, await pgFetch(pool, t, notFound));
+          await lookUpStoredKeys(cass, t, notFound, rows, await pgFetch(pool, t, notFound), level);
       } catch (err) {
         throw cassandraError(err, conn.display, `reading rows of ${name}`);
       }

@@ -81,7 +81,7 @@ export async function sampleTable(o: {
     if (!p) missing++;
     else if (pgRowHash(o.table, k, p) !== h) mismatched++;
   }
-  const extras = await sampleExtras(o.cass, o.pool, o.table, fraction, o.cutoff);
+  const extras = await sampleExtras(o.cass, o.pool, o.table, fraction, o.cutoff, o.consistency);
   return {
     fraction,
     splitsSampled: chosen.length,
@@ -108,6 +108,7 @@ async function sampleExtras(
   t: ResolvedTable,
   fraction: number,
   cutoff?: Date,
+  consistency?: number,
 ): Promise<{sampled: number; extra: number}> {
   const values: unknown[] = [fraction * 100];
   let where = '';
@@ -120,6 +121,6 @@ async function sampleExtras(
     values,
   );
   const keys = res.rows.map((r) => r.pk);
-  const held = await cassFetch(cass, t, keys);
+  const held = await cassFetch(cass, t, keys, consistency);
   return {sampled: keys.length, extra: keys.filter((k) => !held.has(k)).length};
 }

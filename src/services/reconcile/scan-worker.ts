@@ -63,7 +63,7 @@ export type WorkerMessage =
       touched?: number;
       collected?: Array<[string, number, string]>;
     }
-  | {type: 'error'; split?: number; message: string; name: string};
+  | {type: 'error'; split?: number; message: string; name: string; code?: number};
 
 const start = workerData as WorkerStart;
 /** The current scan's job (the main thread sends it before the scan's first split). */
@@ -266,8 +266,14 @@ port.on('message', async (msg: ToWorker) => {
     await scanSplit(split);
   } catch (err) {
     dense = undefined; // it may hold part of the failed split's sums
-    const e = err as Error;
-    port.postMessage({type: 'error', split: split.id, message: e.message, name: e.name} satisfies WorkerMessage);
+    const e = err as Error & {code?: number};
+    port.postMessage({
+      type: 'error',
+      split: split.id,
+      message: e.message,
+      name: e.name,
+      code: e.code,
+    } satisfies WorkerMessage);
   }
 });
 
@@ -276,6 +282,6 @@ try {
   await client.connect();
   port.postMessage({type: 'ready'} satisfies WorkerMessage);
 } catch (err) {
-  const e = err as Error;
-  port.postMessage({type: 'error', message: e.message, name: e.name} satisfies WorkerMessage);
+  const e = err as Error & {code?: number};
+  port.postMessage({type: 'error', message: e.message, name: e.name, code: e.code} satisfies WorkerMessage);
 }

@@ -33,10 +33,12 @@ export interface SplitResult {
   collected?: Array<[string, number, string]>;
 }
 
+/** A scan worker's failure: the driver error's message, name and protocol code, across the thread boundary. */
 export class ScanError extends Error {
   constructor(
     message: string,
     readonly driverName: string,
+    readonly driverCode?: number,
   ) {
     super(message);
   }
@@ -70,7 +72,7 @@ export class ScanThreads {
           if (m.type !== 'ready' && m.type !== 'error') return;
           worker.off('message', started);
           if (m.type === 'ready') resolve();
-          else reject(new ScanError(m.message, m.name));
+          else reject(new ScanError(m.message, m.name, m.code));
         };
         worker.on('message', started);
         worker.once('error', reject);
@@ -130,7 +132,7 @@ export async function runScan(options: ScanOptions): Promise<void> {
         };
         const onMessage = (m: WorkerMessage) => {
           if (m.type === 'progress') onProgress?.(m.rows);
-          else if (m.type === 'error') stop(new ScanError(m.message, m.name));
+          else if (m.type === 'error') stop(new ScanError(m.message, m.name, m.code));
           else if (m.type === 'done') {
             const result: SplitResult = {split: m.split, rows: m.rows, young: m.young, collected: m.collected};
             const spare = m.ids && m.sums ? {ids: m.ids, sums: m.sums} : undefined;
