@@ -11,6 +11,7 @@ import type {RunContext} from '../../runtime.js';
 import {probeDebezium} from '../pipeline/components.js';
 import {type Emit, firstLine, type Job, skewMs, skewStatus} from './checks.js';
 import {replicationCheck, replicationHealth} from './replication.js';
+import {readRing, ringCheck, ringHealth} from './ring.js';
 
 /**
  * The endpoint half of doctor: per endpoint of the context, the layers one by one — DNS, TCP, TLS —
@@ -412,6 +413,9 @@ export async function pgProtocol(t: ReturnType<typeof pgTarget>, target: string,
   }
 }
 
+/** How long a Cassandra node has to answer the ring probe before it counts as down. */
+const RING_PROBE_MS = 3000;
+
 function cassandraJob(ctx: RunContext, timeoutMs: number): Job {
   const where = `contexts.${ctx.contextName}.cassandra`;
   const target = 'cassandra';
@@ -462,6 +466,13 @@ function cassandraJob(ctx: RunContext, timeoutMs: number): Job {
             ms: 0,
           });
         }
+        const ringStarted = performance.now();
+        const localDc = ctx.config.cassandra!.localDataCenter;
+        const ring = await readRing(client, Math.min(timeoutMs, RING_PROBE_MS));
+        emit({
+          ...ringCheck(ringHealth(ring.nodes, ring.keyspaces, localDc), localDc),
+          ms: performance.now() - ringStarted,
+        });
       } finally {
         await client.shutdown().catch(() => {});
       }
