@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
-import {dirname, join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {fileURLToPath} from 'node:url';
 import kafkajs from 'kafkajs';
 import {type CliResult, eventually, json, runCli, startCli} from '../helpers.js';
 import {sql, stackConfig} from '../integration/stack.js';
+import {killService, pidOf, startService} from './services.js';
 
 /**
  * Fault injection on the multi-node stack (`stack.sh up --ha`: three KRaft brokers, replication factor 3,
@@ -17,8 +14,6 @@ import {sql, stackConfig} from '../integration/stack.js';
  * independently from the brokers' metadata), and all in sync again once it is back.
  */
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const STACK = process.env.STACK_DIR ?? join(repo, '.stack');
 const P = `hab${process.pid}`;
 const OPS = `${P}_ops`;
 const DLQ = `${P}.dlq`;
@@ -34,15 +29,6 @@ const kafka = new kafkajs.Kafka({
   clientId: P,
 });
 let skip: string | undefined;
-
-const pidOf = (svc: string) => Number(readFileSync(join(STACK, 'run', `${svc}.pid`), 'utf8').trim());
-
-function startBroker(svc: string): void {
-  execFileSync('bash', [join(repo, 'examples/stack/stack.sh'), 'start', svc], {
-    stdio: 'ignore',
-    env: {...process.env, STACK_DIR: STACK},
-  });
-}
 
 async function brokersUp(n: number): Promise<void> {
   await eventually(
@@ -80,7 +66,7 @@ async function withBrokerKilled(args: string[], svc: string, afterMs: number): P
   const run = startCli(args, {env});
   await new Promise((r) => setTimeout(r, afterMs));
   assert.equal(run.child.exitCode, null, 'the command was still at work when the broker died');
-  process.kill(pidOf(svc), 'SIGKILL');
+  killService(svc);
   return run.done;
 }
 
@@ -165,7 +151,7 @@ describe('a Kafka broker killed during dlq sync, dlq replay and events tail (sta
       try {
         process.kill(pidOf(svc), 0);
       } catch {
-        startBroker(svc);
+        startService(svc);
       }
     }
     await brokersUp(3).catch(() => {});
@@ -212,7 +198,7 @@ describe('a Kafka broker killed during dlq sync, dlq replay and events tail (sta
     assert.deepEqual(Object.keys(repl?.data?.outOfIsr ?? {}), ['3']);
     assert.match(repl?.detail ?? '', /broker 3 \(not in the cluster: down\?\) out of the ISR of \d+/);
 
-    startBroker('kafka3');
+    startService('kafka3');
     await eventually(async () => (await underReplicated()) === 0, 180_000, 2000);
     const healed = await runCli(['doctor', '--json'], {env});
     const back = (
@@ -263,7 +249,7 @@ describe('a Kafka broker killed during dlq sync, dlq replay and events tail (sta
   it('events tail: every event of the topic printed once, through the failover', async (t) => {
     if (skip) return t.skip(skip);
     // all three brokers up, then a topic of its own: its partitions' leaders spread over them
-    startBroker('kafka2');
+    startService('kafka2');
     await brokersUp(3);
     const admin = kafka.admin();
     await admin.connect();

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
-import {readFileSync, writeFileSync} from 'node:fs';
-import {dirname, join} from 'node:path';
+import {writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {fileURLToPath} from 'node:url';
 import {type CliResult, eventually, runCli, startCli, tempDir} from '../helpers.js';
 import {connectRaw, sql, stackConfig} from '../integration/stack.js';
+import {killService, startService} from './services.js';
 
 /**
  * Fault injection on the multi-node stack (`stack.sh up --ha`: three brokers, two Connect workers in one
@@ -15,8 +14,6 @@ import {connectRaw, sql, stackConfig} from '../integration/stack.js';
  * are not; resume-all resumes only what pause-all paused. The worker is brought back in between.
  */
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const STACK = process.env.STACK_DIR ?? join(repo, '.stack');
 const N = 110;
 const P = `ha${process.pid}`;
 const names = Array.from({length: N}, (_, i) => `${P}-fs-${String(i).padStart(3, '0')}`);
@@ -46,22 +43,11 @@ async function notIn(state: string, among = names): Promise<string[]> {
   });
 }
 
-function killWorker2(): number {
-  const pid = Number(readFileSync(join(STACK, 'run', 'connect2.pid'), 'utf8').trim());
-  process.kill(pid, 'SIGKILL');
-  return pid;
-}
-
-function startWorker2(): void {
-  execFileSync('bash', [join(repo, 'examples/stack/stack.sh'), 'start', 'connect2'], {
-    stdio: 'ignore',
-    env: {...process.env, STACK_DIR: STACK},
-  });
-}
+const killWorker2 = () => killService('connect2');
 
 /** Starts worker 2 again and waits until the group has given it connectors. */
 async function bringBackWorker2(): Promise<void> {
-  startWorker2();
+  startService('connect2');
   await eventually(
     async () => new Set([...(await statuses()).values()].map((x) => x.connector.worker_id)).size === 2,
     120_000,
@@ -134,7 +120,7 @@ describe('a Connect worker killed during pause-all and resume-all (stack.sh up -
         () => false,
       ))
     )
-      startWorker2();
+      startService('connect2');
     for (const name of names) await connectRaw('DELETE', `/connectors/${name}`).catch(() => {});
     await sql('target', `DROP SCHEMA IF EXISTS ${P}_ops CASCADE`).catch(() => {});
   });
