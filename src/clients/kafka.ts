@@ -3,6 +3,7 @@ import type {KafkaConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
 import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
 import {DEFAULT_TIMEOUT_MS, type RunContext} from '../runtime.js';
+import {retryWhile} from '../util/retry.js';
 import {type TlsFiles, tlsFiles} from './tls.js';
 
 /**
@@ -54,18 +55,13 @@ const FAILOVER_RETRY = {retries: 10, initialRetryTime: 300, maxRetryTime: 5000};
 const FAILOVER_MS = 35_000;
 
 /** Runs `fn` again (backing off) while it fails with an error kafkajs marks retriable, for up to FAILOVER_MS. */
-export async function retryRetriable<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
-  const deadline = Date.now() + FAILOVER_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      const e = err as {retriable?: boolean; name?: string};
-      const retriable = e.retriable === true || e.name === 'KafkaJSConnectionError';
-      if (!retriable || Date.now() >= deadline) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(300 * 2 ** attempt, 5000)));
-    }
-  }
+export function retryRetriable<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+  return retryWhile(fn, {retriable: kafkaRetriable, forMs: FAILOVER_MS, firstDelayMs: 300, maxDelayMs: 5000});
+}
+
+function kafkaRetriable(err: unknown): boolean {
+  const e = err as {retriable?: boolean; name?: string};
+  return e.retriable === true || e.name === 'KafkaJSConnectionError';
 }
 
 export async function kafkaFor(ctx: RunContext, clientIdSuffix = 'admin'): Promise<{kafka: Kafka; brokers: string}> {

@@ -2,6 +2,7 @@ import type {Pool, PoolConfig} from 'pg';
 import type {PostgresConfig} from '../config/schema.js';
 import {redactUrl, registerSecret, resolveSecretString} from '../config/secrets.js';
 import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
+import {retryWhile} from '../util/retry.js';
 
 /**
  * PostgreSQL connections (pg, imported lazily). One pool per run; errors mapped onto the exit-code
@@ -111,20 +112,17 @@ export function isTransientPgError(err: unknown): boolean {
  * Runs `fn` again (backing off 250 ms → 2 s) while it fails with a transient error and `retryForMs` has not
  * passed; `onRetry` hears the first such failure (to say why the command waits).
  */
-export async function retryTransient<T>(
+export function retryTransient<T>(
   fn: (attempt: number) => Promise<T>,
   opts: {retryForMs: number; onRetry?: (err: unknown) => void},
 ): Promise<T> {
-  const deadline = Date.now() + opts.retryForMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (!isTransientPgError(err) || Date.now() >= deadline) throw err;
-      if (attempt === 0) opts.onRetry?.(err);
-      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 2000)));
-    }
-  }
+  return retryWhile(fn, {
+    retriable: isTransientPgError,
+    forMs: opts.retryForMs,
+    firstDelayMs: 250,
+    maxDelayMs: 2000,
+    onRetry: opts.onRetry,
+  });
 }
 
 /** Maps a pg error onto cdcctl's errors, naming the database without its password. */
