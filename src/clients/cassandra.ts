@@ -186,7 +186,7 @@ export interface CdcNodeState {
   tables: Array<{keyspace: string; table: string; cdc: boolean}>;
 }
 
-const SYSTEM_KEYSPACES =
+export const SYSTEM_KEYSPACES =
   /^(system|system_auth|system_schema|system_distributed|system_traces|system_views|system_virtual_schema)$/;
 
 /** Reads the CDC state over CQL: what a remote operator can see without node-local access. */

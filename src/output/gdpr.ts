@@ -38,6 +38,7 @@ export function renderRequest(v: RequestView, wide = false): string {
       ? `Backup:      ${v.backup.rows} row(s), sha256 ${v.backup.sha256.slice(0, 16)}…, key ${v.backup.keyId}, ${v.backup.purgedAt ? `purged ${v.backup.purgedAt}` : `purge due ${v.backup.expiresAt}`}`
       : 'Backup:      -',
     ...(v.lastError ? [`Last error:  ${v.lastError}`] : []),
+    ...nodesDownLine(v),
   ].join('\n');
   const systems = renderTable(
     v.systems,
@@ -56,6 +57,15 @@ export function renderRequest(v: RequestView, wide = false): string {
     ? `\n\nJournal:\n${v.journal.map((j) => `  ${j.at}  ${j.step.padEnd(16)} ${j.phase}`).join('\n')}`
     : '';
   return `${head}\n\n${systems}${journal}`;
+}
+
+/** An erasure done while Cassandra nodes were down: which replicas may still hold the subject. */
+function nodesDownLine(v: RequestView): string[] {
+  const down = v.evidence.cassandraNodesDown;
+  if (!Array.isArray(down) || down.length === 0) return [];
+  return [
+    `Warning:     Cassandra node(s) ${down.join(', ')} were down at the delete: they hold the subject until hints or a repair reach them (\`cdcctl gdpr verify ${v.requestId} --consistency ALL\` once they are back)`,
+  ];
 }
 
 export function renderList(rows: RequestView[], wide: boolean): string {

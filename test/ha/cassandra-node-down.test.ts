@@ -241,7 +241,10 @@ describe('a Cassandra node down (--ha ring)', {timeout: 900_000}, () => {
     await killNode(3);
     const r = await cli(['gdpr', 'erase', '--subject', subject, '--request-id', `${P}-1`, '--yes', '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(json<{state: string}>(r).state, 'verified');
+    const erased = json<{state: string; evidence: {cassandraNodesDown?: string[]}}>(r);
+    assert.equal(erased.state, 'verified');
+    assert.deepEqual(erased.evidence.cassandraNodesDown, ['127.0.0.3'], 'the evidence names the replica it missed');
+    assert.match(r.stderr, /127\.0\.0\.3 did not answer after the deletes/);
     const pgLeft = await sql('target', `SELECT 1 FROM ${P}.customers WHERE id = $1`, [subject]);
     assert.equal(pgLeft.length, 0);
     const quorum = await write(`SELECT id FROM ${P}.customers WHERE id = ?`, [subject], consistencies.quorum);

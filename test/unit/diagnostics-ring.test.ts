@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {keyspaceReplication, type RingNode, ringCheck, ringHealth} from '../../src/services/diagnostics/ring.js';
+import {keyspaceReplication, type RingNode} from '../../src/clients/cassandra-ring.js';
+import {ringCheck, ringHealth} from '../../src/services/diagnostics/ring.js';
 
 const node = (n: number, token: string, up = true, dc = 'dc1'): RingNode => ({
   address: `127.0.0.${n}`,

@@ -1,4 +1,5 @@
 import {cassandraClient, cassandraError} from '../../clients/cassandra.js';
+import {readRing} from '../../clients/cassandra-ring.js';
 import {HttpClient} from '../../clients/http.js';
 import {clusterInfo, listTopicNames, topicLayout, topicMinIsr, withAdmin} from '../../clients/kafka.js';
 import {POSTGRES_SSL_REQUEST, resolveHost, type TlsOptions, tcpConnect, tlsHandshake} from '../../clients/netprobe.js';
@@ -11,7 +12,7 @@ import type {RunContext} from '../../runtime.js';
 import {probeDebezium} from '../pipeline/components.js';
 import {type Emit, firstLine, type Job, skewMs, skewStatus} from './checks.js';
 import {replicationCheck, replicationHealth} from './replication.js';
-import {readRing, ringCheck, ringHealth} from './ring.js';
+import {ringCheck, ringHealth} from './ring.js';
 
 /**
  * The endpoint half of doctor: per endpoint of the context, the layers one by one — DNS, TCP, TLS —

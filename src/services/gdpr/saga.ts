@@ -1,6 +1,7 @@
 import type {Client} from 'cassandra-driver';
 import {alertmanagerClient} from '../../clients/alertmanager.js';
 import {cassandraClient, cassandraError} from '../../clients/cassandra.js';
+import {readRing} from '../../clients/cassandra-ring.js';
 import {groupLag, type TopicRetention, topicEndOffsets, topicRetention, withAdmin} from '../../clients/kafka.js';
 import {pgError} from '../../clients/postgres.js';
 import {CdcError, ExitCode, NotOkError, UsageError} from '../../errors.js';
@@ -96,9 +97,12 @@ export async function raiseNeedsOperatorAlert(
   }
 }
 
+/** How long a Cassandra node has to answer the check after the deletes before it counts as down. */
+const NODE_PROBE_MS = 2000;
+
 /** The step runner: carries one request from state to state (transitions.ts) with its I/O. */
 export class Saga {
-  private cass?: {client: Client; side: CassandraSide};
+  private cass?: {client: Client; side: CassandraSide; display: string};
   /** Errors already journalled as a step failure (see step). */
   private readonly journalled = new WeakSet<object>();
 
@@ -130,7 +134,7 @@ export class Saga {
         await client.shutdown().catch(() => {});
         throw cassandraError(err, display, 'connecting');
       }
-      this.cass = {client, side: new CassandraSide(client, this.map.consistency)};
+      this.cass = {client, side: new CassandraSide(client, this.map.consistency), display};
     }
     return this.cass.side;
   }
@@ -445,11 +449,12 @@ export class Saga {
       const side = await this.cassandra();
       for (const t of located.cassandra) {
         const n = await side.delete(t, t.keys, ts).catch((e) => {
-          throw cassandraError(e, 'cassandra', `deleting from ${t.keyspace}.${t.table}`);
+          throw cassandraError(e, this.cass?.display ?? 'cassandra', `deleting from ${t.keyspace}.${t.table}`);
         });
         deleted.push({name: `${t.keyspace}.${t.table}`, n});
       }
     }
+    const nodesDown = located.cassandra.length ? await this.nodesDown(r.requestId) : [];
     const offsets = await this.endOffsets();
     const at = new Date().toISOString();
     const tsUs = ts;
@@ -457,7 +462,7 @@ export class Saga {
       r.requestId,
       'cassandra_delete',
       'cassandra_deleted',
-      {timestampUs: tsUs, deleted, offsetsAfterDelete: offsets},
+      {timestampUs: tsUs, deleted, offsetsAfterDelete: offsets, ...(nodesDown.length ? {nodesDown} : {})},
       async (c) => {
         for (const d of deleted) {
           await upsertSystem(c, this.systems, r.requestId, {
@@ -470,8 +475,30 @@ export class Saga {
           });
         }
       },
-      {evidence: {offsetsAfterDelete: offsets}},
+      {evidence: {offsetsAfterDelete: offsets, ...(nodesDown.length ? {cassandraNodesDown: nodesDown} : {})}},
     );
+  }
+
+  /**
+   * The Cassandra nodes that do not answer right after the deletes: below ALL, the deletes reached the
+   * replicas that acknowledged them, and a node that was down receives its tombstone only through hints
+   * or a repair. Recorded in the evidence so that the report says which replicas may still hold the
+   * subject (`gdpr verify --consistency ALL` once they are back). None at ALL: every replica acknowledged.
+   */
+  private async nodesDown(requestId: string): Promise<string[]> {
+    if (this.map.consistency === 'ALL' || !this.cass) return [];
+    try {
+      const {nodes} = await readRing(this.cass.client, NODE_PROBE_MS);
+      const down = nodes.filter((n) => !n.up).map((n) => n.address);
+      if (down.length > 0)
+        this.ctx.log.warn(
+          `gdpr ${requestId}: Cassandra node(s) ${down.join(', ')} did not answer after the deletes (at ${this.map.consistency}): they hold the subject until hints or a repair reach them; run \`cdcctl gdpr verify ${requestId} --consistency ALL\` once they are back`,
+        );
+      return down;
+    } catch (err) {
+      this.ctx.log.warn(`gdpr ${requestId}: could not check which Cassandra nodes answer: ${(err as Error).message}`);
+      return [];
+    }
   }
 
   private async endOffsets(): Promise<unknown> {
