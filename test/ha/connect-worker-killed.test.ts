@@ -3,7 +3,7 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {type CliResult, eventually, runCli, startCli, tempDir} from '../helpers.js';
-import {connectRaw, sql, stackConfig} from '../integration/stack.js';
+import {connectRaw, putFileSources, sql, stackConfig} from '../integration/stack.js';
 import {killService, startService} from './services.js';
 
 /**
@@ -94,15 +94,7 @@ describe('a Connect worker killed during pause-all and resume-all (stack.sh up -
       return;
     }
     writeFileSync(input, 'a\nb\n');
-    for (const name of names) {
-      const put = await connectRaw('PUT', `/connectors/${name}/config`, {
-        'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
-        file: input,
-        topic: `${P}-topic`,
-        'tasks.max': '1',
-      });
-      assert.ok(put.status < 300, JSON.stringify(put.body));
-    }
+    await putFileSources(names, input, `${P}-topic`);
     await eventually(async () => (await notIn('RUNNING')).length === 0, 180_000, 1000);
     const s = await statuses();
     const workers = new Set([...s.values()].map((x) => x.connector.worker_id));

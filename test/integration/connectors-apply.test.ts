@@ -3,7 +3,7 @@ import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {eventually, json, runCli, tempConfig, tempDir} from '../helpers.js';
-import {connectRaw, deleteConnectors, env, requireStack} from './stack.js';
+import {connectRaw, deleteConnectors, env, fileSourceConfig, requireStack} from './stack.js';
 
 /**
  * `connectors apply` validates every definition before writing any (real Kafka Connect): one file
@@ -20,13 +20,7 @@ let skip: string | undefined;
 function definition(name: string, config: Record<string, string> = {}) {
   return {
     name,
-    config: {
-      'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
-      file: join(dir, 'input.txt'),
-      topic: `${prefix}-topic`,
-      'tasks.max': '1',
-      ...config,
-    },
+    config: fileSourceConfig(join(dir, 'input.txt'), `${prefix}-topic`, config),
   };
 }
 

@@ -3,7 +3,7 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {eventually, json, runCli, tempDir} from '../helpers.js';
-import {CONNECT_URL, connectRaw, deleteConnectors, env, requireStack, sql} from './stack.js';
+import {CONNECT_URL, connectRaw, deleteConnectors, env, fileSourceConfig, requireStack, sql} from './stack.js';
 
 /**
  * Connector operations against the real Kafka Connect worker, with FileStream connectors (cheap,
@@ -20,13 +20,7 @@ let skip: string | undefined;
 function fileSource(name: string, extra: Record<string, string> = {}) {
   return {
     name,
-    config: {
-      'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
-      file: input,
-      topic: `${prefix}-topic`,
-      'tasks.max': '1',
-      ...extra,
-    },
+    config: fileSourceConfig(input, `${prefix}-topic`, extra),
   };
 }
 

@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import pg from 'pg';
 import {type CliResult, eventually, json, repoRoot, runCli, startCli, tempConfig, tempDir} from '../helpers.js';
-import {cassandraClient, connectRaw, PG, requireStack, sql, stackConfig} from './stack.js';
+import {cassandraClient, connectRaw, PG, putFileSources, requireStack, sql, stackConfig} from './stack.js';
 
 /**
  * Fault injection (issue 27): the stack's PostgreSQL — cdcctl's operational store and the pipeline's
@@ -120,15 +120,7 @@ describe('PostgreSQL restarted while cdcctl works', {timeout: 600_000}, () => {
       if (skip) return;
       const input = join(tempDir('pgr-'), 'in.txt');
       writeFileSync(input, 'a\n');
-      for (const name of names) {
-        const put = await connectRaw('PUT', `/connectors/${name}/config`, {
-          'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
-          file: input,
-          topic: `${P}-topic`,
-          'tasks.max': '1',
-        });
-        assert.ok(put.status < 300, JSON.stringify(put.body));
-      }
+      await putFileSources(names, input, `${P}-topic`);
       // the store's schema exists before the restart (migrations are not what this test is about)
       const v = await runCli(['audit', 'verify'], {env});
       assert.equal(v.code, 0, v.stderr);

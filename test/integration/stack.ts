@@ -91,6 +91,29 @@ export async function connectRaw(
   return {status: res.status, body: text ? JSON.parse(text) : undefined};
 }
 
+/** The config of a FileStreamSource connector (it ships with Connect): the tests' cheap connector, reading `file` into `topic`. */
+export function fileSourceConfig(
+  file: string,
+  topic: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
+    file,
+    topic,
+    'tasks.max': '1',
+    ...extra,
+  };
+}
+
+/** Creates (or updates) a FileStreamSource connector of each name; a refusal fails the test. */
+export async function putFileSources(names: string[], file: string, topic: string): Promise<void> {
+  for (const name of names) {
+    const put = await connectRaw('PUT', `/connectors/${name}/config`, fileSourceConfig(file, topic));
+    if (put.status >= 300) throw new Error(`PUT ${name}: ${put.status} ${JSON.stringify(put.body)}`);
+  }
+}
+
 export async function deleteConnectors(names: string[]): Promise<void> {
   for (const n of names) await connectRaw('DELETE', `/connectors/${encodeURIComponent(n)}`);
 }
