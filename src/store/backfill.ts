@@ -135,9 +135,17 @@ export interface BackfillUpdate {
   addWritten?: number;
 }
 
-/** Updates a backfill; a final status also sets finished_at (a later non-final one clears it). */
-export async function updateBackfill(store: Store, id: string, u: BackfillUpdate): Promise<void> {
-  await store.pool.query(
+/**
+ * Updates a backfill; a final status also sets finished_at (a later non-final one clears it). `client`: a
+ * transaction's connection, so that totals move with what they count (a split and its rows).
+ */
+export async function updateBackfill(
+  store: Store,
+  id: string,
+  u: BackfillUpdate,
+  client: PoolClient | Store['pool'] = store.pool,
+): Promise<void> {
+  await client.query(
     `UPDATE ${store.table('backfills')} SET
         status = COALESCE($2, status),
         progress = CASE WHEN $3::jsonb IS NULL THEN progress ELSE progress || $3::jsonb END,
