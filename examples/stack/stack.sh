@@ -495,7 +495,10 @@ start_cassandra_node() {  # <svc> <n>: the single node, or node n of the --ha ri
 # logback sets, and logback then falls back to DEBUG.
 start_debezium() {
   local j dir=$STACK/debezium-server data=$STACK/data/debezium cp f; j=$(java25_bin)
-  [ $HA = 1 ] && data=$STACK/data/debezium-ha   # node 1 of the ring: offsets of another commit log
+  local ring=()
+  if [ $HA = 1 ]; then   # node 1 of the ring: offsets of another commit log; its yaml names GPFS, which reads this file
+    data=$STACK/data/debezium-ha ring=(-Dcassandra-rackdc.properties="file://$STACK/conf/cassandra-rackdc.properties")
+  fi
   [ -f "$dir/.ok-$(cut -d: -f3 <<<"$DBZ_SERVER")" ] || die "debezium: $dir not unpacked (run stack.sh fetch)"
   mkdir -p "$data"/{offsets,relocation}
   cp="$dir/connectors/debezium-connector-cassandra-5/*:$(ls "$dir"/debezium-server-dist-*-runner.jar)"
@@ -515,7 +518,7 @@ start_debezium() {
     --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED
     --add-opens java.base/java.nio=ALL-UNNAMED)
   spawn debezium "$j" -Xms64m -Xmx${DBZ_SERVER_HEAP:-512m} -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    "${jpms[@]}" -Djava.net.preferIPv4Stack=true $(otel_agent_opts debezium) \
+    "${jpms[@]}" "${ring[@]}" -Djava.net.preferIPv4Stack=true $(otel_agent_opts debezium) \
     -Dlogback.configurationFile="$STACK/conf/debezium-logback.xml" \
     -Djavax.xml.parsers.SAXParserFactory=com.sun.org.apache.xerces.internal.jaxp.SAXParserFactoryImpl \
     -Dquarkus.config.locations="file:$STACK/conf/debezium-server.properties" \

@@ -320,7 +320,7 @@ export class Saga {
       const side = await this.cassandra();
       for (const t of this.map.cassandra) {
         const keys = await side.locate(t, subject).catch((e) => {
-          throw cassandraError(e, 'cassandra', `locating rows in ${t.keyspace}.${t.table}`);
+          throw cassandraError(e, this.cass?.display ?? 'cassandra', `locating rows in ${t.keyspace}.${t.table}`);
         });
         located.cassandra.push({keyspace: t.keyspace, table: t.table, keys});
       }
@@ -380,7 +380,7 @@ export class Saga {
       for (const t of located.cassandra) {
         doc.cassandra.push(
           await side.backup(t, t.keys).catch((e) => {
-            throw cassandraError(e, 'cassandra', `backing up ${t.keyspace}.${t.table}`);
+            throw cassandraError(e, this.cass?.display ?? 'cassandra', `backing up ${t.keyspace}.${t.table}`);
           }),
         );
       }
@@ -631,7 +631,7 @@ export class Saga {
           const all = new Map([...keys, ...fresh].map((k) => [canonicalJson(k), k]));
           return side.remaining(t, [...all.values()]);
         })().catch((e) => {
-          throw cassandraError(e, 'cassandra', `checking ${name} for the subject's rows`);
+          throw cassandraError(e, this.cass?.display ?? 'cassandra', `checking ${name} for the subject's rows`);
         });
         remaining.push({store: 'cassandra', table: name, rows});
       }
