@@ -253,10 +253,18 @@ describe('a Kafka broker killed during dlq sync, dlq replay and events tail (sta
     await brokersUp(3);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [{topic: EVENTS, numPartitions: PARTITIONS, replicationFactor: 3}],
-      waitForLeaders: true,
-    });
+    await admin.createTopics({topics: [{topic: EVENTS, numPartitions: PARTITIONS, replicationFactor: 3}]});
+    // kafkajs' waitForLeaders asks a broker that may not know the topic yet (the one just restarted) and
+    // fails on its UNKNOWN_TOPIC_OR_PARTITION (CI): wait for every partition's leader ourselves
+    await eventually(
+      async () => {
+        const meta = await admin.fetchTopicMetadata({topics: [EVENTS]}).catch(() => undefined);
+        const parts = meta?.topics[0]?.partitions ?? [];
+        return parts.length === PARTITIONS && parts.every((p) => p.leader >= 0);
+      },
+      60_000,
+      500,
+    );
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
