@@ -1,4 +1,4 @@
-import type {Admin, Kafka, KafkaConfig as KafkaJsConfig, SASLOptions} from 'kafkajs';
+import type {Admin, Consumer, Message, MessagesStream} from '@platformatic/kafka';
 import type {KafkaConfig} from '../config/schema.js';
 import {registerSecret, resolveSecretString} from '../config/secrets.js';
 import {CdcError, ConfigError, ExitCode, ServiceError} from '../errors.js';
@@ -7,16 +7,26 @@ import {retryWhile} from '../util/retry.js';
 import {type TlsFiles, tlsFiles} from './tls.js';
 
 /**
- * Kafka: the one home of cdcctl's Kafka client libraries. kafkajs (pure JS, imported lazily) for
- * the admin side and the consumers; @platformatic/kafka for the producer. Callers see only the
- * functions and types of this module — an admin client is the opaque `KafkaAdmin` handed out by
- * `withAdmin` — so that replacing a library touches this file alone. Issue 20 keeps
- * @platformatic/kafka (maintained; kafkajs has had no release since 2023): new code here uses it
- * where it needs no kafkajs connection; the measurements (`npm run bench:kafka`) and the migration
- * plan are in README.md, "Kafka client".
+ * Kafka: the one home of cdcctl's Kafka client library, @platformatic/kafka (maintained, bundled
+ * with its option schemas compiled on first use; issue 20 retired kafkajs, see README.md, "Kafka
+ * client"). Callers see only the functions and types of this module — an admin client is the opaque
+ * `KafkaAdmin` handed out by `withAdmin` — so that replacing the library touches this file alone.
+ * Offsets and timestamps are decimal strings at this module's boundary (64-bit; the library gives
+ * bigints).
  */
 
-/** The kafkajs Admin inside a `KafkaAdmin` (the key is private to this module). */
+type Lib = typeof import('@platformatic/kafka');
+
+/**
+ * @platformatic/kafka, loaded on first use. The build bundles it with its clients' option schemas
+ * compiled on first use (bin/lazy-schemas.js): loaded as published, the package compiles them all
+ * (ajv) on import, ~0.3 s of CPU in every process that talks to Kafka.
+ */
+export async function kafkaLibrary(): Promise<Lib> {
+  return import('@platformatic/kafka');
+}
+
+/** The library's Admin inside a `KafkaAdmin` (the key is private to this module). */
 const ADMIN: unique symbol = Symbol('kafka admin');
 
 /** A connected admin client, lent by `withAdmin`; use it with this module's functions only. */
@@ -51,152 +61,53 @@ export interface GroupLag {
  * moved its partitions' leadership and its groups' coordination to the survivors (a KRaft broker is fenced
  * after broker.session.timeout.ms, 9 s by default). ~35 s in all (300 ms doubling, at most 5 s apart).
  */
-const FAILOVER_RETRY = {retries: 10, initialRetryTime: 300, maxRetryTime: 5000};
 const FAILOVER_MS = 35_000;
 
-/** Runs `fn` again (backing off) while it fails with an error kafkajs marks retriable, for up to FAILOVER_MS. */
+/** Runs `fn` again (backing off) while it fails with an error the library marks retriable, for up to FAILOVER_MS. */
 export function retryRetriable<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
   return retryWhile(fn, {retriable: kafkaRetriable, forMs: FAILOVER_MS, firstDelayMs: 300, maxDelayMs: 5000});
 }
 
+/** A network error, a timeout or a protocol error Kafka marks retriable (a moved leader, a coordinator loading). */
 function kafkaRetriable(err: unknown): boolean {
-  const e = err as {retriable?: boolean; name?: string};
-  return e.retriable === true || e.name === 'KafkaJSConnectionError';
+  const e = err as {code?: string; canRetry?: boolean; errors?: unknown[]; cause?: unknown} | null;
+  if (!e || typeof e !== 'object' || err instanceof CdcError) return false;
+  if (e.code === 'PLT_KFK_NETWORK' || e.code === 'PLT_KFK_TIMEOUT' || e.canRetry === true) return true;
+  if (Array.isArray(e.errors) && e.errors.some(kafkaRetriable)) return true;
+  return e.cause !== undefined && e.cause !== err && kafkaRetriable(e.cause);
 }
 
-export async function kafkaFor(ctx: RunContext, clientIdSuffix = 'admin'): Promise<{kafka: Kafka; brokers: string}> {
-  const config = ctx.config.kafka;
-  if (!config) {
-    throw new ConfigError(`context "${ctx.contextName}" has no kafka brokers`, {
-      hint: `Add them with \`cdcctl config set-context ${ctx.contextName} --kafka-brokers host:9092\`.`,
-    });
-  }
-  const {Kafka, logLevel} = (await import('kafkajs')).default;
-  const timeout = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const kafka = new Kafka({
-    ...kafkaJsConfig(config, `contexts.${ctx.contextName}.kafka`),
-    clientId: config.clientId ?? `cdcctl-${clientIdSuffix}`,
-    connectionTimeout: Math.min(timeout, 10_000),
-    requestTimeout: timeout,
-    retry: {retries: 2, initialRetryTime: 200, maxRetryTime: 2000},
-    logLevel: logLevel.NOTHING,
-  });
-  return {kafka, brokers: config.brokers.join(',')};
-}
-
-function kafkaJsConfig(config: KafkaConfig, where: string): Pick<KafkaJsConfig, 'brokers' | 'ssl' | 'sasl'> {
-  let sasl: SASLOptions | undefined;
-  if (config.sasl) {
-    const password = resolveSecretString(config.sasl.password, `${where}.sasl.password`);
-    registerSecret(password);
-    sasl = {
-      mechanism: config.sasl.mechanism,
-      username: resolveSecretString(config.sasl.username, `${where}.sasl.username`),
-      password,
-    } as SASLOptions;
-  }
-  return {
-    brokers: config.brokers,
-    ssl: kafkaTls(config, where),
-    sasl,
-  };
-}
-
-/**
- * The TLS of a context's `kafka.ssl`: `true` (the system CAs), or a tls block whose CA bundle and
- * client certificate/key files are read here (secret references resolved; errors name the key path,
- * `contexts.<name>.kafka.ssl.ca`). Shared by the kafkajs clients and the producer.
- */
-export function kafkaTls(config: KafkaConfig, where: string): TlsFiles | boolean | undefined {
-  if (config.ssl === undefined || typeof config.ssl === 'boolean') return config.ssl;
-  return tlsFiles(config.ssl, `${where}.ssl`);
-}
-
-/**
- * Runs `fn` with a connected admin client, mapping connection failures to exit 4. By default a request fails
- * within a second or two (an interactive command says at once that Kafka is down). With `failover` (for
- * long-running work; `fn` must be safe to run again) a retriable failure runs `fn` again on a new admin,
- * whose fresh metadata finds a dead broker's partitions on their new leaders (kafkajs gives up at once on a
- * connection refused by a partition's old leader).
- */
-export async function withAdmin<T>(
-  ctx: RunContext,
-  fn: (admin: KafkaAdmin) => Promise<T>,
-  opts: {failover?: boolean} = {},
-): Promise<T> {
-  const {kafka, brokers} = await kafkaFor(ctx);
-  const once = async () => {
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      return await fn({[ADMIN]: admin});
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
-  };
-  try {
-    return opts.failover ? await retryRetriable(once) : await once();
-  } catch (err) {
-    throw kafkaError(err, brokers);
-  }
-}
-
-export async function clusterInfo(handle: KafkaAdmin): Promise<ClusterInfo> {
-  const admin = handle[ADMIN];
-  const c = await admin.describeCluster();
-  return {
-    clusterId: c.clusterId,
-    controller: c.controller,
-    brokers: c.brokers.map((b) => ({nodeId: b.nodeId, host: b.host, port: b.port})),
-  };
-}
-
-/** Lag of a consumer group on every partition it has offsets for (or of the given topics). */
-export async function groupLag(handle: KafkaAdmin, groupId: string, topics?: string[]): Promise<GroupLag> {
-  const admin = handle[ADMIN];
-  const committed = await admin.fetchOffsets({groupId, topics});
-  const partitions: PartitionLag[] = [];
-  let total = 0n;
-  for (const t of committed) {
-    const ends = new Map((await admin.fetchTopicOffsets(t.topic)).map((p) => [p.partition, p.high]));
-    for (const p of t.partitions) {
-      const end = ends.get(p.partition) ?? '0';
-      const has = p.offset !== '-1';
-      const lag = has ? BigInt(end) - BigInt(p.offset) : BigInt(end);
-      const positive = lag > 0n ? lag : 0n;
-      total += positive;
-      partitions.push({
-        topic: t.topic,
-        partition: p.partition,
-        committed: has ? p.offset : null,
-        end,
-        lag: positive.toString(),
-      });
-    }
-  }
-  return {groupId, total: total.toString(), partitions};
-}
-
-/** @platformatic/kafka (the producer): a network error or timeout, possibly among several. */
-function platformaticConnectionError(err: unknown): boolean {
+/** A network error or a timeout, possibly among several: Kafka could not be reached. */
+function connectionError(err: unknown): boolean {
   const e = err as {code?: string; errors?: unknown[]} | null;
   if (!e || typeof e !== 'object') return false;
   if (e.code === 'PLT_KFK_NETWORK' || e.code === 'PLT_KFK_TIMEOUT') return true;
-  return Array.isArray(e.errors) && e.errors.some(platformaticConnectionError);
+  return Array.isArray(e.errors) && e.errors.some(connectionError);
+}
+
+/** The first Kafka error code (e.g. UNKNOWN_TOPIC_OR_PARTITION) inside a library error, if any. */
+function protocolErrorId(err: unknown): string | undefined {
+  const e = err as {apiId?: string; errors?: unknown[]} | null;
+  if (!e || typeof e !== 'object') return undefined;
+  if (typeof e.apiId === 'string') return e.apiId;
+  for (const inner of e.errors ?? []) {
+    const id = protocolErrorId(inner);
+    if (id) return id;
+  }
+  return undefined;
 }
 
 export function kafkaError(err: unknown, brokers: string): CdcError {
   if (err instanceof CdcError) return err;
-  const e = err as Error & {name?: string};
-  const connection =
-    /KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded|KafkaJSNonRetriableError|KafkaJSRequestTimeoutError|KafkaJSBrokerNotFound/.test(
-      e.name ?? '',
-    ) || platformaticConnectionError(err);
+  const e = err as Error;
+  const connection = connectionError(err);
+  const id = protocolErrorId(err);
+  const message = id && !e.message.includes(id) ? `${e.message} (${id})` : e.message;
   return new ServiceError(
     {
       service: 'Kafka',
       url: brokers,
-      message: `Kafka at ${brokers} ${connection ? 'is unreachable' : 'failed'}: ${e.message}`,
+      message: `Kafka at ${brokers} ${connection ? 'is unreachable' : 'failed'}: ${message}`,
       code: connection ? 'UNREACHABLE' : 'KAFKA_ERROR',
     },
     {
@@ -206,17 +117,255 @@ export function kafkaError(err: unknown, brokers: string): CdcError {
   );
 }
 
+/**
+ * The TLS of a context's `kafka.ssl`: `true` (the system CAs), or a tls block whose CA bundle and
+ * client certificate/key files are read here (secret references resolved; errors name the key path,
+ * `contexts.<name>.kafka.ssl.ca`).
+ */
+export function kafkaTls(config: KafkaConfig, where: string): TlsFiles | boolean | undefined {
+  if (config.ssl === undefined || typeof config.ssl === 'boolean') return config.ssl;
+  return tlsFiles(config.ssl, `${where}.ssl`);
+}
+
+/** Mechanism names as @platformatic/kafka spells them. */
+const SASL_MECHANISMS = {plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512'} as const;
+
+/** What every client of a context shares: brokers, client id, TLS, SASL, timeouts and retries. */
+interface ClientOptions {
+  clientId: string;
+  bootstrapBrokers: string[];
+  connectTimeout: number;
+  timeout: number;
+  retries: number;
+  retryDelay: number;
+  tls?: TlsFiles | Record<string, never>;
+  sasl?: {mechanism: (typeof SASL_MECHANISMS)[keyof typeof SASL_MECHANISMS]; username: string; password: string};
+}
+
+/**
+ * The options of a client for the context's brokers (secret references resolved here, errors naming the
+ * key path). By default a request fails within a second or two, so that an interactive command says at
+ * once that Kafka is down; with `failover` (long-running work) the library retries for ~35 s, the time a
+ * dead broker's partitions take to move to their new leaders.
+ */
+function clientOptions(
+  ctx: RunContext,
+  clientIdSuffix: string,
+  opts: {failover?: boolean} = {},
+): {options: ClientOptions; brokers: string} {
+  const config = ctx.config.kafka;
+  if (!config) {
+    throw new ConfigError(`context "${ctx.contextName}" has no kafka brokers`, {
+      hint: `Add them with \`cdcctl config set-context ${ctx.contextName} --kafka-brokers host:9092\`.`,
+    });
+  }
+  const where = `contexts.${ctx.contextName}.kafka`;
+  let sasl: ClientOptions['sasl'];
+  if (config.sasl) {
+    const password = resolveSecretString(config.sasl.password, `${where}.sasl.password`);
+    registerSecret(password);
+    sasl = {
+      mechanism: SASL_MECHANISMS[config.sasl.mechanism],
+      username: resolveSecretString(config.sasl.username, `${where}.sasl.username`),
+      password,
+    };
+  }
+  const timeout = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const tls = kafkaTls(config, where);
+  return {
+    brokers: config.brokers.join(','),
+    options: {
+      clientId: config.clientId ?? `cdcctl-${clientIdSuffix}`,
+      bootstrapBrokers: config.brokers,
+      connectTimeout: Math.min(timeout, 10_000),
+      timeout,
+      retries: opts.failover ? Math.ceil(FAILOVER_MS / 1000) : 2,
+      retryDelay: opts.failover ? 1000 : 250,
+      tls: tls === true ? {} : tls || undefined,
+      sasl,
+    },
+  };
+}
+
+/**
+ * Runs `fn` with an admin client, mapping failures to exit 4 (a `CdcError` thrown by `fn` passes as is).
+ * With `failover` (for long-running work; `fn` must be safe to run again) a retriable failure runs `fn`
+ * again on a new admin, whose fresh metadata finds a dead broker's partitions on their new leaders.
+ */
+export async function withAdmin<T>(
+  ctx: RunContext,
+  fn: (admin: KafkaAdmin) => Promise<T>,
+  opts: {failover?: boolean} = {},
+): Promise<T> {
+  const {options, brokers} = clientOptions(ctx, 'admin');
+  const {Admin} = await kafkaLibrary();
+  const once = async () => {
+    const admin = new Admin(options);
+    try {
+      return await fn({[ADMIN]: admin});
+    } finally {
+      await admin.close().catch(() => {});
+    }
+  };
+  try {
+    return opts.failover ? await retryRetriable(once) : await once();
+  } catch (err) {
+    throw kafkaError(err, brokers);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin requests
+
+const EARLIEST = -2n;
+const LATEST = -1n;
+const TOPIC_RESOURCE = 2; // ConfigResourceTypes.TOPIC
+
+/** One partition of a topic's metadata: its leader (-1: none), replicas and in-sync replicas (broker ids). */
+interface PartitionMetadata {
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/**
+ * Topic metadata (partition leaders, replicas, ISRs), fresh from the cluster, internal topics included: the
+ * library's metadata cache leaves internal topics (__consumer_offsets) out, so those are asked for with a
+ * Metadata request of our own on a live broker's connection. A topic the cluster lacks is an error.
+ */
+async function metadataOf(admin: Admin, topics: string[]): Promise<Map<string, PartitionMetadata[]>> {
+  const meta = await admin.metadata({topics, forceUpdate: true});
+  const out = new Map<string, PartitionMetadata[]>();
+  const internal: string[] = [];
+  for (const t of topics) {
+    const m = meta.topics.get(t);
+    if (m)
+      out.set(
+        t,
+        m.partitions.map((p) => ({leader: p.leader, replicas: p.replicas, isr: p.isr})),
+      );
+    else internal.push(t);
+  }
+  if (internal.length === 0) return out;
+  const {metadataV12} = await kafkaLibrary();
+  let lastError: unknown;
+  for (const nodeId of meta.brokers.keys()) {
+    try {
+      const connection = (await admin.connectToBrokers([nodeId])).get(nodeId);
+      if (!connection) continue;
+      const res = await metadataV12.api.async(connection, internal, false, false);
+      for (const t of res.topics) {
+        if (!t.name || t.errorCode !== 0) continue;
+        const parts = [...t.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex);
+        out.set(
+          t.name,
+          parts.map((p) => ({leader: p.leaderId, replicas: p.replicaNodes, isr: p.isrNodes})),
+        );
+      }
+      return out;
+    } catch (err) {
+      lastError = err; // that broker is down: ask the next
+    }
+  }
+  throw lastError;
+}
+
+/** Partition count of each topic. */
+async function partitionCounts(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+  const meta = await metadataOf(admin, topics);
+  return new Map(topics.map((t) => [t, meta.get(t)?.length ?? 0]));
+}
+
+/** Per topic, per partition, the offset ListOffsets answers for `timestamp` (EARLIEST, LATEST or a time). */
+async function listOffsetsAt(
+  admin: Admin,
+  counts: Map<string, number>,
+  timestamp: bigint,
+): Promise<Map<string, Map<number, bigint>>> {
+  const topics = [...counts].filter(([, n]) => n > 0);
+  const out = new Map<string, Map<number, bigint>>(topics.map(([t]) => [t, new Map()]));
+  if (topics.length === 0) return out;
+  const res = await admin.listOffsets({
+    topics: topics.map(([name, n]) => ({
+      name,
+      partitions: Array.from({length: n}, (_, partitionIndex) => ({partitionIndex, timestamp})),
+    })),
+  });
+  for (const t of res) {
+    const m = out.get(t.name) ?? new Map<number, bigint>();
+    for (const p of t.partitions) m.set(p.partitionIndex, p.offset);
+    out.set(t.name, m);
+  }
+  return out;
+}
+
+/** A group's committed offsets (≥ 0 only), keyed `topic:partition`; with `topics`, only theirs. */
+async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topics?: string[],
+): Promise<Map<string, Map<number, bigint>>> {
+  const [group] = await admin.listConsumerGroupOffsets({groups: [groupId]});
+  const out = new Map<string, Map<number, bigint>>();
+  for (const t of group?.topics ?? []) {
+    if (topics && !topics.includes(t.name)) continue;
+    const m = new Map<number, bigint>();
+    for (const p of t.partitions) if (p.committedOffset >= 0n) m.set(p.partitionIndex, p.committedOffset);
+    out.set(t.name, m);
+  }
+  return out;
+}
+
+export async function clusterInfo(handle: KafkaAdmin): Promise<ClusterInfo> {
+  const meta = await handle[ADMIN].metadata({topics: [], forceUpdate: true});
+  return {
+    clusterId: meta.id,
+    controller: meta.controllerId >= 0 ? meta.controllerId : null,
+    brokers: [...meta.brokers].map(([nodeId, b]) => ({nodeId, host: b.host, port: b.port})),
+  };
+}
+
+/**
+ * Lag of a consumer group on every partition it has offsets for, or on every partition of the given
+ * topics (committed null where it has none).
+ */
+export async function groupLag(handle: KafkaAdmin, groupId: string, topics?: string[]): Promise<GroupLag> {
+  const offsets = await groupOffsets(handle, groupId, topics);
+  const ends = await listOffsetsAt(
+    handle[ADMIN],
+    await partitionCounts(
+      handle[ADMIN],
+      offsets.map((t) => t.topic),
+    ),
+    LATEST,
+  );
+  const partitions: PartitionLag[] = [];
+  let total = 0n;
+  for (const t of offsets) {
+    for (const p of t.partitions) {
+      const end = ends.get(t.topic)?.get(p.partition) ?? 0n;
+      const lag = p.offset === null ? end : end - BigInt(p.offset);
+      const positive = lag > 0n ? lag : 0n;
+      total += positive;
+      partitions.push({
+        topic: t.topic,
+        partition: p.partition,
+        committed: p.offset,
+        end: end.toString(),
+        lag: positive.toString(),
+      });
+    }
+  }
+  return {groupId, total: total.toString(), partitions};
+}
+
 /** End (high-water) offsets of each partition of the given topics. */
 export async function topicEndOffsets(
   handle: KafkaAdmin,
   topics: string[],
 ): Promise<Array<{topic: string; partition: number; end: string}>> {
-  const admin = handle[ADMIN];
-  const out: Array<{topic: string; partition: number; end: string}> = [];
-  for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) out.push({topic, partition: p.partition, end: p.high});
-  }
-  return out;
+  const marks = await topicWatermarks(handle, topics);
+  return topics.flatMap((topic) => (marks.get(topic) ?? []).map((p) => ({topic, partition: p.partition, end: p.high})));
 }
 
 export interface TopicRetention {
@@ -227,30 +376,62 @@ export interface TopicRetention {
   maxCompactionLagMs: string | null;
 }
 
-/** The retention and compaction settings that bound how long a topic keeps a record (describeConfigs). */
-export async function topicRetention(handle: KafkaAdmin, topics: string[]): Promise<TopicRetention[]> {
-  const admin = handle[ADMIN];
-  if (topics.length === 0) return [];
-  const {ConfigResourceTypes} = (await import('kafkajs')).default;
-  const names = ['cleanup.policy', 'retention.ms', 'delete.retention.ms', 'max.compaction.lag.ms'];
+/** Named configuration values of topics (DescribeConfigs): their own or the broker defaults they inherit. */
+async function topicConfigs(
+  admin: Admin,
+  topics: string[],
+  names: string[],
+): Promise<Map<string, Map<string, string | null>>> {
   const res = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: topics.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configNames: names})),
+    resources: topics.map((resourceName) => ({resourceType: TOPIC_RESOURCE, resourceName, configurationKeys: names})),
   });
-  return res.resources.map((r) => {
-    const get = (n: string) => r.configEntries.find((e) => e.configName === n)?.configValue ?? null;
-    return {
-      topic: r.resourceName,
-      cleanupPolicy: get('cleanup.policy') ?? 'delete',
-      retentionMs: get('retention.ms'),
-      deleteRetentionMs: get('delete.retention.ms'),
-      maxCompactionLagMs: get('max.compaction.lag.ms'),
-    };
-  });
+  return new Map(res.map((r) => [r.resourceName, new Map(r.configs.map((c) => [c.name, c.value ?? null]))]));
+}
+
+/** The retention and compaction settings that bound how long a topic keeps a record (describeConfigs). */
+export async function topicRetention(handle: KafkaAdmin, topics: string[]): Promise<TopicRetention[]> {
+  if (topics.length === 0) return [];
+  const names = ['cleanup.policy', 'retention.ms', 'delete.retention.ms', 'max.compaction.lag.ms'];
+  const configs = await topicConfigs(handle[ADMIN], topics, names);
+  return [...configs].map(([topic, c]) => ({
+    topic,
+    cleanupPolicy: c.get('cleanup.policy') ?? 'delete',
+    retentionMs: c.get('retention.ms') ?? null,
+    deleteRetentionMs: c.get('delete.retention.ms') ?? null,
+    maxCompactionLagMs: c.get('max.compaction.lag.ms') ?? null,
+  }));
+}
+
+/** Low and high watermarks of every partition of each topic. */
+export async function topicWatermarks(
+  handle: KafkaAdmin,
+  topics: string[],
+): Promise<Map<string, Array<{partition: number; low: string; high: string}>>> {
+  const admin = handle[ADMIN];
+  const out = new Map<string, Array<{partition: number; low: string; high: string}>>();
+  if (topics.length === 0) return out;
+  const counts = await partitionCounts(admin, topics);
+  const [lows, highs] = await Promise.all([
+    listOffsetsAt(admin, counts, EARLIEST),
+    listOffsetsAt(admin, counts, LATEST),
+  ]);
+  for (const topic of topics) {
+    const rows: Array<{partition: number; low: string; high: string}> = [];
+    for (let partition = 0; partition < (counts.get(topic) ?? 0); partition++) {
+      rows.push({
+        partition,
+        low: String(lows.get(topic)?.get(partition) ?? 0n),
+        high: String(highs.get(topic)?.get(partition) ?? 0n),
+      });
+    }
+    out.set(topic, rows);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Consumers and producers (added for dlq and events). Generic: topics, offsets and bytes only.
+// Consumers. Generic: topics, offsets and bytes only.
 
 /** One consumed record, bytes untouched. Offsets and timestamps are decimal strings (64-bit). */
 export interface ConsumedMessage {
@@ -274,8 +455,8 @@ export interface ConsumeOptions {
   topics: string[];
   /**
    * A named consumer group resumes from its committed offsets and commits after each processed
-   * batch (at-least-once hand-over to `onBatch`). Without one, an ephemeral group is used and deleted
-   * afterwards, leaving nothing behind on the cluster.
+   * batch (at-least-once hand-over to `onBatch`); processes sharing it share the partitions. Without
+   * one, a group of this read's own is used and deleted afterwards, leaving nothing behind.
    */
   groupId?: string;
   /** Where to start when the group has no committed offset (ephemeral groups always start here). */
@@ -283,38 +464,19 @@ export interface ConsumeOptions {
   /** Stop once every partition has reached the end offset it had when reading began. */
   stopAtEnd?: boolean;
   signal?: AbortSignal;
-  /** Called once per fetched batch, in offset order per partition. Return false to stop reading. */
-  onBatch: (messages: ConsumedMessage[]) => Promise<boolean | undefined> | boolean | undefined;
   /**
-   * Fetch the next batch while `onBatch` still works on this one (at most one batch in hand): the
-   * handler calls stay one after the other, and a batch's offsets are still committed, and it is
-   * counted, only once its handler has resolved. A crash loses nothing: what was not handled was
-   * not committed.
+   * Called once per batch of one partition, in offset order per partition, one call at a time. Return
+   * false to stop reading. A batch's offsets are committed, and it is counted, only once its handler
+   * has resolved: a crash loses nothing (what was not handled was not committed). The library fetches
+   * ahead while a handler works (up to READ_AHEAD records buffered).
    */
-  overlap?: boolean;
+  onBatch: (messages: ConsumedMessage[]) => Promise<boolean | undefined> | boolean | undefined;
   clientIdSuffix?: string;
 }
 
 export interface ConsumeResult {
   messages: number;
   stoppedBy: 'end' | 'signal' | 'handler';
-}
-
-/** Low and high watermarks of every partition of each topic. */
-export async function topicWatermarks(
-  handle: KafkaAdmin,
-  topics: string[],
-): Promise<Map<string, Array<{partition: number; low: string; high: string}>>> {
-  const admin = handle[ADMIN];
-  const out = new Map<string, Array<{partition: number; low: string; high: string}>>();
-  for (const topic of topics) {
-    const rows = await admin.fetchTopicOffsets(topic);
-    out.set(
-      topic,
-      rows.map((r) => ({partition: r.partition, low: r.low, high: r.high})),
-    );
-  }
-  return out;
 }
 
 /** Where a read of one partition starts, and how far it has to go. Offsets are decimal strings. */
@@ -343,28 +505,24 @@ export async function startPositions(
 ): Promise<StartPosition[]> {
   const admin = handle[ADMIN];
   const marks = await topicWatermarks(handle, topics);
-  const committed = new Map<string, string>();
-  if (opts.groupId !== undefined) {
-    for (const t of await admin.fetchOffsets({groupId: opts.groupId, topics})) {
-      for (const p of t.partitions) if (p.offset !== '-1') committed.set(`${t.topic}:${p.partition}`, p.offset);
-    }
+  const committed = opts.groupId === undefined ? new Map() : await committedOffsets(admin, opts.groupId, topics);
+  let byTime: Map<string, Map<number, bigint>> | undefined;
+  if (typeof opts.start === 'object' && 'timestamp' in opts.start) {
+    const counts = new Map([...marks].map(([t, parts]) => [t, parts.length]));
+    byTime = await listOffsetsAt(admin, counts, BigInt(opts.start.timestamp));
   }
   const out: StartPosition[] = [];
   for (const [topic, parts] of marks) {
-    let byTime: Map<number, string> | undefined;
-    if (typeof opts.start === 'object' && 'timestamp' in opts.start) {
-      byTime = new Map(
-        (await admin.fetchTopicOffsetsByTimestamp(topic, opts.start.timestamp)).map((e) => [e.partition, e.offset]),
-      );
-    }
     for (const p of parts) {
-      const c = committed.get(`${topic}:${p.partition}`);
+      const c = committed.get(topic)?.get(p.partition);
       let s: string;
-      if (c !== undefined) s = c;
+      if (c !== undefined) s = String(c);
       else if (opts.start === 'beginning') s = p.low;
       else if (opts.start === 'end') s = p.high;
-      else if ('timestamp' in opts.start) s = byTime?.get(p.partition) ?? p.high;
-      else s = opts.start.offsets[topic]?.[p.partition] ?? p.low;
+      else if ('timestamp' in opts.start) {
+        const t = byTime?.get(topic)?.get(p.partition);
+        s = t === undefined || t < 0n ? p.high : String(t);
+      } else s = opts.start.offsets[topic]?.[p.partition] ?? p.low;
       if (BigInt(s) < BigInt(p.low)) s = p.low;
       const pending = BigInt(p.high) - BigInt(s);
       out.push({
@@ -372,7 +530,7 @@ export async function startPositions(
         partition: p.partition,
         low: p.low,
         high: p.high,
-        committed: c ?? null,
+        committed: c === undefined ? null : String(c),
         start: s,
         pending: (pending > 0n ? pending : 0n).toString(),
       });
@@ -381,180 +539,264 @@ export async function startPositions(
   return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
 
+/** Records buffered ahead of the handler; a batch handed to it holds at most this many. */
+const READ_AHEAD = 8192;
+/** Group errors that mean this member no longer owns the partition (a rebalance): its commit is dropped. */
+const LOST_OWNERSHIP = new Set([
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'REBALANCE_IN_PROGRESS',
+  'FENCED_INSTANCE_ID',
+]);
+
 /**
- * Reads topics with kafkajs, batch by batch. Start positions are computed up front (and, with
- * `stopAtEnd`, the end positions too) so that a bounded read knows when it is done without waiting.
+ * Reads topics batch by batch. Start positions are computed up front (and, with `stopAtEnd`, the end
+ * positions too) so that a bounded read knows when it is done without waiting. A broker's death
+ * mid-read (a retriable error) restarts the read where the handled batches end, for up to ~35 s
+ * without progress.
  */
 export async function consumeTopics(ctx: RunContext, opts: ConsumeOptions): Promise<ConsumeResult> {
-  const {kafka, brokers} = await kafkaFor(ctx, opts.clientIdSuffix ?? 'consumer');
+  const suffix = opts.clientIdSuffix ?? 'consumer';
+  const {options, brokers} = clientOptions(ctx, suffix);
   const ephemeral = opts.groupId === undefined;
-  const groupId = opts.groupId ?? `cdcctl-ephemeral-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const admin = kafka.admin();
-  let consumer: import('kafkajs').Consumer | undefined;
-  let count = 0;
-  /** With `overlap`: the batch being handled, resolved once handled and committed (never rejects). */
-  let inHand: Promise<void> = Promise.resolve();
+  // a read without a group gets a fresh one per session (a dead session's member never delays the next)
+  const ephemeralGroups: string[] = [];
+  const sessionGroup = () => {
+    if (opts.groupId !== undefined) return opts.groupId;
+    const id = `cdcctl-ephemeral-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    ephemeralGroups.push(id);
+    return id;
+  };
+  const {Admin} = await kafkaLibrary();
+  const admin = new Admin(options);
   try {
-    await admin.connect();
-    // the topics and the positions, read from the partitions' leaders and the group's coordinator: through a
-    // failover, again on a new admin (fresh metadata) until the dead broker's partitions have moved
-    const positions = await retryRetriable(async (attempt) => {
-      const a = attempt === 0 ? admin : kafka.admin();
-      try {
-        if (attempt > 0) await a.connect();
-        const existing = new Set(await a.listTopics());
-        const missing = opts.topics.filter((t) => !existing.has(t));
-        if (missing.length > 0) {
-          throw new CdcError('KAFKA_TOPIC_NOT_FOUND', ExitCode.usage, `topic(s) not found: ${missing.join(', ')}`, {
-            hint: 'List the topics with kcat -L or check the connector configuration.',
-          });
-        }
-        return await startPositions({[ADMIN]: a}, opts.topics, {
-          groupId: ephemeral ? undefined : groupId,
-          start: opts.start,
-        });
-      } finally {
-        if (attempt > 0) await a.disconnect().catch(() => {});
-      }
-    });
-    const pending = new Map<string, bigint>();
-    for (const p of positions) if (BigInt(p.pending) > 0n) pending.set(`${p.topic}:${p.partition}`, BigInt(p.high));
-    if (opts.stopAtEnd && pending.size === 0) return {messages: 0, stoppedBy: 'end'};
-    if (opts.signal?.aborted) return {messages: 0, stoppedBy: 'signal'};
-    const c = kafka.consumer({
-      groupId,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      maxWaitTimeInMs: opts.stopAtEnd ? 100 : 500,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
-      retry: FAILOVER_RETRY,
-    });
-    consumer = c;
-    await c.connect();
-    await c.subscribe({topics: opts.topics, fromBeginning: opts.start === 'beginning'});
-    return await new Promise<ConsumeResult>((resolve, reject) => {
-      let settled = false;
-      let lastBatchAt = Date.now();
-      let emptyFetches = 0;
-      const finish = (stoppedBy: ConsumeResult['stoppedBy'], err?: unknown) => {
-        if (settled) return;
-        settled = true;
-        opts.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve({messages: count, stoppedBy});
-      };
-      const onAbort = () => finish('signal');
-      opts.signal?.addEventListener('abort', onAbort, {once: true});
-      c.on(c.events.CRASH, (e) => {
-        if (!e.payload.restart) finish('end', e.payload.error);
+    // fail fast when Kafka is down or a topic is missing; then the positions, through a failover
+    const existing = new Set(await admin.listTopics({includeInternals: true}));
+    const missing = opts.topics.filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      throw new CdcError('KAFKA_TOPIC_NOT_FOUND', ExitCode.usage, `topic(s) not found: ${missing.join(', ')}`, {
+        hint: 'List the topics with kcat -L or check the connector configuration.',
       });
-      if (opts.stopAtEnd) {
-        // A partition whose last offsets were compacted away or are control records never delivers
-        // its final offset: after a quiet spell of empty fetches the read is complete.
-        c.on(c.events.FETCH, (e) => {
-          if (e.payload.numberOfBatches > 0) emptyFetches = 0;
-          else emptyFetches++;
-          if (emptyFetches >= 20 && Date.now() - lastBatchAt > 2000) finish('end');
-        });
+    }
+    const positions = await retryRetriable(() =>
+      startPositions({[ADMIN]: admin}, opts.topics, {groupId: opts.groupId, start: opts.start}),
+    );
+    const read: ReadState = {
+      count: 0,
+      next: new Map(positions.map((p) => [`${p.topic}:${p.partition}`, BigInt(p.start)])),
+      pending: new Map(),
+    };
+    for (const p of positions)
+      if (BigInt(p.pending) > 0n) read.pending.set(`${p.topic}:${p.partition}`, BigInt(p.high));
+    if (opts.stopAtEnd && read.pending.size === 0) return {messages: 0, stoppedBy: 'end'};
+    if (opts.signal?.aborted) return {messages: 0, stoppedBy: 'signal'};
+    if (opts.groupId !== undefined && typeof opts.start === 'object') await seedGroup(admin, opts.groupId, positions);
+    // a session ends with the read, or fails; a retriable failure starts a new one where the handled batches end
+    let failingSince: number | undefined;
+    for (;;) {
+      const before = read.count;
+      try {
+        return await readSession(ctx, opts, {groupId: sessionGroup(), ephemeral, suffix, read});
+      } catch (err) {
+        if (read.count > before) failingSince = undefined;
+        failingSince ??= Date.now();
+        if (!kafkaRetriable(err) || Date.now() - failingSince > FAILOVER_MS || opts.signal?.aborted) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
       }
-      c.run({
-        autoCommit: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: async ({batch, heartbeat, isRunning, isStale}) => {
-          if (settled || !isRunning() || isStale()) return;
-          lastBatchAt = Date.now();
-          emptyFetches = 0;
-          const messages: ConsumedMessage[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            timestamp: m.timestamp,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: headerList(m.headers),
-          }));
-          if (messages.length === 0) return;
-          // What follows a handled batch: count it, commit its offsets, stop at the end.
-          const handled = async (more: boolean | undefined) => {
-            count += messages.length;
-            const next = (BigInt(messages.at(-1)?.offset ?? '0') + 1n).toString();
-            if (!ephemeral) {
-              // the group's coordinator may be the broker that just died: wait for the group to move
-              await retryRetriable(() =>
-                c.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}]),
-              );
-            }
-            if (more === false) return finish('handler');
-            const id = `${batch.topic}:${batch.partition}`;
-            const end = pending.get(id);
-            if (opts.stopAtEnd && end !== undefined && BigInt(next) >= end) {
-              pending.delete(id);
-              if (pending.size === 0) finish('end');
-            }
-          };
-          if (opts.overlap) {
-            // The batch before this one is handled (and committed) first; this one is handed over
-            // and the fetch of the next begins while it is being handled.
-            await inHand;
-            if (settled) return;
-            inHand = (async () => {
-              let more: boolean | undefined;
-              try {
-                more = await opts.onBatch(messages);
-              } catch (err) {
-                return finish('handler', err);
-              }
-              await handled(more);
-            })().catch((err) => finish('end', err));
-            await heartbeat();
-            return;
-          }
-          let more: boolean | undefined;
-          try {
-            more = await opts.onBatch(messages);
-          } catch (err) {
-            finish('handler', err);
-            return;
-          }
-          await handled(more);
-          await heartbeat();
-        },
-      }).catch((err) => finish('end', err));
-      // Positions not given by a committed offset: an explicit seek per partition (applied when
-      // the partition is assigned). Faster than committing offsets for the group before it joins.
-      for (const p of positions) {
-        if (p.committed === null) c.seek({topic: p.topic, partition: p.partition, offset: p.start});
-      }
-    });
+    }
   } catch (err) {
     throw kafkaError(err, brokers);
   } finally {
-    // A batch still in hand (the read stopped by a signal or another batch's error) is finished
-    // first: its handler is not cut off, and what it stored is committed.
-    await inHand;
-    if (consumer) {
-      await consumer.stop().catch(() => {});
-      await consumer.disconnect().catch(() => {});
-    }
-    if (ephemeral && consumer) await admin.deleteGroups([groupId]).catch(() => {});
-    await admin.disconnect().catch(() => {});
+    if (ephemeralGroups.length > 0) await admin.deleteGroups({groups: ephemeralGroups}).catch(() => {});
+    await admin.close().catch(() => {});
   }
 }
 
-function headerList(headers: import('kafkajs').IHeaders | undefined): Array<{key: string; value: Buffer | null}> {
-  const out: Array<{key: string; value: Buffer | null}> = [];
-  if (!headers) return out;
-  for (const [key, raw] of Object.entries(headers)) {
-    const values = Array.isArray(raw) ? raw : [raw];
-    for (const v of values) {
-      out.push({key, value: v === undefined || v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v))});
-    }
-  }
-  return out;
+/** What a read has done so far, kept across its sessions. */
+interface ReadState {
+  count: number;
+  /** Per `topic:partition`, the next offset to hand over (after the last handled batch). */
+  next: Map<string, bigint>;
+  /** Per `topic:partition` still to finish with `stopAtEnd`, its end offset. */
+  pending: Map<string, bigint>;
 }
 
-/** One record to produce; `partition` absent → the key decides (kafkajs' Java-compatible partitioner). */
+/**
+ * A named group's partitions that have no committed offset start where `start` says (a time, explicit
+ * offsets): committed for the group before it joins, so that whichever member gets a partition starts
+ * there. Best effort: a group with members already (another process) keeps what it has.
+ */
+async function seedGroup(admin: Admin, groupId: string, positions: StartPosition[]): Promise<void> {
+  const byTopic = new Map<string, Array<{partition: number; offset: bigint}>>();
+  for (const p of positions) {
+    if (p.committed !== null) continue;
+    const list = byTopic.get(p.topic) ?? [];
+    list.push({partition: p.partition, offset: BigInt(p.start)});
+    byTopic.set(p.topic, list);
+  }
+  if (byTopic.size === 0) return;
+  await admin
+    .alterConsumerGroupOffsets({
+      groupId,
+      topics: [...byTopic].map(([name, partitionOffsets]) => ({name, partitionOffsets})),
+    })
+    .catch(() => {});
+}
+
+/** One consumer's read: joins the group, hands batches over, commits them; ends, stops or fails. */
+async function readSession(
+  ctx: RunContext,
+  opts: ConsumeOptions,
+  s: {groupId: string; ephemeral: boolean; suffix: string; read: ReadState},
+): Promise<ConsumeResult> {
+  const {options} = clientOptions(ctx, s.suffix, {failover: true});
+  const {Consumer} = await kafkaLibrary();
+  const read = s.read;
+  const consumer: Consumer = new Consumer({
+    ...options,
+    groupId: s.groupId,
+    autocommit: false,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 30_000,
+    heartbeatInterval: 3000,
+    maxWaitTime: opts.stopAtEnd ? 100 : 500,
+    maxBytes: 32 * 1024 * 1024,
+    maxBytesPerPartition: 1024 * 1024,
+    highWaterMark: READ_AHEAD,
+  });
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  try {
+    stream = await consumer.consume(
+      s.ephemeral
+        ? {
+            topics: opts.topics,
+            mode: 'manual',
+            offsets: [...read.next].map(([key, offset]) => {
+              const i = key.lastIndexOf(':');
+              return {topic: key.slice(0, i), partition: Number(key.slice(i + 1)), offset};
+            }),
+          }
+        : {topics: opts.topics, mode: 'committed', fallbackMode: opts.start === 'beginning' ? 'earliest' : 'latest'},
+    );
+    return await handOver(consumer, stream, opts, s.ephemeral, read);
+  } finally {
+    await stream?.close().catch(() => {});
+    await consumer.close().catch(() => consumer.close(true).catch(() => {}));
+  }
+}
+
+/** Drains the stream into per-partition batches for the handler, one at a time, until the read ends. */
+function handOver(
+  consumer: Consumer,
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
+  opts: ConsumeOptions,
+  ephemeral: boolean,
+  read: ReadState,
+): Promise<ConsumeResult> {
+  return new Promise<ConsumeResult>((resolve, reject) => {
+    let settled = false;
+    let wake: (() => void) | undefined;
+    let lastBatchAt = Date.now();
+    let emptyFetches = 0;
+    const finish = (stoppedBy: ConsumeResult['stoppedBy'], err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      wake?.();
+      if (err) reject(err);
+      else resolve({messages: read.count, stoppedBy});
+    };
+    const onAbort = () => finish('signal');
+    opts.signal?.addEventListener('abort', onAbort, {once: true});
+    stream.on('error', (err) => finish('end', err));
+    stream.on('readable', () => wake?.());
+    stream.on('end', () => finish('end', new Error('the Kafka consumer stream ended unexpectedly')));
+    if (opts.stopAtEnd) {
+      // A partition whose last offsets were compacted away or are control records never delivers its
+      // final offset: after a quiet spell of empty fetches the read is complete.
+      stream.on('fetch', () => {
+        emptyFetches++;
+        if (emptyFetches >= 20 && Date.now() - lastBatchAt > 2000 && stream.readableLength === 0) finish('end');
+      });
+    }
+    const handle = async (messages: ConsumedMessage[], leaderEpoch: number): Promise<void> => {
+      const first = messages[0] as ConsumedMessage;
+      const id = `${first.topic}:${first.partition}`;
+      const more = await opts.onBatch(messages);
+      const next = BigInt((messages.at(-1) as ConsumedMessage).offset) + 1n;
+      read.count += messages.length;
+      read.next.set(id, next);
+      if (!ephemeral)
+        await commit(consumer, {topic: first.topic, partition: first.partition, offset: next, leaderEpoch});
+      if (more === false) return finish('handler');
+      const end = read.pending.get(id);
+      if (opts.stopAtEnd && end !== undefined && next >= end) {
+        read.pending.delete(id);
+        if (read.pending.size === 0) finish('end');
+      }
+    };
+    const pump = async () => {
+      while (!settled) {
+        const batches = new Map<string, {messages: ConsumedMessage[]; leaderEpoch: number}>();
+        let n = 0;
+        while (n < READ_AHEAD) {
+          const m = stream.read() as Message | null;
+          if (m === null) break;
+          n++;
+          const key = `${m.topic}:${m.partition}`;
+          let b = batches.get(key);
+          if (!b) {
+            b = {messages: [], leaderEpoch: m.leaderEpoch};
+            batches.set(key, b);
+          }
+          b.leaderEpoch = m.leaderEpoch;
+          b.messages.push(consumed(m));
+        }
+        if (n === 0) {
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          wake = undefined;
+          continue;
+        }
+        lastBatchAt = Date.now();
+        emptyFetches = 0;
+        for (const b of batches.values()) {
+          if (settled) return;
+          await handle(b.messages, b.leaderEpoch);
+        }
+      }
+    };
+    pump().catch((err) => finish('handler', err));
+  });
+}
+
+/** Commits a handled batch's next offset; a partition this member lost in a rebalance keeps the new owner's. */
+async function commit(
+  consumer: Consumer,
+  at: {topic: string; partition: number; offset: bigint; leaderEpoch: number},
+): Promise<void> {
+  try {
+    await retryRetriable(() => consumer.commit({offsets: [at]}));
+  } catch (err) {
+    const id = protocolErrorId(err);
+    if (id && LOST_OWNERSHIP.has(id)) return;
+    throw err;
+  }
+}
+
+function consumed(m: Message): ConsumedMessage {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: String(m.offset),
+    timestamp: String(m.timestamp),
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers: m.headerEntries.map(([key, value]) => ({key: key.toString(), value: value ?? null})),
+  };
+}
+/** One record to produce; `partition` absent → the key decides (the Java client's murmur2 partitioner). */
 export interface OutgoingMessage {
   topic: string;
   partition?: number;
@@ -610,26 +852,11 @@ export function headerMap(headers: OutgoingMessage['headers']): Map<Buffer, Buff
 }
 const HEADER_KEYS = new Map<string, Buffer>();
 
-type PlatformaticProducer = Pick<typeof import('@platformatic/kafka'), 'Producer' | 'compatibilityPartitioner'>;
-
-/**
- * @platformatic/kafka, loaded when a producer opens. The build bundles it with its clients' option
- * schemas compiled on first use (bin/lazy-schemas.js): loaded as published, the package compiles
- * them all (ajv) on import, ~0.3 s of CPU in every process that only produces.
- */
-export async function platformaticProducer(): Promise<PlatformaticProducer> {
-  return import('@platformatic/kafka');
-}
-
-/** Mechanism names as @platformatic/kafka spells them. */
-const SASL_MECHANISMS = {plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512'} as const;
-
 /**
  * An idempotent producer (acks=all; the broker de-duplicates the producer's own retries), built on
- * @platformatic/kafka rather than kafkajs: it encodes records with less CPU and may keep several
- * requests in flight with idempotence (kafkajs allows one); the produce share of a 100k-record
- * `dlq replay` fell from ~7.7 s to ~3.3 s. Keys pick partitions with the Java client's murmur2 (as
- * kafkajs and Kafka Connect do).
+ * @platformatic/kafka: it encodes records with little CPU and keeps several requests in flight with
+ * idempotence (kafkajs allowed one; the produce share of a 100k-record `dlq replay` fell from ~7.7 s
+ * to ~3.3 s). Keys pick partitions with the Java client's murmur2 (as Kafka Connect does).
  * A send is split into requests under message.max.bytes, pipelined, each acknowledged by all
  * in-sync replicas; a record's headers keep their order, repeated keys and null values.
  */
@@ -638,43 +865,16 @@ export async function openProducer(
   clientIdSuffix = 'producer',
   opts: {failover?: boolean} = {},
 ): Promise<CdcProducer> {
-  const config = ctx.config.kafka;
-  if (!config) {
-    throw new ConfigError(`context "${ctx.contextName}" has no kafka brokers`, {
-      hint: `Add them with \`cdcctl config set-context ${ctx.contextName} --kafka-brokers host:9092\`.`,
-    });
-  }
-  const brokers = config.brokers.join(',');
-  const {Producer, compatibilityPartitioner} = await platformaticProducer();
-  const where = `contexts.${ctx.contextName}.kafka`;
-  let sasl:
-    | {mechanism: (typeof SASL_MECHANISMS)[keyof typeof SASL_MECHANISMS]; username: string; password: string}
-    | undefined;
-  if (config.sasl) {
-    const password = resolveSecretString(config.sasl.password, `${where}.sasl.password`);
-    registerSecret(password);
-    sasl = {
-      mechanism: SASL_MECHANISMS[config.sasl.mechanism],
-      username: resolveSecretString(config.sasl.username, `${where}.sasl.username`),
-      password,
-    };
-  }
-  const timeout = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const producerTls = kafkaTls(config, where);
+  const {options, brokers} = clientOptions(ctx, clientIdSuffix, opts);
+  const {Producer, compatibilityPartitioner} = await kafkaLibrary();
   const producer = new Producer({
-    clientId: config.clientId ?? `cdcctl-${clientIdSuffix}`,
-    bootstrapBrokers: config.brokers,
+    ...options,
     idempotent: true,
     acks: -1,
     partitioner: compatibilityPartitioner,
     autocreateTopics: false,
-    connectTimeout: Math.min(timeout, 10_000),
-    timeout,
     // idempotent: a retried request is never written twice; `failover` waits for a dead leader's successor
-    retries: opts.failover ? Math.ceil(FAILOVER_MS / 1000) : 5,
-    retryDelay: opts.failover ? 1000 : 250,
-    tls: producerTls === true ? {} : producerTls || undefined,
-    sasl,
+    ...(opts.failover ? {} : {retries: 5, retryDelay: 250}),
   });
   try {
     await producer.initIdempotentProducer({});
@@ -750,15 +950,8 @@ export async function readPartitionRange(
   limit = Number.POSITIVE_INFINITY,
 ): Promise<ConsumedMessage[]> {
   if (BigInt(from) >= BigInt(to)) return [];
-  const {kafka} = await kafkaFor(ctx);
-  const admin = kafka.admin();
-  let starts: Record<number, string>;
-  try {
-    await admin.connect();
-    starts = Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+  const marks = await withAdmin(ctx, (admin) => topicWatermarks(admin, [topic]));
+  const starts: Record<number, string> = Object.fromEntries((marks.get(topic) ?? []).map((p) => [p.partition, p.high]));
   starts[partition] = from;
   const out: ConsumedMessage[] = [];
   await consumeTopics(ctx, {
@@ -805,22 +998,22 @@ export async function lookupPartition(
   timestamp: number,
 ): Promise<PartitionLookup & {partition: number}> {
   const admin = handle[ADMIN];
-  const meta = await admin.fetchTopicMetadata({topics: [topic]});
-  const count = meta.topics[0]?.partitions.length ?? 0;
+  const counts = await partitionCounts(admin, [topic]);
+  const count = counts.get(topic) ?? 0;
   const p = typeof partition === 'number' ? partition : partition(count);
-  const [marks, byTime] = await Promise.all([
-    admin.fetchTopicOffsets(topic),
-    admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
+  const [lows, highs, byTime] = await Promise.all([
+    listOffsetsAt(admin, counts, EARLIEST),
+    listOffsetsAt(admin, counts, LATEST),
+    listOffsetsAt(admin, counts, BigInt(timestamp)),
   ]);
-  const m = marks.find((x) => x.partition === p);
-  const t = byTime.find((x) => x.partition === p)?.offset;
-  const high = m?.high ?? '0';
+  const high = String(highs.get(topic)?.get(p) ?? 0n);
+  const t = byTime.get(topic)?.get(p);
   return {
     partition: p,
     partitions: count,
-    low: m?.low ?? '0',
+    low: String(lows.get(topic)?.get(p) ?? 0n),
     high,
-    fromTimestamp: t === undefined || t === '-1' ? high : t,
+    fromTimestamp: t === undefined || t < 0n ? high : String(t),
   };
 }
 
@@ -831,15 +1024,13 @@ export async function committedOffset(
   topic: string,
   partition: number,
 ): Promise<string | null> {
-  const admin = handle[ADMIN];
-  const res = await admin.fetchOffsets({groupId, topics: [topic]});
-  const o = res.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
-  return o === undefined || o === '-1' ? null : o;
+  const o = (await committedOffsets(handle[ADMIN], groupId, [topic])).get(topic)?.get(partition);
+  return o === undefined ? null : String(o);
 }
 
+/** Every topic of the cluster, internal ones (__consumer_offsets, __transaction_state) included. */
 export async function listTopicNames(handle: KafkaAdmin): Promise<string[]> {
-  const admin = handle[ADMIN];
-  return admin.listTopics();
+  return handle[ADMIN].listTopics({includeInternals: true});
 }
 
 /** Creates topics (the broker's default replication factor), waiting until each partition has a leader. */
@@ -848,28 +1039,48 @@ export async function createTopics(
   topics: Array<{topic: string; partitions: number}>,
 ): Promise<void> {
   const admin = handle[ADMIN];
-  await admin.createTopics({
-    topics: topics.map((t) => ({topic: t.topic, numPartitions: t.partitions})),
-    waitForLeaders: true,
-  });
+  if (topics.length === 0) return;
+  await admin.createTopics({topics: topics.map((t) => ({topic: t.topic, partitions: t.partitions}))});
+  const names = topics.map((t) => t.topic);
+  await retryWhile(
+    async () => {
+      const layout = await topicLayout(handle, names);
+      const ready = layout.filter((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready.length < names.length)
+        throw Object.assign(new Error('partitions without a leader yet'), {canRetry: true});
+    },
+    {retriable: kafkaRetriable, forMs: 10_000, firstDelayMs: 50, maxDelayMs: 500},
+  );
 }
 
 export async function partitionCount(handle: KafkaAdmin, topic: string): Promise<number> {
-  const admin = handle[ADMIN];
-  const meta = await admin.fetchTopicMetadata({topics: [topic]});
-  return meta.topics[0]?.partitions.length ?? 0;
+  return (await partitionCounts(handle[ADMIN], [topic])).get(topic) ?? 0;
 }
 
-/** A group's committed offsets per partition (null: nothing committed) for the given topics, or all it has. */
+/**
+ * A group's committed offsets per partition (null: nothing committed): every partition of the given
+ * topics, or, without topics, the partitions the group has offsets for.
+ */
 export async function groupOffsets(
   handle: KafkaAdmin,
   groupId: string,
   topics?: string[],
 ): Promise<Array<{topic: string; partitions: Array<{partition: number; offset: string | null}>}>> {
   const admin = handle[ADMIN];
-  return (await admin.fetchOffsets({groupId, topics})).map((t) => ({
-    topic: t.topic,
-    partitions: t.partitions.map((p) => ({partition: p.partition, offset: p.offset === '-1' ? null : p.offset})),
+  const committed = await committedOffsets(admin, groupId, topics);
+  if (!topics) {
+    return [...committed].map(([topic, parts]) => ({
+      topic,
+      partitions: [...parts].sort(([a], [b]) => a - b).map(([partition, o]) => ({partition, offset: String(o)})),
+    }));
+  }
+  const counts = await partitionCounts(admin, topics);
+  return topics.map((topic) => ({
+    topic,
+    partitions: Array.from({length: counts.get(topic) ?? 0}, (_, partition) => {
+      const o = committed.get(topic)?.get(partition);
+      return {partition, offset: o === undefined ? null : String(o)};
+    }),
   }));
 }
 
@@ -881,40 +1092,27 @@ export interface TopicLayout {
 
 /** The partition layout of the topics (metadata request); a topic the cluster lacks is left out. */
 export async function topicLayout(handle: KafkaAdmin, topics: string[]): Promise<TopicLayout[]> {
-  const admin = handle[ADMIN];
   if (topics.length === 0) return [];
-  const meta = await admin.fetchTopicMetadata({topics});
-  return meta.topics.map((t) => ({
-    topic: t.name,
-    partitions: t.partitions.map((p) => ({
-      partition: p.partitionId,
-      leader: p.leader,
-      replicas: p.replicas,
-      isr: p.isr,
-    })),
-  }));
+  const meta = await metadataOf(handle[ADMIN], topics);
+  const out: TopicLayout[] = [];
+  for (const topic of topics) {
+    const parts = meta.get(topic);
+    if (!parts) continue;
+    out.push({topic, partitions: parts.map((p, partition) => ({partition, ...p}))});
+  }
+  return out;
 }
 
 /** Each topic's min.insync.replicas (its own or the broker default the cluster reports for it). */
 export async function topicMinIsr(handle: KafkaAdmin, topics: string[]): Promise<Map<string, number>> {
-  const admin = handle[ADMIN];
   if (topics.length === 0) return new Map();
-  const {ConfigResourceTypes} = (await import('kafkajs')).default;
-  const res = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: topics.map((name) => ({type: ConfigResourceTypes.TOPIC, name, configNames: ['min.insync.replicas']})),
-  });
-  return new Map(
-    res.resources.map((r) => [
-      r.resourceName,
-      Number(r.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue ?? 1),
-    ]),
-  );
+  const configs = await topicConfigs(handle[ADMIN], topics, ['min.insync.replicas']);
+  return new Map([...configs].map(([topic, c]) => [topic, Number(c.get('min.insync.replicas') ?? 1)]));
 }
 
 /**
  * Per partition, the first offset whose record is at or after `timestamp` (ListOffsets by time);
- * where none is, what the broker answers for it (the library gives '-1' or the end offset).
+ * where none is, what the broker answers for it ('-1').
  */
 export async function offsetsForTimestamp(
   handle: KafkaAdmin,
@@ -922,10 +1120,10 @@ export async function offsetsForTimestamp(
   timestamp: number,
 ): Promise<Array<{partition: number; offset: string}>> {
   const admin = handle[ADMIN];
-  return (await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)).map((e) => ({
-    partition: e.partition,
-    offset: e.offset,
-  }));
+  const byTime = await listOffsetsAt(admin, await partitionCounts(admin, [topic]), BigInt(timestamp));
+  return [...(byTime.get(topic) ?? [])]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, offset]) => ({partition, offset: String(offset)}));
 }
 
 /** Deletes the records of each given partition below its offset (DeleteRecords). */
@@ -934,9 +1132,10 @@ export async function deleteRecordsBefore(
   topic: string,
   partitions: Array<{partition: number; offset: string}>,
 ): Promise<void> {
-  const admin = handle[ADMIN];
   if (partitions.length === 0) return;
-  await admin.deleteTopicRecords({topic, partitions});
+  await handle[ADMIN].deleteRecords({
+    topics: [{name: topic, partitions: partitions.map((p) => ({partition: p.partition, offset: BigInt(p.offset)}))}],
+  });
 }
 
 /**
@@ -945,5 +1144,16 @@ export async function deleteRecordsBefore(
  */
 export async function resetGroupToEarliest(handle: KafkaAdmin, groupId: string, topics: string[]): Promise<void> {
   const admin = handle[ADMIN];
-  for (const topic of topics) await admin.resetOffsets({groupId, topic, earliest: true}).catch(() => {});
+  for (const topic of topics) {
+    try {
+      const marks = (await topicWatermarks(handle, [topic])).get(topic) ?? [];
+      if ((await committedOffsets(admin, groupId, [topic])).size === 0) continue;
+      await admin.alterConsumerGroupOffsets({
+        groupId,
+        topics: [{name: topic, partitionOffsets: marks.map((m) => ({partition: m.partition, offset: BigInt(m.low)}))}],
+      });
+    } catch {
+      // best effort, as documented
+    }
+  }
 }

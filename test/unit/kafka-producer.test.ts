@@ -5,7 +5,7 @@ import {dirname, join} from 'node:path';
 import {describe, it} from 'node:test';
 import {Ajv2020} from 'ajv/dist/2020.js';
 import {lazySchemas} from '../../bin/lazy-schemas.js';
-import {headerMap, platformaticProducer} from '../../src/clients/kafka.js';
+import {headerMap, kafkaLibrary} from '../../src/clients/kafka.js';
 
 /**
  * The build bundles @platformatic/kafka with its option schemas compiled on first use instead of on
@@ -45,9 +45,11 @@ describe('@platformatic/kafka with lazy schemas', () => {
     }
   });
 
-  it("platformaticProducer gives the package's producer and Java-compatible partitioner", async () => {
+  it("kafkaLibrary gives the package's producer, consumer, admin and Java-compatible partitioner", async () => {
     const pkg = await import('@platformatic/kafka');
-    const used = await platformaticProducer();
+    const used = await kafkaLibrary();
+    assert.equal(used.Consumer, pkg.Consumer);
+    assert.equal(used.Admin, pkg.Admin);
     assert.equal(used.Producer, pkg.Producer);
     assert.equal(used.compatibilityPartitioner, pkg.compatibilityPartitioner);
   });

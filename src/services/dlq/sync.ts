@@ -146,9 +146,8 @@ export async function syncDlq(
         stopAtEnd: true,
         signal: opts.signal,
         clientIdSuffix: 'dlq-sync',
-        // The next batch is fetched while this one is written; offsets are still committed only
-        // after the batch is stored.
-        overlap: true,
+        // The next records are fetched while a batch is written; its offsets are committed only
+        // after it is stored.
         onBatch: async (messages) => {
           await opts.beforeStore?.(++batches);
           const t = Date.now();

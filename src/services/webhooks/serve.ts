@@ -336,7 +336,6 @@ export async function serveWebhooks(ctx: RunContext, opts: ServeOptions): Promis
           groupId: opts.groupId,
           start: opts.start,
           signal: restart.signal,
-          overlap: true,
           clientIdSuffix: 'webhooks',
           onBatch: async (batch) => {
             const targets = [...subs.values()].filter((c) => c.match && c.row.state !== 'disabled');
