@@ -45,12 +45,15 @@ const COMMAND_SIDE_PACKAGES = /^@oclif\//;
 
 /**
  * Libraries with one home: only that module imports them, everything else uses its functions
- * (issue 20, move 8: the Kafka client libraries behind src/clients/kafka.ts, so that keeping one
- * of them is a change to that file alone).
+ * (issue 20, move 8: the Kafka client library behind src/clients/kafka.ts, so that replacing it
+ * is a change to that file alone).
  */
 const PACKAGE_HOMES: Array<{packages: RegExp; home: string}> = [
-  {packages: /^(kafkajs|@platformatic\/kafka)(\/|$)/, home: 'src/clients/kafka.ts'},
+  {packages: /^@platformatic\/kafka(\/|$)/, home: 'src/clients/kafka.ts'},
 ];
+
+/** Libraries retired from the product (issue 20: one Kafka client): no source imports them, none ships. */
+const RETIRED_PACKAGES = /^kafkajs(\/|$)/;
 
 interface Allowed {
   /** `<from unit> -> <to unit>` for an upward or value import, `<unit> <-> <unit> …` for a cycle. */
@@ -156,6 +159,8 @@ function violations(): Map<string, string[]> {
   for (const i of imports) {
     if (i.target === undefined && COMMAND_SIDE_PACKAGES.test(i.specifier) && layerOf(i.file).rank < 7)
       note(`${unitOf(i.file)} -> ${i.specifier}`, `${i.file} imports ${i.specifier}`);
+    if (i.target === undefined && RETIRED_PACKAGES.test(i.specifier))
+      note(`${unitOf(i.file)} -> ${i.specifier} (retired)`, `${i.file} imports ${i.specifier}`);
     for (const h of PACKAGE_HOMES) {
       if (i.target === undefined && h.packages.test(i.specifier) && i.file !== h.home)
         note(`${unitOf(i.file)} -> ${i.specifier} (only ${h.home})`, `${i.file} imports ${i.specifier}`);
@@ -239,6 +244,16 @@ describe('layering (DESIGN.md: imports point down only)', () => {
         imports.some((i) => i.file === h.home && h.packages.test(i.specifier)),
         `${h.home} imports its packages`,
       );
+  });
+
+  it('a retired library is no runtime dependency (tests may keep it as an independent client)', () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    assert.deepEqual(
+      Object.keys(pkg.dependencies ?? {}).filter((name) => RETIRED_PACKAGES.test(name)),
+      [],
+    );
   });
 
   it('no import runs back up and no two folders import each other, beyond the allow-list', () => {
