@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
+import {types} from 'cassandra-driver';
 import {parseWhere} from '../../src/cli/flags/backfill.js';
-import {copyField, parseShard, parseTokens, plannedSplits} from '../../src/services/backfill/cassandra.js';
+import {
+  copyField,
+  decimalPlain,
+  fieldWriter,
+  parseShard,
+  parseTokens,
+  pgValue,
+  plannedSplits,
+} from '../../src/services/backfill/cassandra.js';
 import {
   applyNotification,
   isCaptured,
@@ -11,6 +20,8 @@ import {
 } from '../../src/services/backfill/signals.js';
 import {conditionProblem} from '../../src/services/backfill/source-db.js';
 import type {TableProgress} from '../../src/services/backfill/types.js';
+import {T} from '../../src/services/reconcile/canonical.js';
+import type {ResolvedColumn} from '../../src/services/reconcile/spec.js';
 
 describe('backfill: pure parts', () => {
   it('--where: per table, or bare for a single table', () => {
@@ -137,5 +148,70 @@ describe('backfill: pure parts', () => {
     assert.equal(copyField(['x', 'y"z', null]), '{"x","y\\\\"z",NULL}');
     assert.equal(copyField({a: 1}), '{"a":1}');
     assert.equal(copyField(Buffer.from([1, 255])), '\\\\x01ff');
+  });
+
+  it('decimals keep their own scale, built from the driver BigDecimal without its toString', () => {
+    const d = (unscaled: number | string, scale: number) =>
+      new types.BigDecimal(types.Integer.fromString(String(unscaled)) as unknown as number, scale);
+    const cases: Array<[number | string, number, string]> = [
+      [150, 2, '1.50'],
+      [-5, 3, '-0.005'],
+      [0, 2, '0.00'],
+      [0, 0, '0'],
+      [12, -2, '1200'],
+      [123456789, 0, '123456789'],
+      [-1, 0, '-1'],
+      [7, 11, '0.00000000007'],
+    ];
+    for (const [u, scale, want] of cases) assert.equal(decimalPlain(d(u, scale)), want, `${u}e-${scale}`);
+    // beyond 2^53 the driver's own (slow) text is kept
+    const huge = d('123456789012345678901234567890', 4);
+    assert.equal(decimalPlain(huge), huge.toString());
+  });
+
+  it('column writers give what the generic conversion gives (floats: the same number)', () => {
+    const col = (code: number, pgType: string, info?: unknown): ResolvedColumn =>
+      ({name: 'c', pg: 'c', type: {code, info}, pgType}) as unknown as ResolvedColumn;
+    const exact: Array<[ResolvedColumn, unknown[]]> = [
+      [col(T.text, 'text'), ['plain', 'tab\there', 'back\\slash', 'new\nline', '', null]],
+      [col(T.int, 'integer'), [0, -7, 2147483647, null]],
+      [col(T.boolean, 'boolean'), [true, false, null]],
+      [col(T.bigint, 'bigint'), [types.Long.fromString('-9223372036854775808'), types.Long.fromNumber(42), null]],
+      [col(T.uuid, 'uuid'), [types.Uuid.fromString('6b2a8d3e-1c4f-4a3b-9e5d-7f8a9b0c1d2e'), null]],
+      [col(T.timestamp, 'timestamp with time zone'), [new Date(0), new Date('2024-02-29T12:34:56.789Z'), null]],
+      [col(T.date, 'date'), [types.LocalDate.fromString('2024-02-29'), null]],
+      [col(T.set, 'jsonb', {code: T.text}), [['a', 'b'], [], null]],
+      [col(T.double, 'numeric'), [0.1, null]],
+    ];
+    for (const [c, values] of exact) {
+      const w = fieldWriter(c);
+      for (const v of values) assert.equal(w(v), copyField(pgValue(c, v)), `${c.pgType} ${String(v)}`);
+    }
+    for (const [code, pgType] of [
+      [T.double, 'double precision'],
+      [T.float, 'real'],
+    ] as const) {
+      const c = col(code, pgType);
+      const w = fieldWriter(c);
+      for (const v of [
+        0.1,
+        -2.5e-7,
+        1e21,
+        3.4028234663852886e38,
+        Math.fround(0.1),
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+      ]) {
+        const fast = w(v);
+        const generic = copyField(pgValue(c, v));
+        assert.ok(
+          Object.is(Number(fast), Number(generic)) ||
+            (code === T.float && Math.fround(Number(fast)) === Math.fround(Number(generic))),
+          `${pgType} ${v}: ${fast} vs ${generic}`,
+        );
+      }
+      assert.equal(w(-0), '-0');
+      assert.equal(w(null), '\\N');
+    }
   });
 });
