@@ -698,13 +698,14 @@ function handOver(
     let wake: (() => void) | undefined;
     let lastBatchAt = Date.now();
     let emptyFetches = 0;
+    /** The batch being handled: a read that stops (a signal, a failed fetch) lets it finish and commit first. */
+    let inHand: Promise<void> = Promise.resolve();
     const finish = (stoppedBy: ConsumeResult['stoppedBy'], err?: unknown) => {
       if (settled) return;
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
       wake?.();
-      if (err) reject(err);
-      else resolve({messages: read.count, stoppedBy});
+      void inHand.catch(() => {}).then(() => (err ? reject(err) : resolve({messages: read.count, stoppedBy})));
     };
     const onAbort = () => finish('signal');
     opts.signal?.addEventListener('abort', onAbort, {once: true});
@@ -763,7 +764,8 @@ function handOver(
         emptyFetches = 0;
         for (const b of batches.values()) {
           if (settled) return;
-          await handle(b.messages, b.leaderEpoch);
+          inHand = handle(b.messages, b.leaderEpoch);
+          await inHand;
         }
       }
     };
