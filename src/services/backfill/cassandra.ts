@@ -20,7 +20,15 @@ import {openStore, type Store} from '../../store/index.js';
 import {quoteIdent} from '../../store/sql.js';
 import {mapAll} from '../../util/concurrency.js';
 import {type CancelWatch, watchCancel} from '../cancellation/watch.js';
-import {type CqlType, canonFor, isCollection, keyCanonFor, pgParamFromCql, T} from '../reconcile/canonical.js';
+import {
+  type CqlType,
+  canonFor,
+  decimalTextSafe,
+  isCollection,
+  keyCanonFor,
+  pgParamFromCql,
+  T,
+} from '../reconcile/canonical.js';
 import {type Split, splitQuery, tokenSplits} from '../reconcile/cassandra-side.js';
 import {dataPool} from '../reconcile/runs.js';
 import {
@@ -203,15 +211,7 @@ export function decimalPlain(v: unknown): string {
   if (d._intVal === undefined || typeof d._scale !== 'number') return String(v);
   const n = typeof d._intVal === 'number' ? d._intVal : d._intVal.toNumber();
   if (!Number.isSafeInteger(n) || d._scale > 1000 || d._scale < -1000) return String(v);
-  const scale = d._scale;
-  let digits = String(n < 0 ? -n : n);
-  let text: string;
-  if (scale <= 0) text = n === 0 ? '0' : digits + '0'.repeat(-scale);
-  else {
-    if (digits.length <= scale) digits = '0'.repeat(scale + 1 - digits.length) + digits;
-    text = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
-  }
-  return n < 0 ? `-${text}` : text;
+  return decimalTextSafe(n, d._scale, true);
 }
 
 const emptyCollection = (v: unknown) =>

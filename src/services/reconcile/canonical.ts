@@ -152,9 +152,12 @@ export function inetText(v: unknown): string {
   return best.base >= 0 && best.base + best.len === 8 ? `${out}:` : out;
 }
 
-/** decimalText for an unscaled value that is a safe integer (the common case), without regular expressions. */
-export function decimalTextSafe(unscaled: number, scale: number): string {
-  if (unscaled === 0) return '0';
+/**
+ * decimalText for an unscaled value that is a safe integer (the common case), without regular expressions.
+ * With `keepScale` the fraction keeps its trailing zeros (1.50 stays 1.50: a numeric's own digits).
+ */
+export function decimalTextSafe(unscaled: number, scale: number, keepScale = false): string {
+  if (unscaled === 0 && (scale <= 0 || !keepScale)) return '0';
   const neg = unscaled < 0;
   let digits = String(neg ? -unscaled : unscaled);
   let text: string;
@@ -163,7 +166,7 @@ export function decimalTextSafe(unscaled: number, scale: number): string {
     if (digits.length <= scale) digits = '0'.repeat(scale + 1 - digits.length) + digits;
     let end = digits.length;
     const point = end - scale;
-    while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+    while (!keepScale && end > point && digits.charCodeAt(end - 1) === 48) end--;
     text = end > point ? `${digits.slice(0, point)}.${digits.slice(point, end)}` : digits.slice(0, point);
   }
   return neg ? `-${text}` : text;
